@@ -1,0 +1,289 @@
+//! Field data created on devices: accounts (customer companies) and their
+//! contacts, the people of the buying center.
+//!
+//! In this version they live in plain tables behind the store's repository
+//! API; a later version makes Automerge documents their source of truth and
+//! keeps the tables as projections, without changing this API.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::rules;
+
+/// A postal address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// Street and number.
+    pub street: String,
+    /// Postal code.
+    pub postal_code: String,
+    /// City.
+    pub city: String,
+    /// ISO 3166-1 alpha-2 country code, e.g. `DE`.
+    pub country: String,
+}
+
+/// A customer company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Stable id (a UUID, made on the device that created the account).
+    pub id: String,
+    /// Company name, e.g. `Müller Maschinenbau`.
+    pub name: String,
+    /// Legal form, e.g. `GmbH`, `GmbH & Co. KG`, `AG`.
+    pub legal_form: Option<String>,
+    /// Number of employees, if known.
+    pub employees: Option<u32>,
+    /// Industry, e.g. `Maschinenbau`.
+    pub industry: Option<String>,
+    /// Where invoices go.
+    pub billing_address: Address,
+    /// Where goods go, if not the billing address.
+    pub shipping_address: Option<Address>,
+    /// VAT identification number, e.g. `DE123456789`.
+    pub vat_id: Option<String>,
+    /// Customer group that selects group price lists, e.g. `A`.
+    pub customer_group: Option<String>,
+    /// Id of the rep the account is assigned to.
+    pub assigned_rep: Option<String>,
+}
+
+/// A contact's role in the buying center.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuyingRole {
+    /// Makes the final decision.
+    DecisionMaker,
+    /// Shapes the decision (e.g. engineering).
+    Influencer,
+    /// Uses the product.
+    User,
+    /// Controls access and information (e.g. assistant, purchasing clerk).
+    Gatekeeper,
+    /// Owns the budget.
+    BudgetHolder,
+}
+
+impl BuyingRole {
+    /// All roles, in display order.
+    pub const ALL: [BuyingRole; 5] = [
+        BuyingRole::DecisionMaker,
+        BuyingRole::Influencer,
+        BuyingRole::User,
+        BuyingRole::Gatekeeper,
+        BuyingRole::BudgetHolder,
+    ];
+
+    /// The stored and serialized name, e.g. `decision_maker`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuyingRole::DecisionMaker => "decision_maker",
+            BuyingRole::Influencer => "influencer",
+            BuyingRole::User => "user",
+            BuyingRole::Gatekeeper => "gatekeeper",
+            BuyingRole::BudgetHolder => "budget_holder",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Result<Self> {
+        BuyingRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| Error::validation("buying role", "unknown role"))
+    }
+}
+
+/// Whether and how a contact agreed to (or withdrew from) marketing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketingConsent {
+    /// `true` if consent is given, `false` if it was refused or withdrawn.
+    pub granted: bool,
+    /// When the contact said so.
+    pub at: DateTime<Utc>,
+    /// How it was recorded, e.g. `trade fair form`, `web double opt-in`.
+    pub source: String,
+}
+
+/// A person at a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Stable id (a UUID).
+    pub id: String,
+    /// The account the contact belongs to.
+    pub account_id: String,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Role in the buying center.
+    pub role: BuyingRole,
+    /// Job title, e.g. `Einkaufsleiterin`.
+    pub title: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Phone number, free form.
+    pub phone: Option<String>,
+    /// Marketing consent, `None` if never asked.
+    pub consent: Option<MarketingConsent>,
+}
+
+/// A fresh random id for a new account or contact.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn check_id(field: &'static str, id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(Error::validation(field, "must be 1-64 letters, digits, '-' or '_'"));
+    }
+    Ok(())
+}
+
+impl Address {
+    fn validate(&self) -> Result<()> {
+        rules::line("street", &self.street, 200, false)?;
+        rules::line("postal code", &self.postal_code, 20, false)?;
+        rules::line("city", &self.city, 100, false)?;
+        if !(self.country.is_empty()
+            || (self.country.len() == 2 && self.country.chars().all(|c| c.is_ascii_uppercase())))
+        {
+            return Err(Error::validation("country", "must be an ISO code such as DE"));
+        }
+        Ok(())
+    }
+}
+
+impl Account {
+    /// Checks the rules every account obeys.
+    pub fn validate(&self) -> Result<()> {
+        check_id("account id", &self.id)?;
+        rules::line("company name", &self.name, 200, true)?;
+        rules::opt_line("legal form", &self.legal_form, 50)?;
+        rules::opt_line("industry", &self.industry, 100)?;
+        rules::opt_line("customer group", &self.customer_group, 64)?;
+        rules::opt_line("assigned rep", &self.assigned_rep, 64)?;
+        if self.employees.is_some_and(|e| e > 10_000_000) {
+            return Err(Error::validation("employees", "is implausibly large"));
+        }
+        self.billing_address.validate()?;
+        if let Some(a) = &self.shipping_address {
+            a.validate()?;
+        }
+        if let Some(v) = &self.vat_id {
+            let chars: Vec<char> = v.chars().collect();
+            let ok = (4..=15).contains(&chars.len())
+                && chars[..2].iter().all(char::is_ascii_uppercase)
+                && chars[2..].iter().all(char::is_ascii_alphanumeric);
+            if !ok {
+                return Err(Error::validation(
+                    "VAT ID",
+                    "must be a country prefix and 2-13 letters or digits, e.g. DE123456789",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Contact {
+    /// Checks the rules every contact obeys.
+    pub fn validate(&self) -> Result<()> {
+        check_id("contact id", &self.id)?;
+        check_id("account id", &self.account_id)?;
+        rules::line("first name", &self.first_name, 100, false)?;
+        rules::line("last name", &self.last_name, 100, true)?;
+        rules::opt_line("title", &self.title, 100)?;
+        rules::opt_line("phone", &self.phone, 40)?;
+        if let Some(e) = &self.email {
+            let valid = e.len() <= 254
+                && e.split_once('@').is_some_and(|(local, domain)| {
+                    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+                })
+                && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+            if !valid {
+                return Err(Error::validation("email", "is not an e-mail address"));
+            }
+        }
+        if let Some(c) = &self.consent {
+            rules::line("consent source", &c.source, 200, true)?;
+        }
+        Ok(())
+    }
+
+    /// "First Last".
+    pub fn full_name(&self) -> String {
+        if self.first_name.is_empty() {
+            self.last_name.clone()
+        } else {
+            format!("{} {}", self.first_name, self.last_name)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact() -> Contact {
+        Contact {
+            id: new_id(),
+            account_id: new_id(),
+            first_name: "Anna".into(),
+            last_name: "Weiß".into(),
+            role: BuyingRole::DecisionMaker,
+            title: None,
+            email: Some("anna.weiss@example.de".into()),
+            phone: None,
+            consent: None,
+        }
+    }
+
+    #[test]
+    fn email_and_consent_rules() {
+        assert!(contact().validate().is_ok());
+        for bad in ["anna", "@x.de", "a@b", "a b@c.de", "a@.de"] {
+            let mut c = contact();
+            c.email = Some(bad.into());
+            let err = c.validate().err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("email"), "{bad}: {err}");
+            assert!(!err.contains(bad), "error must not echo personal data");
+        }
+        let mut c = contact();
+        c.consent = Some(MarketingConsent { granted: true, at: Utc::now(), source: " ".into() });
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in BuyingRole::ALL {
+            assert_eq!(BuyingRole::parse(r.as_str()).ok(), Some(r));
+        }
+        assert!(BuyingRole::parse("ceo").is_err());
+    }
+
+    #[test]
+    fn vat_id_rules() {
+        let mut a = Account {
+            id: new_id(),
+            name: "Müller Maschinenbau".into(),
+            legal_form: Some("GmbH".into()),
+            employees: Some(62),
+            industry: None,
+            billing_address: Address::default(),
+            shipping_address: None,
+            vat_id: Some("DE123456789".into()),
+            customer_group: None,
+            assigned_rep: None,
+        };
+        assert!(a.validate().is_ok());
+        for bad in ["123", "aÜ12345", "DE 1234"] {
+            a.vat_id = Some(bad.into());
+            assert!(a.validate().is_err(), "{bad}");
+        }
+        a.vat_id = None;
+        a.billing_address.country = "Germany".into();
+        assert!(a.validate().is_err());
+    }
+}

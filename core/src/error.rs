@@ -1,0 +1,78 @@
+//! The core's internal error type.
+//!
+//! Messages never contain personal data (names, e-mail addresses, phone
+//! numbers): they name the field or the row, not its content, so they can be
+//! logged and shown as they are.
+
+use crate::import::ImportReport;
+use crate::money::MoneyError;
+
+/// Every way a core operation can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input that breaks a rule of the domain; `field` names what was wrong.
+    #[error("invalid {field}: {reason}")]
+    Validation {
+        /// The field or parameter at fault, e.g. `"sku"` or `"email"`.
+        field: &'static str,
+        /// Why it was refused, in plain words.
+        reason: String,
+    },
+    /// A looked-up record does not exist.
+    #[error("{entity} not found: {key}")]
+    NotFound {
+        /// What kind of record, e.g. `"product"`.
+        entity: &'static str,
+        /// Its key (a SKU or an id; never personal data).
+        key: String,
+    },
+    /// An amount or currency could not be parsed or combined.
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+    /// An import file had bad rows; nothing was changed.
+    #[error("{0}")]
+    Import(ImportReport),
+    /// The database was written by a newer version of Onsite.
+    #[error(
+        "the database has schema version {found}, newer than the {supported} this build knows; \
+         update the app instead of opening it with an older one"
+    )]
+    SchemaTooNew {
+        /// Version found in the database file.
+        found: i64,
+        /// Newest version this build can handle.
+        supported: i64,
+    },
+    /// An encryption key was given but this build has no encrypted storage.
+    #[error("encryption at rest is not available in this build (no SQLCipher); open without a key")]
+    EncryptionUnavailable,
+    /// SQLite reported an error.
+    #[error("storage error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Reading or writing a file failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// A stored value could not be decoded (a corrupt or hand-edited database).
+    #[error("corrupt stored data in {what}: {reason}")]
+    Corrupt {
+        /// Where the bad value was found.
+        what: &'static str,
+        /// What was wrong with it.
+        reason: String,
+    },
+}
+
+/// Result with the core's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Shorthand for a [`Error::Validation`].
+    pub fn validation(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::Validation { field, reason: reason.into() }
+    }
+
+    /// Shorthand for a [`Error::NotFound`].
+    pub fn not_found(entity: &'static str, key: impl Into<String>) -> Self {
+        Error::NotFound { entity, key: key.into() }
+    }
+}

@@ -1,0 +1,40 @@
+//! # onsite-core
+//!
+//! The shared core of Onsite, an offline-first point-of-sale system for B2B
+//! field sales. Pure Rust: no FFI and no HTTP live here (see `ARCHITECTURE.md`).
+//!
+//! Layers, arrows pointing down only:
+//!
+//! - domain modules, pure values and functions: [`money`], [`catalog`],
+//!   [`account`], [`text`];
+//! - mapping layers: [`import`] (CSV/JSON files to domain values) and
+//!   [`store`] (SQLite tables, migrations, full-text search);
+//! - [`sample`]: a deterministic generator of realistic data for the demo,
+//!   tests and benchmarks.
+//!
+//! The entry point is [`Store`]:
+//!
+//! ```
+//! use onsite_core::{Store, StoreOptions};
+//! # fn main() -> Result<(), onsite_core::Error> {
+//! let dir = tempfile::tempdir()?;
+//! let store = Store::open(dir.path().join("onsite.sqlite"), StoreOptions::default())?;
+//! assert_eq!(store.schema_version()?, onsite_core::store::SCHEMA_VERSION);
+//! let classes = store.tax_classes()?;
+//! assert!(classes.iter().any(|c| c.code == "DE-STD"));
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod account;
+pub mod catalog;
+pub mod error;
+pub mod import;
+pub mod money;
+mod rules;
+pub mod sample;
+pub mod store;
+pub mod text;
+
+pub use error::{Error, Result};
+pub use store::{Store, StoreOptions};

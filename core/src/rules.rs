@@ -1,0 +1,63 @@
+//! Field rules shared by the domain types: keys, single-line and multi-line
+//! text. Messages name the field, never its content (it may be personal data).
+
+use crate::error::{Error, Result};
+
+/// Checks a text field: not blank if `required`, at most `max` characters,
+/// no control characters (line breaks and tabs only where `multiline`).
+pub(crate) fn text(field: &'static str, v: &str, max: usize, required: bool, multiline: bool) -> Result<()> {
+    if required && v.trim().is_empty() {
+        return Err(Error::validation(field, "is empty"));
+    }
+    if v.chars().count() > max {
+        return Err(Error::validation(field, format!("longer than {max} characters")));
+    }
+    if v.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t'))) {
+        return Err(Error::validation(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+/// A single-line text field.
+pub(crate) fn line(field: &'static str, v: &str, max: usize, required: bool) -> Result<()> {
+    text(field, v, max, required, false)
+}
+
+/// An optional single-line field: if present, it must not be blank.
+pub(crate) fn opt_line(field: &'static str, v: &Option<String>, max: usize) -> Result<()> {
+    v.as_deref().map_or(Ok(()), |s| line(field, s, max, true))
+}
+
+/// A key: 1 to `max` characters, no spaces or control characters.
+pub(crate) fn key(field: &'static str, v: &str, max: usize) -> Result<()> {
+    if v.is_empty() {
+        return Err(Error::validation(field, "is empty"));
+    }
+    if v.chars().count() > max {
+        return Err(Error::validation(field, format!("longer than {max} characters")));
+    }
+    if v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::validation(field, "contains spaces or control characters"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules() {
+        assert!(line("name", "Müller", 10, true).is_ok());
+        assert!(line("name", " ", 10, true).is_err());
+        assert!(line("name", "", 10, false).is_ok());
+        assert!(line("name", "a\nb", 10, false).is_err());
+        assert!(text("description", "a\nb\tc", 10, false, true).is_ok());
+        assert!(text("description", "a\u{7}", 10, false, true).is_err());
+        assert!(line("name", "ääääääääääää", 10, false).is_err(), "counts characters");
+        assert!(key("sku", "A-1", 64).is_ok());
+        assert!(key("sku", "A 1", 64).is_err());
+        assert!(opt_line("title", &Some(String::new()), 5).is_err());
+        assert!(opt_line("title", &None, 5).is_ok());
+    }
+}

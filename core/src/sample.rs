@@ -1,0 +1,756 @@
+//! Deterministic, realistic sample data: a fastener and workshop-supplies
+//! catalog with German and English names (umlauts, ß, long names), price
+//! lists with quantity tiers, and German customer accounts with their buying
+//! centers. Used by `onsite demo`, tests and benchmarks; the same seed always
+//! gives the same data.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use crate::account::{Account, Address, BuyingRole, Contact, MarketingConsent};
+use crate::catalog::{Attribute, PriceList, PriceListScope, PriceTier, Product};
+use crate::money::{Currency, Money};
+
+/// A small, fast, seedable generator (SplitMix64). Not for secrets.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+
+    /// One element of a non-empty slice.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    /// True with probability `percent` / 100.
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+struct Family {
+    code: &'static str,
+    name: &'static str,
+    category: &'static str,
+    unit: &'static str,
+    c_part: bool,
+    base_cents: i64,
+    sized: bool,
+    norm: &'static str,
+    /// Variants of unsized families; materials of sized ones come from MATERIALS.
+    variants: &'static [&'static str],
+    materials: &'static [(&'static str, &'static str)],
+}
+
+const FAMILIES: &[Family] = &[
+    Family {
+        code: "SKS",
+        name: "Sechskantschraube",
+        category: "Befestigungstechnik/Schrauben",
+        unit: "pc",
+        c_part: true,
+        base_cents: 9,
+        sized: true,
+        norm: "DIN 933",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "ZYL",
+        name: "Zylinderschraube mit Innensechskant",
+        category: "Befestigungstechnik/Schrauben",
+        unit: "pc",
+        c_part: true,
+        base_cents: 14,
+        sized: true,
+        norm: "ISO 4762",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "SEN",
+        name: "Senkschraube",
+        category: "Befestigungstechnik/Schrauben",
+        unit: "pc",
+        c_part: true,
+        base_cents: 11,
+        sized: true,
+        norm: "DIN 7991",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "MS",
+        name: "Müller-Schraube Holzbau",
+        category: "Befestigungstechnik/Holzbau",
+        unit: "pc",
+        c_part: true,
+        base_cents: 21,
+        sized: true,
+        norm: "ETA-12/0114",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "HOS",
+        name: "Holzschraube Teilgewinde",
+        category: "Befestigungstechnik/Holzbau",
+        unit: "pc",
+        c_part: true,
+        base_cents: 7,
+        sized: true,
+        norm: "DIN 571",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "MUT",
+        name: "Sechskantmutter",
+        category: "Befestigungstechnik/Muttern",
+        unit: "pc",
+        c_part: true,
+        base_cents: 4,
+        sized: true,
+        norm: "DIN 934",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "USB",
+        name: "Unterlegscheibe",
+        category: "Befestigungstechnik/Scheiben",
+        unit: "pc",
+        c_part: true,
+        base_cents: 2,
+        sized: true,
+        norm: "DIN 125",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "GWS",
+        name: "Gewindestange",
+        category: "Befestigungstechnik/Gewindestangen",
+        unit: "m",
+        c_part: true,
+        base_cents: 180,
+        sized: true,
+        norm: "DIN 976",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "DUE",
+        name: "Dübel Nylon",
+        category: "Befestigungstechnik/Dübel",
+        unit: "pc",
+        c_part: true,
+        base_cents: 6,
+        sized: true,
+        norm: "",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "BLN",
+        name: "Blindniete Flachrundkopf",
+        category: "Befestigungstechnik/Niete",
+        unit: "pc",
+        c_part: true,
+        base_cents: 5,
+        sized: true,
+        norm: "ISO 15983",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "HEX",
+        name: "Hex bolt",
+        category: "Fasteners/Bolts",
+        unit: "pc",
+        c_part: true,
+        base_cents: 10,
+        sized: true,
+        norm: "ISO 4017",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "SHC",
+        name: "Socket head cap screw",
+        category: "Fasteners/Screws",
+        unit: "pc",
+        c_part: true,
+        base_cents: 15,
+        sized: true,
+        norm: "ISO 4762",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "WSH",
+        name: "Flat washer",
+        category: "Fasteners/Washers",
+        unit: "pc",
+        c_part: true,
+        base_cents: 2,
+        sized: true,
+        norm: "ISO 7089",
+        variants: &[],
+        materials: MATERIALS,
+    },
+    Family {
+        code: "KBB",
+        name: "Kabelbinder UV-beständig",
+        category: "Elektro/Kabelbinder",
+        unit: "box",
+        c_part: true,
+        base_cents: 690,
+        sized: false,
+        norm: "",
+        variants: &["200×3,6 mm, schwarz", "300×4,8 mm, schwarz", "370×7,6 mm, natur", "Inhalt 100 Stück"],
+        materials: &[("Polyamid 6.6", "PA")],
+    },
+    Family {
+        code: "HSN",
+        name: "Schutzhandschuhe Nitril",
+        category: "Arbeitsschutz/Handschuhe",
+        unit: "pair",
+        c_part: true,
+        base_cents: 89,
+        sized: false,
+        norm: "EN 388",
+        variants: &["Größe 7", "Größe 8", "Größe 9", "Größe 10", "Größe 11"],
+        materials: &[("Nitril", "NI"), ("Nitril/Polyester", "NP")],
+    },
+    Family {
+        code: "GLV",
+        name: "Safety gloves cut level C",
+        category: "Safety/Gloves",
+        unit: "pair",
+        c_part: true,
+        base_cents: 450,
+        sized: false,
+        norm: "EN 388",
+        variants: &["size 7", "size 8", "size 9", "size 10"],
+        materials: &[("HPPE", "HP"), ("nitrile foam", "NF")],
+    },
+    Family {
+        code: "TRS",
+        name: "Trennscheibe Edelstahl",
+        category: "Schleifmittel/Trennscheiben",
+        unit: "pc",
+        c_part: true,
+        base_cents: 120,
+        sized: false,
+        norm: "EN 12413",
+        variants: &["Ø 115×1,0 mm", "Ø 125×1,0 mm", "Ø 125×1,6 mm", "Ø 230×1,9 mm"],
+        materials: &[("Korund", "KO"), ("Zirkonkorund", "ZK")],
+    },
+    Family {
+        code: "SLS",
+        name: "Fächerschleifscheibe Zirkon",
+        category: "Schleifmittel/Schleifscheiben",
+        unit: "pc",
+        c_part: true,
+        base_cents: 240,
+        sized: false,
+        norm: "",
+        variants: &["Ø 115 mm, K40", "Ø 125 mm, K60", "Ø 125 mm, K80", "Ø 180 mm, K120"],
+        materials: &[("Zirkonkorund", "ZK"), ("Keramikkorn", "KK")],
+    },
+    Family {
+        code: "HSS",
+        name: "Spiralbohrer HSS-G",
+        category: "Werkzeug/Bohrer",
+        unit: "pc",
+        c_part: true,
+        base_cents: 160,
+        sized: false,
+        norm: "DIN 338",
+        variants: &["Ø 3,5 mm", "Ø 5 mm", "Ø 6 mm", "Ø 8 mm", "Ø 10 mm", "Ø 12 mm"],
+        materials: &[("HSS-G", "HG"), ("HSS-TiN", "TN")],
+    },
+    Family {
+        code: "TWD",
+        name: "Twist drill cobalt",
+        category: "Tools/Drills",
+        unit: "pc",
+        c_part: true,
+        base_cents: 390,
+        sized: false,
+        norm: "DIN 338",
+        variants: &["Ø 4 mm", "Ø 6 mm", "Ø 8 mm", "Ø 10 mm", "set of 19, 1–10 mm"],
+        materials: &[("HSS-Co 5%", "CO")],
+    },
+    Family {
+        code: "KGL",
+        name: "Rillenkugellager",
+        category: "Antriebstechnik/Lager",
+        unit: "pc",
+        c_part: false,
+        base_cents: 780,
+        sized: false,
+        norm: "DIN 625",
+        variants: &["6204-ZZ", "6205-2RS", "6206-2RS", "6305-ZZ", "6001-2RS"],
+        materials: &[("Wälzlagerstahl", "WS"), ("Edelstahl", "ED")],
+    },
+    Family {
+        code: "ORG",
+        name: "O-Ring NBR 70",
+        category: "Dichtungen/O-Ringe",
+        unit: "pc",
+        c_part: true,
+        base_cents: 18,
+        sized: false,
+        norm: "ISO 3601",
+        variants: &["20×3 mm", "32×2,5 mm", "45×3,5 mm", "12×2 mm", "Sortiment 225-teilig"],
+        materials: &[("NBR", "NB"), ("FKM (Viton)", "FK")],
+    },
+    Family {
+        code: "SLC",
+        name: "Schlauchschelle W4",
+        category: "Befestigungstechnik/Schellen",
+        unit: "pc",
+        c_part: true,
+        base_cents: 65,
+        sized: false,
+        norm: "DIN 3017",
+        variants: &["12–22 mm", "16–27 mm", "20–32 mm", "32–50 mm"],
+        materials: &[("Edelstahl W4", "W4"), ("Stahl verzinkt W1", "W1")],
+    },
+    Family {
+        code: "AKB",
+        name: "Akku-Bohrschrauber 18 V",
+        category: "Werkzeug/Elektrowerkzeug",
+        unit: "pc",
+        c_part: false,
+        base_cents: 18900,
+        sized: false,
+        norm: "",
+        variants: &["2 Akkus 5,0 Ah, im Koffer", "ohne Akku, im Karton", "2 Akkus 2,0 Ah"],
+        materials: &[("Kunststoffgehäuse", "KS")],
+    },
+    Family {
+        code: "WBK",
+        name: "Werkbank mit Schubladenschrank",
+        category: "Betriebseinrichtung/Werkbänke",
+        unit: "pc",
+        c_part: false,
+        base_cents: 89000,
+        sized: false,
+        norm: "",
+        variants: &["1500×700 mm", "2000×700 mm", "2000×1000 mm, mit Lochwand"],
+        materials: &[("Stahl lackiert, Buche-Multiplex", "BM")],
+    },
+    Family {
+        code: "RGL",
+        name: "Schwerlastregal verzinkt",
+        category: "Betriebseinrichtung/Regale",
+        unit: "pc",
+        c_part: false,
+        base_cents: 34900,
+        sized: false,
+        norm: "",
+        variants: &["2000×1000×500 mm", "2000×1200×600 mm", "2500×1000×600 mm, 5 Böden"],
+        materials: &[("Stahl verzinkt", "VZ")],
+    },
+    Family {
+        code: "SBR",
+        name: "Straßenbesen Elaston",
+        category: "Reinigung/Besen",
+        unit: "pc",
+        c_part: true,
+        base_cents: 1990,
+        sized: false,
+        norm: "",
+        variants: &["40 cm", "50 cm", "60 cm, mit Stiel"],
+        materials: &[("Elaston", "EL"), ("Rosshaar-Mischung", "RH")],
+    },
+    Family {
+        code: "CLN",
+        name: "Industrial cleaner, biodegradable",
+        category: "Cleaning/Chemicals",
+        unit: "l",
+        c_part: true,
+        base_cents: 790,
+        sized: false,
+        norm: "",
+        variants: &["1-l-Flasche", "5-l-Kanister", "10-l-Kanister", "200-l-Fass"],
+        materials: &[("water-based", "WB")],
+    },
+];
+
+const MATERIALS: &[(&str, &str)] = &[
+    ("Stahl verzinkt", "VZ"),
+    ("Edelstahl A2", "A2"),
+    ("Edelstahl A4", "A4"),
+    ("Stahl 8.8 blank", "88"),
+    ("Stahl 10.9 schwarz", "109"),
+    ("Messing", "MS"),
+    ("Aluminium", "AL"),
+    ("Polyamid", "PA"),
+];
+const THREADS: &[(&str, i64)] = &[
+    ("M3", 1),
+    ("M4", 1),
+    ("M5", 2),
+    ("M6", 2),
+    ("M8", 3),
+    ("M10", 4),
+    ("M12", 6),
+    ("M16", 9),
+    ("M20", 14),
+    ("M24", 20),
+];
+const LENGTHS: &[i64] =
+    &[6, 8, 10, 12, 16, 20, 25, 30, 35, 40, 45, 50, 60, 70, 80, 90, 100, 120, 140, 160, 200, 240, 300];
+const LONG_TAILS: &[&str] = &[
+    "für Außenanwendungen, witterungsbeständig, mit Dichtscheibe aus EPDM – Großpackung für Industrie und Handwerk",
+    "geprüfte Qualität nach Werksnorm, einzeln rückverfolgbar, ideal für die Serienmontage im Maschinen- und Anlagenbau",
+    "suitable for food-processing plants, corrosion resistant, supplied with inspection certificate 3.1 to EN 10204",
+];
+const PACKS: &[i64] = &[1, 1, 1, 50, 100, 100, 200, 500, 1000];
+
+/// `n` products with unique SKUs, in SKU order within each family.
+pub fn products(n: usize, seed: u64) -> Vec<Product> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let f = rng.pick(FAMILIES);
+        let (material, mat_code) = *rng.pick(f.materials);
+        let mut attrs = Vec::new();
+        let (name, price_factor) = if f.sized {
+            let (thread, weight) = *rng.pick(THREADS);
+            attrs.push(Attribute { key: "Gewinde".into(), value: thread.into() });
+            // Nuts and washers have a thread size but no length.
+            let (size, len) = if matches!(f.code, "MUT" | "USB" | "WSH") {
+                (thread.to_string(), 0)
+            } else {
+                let len = *rng.pick(LENGTHS);
+                attrs.push(Attribute { key: "Länge".into(), value: format!("{len} mm") });
+                (format!("{thread}×{len}"), len)
+            };
+            let name = if f.norm.is_empty() {
+                format!("{} {size}, {material}", f.name)
+            } else {
+                format!("{} {} {size}, {material}", f.name, f.norm)
+            };
+            (name, weight * (1 + len / 40))
+        } else {
+            let v = *rng.pick(f.variants);
+            attrs.push(Attribute { key: "Ausführung".into(), value: v.into() });
+            (format!("{} {v}", f.name), 1 + rng.below(3) as i64)
+        };
+        attrs.push(Attribute { key: "Material".into(), value: material.into() });
+        if !f.norm.is_empty() {
+            attrs.push(Attribute { key: "Norm".into(), value: f.norm.into() });
+        }
+        let pack = if f.c_part && f.unit == "pc" { *rng.pick(PACKS) } else { 1 };
+        if pack > 1 {
+            attrs.push(Attribute { key: "VPE".into(), value: format!("{pack} Stück") });
+        }
+        let name = if rng.chance(4) { format!("{name} {}", rng.pick(LONG_TAILS)) } else { name };
+        let cents = f.base_cents * price_factor + rng.below(50) as i64;
+        let tax_class = if f.code == "SBR" && rng.chance(10) { "DE-RED" } else { "DE-STD" };
+        out.push(Product {
+            sku: format!("{}-{mat_code}-{i:06}", f.code),
+            description: format!(
+                "{} aus {material}. Lieferung ab Lager, {}.",
+                f.name,
+                if f.c_part { "auch im Kanban-Nachschub" } else { "mit Herstellergarantie" }
+            ),
+            name,
+            category: f.category.into(),
+            unit: f.unit.into(),
+            list_price: Money::new(Decimal::new(cents.max(1), 2), Currency::EUR),
+            tax_class: tax_class.into(),
+            attributes: attrs,
+            image: Some(format!("img/{}.png", f.code.to_lowercase())),
+            c_part: f.c_part,
+            active: !rng.chance(2),
+            seq: 0,
+        });
+    }
+    out
+}
+
+const COMPANY_WORDS: &[&str] = &[
+    "Maschinenbau",
+    "Metallbau",
+    "Anlagenbau",
+    "Schreinerei",
+    "Elektrotechnik",
+    "Fahrzeugtechnik",
+    "Stahlbau",
+    "Haustechnik",
+    "Feinmechanik",
+    "Werkzeugbau",
+    "Holzbau",
+    "Automation",
+];
+const SURNAMES: &[&str] = &[
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Bauer",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Weiß",
+    "Groß",
+    "Böhm",
+    "Köhler",
+    "Jäger",
+    "Strauß",
+    "Öztürk",
+];
+const FIRST_NAMES: &[&str] = &[
+    "Anna",
+    "Jürgen",
+    "Sabine",
+    "Thomas",
+    "Özlem",
+    "Stefan",
+    "Katharina",
+    "Michael",
+    "Birgit",
+    "Andreas",
+    "Jörg",
+    "Monika",
+    "Lukas",
+    "Sophie",
+    "René",
+    "Chloé",
+    "Dragan",
+    "Agnieszka",
+];
+const LEGAL_FORMS: &[&str] = &["GmbH", "GmbH & Co. KG", "AG", "e.K.", "KG", "OHG", "GmbH"];
+const CITIES: &[(&str, &str)] = &[
+    ("München", "80331"),
+    ("Köln", "50667"),
+    ("Düsseldorf", "40213"),
+    ("Nürnberg", "90402"),
+    ("Stuttgart", "70173"),
+    ("Hamburg", "20095"),
+    ("Berlin", "10115"),
+    ("Frankfurt am Main", "60311"),
+    ("Würzburg", "97070"),
+    ("Lüneburg", "21335"),
+    ("Görlitz", "02826"),
+    ("Osnabrück", "49074"),
+];
+const STREETS: &[&str] =
+    &["Hauptstraße", "Industriestraße", "Gewerbepark", "Am Mühlbach", "Schloßallee", "Bahnhofstraße", "Lindenweg"];
+const TITLES: &[(BuyingRole, &str)] = &[
+    (BuyingRole::DecisionMaker, "Geschäftsführer"),
+    (BuyingRole::BudgetHolder, "Leiterin Einkauf"),
+    (BuyingRole::Influencer, "Konstruktionsleiter"),
+    (BuyingRole::User, "Meister Montage"),
+    (BuyingRole::Gatekeeper, "Assistenz der Geschäftsführung"),
+];
+
+fn uuid(rng: &mut Rng) -> String {
+    let hi = u128::from(rng.next_u64());
+    let lo = u128::from(rng.next_u64());
+    uuid::Builder::from_random_bytes(((hi << 64) | lo).to_be_bytes()).into_uuid().to_string()
+}
+
+fn ascii_mail(s: &str) -> String {
+    crate::text::fold(s).chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+/// `n` accounts, each with 3–5 contacts covering the buying center, assigned
+/// round-robin to reps `rep-1`…`rep-5`.
+pub fn accounts(n: usize, seed: u64) -> Vec<(Account, Vec<Contact>)> {
+    let mut rng = Rng::new(seed ^ 0xACC0_u64);
+    let base: DateTime<Utc> = DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default(); // 2026-01-01
+    (0..n)
+        .map(|i| {
+            let owner = *rng.pick(SURNAMES);
+            let (city, zip) = *rng.pick(CITIES);
+            let word = *rng.pick(COMPANY_WORDS);
+            let name = if rng.chance(50) { format!("{owner} {word}") } else { format!("{word} {owner} & Söhne") };
+            let account = Account {
+                id: uuid(&mut rng),
+                name,
+                legal_form: Some((*rng.pick(LEGAL_FORMS)).into()),
+                employees: Some(5 + rng.below(400) as u32),
+                industry: Some(word.into()),
+                billing_address: Address {
+                    street: format!("{} {}", rng.pick(STREETS), 1 + rng.below(120)),
+                    postal_code: zip.into(),
+                    city: city.into(),
+                    country: "DE".into(),
+                },
+                shipping_address: None,
+                vat_id: Some(format!("DE{:09}", 100_000_000 + rng.below(899_999_999))),
+                customer_group: Some((*rng.pick(&["A", "B", "C"])).into()),
+                assigned_rep: Some(format!("rep-{}", 1 + i % 5)),
+            };
+            let domain = format!("{}-{}.example", ascii_mail(owner), ascii_mail(word));
+            let k = 3 + rng.below(3);
+            let contacts = (0..k)
+                .map(|j| {
+                    let (role, title) = TITLES[j % TITLES.len()];
+                    let first = *rng.pick(FIRST_NAMES);
+                    let last = *rng.pick(SURNAMES);
+                    let consent = rng.chance(60).then(|| MarketingConsent {
+                        granted: rng.chance(85),
+                        at: base + chrono::Duration::hours(rng.below(24 * 300) as i64),
+                        source: (*rng.pick(&["Messe Hannover", "Web-Formular (Double-Opt-in)", "Vor-Ort-Termin"]))
+                            .into(),
+                    });
+                    Contact {
+                        id: uuid(&mut rng),
+                        account_id: account.id.clone(),
+                        first_name: first.into(),
+                        last_name: last.into(),
+                        role,
+                        title: Some(title.into()),
+                        email: Some(format!("{}.{}@{domain}", ascii_mail(first), ascii_mail(last))),
+                        phone: Some(format!("+49 {} {}", 100 + rng.below(900), 100_000 + rng.below(900_000))),
+                        consent,
+                    }
+                })
+                .collect();
+            (account, contacts)
+        })
+        .collect()
+}
+
+/// Price lists for the sample: one per customer group (A, B, C) for 2026
+/// with quantity tiers on about a fifth of the products, and a customer price
+/// list for every tenth account.
+pub fn price_lists(products: &[Product], accounts: &[(Account, Vec<Contact>)], seed: u64) -> Vec<PriceList> {
+    let mut rng = Rng::new(seed ^ 0x009A_1CE5);
+    let day = |m: u32, d: u32| NaiveDate::from_ymd_opt(2026, m, d);
+    let tiers_for = |p: &Product, discount: i64, rng: &mut Rng| -> Vec<PriceTier> {
+        let list = p.list_price.amount;
+        let mut tiers = vec![PriceTier {
+            sku: p.sku.clone(),
+            min_qty: Decimal::ONE,
+            unit_price: crate::money::round_half_up(list * Decimal::new(100 - discount, 2), 4),
+        }];
+        if p.c_part && rng.chance(70) {
+            for (qty, extra) in [(100, 5), (1000, 10)] {
+                tiers.push(PriceTier {
+                    sku: p.sku.clone(),
+                    min_qty: Decimal::new(qty, 0),
+                    unit_price: crate::money::round_half_up(list * Decimal::new(100 - discount - extra, 2), 4),
+                });
+            }
+        }
+        tiers
+    };
+    let mut lists = Vec::new();
+    for (group, discount) in [("A", 12), ("B", 8), ("C", 4)] {
+        let mut tiers = Vec::new();
+        for p in products.iter().filter(|p| p.active) {
+            if rng.chance(20) {
+                tiers.extend(tiers_for(p, discount, &mut rng));
+            }
+        }
+        lists.push(PriceList {
+            id: format!("PL-GROUP-{group}-2026"),
+            name: format!("Kundengruppe {group} 2026"),
+            currency: Currency::EUR,
+            scope: PriceListScope::CustomerGroup(group.into()),
+            valid_from: day(1, 1),
+            valid_to: day(12, 31),
+            tiers,
+            seq: 0,
+        });
+    }
+    let active: Vec<&Product> = products.iter().filter(|p| p.active).collect();
+    for (i, (a, _)) in accounts.iter().enumerate().filter(|(i, _)| i % 10 == 0) {
+        if active.is_empty() {
+            break;
+        }
+        let mut tiers = Vec::new();
+        let mut used = std::collections::HashSet::new();
+        for _ in 0..20 {
+            let p = *rng.pick(&active);
+            if used.insert(p.sku.clone()) {
+                tiers.extend(tiers_for(p, 15, &mut rng));
+            }
+        }
+        lists.push(PriceList {
+            id: format!("PL-CUST-{i:04}"),
+            name: format!("Sonderpreise {}", a.name),
+            currency: Currency::EUR,
+            scope: PriceListScope::Customer(a.id.clone()),
+            valid_from: day(3, 1),
+            valid_to: day(9, 30),
+            tiers,
+            seq: 0,
+        });
+    }
+    lists
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_valid_and_varied() {
+        let a = products(3_000, 42);
+        assert_eq!(a, products(3_000, 42), "same seed, same data");
+        assert_ne!(a, products(3_000, 43));
+        let skus: std::collections::HashSet<_> = a.iter().map(|p| p.sku.to_lowercase()).collect();
+        assert_eq!(skus.len(), a.len(), "SKUs unique");
+        assert!(a.iter().all(|p| p.validate().is_ok()));
+        assert!(a.iter().any(|p| p.name.contains('ü')) && a.iter().any(|p| p.name.contains('ß')));
+        assert!(a.iter().any(|p| p.name.chars().count() > 120), "long names");
+        assert!(a.iter().any(|p| p.name.starts_with("Hex bolt")), "English names");
+
+        let acc = accounts(50, 1);
+        assert_eq!(acc, accounts(50, 1));
+        for (acct, contacts) in &acc {
+            assert!(acct.validate().is_ok(), "{acct:?}");
+            assert!((3..=5).contains(&contacts.len()));
+            assert!(contacts.iter().all(|c| c.validate().is_ok()));
+        }
+        let lists = price_lists(&a, &acc, 9);
+        assert_eq!(lists.len(), 3 + 5);
+        assert!(lists.iter().all(|l| l.validate().is_ok()));
+        assert!(lists[0].tiers.iter().any(|t| t.min_qty > Decimal::ONE), "quantity tiers");
+    }
+}

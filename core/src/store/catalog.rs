@@ -1,0 +1,801 @@
+//! Reference data in the store: the all-or-nothing catalog import, lookups,
+//! and deltas "since sequence N" for devices.
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OptionalExtension, Row as SqlRow, Transaction, params};
+
+use super::Store;
+use super::codec::{currency, date, dec, dec_key, json, to_json};
+use crate::catalog::{
+    Attribute, CatalogDelta, PriceList, PriceListScope, PriceTier, Product, Seq, TaxClass, Tombstone,
+};
+use crate::error::{Error, Result};
+use crate::import::{CatalogBatch, ImportReport, ParsedCatalog, Problem, Row};
+use crate::money::Money;
+use crate::text::fold;
+
+/// What an import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    /// The catalog sequence after the import (unchanged if nothing changed).
+    pub seq: Seq,
+    /// Products that were new.
+    pub products_added: usize,
+    /// Products whose data changed.
+    pub products_updated: usize,
+    /// Products identical to what was stored (their sequence is kept).
+    pub products_unchanged: usize,
+    /// Products deleted (tombstones written).
+    pub products_deleted: usize,
+    /// Price lists new or changed.
+    pub price_lists_changed: usize,
+    /// Tax classes new or changed.
+    pub tax_classes_changed: usize,
+}
+
+/// Progress of a long import, reported every 1,000 rows and at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportProgress {
+    /// Rows written so far.
+    pub done: usize,
+    /// Rows to write in all.
+    pub total: usize,
+}
+
+const PRODUCT_COLS: &str =
+    "sku, name, description, category, unit, list_price, currency, tax_class, attributes, image, c_part, active, seq";
+
+fn product_from_row(r: &SqlRow<'_>) -> Result<Product> {
+    product_from_row_at(r, 0)
+}
+
+/// Decodes the [`PRODUCT_COLS`] starting at column `at`.
+fn product_from_row_at(r: &SqlRow<'_>, at: usize) -> Result<Product> {
+    let price: String = r.get(at + 5)?;
+    let cur: String = r.get(at + 6)?;
+    let attrs: String = r.get(at + 8)?;
+    Ok(Product {
+        sku: r.get(at)?,
+        name: r.get(at + 1)?,
+        description: r.get(at + 2)?,
+        category: r.get(at + 3)?,
+        unit: r.get(at + 4)?,
+        list_price: Money::new(dec("product list_price", &price)?, currency("product currency", &cur)?),
+        tax_class: r.get(at + 7)?,
+        attributes: json::<Vec<Attribute>>("product attributes", &attrs)?,
+        image: r.get(at + 9)?,
+        c_part: r.get(at + 10)?,
+        active: r.get(at + 11)?,
+        seq: r.get(at + 12)?,
+    })
+}
+
+fn same_product(a: &Product, b: &Product) -> bool {
+    let strip = |p: &Product| Product { seq: 0, ..p.clone() };
+    strip(a) == strip(b) && a.sku == b.sku
+}
+
+fn index_product(tx: &Transaction<'_>, id: i64, p: &Product) -> Result<()> {
+    let attrs: Vec<&str> = p.attributes.iter().map(|a| a.value.as_str()).collect();
+    tx.prepare_cached("INSERT INTO product_search (rowid, sku, name, description, attrs) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![id, fold(&p.sku), fold(&p.name), fold(&p.description), fold(&attrs.join(" "))])?;
+    Ok(())
+}
+
+fn load_price_list(c: &Connection, id: &str) -> Result<Option<PriceList>> {
+    let header = c
+        .prepare_cached(
+            "SELECT id, name, currency, customer_group, customer_id, valid_from, valid_to, seq FROM price_lists WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })
+        .optional()?;
+    let Some((id, name, cur, group, customer, from, to, seq)) = header else {
+        return Ok(None);
+    };
+    let scope = match (group, customer) {
+        (Some(g), None) => PriceListScope::CustomerGroup(g),
+        (None, Some(c)) => PriceListScope::Customer(c),
+        _ => return Err(Error::Corrupt { what: "price list scope", reason: "neither or both set".into() }),
+    };
+    let mut stmt = c.prepare_cached(
+        "SELECT sku, min_qty, unit_price FROM price_tiers WHERE price_list_id = ?1 ORDER BY sku, CAST(min_qty AS REAL)",
+    )?;
+    let mut rows = stmt.query([&id])?;
+    let mut tiers = Vec::new();
+    while let Some(r) = rows.next()? {
+        let q: String = r.get(1)?;
+        let p: String = r.get(2)?;
+        tiers.push(PriceTier {
+            sku: r.get(0)?,
+            min_qty: dec("tier min_qty", &q)?,
+            unit_price: dec("tier unit_price", &p)?,
+        });
+    }
+    Ok(Some(PriceList {
+        id,
+        name,
+        currency: currency("price list currency", &cur)?,
+        scope,
+        valid_from: date("price list valid_from", from)?,
+        valid_to: date("price list valid_to", to)?,
+        tiers,
+        seq,
+    }))
+}
+
+fn sorted_tiers(l: &PriceList) -> Vec<(String, String, String)> {
+    let mut t: Vec<_> =
+        l.tiers.iter().map(|t| (t.sku.to_lowercase(), dec_key(t.min_qty), dec_key(t.unit_price))).collect();
+    t.sort();
+    t
+}
+
+fn same_list(a: &PriceList, b: &PriceList) -> bool {
+    a.name == b.name
+        && a.currency == b.currency
+        && a.scope == b.scope
+        && a.valid_from == b.valid_from
+        && a.valid_to == b.valid_to
+        && sorted_tiers(a) == sorted_tiers(b)
+}
+
+fn sku_exists(c: &Connection, sku: &str) -> Result<bool> {
+    Ok(c.prepare_cached("SELECT 1 FROM products WHERE sku = ?1")?.exists([sku])?)
+}
+
+/// Checks that need the database: references to tax classes and products.
+fn reference_problems(tx: &Transaction<'_>, batch: &CatalogBatch) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut tax: HashSet<String> = {
+        let mut stmt = tx.prepare("SELECT code FROM tax_classes")?;
+        let codes = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        codes.collect::<Result<_, _>>()?
+    };
+    tax.extend(batch.tax_classes.iter().map(|t| t.item.code.clone()));
+    let deleted: HashSet<String> = batch.deleted_skus.iter().map(|d| d.item.to_lowercase()).collect();
+    let in_batch: HashSet<String> = batch.products.iter().map(|p| p.item.sku.to_lowercase()).collect();
+    for Row { line, item } in &batch.products {
+        if !tax.contains(&item.tax_class) {
+            problems.push(Problem {
+                line: *line,
+                key: Some(item.sku.clone()),
+                reason: format!("unknown tax class {:?}", item.tax_class),
+            });
+        }
+        if deleted.contains(&item.sku.to_lowercase()) {
+            problems.push(Problem {
+                line: *line,
+                key: Some(item.sku.clone()),
+                reason: "is also listed in deleted_skus".into(),
+            });
+        }
+    }
+    for Row { line, item } in &batch.price_lists {
+        let mut missing: Vec<&str> = Vec::new();
+        for t in &item.tiers {
+            let k = t.sku.to_lowercase();
+            let known = !deleted.contains(&k) && (in_batch.contains(&k) || sku_exists(tx, &t.sku)?);
+            if !known && !missing.contains(&t.sku.as_str()) {
+                missing.push(&t.sku);
+            }
+        }
+        if !missing.is_empty() {
+            let shown: Vec<&str> = missing.iter().take(5).copied().collect();
+            let more = if missing.len() > 5 { format!(" and {} more", missing.len() - 5) } else { String::new() };
+            problems.push(Problem {
+                line: *line,
+                key: Some(item.id.clone()),
+                reason: format!("prices unknown SKU {}{more}", shown.join(", ")),
+            });
+        }
+    }
+    for Row { line, item } in &batch.deleted_skus {
+        if !sku_exists(tx, item)? {
+            problems.push(Problem {
+                line: *line,
+                key: Some(item.clone()),
+                reason: "cannot delete an unknown SKU".into(),
+            });
+        }
+    }
+    Ok(problems)
+}
+
+/// How written rows get their sequence numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stamp {
+    /// An import at the hub: every changed row gets the next sequence.
+    Next,
+    /// A delta on a device: rows keep the hub's sequence; the cursor moves to `to`.
+    Carried { to: Seq },
+}
+
+fn write_batch(
+    tx: &Transaction<'_>,
+    batch: &CatalogBatch,
+    stamp: Stamp,
+    progress: &mut dyn FnMut(super::ImportProgress),
+) -> Result<ImportSummary> {
+    let current: Seq = tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
+    let next = current + 1;
+    let carried = matches!(stamp, Stamp::Carried { .. });
+    let stamp_of = |row_seq: Seq| if carried { row_seq } else { next };
+    let mut s = ImportSummary::default();
+
+    for Row { item: t, .. } in &batch.tax_classes {
+        let seq = stamp_of(t.seq);
+        let old: Option<(String, String)> = tx
+            .query_row("SELECT name, rate_percent FROM tax_classes WHERE code = ?1", [&t.code], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let unchanged =
+            !carried && old.is_some_and(|(n, r)| n == t.name && dec("tax rate", &r).is_ok_and(|r| r == t.rate_percent));
+        if !unchanged {
+            tx.execute(
+                "INSERT INTO tax_classes (code, name, rate_percent, seq) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, rate_percent = excluded.rate_percent, seq = excluded.seq",
+                params![t.code, t.name, dec_key(t.rate_percent), seq],
+            )?;
+            tx.execute("DELETE FROM tombstones WHERE entity = 'tax_class' AND key = ?1", [&t.code])?;
+            s.tax_classes_changed += 1;
+        }
+    }
+
+    let total = batch.products.len() + batch.deleted_skus.len();
+    let insert_sql = format!(
+        "INSERT INTO products ({PRODUCT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (sku) DO NOTHING"
+    );
+    let select_sql = format!("SELECT id, {PRODUCT_COLS} FROM products WHERE sku = ?1");
+    let has_tombstones = tx.prepare("SELECT 1 FROM tombstones WHERE entity = 'product' LIMIT 1")?.exists([])?;
+    for (i, Row { item: p, .. }) in batch.products.iter().enumerate() {
+        let seq = stamp_of(p.seq);
+        let attrs = to_json("product attributes", &p.attributes)?;
+        let price = p.list_price.amount.to_string();
+        let values: [&dyn rusqlite::ToSql; 13] = [
+            &p.sku,
+            &p.name,
+            &p.description,
+            &p.category,
+            &p.unit,
+            &price,
+            &p.list_price.currency.code(),
+            &p.tax_class,
+            &attrs,
+            &p.image,
+            &p.c_part,
+            &p.active,
+            &seq,
+        ];
+        // New SKUs (the common case of a bulk import) take one statement.
+        let inserted = tx.prepare_cached(&insert_sql)?.execute(&values[..])?;
+        if inserted == 1 {
+            let id = tx.last_insert_rowid();
+            index_product(tx, id, p)?;
+            if has_tombstones {
+                tx.prepare_cached("DELETE FROM tombstones WHERE entity = 'product' AND key = ?1 COLLATE NOCASE")?
+                    .execute([&p.sku])?;
+            }
+            s.products_added += 1;
+        } else {
+            let (id, stored) = tx
+                .prepare_cached(&select_sql)?
+                .query_row([&p.sku], |r| Ok((r.get::<_, i64>(0)?, product_from_row_at(r, 1))))?;
+            if !carried && same_product(&stored?, p) {
+                s.products_unchanged += 1;
+            } else {
+                let mut with_id = values.to_vec();
+                with_id.push(&id);
+                tx.prepare_cached(
+                    "UPDATE products SET sku = ?1, name = ?2, description = ?3, category = ?4, unit = ?5,
+                     list_price = ?6, currency = ?7, tax_class = ?8, attributes = ?9, image = ?10,
+                     c_part = ?11, active = ?12, seq = ?13 WHERE id = ?14",
+                )?
+                .execute(&with_id[..])?;
+                tx.prepare_cached("DELETE FROM product_search WHERE rowid = ?1")?.execute([id])?;
+                index_product(tx, id, p)?;
+                s.products_updated += 1;
+            }
+        }
+        if (i + 1).is_multiple_of(1000) {
+            progress(super::ImportProgress { done: i + 1, total });
+        }
+    }
+
+    for Row { item: l, .. } in &batch.price_lists {
+        let seq = stamp_of(l.seq);
+        let old = load_price_list(tx, &l.id)?;
+        if !carried && old.as_ref().is_some_and(|o| same_list(o, l)) {
+            continue;
+        }
+        let (group, customer) = match &l.scope {
+            PriceListScope::CustomerGroup(g) => (Some(g.as_str()), None),
+            PriceListScope::Customer(c) => (None, Some(c.as_str())),
+        };
+        tx.execute(
+            "INSERT INTO price_lists (id, name, currency, customer_group, customer_id, valid_from, valid_to, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency,
+               customer_group = excluded.customer_group, customer_id = excluded.customer_id,
+               valid_from = excluded.valid_from, valid_to = excluded.valid_to, seq = excluded.seq",
+            params![
+                l.id,
+                l.name,
+                l.currency.code(),
+                group,
+                customer,
+                l.valid_from.map(|d| d.to_string()),
+                l.valid_to.map(|d| d.to_string()),
+                seq
+            ],
+        )?;
+        tx.execute("DELETE FROM price_tiers WHERE price_list_id = ?1", [&l.id])?;
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO price_tiers (price_list_id, sku, min_qty, unit_price) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for t in &l.tiers {
+            ins.execute(params![l.id, t.sku, dec_key(t.min_qty), dec_key(t.unit_price)])?;
+        }
+        tx.execute("DELETE FROM tombstones WHERE entity = 'price_list' AND key = ?1", [&l.id])?;
+        s.price_lists_changed += 1;
+    }
+
+    for (i, Row { line, item: sku }) in batch.deleted_skus.iter().enumerate() {
+        // A carried tombstone's sequence travels in `line` (see apply_catalog_delta).
+        let seq = if carried { *line as Seq } else { next };
+        let id: Option<i64> = tx.query_row("SELECT id FROM products WHERE sku = ?1", [sku], |r| r.get(0)).optional()?;
+        if let Some(id) = id {
+            if !carried {
+                tx.execute(
+                    "UPDATE price_lists SET seq = ?1 WHERE id IN (SELECT price_list_id FROM price_tiers WHERE sku = ?2)",
+                    params![seq, sku],
+                )?;
+            }
+            tx.execute("DELETE FROM product_search WHERE rowid = ?1", [id])?;
+            tx.execute("DELETE FROM products WHERE id = ?1", [id])?;
+        }
+        tx.execute(
+            "INSERT INTO tombstones (entity, key, seq) VALUES ('product', ?1, ?2)
+             ON CONFLICT (entity, key) DO UPDATE SET seq = excluded.seq",
+            params![sku, seq],
+        )?;
+        s.products_deleted += 1;
+        if (batch.products.len() + i + 1).is_multiple_of(1000) {
+            progress(super::ImportProgress { done: batch.products.len() + i + 1, total });
+        }
+    }
+
+    let changed =
+        s.products_added + s.products_updated + s.products_deleted + s.price_lists_changed + s.tax_classes_changed;
+    s.seq = match stamp {
+        Stamp::Carried { to } => to,
+        Stamp::Next if changed > 0 => next,
+        Stamp::Next => current,
+    };
+    if s.seq != current {
+        tx.execute("UPDATE catalog_state SET seq = ?1 WHERE id = 1", [s.seq])?;
+    }
+    progress(super::ImportProgress { done: total, total });
+    Ok(s)
+}
+
+impl Store {
+    /// The catalog's current sequence number (0 for an empty catalog).
+    pub fn catalog_seq(&self) -> Result<Seq> {
+        self.read(|c| Ok(c.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?))
+    }
+
+    /// Imports a parsed catalog file all-or-nothing: if the file had bad rows
+    /// or any row refers to an unknown tax class or SKU, nothing is changed
+    /// and [`Error::Import`] lists every problem by line. Otherwise all rows
+    /// are written in one transaction under the next catalog sequence
+    /// number; rows identical to the stored ones keep their sequence.
+    pub fn import_catalog(
+        &self,
+        parsed: ParsedCatalog,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportSummary> {
+        let ParsedCatalog { batch, mut problems } = parsed;
+        self.write(|tx| {
+            problems.extend(reference_problems(tx, &batch)?);
+            if !problems.is_empty() {
+                problems.sort_by_key(|p| p.line);
+                return Err(Error::Import(ImportReport { problems }));
+            }
+            write_batch(tx, &batch, Stamp::Next, progress)
+        })
+    }
+
+    /// Applies a delta from the hub on a device: rows keep the hub's
+    /// sequence numbers, tombstones delete, and the device's cursor moves to
+    /// [`CatalogDelta::to`], all in one transaction. Every row is checked as
+    /// an import row is; a delta that starts after this device's cursor (a
+    /// gap) is refused, one that ends before it (stale) changes nothing.
+    pub fn apply_catalog_delta(&self, delta: &CatalogDelta) -> Result<ImportSummary> {
+        if delta.to < delta.since {
+            return Err(Error::validation("catalog delta", "ends before it starts"));
+        }
+        fn rows<T: Clone>(items: &[T]) -> Vec<Row<T>> {
+            items.iter().map(|item| Row { line: 0, item: item.clone() }).collect()
+        }
+        let mut batch = CatalogBatch {
+            tax_classes: rows(&delta.tax_classes),
+            products: rows(&delta.products),
+            price_lists: rows(&delta.price_lists),
+            deleted_skus: Vec::new(),
+        };
+        let mut deleted_lists = Vec::new();
+        for t in &delta.tombstones {
+            match t.entity.as_str() {
+                "product" => batch.deleted_skus.push(Row { line: t.seq.max(0) as u64, item: t.key.clone() }),
+                "price_list" => deleted_lists.push(t),
+                _ => return Err(Error::validation("catalog delta", "unknown kind of tombstone")),
+            }
+        }
+        for t in &batch.tax_classes {
+            t.item.validate()?;
+        }
+        for p in &batch.products {
+            p.item.validate()?;
+        }
+        for l in &batch.price_lists {
+            l.item.validate()?;
+        }
+        self.write(|tx| {
+            let current: Seq = tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
+            if delta.since > current {
+                return Err(Error::validation(
+                    "catalog delta",
+                    format!(
+                        "starts after sequence {} but this device is at {current}; ask for a delta since {current}",
+                        delta.since
+                    ),
+                ));
+            }
+            if delta.to <= current {
+                return Ok(ImportSummary { seq: current, ..Default::default() });
+            }
+            let mut problems = reference_problems(tx, &batch)?;
+            problems.retain(|p| p.reason != "cannot delete an unknown SKU");
+            if let Some(p) = problems.first() {
+                return Err(Error::validation("catalog delta", p.reason.clone()));
+            }
+            for t in &deleted_lists {
+                tx.execute("DELETE FROM price_lists WHERE id = ?1", [&t.key])?;
+                tx.execute(
+                    "INSERT INTO tombstones (entity, key, seq) VALUES ('price_list', ?1, ?2)
+                     ON CONFLICT (entity, key) DO UPDATE SET seq = excluded.seq",
+                    params![t.key, t.seq],
+                )?;
+            }
+            write_batch(tx, &batch, Stamp::Carried { to: delta.to }, &mut |_| {})
+        })
+    }
+
+    /// Deletes products by SKU, keeping tombstones for deltas. Unknown SKUs
+    /// fail the whole call.
+    pub fn delete_products(&self, skus: &[&str]) -> Result<ImportSummary> {
+        let batch = CatalogBatch {
+            deleted_skus: skus.iter().map(|s| Row { line: 0, item: (*s).to_string() }).collect(),
+            ..Default::default()
+        };
+        self.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {})
+    }
+
+    /// One product by SKU (case-insensitive).
+    pub fn product(&self, sku: &str) -> Result<Product> {
+        self.read(|c| {
+            c.prepare_cached(&format!("SELECT {PRODUCT_COLS} FROM products WHERE sku = ?1"))?
+                .query_row([sku], |r| Ok(product_from_row(r)))
+                .optional()?
+                .transpose()?
+                .ok_or_else(|| Error::not_found("product", sku.chars().take(64).collect::<String>()))
+        })
+    }
+
+    /// Every product, active or not, by SKU.
+    pub fn products(&self) -> Result<Vec<Product>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!("SELECT {PRODUCT_COLS} FROM products ORDER BY sku"))?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(product_from_row(r)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Number of products, active or not.
+    pub fn product_count(&self) -> Result<u64> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM products", [], |r| r.get::<_, i64>(0))? as u64))
+    }
+
+    /// All tax classes, by code.
+    pub fn tax_classes(&self) -> Result<Vec<TaxClass>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached("SELECT code, name, rate_percent, seq FROM tax_classes ORDER BY code")?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let rate: String = r.get(2)?;
+                out.push(TaxClass {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                    rate_percent: dec("tax rate", &rate)?,
+                    seq: r.get(3)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// One price list with its tiers.
+    pub fn price_list(&self, id: &str) -> Result<PriceList> {
+        self.read(|c| load_price_list(c, id)?.ok_or_else(|| Error::not_found("price list", id)))
+    }
+
+    /// Ids of all price lists, ordered.
+    pub fn price_list_ids(&self) -> Result<Vec<String>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached("SELECT id FROM price_lists ORDER BY id")?;
+            let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(ids)
+        })
+    }
+
+    /// Everything that changed after `since`: what a device at cursor
+    /// `since` needs to reach [`CatalogDelta::to`]. Rows at sequence 0 are
+    /// the seed every database is created with (the German tax classes) and
+    /// are never shipped.
+    pub fn catalog_changes_since(&self, since: Seq) -> Result<CatalogDelta> {
+        self.read(|c| {
+            let to: Seq = c.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
+            let mut delta = CatalogDelta { since, to, ..Default::default() };
+            let mut stmt =
+                c.prepare("SELECT code, name, rate_percent, seq FROM tax_classes WHERE seq > ?1 ORDER BY code")?;
+            let mut rows = stmt.query([since])?;
+            while let Some(r) = rows.next()? {
+                let rate: String = r.get(2)?;
+                delta.tax_classes.push(TaxClass {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                    rate_percent: dec("tax rate", &rate)?,
+                    seq: r.get(3)?,
+                });
+            }
+            let mut stmt =
+                c.prepare(&format!("SELECT {PRODUCT_COLS} FROM products WHERE seq > ?1 ORDER BY seq, id"))?;
+            let mut rows = stmt.query([since])?;
+            while let Some(r) = rows.next()? {
+                delta.products.push(product_from_row(r)?);
+            }
+            let mut stmt = c.prepare("SELECT id FROM price_lists WHERE seq > ?1 ORDER BY seq, id")?;
+            let ids: Vec<String> = stmt.query_map([since], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            for id in ids {
+                if let Some(l) = load_price_list(c, &id)? {
+                    delta.price_lists.push(l);
+                }
+            }
+            let mut stmt =
+                c.prepare("SELECT entity, key, seq FROM tombstones WHERE seq > ?1 ORDER BY seq, entity, key")?;
+            let rows =
+                stmt.query_map([since], |r| Ok(Tombstone { entity: r.get(0)?, key: r.get(1)?, seq: r.get(2)? }))?;
+            delta.tombstones = rows.collect::<Result<_, _>>()?;
+            Ok(delta)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::{Format, parse};
+    use crate::store::tests::temp_store;
+    use rust_decimal::Decimal;
+
+    const CSV: &str = "sku;name;unit;list_price;tax_class;c_part;attr:Material\n\
+                       DIN933-M8X40;Sechskantschraube DIN 933 M8×40;pc;0,12;DE-STD;ja;Stahl verzinkt\n\
+                       MS-100;Müller-Schraube Holzbau 6×100;pc;0,35;DE-STD;ja;Stahl\n\
+                       BOOK-1;Handbuch Befestigungstechnik;pc;49,90;DE-RED;nein;\n";
+
+    fn import(store: &Store, text: &str) -> Result<ImportSummary> {
+        let parsed = parse(text.as_bytes(), Format::detect(None, text.as_bytes()));
+        store.import_catalog(parsed, &mut |_| {})
+    }
+
+    #[test]
+    fn import_writes_rows_and_bumps_the_sequence() -> Result<()> {
+        let (_d, store) = temp_store();
+        let s = import(&store, CSV)?;
+        assert_eq!((s.seq, s.products_added, s.products_updated), (1, 3, 0));
+        let p = store.product("din933-m8x40")?;
+        assert_eq!(p.list_price.amount, Decimal::new(12, 2));
+        assert_eq!(p.attributes, vec![Attribute { key: "Material".into(), value: "Stahl verzinkt".into() }]);
+        assert_eq!(p.seq, 1);
+        assert!(p.c_part && p.active);
+        assert_eq!(store.product_count()?, 3);
+
+        // Same file again: nothing changes, not even the sequence.
+        let again = import(&store, CSV)?;
+        assert_eq!((again.seq, again.products_unchanged, again.products_added), (1, 3, 0));
+
+        // One changed price: only that row moves to sequence 2.
+        let changed = CSV.replace("0,35", "0,39");
+        let s2 = import(&store, &changed)?;
+        assert_eq!((s2.seq, s2.products_updated, s2.products_unchanged), (2, 1, 2));
+        assert_eq!(store.product("MS-100")?.seq, 2);
+        assert_eq!(store.product("DIN933-M8X40")?.seq, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_file_changes_nothing_and_lists_every_problem() -> Result<()> {
+        let (_d, store) = temp_store();
+        import(&store, CSV)?;
+        let bad = "sku;name;unit;list_price;tax_class\n\
+                   NEW-1;Neu;pc;1,00;DE-STD\n\
+                   NEW-2;Neu 2;pc;1,00;AT-STD\n\
+                   NEW-3;Neu 3;pc;teuer;DE-STD\n\
+                   NEW-1;Neu 1 nochmal;pc;1,00;DE-STD\n";
+        let err = import(&store, bad).err();
+        let Some(Error::Import(report)) = err else { panic!("expected an import error, got {err:?}") };
+        let lines: Vec<u64> = report.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![3, 4, 5]);
+        assert!(report.problems[0].reason.contains("unknown tax class \"AT-STD\""));
+        assert!(report.problems[1].reason.contains("list_price"));
+        assert!(report.problems[2].reason.contains("duplicate SKU"));
+        assert_eq!(store.product_count()?, 3, "the good row NEW-1 was not written either");
+        assert_eq!(store.catalog_seq()?, 1);
+        assert!(report.to_string().starts_with("import rejected, nothing was changed: 3 problems"));
+        Ok(())
+    }
+
+    #[test]
+    fn price_lists_tax_classes_and_deltas() -> Result<()> {
+        let (_d, store) = temp_store();
+        import(&store, CSV)?;
+        let json = r#"{
+          "tax_classes": [{"code": "AT-STD", "name": "USt. 20 %", "rate_percent": "20"}],
+          "price_lists": [
+            {"id": "PL-A", "name": "Gruppe A", "currency": "EUR", "customer_group": "A",
+             "valid_from": "2026-01-01", "valid_to": "2026-12-31",
+             "tiers": [{"sku": "MS-100", "min_qty": "1", "unit_price": "0,30"},
+                       {"sku": "MS-100", "min_qty": "500", "unit_price": "0,25"}]},
+            {"id": "PL-X", "name": "Unknown", "currency": "EUR", "customer_id": "c-1",
+             "tiers": [{"sku": "NOPE", "min_qty": "1", "unit_price": "1"}]}
+          ]
+        }"#;
+        let err = import(&store, json).err();
+        assert!(
+            matches!(&err, Some(Error::Import(r)) if r.problems.len() == 1 && r.problems[0].reason.contains("NOPE")),
+            "{err:?}"
+        );
+
+        let json = json.replace("\"sku\": \"NOPE\"", "\"sku\": \"BOOK-1\"");
+        let s = import(&store, &json)?;
+        assert_eq!((s.seq, s.price_lists_changed, s.tax_classes_changed), (2, 2, 1));
+        let pl = store.price_list("PL-A")?;
+        assert_eq!(pl.tiers.len(), 2);
+        assert_eq!(pl.tiers[1].min_qty, Decimal::new(500, 0));
+        assert_eq!(pl.tiers[1].unit_price, Decimal::new(25, 2));
+        assert_eq!(store.tax_classes()?.len(), 3);
+
+        // A device at cursor 1 gets the price lists and the new tax class.
+        let d = store.catalog_changes_since(1)?;
+        assert_eq!((d.since, d.to), (1, 2));
+        assert_eq!(d.price_lists.len(), 2);
+        assert_eq!(d.tax_classes.iter().map(|t| t.code.as_str()).collect::<Vec<_>>(), vec!["AT-STD"]);
+        assert!(d.products.is_empty());
+
+        // Deleting a product leaves a tombstone and re-ships the lists that priced it.
+        let del = store.delete_products(&["MS-100"])?;
+        assert_eq!((del.seq, del.products_deleted), (3, 1));
+        assert!(matches!(store.product("MS-100"), Err(Error::NotFound { .. })));
+        let d = store.catalog_changes_since(2)?;
+        assert_eq!(d.tombstones, vec![Tombstone { entity: "product".into(), key: "MS-100".into(), seq: 3 }]);
+        assert_eq!(d.price_lists.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), vec!["PL-A"]);
+        assert!(d.price_lists[0].tiers.is_empty());
+        assert!(store.delete_products(&["MS-100"]).is_err(), "unknown SKU");
+
+        // A full delta from 0 has every live row but the seed rows every
+        // database starts with (sequence 0).
+        let all = store.catalog_changes_since(0)?;
+        assert_eq!(all.products.len(), 2);
+        assert_eq!(all.tax_classes.len(), 1);
+
+        // Re-creating the product clears its tombstone.
+        import(&store, CSV)?;
+        assert!(store.catalog_changes_since(0)?.tombstones.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn a_device_follows_the_hub_through_deltas() -> Result<()> {
+        let (_h, hub) = temp_store();
+        let (_d, device) = temp_store();
+        let products = crate::sample::products(300, 11);
+        let accounts = crate::sample::accounts(10, 11);
+        let lists = crate::sample::price_lists(&products, &accounts, 11);
+        let json = crate::import::export_json(&[], &products, &lists);
+        hub.import_catalog(parse(json.as_bytes(), Format::Json), &mut |_| {})?;
+
+        let first = device.apply_catalog_delta(&hub.catalog_changes_since(device.catalog_seq()?)?)?;
+        assert_eq!(first.seq, 1);
+        assert_eq!(device.products()?, hub.products()?);
+        assert_eq!(device.price_list_ids()?, hub.price_list_ids()?);
+
+        // The hub changes one price and deletes a product; the device catches up.
+        import(&hub, CSV)?;
+        let gone = products[0].sku.clone();
+        hub.delete_products(&[gone.as_str()])?;
+        let delta = hub.catalog_changes_since(device.catalog_seq()?)?;
+        assert_eq!(delta.products.len(), 3, "only the new rows travel");
+        let second = device.apply_catalog_delta(&delta)?;
+        assert_eq!(second.seq, hub.catalog_seq()?);
+        assert_eq!(device.products()?, hub.products()?);
+        for id in hub.price_list_ids()? {
+            assert_eq!(device.price_list(&id)?, hub.price_list(&id)?);
+        }
+        assert!(matches!(device.product(&gone), Err(Error::NotFound { .. })));
+        let found = device.search_products(&crate::store::ProductQuery::new("sechskant m8"))?;
+        assert!(found.items.iter().any(|h| h.sku == "DIN933-M8X40"), "the device's search index follows");
+
+        // Replaying an old delta changes nothing; a delta with a gap is refused.
+        assert_eq!(device.apply_catalog_delta(&delta)?.seq, second.seq);
+        let gap = CatalogDelta { since: second.seq + 5, to: second.seq + 6, ..Default::default() };
+        assert!(matches!(device.apply_catalog_delta(&gap), Err(Error::Validation { .. })));
+        Ok(())
+    }
+
+    #[test]
+    fn a_hostile_delta_changes_nothing() -> Result<()> {
+        let (_d, device) = temp_store();
+        let mut p = crate::sample::products(1, 3).remove(0);
+        p.seq = 1;
+        let mut bad = p.clone();
+        bad.sku = "X".into();
+        bad.list_price.amount = rust_decimal::Decimal::NEGATIVE_ONE;
+        let delta = CatalogDelta { since: 0, to: 1, products: vec![p.clone(), bad], ..Default::default() };
+        assert!(matches!(device.apply_catalog_delta(&delta), Err(Error::Validation { .. })));
+        let mut unknown_tax = p.clone();
+        unknown_tax.tax_class = "NOPE".into();
+        let delta = CatalogDelta { since: 0, to: 1, products: vec![unknown_tax], ..Default::default() };
+        assert!(matches!(device.apply_catalog_delta(&delta), Err(Error::Validation { .. })));
+        let weird = CatalogDelta {
+            since: 0,
+            to: 1,
+            tombstones: vec![Tombstone { entity: "account".into(), key: "x".into(), seq: 1 }],
+            ..Default::default()
+        };
+        assert!(device.apply_catalog_delta(&weird).is_err());
+        assert_eq!(device.product_count()?, 0);
+        assert_eq!(device.catalog_seq()?, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn progress_is_reported() -> Result<()> {
+        let (_d, store) = temp_store();
+        let products = crate::sample::products(2_500, 7);
+        let text = crate::import::export_csv(&products);
+        let mut seen = Vec::new();
+        let parsed = parse(text.as_bytes(), Format::Csv);
+        store.import_catalog(parsed, &mut |p| seen.push(p.done))?;
+        assert_eq!(seen, vec![1000, 2000, 2500]);
+        Ok(())
+    }
+}

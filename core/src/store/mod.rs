@@ -1,0 +1,236 @@
+//! The offline store: SQLite in WAL mode, one writer and N readers.
+//!
+//! [`Store`] is the entry point of the core. It owns one writer connection
+//! (behind a mutex; every write is one `IMMEDIATE` transaction that commits
+//! when the closure returns `Ok`) and a small pool of read-only connections,
+//! so searches never wait for an import. Repositories are methods on the
+//! store, grouped by file: `catalog.rs` (reference data), `accounts.rs`
+//! (field data), `search.rs` (full-text search).
+
+mod accounts;
+mod catalog;
+pub(crate) mod codec;
+mod migrations;
+mod search;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+pub use accounts::{AccountSummary, ContactMatch};
+pub use catalog::{ImportProgress, ImportSummary};
+pub use migrations::SCHEMA_VERSION;
+pub use search::{AccountQuery, Page, ProductHit, ProductQuery};
+
+/// How to open a [`Store`].
+#[derive(Clone)]
+pub struct StoreOptions {
+    /// Read-only connections in the pool (at least 1). Default 2: a phone
+    /// rarely runs more than the UI and one background job at once.
+    pub readers: usize,
+    /// How long a connection waits for a lock before giving up.
+    pub busy_timeout: Duration,
+    /// Key for encryption at rest. Reserved: this build has no SQLCipher and
+    /// refuses to open with a key rather than silently store plain text.
+    pub encryption_key: Option<String>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { readers: 2, busy_timeout: Duration::from_secs(5), encryption_key: None }
+    }
+}
+
+impl fmt::Debug for StoreOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreOptions")
+            .field("readers", &self.readers)
+            .field("busy_timeout", &self.busy_timeout)
+            .field("encryption_key", &self.encryption_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The offline database of one device (or of the hub's catalog).
+///
+/// `Store` is `Send + Sync`: share it behind an `Arc` between threads.
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).field("readers", &self.readers.len()).finish()
+    }
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding a connection leaves SQLite consistent (an open
+    // transaction is rolled back when it is dropped), so poisoning is ignored.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to [`SCHEMA_VERSION`].
+    ///
+    /// Fails with [`Error::SchemaTooNew`] for a database written by a newer
+    /// version, and with [`Error::EncryptionUnavailable`] if a key is given.
+    pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        if options.encryption_key.is_some() {
+            return Err(Error::EncryptionUnavailable);
+        }
+        if options.readers == 0 || options.readers > 64 {
+            return Err(Error::validation("readers", "must be between 1 and 64"));
+        }
+        let mut writer = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        writer.busy_timeout(options.busy_timeout)?;
+        let mode: String = writer.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Corrupt {
+                what: "journal mode",
+                reason: format!("could not switch to WAL (got {mode})"),
+            });
+        }
+        writer.pragma_update(None, "synchronous", "NORMAL")?;
+        writer.pragma_update(None, "foreign_keys", true)?;
+        // 32 MB of page cache for the writer: a 100k-product import touches
+        // several indexes at once; readers keep SQLite's 2 MB default.
+        writer.pragma_update(None, "cache_size", -32_000)?;
+        writer.set_prepared_statement_cache_capacity(64);
+        migrations::migrate(&mut writer)?;
+
+        let mut readers = Vec::with_capacity(options.readers);
+        for _ in 0..options.readers {
+            let r = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            r.busy_timeout(options.busy_timeout)?;
+            r.pragma_update(None, "query_only", true)?;
+            r.set_prepared_statement_cache_capacity(64);
+            readers.push(Mutex::new(r));
+        }
+        Ok(Store { path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database (always [`SCHEMA_VERSION`]).
+    pub fn schema_version(&self) -> Result<i64> {
+        self.read(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
+    }
+
+    /// Runs `f` in a read transaction on a pooled read-only connection: a
+    /// consistent snapshot that never blocks the writer.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let n = self.readers.len();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let guard = (0..n)
+            .find_map(|i| self.readers[(start + i) % n].try_lock().ok())
+            .unwrap_or_else(|| lock(&self.readers[start % n]));
+        let tx = guard.unchecked_transaction()?;
+        let out = f(&tx)?;
+        tx.finish()?;
+        Ok(out)
+    }
+
+    /// Runs `f` in one `IMMEDIATE` write transaction, committed if `f`
+    /// returns `Ok` and rolled back otherwise.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut guard = lock(&self.writer);
+        let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let store =
+            Store::open(dir.path().join("t.sqlite"), StoreOptions::default()).unwrap_or_else(|e| panic!("open: {e}"));
+        (dir, store)
+    }
+
+    #[test]
+    fn opens_in_wal_with_foreign_keys() -> Result<()> {
+        let (_d, store) = temp_store();
+        let mode: String = store.read(|c| Ok(c.pragma_query_value(None, "journal_mode", |r| r.get(0))?))?;
+        assert_eq!(mode, "wal");
+        let fk: i64 = store.write(|c| Ok(c.pragma_query_value(None, "foreign_keys", |r| r.get(0))?))?;
+        assert_eq!(fk, 1);
+        assert_eq!(store.schema_version()?, SCHEMA_VERSION);
+        Ok(())
+    }
+
+    #[test]
+    fn readers_are_read_only() {
+        let (_d, store) = temp_store();
+        let r = store.read(|c| Ok(c.execute("DELETE FROM tax_classes", [])?));
+        assert!(r.is_err(), "a reader must not write");
+    }
+
+    #[test]
+    fn refuses_an_encryption_key_it_cannot_honour() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let opts = StoreOptions { encryption_key: Some("secret".into()), ..Default::default() };
+        assert!(format!("{opts:?}").contains("redacted") && !format!("{opts:?}").contains("secret"));
+        let r = Store::open(dir.path().join("x.sqlite"), opts);
+        assert!(matches!(r, Err(Error::EncryptionUnavailable)));
+        assert!(!dir.path().join("x.sqlite").exists(), "nothing created");
+    }
+
+    #[test]
+    fn failed_write_rolls_back() -> Result<()> {
+        let (_d, store) = temp_store();
+        let r: Result<()> = store.write(|tx| {
+            tx.execute("UPDATE catalog_state SET seq = 42", [])?;
+            Err(Error::validation("test", "abort"))
+        });
+        assert!(r.is_err());
+        assert_eq!(store.catalog_seq()?, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn readers_see_commits_and_run_in_parallel() -> Result<()> {
+        let (_d, store) = temp_store();
+        let store = Arc::new(store);
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let s = Arc::clone(&store);
+                std::thread::spawn(move || (0..50).map(|_| s.tax_classes().map(|t| t.len())).collect::<Vec<_>>())
+            })
+            .collect();
+        for h in handles {
+            let counts = h.join().map_err(|_| Error::validation("thread", "panicked"))?;
+            assert!(counts.iter().all(|c| matches!(c, Ok(2))));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,290 @@
+//! The `onsite` command line: argument parsing and dispatch.
+//!
+//! Exit codes: 0 done, 1 failure (storage, i/o), 2 wrong command line,
+//! 3 input refused (nothing changed), 4 not found.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use onsite_core::money::Locale;
+
+use crate::error::{ExitStatus, Result};
+use crate::{commands, demo};
+
+/// Onsite: offline-first quoting for B2B field sales.
+#[derive(Debug, Parser)]
+#[command(name = "onsite", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a realistic sample on an embedded SQLite file and show it working.
+    Demo(DemoArgs),
+    /// Reference data: import, search, show and export the product catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Field data: list and search customer accounts and their contacts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+/// Arguments of `onsite demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Directory for the database and the sample files (created if missing;
+    /// a previous demo database in it is replaced).
+    #[arg(long, default_value = "onsite-demo")]
+    pub out: PathBuf,
+    /// Number of sample products.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub products: u32,
+    /// Number of sample accounts.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub accounts: u32,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbArg {
+    /// The SQLite database file.
+    #[arg(long, env = "ONSITE_DB")]
+    pub db: PathBuf,
+}
+
+/// What every search command takes.
+#[derive(Debug, Args)]
+pub(crate) struct SearchArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Search words (all must match as word beginnings).
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    /// Results per page.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    /// Results to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+    /// Print the page as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum LocaleArg {
+    #[value(name = "de-DE", alias = "de")]
+    De,
+    #[value(name = "en-US", alias = "en")]
+    En,
+}
+
+impl From<LocaleArg> for Locale {
+    fn from(l: LocaleArg) -> Self {
+        match l {
+            LocaleArg::De => Locale::De,
+            LocaleArg::En => Locale::En,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CatalogCommand {
+    /// Import products (CSV or JSON) or a whole catalog (JSON), all or nothing.
+    ///
+    /// Every bad row is reported with its line number and nothing is changed.
+    /// Formats: docs/catalog-import.md. The database is created if missing.
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// The file to import.
+        file: PathBuf,
+        /// File format; default: from the extension, else from the content.
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search products by words, word beginnings or SKU.
+    Search {
+        #[command(flatten)]
+        search: SearchArgs,
+        /// Include inactive products.
+        #[arg(long)]
+        all: bool,
+        /// Number and currency format.
+        #[arg(long, value_enum, default_value = "de-DE")]
+        locale: LocaleArg,
+    },
+    /// Show one product with its specifications.
+    Show {
+        #[command(flatten)]
+        db: DbArg,
+        /// The product's SKU.
+        sku: String,
+        /// Number and currency format.
+        #[arg(long, value_enum, default_value = "de-DE")]
+        locale: LocaleArg,
+        /// Print the product as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write all products as CSV in the import format.
+    Export {
+        #[command(flatten)]
+        db: DbArg,
+        /// Output file; default: standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AccountCommand {
+    /// List accounts by name.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+        /// Only accounts assigned to this rep.
+        #[arg(long)]
+        rep: Option<String>,
+        /// Accounts per page.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Accounts to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        /// Print the page as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search accounts by company name, city or contact name.
+    Search {
+        #[command(flatten)]
+        search: SearchArgs,
+    },
+}
+
+/// Where a command writes, and whether a terminal watches its progress.
+pub struct Io<'a> {
+    /// Results.
+    pub out: &'a mut dyn Write,
+    /// Whether to draw progress on stderr (a terminal is attached).
+    pub progress: bool,
+}
+
+impl std::fmt::Debug for Io<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Io").field("progress", &self.progress).finish_non_exhaustive()
+    }
+}
+
+/// Runs the command line in `args` (the first item is the program name),
+/// writing results to `out` and errors to `err`.
+pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>, err: &mut dyn Write) -> ExitStatus {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            return if e.use_stderr() {
+                let _ = write!(err, "{text}");
+                ExitStatus::Usage
+            } else {
+                let _ = write!(io.out, "{text}");
+                ExitStatus::Ok
+            };
+        }
+    };
+    match dispatch(cli, io) {
+        Ok(()) => ExitStatus::Ok,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            e.status()
+        }
+    }
+}
+
+fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<()> {
+    match cli.command {
+        Command::Demo(args) => demo::run(&args, io),
+        Command::Catalog(c) => commands::catalog(c, io),
+        Command::Account(c) => commands::account(c, io),
+    }
+}
+
+/// The process entry point: real arguments, stdout, stderr.
+pub fn main() -> ExitCode {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut io = Io { out: &mut out, progress: std::io::stderr().is_terminal() };
+    let status = run(std::env::args_os(), &mut io, &mut std::io::stderr());
+    let _ = io.out.flush();
+    ExitCode::from(status as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    fn run_str(args: &[&str]) -> (ExitStatus, String, String) {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let status = {
+            let mut io = Io { out: &mut out, progress: false };
+            run(args.iter().map(OsString::from), &mut io, &mut err)
+        };
+        (status, String::from_utf8_lossy(&out).into(), String::from_utf8_lossy(&err).into())
+    }
+
+    #[test]
+    fn help_on_every_command_and_usage_errors() {
+        for args in [
+            &["onsite", "--help"][..],
+            &["onsite", "demo", "--help"],
+            &["onsite", "catalog", "--help"],
+            &["onsite", "catalog", "import", "--help"],
+            &["onsite", "catalog", "search", "--help"],
+            &["onsite", "catalog", "show", "--help"],
+            &["onsite", "catalog", "export", "--help"],
+            &["onsite", "account", "list", "--help"],
+            &["onsite", "account", "search", "--help"],
+        ] {
+            let (status, out, _) = run_str(args);
+            assert_eq!(status, ExitStatus::Ok, "{args:?}");
+            assert!(out.contains("Usage: onsite"), "{args:?}: {out}");
+        }
+        let (status, _, err) = run_str(&["onsite", "catalog", "frobnicate"]);
+        assert_eq!(status, ExitStatus::Usage);
+        assert!(err.contains("unrecognized subcommand"), "{err}");
+        let (status, _, err) = run_str(&["onsite", "demo", "--products", "0"]);
+        assert_eq!(status, ExitStatus::Usage, "{err}");
+    }
+
+    #[test]
+    fn read_commands_refuse_a_missing_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("nope.sqlite");
+        let db = db.to_str().unwrap();
+        let (status, _, err) = run_str(&["onsite", "catalog", "search", "--db", db, "x"]);
+        assert_eq!(status, ExitStatus::NotFound);
+        assert!(err.contains("no database"), "{err}");
+        assert!(!std::path::Path::new(db).exists(), "a search must not create a database");
+    }
+}

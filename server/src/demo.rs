@@ -1,0 +1,182 @@
+//! `onsite demo`: the main job. Builds a realistic sample on an embedded
+//! SQLite file through the same paths a real deployment uses (CSV and JSON
+//! import, the account repository, search) and prints what it did.
+
+use std::path::Path;
+use std::time::Instant;
+
+use onsite_core::import::{self, Format};
+use onsite_core::money::Locale;
+use onsite_core::store::{AccountQuery, ProductQuery};
+use onsite_core::{Store, StoreOptions, sample};
+
+use crate::cli::{DemoArgs, Io};
+use crate::commands::{import_file, print_accounts, print_products};
+use crate::error::{Error, Result};
+
+const SEED: u64 = 2026;
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|source| Error::File { path: path.to_path_buf(), source })
+}
+
+fn remove_db(path: &Path) -> Result<bool> {
+    let mut removed = false;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let p = std::path::PathBuf::from(p);
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(|source| Error::File { path: p.clone(), source })?;
+            removed = true;
+        }
+    }
+    Ok(removed)
+}
+
+fn ms(t: Instant) -> String {
+    let us = t.elapsed().as_micros();
+    if us < 10_000 { format!("{:.2} ms", us as f64 / 1000.0) } else { format!("{} ms", us / 1000) }
+}
+
+/// Runs the demo.
+pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
+    let all = Instant::now();
+    let out = &args.out;
+    std::fs::create_dir_all(out).map_err(|source| Error::File { path: out.clone(), source })?;
+    let db_path = out.join("onsite.sqlite");
+    let replaced = remove_db(&db_path)?;
+    let w = &mut *io.out;
+
+    writeln!(w, "Onsite demo: an offline store for a B2B field sales rep")?;
+    writeln!(w, "=======================================================\n")?;
+
+    // 1. The back office publishes the catalog as CSV and price lists as JSON.
+    let t = Instant::now();
+    let products = sample::products(args.products as usize, SEED);
+    let accounts = sample::accounts(args.accounts as usize, SEED);
+    let lists = sample::price_lists(&products, &accounts, SEED);
+    let csv_path = out.join("catalog.csv");
+    write_file(&csv_path, &import::export_csv(&products))?;
+    let json_path = out.join("price-lists.json");
+    write_file(&json_path, &import::export_json(&[], &[], &lists))?;
+    writeln!(
+        w,
+        "1. Generated {} products, {} price lists and {} accounts ({})",
+        products.len(),
+        lists.len(),
+        accounts.len(),
+        ms(t)
+    )?;
+    writeln!(w, "   {}\n   {}", csv_path.display(), json_path.display())?;
+
+    let t = Instant::now();
+    let store = Store::open(&db_path, StoreOptions::default())?;
+    writeln!(
+        w,
+        "\n2. {} the store {} (SQLite, WAL, schema version {}) in {}",
+        if replaced { "Replaced" } else { "Created" },
+        db_path.display(),
+        store.schema_version()?,
+        ms(t)
+    )?;
+
+    let t = Instant::now();
+    let s = import_file(&store, &csv_path, Some(Format::Csv), io.progress)?;
+    let w = &mut *io.out;
+    writeln!(w, "\n3. Imported catalog.csv: {} products at catalog sequence {} in {}", s.products_added, s.seq, ms(t))?;
+    let t = Instant::now();
+    let s = import_file(&store, &json_path, Some(Format::Json), false)?;
+    let tiers: usize = lists.iter().map(|l| l.tiers.len()).sum();
+    writeln!(
+        w,
+        "   Imported price-lists.json: {} price lists with {tiers} prices and quantity tiers, sequence {} in {}",
+        s.price_lists_changed,
+        s.seq,
+        ms(t)
+    )?;
+
+    // 4. A file with bad rows is refused whole, every problem listed.
+    let bad_path = out.join("bad-rows.csv");
+    let good = &products[0];
+    write_file(
+        &bad_path,
+        &format!(
+            "sku;name;unit;list_price;tax_class\n\
+             NEU-0001;Neuer Artikel;pc;1,99;DE-STD\n\
+             NEU-0002;Preis fehlt;pc;;DE-STD\n\
+             NEU-0003;Falsche Steuerklasse;pc;2,50;US-SALES\n\
+             {};Doppelte SKU;pc;3,00;DE-STD\n\
+             {};Doppelte SKU;pc;3,00;DE-STD\n",
+            good.sku, good.sku
+        ),
+    )?;
+    let before = store.product_count()?;
+    match import_file(&store, &bad_path, None, false) {
+        Err(Error::Core(onsite_core::Error::Import(report))) => {
+            writeln!(w, "\n4. Tried bad-rows.csv: refused, {} products before and after", before)?;
+            for line in report.to_string().lines() {
+                writeln!(w, "   {line}")?;
+            }
+        }
+        other => {
+            writeln!(w, "\n4. bad-rows.csv was unexpectedly accepted: {other:?}")?;
+        }
+    }
+    debug_assert_eq!(before, store.product_count()?);
+
+    // 5. Accounts with their buying centers, saved as a device would.
+    let t = Instant::now();
+    let mut contacts = 0;
+    for (a, cs) in &accounts {
+        store.save_account_with_contacts(a, cs)?;
+        contacts += cs.len();
+    }
+    writeln!(w, "\n5. Saved {} accounts with {contacts} buying-center contacts in {}", accounts.len(), ms(t))?;
+
+    // 6. Searches, as the rep types them.
+    writeln!(w, "\n6. Product search (prefix, case- and umlaut-insensitive, ranked):")?;
+    let exact_sku = products.iter().find(|p| p.active).map(|p| p.sku.clone()).unwrap_or_default();
+    for (q, locale) in [
+        ("mull", Locale::De),
+        ("schraub m8 a4", Locale::De),
+        ("strasse", Locale::De),
+        ("gloves", Locale::En),
+        (exact_sku.as_str(), Locale::De),
+    ] {
+        let t = Instant::now();
+        let page = store.search_products(&ProductQuery::new(q).page(0, 3))?;
+        writeln!(w, "\n   \"{q}\" ({}):", ms(t))?;
+        let mut buf = Vec::new();
+        print_products(&mut buf, &page, locale)?;
+        for line in String::from_utf8_lossy(&buf).lines() {
+            writeln!(w, "   {line}")?;
+        }
+    }
+
+    writeln!(w, "\n7. Account search (company, city, contact):")?;
+    let contact_name = accounts.first().and_then(|(_, c)| c.first()).map(|c| c.last_name.clone()).unwrap_or_default();
+    for q in ["münchen masch", contact_name.as_str()] {
+        let t = Instant::now();
+        let page = store.search_accounts(&AccountQuery { text: q.into(), offset: 0, limit: 3 })?;
+        writeln!(w, "\n   \"{q}\" ({}):", ms(t))?;
+        let mut buf = Vec::new();
+        print_accounts(&mut buf, &page)?;
+        for line in String::from_utf8_lossy(&buf).lines() {
+            writeln!(w, "   {line}")?;
+        }
+    }
+
+    let db = db_path.display();
+    writeln!(w, "\nDone in {}. Everything is in {}:", ms(all), out.display())?;
+    writeln!(w, "   onsite.sqlite     the store (open it with sqlite3, or the commands below)")?;
+    writeln!(w, "   catalog.csv       the catalog as published (import format: docs/catalog-import.md)")?;
+    writeln!(w, "   price-lists.json  price lists with quantity tiers (JSON import format)")?;
+    writeln!(w, "   bad-rows.csv      the refused file")?;
+    writeln!(w, "\nTry:")?;
+    writeln!(w, "   onsite catalog search --db {db} sechskant m10 edelstahl")?;
+    writeln!(w, "   onsite catalog show --db {db} {exact_sku}")?;
+    writeln!(w, "   onsite account search --db {db} köln")?;
+    writeln!(w, "   onsite account list --db {db} --rep rep-1")?;
+    Ok(())
+}

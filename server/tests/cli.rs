@@ -1,0 +1,137 @@
+//! The `onsite` binary as a user runs it: real processes, real files, exit
+//! codes and what lands on stdout and stderr.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: failing loudly is the point
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn onsite(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_onsite")).args(args).output().expect("run onsite")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn demo_builds_a_store_and_prints_what_it_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let r = onsite(&["demo", "--out", p(&out), "--products", "3000", "--accounts", "40"]);
+    let stdout = text(&r.stdout);
+    assert!(r.status.success(), "stderr: {}", text(&r.stderr));
+    assert!(text(&r.stderr).is_empty(), "no progress noise when piped: {}", text(&r.stderr));
+    assert!(stdout.contains("3000 products at catalog sequence 1"), "{stdout}");
+    assert!(stdout.contains("refused, 3000 products before and after"), "{stdout}");
+    assert!(stdout.contains("line 4 (NEU-0003): unknown tax class \"US-SALES\""), "{stdout}");
+    assert!(stdout.contains("Saved 40 accounts"), "{stdout}");
+    assert!(stdout.contains("Müller-Schraube"), "'mull' finds Müller-Schraube: {stdout}");
+    for f in ["onsite.sqlite", "catalog.csv", "price-lists.json", "bad-rows.csv"] {
+        assert!(out.join(f).exists(), "{f} written");
+    }
+
+    // The store it left behind answers the commands it suggests.
+    let db = out.join("onsite.sqlite");
+    let r = onsite(&["catalog", "search", "--db", p(&db), "mull", "--json"]);
+    assert!(r.status.success());
+    let page: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let first = page["items"][0]["name"].as_str().unwrap_or_default();
+    assert!(first.starts_with("Müller-Schraube"), "{first}");
+    let r = onsite(&["account", "list", "--db", p(&db), "--rep", "rep-1", "--json"]);
+    let page: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 8, "40 accounts round-robin over 5 reps");
+    assert!(items.iter().all(|a| a["assigned_rep"] == "rep-1"));
+
+    // Running it again replaces the previous database instead of adding to it.
+    let r = onsite(&["demo", "--out", p(&out), "--products", "500", "--accounts", "5"]);
+    assert!(r.status.success());
+    assert!(text(&r.stdout).contains("Replaced the store"));
+    assert!(text(&r.stdout).contains("500 products at catalog sequence 1"));
+}
+
+#[test]
+fn import_good_and_bad_files_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "sku;name;unit;list_price;tax_class;attr:Material\n\
+         A-1;Sechskantschraube M8×40;pc;0,12;DE-STD;Stahl\n\
+         A-2;Schutzhandschuhe Größe 9;pair;1.234,50;DE-STD;Nitril\n",
+    )
+    .unwrap();
+    let r = onsite(&["catalog", "import", "--db", p(&db), p(&good), "--json"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(summary["products_added"], 2);
+    assert_eq!(summary["seq"], 1);
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "[\n{\"sku\": \"B-1\", \"name\": \"Neu\", \"unit\": \"pc\", \"list_price\": \"1\", \"tax_class\": \"DE-STD\"},\n\
+         {\"sku\": \"B-2\", \"name\": \"Kaputt\", \"unit\": \"pc\", \"list_price\": \"-5\", \"tax_class\": \"DE-STD\"},\n\
+         {\"sku\": \"B-3\", \"name\": \"Steuer\", \"unit\": \"pc\", \"list_price\": \"5\", \"tax_class\": \"XX\"}\n]",
+    )
+    .unwrap();
+    let r = onsite(&["catalog", "import", "--db", p(&db), p(&bad)]);
+    assert_eq!(r.status.code(), Some(3), "bad input exits with 3");
+    let err = text(&r.stderr);
+    assert!(err.contains("nothing was changed: 2 problems"), "{err}");
+    assert!(err.contains("line 3 (B-2): list price is negative"), "{err}");
+    assert!(err.contains("line 4 (B-3): unknown tax class \"XX\""), "{err}");
+    assert!(r.stdout.is_empty());
+
+    let r = onsite(&["catalog", "search", "--db", p(&db), "neu"]);
+    assert!(text(&r.stdout).contains("no products found"), "B-1 was not imported either");
+    let r = onsite(&["catalog", "search", "--db", p(&db), "grosse", "--locale", "en-US"]);
+    assert!(text(&r.stdout).contains("€1,234.50"), "{}", text(&r.stdout));
+    let r = onsite(&["catalog", "show", "--db", p(&db), "a-1"]);
+    assert!(text(&r.stdout).contains("Material"), "{}", text(&r.stdout));
+
+    let r = onsite(&["catalog", "show", "--db", p(&db), "NOPE"]);
+    assert_eq!(r.status.code(), Some(4));
+    assert!(text(&r.stderr).contains("product not found: NOPE"));
+
+    let r = onsite(&["catalog", "import", "--db", p(&db), p(&dir.path().join("missing.csv"))]);
+    assert_eq!(r.status.code(), Some(4));
+    assert!(text(&r.stderr).contains("missing.csv"));
+
+    let r = onsite(&["catalog", "search", "--db", p(&db)]);
+    assert_eq!(r.status.code(), Some(2), "a missing query is a usage error");
+
+    // Export writes the import format back.
+    let exported = dir.path().join("export.csv");
+    let r = onsite(&["catalog", "export", "--db", p(&db), "--out", p(&exported)]);
+    assert!(r.status.success());
+    let again = dir.path().join("again.sqlite");
+    let r = onsite(&["catalog", "import", "--db", p(&again), p(&exported), "--json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(summary["products_added"], 2, "{}", text(&r.stderr));
+}
+
+#[test]
+fn a_database_from_the_future_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("future.sqlite");
+    let csv = dir.path().join("a.csv");
+    std::fs::write(&csv, "sku,name,unit,list_price,tax_class\nA,B,pc,1,DE-STD\n").unwrap();
+    assert!(onsite(&["catalog", "import", "--db", p(&db), p(&csv)]).status.success());
+    // Stamp a future schema version: bytes 60..64 of an SQLite file are its
+    // user_version (the last connection's close checkpointed the WAL).
+    assert!(!Path::new(&format!("{}-wal", p(&db))).exists());
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes[60..64].copy_from_slice(&999u32.to_be_bytes());
+    std::fs::write(&db, bytes).unwrap();
+    let r = onsite(&["catalog", "search", "--db", p(&db), "b"]);
+    assert_eq!(r.status.code(), Some(1));
+    let err = text(&r.stderr);
+    assert!(err.contains("schema version 999, newer than the 2 this build knows"), "{err}");
+}
