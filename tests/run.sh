@@ -36,26 +36,69 @@ count() { # sums "N passed" / "N failed" from cargo test and nextest summaries
     passed=$((passed + p)); failed=$((failed + f))
 }
 
-step "tests"
+step "rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --workspace --locked --no-fail-fast --profile ci 2>&1 | tee "$log"
+    cargo nextest run --workspace --exclude onsite-uniffi-bindgen --locked --no-fail-fast --profile ci 2>&1 | tee "$log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     count
     : >"$log"
-    step "doc tests"
-    cargo test --workspace --locked --doc 2>&1 | tee "$log"
+    step "rust doc tests"
+    cargo test --workspace --exclude onsite-uniffi-bindgen --locked --doc 2>&1 | tee "$log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     count
 else
-    cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log"
+    cargo test --workspace --exclude onsite-uniffi-bindgen --locked --no-fail-fast 2>&1 | tee "$log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     count
+fi
+rust="rust: $passed passed, $failed failed"
+
+step "type-check for aarch64-linux-android and aarch64-apple-ios"
+bash tests/lib/cross-check.sh || status=1
+
+# The same scenario in the three binding languages, against the library
+# built for this machine.
+step "bindings (UniFFI: Kotlin, Swift, Python)"
+if ! bash bindings/generate.sh; then
+    status=1
+    langs="bindings: generation failed"
+else
+    langs=""
+    step "python tests"
+    PYTHONPATH=target/bindings/python python3 -m unittest discover -s bindings/python/tests -v 2>&1 | tee "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    p=$(grep -oE '^Ran [0-9]+ test' "$log" | grep -oE '[0-9]+' | tail -1); p=${p:-0}
+    f=$(grep -oE '(failures|errors)=[0-9]+' "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
+    passed=$((passed + p - f)); failed=$((failed + f)); langs="$langs
+python: $((p - f)) passed, $f failed"
+
+    step "kotlin tests (JVM, JNA)"
+    bash tests/lib/kotlin.sh 2>&1 | tee "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    if grep -qE '^OK \([0-9]+ tests?\)' "$log"; then
+        p=$(grep -oE '^OK \([0-9]+' "$log" | grep -oE '[0-9]+'); f=0
+    else
+        p=$(grep -oE 'Tests run: [0-9]+' "$log" | grep -oE '[0-9]+' | tail -1); p=${p:-0}
+        f=$(grep -oE 'Failures: [0-9]+' "$log" | grep -oE '[0-9]+' | tail -1); f=${f:-1}
+        p=$((p - f))
+    fi
+    passed=$((passed + p)); failed=$((failed + f)); langs="$langs
+kotlin: $p passed, $f failed"
+
+    step "swift tests (XCTest)"
+    bash tests/lib/swift.sh 2>&1 | tee "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    line=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$log" | tail -1)
+    p=$(echo "$line" | grep -oE 'Executed [0-9]+' | grep -oE '[0-9]+'); p=${p:-0}
+    f=$(echo "$line" | grep -oE 'with [0-9]+' | grep -oE '[0-9]+'); f=${f:-1}
+    passed=$((passed + p - f)); failed=$((failed + f)); langs="$langs
+swift: $((p - f)) passed, $f failed"
 fi
 
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
     echo "error: no test ran" >&2
     status=1
 fi
-printf '\n'
+printf '\n%s%s\n' "$rust" "$langs"
 echo "tests: $passed passed, $failed failed"
 exit "$status"

@@ -13,6 +13,7 @@ use crate::rules;
 
 /// A postal address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Address {
     /// Street and number.
     pub street: String,
@@ -26,6 +27,7 @@ pub struct Address {
 
 /// A customer company.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Account {
     /// Stable id (a UUID, made on the device that created the account).
     pub id: String,
@@ -52,6 +54,7 @@ pub struct Account {
 /// A contact's role in the buying center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum BuyingRole {
     /// Makes the final decision.
     DecisionMaker,
@@ -95,19 +98,24 @@ impl BuyingRole {
     }
 }
 
+/// A point in time, in UTC.
+pub type Timestamp = DateTime<Utc>;
+
 /// Whether and how a contact agreed to (or withdrew from) marketing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MarketingConsent {
     /// `true` if consent is given, `false` if it was refused or withdrawn.
     pub granted: bool,
     /// When the contact said so.
-    pub at: DateTime<Utc>,
+    pub at: Timestamp,
     /// How it was recorded, e.g. `trade fair form`, `web double opt-in`.
     pub source: String,
 }
 
 /// A person at a customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Contact {
     /// Stable id (a UUID).
     pub id: String,

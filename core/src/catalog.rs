@@ -16,6 +16,7 @@ pub type Seq = i64;
 
 /// A VAT class, e.g. German standard rate 19 %.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TaxClass {
     /// Stable code used by products, e.g. `DE-STD`.
     pub code: String,
@@ -31,6 +32,7 @@ pub struct TaxClass {
 
 /// One key/value line of a product's specification table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Attribute {
     /// Specification name, e.g. `Material`.
     pub key: String,
@@ -40,6 +42,7 @@ pub struct Attribute {
 
 /// A product of the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Product {
     /// Stock keeping unit: the product's stable, unique key.
     pub sku: String,

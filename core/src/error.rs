@@ -26,6 +26,14 @@ pub enum Error {
         /// Its key (a SKU or an id; never personal data).
         key: String,
     },
+    /// The change collides with the current state of a record.
+    #[error("conflict on {what}: {reason}")]
+    Conflict {
+        /// The record kind, e.g. `"contact"`.
+        what: &'static str,
+        /// What collides.
+        reason: String,
+    },
     /// An amount or currency could not be parsed or combined.
     #[error(transparent)]
     Money(#[from] MoneyError),

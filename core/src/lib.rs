@@ -29,6 +29,8 @@
 pub mod account;
 pub mod catalog;
 pub mod error;
+#[cfg(feature = "uniffi")]
+mod ffi;
 pub mod import;
 pub mod money;
 mod rules;
@@ -37,4 +39,7 @@ pub mod store;
 pub mod text;
 
 pub use error::{Error, Result};
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("onsite_core");
 pub use store::{Store, StoreOptions};

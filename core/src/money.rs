@@ -12,10 +12,10 @@
 //! | `en-US` | `€1,234.56`   | `-$0.50`  |
 //!
 //! ```
-//! use onsite_core::money::{Currency, Locale, Money};
-//! let m = Money::parse("1.234,56 €", Locale::De)?;
-//! assert_eq!(m.format(Locale::En), "€1,234.56");
-//! assert_eq!(Money::parse("€1,234.56", Locale::En)?, m);
+//! use onsite_core::money::{Currency, DisplayLocale, Money};
+//! let m = Money::parse("1.234,56 €", DisplayLocale::De)?;
+//! assert_eq!(m.format(DisplayLocale::En), "€1,234.56");
+//! assert_eq!(Money::parse("€1,234.56", DisplayLocale::En)?, m);
 //! # Ok::<(), onsite_core::money::MoneyError>(())
 //! ```
 
@@ -47,7 +47,8 @@ pub enum MoneyError {
 
 /// Display and parsing conventions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-pub enum Locale {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum DisplayLocale {
     /// German (Germany): `1.234,56 €`.
     #[default]
     #[serde(rename = "de-DE")]
@@ -57,38 +58,38 @@ pub enum Locale {
     En,
 }
 
-impl Locale {
+impl DisplayLocale {
     /// The BCP 47 tag, `de-DE` or `en-US`.
     pub fn tag(self) -> &'static str {
         match self {
-            Locale::De => "de-DE",
-            Locale::En => "en-US",
+            DisplayLocale::De => "de-DE",
+            DisplayLocale::En => "en-US",
         }
     }
 
     fn decimal_sep(self) -> char {
         match self {
-            Locale::De => ',',
-            Locale::En => '.',
+            DisplayLocale::De => ',',
+            DisplayLocale::En => '.',
         }
     }
 
     fn group_sep(self) -> char {
         match self {
-            Locale::De => '.',
-            Locale::En => ',',
+            DisplayLocale::De => '.',
+            DisplayLocale::En => ',',
         }
     }
 }
 
-impl FromStr for Locale {
+impl FromStr for DisplayLocale {
     type Err = MoneyError;
     /// Accepts `de`, `de-DE`, `de_DE`, `en`, `en-US`, `en_GB`… (language decides).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lang = s.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         match lang.as_str() {
-            "de" => Ok(Locale::De),
-            "en" => Ok(Locale::En),
+            "de" => Ok(DisplayLocale::De),
+            "en" => Ok(DisplayLocale::En),
             _ => Err(MoneyError::Invalid(format!("unsupported locale {s:?} (use de-DE or en-US)"))),
         }
     }
@@ -187,6 +188,7 @@ impl<'de> Deserialize<'de> for Currency {
 
 /// An exact amount in one currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Money {
     /// The amount; may carry more decimals than the minor unit (unit prices).
     #[serde(with = "rust_decimal::serde::str")]
@@ -221,23 +223,23 @@ impl Money {
 
     /// Formats for display in `locale`, with at least the currency's minor
     /// unit of decimals (more if the amount has them, as unit prices may).
-    pub fn format(&self, locale: Locale) -> String {
+    pub fn format(&self, locale: DisplayLocale) -> String {
         let decimals = self.amount.normalize().scale().max(self.currency.minor_units());
         let number = format_decimal(self.amount.abs(), decimals, locale);
         let sign = if self.amount.is_sign_negative() && !self.amount.is_zero() { "-" } else { "" };
         let code = self.currency.code();
         match (locale, self.currency.symbol()) {
-            (Locale::De, Some(sym)) => format!("{sign}{number} {sym}"),
-            (Locale::De, None) => format!("{sign}{number} {code}"),
-            (Locale::En, Some(sym)) => format!("{sign}{sym}{number}"),
-            (Locale::En, None) => format!("{sign}{code} {number}"),
+            (DisplayLocale::De, Some(sym)) => format!("{sign}{number} {sym}"),
+            (DisplayLocale::De, None) => format!("{sign}{number} {code}"),
+            (DisplayLocale::En, Some(sym)) => format!("{sign}{sym}{number}"),
+            (DisplayLocale::En, None) => format!("{sign}{code} {number}"),
         }
     }
 
     /// Parses a formatted amount such as `1.234,56 €`, `-€1,234.56`,
     /// `EUR 12.50` or `12,50 EUR`. The currency symbol or code is required;
     /// digit grouping must follow `locale`.
-    pub fn parse(text: &str, locale: Locale) -> Result<Money, MoneyError> {
+    pub fn parse(text: &str, locale: DisplayLocale) -> Result<Money, MoneyError> {
         let t = text.trim();
         if t.is_empty() {
             return Err(MoneyError::Empty);
@@ -289,7 +291,7 @@ pub fn round_half_up(d: Decimal, dp: u32) -> Decimal {
 
 /// Formats a non-negative decimal with exactly `decimals` places and the
 /// locale's grouping, rounding half-up when it has more.
-pub fn format_decimal(d: Decimal, decimals: u32, locale: Locale) -> String {
+pub fn format_decimal(d: Decimal, decimals: u32, locale: DisplayLocale) -> String {
     let mut d = round_half_up(d, decimals);
     d.rescale(decimals);
     let s = d.abs().to_string();
@@ -317,7 +319,7 @@ pub fn format_decimal(d: Decimal, decimals: u32, locale: Locale) -> String {
 
 /// Parses a number written in `locale`'s convention, grouping optional:
 /// `1.234,56` / `1234,56` in German, `1,234.56` / `1234.56` in English.
-pub fn parse_localized(s: &str, locale: Locale) -> Result<Decimal, MoneyError> {
+pub fn parse_localized(s: &str, locale: DisplayLocale) -> Result<Decimal, MoneyError> {
     let (neg, body) = split_sign(s)?;
     let (int, frac) = match body.split_once(locale.decimal_sep()) {
         Some((i, f)) => (i, Some(f)),
@@ -426,24 +428,24 @@ mod tests {
     #[test]
     fn formats_german_and_english() {
         let m = Money::new(dec("1234.56"), Currency::EUR);
-        assert_eq!(m.format(Locale::De), "1.234,56 €");
-        assert_eq!(m.format(Locale::En), "€1,234.56");
+        assert_eq!(m.format(DisplayLocale::De), "1.234,56 €");
+        assert_eq!(m.format(DisplayLocale::En), "€1,234.56");
         let neg = Money::new(dec("-1234567.5"), Currency::EUR);
-        assert_eq!(neg.format(Locale::De), "-1.234.567,50 €");
-        assert_eq!(neg.format(Locale::En), "-€1,234,567.50");
+        assert_eq!(neg.format(DisplayLocale::De), "-1.234.567,50 €");
+        assert_eq!(neg.format(DisplayLocale::En), "-€1,234,567.50");
         let chf = Money::new(dec("12"), Currency::new("chf").unwrap_or(Currency::EUR));
-        assert_eq!(chf.format(Locale::De), "12,00 CHF");
-        assert_eq!(chf.format(Locale::En), "CHF 12.00");
+        assert_eq!(chf.format(DisplayLocale::De), "12,00 CHF");
+        assert_eq!(chf.format(DisplayLocale::En), "CHF 12.00");
         let yen = Money::new(dec("1500"), Currency::new("JPY").unwrap_or(Currency::EUR));
-        assert_eq!(yen.format(Locale::En), "¥1,500");
+        assert_eq!(yen.format(DisplayLocale::En), "¥1,500");
     }
 
     #[test]
     fn unit_prices_keep_their_decimals() {
         let m = Money::new(dec("0.0345"), Currency::EUR);
-        assert_eq!(m.format(Locale::De), "0,0345 €");
-        assert_eq!(Money::new(dec("999.9"), Currency::EUR).format(Locale::En), "€999.90");
-        assert_eq!(Money::new(dec("100"), Currency::EUR).format(Locale::De), "100,00 €");
+        assert_eq!(m.format(DisplayLocale::De), "0,0345 €");
+        assert_eq!(Money::new(dec("999.9"), Currency::EUR).format(DisplayLocale::En), "€999.90");
+        assert_eq!(Money::new(dec("100"), Currency::EUR).format(DisplayLocale::De), "100,00 €");
     }
 
     #[test]
@@ -452,30 +454,30 @@ mod tests {
         assert_eq!(round_half_up(dec("0.124"), 2), dec("0.12"));
         assert_eq!(round_half_up(dec("-0.125"), 2), dec("-0.13"));
         assert_eq!(Money::new(dec("2.675"), Currency::EUR).rounded().amount, dec("2.68"));
-        assert_eq!(format_decimal(dec("0.005"), 2, Locale::De), "0,01");
+        assert_eq!(format_decimal(dec("0.005"), 2, DisplayLocale::De), "0,01");
     }
 
     #[test]
     fn parses_both_locales() {
-        let m = Money::parse("1.234,56 €", Locale::De).unwrap_or(Money::zero(Currency::EUR));
+        let m = Money::parse("1.234,56 €", DisplayLocale::De).unwrap_or(Money::zero(Currency::EUR));
         assert_eq!(m.amount, dec("1234.56"));
         assert_eq!(m.currency, Currency::EUR);
-        assert_eq!(Money::parse("-€1,234.56", Locale::En).map(|m| m.amount), Ok(dec("-1234.56")));
-        assert_eq!(Money::parse("EUR 12.5", Locale::En).map(|m| m.amount), Ok(dec("12.5")));
-        assert_eq!(Money::parse("12,50\u{a0}EUR", Locale::De).map(|m| m.amount), Ok(dec("12.50")));
-        assert_eq!(Money::parse("$3", Locale::En).map(|m| m.currency.code()), Ok("USD"));
+        assert_eq!(Money::parse("-€1,234.56", DisplayLocale::En).map(|m| m.amount), Ok(dec("-1234.56")));
+        assert_eq!(Money::parse("EUR 12.5", DisplayLocale::En).map(|m| m.amount), Ok(dec("12.5")));
+        assert_eq!(Money::parse("12,50\u{a0}EUR", DisplayLocale::De).map(|m| m.amount), Ok(dec("12.50")));
+        assert_eq!(Money::parse("$3", DisplayLocale::En).map(|m| m.currency.code()), Ok("USD"));
     }
 
     #[test]
     fn refuses_bad_amounts() {
-        assert_eq!(Money::parse("", Locale::De), Err(MoneyError::Empty));
-        assert!(matches!(Money::parse("12,50", Locale::De), Err(MoneyError::Invalid(_))));
-        assert!(matches!(Money::parse("1.23,4 €", Locale::De), Err(MoneyError::Invalid(_))));
-        assert!(matches!(Money::parse("1e5 €", Locale::De), Err(MoneyError::Invalid(_))));
-        assert!(matches!(Money::parse("12 XYZ", Locale::De), Err(MoneyError::Invalid(_))));
+        assert_eq!(Money::parse("", DisplayLocale::De), Err(MoneyError::Empty));
+        assert!(matches!(Money::parse("12,50", DisplayLocale::De), Err(MoneyError::Invalid(_))));
+        assert!(matches!(Money::parse("1.23,4 €", DisplayLocale::De), Err(MoneyError::Invalid(_))));
+        assert!(matches!(Money::parse("1e5 €", DisplayLocale::De), Err(MoneyError::Invalid(_))));
+        assert!(matches!(Money::parse("12 XYZ", DisplayLocale::De), Err(MoneyError::Invalid(_))));
         assert!(matches!(Currency::new("XYZ"), Err(MoneyError::UnknownCurrency(_))));
         let huge = format!("{} €", "9".repeat(40));
-        assert_eq!(Money::parse(&huge, Locale::De), Err(MoneyError::Overflow));
+        assert_eq!(Money::parse(&huge, DisplayLocale::De), Err(MoneyError::Overflow));
     }
 
     #[test]
@@ -506,16 +508,16 @@ mod tests {
 
     #[test]
     fn locale_tags() {
-        assert_eq!("de".parse::<Locale>(), Ok(Locale::De));
-        assert_eq!("en_GB".parse::<Locale>(), Ok(Locale::En));
-        assert!("fr-FR".parse::<Locale>().is_err());
-        assert_eq!(Locale::En.tag(), "en-US");
+        assert_eq!("de".parse::<DisplayLocale>(), Ok(DisplayLocale::De));
+        assert_eq!("en_GB".parse::<DisplayLocale>(), Ok(DisplayLocale::En));
+        assert!("fr-FR".parse::<DisplayLocale>().is_err());
+        assert_eq!(DisplayLocale::En.tag(), "en-US");
     }
 
     proptest! {
         #[test]
         fn format_then_parse_round_trips(cents in -10_000_000_000_000i64..10_000_000_000_000i64, de in any::<bool>()) {
-            let locale = if de { Locale::De } else { Locale::En };
+            let locale = if de { DisplayLocale::De } else { DisplayLocale::En };
             let m = Money::new(Decimal::new(cents, 2), Currency::EUR);
             let text = m.format(locale);
             prop_assert_eq!(Money::parse(&text, locale), Ok(m));
@@ -523,7 +525,7 @@ mod tests {
 
         #[test]
         fn flexible_parse_reads_plain_formatting(cents in 0i64..1_000_000_000_000i64, de in any::<bool>()) {
-            let locale = if de { Locale::De } else { Locale::En };
+            let locale = if de { DisplayLocale::De } else { DisplayLocale::En };
             let d = Decimal::new(cents, 2);
             // Grouped numbers with two decimals always contain the decimal
             // separator last, so the flexible reader must agree.
@@ -542,8 +544,8 @@ mod tests {
         #[test]
         fn parsing_arbitrary_text_never_panics(s in "\\PC{0,40}") {
             let _ = parse_decimal_flexible(&s);
-            let _ = Money::parse(&s, Locale::De);
-            let _ = Money::parse(&s, Locale::En);
+            let _ = Money::parse(&s, DisplayLocale::De);
+            let _ = Money::parse(&s, DisplayLocale::En);
         }
     }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use onsite_core::money::Locale;
+use onsite_core::money::DisplayLocale;
 
 use crate::error::{ExitStatus, Result};
 use crate::{commands, demo};
@@ -89,11 +89,11 @@ pub(crate) enum LocaleArg {
     En,
 }
 
-impl From<LocaleArg> for Locale {
+impl From<LocaleArg> for DisplayLocale {
     fn from(l: LocaleArg) -> Self {
         match l {
-            LocaleArg::De => Locale::De,
-            LocaleArg::En => Locale::En,
+            LocaleArg::De => DisplayLocale::De,
+            LocaleArg::En => DisplayLocale::En,
         }
     }
 }

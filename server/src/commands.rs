@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use onsite_core::import::{self, Format};
-use onsite_core::money::Locale;
+use onsite_core::money::DisplayLocale;
 use onsite_core::store::{AccountQuery, AccountSummary, ImportSummary, Page, ProductHit, ProductQuery};
 use onsite_core::{Store, StoreOptions};
 
@@ -91,7 +91,7 @@ pub(crate) fn catalog(cmd: CatalogCommand, io: &mut Io<'_>) -> Result<()> {
                 writeln!(io.out)?;
                 return Ok(());
             }
-            let locale: Locale = locale.into();
+            let locale: DisplayLocale = locale.into();
             writeln!(io.out, "{}  {}", p.sku, p.name)?;
             writeln!(io.out, "  category     {}", p.category)?;
             writeln!(io.out, "  list price   {} per {}", p.list_price.format(locale), p.unit)?;
@@ -125,7 +125,7 @@ pub(crate) fn catalog(cmd: CatalogCommand, io: &mut Io<'_>) -> Result<()> {
     }
 }
 
-pub(crate) fn print_products(out: &mut dyn Write, page: &Page<ProductHit>, locale: Locale) -> Result<()> {
+pub(crate) fn print_products(out: &mut dyn Write, page: &Page<ProductHit>, locale: DisplayLocale) -> Result<()> {
     if page.items.is_empty() {
         writeln!(out, "no products found")?;
         return Ok(());

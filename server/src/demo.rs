@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use onsite_core::import::{self, Format};
-use onsite_core::money::Locale;
+use onsite_core::money::DisplayLocale;
 use onsite_core::store::{AccountQuery, ProductQuery};
 use onsite_core::{Store, StoreOptions, sample};
 
@@ -138,11 +138,11 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     writeln!(w, "\n6. Product search (prefix, case- and umlaut-insensitive, ranked):")?;
     let exact_sku = products.iter().find(|p| p.active).map(|p| p.sku.clone()).unwrap_or_default();
     for (q, locale) in [
-        ("mull", Locale::De),
-        ("schraub m8 a4", Locale::De),
-        ("strasse", Locale::De),
-        ("gloves", Locale::En),
-        (exact_sku.as_str(), Locale::De),
+        ("mull", DisplayLocale::De),
+        ("schraub m8 a4", DisplayLocale::De),
+        ("strasse", DisplayLocale::De),
+        ("gloves", DisplayLocale::En),
+        (exact_sku.as_str(), DisplayLocale::De),
     ] {
         let t = Instant::now();
         let page = store.search_products(&ProductQuery::new(q).page(0, 3))?;

@@ -15,6 +15,7 @@ use crate::text::{fold, fts_prefix_query, tokens};
 
 /// An account as listed or found by search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AccountSummary {
     /// Account id.
     pub id: String,
@@ -36,6 +37,7 @@ pub struct AccountSummary {
 
 /// A contact that matched an account search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ContactMatch {
     /// Contact id.
     pub id: String,
@@ -170,7 +172,10 @@ fn upsert_contact(tx: &Transaction<'_>, c: &Contact, now: &str) -> Result<()> {
         .query_row([&c.id], |r| r.get(0))
         .optional()?;
     if owner.is_some_and(|o| o != c.account_id) {
-        return Err(Error::validation("contact", "belongs to another account; contacts cannot move"));
+        return Err(Error::Conflict {
+            what: "contact",
+            reason: "it belongs to another account; contacts cannot move".into(),
+        });
     }
     let exists = tx.prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?.exists([&c.account_id])?;
     if !exists {

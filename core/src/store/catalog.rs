@@ -17,21 +17,22 @@ use crate::text::fold;
 
 /// What an import changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ImportSummary {
     /// The catalog sequence after the import (unchanged if nothing changed).
     pub seq: Seq,
     /// Products that were new.
-    pub products_added: usize,
+    pub products_added: u64,
     /// Products whose data changed.
-    pub products_updated: usize,
+    pub products_updated: u64,
     /// Products identical to what was stored (their sequence is kept).
-    pub products_unchanged: usize,
+    pub products_unchanged: u64,
     /// Products deleted (tombstones written).
-    pub products_deleted: usize,
+    pub products_deleted: u64,
     /// Price lists new or changed.
-    pub price_lists_changed: usize,
+    pub price_lists_changed: u64,
     /// Tax classes new or changed.
-    pub tax_classes_changed: usize,
+    pub tax_classes_changed: u64,
 }
 
 /// Progress of a long import, reported every 1,000 rows and at the end.

@@ -50,6 +50,7 @@ impl ProductQuery {
 
 /// One product in a search result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ProductHit {
     /// SKU.
     pub sku: String,

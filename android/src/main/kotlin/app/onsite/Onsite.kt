@@ -1,0 +1,84 @@
+// The idiomatic Kotlin layer over the generated bindings (uniffi.onsite,
+// uniffi.onsite_core): a closeable handle and suspend functions that move
+// blocking calls off the main thread.
+package app.onsite
+
+import java.math.BigDecimal
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+import uniffi.onsite.AccountPage
+import uniffi.onsite.CatalogFormat
+import uniffi.onsite.OnsiteStore
+import uniffi.onsite.ProductPage
+import uniffi.onsite_core.Account
+import uniffi.onsite_core.Contact
+import uniffi.onsite_core.ImportSummary
+import uniffi.onsite_core.Money
+import uniffi.onsite_core.Product
+
+/**
+ * The device's offline Onsite database.
+ *
+ * Open it once per process and keep it (it is thread-safe); close it with
+ * [close] or `Onsite.open(path).use { ... }` to release the native handle
+ * deterministically instead of waiting for the garbage collector.
+ *
+ * Every `suspend` function runs the blocking native call on [io]
+ * (default [Dispatchers.IO]), so it is safe to call from the main thread.
+ * Failures are thrown as `uniffi.onsite.OnsiteException` subclasses
+ * (`Validation`, `NotFound`, `Conflict`, `Storage`, `Sync`, `Unauthorized`,
+ * `Internal`) whose `message` is meant for people and logs.
+ */
+class Onsite private constructor(
+    /** The generated, blocking API, for background workers. */
+    val blocking: OnsiteStore,
+    private val io: CoroutineDispatcher,
+) : AutoCloseable {
+    companion object {
+        /** Opens (or creates) the database at [path], blocking. */
+        @JvmStatic
+        fun open(path: String, io: CoroutineDispatcher = Dispatchers.IO): Onsite = Onsite(OnsiteStore.open(path), io)
+
+        /** Opens (or creates) the database at [path] off the main thread. */
+        suspend fun openAsync(path: String, io: CoroutineDispatcher = Dispatchers.IO): Onsite =
+            withContext(io) { open(path, io) }
+    }
+
+    /** Imports a catalog file all-or-nothing. */
+    suspend fun importCatalog(data: ByteArray, format: CatalogFormat): ImportSummary =
+        withContext(io) { blocking.importCatalog(data, format) }
+
+    /** Searches products by word beginnings, case- and umlaut-insensitive. */
+    suspend fun searchProducts(
+        text: String,
+        offset: Int = 0,
+        limit: Int = 20,
+        includeInactive: Boolean = false,
+    ): ProductPage = withContext(io) {
+        blocking.searchProducts(text, offset.toUInt(), limit.toUInt(), includeInactive)
+    }
+
+    /** One product by SKU. */
+    suspend fun product(sku: String): Product = withContext(io) { blocking.product(sku) }
+
+    /** Creates or replaces an account with its contacts. */
+    suspend fun saveAccount(account: Account, contacts: List<Contact> = emptyList()) =
+        withContext(io) { blocking.saveAccount(account, contacts) }
+
+    /** One account by id. */
+    suspend fun account(id: String): Account = withContext(io) { blocking.account(id) }
+
+    /** The contacts of an account. */
+    suspend fun contacts(accountId: String): List<Contact> = withContext(io) { blocking.contacts(accountId) }
+
+    /** Searches accounts by company, city or contact name. */
+    suspend fun searchAccounts(text: String, offset: Int = 0, limit: Int = 20): AccountPage =
+        withContext(io) { blocking.searchAccounts(text, offset.toUInt(), limit.toUInt()) }
+
+    /** Releases the native store; further calls fail. */
+    override fun close() = blocking.close()
+}
+
+/** The exact amount as a [BigDecimal] (it crosses the FFI as decimal text). */
+val Money.value: BigDecimal get() = BigDecimal(amount)

@@ -1,0 +1,68 @@
+//! The one public error, and the one place core errors are converted to it.
+
+/// What went wrong, as a caller can act on it. The message is plain text for
+/// people and logs; it never contains personal data (names, e-mail
+/// addresses): it names fields and keys only.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
+pub enum OnsiteError {
+    /// The input was refused (a rule, a bad file, a bad amount); fix and retry.
+    #[error("{0}")]
+    Validation(String),
+    /// A looked-up record does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The change collides with the current state (reload, then retry).
+    #[error("{0}")]
+    Conflict(String),
+    /// The database could not be read or written (disk, a newer schema…).
+    #[error("{0}")]
+    Storage(String),
+    /// Synchronisation with the hub failed; local data is intact.
+    #[error("{0}")]
+    Sync(String),
+    /// The device is not (or no longer) allowed to do this.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A bug: report it with the message.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<onsite_core::Error> for OnsiteError {
+    fn from(e: onsite_core::Error) -> Self {
+        use onsite_core::Error as E;
+        let message = e.to_string();
+        match e {
+            E::Validation { .. } | E::Import(_) | E::Money(_) => OnsiteError::Validation(message),
+            E::NotFound { .. } => OnsiteError::NotFound(message),
+            E::Conflict { .. } => OnsiteError::Conflict(message),
+            E::SchemaTooNew { .. } | E::EncryptionUnavailable | E::Sqlite(_) | E::Io(_) | E::Corrupt { .. } => {
+                OnsiteError::Storage(message)
+            }
+        }
+    }
+}
+
+impl From<onsite_core::money::MoneyError> for OnsiteError {
+    fn from(e: onsite_core::money::MoneyError) -> Self {
+        OnsiteError::Validation(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_map_to_actionable_variants() {
+        let v: OnsiteError = onsite_core::Error::validation("email", "is not an e-mail address").into();
+        assert!(matches!(&v, OnsiteError::Validation(m) if m == "invalid email: is not an e-mail address"));
+        let n: OnsiteError = onsite_core::Error::not_found("product", "X-1").into();
+        assert!(matches!(&n, OnsiteError::NotFound(m) if m == "product not found: X-1"));
+        let s: OnsiteError = onsite_core::Error::SchemaTooNew { found: 9, supported: 2 }.into();
+        assert!(matches!(s, OnsiteError::Storage(_)));
+        let c: OnsiteError = onsite_core::Error::Conflict { what: "contact", reason: "x".into() }.into();
+        assert!(matches!(c, OnsiteError::Conflict(_)));
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Compiles the generated Kotlin bindings, the idiomatic layer (android/) and
+# its JUnit tests with kotlinc, and runs them on the JVM against the library
+# built for this machine (JNA). Installs kotlinc (npm package
+# kotlin-compiler), JNA and JUnit (Debian) once. Needs bindings/generate.sh first.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cache="${ONSITE_CACHE:-$HOME/.cache/onsite}"
+version=2.4.20
+kotlinc="$cache/kotlinc-$version/package/bin/kotlinc"
+if [ ! -x "$kotlinc" ]; then
+    mkdir -p "$cache/kotlinc-$version"
+    (cd "$cache" && npm pack --silent "kotlin-compiler@$version" >/dev/null && tar xzf "kotlin-compiler-$version.tgz" -C "kotlinc-$version")
+fi
+if [ ! -f /usr/share/java/jna.jar ] || [ ! -f /usr/share/java/junit4.jar ]; then
+    apt-get update -qq && apt-get install -y -qq libjna-java junit4 >/dev/null
+fi
+klib="$(dirname "$kotlinc")/../lib"
+cp="/usr/share/java/jna.jar:/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar:$klib/kotlinx-coroutines-core-jvm.jar"
+out=target/kotlin-test
+rm -rf "$out" && mkdir -p "$out"
+"$kotlinc" -nowarn -cp "$cp" -d "$out/classes" \
+    $(find target/bindings/kotlin -name '*.kt') \
+    android/src/main/kotlin/app/onsite/*.kt android/src/test/kotlin/app/onsite/*.kt 2>&1 | grep -v '^warning' || true
+[ -d "$out/classes/app/onsite" ] || { echo "kotlin: compilation failed" >&2; exit 1; }
+java -Djna.library.path=target/bindings/lib -cp "$out/classes:$klib/kotlin-stdlib.jar:$cp" \
+    org.junit.runner.JUnitCore app.onsite.OnsiteTest
