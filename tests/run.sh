@@ -31,8 +31,11 @@ passed=0
 failed=0
 count() { # sums "N passed" / "N failed" from cargo test and nextest summaries
     local p f
-    p=$(grep -E '(test result:|Summary \[).*passed' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-    f=$(grep -E '(test result:|Summary \[).*(failed|passed)' "$log" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+    # Only the runners' own summary lines: nextest's "Summary [" and cargo's
+    # unindented "test result:" (a failing test's captured output repeats
+    # its inner "test result:" indented).
+    p=$(grep -E '^(test result:|[[:space:]]+Summary \[).*passed' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+    f=$(grep -E '^(test result:|[[:space:]]+Summary \[).*(failed|passed)' "$log" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
     passed=$((passed + p)); failed=$((failed + f))
 }
 

@@ -34,7 +34,12 @@ impl From<onsite_core::Error> for OnsiteError {
         use onsite_core::Error as E;
         let message = e.to_string();
         match e {
-            E::Validation { .. } | E::Import(_) | E::Money(_) => OnsiteError::Validation(message),
+            E::Validation { .. } | E::Import(_) | E::Money(_) | E::Pricing(_) => OnsiteError::Validation(message),
+            E::Quote(q) => match q {
+                onsite_core::quote::QuoteError::IllegalTransition { .. }
+                | onsite_core::quote::QuoteError::StaleApproval { .. } => OnsiteError::Conflict(message),
+                _ => OnsiteError::Validation(message),
+            },
             E::NotFound { .. } => OnsiteError::NotFound(message),
             E::Conflict { .. } => OnsiteError::Conflict(message),
             E::SchemaTooNew { .. } | E::EncryptionUnavailable | E::Sqlite(_) | E::Io(_) | E::Corrupt { .. } => {

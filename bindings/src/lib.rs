@@ -12,9 +12,11 @@
 
 mod error;
 mod money;
+mod quotes;
 mod store;
 
 pub use error::OnsiteError;
+pub use quotes::{ProductCost, QuantityChange};
 pub use store::{AccountPage, CatalogFormat, OnsiteStore, ProductPage};
 
 uniffi::setup_scaffolding!("onsite");

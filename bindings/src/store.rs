@@ -58,7 +58,7 @@ pub enum CatalogFormat {
 /// Python: `del`) to release the file.
 #[derive(Debug, uniffi::Object)]
 pub struct OnsiteStore {
-    inner: Store,
+    pub(crate) inner: Store,
 }
 
 #[uniffi::export]

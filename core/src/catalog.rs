@@ -149,6 +149,25 @@ pub struct CatalogDelta {
     pub price_lists: Vec<PriceList>,
     /// Records deleted after `since`.
     pub tombstones: Vec<Tombstone>,
+    /// The discount policy, if it changed after `since`.
+    #[serde(default)]
+    pub discount_policy: Option<crate::quote::DiscountPolicy>,
+    /// Product costs changed after `since`. Reps' devices need them for the
+    /// margin floor; the hub must leave them out for customers' devices.
+    #[serde(default)]
+    pub product_costs: Vec<ProductCost>,
+}
+
+/// A product's cost per unit (back office and reps only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductCost {
+    /// The SKU.
+    pub sku: String,
+    /// Cost per unit in the product's currency.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cost: Decimal,
+    /// Sequence at which it last changed.
+    pub seq: Seq,
 }
 
 const MAX_KEY: usize = 64;

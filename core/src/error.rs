@@ -37,6 +37,12 @@ pub enum Error {
     /// An amount or currency could not be parsed or combined.
     #[error(transparent)]
     Money(#[from] MoneyError),
+    /// A price or total could not be computed.
+    #[error(transparent)]
+    Pricing(#[from] crate::pricing::PricingError),
+    /// A quote operation was refused.
+    #[error(transparent)]
+    Quote(#[from] crate::quote::QuoteError),
     /// An import file had bad rows; nothing was changed.
     #[error("{0}")]
     Import(ImportReport),

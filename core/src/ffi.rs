@@ -27,6 +27,17 @@ uniffi::custom_type!(Currency, String, {
     try_lift: |s| Currency::new(&s).map_err(|e| uniffi::deps::anyhow::Error::msg(e.to_string())),
 });
 
+/// Calendar days, named apart from any platform's own date type.
+type CalendarDate = chrono::NaiveDate;
+
+// Calendar days travel as ISO 8601 text ("2026-03-31").
+uniffi::custom_type!(CalendarDate, String, {
+    remote,
+    lower: |d| d.to_string(),
+    try_lift: |s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+        .map_err(|e| uniffi::deps::anyhow::Error::msg(format!("not a date (YYYY-MM-DD): {e}"))),
+});
+
 // Points in time travel as RFC 3339 text in UTC ("2026-03-01T10:00:00Z").
 uniffi::custom_type!(Timestamp, String, {
     remote,

@@ -366,7 +366,8 @@ fn push_product(out: &mut ParsedCatalog, seen: &mut Seen, line: u64, product: Pr
 
 /// A decimal given as a JSON string (`"12,50"`, `"12.50"`) or a plain JSON
 /// number (`12.5`), read from its exact text: never through a float.
-struct DecimalText(Decimal);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecimalText(pub Decimal);
 
 impl<'de> Deserialize<'de> for DecimalText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -6,6 +6,7 @@
 //! Layers, arrows pointing down only:
 //!
 //! - domain modules, pure values and functions: [`money`], [`catalog`],
+//!   [`pricing`], [`quote`],
 //!   [`account`], [`text`];
 //! - mapping layers: [`import`] (CSV/JSON files to domain values) and
 //!   [`store`] (SQLite tables, migrations, full-text search);
@@ -33,6 +34,8 @@ pub mod error;
 mod ffi;
 pub mod import;
 pub mod money;
+pub mod pricing;
+pub mod quote;
 mod rules;
 pub mod sample;
 pub mod store;

@@ -32,6 +32,26 @@ enum Command {
     /// Field data: list and search customer accounts and their contacts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Quotes: price a quote given as JSON.
+    #[command(subcommand)]
+    Quote(QuoteCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum QuoteCommand {
+    /// Price a quote: JSON in (stdin or --input), the priced quote as JSON out.
+    ///
+    /// Lines carry a unit price, or a SKU resolved from --db (with
+    /// customer_id, that account's price lists apply). Format and rules:
+    /// docs/pricing.md.
+    Price {
+        /// The quote as JSON; default: standard input.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// A store to resolve SKUs from.
+        #[arg(long, env = "ONSITE_DB")]
+        db: Option<PathBuf>,
+    },
 }
 
 /// Arguments of `onsite demo`.
@@ -220,6 +240,7 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<()> {
         Command::Demo(args) => demo::run(&args, io),
         Command::Catalog(c) => commands::catalog(c, io),
         Command::Account(c) => commands::account(c, io),
+        Command::Quote(QuoteCommand::Price { input, db }) => crate::quote_cmd::price(input, db, io),
     }
 }
 
@@ -265,6 +286,7 @@ mod tests {
             &["onsite", "catalog", "export", "--help"],
             &["onsite", "account", "list", "--help"],
             &["onsite", "account", "search", "--help"],
+            &["onsite", "quote", "price", "--help"],
         ] {
             let (status, out, _) = run_str(args);
             assert_eq!(status, ExitStatus::Ok, "{args:?}");

@@ -39,6 +39,138 @@ fn ms(t: Instant) -> String {
     if us < 10_000 { format!("{:.2} ms", us as f64 / 1000.0) } else { format!("{} ms", us / 1000) }
 }
 
+/// Step 8: a quote at the customer's table, through the discount policy,
+/// approval and order, then a reorder of the consumables.
+fn quote_demo(
+    store: &Store,
+    accounts: &[(onsite_core::account::Account, Vec<onsite_core::account::Contact>)],
+    products: &[onsite_core::catalog::Product],
+    w: &mut dyn std::io::Write,
+) -> Result<()> {
+    use onsite_core::quote::{Approval, CategoryLimit, DiscountPolicy, SignerAuth};
+    use rust_decimal::Decimal;
+
+    let Some((account, contacts)) = accounts.iter().find(|(a, _)| a.customer_group.is_some()) else {
+        return Ok(());
+    };
+    let today = chrono::Local::now().date_naive();
+    let now = chrono::Utc::now();
+    let pct = |n: i64| Decimal::new(n, 0);
+    let policy = DiscountPolicy {
+        max_discount_pct: pct(10),
+        category_limits: vec![CategoryLimit { category: "Werkzeug/".into(), max_discount_pct: pct(5) }],
+        min_margin_pct: pct(15),
+        reason_required: true,
+    };
+    store.set_discount_policy(&policy)?;
+    let pick = |prefix: &str| products.iter().find(|p| p.active && p.sku.starts_with(prefix));
+    let items: Vec<(&onsite_core::catalog::Product, i64, i64)> =
+        [("SKS-", 500, 0), ("HSN-", 24, 0), ("TRS-", 50, 5), ("AKB-", 2, 12)]
+            .iter()
+            .filter_map(|(prefix, qty, disc)| pick(prefix).map(|p| (p, *qty, *disc)))
+            .collect();
+    // Costs at 60 % of list: well above the 15 % floor for these discounts.
+    let costs: Vec<(String, Decimal)> =
+        items.iter().map(|(p, _, _)| (p.sku.clone(), (p.list_price.amount * Decimal::new(6, 1)).round_dp(4))).collect();
+    store.set_product_costs(&costs)?;
+
+    let t = Instant::now();
+    let contact = contacts.first().map(|c| c.id.clone());
+    let mut q = store.create_quote(
+        &account.id,
+        contact,
+        "rep-1",
+        onsite_core::money::DisplayLocale::De,
+        today + chrono::Days::new(30),
+    )?;
+    for (p, qty, disc) in &items {
+        q = store.add_quote_line(&q.id, &p.sku, Decimal::new(*qty, 0), Decimal::new(*disc, 0), today)?;
+    }
+    let totals = q.totals().map_err(onsite_core::Error::from)?;
+    writeln!(
+        w,
+        "\n8. Quote {} for {} ({}), built in {}:",
+        q.number,
+        account.name,
+        account.billing_address.city,
+        ms(t)
+    )?;
+    let de = DisplayLocale::De;
+    for (i, (l, net)) in q.lines.iter().zip(&totals.line_nets).enumerate() {
+        let price = onsite_core::money::Money::new(l.unit_price, q.currency).format(de);
+        let disc = if l.discount_pct.is_zero() { String::new() } else { format!("−{} %", l.discount_pct) };
+        writeln!(
+            w,
+            "   {}  {}  {} {}  × {}  {}  = {}",
+            i + 1,
+            crate::output::pad(&crate::output::clip(&l.name, 44), 44),
+            crate::output::rpad(&l.qty.to_string(), 4),
+            l.unit,
+            crate::output::rpad(&price, 9),
+            crate::output::pad(&disc, 7),
+            crate::output::rpad(&onsite_core::money::Money::new(*net, q.currency).format(de), 11)
+        )?;
+    }
+    for g in &totals.groups {
+        let m = |d: Decimal| onsite_core::money::Money::new(d, q.currency).format(de);
+        writeln!(w, "      USt. {} % auf {}: {}", g.rate_pct, m(g.net_after_discount), m(g.tax))?;
+    }
+    let m = |d: Decimal| onsite_core::money::Money::new(d, q.currency).format(de);
+    writeln!(
+        w,
+        "      netto {}   USt. {}   brutto {}",
+        m(totals.net_total),
+        m(totals.tax_total),
+        m(totals.gross_total)
+    )?;
+    writeln!(w, "   revision {} · hash {}…", q.revision, &q.revision_hash[..16])?;
+
+    match store.send_quote(&q.id, today) {
+        Err(e) => writeln!(w, "   send refused by the discount policy: {e}")?,
+        Ok(_) => writeln!(w, "   sent (within the rep's limits)")?,
+    }
+    if store.quote(&q.id)?.state == onsite_core::quote::QuoteState::Draft {
+        store.request_discount_approval(&q.id, "Wettbewerbsangebot liegt vor, Rahmenvertrag in Aussicht", now)?;
+        writeln!(w, "   rep requested approval; back office approved it")?;
+        store.decide_discount(&q.id, true, "backoffice-1", now)?;
+        store.send_quote(&q.id, today)?;
+        writeln!(w, "   sent")?;
+    }
+    let q = store.quote(&q.id)?;
+    let signer = contacts.first().map(|c| c.full_name()).unwrap_or_else(|| "Kunde".into());
+    let approval = Approval {
+        revision_hash: q.revision_hash.clone(),
+        signer_name: signer,
+        signer_role: "Einkauf".into(),
+        auth: SignerAuth::RepDeviceOnSite,
+        device_time: now,
+        device_id: "demo-tablet".into(),
+    };
+    store.approve_quote(&q.id, approval, today)?;
+    let order = store.order_quote(&q.id, now)?;
+    writeln!(w, "   approved on site for revision {} and ordered: {}", q.revision, m(order.gross_total))?;
+    for g in store.granted_discounts(&account.id)? {
+        writeln!(
+            w,
+            "   discount history: {} on {}: {} % ({})",
+            g.quote_number,
+            g.date,
+            g.discount_pct,
+            g.reason.unwrap_or_default()
+        )?;
+    }
+    let consumables: Vec<(String, Decimal)> =
+        order.lines.iter().filter(|l| !l.c_part).map(|l| (l.sku.clone(), Decimal::ZERO)).collect();
+    let again = store.reorder(&order.id, &consumables, today, now)?;
+    writeln!(
+        w,
+        "   reorder of the consumables from the customer's phone: {} lines, {}",
+        again.lines.len(),
+        m(again.gross_total)
+    )?;
+    Ok(())
+}
+
 /// Runs the demo.
 pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     let all = Instant::now();
@@ -166,6 +298,8 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
             writeln!(w, "   {line}")?;
         }
     }
+
+    quote_demo(&store, &accounts, &products, w)?;
 
     let db = db_path.display();
     writeln!(w, "\nDone in {}. Everything is in {}:", ms(all), out.display())?;

@@ -47,7 +47,9 @@ impl Error {
     pub fn status(&self) -> ExitStatus {
         use onsite_core::Error as C;
         match self {
-            Error::Core(C::Validation { .. } | C::Import(_) | C::Money(_) | C::Conflict { .. }) => ExitStatus::BadInput,
+            Error::Core(
+                C::Validation { .. } | C::Import(_) | C::Money(_) | C::Conflict { .. } | C::Pricing(_) | C::Quote(_),
+            ) => ExitStatus::BadInput,
             Error::Core(C::NotFound { .. }) | Error::NoDatabase(_) => ExitStatus::NotFound,
             Error::File { source, .. } if source.kind() == std::io::ErrorKind::NotFound => ExitStatus::NotFound,
             _ => ExitStatus::Failure,

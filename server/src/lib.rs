@@ -12,5 +12,6 @@ mod commands;
 pub mod demo;
 pub mod error;
 mod output;
+mod quote_cmd;
 
 pub use error::{Error, ExitStatus};

@@ -133,5 +133,82 @@ fn a_database_from_the_future_is_refused_with_a_clear_message() {
     let r = onsite(&["catalog", "search", "--db", p(&db), "b"]);
     assert_eq!(r.status.code(), Some(1));
     let err = text(&r.stderr);
-    assert!(err.contains("schema version 999, newer than the 2 this build knows"), "{err}");
+    assert!(err.contains("schema version 999, newer than the 3 this build knows"), "{err}");
+}
+
+fn onsite_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onsite"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn quote_price_reads_json_and_prints_the_priced_quote() {
+    // Example E5 of docs/pricing.md, from standard input.
+    let e5 = r#"{"header_discount_pct": "3", "lines": [
+        {"name": "A", "qty": "7", "unit_price": "1.99", "discount_pct": "12.5"},
+        {"name": "B", "qty": 3, "unit_price": 4.15},
+        {"name": "Buch", "qty": "1", "unit_price": "49.90", "tax_rate_pct": "7"}]}"#;
+    let r = onsite_stdin(&["quote", "price"], e5);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(
+        (v["net_total"].as_str(), v["tax_total"].as_str(), v["gross_total"].as_str()),
+        (Some("72.30"), Some("7.93"), Some("80.23"))
+    );
+    assert_eq!(v["lines"][0]["net"], "12.19");
+    assert_eq!(v["tax_groups"][0]["rate_pct"], "7");
+    assert_eq!(v["tax_groups"][1]["discount"], "0.74");
+
+    // SKUs resolved from a store: name, unit, tax rate and list price.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    let csv = dir.path().join("c.csv");
+    std::fs::write(
+        &csv,
+        "sku;name;unit;list_price;tax_class\nBUCH;Handbuch;pc;49,90;DE-RED\nKABEL;Kabel NYM;m;1,20;DE-STD\n",
+    )
+    .unwrap();
+    assert!(onsite(&["catalog", "import", "--db", p(&db), p(&csv)]).status.success());
+    let input = dir.path().join("q.json");
+    std::fs::write(
+        &input,
+        r#"{"lines": [{"sku": "buch", "qty": "2"}, {"sku": "KABEL", "qty": "12.5", "discount_pct": "10"}]}"#,
+    )
+    .unwrap();
+    let r = onsite(&["quote", "price", "--db", p(&db), "--input", p(&input)]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v["lines"][0]["name"], "Handbuch");
+    assert_eq!(v["lines"][0]["tax_rate_pct"], "7");
+    assert_eq!(v["lines"][1]["unit"], "m");
+    assert_eq!(v["lines"][1]["net"], "13.50"); // 12.5 × 1.20 × 0.9
+    assert_eq!(v["gross_total"], "122.86"); // net 113.30; tax 6.986 → 6.99 and 2.565 → 2.57
+
+    for (bad, why) in [
+        ("{", "bad JSON"),
+        (r#"{"lines": [{"name": "x", "qty": "0", "unit_price": "1"}]}"#, "quantity"),
+        (r#"{"lines": [{"name": "x", "qty": "1.5", "unit_price": "1"}]}"#, "decimal places"),
+        (r#"{"lines": [{"name": "x", "qty": "1", "unit_price": "1", "discount_pct": "120"}]}"#, "discount"),
+        (r#"{"lines": [{"name": "x", "qty": "1", "unit_price": "1"}], "colour": 1}"#, "unknown field"),
+        (r#"{"currency": "XYZ", "lines": []}"#, "unknown currency"),
+        (
+            r#"{"lines": [{"name": "x", "qty": "1", "unit_price": "99999999999999999999999999999"}, {"name": "y", "qty": "99999999999999999999", "unit_price": "99999999999999"}]}"#,
+            "out of range",
+        ),
+    ] {
+        let r = onsite_stdin(&["quote", "price"], bad);
+        assert_eq!(r.status.code(), Some(3), "{bad}: {}", text(&r.stderr));
+        assert!(text(&r.stderr).contains(why), "{bad}: {}", text(&r.stderr));
+    }
+    let r = onsite_stdin(&["quote", "price", "--db", p(&db)], r#"{"lines": [{"sku": "NOPE", "qty": "1"}]}"#);
+    assert_eq!(r.status.code(), Some(3));
+    assert!(text(&r.stderr).contains("unknown product NOPE"), "{}", text(&r.stderr));
 }

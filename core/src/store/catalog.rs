@@ -393,6 +393,14 @@ fn write_batch(
     Ok(s)
 }
 
+/// One product by SKU on a connection, if it exists.
+pub(crate) fn product_in(c: &Connection, sku: &str) -> Result<Option<Product>> {
+    c.prepare_cached(&format!("SELECT {PRODUCT_COLS} FROM products WHERE sku = ?1"))?
+        .query_row([sku], |r| Ok(product_from_row(r)))
+        .optional()?
+        .transpose()
+}
+
 impl Store {
     /// The catalog's current sequence number (0 for an empty catalog).
     pub fn catalog_seq(&self) -> Result<Seq> {
@@ -480,6 +488,23 @@ impl Store {
                     "INSERT INTO tombstones (entity, key, seq) VALUES ('price_list', ?1, ?2)
                      ON CONFLICT (entity, key) DO UPDATE SET seq = excluded.seq",
                     params![t.key, t.seq],
+                )?;
+            }
+            if let Some(policy) = &delta.discount_policy {
+                tx.execute(
+                    "INSERT INTO discount_policy (id, body, seq) VALUES (1, ?1, ?2)
+                     ON CONFLICT (id) DO UPDATE SET body = excluded.body, seq = excluded.seq",
+                    params![to_json("discount policy", policy)?, delta.to],
+                )?;
+            }
+            for c in &delta.product_costs {
+                if c.cost < rust_decimal::Decimal::ZERO {
+                    return Err(Error::validation("catalog delta", "a product cost is negative"));
+                }
+                tx.execute(
+                    "INSERT INTO product_costs (sku, cost, seq) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (sku) DO UPDATE SET cost = excluded.cost, seq = excluded.seq",
+                    params![c.sku, dec_key(c.cost), c.seq],
                 )?;
             }
             write_batch(tx, &batch, Stamp::Carried { to: delta.to }, &mut |_| {})
@@ -596,6 +621,19 @@ impl Store {
             let rows =
                 stmt.query_map([since], |r| Ok(Tombstone { entity: r.get(0)?, key: r.get(1)?, seq: r.get(2)? }))?;
             delta.tombstones = rows.collect::<Result<_, _>>()?;
+            let policy: Option<String> = c
+                .query_row("SELECT body FROM discount_policy WHERE id = 1 AND seq > ?1", [since], |r| r.get(0))
+                .optional()?;
+            delta.discount_policy = policy.map(|b| json("discount policy", &b)).transpose()?;
+            let mut stmt = c.prepare("SELECT sku, cost, seq FROM product_costs WHERE seq > ?1 ORDER BY seq, sku")?;
+            let mut rows = stmt.query([since])?;
+            while let Some(r) = rows.next()? {
+                delta.product_costs.push(crate::catalog::ProductCost {
+                    sku: r.get(0)?,
+                    cost: dec("product cost", &r.get::<_, String>(1)?)?,
+                    seq: r.get(2)?,
+                });
+            }
             Ok(delta)
         })
     }

@@ -11,6 +11,7 @@ mod accounts;
 mod catalog;
 pub(crate) mod codec;
 mod migrations;
+mod quotes;
 mod search;
 
 use std::fmt;
@@ -26,6 +27,7 @@ use crate::error::{Error, Result};
 pub use accounts::{AccountSummary, ContactMatch};
 pub use catalog::{ImportProgress, ImportSummary};
 pub use migrations::SCHEMA_VERSION;
+pub use quotes::{GrantedDiscount, QuoteSummary};
 pub use search::{AccountQuery, Page, ProductHit, ProductQuery};
 
 /// How to open a [`Store`].

@@ -1,0 +1,173 @@
+//! Quotes, orders and the discount policy: one-line delegations to the
+//! store. Decimals and days arrive as text and are parsed here, so a bad
+//! value is a `Validation` error naming the parameter.
+
+use chrono::{NaiveDate, Utc};
+use onsite_core::money::DisplayLocale;
+use onsite_core::pricing::Totals;
+use onsite_core::quote::{Approval, ApprovalStatus, DiscountPolicy, Order, Quote};
+use onsite_core::store::{GrantedDiscount, QuoteSummary};
+use rust_decimal::Decimal;
+
+use crate::{OnsiteError, OnsiteStore};
+
+fn decimal(field: &str, text: &str) -> Result<Decimal, OnsiteError> {
+    Decimal::from_str_exact(text.trim())
+        .map_err(|_| OnsiteError::Validation(format!("invalid {field}: not a decimal number")))
+}
+
+fn day(field: &str, text: &str) -> Result<NaiveDate, OnsiteError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| OnsiteError::Validation(format!("invalid {field}: expected a date as YYYY-MM-DD")))
+}
+
+/// A changed quantity for a reorder (0 drops the line).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct QuantityChange {
+    /// The SKU.
+    pub sku: String,
+    /// The new quantity, as decimal text.
+    pub qty: String,
+}
+
+/// A product's cost (back office only; never shown to customers).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProductCost {
+    /// The SKU.
+    pub sku: String,
+    /// Cost per unit, as decimal text.
+    pub cost: String,
+}
+
+/// The totals of a quote, recomputed from its lines.
+#[uniffi::export]
+pub fn quote_totals(quote: Quote) -> Result<Totals, OnsiteError> {
+    Ok(quote.totals().map_err(onsite_core::Error::from)?)
+}
+
+/// Whether the quote's approval holds for its current revision.
+#[uniffi::export]
+pub fn quote_approval_status(quote: Quote) -> ApprovalStatus {
+    quote.approval_status()
+}
+
+#[uniffi::export]
+impl OnsiteStore {
+    /// Creates a draft quote for an account, valid until `valid_until` (YYYY-MM-DD).
+    pub fn create_quote(
+        &self,
+        account_id: String,
+        contact_id: Option<String>,
+        rep: String,
+        locale: DisplayLocale,
+        valid_until: String,
+    ) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.create_quote(&account_id, contact_id, &rep, locale, day("valid_until", &valid_until)?)?)
+    }
+
+    /// One quote.
+    pub fn quote(&self, id: String) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.quote(&id)?)
+    }
+
+    /// Adds a line for `sku` at the account's price on `day` (YYYY-MM-DD).
+    pub fn add_quote_line(
+        &self,
+        quote_id: String,
+        sku: String,
+        qty: String,
+        discount_pct: String,
+        day_text: String,
+    ) -> Result<Quote, OnsiteError> {
+        let (qty, disc, on) = (decimal("qty", &qty)?, decimal("discount_pct", &discount_pct)?, day("day", &day_text)?);
+        Ok(self.inner.add_quote_line(&quote_id, &sku, qty, disc, on)?)
+    }
+
+    /// Saves the editable content of `quote` (a sent quote gets a new revision).
+    pub fn edit_quote(&self, quote: Quote) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.edit_quote(&quote)?)
+    }
+
+    /// Sends a quote on `today` (YYYY-MM-DD).
+    pub fn send_quote(&self, id: String, today: String) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.send_quote(&id, day("today", &today)?)?)
+    }
+
+    /// Asks the back office to approve the quote's discount.
+    pub fn request_discount_approval(&self, id: String, reason: String) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.request_discount_approval(&id, &reason, Utc::now())?)
+    }
+
+    /// The back office decides a discount request.
+    pub fn decide_discount(&self, id: String, approved: bool, by: String) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.decide_discount(&id, approved, &by, Utc::now())?)
+    }
+
+    /// Records the customer's approval of the current revision.
+    pub fn approve_quote(&self, id: String, approval: Approval, today: String) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.approve_quote(&id, approval, day("today", &today)?)?)
+    }
+
+    /// Records the customer's rejection.
+    pub fn reject_quote(&self, id: String, reason: Option<String>) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.reject_quote(&id, reason)?)
+    }
+
+    /// Withdraws an open quote.
+    pub fn cancel_quote(&self, id: String) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.cancel_quote(&id)?)
+    }
+
+    /// Turns an approved quote into an order.
+    pub fn order_quote(&self, id: String) -> Result<Order, OnsiteError> {
+        Ok(self.inner.order_quote(&id, Utc::now())?)
+    }
+
+    /// One order.
+    pub fn order(&self, id: String) -> Result<Order, OnsiteError> {
+        Ok(self.inner.order(&id)?)
+    }
+
+    /// Reorders from a past order at the prices of `day` (YYYY-MM-DD).
+    pub fn reorder(
+        &self,
+        order_id: String,
+        changes: Vec<QuantityChange>,
+        day_text: String,
+    ) -> Result<Order, OnsiteError> {
+        let changes = changes
+            .into_iter()
+            .map(|c| Ok((c.sku, decimal("qty", &c.qty)?)))
+            .collect::<Result<Vec<_>, OnsiteError>>()?;
+        Ok(self.inner.reorder(&order_id, &changes, day("day", &day_text)?, Utc::now())?)
+    }
+
+    /// The quotes of an account, newest first.
+    pub fn quotes_for_account(&self, account_id: String) -> Result<Vec<QuoteSummary>, OnsiteError> {
+        Ok(self.inner.quotes_for_account(&account_id)?)
+    }
+
+    /// Discounts given to an account before.
+    pub fn granted_discounts(&self, account_id: String) -> Result<Vec<GrantedDiscount>, OnsiteError> {
+        Ok(self.inner.granted_discounts(&account_id)?)
+    }
+
+    /// The discount policy.
+    pub fn discount_policy(&self) -> Result<DiscountPolicy, OnsiteError> {
+        Ok(self.inner.discount_policy()?)
+    }
+
+    /// Publishes the discount policy (back office).
+    pub fn set_discount_policy(&self, policy: DiscountPolicy) -> Result<(), OnsiteError> {
+        Ok(self.inner.set_discount_policy(&policy)?)
+    }
+
+    /// Publishes product costs (back office).
+    pub fn set_product_costs(&self, costs: Vec<ProductCost>) -> Result<(), OnsiteError> {
+        let costs = costs
+            .into_iter()
+            .map(|c| Ok((c.sku, decimal("cost", &c.cost)?)))
+            .collect::<Result<Vec<_>, OnsiteError>>()?;
+        Ok(self.inner.set_product_costs(&costs)?)
+    }
+}

@@ -1,0 +1,675 @@
+//! Quotes, orders, the discount policy and product costs in the store. Every
+//! quote operation loads the quote, applies the domain rule (`quote.rs`) and
+//! saves it in one write transaction, so a failed rule changes nothing.
+
+use chrono::{NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::Store;
+use super::codec::{currency, dec, dec_key, json, to_json};
+use crate::account::{Timestamp, new_id};
+use crate::catalog::{PriceList, PriceListScope, PriceTier};
+use crate::error::{Error, Result};
+use crate::money::{Currency, DisplayLocale};
+use crate::pricing::{self, PriceContext, PricingError, ResolvedPrice};
+use crate::quote::{Approval, DiscountPolicy, Order, Quote, QuoteLine, reorder};
+
+/// A quote as listed for an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct QuoteSummary {
+    /// Quote id.
+    pub id: String,
+    /// Quote number.
+    pub number: String,
+    /// State name, e.g. `sent`.
+    pub state: String,
+    /// Revision number.
+    pub revision: u32,
+    /// Gross total.
+    pub gross_total: Decimal,
+    /// Currency.
+    pub currency: Currency,
+    /// Last change.
+    pub updated_at: String,
+}
+
+/// A discount given to an account before: "last time you gave 12 %".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct GrantedDiscount {
+    /// The quote's number.
+    pub quote_number: String,
+    /// When the quote was last changed.
+    pub date: String,
+    /// Largest effective discount on it, in percent.
+    pub discount_pct: Decimal,
+    /// The reason given in a discount request, if any.
+    pub reason: Option<String>,
+    /// The quote's state.
+    pub state: String,
+}
+
+fn load_quote(c: &Connection, id: &str) -> Result<Quote> {
+    let body: String = c
+        .prepare_cached("SELECT body FROM quotes WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::not_found("quote", id))?;
+    json("quote body", &body)
+}
+
+fn load_order(c: &Connection, id: &str) -> Result<Order> {
+    let body: String = c
+        .prepare_cached("SELECT body FROM orders WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::not_found("order", id))?;
+    json("order body", &body)
+}
+
+fn load_policy(c: &Connection) -> Result<DiscountPolicy> {
+    let body: Option<String> =
+        c.prepare_cached("SELECT body FROM discount_policy WHERE id = 1")?.query_row([], |r| r.get(0)).optional()?;
+    body.map_or_else(|| Ok(DiscountPolicy::default()), |b| json("discount policy", &b))
+}
+
+fn cost_of(c: &Connection, sku: &str) -> Option<Decimal> {
+    let text: Option<String> = c
+        .prepare_cached("SELECT cost FROM product_costs WHERE sku = ?1")
+        .and_then(|mut s| s.query_row([sku], |r| r.get(0)).optional())
+        .ok()
+        .flatten();
+    text.and_then(|t| Decimal::from_str_exact(&t).ok())
+}
+
+fn save_quote_tx(tx: &Transaction<'_>, q: &Quote) -> Result<()> {
+    let totals = q.totals()?;
+    let policy = load_policy(tx)?;
+    let max_pct = policy.check(q, &|_| None).max_effective_pct;
+    tx.prepare_cached(
+        "INSERT INTO quotes (id, number, account_id, rep, state, revision, revision_hash, valid_until, currency,
+                             gross_total, max_discount_pct, updated_at, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, revision = excluded.revision,
+           revision_hash = excluded.revision_hash, valid_until = excluded.valid_until,
+           gross_total = excluded.gross_total, max_discount_pct = excluded.max_discount_pct,
+           updated_at = excluded.updated_at, body = excluded.body",
+    )?
+    .execute(params![
+        q.id,
+        q.number,
+        q.account_id,
+        q.rep,
+        q.state.as_str(),
+        q.revision,
+        q.revision_hash,
+        q.valid_until.to_string(),
+        q.currency.code(),
+        dec_key(totals.gross_total),
+        dec_key(max_pct),
+        Utc::now().to_rfc3339(),
+        to_json("quote body", q)?
+    ])?;
+    Ok(())
+}
+
+fn save_order_tx(tx: &Transaction<'_>, o: &Order) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO orders (id, account_id, quote_id, reorder_of, created_at, gross_total, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        o.id,
+        o.account_id,
+        o.quote_id,
+        o.reorder_of,
+        o.created_at.to_rfc3339(),
+        dec_key(o.gross_total),
+        to_json("order body", o)?
+    ])?;
+    Ok(())
+}
+
+/// The price lists that may price `sku` for this customer or group, each
+/// with only that SKU's tiers.
+fn lists_for(c: &Connection, sku: &str, customer_id: &str, group: Option<&str>) -> Result<Vec<PriceList>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT l.id, l.name, l.currency, l.customer_group, l.customer_id, l.valid_from, l.valid_to, l.seq,
+                t.min_qty, t.unit_price
+         FROM price_tiers t JOIN price_lists l ON l.id = t.price_list_id
+         WHERE t.sku = ?1 AND (l.customer_id = ?2 OR l.customer_group = ?3)
+         ORDER BY l.id",
+    )?;
+    let mut rows = stmt.query(params![sku, customer_id, group])?;
+    let mut out: Vec<PriceList> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let tier = PriceTier {
+            sku: sku.to_string(),
+            min_qty: dec("tier min_qty", &r.get::<_, String>(8)?)?,
+            unit_price: dec("tier unit_price", &r.get::<_, String>(9)?)?,
+        };
+        if let Some(last) = out.last_mut().filter(|l| l.id == id) {
+            last.tiers.push(tier);
+            continue;
+        }
+        let scope = match (r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?) {
+            (Some(g), None) => PriceListScope::CustomerGroup(g),
+            (None, Some(c)) => PriceListScope::Customer(c),
+            _ => return Err(Error::Corrupt { what: "price list scope", reason: "neither or both set".into() }),
+        };
+        let date = |s: Option<String>| super::codec::date("price list validity", s);
+        out.push(PriceList {
+            id,
+            name: r.get(1)?,
+            currency: currency("price list currency", &r.get::<_, String>(2)?)?,
+            scope,
+            valid_from: date(r.get(5)?)?,
+            valid_to: date(r.get(6)?)?,
+            tiers: vec![tier],
+            seq: r.get(7)?,
+        });
+    }
+    Ok(out)
+}
+
+/// A quote line for `sku`: the product's snapshot and the price that applies.
+fn resolve_line(
+    c: &Connection,
+    account_id: &str,
+    sku: &str,
+    qty: Decimal,
+    day: NaiveDate,
+    cur: Currency,
+) -> Result<(QuoteLine, ResolvedPrice)> {
+    let product = super::catalog::product_in(c, sku)?.ok_or_else(|| PricingError::UnknownProduct(sku.to_string()))?;
+    let group: Option<String> = c
+        .prepare_cached("SELECT customer_group FROM accounts WHERE id = ?1")?
+        .query_row([account_id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::not_found("account", account_id))?;
+    let rate: String = c
+        .prepare_cached("SELECT rate_percent FROM tax_classes WHERE code = ?1")?
+        .query_row([&product.tax_class], |r| r.get(0))?;
+    let lists = lists_for(c, &product.sku, account_id, group.as_deref())?;
+    let ctx = PriceContext { customer_id: account_id, customer_group: group.as_deref(), day, currency: cur };
+    pricing::check_quantity(1, qty, &product.unit)?;
+    let price = pricing::resolve_price(&product, &lists, &ctx, qty)?;
+    let line = QuoteLine {
+        sku: product.sku.clone(),
+        name: product.name.clone(),
+        unit: product.unit.clone(),
+        category: product.category.clone(),
+        qty,
+        unit_price: price.unit_price,
+        discount_pct: Decimal::ZERO,
+        tax_rate_pct: dec("tax rate", &rate)?,
+        c_part: product.c_part,
+    };
+    Ok((line, price))
+}
+
+impl Store {
+    /// The discount policy (the default until the back office publishes one:
+    /// 10 %, no category limits, no floor, a reason required).
+    pub fn discount_policy(&self) -> Result<DiscountPolicy> {
+        self.read(load_policy)
+    }
+
+    /// Publishes the discount policy (reference data, next catalog sequence).
+    pub fn set_discount_policy(&self, policy: &DiscountPolicy) -> Result<()> {
+        if policy.max_discount_pct < Decimal::ZERO || policy.max_discount_pct > Decimal::ONE_HUNDRED {
+            return Err(Error::validation("max discount", "must be between 0 and 100 percent"));
+        }
+        self.write(|tx| {
+            let seq: i64 =
+                tx.query_row("UPDATE catalog_state SET seq = seq + 1 WHERE id = 1 RETURNING seq", [], |r| r.get(0))?;
+            tx.execute(
+                "INSERT INTO discount_policy (id, body, seq) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, seq = excluded.seq",
+                params![to_json("discount policy", policy)?, seq],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Publishes product costs (for the margin floor; never shown to customers).
+    pub fn set_product_costs(&self, costs: &[(String, Decimal)]) -> Result<()> {
+        self.write(|tx| {
+            let seq: i64 =
+                tx.query_row("UPDATE catalog_state SET seq = seq + 1 WHERE id = 1 RETURNING seq", [], |r| r.get(0))?;
+            for (sku, cost) in costs {
+                if *cost < Decimal::ZERO {
+                    return Err(Error::validation("cost", "is negative"));
+                }
+                tx.execute(
+                    "INSERT INTO product_costs (sku, cost, seq) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (sku) DO UPDATE SET cost = excluded.cost, seq = excluded.seq",
+                    params![sku, dec_key(*cost), seq],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The price of `qty` units of `sku` for an account on `day`.
+    pub fn resolve_price(
+        &self,
+        account_id: &str,
+        sku: &str,
+        qty: Decimal,
+        day: NaiveDate,
+        cur: Currency,
+    ) -> Result<ResolvedPrice> {
+        self.read(|c| Ok(resolve_line(c, account_id, sku, qty, day, cur)?.1))
+    }
+
+    /// A quote line for `sku` with the account's price on `day`.
+    pub fn quote_line(
+        &self,
+        account_id: &str,
+        sku: &str,
+        qty: Decimal,
+        day: NaiveDate,
+        cur: Currency,
+    ) -> Result<QuoteLine> {
+        self.read(|c| Ok(resolve_line(c, account_id, sku, qty, day, cur)?.0))
+    }
+
+    /// Creates a draft quote for an account.
+    pub fn create_quote(
+        &self,
+        account_id: &str,
+        contact_id: Option<String>,
+        rep: &str,
+        locale: DisplayLocale,
+        valid_until: NaiveDate,
+    ) -> Result<Quote> {
+        let q = Quote::new(
+            new_id(),
+            account_id.to_string(),
+            contact_id,
+            rep.to_string(),
+            Currency::EUR,
+            locale,
+            valid_until,
+        );
+        self.write(|tx| {
+            if !tx.prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?.exists([account_id])? {
+                return Err(Error::not_found("account", account_id));
+            }
+            save_quote_tx(tx, &q)?;
+            Ok(q)
+        })
+    }
+
+    /// One quote.
+    pub fn quote(&self, id: &str) -> Result<Quote> {
+        self.read(|c| load_quote(c, id))
+    }
+
+    /// Runs `f` on the stored quote and saves the result, in one transaction.
+    fn with_quote<T>(&self, id: &str, f: impl FnOnce(&Transaction<'_>, &mut Quote) -> Result<T>) -> Result<(Quote, T)> {
+        self.write(|tx| {
+            let mut q = load_quote(tx, id)?;
+            let out = f(tx, &mut q)?;
+            save_quote_tx(tx, &q)?;
+            Ok((q, out))
+        })
+    }
+
+    /// Replaces the editable content of a quote (lines, header discount,
+    /// terms, notes, validity, value arguments) from `edited`; a sent quote
+    /// gets a new revision.
+    pub fn edit_quote(&self, edited: &Quote) -> Result<Quote> {
+        Ok(self
+            .with_quote(&edited.id, |_, q| {
+                q.edit(|q| {
+                    q.lines = edited.lines.clone();
+                    q.header_discount_pct = edited.header_discount_pct;
+                    q.payment_terms = edited.payment_terms.clone();
+                    q.delivery_terms = edited.delivery_terms.clone();
+                    q.notes = edited.notes.clone();
+                    q.valid_until = edited.valid_until;
+                    q.value_arguments = edited.value_arguments.clone();
+                    q.contact_id = edited.contact_id.clone();
+                    q.locale = edited.locale;
+                })?;
+                Ok(())
+            })?
+            .0)
+    }
+
+    /// Adds a line for `sku` at the account's current price.
+    pub fn add_quote_line(
+        &self,
+        quote_id: &str,
+        sku: &str,
+        qty: Decimal,
+        discount_pct: Decimal,
+        day: NaiveDate,
+    ) -> Result<Quote> {
+        Ok(self
+            .with_quote(quote_id, |tx, q| {
+                let (mut line, _) = resolve_line(tx, &q.account_id, sku, qty, day, q.currency)?;
+                line.discount_pct = discount_pct;
+                q.edit(|q| q.lines.push(line))?;
+                Ok(())
+            })?
+            .0)
+    }
+
+    /// Sends a quote (discount policy and margin floor checked).
+    pub fn send_quote(&self, id: &str, today: NaiveDate) -> Result<Quote> {
+        Ok(self
+            .with_quote(id, |tx, q| {
+                let policy = load_policy(tx)?;
+                Ok(q.send(&policy, &|sku| cost_of(tx, sku), today)?)
+            })?
+            .0)
+    }
+
+    /// Asks the back office to approve the quote's discount.
+    pub fn request_discount_approval(&self, id: &str, reason: &str, at: Timestamp) -> Result<Quote> {
+        Ok(self.with_quote(id, |tx, q| Ok(q.request_discount_approval(&load_policy(tx)?, reason.to_string(), at)?))?.0)
+    }
+
+    /// The back office's decision on a discount request.
+    pub fn decide_discount(&self, id: &str, approved: bool, by: &str, at: Timestamp) -> Result<Quote> {
+        Ok(self.with_quote(id, |_, q| Ok(q.decide_discount(approved, by.to_string(), at)?))?.0)
+    }
+
+    /// Records a customer's approval of the current revision.
+    pub fn approve_quote(&self, id: &str, approval: Approval, today: NaiveDate) -> Result<Quote> {
+        // An expired quote is saved as expired even though approving fails.
+        let mut failure = None;
+        let (q, ()) = self.with_quote(id, |_, q| {
+            if let Err(e) = q.approve(approval, today) {
+                failure = Some(e);
+            }
+            Ok(())
+        })?;
+        match failure {
+            Some(e) => Err(e.into()),
+            None => Ok(q),
+        }
+    }
+
+    /// Records a customer's rejection.
+    pub fn reject_quote(&self, id: &str, reason: Option<String>) -> Result<Quote> {
+        Ok(self.with_quote(id, |_, q| Ok(q.reject(reason)?))?.0)
+    }
+
+    /// Withdraws an open quote.
+    pub fn cancel_quote(&self, id: &str) -> Result<Quote> {
+        Ok(self.with_quote(id, |_, q| Ok(q.cancel()?))?.0)
+    }
+
+    /// Turns an approved quote into an order.
+    pub fn order_quote(&self, id: &str, at: Timestamp) -> Result<Order> {
+        Ok(self
+            .with_quote(id, |tx, q| {
+                let order = q.to_order(new_id(), at)?;
+                save_order_tx(tx, &order)?;
+                Ok(order)
+            })?
+            .1)
+    }
+
+    /// One order.
+    pub fn order(&self, id: &str) -> Result<Order> {
+        self.read(|c| load_order(c, id))
+    }
+
+    /// Reorders from a past order: same items at today's prices for the
+    /// account, consumables first; `quantities` adjust (0 drops a line).
+    pub fn reorder(
+        &self,
+        order_id: &str,
+        quantities: &[(String, Decimal)],
+        day: NaiveDate,
+        at: Timestamp,
+    ) -> Result<Order> {
+        self.write(|tx| {
+            let original = load_order(tx, order_id)?;
+            let price = |l: &QuoteLine| -> Result<Decimal, PricingError> {
+                if l.sku.is_empty() {
+                    return Ok(l.unit_price);
+                }
+                let qty = quantities.iter().find(|(s, _)| s.eq_ignore_ascii_case(&l.sku)).map_or(l.qty, |(_, q)| *q);
+                match resolve_line(tx, &original.account_id, &l.sku, qty, day, original.currency) {
+                    Ok((line, _)) => Ok(line.unit_price),
+                    Err(Error::Pricing(p)) => Err(p),
+                    Err(_) => Err(PricingError::UnknownProduct(l.sku.clone())),
+                }
+            };
+            let order = reorder(&original, new_id(), at, &price, quantities)?;
+            save_order_tx(tx, &order)?;
+            Ok(order)
+        })
+    }
+
+    /// The quotes of an account, newest first.
+    pub fn quotes_for_account(&self, account_id: &str) -> Result<Vec<QuoteSummary>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, number, state, revision, gross_total, currency, updated_at FROM quotes
+                 WHERE account_id = ?1 ORDER BY updated_at DESC, number",
+            )?;
+            let mut rows = stmt.query([account_id])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(QuoteSummary {
+                    id: r.get(0)?,
+                    number: r.get(1)?,
+                    state: r.get(2)?,
+                    revision: r.get(3)?,
+                    gross_total: dec("quote total", &r.get::<_, String>(4)?)?,
+                    currency: currency("quote currency", &r.get::<_, String>(5)?)?,
+                    updated_at: r.get(6)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Discounts given to an account on earlier quotes (newest first), so
+    /// "last time you gave 12 %" is visible before it is repeated.
+    pub fn granted_discounts(&self, account_id: &str) -> Result<Vec<GrantedDiscount>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT number, updated_at, max_discount_pct, state, body FROM quotes
+                 WHERE account_id = ?1 AND max_discount_pct <> '0' AND state <> 'draft'
+                 ORDER BY updated_at DESC",
+            )?;
+            let mut rows = stmt.query([account_id])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let q: Quote = json("quote body", &r.get::<_, String>(4)?)?;
+                out.push(GrantedDiscount {
+                    quote_number: r.get(0)?,
+                    date: r.get::<_, String>(1)?.chars().take(10).collect(),
+                    discount_pct: dec("discount", &r.get::<_, String>(2)?)?,
+                    reason: q.discount_request.map(|d| d.reason),
+                    state: r.get(3)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::{Account, Address};
+    use crate::import::{Format, parse};
+    use crate::quote::{ApprovalStatus, CategoryLimit, QuoteError, QuoteState, SignerAuth};
+    use crate::store::tests::temp_store;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str_exact(s).unwrap()
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn now() -> Timestamp {
+        chrono::DateTime::parse_from_rfc3339("2026-03-10T09:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    fn setup() -> (tempfile::TempDir, Store, String) {
+        let (dir, s) = temp_store();
+        let catalog = r#"{
+          "products": [
+            {"sku": "SKS-M8", "name": "Sechskantschraube M8×40", "unit": "pc", "list_price": "0.12", "tax_class": "DE-STD", "category": "Schrauben", "c_part": true},
+            {"sku": "AKB-18", "name": "Akku-Bohrschrauber 18 V", "unit": "pc", "list_price": "189.00", "tax_class": "DE-STD", "category": "Werkzeug/Elektro"},
+            {"sku": "BUCH", "name": "Handbuch", "unit": "pc", "list_price": "49.90", "tax_class": "DE-RED", "category": "Literatur"},
+            {"sku": "OLD", "name": "Alt", "unit": "pc", "list_price": "1", "tax_class": "DE-STD", "active": false}
+          ],
+          "price_lists": [
+            {"id": "PL-A", "name": "Gruppe A", "currency": "EUR", "customer_group": "A",
+             "valid_from": "2026-01-01", "valid_to": "2026-12-31",
+             "tiers": [{"sku": "SKS-M8", "min_qty": "1", "unit_price": "0.11"}, {"sku": "SKS-M8", "min_qty": "1000", "unit_price": "0.09"}]}
+          ]
+        }"#;
+        s.import_catalog(parse(catalog.as_bytes(), Format::Json), &mut |_| {}).unwrap();
+        let account = Account {
+            id: new_id(),
+            name: "Müller Maschinenbau".into(),
+            legal_form: Some("GmbH".into()),
+            employees: Some(62),
+            industry: None,
+            billing_address: Address {
+                street: "Hauptstraße 1".into(),
+                postal_code: "80331".into(),
+                city: "München".into(),
+                country: "DE".into(),
+            },
+            shipping_address: None,
+            vat_id: None,
+            customer_group: Some("A".into()),
+            assigned_rep: Some("rep-1".into()),
+        };
+        s.save_account(&account).unwrap();
+        (dir, s, account.id)
+    }
+
+    fn approval(q: &Quote) -> Approval {
+        Approval {
+            revision_hash: q.revision_hash.clone(),
+            signer_name: "Anna Weiß".into(),
+            signer_role: "Einkauf".into(),
+            auth: SignerAuth::CustomerDevice,
+            device_time: now(),
+            device_id: "phone-1".into(),
+        }
+    }
+
+    #[test]
+    fn a_quote_from_lines_to_order_and_reorder() {
+        let (_d, s, acc) = setup();
+        let today = day("2026-03-10");
+        let q = s.create_quote(&acc, None, "rep-1", DisplayLocale::De, day("2026-03-31")).unwrap();
+        let q = s.add_quote_line(&q.id, "sks-m8", d("1000"), Decimal::ZERO, today).unwrap();
+        assert_eq!(q.lines[0].unit_price, d("0.09"), "group list, tier 1000");
+        let q = s.add_quote_line(&q.id, "BUCH", d("1"), Decimal::ZERO, today).unwrap();
+        assert_eq!(q.lines[1].tax_rate_pct, d("7"));
+        assert!(matches!(
+            s.add_quote_line(&q.id, "OLD", d("1"), Decimal::ZERO, today),
+            Err(Error::Pricing(PricingError::InactiveProduct(_)))
+        ));
+        assert!(matches!(
+            s.add_quote_line(&q.id, "NOPE", d("1"), Decimal::ZERO, today),
+            Err(Error::Pricing(PricingError::UnknownProduct(_)))
+        ));
+        assert!(matches!(
+            s.add_quote_line(&q.id, "BUCH", d("0.5"), Decimal::ZERO, today),
+            Err(Error::Pricing(PricingError::InvalidQuantity { .. }))
+        ));
+
+        let q = s.send_quote(&q.id, today).unwrap();
+        assert_eq!(q.state, QuoteState::Sent);
+        let q = s.approve_quote(&q.id, approval(&q), today).unwrap();
+        assert_eq!(q.approval_status(), ApprovalStatus::Approved);
+        let order = s.order_quote(&q.id, now()).unwrap();
+        assert_eq!(s.quote(&q.id).unwrap().state, QuoteState::Ordered);
+        assert_eq!(order.gross_total, d("160.49")); // 90.00 × 1.19 = 107.10; 49.90 × 1.07 = 53.39
+
+        let again = s
+            .reorder(
+                &order.id,
+                &[("BUCH".into(), Decimal::ZERO), ("SKS-M8".into(), d("500"))],
+                day("2027-01-05"),
+                now(),
+            )
+            .unwrap();
+        assert_eq!(again.lines.len(), 1);
+        assert_eq!(again.lines[0].unit_price, d("0.12"), "the group list ended with 2026: list price now");
+        assert_eq!(s.order(&again.id).unwrap().reorder_of.as_deref(), Some(order.id.as_str()));
+    }
+
+    #[test]
+    fn discount_approval_flow_and_history() {
+        let (_d, s, acc) = setup();
+        let today = day("2026-03-10");
+        s.set_discount_policy(&DiscountPolicy {
+            max_discount_pct: d("10"),
+            category_limits: vec![CategoryLimit { category: "Werkzeug/".into(), max_discount_pct: d("5") }],
+            min_margin_pct: d("10"),
+            reason_required: true,
+        })
+        .unwrap();
+        s.set_product_costs(&[("AKB-18".into(), d("150"))]).unwrap();
+        let q = s.create_quote(&acc, None, "rep-1", DisplayLocale::De, day("2026-03-31")).unwrap();
+        let q = s.add_quote_line(&q.id, "AKB-18", d("2"), d("8"), today).unwrap();
+        let err = s.send_quote(&q.id, today).unwrap_err();
+        assert!(matches!(err, Error::Quote(QuoteError::DiscountApprovalRequired { .. })), "{err}");
+        assert_eq!(s.quote(&q.id).unwrap().state, QuoteState::Draft, "nothing changed");
+        let q = s.request_discount_approval(&q.id, "Wettbewerbsangebot liegt vor", now()).unwrap();
+        assert_eq!(q.state, QuoteState::NeedsDiscountApproval);
+        let q = s.decide_discount(&q.id, true, "backoffice-1", now()).unwrap();
+        // 189 × 0.92 = 173.88 ≥ 150 × 1.10 = 165: above the floor.
+        let q = s.send_quote(&q.id, today).unwrap();
+        assert_eq!(q.state, QuoteState::Sent);
+        let history = s.granted_discounts(&acc).unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].discount_pct, d("8"));
+        assert_eq!(history[0].reason.as_deref(), Some("Wettbewerbsangebot liegt vor"));
+
+        // 15 % on the drill: 160.65 < 165, below the floor even with approval.
+        let q2 = s.create_quote(&acc, None, "rep-1", DisplayLocale::De, day("2026-03-31")).unwrap();
+        let q2 = s.add_quote_line(&q2.id, "AKB-18", d("1"), d("15"), today).unwrap();
+        s.request_discount_approval(&q2.id, "Sonderaktion", now()).unwrap();
+        s.decide_discount(&q2.id, true, "backoffice-1", now()).unwrap();
+        assert!(matches!(s.send_quote(&q2.id, today), Err(Error::Quote(QuoteError::BelowMarginFloor { line: 1 }))));
+    }
+
+    #[test]
+    fn an_offline_approval_of_an_old_revision_is_refused_and_expiry_sticks() {
+        let (_d, s, acc) = setup();
+        let today = day("2026-03-10");
+        let q = s.create_quote(&acc, None, "rep-1", DisplayLocale::En, day("2026-03-31")).unwrap();
+        let q = s.add_quote_line(&q.id, "SKS-M8", d("100"), Decimal::ZERO, today).unwrap();
+        let q = s.send_quote(&q.id, today).unwrap();
+        let signed_offline = approval(&q);
+        let mut edited = q.clone();
+        edited.lines[0].qty = d("200");
+        let q = s.edit_quote(&edited).unwrap();
+        assert_eq!((q.revision, q.state), (2, QuoteState::Draft));
+        let q = s.send_quote(&q.id, today).unwrap();
+        assert!(matches!(
+            s.approve_quote(&q.id, signed_offline, today),
+            Err(Error::Quote(QuoteError::StaleApproval { current: 2 }))
+        ));
+        let late = s.approve_quote(&q.id, approval(&q), day("2026-04-01"));
+        assert!(matches!(late, Err(Error::Quote(QuoteError::Expired(_)))));
+        assert_eq!(s.quote(&q.id).unwrap().state, QuoteState::Expired, "the expiry is saved");
+        assert_eq!(s.quotes_for_account(&acc).unwrap().len(), 1);
+        assert!(matches!(s.create_quote("nope", None, "rep-1", DisplayLocale::De, today), Err(Error::NotFound { .. })));
+    }
+}
