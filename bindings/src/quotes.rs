@@ -3,9 +3,10 @@
 //! value is a `Validation` error naming the parameter.
 
 use chrono::{NaiveDate, Utc};
+use onsite_core::catalog::ContentItem;
 use onsite_core::money::DisplayLocale;
 use onsite_core::pricing::Totals;
-use onsite_core::quote::{Approval, ApprovalStatus, DiscountPolicy, Order, Quote};
+use onsite_core::quote::{Approval, ApprovalStatus, DiscountPolicy, Order, PolicyCheck, Quote};
 use onsite_core::store::{GrantedDiscount, QuoteSummary};
 use rust_decimal::Decimal;
 
@@ -150,6 +151,21 @@ impl OnsiteStore {
     /// Discounts given to an account before.
     pub fn granted_discounts(&self, account_id: String) -> Result<Vec<GrantedDiscount>, OnsiteError> {
         Ok(self.inner.granted_discounts(&account_id)?)
+    }
+
+    /// What the discount policy says about a quote before it is sent.
+    pub fn policy_check(&self, quote: Quote) -> Result<PolicyCheck, OnsiteError> {
+        Ok(self.inner.policy_check(&quote)?)
+    }
+
+    /// The content library (case studies, customer stories…).
+    pub fn content_items(&self) -> Result<Vec<ContentItem>, OnsiteError> {
+        Ok(self.inner.content_items()?)
+    }
+
+    /// The content items that argue for a product.
+    pub fn content_for_product(&self, sku: String) -> Result<Vec<ContentItem>, OnsiteError> {
+        Ok(self.inner.content_for_product(&sku)?)
     }
 
     /// The discount policy.

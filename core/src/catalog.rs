@@ -156,6 +156,77 @@ pub struct CatalogDelta {
     /// margin floor; the hub must leave them out for customers' devices.
     #[serde(default)]
     pub product_costs: Vec<ProductCost>,
+    /// Content library items changed after `since`.
+    #[serde(default)]
+    pub content: Vec<ContentItem>,
+}
+
+/// What a piece of content is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum ContentKind {
+    /// A case study.
+    CaseStudy,
+    /// A customer story.
+    CustomerStory,
+    /// A whitepaper.
+    Whitepaper,
+    /// A video.
+    Video,
+    /// A reference customer.
+    Reference,
+}
+
+impl ContentKind {
+    /// The stored name, e.g. `case_study`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentKind::CaseStudy => "case_study",
+            ContentKind::CustomerStory => "customer_story",
+            ContentKind::Whitepaper => "whitepaper",
+            ContentKind::Video => "video",
+            ContentKind::Reference => "reference",
+        }
+    }
+}
+
+/// A value argument from the content library: a case study, a customer
+/// story… that quotes and datasheets refer to by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ContentItem {
+    /// Stable id, e.g. `CS-2026-04`.
+    pub id: String,
+    /// What it is.
+    pub kind: ContentKind,
+    /// Title, as printed on quotes.
+    pub title: String,
+    /// A short summary.
+    pub summary: String,
+    /// Where to read or watch it.
+    pub url: Option<String>,
+    /// The products it argues for.
+    pub skus: Vec<String>,
+    /// Sequence at which it last changed (set by the store).
+    #[serde(default)]
+    pub seq: Seq,
+}
+
+impl ContentItem {
+    /// Checks the rules every content item obeys on its own.
+    pub fn validate(&self) -> Result<()> {
+        rules::key("content id", &self.id, MAX_KEY)?;
+        rules::text("content title", &self.title, MAX_NAME, true, false)?;
+        rules::text("content summary", &self.summary, MAX_TEXT, false, true)?;
+        if let Some(u) = &self.url {
+            rules::key("content url", u, 2000)?;
+        }
+        for s in &self.skus {
+            rules::key("sku", s, MAX_KEY)?;
+        }
+        Ok(())
+    }
 }
 
 /// A product's cost per unit (back office and reps only).

@@ -15,9 +15,12 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::catalog::{Attribute, PriceList, PriceListScope, PriceTier, Product, TaxClass};
+use crate::catalog::{
+    Attribute, ContentItem, ContentKind, PriceList, PriceListScope, PriceTier, Product, ProductCost, TaxClass,
+};
 use crate::error::Error;
 use crate::money::{Currency, Money, parse_decimal_flexible};
+use crate::quote::{CategoryLimit, DiscountPolicy};
 
 /// A parsed item with the line of the file it started on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,12 @@ pub struct CatalogBatch {
     pub price_lists: Vec<Row<PriceList>>,
     /// Products to delete (a tombstone is kept).
     pub deleted_skus: Vec<Row<String>>,
+    /// A new discount policy.
+    pub discount_policy: Option<Row<DiscountPolicy>>,
+    /// New or changed product costs.
+    pub product_costs: Vec<Row<ProductCost>>,
+    /// New or changed content library items.
+    pub content: Vec<Row<ContentItem>>,
 }
 
 /// One bad row of an import file.
@@ -400,6 +409,52 @@ struct JsonCatalog<'a> {
     price_lists: Vec<&'a RawValue>,
     #[serde(borrow, default)]
     deleted_skus: Vec<&'a RawValue>,
+    #[serde(borrow, default)]
+    discount_policy: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    product_costs: Vec<&'a RawValue>,
+    #[serde(borrow, default)]
+    content: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonLimit {
+    category: String,
+    max_discount_pct: DecimalText,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonPolicy {
+    max_discount_pct: DecimalText,
+    #[serde(default)]
+    category_limits: Vec<JsonLimit>,
+    #[serde(default)]
+    min_margin_pct: Option<DecimalText>,
+    #[serde(default = "yes")]
+    reason_required: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonCost {
+    sku: String,
+    cost: DecimalText,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonContent {
+    id: String,
+    kind: ContentKind,
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    skus: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -536,6 +591,9 @@ pub fn parse_json(bytes: &[u8]) -> ParsedCatalog {
             products,
             price_lists: Vec::new(),
             deleted_skus: Vec::new(),
+            discount_policy: None,
+            product_costs: Vec::new(),
+            content: Vec::new(),
         })
     } else {
         serde_json::from_str::<JsonCatalog<'_>>(text)
@@ -554,6 +612,9 @@ pub fn parse_json(bytes: &[u8]) -> ParsedCatalog {
         ("product", &catalog.products),
         ("price_list", &catalog.price_lists),
         ("deleted_sku", &catalog.deleted_skus),
+        ("product_cost", &catalog.product_costs),
+        ("content", &catalog.content),
+        ("discount_policy", &catalog.discount_policy.into_iter().collect::<Vec<_>>()),
     ] {
         for raw in list {
             items.push((0, kind, raw));
@@ -652,6 +713,59 @@ pub fn parse_json(bytes: &[u8]) -> ParsedCatalog {
                                 out.batch.price_lists.push(Row { line, item: l });
                             }
                         }
+                    }
+                }
+            },
+            "discount_policy" => match serde_json::from_str::<JsonPolicy>(raw.get()) {
+                Err(e) => out.problems.push(problem(line, Some("discount_policy"), e.to_string())),
+                Ok(p) => {
+                    let policy = DiscountPolicy {
+                        max_discount_pct: p.max_discount_pct.0,
+                        category_limits: p
+                            .category_limits
+                            .into_iter()
+                            .map(|l| CategoryLimit { category: l.category, max_discount_pct: l.max_discount_pct.0 })
+                            .collect(),
+                        min_margin_pct: p.min_margin_pct.map_or(Decimal::ZERO, |m| m.0),
+                        reason_required: p.reason_required,
+                    };
+                    let pct_ok = |d: Decimal| d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED;
+                    if !pct_ok(policy.max_discount_pct)
+                        || !policy.category_limits.iter().all(|l| pct_ok(l.max_discount_pct))
+                        || policy.min_margin_pct < Decimal::ZERO
+                    {
+                        out.problems.push(problem(
+                            line,
+                            Some("discount_policy"),
+                            "percentages must be between 0 and 100",
+                        ));
+                    } else {
+                        out.batch.discount_policy = Some(Row { line, item: policy });
+                    }
+                }
+            },
+            "product_cost" => match serde_json::from_str::<JsonCost>(raw.get()) {
+                Err(e) => out.problems.push(problem(line, json_key(raw, "sku").as_deref(), e.to_string())),
+                Ok(c) if c.cost.0 < Decimal::ZERO => out.problems.push(problem(line, Some(&c.sku), "cost is negative")),
+                Ok(c) => {
+                    out.batch.product_costs.push(Row { line, item: ProductCost { sku: c.sku, cost: c.cost.0, seq: 0 } })
+                }
+            },
+            "content" => match serde_json::from_str::<JsonContent>(raw.get()) {
+                Err(e) => out.problems.push(problem(line, json_key(raw, "id").as_deref(), e.to_string())),
+                Ok(c) => {
+                    let item = ContentItem {
+                        id: c.id,
+                        kind: c.kind,
+                        title: c.title,
+                        summary: c.summary,
+                        url: c.url,
+                        skus: c.skus,
+                        seq: 0,
+                    };
+                    match item.validate() {
+                        Err(e) => out.problems.push(problem(line, Some(&item.id), rule_reason(&e))),
+                        Ok(()) => out.batch.content.push(Row { line, item }),
                     }
                 }
             },
@@ -770,6 +884,35 @@ pub fn export_json(tax_classes: &[TaxClass], products: &[Product], price_lists: 
         })
         .collect();
     let doc = json!({"tax_classes": taxes, "products": products, "price_lists": lists});
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// Writes price lists, the discount policy, product costs and content in the
+/// JSON import form (one file the back office publishes).
+pub fn export_reference_json(
+    price_lists: &[PriceList],
+    policy: Option<&DiscountPolicy>,
+    costs: &[ProductCost],
+    content: &[ContentItem],
+) -> String {
+    let mut doc: serde_json::Value = serde_json::from_str(&export_json(&[], &[], price_lists)).unwrap_or_default();
+    if let Some(obj) = doc.as_object_mut() {
+        obj.remove("tax_classes");
+        obj.remove("products");
+        if let Some(p) = policy {
+            obj.insert("discount_policy".into(), serde_json::to_value(p).unwrap_or_default());
+        }
+        let costs: Vec<serde_json::Value> =
+            costs.iter().map(|c| serde_json::json!({"sku": c.sku, "cost": c.cost.to_string()})).collect();
+        obj.insert("product_costs".into(), serde_json::Value::Array(costs));
+        let content: Vec<serde_json::Value> = content
+            .iter()
+            .map(|c| {
+                serde_json::json!({"id": c.id, "kind": c.kind, "title": c.title, "summary": c.summary, "url": c.url, "skus": c.skus})
+            })
+            .collect();
+        obj.insert("content".into(), serde_json::Value::Array(content));
+    }
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
@@ -991,6 +1134,20 @@ mod tests {
                 proptest::prop_assert!(parsed.problems.iter().all(|p| p.line >= 1 && !p.reason.is_empty()));
             }
         }
+    }
+
+    #[test]
+    fn reference_export_round_trips() {
+        let products = crate::sample::products(100, 8);
+        let policy = DiscountPolicy { max_discount_pct: Decimal::new(125, 1), ..DiscountPolicy::default() };
+        let costs = vec![ProductCost { sku: products[0].sku.clone(), cost: Decimal::new(7, 2), seq: 0 }];
+        let content = crate::sample::content(&products);
+        let text = export_reference_json(&[], Some(&policy), &costs, &content);
+        let back = parse_json(text.as_bytes());
+        assert!(back.problems.is_empty(), "{:?}", reasons(&back));
+        assert_eq!(back.batch.discount_policy.map(|r| r.item), Some(policy));
+        assert_eq!(back.batch.product_costs.into_iter().map(|r| r.item).collect::<Vec<_>>(), costs);
+        assert_eq!(back.batch.content.into_iter().map(|r| r.item).collect::<Vec<_>>(), content);
     }
 
     #[test]

@@ -162,6 +162,8 @@ pub enum SignerAuth {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Approval {
+    /// The quote approved.
+    pub quote_id: String,
     /// The revision hash approved.
     pub revision_hash: String,
     /// Signer's name.
@@ -624,6 +626,9 @@ impl Quote {
     /// Records the customer's approval of the current revision.
     pub fn approve(&mut self, approval: Approval, today: NaiveDate) -> Result<(), QuoteError> {
         self.require(&[QuoteState::Sent], "approve")?;
+        if approval.quote_id != self.id {
+            return Err(QuoteError::Invalid { field: "approval", reason: "is for another quote".into() });
+        }
         if today > self.valid_until {
             self.state = QuoteState::Expired;
             return Err(QuoteError::Expired(self.valid_until));
@@ -811,6 +816,7 @@ mod tests {
 
     fn approval(q: &Quote) -> Approval {
         Approval {
+            quote_id: q.id.clone(),
             revision_hash: q.revision_hash.clone(),
             signer_name: "Anna Weiß".into(),
             signer_role: "Einkauf".into(),
@@ -866,6 +872,9 @@ mod tests {
             q.approve(offline_approval.clone(), day("2026-03-11")),
             Err(QuoteError::StaleApproval { current: 2 })
         );
+        let mut elsewhere = approval(&q);
+        elsewhere.quote_id = "another-quote".into();
+        assert!(matches!(q.approve(elsewhere, day("2026-03-11")), Err(QuoteError::Invalid { field: "approval", .. })));
         // An approval recorded before the edit reports itself superseded.
         let mut q2 = quote();
         q2.send(&policy, NO_COST, day("2026-03-10")).unwrap();

@@ -725,6 +725,67 @@ pub fn price_lists(products: &[Product], accounts: &[(Account, Vec<Contact>)], s
     lists
 }
 
+/// A small content library: case studies and customer stories for a few
+/// product families, each linked to up to five products of the family.
+pub fn content(products: &[Product]) -> Vec<crate::catalog::ContentItem> {
+    use crate::catalog::{ContentItem, ContentKind};
+    let stories = [
+        (
+            "CS-2026-01",
+            ContentKind::CaseStudy,
+            "MS-",
+            "Holzbau Huber: Dachstuhl in zwei statt drei Tagen montiert",
+            "Mit der Müller-Schraube ohne Vorbohren: 30 % weniger Montagezeit auf der Baustelle.",
+        ),
+        (
+            "CS-2026-02",
+            ContentKind::CaseStudy,
+            "SKS-",
+            "Kanban für C-Teile: 40 % weniger Lagerbestand bei Stahlbau Krüger",
+            "Zwei-Behälter-Kanban mit automatischem Nachschub über Onsite.",
+        ),
+        (
+            "ST-2026-03",
+            ContentKind::CustomerStory,
+            "HSN-",
+            "Schreinerei Weiß: keine Schnittverletzungen seit dem Wechsel",
+            "Nitril-Handschuhe im Abo, passend zu jeder Größe im Team.",
+        ),
+        (
+            "WP-2026-04",
+            ContentKind::Whitepaper,
+            "TRS-",
+            "Trennen ohne Anlauffarben: Edelstahl richtig bearbeiten",
+            "Leitfaden mit Schnittdaten für Trennscheiben in Edelstahl A2 und A4.",
+        ),
+    ];
+    stories
+        .iter()
+        .map(|(id, kind, prefix, title, summary)| ContentItem {
+            id: (*id).into(),
+            kind: *kind,
+            title: (*title).into(),
+            summary: (*summary).into(),
+            url: Some(format!("https://content.onsite.invalid/{}", id.to_lowercase())),
+            skus: products.iter().filter(|p| p.sku.starts_with(prefix)).take(5).map(|p| p.sku.clone()).collect(),
+            seq: 0,
+        })
+        .collect()
+}
+
+/// Costs for every product: 55–70 % of the list price.
+pub fn costs(products: &[Product], seed: u64) -> Vec<crate::catalog::ProductCost> {
+    let mut rng = Rng::new(seed ^ 0xC057);
+    products
+        .iter()
+        .map(|p| crate::catalog::ProductCost {
+            sku: p.sku.clone(),
+            cost: crate::money::round_half_up(p.list_price.amount * Decimal::new(55 + rng.below(16) as i64, 2), 4),
+            seq: 0,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,7 @@ fn quote_demo(
     products: &[onsite_core::catalog::Product],
     w: &mut dyn std::io::Write,
 ) -> Result<()> {
-    use onsite_core::quote::{Approval, CategoryLimit, DiscountPolicy, SignerAuth};
+    use onsite_core::quote::{Approval, SignerAuth};
     use rust_decimal::Decimal;
 
     let Some((account, contacts)) = accounts.iter().find(|(a, _)| a.customer_group.is_some()) else {
@@ -55,25 +55,12 @@ fn quote_demo(
     };
     let today = chrono::Local::now().date_naive();
     let now = chrono::Utc::now();
-    let pct = |n: i64| Decimal::new(n, 0);
-    let policy = DiscountPolicy {
-        max_discount_pct: pct(10),
-        category_limits: vec![CategoryLimit { category: "Werkzeug/".into(), max_discount_pct: pct(5) }],
-        min_margin_pct: pct(15),
-        reason_required: true,
-    };
-    store.set_discount_policy(&policy)?;
     let pick = |prefix: &str| products.iter().find(|p| p.active && p.sku.starts_with(prefix));
     let items: Vec<(&onsite_core::catalog::Product, i64, i64)> =
         [("SKS-", 500, 0), ("HSN-", 24, 0), ("TRS-", 50, 5), ("AKB-", 2, 12)]
             .iter()
             .filter_map(|(prefix, qty, disc)| pick(prefix).map(|p| (p, *qty, *disc)))
             .collect();
-    // Costs at 60 % of list: well above the 15 % floor for these discounts.
-    let costs: Vec<(String, Decimal)> =
-        items.iter().map(|(p, _, _)| (p.sku.clone(), (p.list_price.amount * Decimal::new(6, 1)).round_dp(4))).collect();
-    store.set_product_costs(&costs)?;
-
     let t = Instant::now();
     let contact = contacts.first().map(|c| c.id.clone());
     let mut q = store.create_quote(
@@ -85,6 +72,16 @@ fn quote_demo(
     )?;
     for (p, qty, disc) in &items {
         q = store.add_quote_line(&q.id, &p.sku, Decimal::new(*qty, 0), Decimal::new(*disc, 0), today)?;
+    }
+    // Attach the case studies that argue for the quoted products.
+    let mut arguments = Vec::new();
+    for (p, _, _) in &items {
+        arguments.extend(store.content_for_product(&p.sku)?.into_iter().map(|c| c.id));
+    }
+    if !arguments.is_empty() {
+        let mut edited = q.clone();
+        edited.value_arguments = arguments;
+        q = store.edit_quote(&edited)?;
     }
     let totals = q.totals().map_err(onsite_core::Error::from)?;
     writeln!(
@@ -123,6 +120,11 @@ fn quote_demo(
         m(totals.tax_total),
         m(totals.gross_total)
     )?;
+    for id in &q.value_arguments {
+        if let Some(c) = store.content_items()?.into_iter().find(|c| &c.id == id) {
+            writeln!(w, "   value argument: {}", c.title)?;
+        }
+    }
     writeln!(w, "   revision {} · hash {}…", q.revision, &q.revision_hash[..16])?;
 
     match store.send_quote(&q.id, today) {
@@ -139,6 +141,7 @@ fn quote_demo(
     let q = store.quote(&q.id)?;
     let signer = contacts.first().map(|c| c.full_name()).unwrap_or_else(|| "Kunde".into());
     let approval = Approval {
+        quote_id: q.id.clone(),
         revision_hash: q.revision_hash.clone(),
         signer_name: signer,
         signer_role: "Einkauf".into(),
@@ -171,6 +174,18 @@ fn quote_demo(
     Ok(())
 }
 
+/// The sample discount policy: 10 % overall, 5 % on tools, a 15 % margin floor.
+fn demo_policy() -> onsite_core::quote::DiscountPolicy {
+    use onsite_core::quote::{CategoryLimit, DiscountPolicy};
+    let pct = |n: i64| rust_decimal::Decimal::new(n, 0);
+    DiscountPolicy {
+        max_discount_pct: pct(10),
+        category_limits: vec![CategoryLimit { category: "Werkzeug/".into(), max_discount_pct: pct(5) }],
+        min_margin_pct: pct(15),
+        reason_required: true,
+    }
+}
+
 /// Runs the demo.
 pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     let all = Instant::now();
@@ -190,8 +205,11 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     let lists = sample::price_lists(&products, &accounts, SEED);
     let csv_path = out.join("catalog.csv");
     write_file(&csv_path, &import::export_csv(&products))?;
-    let json_path = out.join("price-lists.json");
-    write_file(&json_path, &import::export_json(&[], &[], &lists))?;
+    let policy = demo_policy();
+    let costs = sample::costs(&products, SEED);
+    let content = sample::content(&products);
+    let json_path = out.join("reference-data.json");
+    write_file(&json_path, &import::export_reference_json(&lists, Some(&policy), &costs, &content))?;
     writeln!(
         w,
         "1. Generated {} products, {} price lists and {} accounts ({})",
@@ -222,8 +240,11 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     let tiers: usize = lists.iter().map(|l| l.tiers.len()).sum();
     writeln!(
         w,
-        "   Imported price-lists.json: {} price lists with {tiers} prices and quantity tiers, sequence {} in {}",
+        "   Imported reference-data.json: {} price lists with {tiers} prices and quantity tiers, the discount policy, \
+         {} product costs, {} case studies and stories; sequence {} in {}",
         s.price_lists_changed,
+        s.costs_changed,
+        s.content_changed,
         s.seq,
         ms(t)
     )?;
@@ -305,7 +326,10 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     writeln!(w, "\nDone in {}. Everything is in {}:", ms(all), out.display())?;
     writeln!(w, "   onsite.sqlite     the store (open it with sqlite3, or the commands below)")?;
     writeln!(w, "   catalog.csv       the catalog as published (import format: docs/catalog-import.md)")?;
-    writeln!(w, "   price-lists.json  price lists with quantity tiers (JSON import format)")?;
+    writeln!(
+        w,
+        "   reference-data.json  price lists with tiers, discount policy, costs, content (JSON import format)"
+    )?;
     writeln!(w, "   bad-rows.csv      the refused file")?;
     writeln!(w, "\nTry:")?;
     writeln!(w, "   onsite catalog search --db {db} sechskant m10 edelstahl")?;

@@ -31,7 +31,7 @@ fn demo_builds_a_store_and_prints_what_it_did() {
     assert!(stdout.contains("line 4 (NEU-0003): unknown tax class \"US-SALES\""), "{stdout}");
     assert!(stdout.contains("Saved 40 accounts"), "{stdout}");
     assert!(stdout.contains("Müller-Schraube"), "'mull' finds Müller-Schraube: {stdout}");
-    for f in ["onsite.sqlite", "catalog.csv", "price-lists.json", "bad-rows.csv"] {
+    for f in ["onsite.sqlite", "catalog.csv", "reference-data.json", "bad-rows.csv"] {
         assert!(out.join(f).exists(), "{f} written");
     }
 
@@ -133,7 +133,7 @@ fn a_database_from_the_future_is_refused_with_a_clear_message() {
     let r = onsite(&["catalog", "search", "--db", p(&db), "b"]);
     assert_eq!(r.status.code(), Some(1));
     let err = text(&r.stderr);
-    assert!(err.contains("schema version 999, newer than the 3 this build knows"), "{err}");
+    assert!(err.contains("schema version 999, newer than the 4 this build knows"), "{err}");
 }
 
 fn onsite_stdin(args: &[&str], input: &str) -> Output {

@@ -37,7 +37,7 @@ class QuoteScenario(unittest.TestCase):
         return self.store.add_quote_line(q.id, "BUCH", "1", "0", TODAY)
 
     def approval(self, quote):
-        return onsite.Approval(revision_hash=quote.revision_hash, signer_name="Anna Weiß", signer_role="Einkauf",
+        return onsite.Approval(quote_id=quote.id, revision_hash=quote.revision_hash, signer_name="Anna Weiß", signer_role="Einkauf",
                                auth=onsite.SignerAuth.CUSTOMER_DEVICE, device_time="2026-03-10T09:00:00Z",
                                device_id="phone-1")
 
@@ -90,6 +90,8 @@ class QuoteScenario(unittest.TestCase):
         self.assertEqual(q.state, onsite.QuoteState.SENT)
         self.assertEqual(self.store.granted_discounts(self.account.id)[0].discount_pct, "8")
 
+        check = self.store.policy_check(q)
+        self.assertEqual((check.max_effective_pct, check.limit_pct, check.needs_approval), ("8", "5", True))
         with self.assertRaises(onsite.OnsiteError.Conflict):
             self.store.order_quote(q.id)              # not approved: illegal transition
         with self.assertRaises(onsite.OnsiteError.Validation):
@@ -100,6 +102,9 @@ class QuoteScenario(unittest.TestCase):
             self.store.add_quote_line(q.id, "NOPE", "1", "0", TODAY)
         with self.assertRaises(onsite.OnsiteError.NotFound):
             self.store.quote("nope")
+        q.value_arguments = ["NO-SUCH-STORY"]
+        with self.assertRaises(onsite.OnsiteError.Validation):
+            self.store.edit_quote(q)
         q = self.store.reject_quote(q.id, "zu teuer")
         self.assertEqual((q.state, q.rejection_reason), (onsite.QuoteState.REJECTED, "zu teuer"))
 

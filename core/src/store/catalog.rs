@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row as SqlRow, Transaction, params
 use super::Store;
 use super::codec::{currency, date, dec, dec_key, json, to_json};
 use crate::catalog::{
-    Attribute, CatalogDelta, PriceList, PriceListScope, PriceTier, Product, Seq, TaxClass, Tombstone,
+    Attribute, CatalogDelta, ContentItem, PriceList, PriceListScope, PriceTier, Product, Seq, TaxClass, Tombstone,
 };
 use crate::error::{Error, Result};
 use crate::import::{CatalogBatch, ImportReport, ParsedCatalog, Problem, Row};
@@ -33,6 +33,12 @@ pub struct ImportSummary {
     pub price_lists_changed: u64,
     /// Tax classes new or changed.
     pub tax_classes_changed: u64,
+    /// Product costs new or changed.
+    pub costs_changed: u64,
+    /// Content library items new or changed.
+    pub content_changed: u64,
+    /// Whether the discount policy changed.
+    pub policy_changed: bool,
 }
 
 /// Progress of a long import, reported every 1,000 rows and at the end.
@@ -200,6 +206,29 @@ fn reference_problems(tx: &Transaction<'_>, batch: &CatalogBatch) -> Result<Vec<
                 key: Some(item.id.clone()),
                 reason: format!("prices unknown SKU {}{more}", shown.join(", ")),
             });
+        }
+    }
+    for Row { line, item } in &batch.product_costs {
+        let k = item.sku.to_lowercase();
+        if deleted.contains(&k) || !(in_batch.contains(&k) || sku_exists(tx, &item.sku)?) {
+            problems.push(Problem {
+                line: *line,
+                key: Some(item.sku.clone()),
+                reason: "cost for an unknown SKU".into(),
+            });
+        }
+    }
+    for Row { line, item } in &batch.content {
+        for sku in &item.skus {
+            let k = sku.to_lowercase();
+            if deleted.contains(&k) || !(in_batch.contains(&k) || sku_exists(tx, sku)?) {
+                problems.push(Problem {
+                    line: *line,
+                    key: Some(item.id.clone()),
+                    reason: format!("refers to unknown SKU {sku}"),
+                });
+                break;
+            }
         }
     }
     for Row { line, item } in &batch.deleted_skus {
@@ -379,8 +408,60 @@ fn write_batch(
         }
     }
 
-    let changed =
-        s.products_added + s.products_updated + s.products_deleted + s.price_lists_changed + s.tax_classes_changed;
+    if let Some(Row { line, item: policy }) = &batch.discount_policy {
+        let body = to_json("discount policy", policy)?;
+        let old: Option<String> =
+            tx.query_row("SELECT body FROM discount_policy WHERE id = 1", [], |r| r.get(0)).optional()?;
+        if carried || old.as_deref() != Some(body.as_str()) {
+            let seq = if carried { *line as Seq } else { next };
+            tx.execute(
+                "INSERT INTO discount_policy (id, body, seq) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, seq = excluded.seq",
+                params![body, seq],
+            )?;
+            s.policy_changed = true;
+        }
+    }
+    for Row { item: c, .. } in &batch.product_costs {
+        let old: Option<String> = tx
+            .prepare_cached("SELECT cost FROM product_costs WHERE sku = ?1")?
+            .query_row([&c.sku], |r| r.get(0))
+            .optional()?;
+        if carried || old.as_deref() != Some(dec_key(c.cost).as_str()) {
+            tx.prepare_cached(
+                "INSERT INTO product_costs (sku, cost, seq) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sku) DO UPDATE SET cost = excluded.cost, seq = excluded.seq",
+            )?
+            .execute(params![c.sku, dec_key(c.cost), stamp_of(c.seq)])?;
+            s.costs_changed += 1;
+        }
+    }
+    for Row { item: c, .. } in &batch.content {
+        let skus = to_json("content skus", &c.skus)?;
+        let old: Option<(String, String, String, Option<String>, String)> = tx
+            .prepare_cached("SELECT kind, title, summary, url, skus FROM content_items WHERE id = ?1")?
+            .query_row([&c.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .optional()?;
+        let new = (c.kind.as_str().to_string(), c.title.clone(), c.summary.clone(), c.url.clone(), skus.clone());
+        if carried || old.as_ref() != Some(&new) {
+            tx.prepare_cached(
+                "INSERT INTO content_items (id, kind, title, summary, url, skus, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title, summary = excluded.summary,
+                   url = excluded.url, skus = excluded.skus, seq = excluded.seq",
+            )?
+            .execute(params![c.id, new.0, new.1, new.2, new.3, new.4, stamp_of(c.seq)])?;
+            s.content_changed += 1;
+        }
+    }
+
+    let changed = s.products_added
+        + s.products_updated
+        + s.products_deleted
+        + s.price_lists_changed
+        + s.tax_classes_changed
+        + s.costs_changed
+        + s.content_changed
+        + u64::from(s.policy_changed);
     s.seq = match stamp {
         Stamp::Carried { to } => to,
         Stamp::Next if changed > 0 => next,
@@ -391,6 +472,27 @@ fn write_batch(
     }
     progress(super::ImportProgress { done: total, total });
     Ok(s)
+}
+
+fn content_where(c: &Connection, filter: &str, arg: impl rusqlite::ToSql) -> Result<Vec<ContentItem>> {
+    let mut stmt = c.prepare(&format!(
+        "SELECT id, kind, title, summary, url, skus, seq FROM content_items WHERE {filter} ORDER BY id"
+    ))?;
+    let mut rows = stmt.query([arg])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(1)?;
+        out.push(ContentItem {
+            id: r.get(0)?,
+            kind: json("content kind", &format!("\"{kind}\""))?,
+            title: r.get(2)?,
+            summary: r.get(3)?,
+            url: r.get(4)?,
+            skus: json("content skus", &r.get::<_, String>(5)?)?,
+            seq: r.get(6)?,
+        });
+    }
+    Ok(out)
 }
 
 /// One product by SKU on a connection, if it exists.
@@ -445,7 +547,16 @@ impl Store {
             products: rows(&delta.products),
             price_lists: rows(&delta.price_lists),
             deleted_skus: Vec::new(),
+            discount_policy: delta.discount_policy.clone().map(|item| Row { line: delta.to.max(0) as u64, item }),
+            product_costs: rows(&delta.product_costs),
+            content: rows(&delta.content),
         };
+        for c in &batch.content {
+            c.item.validate()?;
+        }
+        if batch.product_costs.iter().any(|c| c.item.cost < rust_decimal::Decimal::ZERO) {
+            return Err(Error::validation("catalog delta", "a product cost is negative"));
+        }
         let mut deleted_lists = Vec::new();
         for t in &delta.tombstones {
             match t.entity.as_str() {
@@ -490,23 +601,6 @@ impl Store {
                     params![t.key, t.seq],
                 )?;
             }
-            if let Some(policy) = &delta.discount_policy {
-                tx.execute(
-                    "INSERT INTO discount_policy (id, body, seq) VALUES (1, ?1, ?2)
-                     ON CONFLICT (id) DO UPDATE SET body = excluded.body, seq = excluded.seq",
-                    params![to_json("discount policy", policy)?, delta.to],
-                )?;
-            }
-            for c in &delta.product_costs {
-                if c.cost < rust_decimal::Decimal::ZERO {
-                    return Err(Error::validation("catalog delta", "a product cost is negative"));
-                }
-                tx.execute(
-                    "INSERT INTO product_costs (sku, cost, seq) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (sku) DO UPDATE SET cost = excluded.cost, seq = excluded.seq",
-                    params![c.sku, dec_key(c.cost), c.seq],
-                )?;
-            }
             write_batch(tx, &batch, Stamp::Carried { to: delta.to }, &mut |_| {})
         })
     }
@@ -530,6 +624,17 @@ impl Store {
                 .transpose()?
                 .ok_or_else(|| Error::not_found("product", sku.chars().take(64).collect::<String>()))
         })
+    }
+
+    /// The whole content library, by id.
+    pub fn content_items(&self) -> Result<Vec<ContentItem>> {
+        self.read(|c| content_where(c, "?1 = 1", 1))
+    }
+
+    /// The content items that argue for a product.
+    pub fn content_for_product(&self, sku: &str) -> Result<Vec<ContentItem>> {
+        let sku = sku.to_lowercase();
+        Ok(self.content_items()?.into_iter().filter(|i| i.skus.iter().any(|s| s.to_lowercase() == sku)).collect())
     }
 
     /// Every product, active or not, by SKU.
@@ -625,6 +730,7 @@ impl Store {
                 .query_row("SELECT body FROM discount_policy WHERE id = 1 AND seq > ?1", [since], |r| r.get(0))
                 .optional()?;
             delta.discount_policy = policy.map(|b| json("discount policy", &b)).transpose()?;
+            delta.content = content_where(c, "seq > ?1", since)?;
             let mut stmt = c.prepare("SELECT sku, cost, seq FROM product_costs WHERE seq > ?1 ORDER BY seq, sku")?;
             let mut rows = stmt.query([since])?;
             while let Some(r) = rows.next()? {
@@ -823,6 +929,46 @@ mod tests {
         assert!(device.apply_catalog_delta(&weird).is_err());
         assert_eq!(device.product_count()?, 0);
         assert_eq!(device.catalog_seq()?, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn policy_costs_and_content_are_published_and_travel() -> Result<()> {
+        let (_h, hub) = temp_store();
+        import(&hub, CSV)?;
+        let json = r#"{
+          "discount_policy": {"max_discount_pct": "8", "category_limits": [{"category": "Werkzeug/", "max_discount_pct": 4}],
+                              "min_margin_pct": "12", "reason_required": false},
+          "product_costs": [{"sku": "MS-100", "cost": "0.21"}, {"sku": "NOPE", "cost": "1"}],
+          "content": [{"id": "CS-1", "kind": "case_study", "title": "Holzbau Huber: 30 % schneller montiert",
+                       "skus": ["MS-100"], "url": "https://example.invalid/cs-1"},
+                      {"id": "CS-2", "kind": "podcast", "title": "x"}]
+        }"#;
+        let err = import(&hub, json).err();
+        let Some(Error::Import(report)) = err else { panic!("{err:?}") };
+        let reasons: Vec<&str> = report.problems.iter().map(|p| p.reason.as_str()).collect();
+        assert_eq!(report.problems.len(), 2, "{reasons:?}");
+        assert!(reasons.iter().any(|r| r.contains("unknown variant `podcast`")), "{reasons:?}");
+        assert!(reasons.iter().any(|r| r.contains("cost for an unknown SKU")), "{reasons:?}");
+        assert_eq!(hub.discount_policy()?.max_discount_pct, rust_decimal::Decimal::TEN, "nothing changed");
+
+        let good = json.replace(r#", {"sku": "NOPE", "cost": "1"}"#, "").replace(
+            r#"{"id": "CS-2", "kind": "podcast", "title": "x"}"#,
+            r#"{"id": "CS-2", "kind": "customer_story", "title": "Schreinerei Weiß", "skus": []}"#,
+        );
+        let s = import(&hub, &good)?;
+        assert!(s.policy_changed);
+        assert_eq!((s.costs_changed, s.content_changed, s.seq), (1, 2, 2));
+        assert_eq!(hub.discount_policy()?.limit_for("Werkzeug/Akku"), rust_decimal::Decimal::new(4, 0));
+        assert_eq!(hub.content_for_product("ms-100")?.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), vec!["CS-1"]);
+        let again = import(&hub, &good)?;
+        assert!(!again.policy_changed && again.costs_changed == 0 && again.content_changed == 0, "{again:?}");
+
+        let (_d, device) = temp_store();
+        device.apply_catalog_delta(&hub.catalog_changes_since(0)?)?;
+        assert_eq!(device.discount_policy()?, hub.discount_policy()?);
+        assert_eq!(device.content_items()?, hub.content_items()?);
+        assert_eq!(device.catalog_changes_since(0)?.product_costs, hub.catalog_changes_since(0)?.product_costs);
         Ok(())
     }
 

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "0001_catalog", include_str!("../../migrations/0001_catalog.sql")),
     (2, "0002_accounts", include_str!("../../migrations/0002_accounts.sql")),
     (3, "0003_quotes", include_str!("../../migrations/0003_quotes.sql")),
+    (4, "0004_content", include_str!("../../migrations/0004_content.sql")),
 ];
 
 /// The schema version this build creates and understands.

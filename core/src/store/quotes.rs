@@ -219,6 +219,12 @@ impl Store {
         self.read(load_policy)
     }
 
+    /// What the discount policy says about a quote (limits, approval needed,
+    /// lines below the margin floor), with the costs this device holds.
+    pub fn policy_check(&self, quote: &Quote) -> Result<crate::quote::PolicyCheck> {
+        self.read(|c| Ok(load_policy(c)?.check(quote, &|sku| cost_of(c, sku))))
+    }
+
     /// Publishes the discount policy (reference data, next catalog sequence).
     pub fn set_discount_policy(&self, policy: &DiscountPolicy) -> Result<()> {
         if policy.max_discount_pct < Decimal::ZERO || policy.max_discount_pct > Decimal::ONE_HUNDRED {
@@ -326,7 +332,12 @@ impl Store {
     /// gets a new revision.
     pub fn edit_quote(&self, edited: &Quote) -> Result<Quote> {
         Ok(self
-            .with_quote(&edited.id, |_, q| {
+            .with_quote(&edited.id, |tx, q| {
+                for id in &edited.value_arguments {
+                    if !tx.prepare_cached("SELECT 1 FROM content_items WHERE id = ?1")?.exists([id])? {
+                        return Err(Error::validation("value argument", format!("unknown content item {id}")));
+                    }
+                }
                 q.edit(|q| {
                     q.lines = edited.lines.clone();
                     q.header_discount_pct = edited.header_discount_pct;
@@ -561,6 +572,7 @@ mod tests {
 
     fn approval(q: &Quote) -> Approval {
         Approval {
+            quote_id: q.id.clone(),
             revision_hash: q.revision_hash.clone(),
             signer_name: "Anna Weiß".into(),
             signer_role: "Einkauf".into(),

@@ -42,7 +42,7 @@ final class QuoteTests: XCTestCase {
 
     func approval(_ q: Quote) -> Approval {
         Approval(
-            revisionHash: q.revisionHash, signerName: "Anna Weiß", signerRole: "Einkauf", auth: .webLink,
+            quoteId: q.id, revisionHash: q.revisionHash, signerName: "Anna Weiß", signerRole: "Einkauf", auth: .webLink,
             deviceTime: "2026-03-10T09:00:00Z", deviceId: "browser")
     }
 

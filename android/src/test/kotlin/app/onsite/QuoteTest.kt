@@ -65,7 +65,7 @@ class QuoteTest {
     }
 
     private fun approval(q: Quote) = Approval(
-        revisionHash = q.revisionHash, signerName = "Anna Weiß", signerRole = "Einkauf",
+        quoteId = q.id, revisionHash = q.revisionHash, signerName = "Anna Weiß", signerRole = "Einkauf",
         auth = SignerAuth.REP_DEVICE_ON_SITE, deviceTime = "2026-03-10T09:00:00Z", deviceId = "tablet-7",
     )
 
