@@ -18,6 +18,12 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install cargo-nextest --locked || echo "cargo-nextest unavailable: falling back to cargo test"
 fi
 
+# Independent PDF checkers for the PDF tests (Debian packages).
+if ! command -v qpdf >/dev/null || ! command -v pdftotext >/dev/null; then
+    step "installing poppler-utils and qpdf (once)"
+    apt-get update -qq && apt-get install -y -qq poppler-utils qpdf >/dev/null || fail "could not install poppler-utils and qpdf"
+fi
+
 status=0
 step "cargo fmt --check"
 cargo fmt --all -- --check || status=1

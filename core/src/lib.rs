@@ -34,6 +34,7 @@ pub mod error;
 mod ffi;
 pub mod import;
 pub mod money;
+pub mod pdf;
 pub mod pricing;
 pub mod quote;
 mod rules;

@@ -52,6 +52,20 @@ pub(crate) enum QuoteCommand {
         #[arg(long, env = "ONSITE_DB")]
         db: Option<PathBuf>,
     },
+    /// Render a quote document (JSON: quote, account, contact, rep) as a PDF.
+    ///
+    /// `onsite demo` writes such a document as quote.json.
+    Pdf {
+        /// The quote document as JSON.
+        #[arg(long)]
+        input: PathBuf,
+        /// The PDF to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Language and formats; default: the quote's.
+        #[arg(long, value_enum)]
+        locale: Option<LocaleArg>,
+    },
 }
 
 /// Arguments of `onsite demo`.
@@ -241,6 +255,9 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<()> {
         Command::Catalog(c) => commands::catalog(c, io),
         Command::Account(c) => commands::account(c, io),
         Command::Quote(QuoteCommand::Price { input, db }) => crate::quote_cmd::price(input, db, io),
+        Command::Quote(QuoteCommand::Pdf { input, out, locale }) => {
+            crate::pdf_cmd::quote_pdf(&input, &out, locale.map(Into::into), io)
+        }
     }
 }
 
@@ -287,6 +304,7 @@ mod tests {
             &["onsite", "account", "list", "--help"],
             &["onsite", "account", "search", "--help"],
             &["onsite", "quote", "price", "--help"],
+            &["onsite", "quote", "pdf", "--help"],
         ] {
             let (status, out, _) = run_str(args);
             assert_eq!(status, ExitStatus::Ok, "{args:?}");

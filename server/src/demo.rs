@@ -45,6 +45,7 @@ fn quote_demo(
     store: &Store,
     accounts: &[(onsite_core::account::Account, Vec<onsite_core::account::Contact>)],
     products: &[onsite_core::catalog::Product],
+    out: &Path,
     w: &mut dyn std::io::Write,
 ) -> Result<()> {
     use onsite_core::quote::{Approval, SignerAuth};
@@ -150,6 +151,31 @@ fn quote_demo(
         device_id: "demo-tablet".into(),
     };
     store.approve_quote(&q.id, approval, today)?;
+    let signed = store.quote(&q.id)?;
+    let doc = crate::pdf_cmd::QuoteDocument {
+        quote: signed,
+        account: account.clone(),
+        contact: contacts.first().cloned(),
+        rep: onsite_core::pdf::RepContact {
+            name: "Jürgen Groß".into(),
+            email: "j.gross@onsite.example".into(),
+            phone: "+49 170 123 45 67".into(),
+        },
+        value_arguments: {
+            let all = store.content_items()?;
+            q.value_arguments
+                .iter()
+                .filter_map(|id| all.iter().find(|c| &c.id == id).map(|c| c.title.clone()))
+                .collect()
+        },
+        date: Some(today),
+    };
+    let json_path = out.join("quote.json");
+    write_file(&json_path, &serde_json::to_string_pretty(&doc)?)?;
+    let pdf_path = out.join("quote.pdf");
+    let t = Instant::now();
+    let size = crate::pdf_cmd::write_pdf(&doc, None, &pdf_path)?;
+    writeln!(w, "   rendered {} ({} KB) in {}", pdf_path.display(), size / 1024, ms(t))?;
     let order = store.order_quote(&q.id, now)?;
     writeln!(w, "   approved on site for revision {} and ordered: {}", q.revision, m(order.gross_total))?;
     for g in store.granted_discounts(&account.id)? {
@@ -320,7 +346,7 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
         }
     }
 
-    quote_demo(&store, &accounts, &products, w)?;
+    quote_demo(&store, &accounts, &products, out, w)?;
 
     let db = db_path.display();
     writeln!(w, "\nDone in {}. Everything is in {}:", ms(all), out.display())?;
@@ -331,6 +357,7 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
         "   reference-data.json  price lists with tiers, discount policy, costs, content (JSON import format)"
     )?;
     writeln!(w, "   bad-rows.csv      the refused file")?;
+    writeln!(w, "   quote.json        the quote as a document; quote.pdf is it rendered")?;
     writeln!(w, "\nTry:")?;
     writeln!(w, "   onsite catalog search --db {db} sechskant m10 edelstahl")?;
     writeln!(w, "   onsite catalog show --db {db} {exact_sku}")?;

@@ -12,6 +12,7 @@ mod commands;
 pub mod demo;
 pub mod error;
 mod output;
+pub mod pdf_cmd;
 mod quote_cmd;
 
 pub use error::{Error, ExitStatus};

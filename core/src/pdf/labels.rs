@@ -1,0 +1,160 @@
+//! Document labels and date formats in German and English.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::money::DisplayLocale;
+
+/// The words a quote or datasheet prints, in one language.
+#[derive(Debug, Clone, Copy)]
+#[allow(dead_code)] // the datasheet's labels are used by the datasheet renderer to come
+pub(crate) struct Labels {
+    pub quote: &'static str,
+    pub number: &'static str,
+    pub revision: &'static str,
+    pub date: &'static str,
+    pub valid_until: &'static str,
+    pub customer_no: &'static str,
+    pub contact: &'static str,
+    pub pos: &'static str,
+    pub sku: &'static str,
+    pub description: &'static str,
+    pub qty: &'static str,
+    pub unit_price: &'static str,
+    pub discount: &'static str,
+    pub net: &'static str,
+    pub net_total: &'static str,
+    pub header_discount: &'static str,
+    pub vat: &'static str,
+    pub on: &'static str,
+    pub gross_total: &'static str,
+    pub payment_terms: &'static str,
+    pub delivery_terms: &'static str,
+    pub notes: &'static str,
+    pub value_arguments: &'static str,
+    pub approve_online: &'static str,
+    pub approved_by: &'static str,
+    pub signature: &'static str,
+    pub place_date: &'static str,
+    pub page: &'static str,
+    pub of: &'static str,
+    pub carried: &'static str,
+    pub intro: &'static str,
+    pub datasheet: &'static str,
+    pub specifications: &'static str,
+    pub your_price: &'static str,
+    pub from_qty: &'static str,
+    pub price_valid: &'static str,
+    pub list_price: &'static str,
+    pub your_contact: &'static str,
+}
+
+pub(crate) const DE: Labels = Labels {
+    quote: "Angebot",
+    number: "Angebotsnummer",
+    revision: "Revision",
+    date: "Datum",
+    valid_until: "Gültig bis",
+    customer_no: "Kunde",
+    contact: "Ansprechpartner",
+    pos: "Pos.",
+    sku: "Artikel-Nr.",
+    description: "Bezeichnung",
+    qty: "Menge",
+    unit_price: "Einzelpreis",
+    discount: "Rabatt",
+    net: "Netto",
+    net_total: "Summe netto",
+    header_discount: "Nachlass",
+    vat: "USt.",
+    on: "auf",
+    gross_total: "Gesamtbetrag",
+    payment_terms: "Zahlungsbedingungen",
+    delivery_terms: "Lieferbedingungen",
+    notes: "Hinweise",
+    value_arguments: "Das sagen unsere Kunden",
+    approve_online: "Online freigeben: QR-Code scannen oder Link öffnen",
+    approved_by: "Freigegeben von",
+    signature: "Unterschrift",
+    place_date: "Ort, Datum",
+    page: "Seite",
+    of: "von",
+    carried: "Fortsetzung",
+    intro: "vielen Dank für Ihr Interesse. Gerne unterbreiten wir Ihnen folgendes Angebot:",
+    datasheet: "Produktdatenblatt",
+    specifications: "Technische Daten",
+    your_price: "Ihr Preis",
+    from_qty: "ab",
+    price_valid: "Preise gültig",
+    list_price: "Listenpreis",
+    your_contact: "Ihr Ansprechpartner",
+};
+
+pub(crate) const EN: Labels = Labels {
+    quote: "Quote",
+    number: "Quote number",
+    revision: "Revision",
+    date: "Date",
+    valid_until: "Valid until",
+    customer_no: "Customer",
+    contact: "Contact",
+    pos: "Pos.",
+    sku: "SKU",
+    description: "Description",
+    qty: "Qty",
+    unit_price: "Unit price",
+    discount: "Discount",
+    net: "Net",
+    net_total: "Net total",
+    header_discount: "Discount",
+    vat: "VAT",
+    on: "on",
+    gross_total: "Total",
+    payment_terms: "Payment terms",
+    delivery_terms: "Delivery terms",
+    notes: "Notes",
+    value_arguments: "What our customers say",
+    approve_online: "Approve online: scan the QR code or open the link",
+    approved_by: "Approved by",
+    signature: "Signature",
+    place_date: "Place, date",
+    page: "Page",
+    of: "of",
+    carried: "continued",
+    intro: "Thank you for your interest. We are pleased to offer you the following:",
+    datasheet: "Product datasheet",
+    specifications: "Specifications",
+    your_price: "Your price",
+    from_qty: "from",
+    price_valid: "Prices valid",
+    list_price: "List price",
+    your_contact: "Your contact",
+};
+
+pub(crate) fn labels(locale: DisplayLocale) -> &'static Labels {
+    match locale {
+        DisplayLocale::De => &DE,
+        DisplayLocale::En => &EN,
+    }
+}
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// `27.11.2026` in German, `Nov 27, 2026` in English.
+pub(crate) fn date(d: NaiveDate, locale: DisplayLocale) -> String {
+    match locale {
+        DisplayLocale::De => format!("{:02}.{:02}.{}", d.day(), d.month(), d.year()),
+        DisplayLocale::En => format!("{} {}, {}", MONTHS[d.month0() as usize], d.day(), d.year()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_both_languages() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
+        assert_eq!(date(d, DisplayLocale::De), "09.03.2026");
+        assert_eq!(date(d, DisplayLocale::En), "Mar 9, 2026");
+    }
+}

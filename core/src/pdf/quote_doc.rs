@@ -1,0 +1,385 @@
+//! The quote document: letterhead, addresses, the line table flowing over
+//! pages with its header repeated, totals per tax rate, terms, value
+//! arguments, the approval QR code and block, and "page x of y" with the
+//! revision hash on every page.
+
+use rust_decimal::Decimal;
+
+use super::canvas::{ACCENT, Canvas, Fonts, INK, MUTED, PAGE_H, PAGE_W, RULE, SHADE, mm};
+use super::fonts::{Weight, wrap};
+use super::labels::{Labels, date, labels};
+use super::{DocBuilder, PdfError, PdfOptions, QuoteContext};
+use crate::money::{DisplayLocale, Money, format_decimal};
+use crate::quote::{ApprovalStatus, Quote};
+
+const LEFT: f32 = 56.69; // 20 mm
+const RIGHT: f32 = PAGE_W - 56.69;
+const BOTTOM: f32 = PAGE_H - 70.0; // content ends above the footer
+const ROW: f32 = 11.0; // line height of table text
+const BODY: f32 = 8.6;
+
+/// The approval link a quote's QR code encodes.
+pub fn quote_link(base: &str, quote: &Quote) -> String {
+    format!(
+        "{}/approve/{}/{}",
+        base.trim_end_matches('/'),
+        quote.id,
+        &quote.revision_hash[..quote.revision_hash.len().min(16)]
+    )
+}
+
+/// Table columns: (left edge, right edge) in points.
+struct Cols {
+    pos: f32,
+    sku: f32,
+    desc: (f32, f32),
+    qty: f32,
+    price: f32,
+    disc: f32,
+    net: f32,
+}
+
+const COLS: Cols = Cols {
+    pos: LEFT,
+    sku: LEFT + 26.0,
+    desc: (LEFT + 104.0, LEFT + 276.0),
+    qty: LEFT + 330.0,
+    price: LEFT + 394.0,
+    disc: LEFT + 432.0,
+    net: RIGHT,
+};
+
+struct Doc<'a> {
+    fonts: &'a Fonts,
+    l: &'static Labels,
+    locale: DisplayLocale,
+    pages: Vec<Canvas>,
+    y: f32,
+    quote: &'a Quote,
+}
+
+impl Doc<'_> {
+    fn page(&mut self) -> &mut Canvas {
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    fn money(&self, d: Decimal) -> String {
+        Money::new(d, self.quote.currency).format(self.locale)
+    }
+
+    fn number(&self, d: Decimal) -> String {
+        let d = d.normalize();
+        format_decimal(d, d.scale(), self.locale)
+    }
+
+    fn text(&mut self, w: Weight, size: f32, x: f32, text: &str, c: (f32, f32, f32)) {
+        let (fonts, y) = (self.fonts, self.y);
+        self.page().text(fonts, w, size, x, y, text, c);
+    }
+
+    fn right(&mut self, w: Weight, size: f32, x: f32, text: &str, c: (f32, f32, f32)) {
+        let (fonts, y) = (self.fonts, self.y);
+        self.page().text_right(fonts, w, size, x, y, text, c);
+    }
+
+    /// Starts a new page if `needed` points do not fit; returns whether it did.
+    fn ensure(&mut self, needed: f32) -> bool {
+        if self.y + needed <= BOTTOM {
+            return false;
+        }
+        self.pages.push(Canvas::default());
+        self.y = 60.0;
+        let title = format!("{} {} · {} {}", self.l.quote, self.quote.number, self.l.revision, self.quote.revision);
+        let (fonts, y) = (self.fonts, self.y);
+        self.page().text(fonts, Weight::Bold, 10.0, LEFT, y, &title, INK);
+        self.y += 22.0;
+        true
+    }
+
+    fn table_header(&mut self) {
+        let y = self.y;
+        self.page().rect(LEFT - 4.0, y - 11.0, RIGHT - LEFT + 8.0, 16.0, SHADE);
+        let l = self.l;
+        self.text(Weight::Bold, 7.8, COLS.pos, l.pos, INK);
+        self.text(Weight::Bold, 7.8, COLS.sku, l.sku, INK);
+        self.text(Weight::Bold, 7.8, COLS.desc.0, l.description, INK);
+        self.right(Weight::Bold, 7.8, COLS.qty, l.qty, INK);
+        self.right(Weight::Bold, 7.8, COLS.price, l.unit_price, INK);
+        self.right(Weight::Bold, 7.8, COLS.disc, l.discount, INK);
+        self.right(Weight::Bold, 7.8, COLS.net, l.net, INK);
+        self.y += 16.0;
+    }
+}
+
+fn letterhead(d: &mut Doc<'_>, opts: &PdfOptions, logo: Option<&(printpdf::XObjectId, (usize, usize))>) {
+    let lh = &opts.letterhead;
+    d.y = 62.0;
+    d.text(Weight::Bold, 15.0, LEFT, &lh.company, ACCENT);
+    d.y += 13.0;
+    d.text(Weight::Regular, 7.6, LEFT, &lh.address, MUTED);
+    if let Some((id, px)) = logo {
+        // Fit the logo into 46 × 20 mm at the top right, keeping its proportions.
+        let (bw, bh) = (mm(46.0), mm(20.0));
+        let scale = (bw / px.0.max(1) as f32).min(bh / px.1.max(1) as f32);
+        let (w, h) = (px.0 as f32 * scale, px.1 as f32 * scale);
+        d.page().image(id, *px, RIGHT - w, 36.0, w, h);
+    }
+    let y = d.y + 8.0;
+    d.page().line(LEFT, y, RIGHT, y, 0.6, ACCENT);
+}
+
+fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, opts: &PdfOptions) {
+    let a = ctx.account;
+    let top = 138.0;
+    d.y = top;
+    let sender = format!("{} · {}", opts.letterhead.company, opts.letterhead.address);
+    let sender = d.fonts.regular.1.printable(&sender);
+    let clipped: String = sender.chars().take(90).collect();
+    d.text(Weight::Regular, 6.4, LEFT, &clipped, MUTED);
+    d.y += 16.0;
+    let name = match &a.legal_form {
+        Some(f) => format!("{} {f}", a.name),
+        None => a.name.clone(),
+    };
+    for line in wrap(&d.fonts.bold.1, &name, 10.0, 230.0) {
+        d.text(Weight::Bold, 10.0, LEFT, &line, INK);
+        d.y += 13.0;
+    }
+    if let Some(c) = ctx.contact {
+        let prefix = if d.locale == DisplayLocale::De { "z. Hd." } else { "Attn." };
+        d.text(Weight::Regular, 9.5, LEFT, &format!("{prefix} {}", c.full_name()), INK);
+        d.y += 12.5;
+    }
+    let b = &a.billing_address;
+    for line in [b.street.clone(), format!("{} {}", b.postal_code, b.city), b.country.clone()] {
+        if !line.trim().is_empty() {
+            d.text(Weight::Regular, 9.5, LEFT, &line, INK);
+            d.y += 12.5;
+        }
+    }
+    let address_end = d.y;
+
+    // Facts on the right.
+    let q = d.quote;
+    let l = d.l;
+    let x = LEFT + 300.0;
+    let facts = [
+        (l.number, q.number.clone()),
+        (l.revision, q.revision.to_string()),
+        (l.date, date(opts.document_date, d.locale)),
+        (l.valid_until, date(q.valid_until, d.locale)),
+        (l.contact, ctx.rep.name.clone()),
+        ("", ctx.rep.phone.clone()),
+        ("", ctx.rep.email.clone()),
+    ];
+    d.y = top + 16.0;
+    for (label, value) in facts {
+        if value.is_empty() {
+            continue;
+        }
+        d.text(Weight::Regular, 8.2, x, label, MUTED);
+        d.right(Weight::Regular, 8.2, RIGHT, &value, INK);
+        d.y += 12.0;
+    }
+    d.y = d.y.max(address_end) + 26.0;
+}
+
+/// Renders the quote.
+pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Result<Vec<u8>, PdfError> {
+    let totals = q.totals().map_err(|e| PdfError::Pricing(e.to_string()))?;
+    let locale = opts.locale.unwrap_or(q.locale);
+    let l = labels(locale);
+    let title = format!("{} {}", l.quote, q.number);
+    let mut b = DocBuilder::new(&title, opts.document_date, &q.revision_hash)?;
+    let logo = match &opts.letterhead.logo {
+        Some(bytes) => Some(b.image(bytes, "Logo", "logo")?),
+        None => None,
+    };
+    let mut d = Doc { fonts: &b.fonts, l, locale, pages: vec![Canvas::default()], y: 0.0, quote: q };
+    letterhead(&mut d, opts, logo.as_ref());
+    addresses(&mut d, ctx, opts);
+
+    d.text(Weight::Bold, 15.0, LEFT, &format!("{} {}", l.quote, q.number), INK);
+    d.y += 18.0;
+    d.text(Weight::Regular, 9.0, LEFT, l.intro, INK);
+    d.y += 22.0;
+    d.table_header();
+
+    // Lines: each row as tall as its wrapped description.
+    let desc_w = COLS.qty - 52.0 - COLS.desc.0;
+    for (i, (line, net)) in q.lines.iter().zip(&totals.line_nets).enumerate() {
+        let name = wrap(&d.fonts.regular.1, &line.name, BODY, desc_w);
+        let sku = wrap(&d.fonts.regular.1, &line.sku, 7.6, COLS.desc.0 - COLS.sku - 6.0);
+        let rows = name.len().max(sku.len()).max(1);
+        let height = rows as f32 * ROW + 5.0;
+        if d.ensure(height) {
+            d.table_header();
+        }
+        let top = d.y;
+        d.text(Weight::Regular, BODY, COLS.pos, &(i + 1).to_string(), MUTED);
+        for (k, s) in sku.iter().enumerate() {
+            d.y = top + k as f32 * ROW;
+            d.text(Weight::Regular, 7.6, COLS.sku, s, MUTED);
+        }
+        for (k, n) in name.iter().enumerate() {
+            d.y = top + k as f32 * ROW;
+            d.text(Weight::Regular, BODY, COLS.desc.0, n, INK);
+        }
+        d.y = top;
+        let qty = format!("{} {}", d.number(line.qty), line.unit);
+        d.right(Weight::Regular, BODY, COLS.qty, &qty, INK);
+        let price = d.money(line.unit_price);
+        d.right(Weight::Regular, BODY, COLS.price, &price, INK);
+        if !line.discount_pct.is_zero() {
+            let disc = format!("{} %", d.number(line.discount_pct));
+            d.right(Weight::Regular, BODY, COLS.disc, &disc, INK);
+        }
+        let net = d.money(*net);
+        d.right(Weight::Regular, BODY, COLS.net, &net, INK);
+        d.y = top + height;
+        let y = d.y - 8.0;
+        d.page().line(LEFT, y, RIGHT, y, 0.3, RULE);
+    }
+
+    // Totals per tax rate and overall.
+    let groups = totals.groups.len() as f32;
+    let header_disc = !q.header_discount_pct.is_zero();
+    d.ensure(40.0 + groups * 13.0 * if header_disc { 3.0 } else { 2.0 });
+    d.y += 10.0;
+    let label_x = LEFT + 270.0;
+    let gross_net: Decimal = totals.groups.iter().map(|g| g.net).sum();
+    d.text(Weight::Regular, 9.0, label_x, l.net_total, INK);
+    let s = d.money(gross_net);
+    d.right(Weight::Regular, 9.0, RIGHT, &s, INK);
+    d.y += 13.0;
+    for g in &totals.groups {
+        let rate = d.number(g.rate_pct);
+        if header_disc {
+            let text = format!("{} {} % ({} {} %)", l.header_discount, d.number(q.header_discount_pct), l.vat, rate);
+            d.text(Weight::Regular, 9.0, label_x, &text, INK);
+            let s = format!("−{}", d.money(g.discount));
+            d.right(Weight::Regular, 9.0, RIGHT, &s, INK);
+            d.y += 13.0;
+        }
+        let text = format!("{} {rate} % {} {}", l.vat, l.on, d.money(g.net_after_discount));
+        d.text(Weight::Regular, 9.0, label_x, &text, INK);
+        let s = d.money(g.tax);
+        d.right(Weight::Regular, 9.0, RIGHT, &s, INK);
+        d.y += 13.0;
+    }
+    let y = d.y - 6.0;
+    d.page().line(label_x, y, RIGHT, y, 0.8, INK);
+    d.y += 8.0;
+    d.text(Weight::Bold, 10.5, label_x, l.gross_total, INK);
+    let s = d.money(totals.gross_total);
+    d.right(Weight::Bold, 10.5, RIGHT, &s, INK);
+    d.y += 28.0;
+
+    // Terms and notes.
+    for (label, text) in
+        [(l.payment_terms, &q.payment_terms), (l.delivery_terms, &q.delivery_terms), (l.notes, &q.notes)]
+    {
+        if text.trim().is_empty() {
+            continue;
+        }
+        let lines = wrap(&d.fonts.regular.1, text, 8.6, RIGHT - LEFT - 120.0);
+        d.ensure(lines.len() as f32 * 11.5 + 6.0);
+        d.text(Weight::Bold, 8.6, LEFT, label, INK);
+        for line in lines {
+            d.text(Weight::Regular, 8.6, LEFT + 120.0, &line, INK);
+            d.y += 11.5;
+        }
+        d.y += 4.0;
+    }
+
+    // Value arguments.
+    if !ctx.value_arguments.is_empty() {
+        d.y += 6.0;
+        d.ensure(18.0 + ctx.value_arguments.len() as f32 * 12.0);
+        d.text(Weight::Bold, 9.0, LEFT, l.value_arguments, ACCENT);
+        d.y += 13.0;
+        for t in &ctx.value_arguments {
+            for (k, line) in wrap(&d.fonts.regular.1, t, 8.6, RIGHT - LEFT - 12.0).iter().enumerate() {
+                d.text(Weight::Regular, 8.6, LEFT, if k == 0 { "•" } else { "" }, ACCENT);
+                d.text(Weight::Regular, 8.6, LEFT + 10.0, line, INK);
+                d.y += 11.5;
+            }
+        }
+    }
+
+    // Approval: QR code with the link, and the approval or a signature line.
+    d.y += 12.0;
+    d.ensure(110.0);
+    let top = d.y;
+    let link = quote_link(&opts.approval_base_url, q);
+    let qr_size = 78.0;
+    let (fonts, qx) = (d.fonts, RIGHT - qr_size);
+    let _ = fonts;
+    d.page().qr(&link, qx, top - 8.0, qr_size);
+    d.text(Weight::Bold, 8.6, LEFT, l.approve_online, INK);
+    d.y += 11.5;
+    for part in wrap(&d.fonts.regular.1, &link, 7.6, qx - LEFT - 12.0) {
+        d.text(Weight::Regular, 7.6, LEFT, &part, ACCENT);
+        d.y += 10.0;
+    }
+    d.y = top + 44.0;
+    match (&q.approval, q.approval_status()) {
+        (Some(a), ApprovalStatus::Approved) => {
+            let when = date(a.device_time.date_naive(), locale);
+            let text = format!(
+                "{} {} ({}) · {} · {} {}",
+                l.approved_by,
+                a.signer_name,
+                a.signer_role,
+                when,
+                l.revision,
+                &a.revision_hash[..16]
+            );
+            for line in wrap(&d.fonts.bold.1, &text, 9.0, qx - LEFT - 12.0) {
+                d.text(Weight::Bold, 9.0, LEFT, &line, ACCENT);
+                d.y += 12.0;
+            }
+        }
+        _ => {
+            d.y += 22.0;
+            let y = d.y;
+            d.page().line(LEFT, y, LEFT + 150.0, y, 0.6, INK);
+            d.page().line(LEFT + 170.0, y, qx - 14.0, y, 0.6, INK);
+            d.y += 10.0;
+            d.text(Weight::Regular, 7.6, LEFT, l.place_date, MUTED);
+            d.text(Weight::Regular, 7.6, LEFT + 170.0, l.signature, MUTED);
+        }
+    }
+
+    // Footer on every page: sender, page x of y, revision hash.
+    let total = d.pages.len();
+    let lh = &opts.letterhead;
+    for (i, page) in d.pages.iter_mut().enumerate() {
+        let y = PAGE_H - 48.0;
+        page.line(LEFT, y, RIGHT, y, 0.4, RULE);
+        page.text(
+            d.fonts,
+            Weight::Regular,
+            6.6,
+            LEFT,
+            y + 11.0,
+            &format!("{} · {}", lh.company, lh.contact_line),
+            MUTED,
+        );
+        page.text(d.fonts, Weight::Regular, 6.6, LEFT, y + 20.0, &lh.legal_line, MUTED);
+        page.text(
+            d.fonts,
+            Weight::Regular,
+            6.2,
+            LEFT,
+            y + 29.0,
+            &format!("{} {} · SHA-256 {}", l.revision, q.revision, q.revision_hash),
+            MUTED,
+        );
+        let label = format!("{} {} {} {}", l.page, i + 1, l.of, total);
+        page.text_right(d.fonts, Weight::Bold, 7.4, RIGHT, y + 11.0, &label, INK);
+    }
+    let pages = std::mem::take(&mut d.pages);
+    Ok(b.finish(pages))
+}

@@ -1,0 +1,213 @@
+//! Quote PDFs checked with independent tools from Debian: qpdf (structure),
+//! pdftotext (what a reader sees, in order), pdffonts (embedded, subset
+//! font) and pdfinfo (pages). tests/run.sh installs poppler-utils and qpdf.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: failing loudly is the point
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::NaiveDate;
+use onsite_core::account::{Account, Address, BuyingRole, Contact};
+use onsite_core::money::{Currency, DisplayLocale};
+use onsite_core::pdf::{PdfOptions, QuoteContext, RepContact, render_quote};
+use onsite_core::quote::{Quote, QuoteLine};
+use rust_decimal::Decimal;
+
+fn tool(name: &str, args: &[&str]) -> String {
+    let out = Command::new(name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} is needed (tests/run.sh installs poppler-utils and qpdf): {e}"));
+    assert!(out.status.success(), "{name} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn account() -> Account {
+    Account {
+        id: "acc-1".into(),
+        name: "Müller Maschinenbau".into(),
+        legal_form: Some("GmbH & Co. KG".into()),
+        employees: Some(62),
+        industry: None,
+        billing_address: Address {
+            street: "Schloßallee 24".into(),
+            postal_code: "80331".into(),
+            city: "München".into(),
+            country: "DE".into(),
+        },
+        shipping_address: None,
+        vat_id: None,
+        customer_group: None,
+        assigned_rep: None,
+    }
+}
+
+fn contact() -> Contact {
+    Contact {
+        id: "c-1".into(),
+        account_id: "acc-1".into(),
+        first_name: "Anna".into(),
+        last_name: "Weiß".into(),
+        role: BuyingRole::DecisionMaker,
+        title: None,
+        email: None,
+        phone: None,
+        consent: None,
+    }
+}
+
+fn quote(lines: usize, locale: DisplayLocale) -> Quote {
+    let valid = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+    let mut q =
+        Quote::new("q-42".into(), "acc-1".into(), Some("c-1".into()), "rep-1".into(), Currency::EUR, locale, valid);
+    q.edit(|q| {
+        q.lines = (0..lines)
+            .map(|i| QuoteLine {
+                sku: format!("SKS-A2-{i:06}"),
+                name: if i == 1 {
+                    "Schutzhandschuhe Nitril Größe 9 für Außenanwendungen, witterungsbeständig, mit Dichtscheibe aus EPDM – Großpackung für Industrie und Handwerk".into()
+                } else {
+                    format!("Sechskantschraube DIN 933 M8×{}, Edelstahl A2", 10 + i)
+                },
+                unit: "pc".into(),
+                category: "Schrauben".into(),
+                qty: Decimal::new(1000 + i as i64, 0),
+                unit_price: Decimal::new(1234, 2),
+                discount_pct: Decimal::ZERO,
+                tax_rate_pct: Decimal::new(if i == 2 { 7 } else { 19 }, 0),
+                c_part: true,
+            })
+            .collect();
+        q.payment_terms = "14 Tage 2 % Skonto, 30 Tage netto".into();
+    })
+    .unwrap();
+    q
+}
+
+fn render(q: &Quote) -> Vec<u8> {
+    let (acc, c) = (account(), contact());
+    let ctx = QuoteContext {
+        account: &acc,
+        contact: Some(&c),
+        rep: RepContact {
+            name: "Jürgen Groß".into(),
+            email: "j.gross@onsite.example".into(),
+            phone: "+49 170 1".into(),
+        },
+        value_arguments: vec!["Kanban für C-Teile: 40 % weniger Lagerbestand".into()],
+    };
+    render_quote(q, &ctx, &PdfOptions::dated(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap())).unwrap()
+}
+
+fn save(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_one_page_quote_reads_back_correctly() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = quote(3, DisplayLocale::De);
+    let bytes = render(&q);
+    assert_eq!(bytes, render(&q), "two renders are byte-identical");
+    assert!(bytes.len() < 40 * 1024, "one page with the subset font stays under 40 KB: {}", bytes.len());
+    let path = save(dir.path(), "q.pdf", &bytes);
+
+    let check = tool("qpdf", &["--check", &path]);
+    assert!(check.contains("No syntax or stream encoding errors"), "{check}");
+    let fonts = tool("pdffonts", &[&path]);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(rows.len(), 2, "regular and bold: {fonts}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert!(cols[0].contains('+') && cols[0].contains("DejaVuSans"), "subset prefix ABCDEF+: {row}");
+        let n = cols.len();
+        assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "embedded, subset, unicode map: {row}");
+    }
+    assert!(tool("pdfinfo", &[&path]).contains("Pages:           1"));
+
+    let text = tool("pdftotext", &["-layout", &path, "-"]);
+    let order = [
+        "Onsite Befestigungstechnik GmbH",
+        "Müller Maschinenbau GmbH & Co. KG",
+        "Angebotsnummer",
+        "z. Hd. Anna Weiß",
+        "Schloßallee 24",
+        "Gültig bis",
+        "31.03.2026",
+        "Angebot Q-Q42",
+        "Bezeichnung",
+        "Sechskantschraube DIN 933 M8×10",
+        "12.340,00 €",
+        "Edelstahl A2",
+        "Schutzhandschuhe Nitril Größe 9",
+        "Summe netto",
+        "37.057,02 €",
+        "USt. 7 % auf 12.364,68 €",
+        "865,53 €",
+        "USt. 19 % auf 24.692,34 €",
+        "4.691,54 €",
+        "Gesamtbetrag",
+        "42.614,09 €",
+        "14 Tage 2 % Skonto",
+        "Kanban für C-Teile",
+        "Online freigeben",
+        "Seite 1 von 1",
+        &q.revision_hash,
+    ];
+    let mut at = 0;
+    for needle in order {
+        let found = text[at..].find(needle).unwrap_or_else(|| panic!("{needle:?} missing or out of order in:\n{text}"));
+        at += found + needle.len();
+    }
+}
+
+#[test]
+fn english_labels_and_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = save(dir.path(), "en.pdf", &render(&quote(2, DisplayLocale::En)));
+    let text = tool("pdftotext", &["-layout", &path, "-"]);
+    for needle in [
+        "Quote Q-Q42",
+        "Valid until",
+        "Mar 31, 2026",
+        "Unit price",
+        "€12,340.00",
+        "VAT 19 %",
+        "Total",
+        "Page 1 of 1",
+        "Attn. Anna Weiß",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing in:\n{text}");
+    }
+}
+
+#[test]
+fn a_200_line_quote_repeats_its_header_on_every_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = render(&quote(200, DisplayLocale::De));
+    let path = save(dir.path(), "long.pdf", &bytes);
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    let info = tool("pdfinfo", &[&path]);
+    let pages: usize = info
+        .lines()
+        .find(|l| l.starts_with("Pages:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(pages >= 5, "{pages} pages for 200 lines");
+    let mut seen_lines = 0;
+    for p in 1..=pages {
+        let n = p.to_string();
+        let text = tool("pdftotext", &["-layout", "-f", &n, "-l", &n, &path, "-"]);
+        if text.contains("Sechskantschraube DIN 933") {
+            assert!(text.contains("Bezeichnung") && text.contains("Einzelpreis"), "header row on page {p}");
+        }
+        assert!(text.contains(&format!("Seite {p} von {pages}")), "page {p} of {pages}");
+        seen_lines += text.matches("Sechskantschraube DIN 933").count();
+    }
+    assert_eq!(seen_lines, 199, "every line is printed once (one of 200 is the glove)");
+}
