@@ -41,6 +41,8 @@ impl From<onsite_core::Error> for OnsiteError {
                 _ => OnsiteError::Validation(message),
             },
             E::NotFound { .. } => OnsiteError::NotFound(message),
+            E::Pdf(onsite_core::pdf::PdfError::Font) => OnsiteError::Internal(message),
+            E::Pdf(_) => OnsiteError::Validation(message),
             E::Conflict { .. } => OnsiteError::Conflict(message),
             E::SchemaTooNew { .. } | E::EncryptionUnavailable | E::Sqlite(_) | E::Io(_) | E::Corrupt { .. } => {
                 OnsiteError::Storage(message)

@@ -5,6 +5,7 @@
 use chrono::{NaiveDate, Utc};
 use onsite_core::catalog::ContentItem;
 use onsite_core::money::DisplayLocale;
+use onsite_core::pdf::{PdfOptions, RepContact};
 use onsite_core::pricing::Totals;
 use onsite_core::quote::{Approval, ApprovalStatus, DiscountPolicy, Order, PolicyCheck, Quote};
 use onsite_core::store::{GrantedDiscount, QuoteSummary};
@@ -44,6 +45,12 @@ pub struct ProductCost {
 #[uniffi::export]
 pub fn quote_totals(quote: Quote) -> Result<Totals, OnsiteError> {
     Ok(quote.totals().map_err(onsite_core::Error::from)?)
+}
+
+/// Default PDF options (sample letterhead) dated `date` (YYYY-MM-DD).
+#[uniffi::export]
+pub fn pdf_options(date: String) -> Result<PdfOptions, OnsiteError> {
+    Ok(PdfOptions::dated(day("date", &date)?))
 }
 
 /// Whether the quote's approval holds for its current revision.
@@ -166,6 +173,29 @@ impl OnsiteStore {
     /// The content items that argue for a product.
     pub fn content_for_product(&self, sku: String) -> Result<Vec<ContentItem>, OnsiteError> {
         Ok(self.inner.content_for_product(&sku)?)
+    }
+
+    /// Renders a stored quote as PDF bytes.
+    pub fn render_quote_pdf(
+        &self,
+        quote_id: String,
+        rep: RepContact,
+        options: PdfOptions,
+    ) -> Result<Vec<u8>, OnsiteError> {
+        Ok(self.inner.render_quote_pdf(&quote_id, rep, &options)?)
+    }
+
+    /// Renders a product datasheet with an account's prices as PDF bytes;
+    /// `image` is the product image (PNG or JPEG), `None` for a placeholder.
+    pub fn render_datasheet_pdf(
+        &self,
+        sku: String,
+        account_id: String,
+        rep: RepContact,
+        image: Option<Vec<u8>>,
+        options: PdfOptions,
+    ) -> Result<Vec<u8>, OnsiteError> {
+        Ok(self.inner.render_datasheet_pdf(&sku, &account_id, rep, image.as_deref(), &options)?)
     }
 
     /// The discount policy.

@@ -43,6 +43,9 @@ pub enum Error {
     /// A quote operation was refused.
     #[error(transparent)]
     Quote(#[from] crate::quote::QuoteError),
+    /// A document could not be rendered.
+    #[error(transparent)]
+    Pdf(#[from] crate::pdf::PdfError),
     /// An import file had bad rows; nothing was changed.
     #[error("{0}")]
     Import(ImportReport),

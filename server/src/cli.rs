@@ -32,9 +32,29 @@ enum Command {
     /// Field data: list and search customer accounts and their contacts.
     #[command(subcommand)]
     Account(AccountCommand),
-    /// Quotes: price a quote given as JSON.
+    /// Quotes: price a quote given as JSON, render one as a PDF.
     #[command(subcommand)]
     Quote(QuoteCommand),
+    /// Render a product datasheet for a customer as a PDF.
+    Datasheet {
+        #[command(flatten)]
+        db: DbArg,
+        /// The product.
+        #[arg(long)]
+        sku: String,
+        /// The customer account whose prices are shown.
+        #[arg(long)]
+        account: String,
+        /// The PDF to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Product image (PNG or JPEG); default: a placeholder.
+        #[arg(long)]
+        image: Option<PathBuf>,
+        /// Language and formats.
+        #[arg(long, value_enum, default_value = "de-DE")]
+        locale: LocaleArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -255,6 +275,9 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<()> {
         Command::Catalog(c) => commands::catalog(c, io),
         Command::Account(c) => commands::account(c, io),
         Command::Quote(QuoteCommand::Price { input, db }) => crate::quote_cmd::price(input, db, io),
+        Command::Datasheet { db, sku, account, out, image, locale } => {
+            crate::pdf_cmd::datasheet(&db.db, &sku, &account, &out, image.as_deref(), locale.into(), io)
+        }
         Command::Quote(QuoteCommand::Pdf { input, out, locale }) => {
             crate::pdf_cmd::quote_pdf(&input, &out, locale.map(Into::into), io)
         }
@@ -305,6 +328,7 @@ mod tests {
             &["onsite", "account", "search", "--help"],
             &["onsite", "quote", "price", "--help"],
             &["onsite", "quote", "pdf", "--help"],
+            &["onsite", "datasheet", "--help"],
         ] {
             let (status, out, _) = run_str(args);
             assert_eq!(status, ExitStatus::Ok, "{args:?}");

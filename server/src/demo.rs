@@ -20,6 +20,10 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|source| Error::File { path: path.to_path_buf(), source })
 }
 
+fn write_file_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|source| Error::File { path: path.to_path_buf(), source })
+}
+
 fn remove_db(path: &Path) -> Result<bool> {
     let mut removed = false;
     for suffix in ["", "-wal", "-shm"] {
@@ -176,6 +180,27 @@ fn quote_demo(
     let t = Instant::now();
     let size = crate::pdf_cmd::write_pdf(&doc, None, &pdf_path)?;
     writeln!(w, "   rendered {} ({} KB) in {}", pdf_path.display(), size / 1024, ms(t))?;
+    if let Some((p, _, _)) = items.first() {
+        let sheet = out.join("datasheet.pdf");
+        let t = Instant::now();
+        let bytes = store.render_datasheet_pdf(
+            &p.sku,
+            &account.id,
+            doc.rep.clone(),
+            None,
+            &onsite_core::pdf::PdfOptions::dated(today),
+        )?;
+        write_file_bytes(&sheet, &bytes)?;
+        writeln!(
+            w,
+            "   datasheet for {} with {}'s prices: {} ({} KB) in {}",
+            p.sku,
+            account.name,
+            sheet.display(),
+            bytes.len() / 1024,
+            ms(t)
+        )?;
+    }
     let order = store.order_quote(&q.id, now)?;
     writeln!(w, "   approved on site for revision {} and ordered: {}", q.revision, m(order.gross_total))?;
     for g in store.granted_discounts(&account.id)? {
@@ -358,6 +383,7 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     )?;
     writeln!(w, "   bad-rows.csv      the refused file")?;
     writeln!(w, "   quote.json        the quote as a document; quote.pdf is it rendered")?;
+    writeln!(w, "   datasheet.pdf     a product datasheet with the customer's prices")?;
     writeln!(w, "\nTry:")?;
     writeln!(w, "   onsite catalog search --db {db} sechskant m10 edelstahl")?;
     writeln!(w, "   onsite catalog show --db {db} {exact_sku}")?;

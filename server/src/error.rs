@@ -48,7 +48,13 @@ impl Error {
         use onsite_core::Error as C;
         match self {
             Error::Core(
-                C::Validation { .. } | C::Import(_) | C::Money(_) | C::Conflict { .. } | C::Pricing(_) | C::Quote(_),
+                C::Validation { .. }
+                | C::Import(_)
+                | C::Money(_)
+                | C::Conflict { .. }
+                | C::Pricing(_)
+                | C::Quote(_)
+                | C::Pdf(_),
             ) => ExitStatus::BadInput,
             Error::Core(C::NotFound { .. }) | Error::NoDatabase(_) => ExitStatus::NotFound,
             Error::File { source, .. } if source.kind() == std::io::ErrorKind::NotFound => ExitStatus::NotFound,

@@ -63,3 +63,30 @@ pub(crate) fn quote_pdf(input: &Path, out: &Path, locale: Option<DisplayLocale>,
     writeln!(io.out, "wrote {} ({} bytes)", out.display(), size)?;
     Ok(())
 }
+
+/// The rep shown on documents made with the command line.
+pub(crate) fn default_rep() -> RepContact {
+    RepContact {
+        name: "Jürgen Groß".into(), email: "j.gross@onsite.example".into(), phone: "+49 170 123 45 67".into()
+    }
+}
+
+/// Runs `onsite datasheet`.
+pub(crate) fn datasheet(
+    db: &Path,
+    sku: &str,
+    account: &str,
+    out: &Path,
+    image: Option<&Path>,
+    locale: DisplayLocale,
+    io: &mut Io<'_>,
+) -> Result<()> {
+    let store = crate::commands::open_existing(db)?;
+    let image = image.map(read_file).transpose()?;
+    let mut opts = PdfOptions::dated(chrono::Local::now().date_naive());
+    opts.locale = Some(locale);
+    let bytes = store.render_datasheet_pdf(sku, account, default_rep(), image.as_deref(), &opts)?;
+    std::fs::write(out, &bytes).map_err(|source| Error::File { path: out.to_path_buf(), source })?;
+    writeln!(io.out, "wrote {} ({} bytes)", out.display(), bytes.len())?;
+    Ok(())
+}

@@ -211,3 +211,85 @@ fn a_200_line_quote_repeats_its_header_on_every_page() {
     }
     assert_eq!(seen_lines, 199, "every line is printed once (one of 200 is the glove)");
 }
+
+fn image(format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(240, 120, |x, y| image::Rgb([(x % 256) as u8, 90, (y * 2 % 256) as u8]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img).write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn logos_in_png_and_jpeg_and_a_visible_replacement_glyph() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut q = quote(1, DisplayLocale::De);
+    q.edit(|q| q.lines[0].name = "Schraube 🦀 mit Sonderzeichen".into()).unwrap();
+    let (acc, c) = (account(), contact());
+    for format in [image::ImageFormat::Png, image::ImageFormat::Jpeg] {
+        let ctx =
+            QuoteContext { account: &acc, contact: Some(&c), rep: RepContact::default(), value_arguments: vec![] };
+        let mut opts = PdfOptions::dated(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap());
+        opts.letterhead.logo = Some(image(format));
+        let bytes = render_quote(&q, &ctx, &opts).unwrap();
+        let path = save(dir.path(), "logo.pdf", &bytes);
+        assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+        let images = tool("pdfimages", &["-list", &path]);
+        assert_eq!(images.lines().count(), 3, "one image listed for {format:?}: {images}");
+        let text = tool("pdftotext", &[&path, "-"]);
+        assert!(text.contains("Schraube \u{FFFD} mit Sonderzeichen"), "replacement glyph: {text}");
+    }
+}
+
+#[test]
+fn a_datasheet_shows_the_customers_prices_and_specifications() {
+    use onsite_core::import::{Format, parse};
+    use onsite_core::{Store, StoreOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("d.sqlite"), StoreOptions::default()).unwrap();
+    let catalog = r#"{
+      "products": [{"sku": "MS-6100", "name": "Müller-Schraube Holzbau 6×100", "unit": "pc", "list_price": "0.35",
+                    "tax_class": "DE-STD", "description": "Tellerkopf, Torx, ohne Vorbohren.",
+                    "attributes": {"Material": "Stahl verzinkt", "Länge": "100 mm", "Antrieb": "Torx T30"}}],
+      "price_lists": [{"id": "PL-A", "name": "A", "currency": "EUR", "customer_group": "A",
+                       "valid_from": "2026-01-01", "valid_to": "2026-12-31",
+                       "tiers": [{"sku": "MS-6100", "min_qty": "1", "unit_price": "0.31"}, {"sku": "MS-6100", "min_qty": "1000", "unit_price": "0.27"}]}],
+      "content": [{"id": "CS-1", "kind": "case_study", "title": "Holzbau Huber: 30 % schneller montiert", "summary": "Ohne Vorbohren.", "skus": ["MS-6100"]}]
+    }"#;
+    store.import_catalog(parse(catalog.as_bytes(), Format::Json), &mut |_| {}).unwrap();
+    let mut acc = account();
+    acc.customer_group = Some("A".into());
+    store.save_account(&acc).unwrap();
+    let opts = PdfOptions::dated(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap());
+    let rep =
+        RepContact { name: "Jürgen Groß".into(), email: "j.gross@onsite.example".into(), phone: "+49 170 1".into() };
+    let bytes = store
+        .render_datasheet_pdf("ms-6100", &acc.id, rep.clone(), Some(&image(image::ImageFormat::Png)), &opts)
+        .unwrap();
+    assert_eq!(
+        bytes,
+        store
+            .render_datasheet_pdf("ms-6100", &acc.id, rep.clone(), Some(&image(image::ImageFormat::Png)), &opts)
+            .unwrap()
+    );
+    let path = save(dir.path(), "ds.pdf", &bytes);
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    let text = tool("pdftotext", &["-layout", &path, "-"]);
+    for needle in [
+        "Produktdatenblatt",
+        "Müller-Schraube Holzbau 6×100",
+        "Artikel-Nr. MS-6100",
+        "Ihr Preis · Müller Maschinenbau",
+        "0,31 €",
+        "ab 1.000 pc",
+        "0,27 €",
+        "Preise gültig 01.01.2026 – 31.12.2026",
+        "Stahl verzinkt",
+        "Torx T30",
+        "Holzbau Huber: 30 % schneller montiert",
+        "Jürgen Groß",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing in:\n{text}");
+    }
+    let err = store.render_datasheet_pdf("MS-6100", &acc.id, rep, Some(b"broken"), &opts).unwrap_err();
+    assert!(err.to_string().contains("product image could not be read"), "{err}");
+}

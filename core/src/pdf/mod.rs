@@ -4,6 +4,7 @@
 //! byte-identical files (fixed ids, metadata dates from the options).
 
 mod canvas;
+mod datasheet;
 mod fonts;
 mod labels;
 mod quote_doc;
@@ -16,6 +17,7 @@ use crate::account::{Account, Contact};
 use crate::money::DisplayLocale;
 use crate::quote::Quote;
 
+pub use datasheet::{CustomerPrice, DatasheetContext, PriceStep};
 pub use quote_doc::quote_link;
 
 /// Why a document could not be rendered.
@@ -187,6 +189,15 @@ fn deterministic_id(mut bytes: Vec<u8>) -> Vec<u8> {
     bytes[first..first + len].copy_from_slice(&id);
     bytes[second..second + len].copy_from_slice(&id);
     bytes
+}
+
+/// Renders a product datasheet for one customer as an A4 PDF (one page).
+pub fn render_datasheet(
+    product: &crate::catalog::Product,
+    ctx: &DatasheetContext<'_>,
+    opts: &PdfOptions,
+) -> Result<Vec<u8>, PdfError> {
+    datasheet::render(product, ctx, opts)
 }
 
 /// Renders a quote as an A4 PDF.

@@ -10,6 +10,7 @@
 mod accounts;
 mod catalog;
 pub(crate) mod codec;
+mod documents;
 mod migrations;
 mod quotes;
 mod search;

@@ -135,7 +135,7 @@ fn save_order_tx(tx: &Transaction<'_>, o: &Order) -> Result<()> {
 
 /// The price lists that may price `sku` for this customer or group, each
 /// with only that SKU's tiers.
-fn lists_for(c: &Connection, sku: &str, customer_id: &str, group: Option<&str>) -> Result<Vec<PriceList>> {
+pub(super) fn lists_for(c: &Connection, sku: &str, customer_id: &str, group: Option<&str>) -> Result<Vec<PriceList>> {
     let mut stmt = c.prepare_cached(
         "SELECT l.id, l.name, l.currency, l.customer_group, l.customer_id, l.valid_from, l.valid_to, l.seq,
                 t.min_qty, t.unit_price

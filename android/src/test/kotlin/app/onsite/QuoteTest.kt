@@ -13,6 +13,8 @@ import uniffi.onsite.CatalogFormat
 import uniffi.onsite.OnsiteException
 import uniffi.onsite.QuantityChange
 import uniffi.onsite.newId
+import uniffi.onsite.pdfOptions
+import uniffi.onsite_core.RepContact
 import uniffi.onsite.quoteApprovalStatus
 import uniffi.onsite.quoteTotals
 import uniffi.onsite_core.Account
@@ -79,6 +81,11 @@ class QuoteTest {
         assertEquals(ApprovalStatus.Approved, quoteApprovalStatus(q))
         val order = s.orderQuote(q.id)
         assertEquals("196.19", order.grossTotal)
+        val rep = RepContact("Jürgen Groß", "j.gross@onsite.example", "+49 170 1")
+        val pdf = s.renderQuotePdf(q.id, rep, pdfOptions(today))
+        assertEquals("%PDF-", String(pdf.copyOfRange(0, 5)))
+        val sheet = s.renderDatasheetPdf("SKS-M8", accountId, rep, null, pdfOptions(today))
+        assertEquals("%PDF-", String(sheet.copyOfRange(0, 5)))
         val again = s.reorder(order.id, listOf(QuantityChange("SKS-M8", "500")), today)
         assertEquals(order.id, again.reorderOf)
         assertEquals(listOf("SKS-M8", "BUCH"), again.lines.map { it.sku })

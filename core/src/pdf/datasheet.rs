@@ -1,0 +1,201 @@
+//! The product datasheet for one customer: image, name, SKU, description,
+//! the specification table, this customer's price with its quantity tiers
+//! and validity, the value arguments for the product, and the rep.
+
+use rust_decimal::Decimal;
+
+use super::canvas::{ACCENT, Canvas, INK, MUTED, PAGE_H, RULE, SHADE, mm};
+use super::fonts::{Weight, wrap};
+use super::labels::{date, labels};
+use super::{DocBuilder, PdfError, PdfOptions};
+use crate::catalog::{ContentItem, Product};
+use crate::money::{DisplayLocale, Money, format_decimal};
+use crate::pdf::RepContact;
+
+const LEFT: f32 = 56.69;
+const RIGHT: f32 = 595.28 - 56.69;
+
+/// One price step for the customer: from `min_qty` units, `unit_price` each.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PriceStep {
+    /// From this quantity on.
+    pub min_qty: Decimal,
+    /// Price per unit.
+    pub unit_price: Decimal,
+}
+
+/// What a datasheet shows about the customer's price.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CustomerPrice {
+    /// The customer's name.
+    pub customer: String,
+    /// Price steps, by quantity (one step: a single price).
+    pub steps: Vec<PriceStep>,
+    /// First day the price holds, if limited.
+    pub valid_from: Option<chrono::NaiveDate>,
+    /// Last day the price holds, if limited.
+    pub valid_to: Option<chrono::NaiveDate>,
+}
+
+/// Everything a datasheet shows besides the product.
+#[derive(Debug, Clone)]
+pub struct DatasheetContext<'a> {
+    /// The customer's price.
+    pub price: CustomerPrice,
+    /// The value arguments linked to the product.
+    pub content: &'a [ContentItem],
+    /// The rep.
+    pub rep: RepContact,
+    /// The product image as PNG or JPEG; `None` prints a placeholder box.
+    pub image: Option<&'a [u8]>,
+}
+
+/// Renders the datasheet.
+pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions) -> Result<Vec<u8>, PdfError> {
+    let locale = opts.locale.unwrap_or(DisplayLocale::De);
+    let l = labels(locale);
+    let mut b = DocBuilder::new(&format!("{} {}", l.datasheet, p.sku), opts.document_date, &p.sku)?;
+    let logo = match &opts.letterhead.logo {
+        Some(bytes) => Some(b.image(bytes, "Logo", "logo")?),
+        None => None,
+    };
+    let image = match ctx.image {
+        Some(bytes) => Some(b.image(bytes, "Product", "product")?),
+        None => None,
+    };
+    let f = &b.fonts;
+    let mut c = Canvas::default();
+    let money = |d: Decimal| Money::new(d, p.list_price.currency).format(locale);
+
+    // Letterhead.
+    c.text(f, Weight::Bold, 15.0, LEFT, 62.0, &opts.letterhead.company, ACCENT);
+    c.text(f, Weight::Regular, 7.6, LEFT, 75.0, &opts.letterhead.address, MUTED);
+    if let Some((id, px)) = &logo {
+        let scale = (mm(46.0) / px.0.max(1) as f32).min(mm(20.0) / px.1.max(1) as f32);
+        let (w, h) = (px.0 as f32 * scale, px.1 as f32 * scale);
+        c.image(id, *px, RIGHT - w, 36.0, w, h);
+    }
+    c.line(LEFT, 83.0, RIGHT, 83.0, 0.6, ACCENT);
+    c.text(
+        f,
+        Weight::Regular,
+        8.0,
+        LEFT,
+        104.0,
+        &format!("{} · {}", l.datasheet, date(opts.document_date, locale)),
+        MUTED,
+    );
+
+    // Image (or placeholder) on the left, name and price on the right.
+    let (ix, iy, iw) = (LEFT, 118.0, 190.0);
+    match &image {
+        Some((id, px)) => {
+            let scale = (iw / px.0.max(1) as f32).min(iw / px.1.max(1) as f32);
+            let (w, h) = (px.0 as f32 * scale, px.1 as f32 * scale);
+            c.image(id, *px, ix + (iw - w) / 2.0, iy + (iw - h) / 2.0, w, h);
+        }
+        None => {
+            c.rect(ix, iy, iw, iw, SHADE);
+            let label = if locale == DisplayLocale::De { "Abbildung folgt" } else { "Image to follow" };
+            c.text_right(
+                f,
+                Weight::Regular,
+                8.0,
+                ix + iw / 2.0 + f.width(Weight::Regular, label, 8.0) / 2.0,
+                iy + iw / 2.0,
+                label,
+                MUTED,
+            );
+        }
+    }
+    let x = LEFT + 214.0;
+    let mut y = 130.0;
+    for line in wrap(&f.bold.1, &p.name, 14.0, RIGHT - x) {
+        c.text(f, Weight::Bold, 14.0, x, y, &line, INK);
+        y += 17.0;
+    }
+    c.text(f, Weight::Regular, 8.6, x, y, &format!("{} {}", l.sku, p.sku), MUTED);
+    y += 24.0;
+    c.text(f, Weight::Bold, 9.0, x, y, &format!("{} · {}", l.your_price, ctx.price.customer), ACCENT);
+    y += 15.0;
+    for s in &ctx.price.steps {
+        let qty = format_decimal(s.min_qty.normalize(), s.min_qty.normalize().scale(), locale);
+        let left = if ctx.price.steps.len() > 1 {
+            format!("{} {qty} {}", l.from_qty, p.unit)
+        } else {
+            format!("1 {}", p.unit)
+        };
+        c.text(f, Weight::Regular, 10.0, x, y, &left, INK);
+        c.text_right(f, Weight::Bold, 10.0, RIGHT, y, &money(s.unit_price), INK);
+        y += 14.0;
+    }
+    let validity = match (ctx.price.valid_from, ctx.price.valid_to) {
+        (Some(a), Some(b)) => Some(format!("{} {} – {}", l.price_valid, date(a, locale), date(b, locale))),
+        (None, Some(b)) => Some(format!("{} {} {}", l.price_valid, l.valid_until.to_lowercase(), date(b, locale))),
+        _ => None,
+    };
+    if let Some(v) = validity {
+        c.text(f, Weight::Regular, 7.8, x, y, &v, MUTED);
+        y += 12.0;
+    }
+    let net = if locale == DisplayLocale::De { "netto zzgl. USt." } else { "net, plus VAT" };
+    c.text(f, Weight::Regular, 7.8, x, y, &format!("{} {} · {net}", l.list_price, money(p.list_price.amount)), MUTED);
+
+    // Description and specifications.
+    let mut y = iy + iw + 28.0;
+    for line in wrap(&f.regular.1, &p.description, 9.0, RIGHT - LEFT) {
+        c.text(f, Weight::Regular, 9.0, LEFT, y, &line, INK);
+        y += 12.5;
+    }
+    y += 10.0;
+    c.text(f, Weight::Bold, 10.0, LEFT, y, l.specifications, ACCENT);
+    y += 8.0;
+    for (i, a) in p.attributes.iter().enumerate() {
+        if y > PAGE_H - 150.0 {
+            break;
+        }
+        if i % 2 == 0 {
+            c.rect(LEFT, y, RIGHT - LEFT, 16.0, SHADE);
+        }
+        c.text(f, Weight::Regular, 8.8, LEFT + 6.0, y + 11.5, &a.key, MUTED);
+        c.text(f, Weight::Regular, 8.8, LEFT + 170.0, y + 11.5, &a.value, INK);
+        y += 16.0;
+    }
+    c.line(LEFT, y, RIGHT, y, 0.3, RULE);
+    y += 24.0;
+
+    // Value arguments and the rep.
+    if !ctx.content.is_empty() && y < PAGE_H - 150.0 {
+        c.text(f, Weight::Bold, 10.0, LEFT, y, l.value_arguments, ACCENT);
+        y += 14.0;
+        for item in ctx.content.iter().take(4) {
+            c.text(f, Weight::Bold, 8.8, LEFT, y, &format!("• {}", item.title), INK);
+            y += 12.0;
+            for line in wrap(&f.regular.1, &item.summary, 8.4, RIGHT - LEFT - 10.0).iter().take(2) {
+                c.text(f, Weight::Regular, 8.4, LEFT + 9.0, y, line, MUTED);
+                y += 11.0;
+            }
+            y += 4.0;
+        }
+    }
+    let ry = PAGE_H - 108.0;
+    c.text(f, Weight::Bold, 9.0, LEFT, ry, l.your_contact, ACCENT);
+    c.text(f, Weight::Regular, 9.0, LEFT, ry + 13.0, &ctx.rep.name, INK);
+    c.text(f, Weight::Regular, 8.6, LEFT, ry + 25.0, &format!("{} · {}", ctx.rep.phone, ctx.rep.email), INK);
+
+    let fy = PAGE_H - 48.0;
+    c.line(LEFT, fy, RIGHT, fy, 0.4, RULE);
+    c.text(
+        f,
+        Weight::Regular,
+        6.6,
+        LEFT,
+        fy + 11.0,
+        &format!("{} · {}", opts.letterhead.company, opts.letterhead.contact_line),
+        MUTED,
+    );
+    c.text(f, Weight::Regular, 6.6, LEFT, fy + 20.0, &opts.letterhead.legal_line, MUTED);
+    Ok(b.finish(vec![c]))
+}

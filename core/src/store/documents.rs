@@ -1,0 +1,83 @@
+//! Documents from stored data: a quote PDF by quote id, a product datasheet
+//! for an account. Loading happens here; layout lives in `crate::pdf`.
+
+use chrono::NaiveDate;
+use rusqlite::OptionalExtension;
+
+use super::Store;
+use super::quotes::lists_for;
+use crate::error::{Error, Result};
+use crate::pdf::{self, CustomerPrice, DatasheetContext, PdfOptions, PriceStep, QuoteContext, RepContact};
+
+impl Store {
+    /// Renders a stored quote as a PDF: the quote's revision with its
+    /// account, addressee and value arguments.
+    pub fn render_quote_pdf(&self, quote_id: &str, rep: RepContact, opts: &PdfOptions) -> Result<Vec<u8>> {
+        let quote = self.quote(quote_id)?;
+        let account = self.account(&quote.account_id)?;
+        let contact = match &quote.contact_id {
+            Some(id) => self.contacts(&account.id)?.into_iter().find(|c| &c.id == id),
+            None => None,
+        };
+        let items = self.content_items()?;
+        let value_arguments = quote
+            .value_arguments
+            .iter()
+            .filter_map(|id| items.iter().find(|c| &c.id == id).map(|c| c.title.clone()))
+            .collect();
+        let ctx = QuoteContext { account: &account, contact: contact.as_ref(), rep, value_arguments };
+        Ok(pdf::render_quote(&quote, &ctx, opts)?)
+    }
+
+    /// The prices an account pays for a product on `day`: the steps of its
+    /// customer price list, else of its group's, else the list price.
+    pub fn customer_price(&self, sku: &str, account_id: &str, day: NaiveDate) -> Result<CustomerPrice> {
+        let product = self.product(sku)?;
+        let account = self.account(account_id)?;
+        let lists = self.read(|c| {
+            let exists: Option<i64> =
+                c.query_row("SELECT 1 FROM products WHERE sku = ?1", [&product.sku], |r| r.get(0)).optional()?;
+            if exists.is_none() {
+                return Err(Error::not_found("product", sku));
+            }
+            lists_for(c, &product.sku, account_id, account.customer_group.as_deref())
+        })?;
+        let valid: Vec<_> =
+            lists.iter().filter(|l| l.valid_on(day) && l.currency == product.list_price.currency).collect();
+        let pick = valid
+            .iter()
+            .find(|l| matches!(&l.scope, crate::catalog::PriceListScope::Customer(_)))
+            .or_else(|| valid.first());
+        Ok(match pick {
+            Some(l) => {
+                let mut steps: Vec<PriceStep> =
+                    l.tiers.iter().map(|t| PriceStep { min_qty: t.min_qty, unit_price: t.unit_price }).collect();
+                steps.sort_by_key(|s| s.min_qty);
+                CustomerPrice { customer: account.name, steps, valid_from: l.valid_from, valid_to: l.valid_to }
+            }
+            None => CustomerPrice {
+                customer: account.name,
+                steps: vec![PriceStep { min_qty: rust_decimal::Decimal::ONE, unit_price: product.list_price.amount }],
+                valid_from: None,
+                valid_to: None,
+            },
+        })
+    }
+
+    /// Renders a product datasheet for an account, with the account's price
+    /// on the document date and the content linked to the product.
+    pub fn render_datasheet_pdf(
+        &self,
+        sku: &str,
+        account_id: &str,
+        rep: RepContact,
+        image: Option<&[u8]>,
+        opts: &PdfOptions,
+    ) -> Result<Vec<u8>> {
+        let product = self.product(sku)?;
+        let price = self.customer_price(sku, account_id, opts.document_date)?;
+        let content = self.content_for_product(sku)?;
+        let ctx = DatasheetContext { price, content: &content, rep, image };
+        Ok(pdf::render_datasheet(&product, &ctx, opts)?)
+    }
+}
