@@ -212,3 +212,57 @@ fn quote_price_reads_json_and_prints_the_priced_quote() {
     assert_eq!(r.status.code(), Some(3));
     assert!(text(&r.stderr).contains("unknown product NOPE"), "{}", text(&r.stderr));
 }
+
+#[test]
+fn quote_pdf_and_datasheet_commands_write_pdfs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    assert!(onsite(&["demo", "--out", p(&out), "--products", "600", "--accounts", "12"]).status.success());
+    let json = out.join("quote.json");
+    let pdf = dir.path().join("again.pdf");
+    let r = onsite(&["quote", "pdf", "--input", p(&json), "--out", p(&pdf), "--locale", "en-US"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let r2 = onsite(&["quote", "pdf", "--input", p(&json), "--out", p(&dir.path().join("b.pdf")), "--locale", "en-US"]);
+    assert!(r2.status.success());
+    assert_eq!(bytes, std::fs::read(dir.path().join("b.pdf")).unwrap(), "deterministic across processes");
+    assert!(out.join("quote.pdf").exists() && out.join("datasheet.pdf").exists());
+
+    // A datasheet for a product and an account of the demo store.
+    let db = out.join("onsite.sqlite");
+    let r = onsite(&["account", "list", "--db", p(&db), "--json", "--limit", "1"]);
+    let page: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let account = page["items"][0]["id"].as_str().unwrap().to_string();
+    let r = onsite(&["catalog", "search", "--db", p(&db), "schraube", "--json", "--limit", "1"]);
+    let hits: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let sku = hits["items"][0]["sku"].as_str().unwrap().to_string();
+    let sheet = dir.path().join("sheet.pdf");
+    let r = onsite(&["datasheet", "--db", p(&db), "--sku", &sku, "--account", &account, "--out", p(&sheet)]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(std::fs::read(&sheet).unwrap().starts_with(b"%PDF-"));
+
+    let broken = dir.path().join("broken.png");
+    std::fs::write(&broken, b"not a png").unwrap();
+    let r = onsite(&[
+        "datasheet",
+        "--db",
+        p(&db),
+        "--sku",
+        &sku,
+        "--account",
+        &account,
+        "--out",
+        p(&sheet),
+        "--image",
+        p(&broken),
+    ]);
+    assert_eq!(r.status.code(), Some(3));
+    assert!(text(&r.stderr).contains("image could not be read"), "{}", text(&r.stderr));
+    let r = onsite(&["datasheet", "--db", p(&db), "--sku", "NOPE", "--account", &account, "--out", p(&sheet)]);
+    assert_eq!(r.status.code(), Some(4));
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"quote\": 1}").unwrap();
+    let r = onsite(&["quote", "pdf", "--input", p(&bad), "--out", p(&pdf)]);
+    assert_eq!(r.status.code(), Some(3));
+}

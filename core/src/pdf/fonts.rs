@@ -4,8 +4,25 @@
 
 use ttf_parser::Face;
 
-pub(crate) const REGULAR: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
-pub(crate) const BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
+const REGULAR_DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/DejaVuSans.ttf.deflate"));
+const BOLD_DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/DejaVuSans-Bold.ttf.deflate"));
+
+/// The fonts ship deflated (build.rs) and are inflated once per process.
+fn inflate(cell: &'static std::sync::OnceLock<Vec<u8>>, packed: &[u8]) -> &'static [u8] {
+    cell.get_or_init(|| miniz_oxide::inflate::decompress_to_vec(packed).unwrap_or_default())
+}
+
+/// DejaVu Sans, regular (empty only if the build is broken).
+pub(crate) fn regular() -> &'static [u8] {
+    static CELL: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    inflate(&CELL, REGULAR_DEFLATED)
+}
+
+/// DejaVu Sans, bold.
+pub(crate) fn bold() -> &'static [u8] {
+    static CELL: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    inflate(&CELL, BOLD_DEFLATED)
+}
 
 /// Which face of the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +113,9 @@ mod tests {
 
     #[test]
     fn measures_wraps_and_replaces() {
-        let m = Metrics::load(REGULAR).unwrap();
+        assert_eq!(regular().len(), 759_720, "the font inflates to the shipped file");
+        assert_eq!(bold().len(), 708_920);
+        let m = Metrics::load(regular()).unwrap();
         assert!(m.width("MMMM", 10.0) > m.width("iiii", 10.0));
         assert!((m.width("ab", 20.0) - 2.0 * m.width("ab", 10.0)).abs() < 0.01);
         let lines = wrap(&m, "Sechskantschraube DIN 933 M8×40, Edelstahl A2, für Außenanwendungen", 9.0, 120.0);

@@ -102,7 +102,7 @@ pub(crate) const EN: Labels = Labels {
     description: "Description",
     qty: "Qty",
     unit_price: "Unit price",
-    discount: "Discount",
+    discount: "Disc.",
     net: "Net",
     net_total: "Net total",
     header_discount: "Discount",

@@ -132,8 +132,8 @@ impl DocBuilder {
             doc.resources.fonts.map.insert(fid.clone(), printpdf::PdfFont::new(parsed));
             Ok((fid, fonts::Metrics::load(bytes).ok_or(PdfError::Font)?))
         };
-        let regular = load(fonts::REGULAR, "ONSREG")?;
-        let bold = load(fonts::BOLD, "ONSBLD")?;
+        let regular = load(fonts::regular(), "ONSREG")?;
+        let bold = load(fonts::bold(), "ONSBLD")?;
         let midnight = date.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
         let when = printpdf::OffsetDateTime::from_unix_timestamp(midnight).unwrap_or(printpdf::OffsetDateTime::epoch());
         let info = &mut doc.metadata.info;
