@@ -8,6 +8,8 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // a benchmark aborts on any failure
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -17,23 +19,6 @@ use onsite_core::sample::{self, Rng};
 use onsite_core::store::{ProductQuery, Store, StoreOptions};
 
 const CHILD_ENV: &str = "ONSITE_BENCH_CHILD";
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
-}
-
-fn us(d: Duration) -> String {
-    format!("{:.0} µs", d.as_secs_f64() * 1e6)
-}
-
-fn stats(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
-    v.sort();
-    (percentile(&v, 0.5), percentile(&v, 0.99), v.last().copied().unwrap_or_default())
-}
 
 /// Queries of `words` words made like a rep types them: word beginnings
 /// (3 to 6 letters, or the whole word if shorter) of a random product's name.
@@ -93,16 +78,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let products = sample::products(n, 2026);
     let csv = import::export_csv(&products);
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    println!("Machine: {cpu}, {cores} cores; SQLite {}\n", rusqlite::version());
+    println!("{}; SQLite {}\n", common::machine(), rusqlite::version());
     println!("## Catalog of {n} products ({:.1} MB CSV)\n", csv.len() as f64 / 1e6);
 
     // Import: three runs into fresh databases.
@@ -153,18 +129,18 @@ fn main() {
             let _ = store.search_products_like(&ProductQuery::new(q.as_str())).unwrap_or_else(|e| panic!("{e}"));
             like.push(t.elapsed());
         }
-        let (fm, fp, fx) = stats(fts);
-        let (lm, lp, _) = stats(like);
+        let (fm, fp, fx) = common::stats(fts);
+        let (lm, lp, _) = common::stats(like);
         println!(
             "| {words} word{} (e.g. \"{}\"), {}% with hits | 200 × 5 | {} | {} | {} | {} | {} | {:.0}× |",
             if words == 1 { "" } else { "s" },
             qs[0],
             hits * 100 / 1000,
-            us(fm),
-            us(fp),
-            us(fx),
-            us(lm),
-            us(lp),
+            common::us(fm),
+            common::us(fp),
+            common::us(fx),
+            common::us(lm),
+            common::us(lp),
             lm.as_secs_f64() / fm.as_secs_f64().max(1e-9)
         );
     }
@@ -186,10 +162,10 @@ fn main() {
         let micros: u64 = text.split_whitespace().next().and_then(|s| s.parse().ok()).unwrap_or(0);
         inner.push(Duration::from_micros(micros));
     }
-    let (im, ip, _) = stats(inner);
-    let (om, op, _) = stats(outer);
+    let (im, ip, _) = common::stats(inner);
+    let (om, op, _) = common::stats(outer);
     println!("\n| cold process, 20 runs (OS page cache warm) | median | p99 |");
     println!("|---|---|---|");
-    println!("| open store + first query, inside the process | {} | {} |", us(im), us(ip));
-    println!("| whole process (spawn, open, query, exit) | {} | {} |", us(om), us(op));
+    println!("| open store + first query, inside the process | {} | {} |", common::us(im), common::us(ip));
+    println!("| whole process (spawn, open, query, exit) | {} | {} |", common::us(om), common::us(op));
 }

@@ -8,9 +8,11 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // a benchmark aborts on any failure
 
+mod common;
+
 use std::fmt::Write as _;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::NaiveDate;
 use onsite_core::account::{Account, Address};
@@ -19,27 +21,6 @@ use onsite_core::money::{Currency, DisplayLocale, Money};
 use onsite_core::pdf::{CustomerPrice, DatasheetContext, PdfOptions, PriceStep, QuoteContext, RepContact};
 use onsite_core::quote::{Quote, QuoteLine};
 use rust_decimal::Decimal;
-
-fn stats(mut v: Vec<Duration>) -> (Duration, Duration) {
-    v.sort();
-    let p = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
-    (p(0.5), p(0.99))
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1e3)
-}
-
-fn time(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
-    f();
-    let mut v = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t = Instant::now();
-        f();
-        v.push(t.elapsed());
-    }
-    stats(v)
-}
 
 fn quote(lines: usize) -> Quote {
     let mut q = Quote::new(
@@ -165,10 +146,10 @@ fn main() {
     let large = quote(200);
     let one_page = onsite_core::pdf::render_quote(&small, &ctx, &opts).unwrap();
     let many = onsite_core::pdf::render_quote(&large, &ctx, &opts).unwrap();
-    let t_small = time(50, || {
+    let t_small = common::time(50, || {
         onsite_core::pdf::render_quote(&small, &ctx, &opts).unwrap();
     });
-    let t_large = time(20, || {
+    let t_large = common::time(20, || {
         onsite_core::pdf::render_quote(&large, &ctx, &opts).unwrap();
     });
 
@@ -205,37 +186,29 @@ fn main() {
         image: Some(&img),
     };
     let sheet = onsite_core::pdf::render_datasheet(&product, &dctx, &opts).unwrap();
-    let t_sheet = time(20, || {
+    let t_sheet = common::time(20, || {
         onsite_core::pdf::render_datasheet(&product, &dctx, &opts).unwrap();
     });
 
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    println!("Machine: {cpu}, {} cores\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!("{}\n", common::machine());
     println!("| document | runs | median | p99 | size |");
     println!("|---|---|---|---|---|");
     println!(
         "| quote, 10 lines, 1 page (goal ≤ 10 ms, ≤ 40 KB) | 50 | {} | {} | {:.1} KB |",
-        ms(t_small.0),
-        ms(t_small.1),
+        common::ms(t_small.0),
+        common::ms(t_small.1),
         one_page.len() as f64 / 1024.0
     );
     println!(
         "| quote, 200 lines (goal ≤ 60 ms) | 20 | {} | {} | {:.1} KB |",
-        ms(t_large.0),
-        ms(t_large.1),
+        common::ms(t_large.0),
+        common::ms(t_large.1),
         many.len() as f64 / 1024.0
     );
     println!(
         "| datasheet with an 800×800 JPEG | 20 | {} | {} | {:.1} KB |",
-        ms(t_sheet.0),
-        ms(t_sheet.1),
+        common::ms(t_sheet.0),
+        common::ms(t_sheet.1),
         sheet.len() as f64 / 1024.0
     );
 
@@ -270,13 +243,13 @@ fn main() {
         runs.push(t.elapsed());
         assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     }
-    let (c_med, c_p99) = stats(runs);
+    let (c_med, c_p99, _) = common::stats(runs);
     let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
     println!(
         "| same quote: Chromium {} --print-to-pdf from HTML (new process each) | 5 | {} | {} | {:.1} KB |",
         browser,
-        ms(c_med),
-        ms(c_p99),
+        common::ms(c_med),
+        common::ms(c_p99),
         size as f64 / 1024.0
     );
     println!(

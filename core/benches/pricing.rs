@@ -6,8 +6,9 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // a benchmark aborts on any failure
 
+mod common;
+
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use onsite_core::import::{self, Format};
@@ -17,29 +18,6 @@ use onsite_core::quote::{Quote, QuoteLine};
 use onsite_core::sample::{self, Rng};
 use onsite_core::{Store, StoreOptions};
 use rust_decimal::Decimal;
-
-fn stats(mut v: Vec<Duration>) -> (Duration, Duration) {
-    v.sort();
-    let p = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
-    (p(0.5), p(0.99))
-}
-
-fn us(d: Duration) -> String {
-    format!("{:.1} µs", d.as_secs_f64() * 1e6)
-}
-
-fn time(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
-    for _ in 0..runs / 10 {
-        f();
-    }
-    let mut v = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t = Instant::now();
-        f();
-        v.push(t.elapsed());
-    }
-    stats(v)
-}
 
 fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
@@ -68,10 +46,10 @@ fn main() {
         })
         .collect();
 
-    let exact = time(5000, || {
+    let exact = common::time(5000, || {
         black_box(pricing::totals(black_box(&lines), header, Currency::EUR).unwrap());
     });
-    let naive = time(5000, || {
+    let naive = common::time(5000, || {
         let (mut net, mut tax) = (0.0f64, 0.0f64);
         for &(q, p, d, r) in black_box(&floats) {
             let n = ((q * p * (1.0 - d / 100.0)) * 100.0).round() / 100.0 * 0.97;
@@ -105,7 +83,7 @@ fn main() {
             c_part: true,
         })
         .collect();
-    let hash = time(2000, || {
+    let hash = common::time(2000, || {
         black_box(quote.compute_hash());
     });
 
@@ -121,30 +99,34 @@ fn main() {
     store.save_account(account).unwrap();
     let active: Vec<&str> = products.iter().filter(|p| p.active).map(|p| p.sku.as_str()).take(200).collect();
     let day = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
-    let resolve = time(50, || {
+    let resolve = common::time(50, || {
         for sku in &active {
             black_box(store.quote_line(&account.id, sku, Decimal::new(100, 0), day, Currency::EUR).unwrap());
         }
     });
 
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    println!("Machine: {cpu}, {} cores\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!("{}\n", common::machine());
     println!("| 200-line quote | runs | median | p99 |");
     println!("|---|---|---|---|");
-    println!("| totals, exact decimals (`pricing::totals`; goal ≤ 1 ms) | 5000 | {} | {} |", us(exact.0), us(exact.1));
-    println!("| baseline: the same sums in f64, no rounding rules | 5000 | {} | {} |", us(naive.0), us(naive.1));
-    println!("| revision hash (canonical encoding + SHA-256) | 2000 | {} | {} |", us(hash.0), us(hash.1));
+    println!(
+        "| totals, exact decimals (`pricing::totals`; goal ≤ 1 ms) | 5000 | {} | {} |",
+        common::us(exact.0),
+        common::us(exact.1)
+    );
+    println!(
+        "| baseline: the same sums in f64, no rounding rules | 5000 | {} | {} |",
+        common::us(naive.0),
+        common::us(naive.1)
+    );
+    println!(
+        "| revision hash (canonical encoding + SHA-256) | 2000 | {} | {} |",
+        common::us(hash.0),
+        common::us(hash.1)
+    );
     println!(
         "| resolve 200 prices from the store (customer, group, tiers) | 50 | {} | {} |",
-        us(resolve.0),
-        us(resolve.1)
+        common::us(resolve.0),
+        common::us(resolve.1)
     );
     println!(
         "\nExact totals cost {:.0}× the f64 baseline; {:.1} % of the 1 ms budget.",
