@@ -182,7 +182,7 @@ fn search_products(c: &Connection, q: &ProductQuery) -> Result<Page<ProductHit>>
 
 /// Above this many matches a query is "unselective": it is served in
 /// catalog order instead of being ranked (see [`ranked`]).
-pub const RANK_CAP: usize = 200;
+pub const RANK_CAP: usize = 150;
 
 /// Relevance of one candidate for the query tokens `words` (folded): for
 /// each word, 8 if a SKU token starts with it, else 4 if a name token does,
