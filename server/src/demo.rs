@@ -374,6 +374,8 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     quote_demo(&store, &accounts, &products, out, w)?;
 
     let db = db_path.display();
+    // Suggest the binary as it was invoked (cargo run leaves it under target/).
+    let exe = std::env::args().next().filter(|a| a.contains('/')).unwrap_or_else(|| "onsite".into());
     writeln!(w, "\nDone in {}. Everything is in {}:", ms(all), out.display())?;
     writeln!(w, "   onsite.sqlite     the store (open it with sqlite3, or the commands below)")?;
     writeln!(w, "   catalog.csv       the catalog as published (import format: docs/catalog-import.md)")?;
@@ -385,9 +387,9 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     writeln!(w, "   quote.json        the quote as a document; quote.pdf is it rendered")?;
     writeln!(w, "   datasheet.pdf     a product datasheet with the customer's prices")?;
     writeln!(w, "\nTry:")?;
-    writeln!(w, "   onsite catalog search --db {db} sechskant m10 edelstahl")?;
-    writeln!(w, "   onsite catalog show --db {db} {exact_sku}")?;
-    writeln!(w, "   onsite account search --db {db} köln")?;
-    writeln!(w, "   onsite account list --db {db} --rep rep-1")?;
+    writeln!(w, "   {exe} catalog search --db {db} sechskant m10 edelstahl")?;
+    writeln!(w, "   {exe} catalog show --db {db} {exact_sku}")?;
+    writeln!(w, "   {exe} account search --db {db} köln")?;
+    writeln!(w, "   {exe} account list --db {db} --rep rep-1")?;
     Ok(())
 }
