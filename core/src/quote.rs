@@ -145,6 +145,19 @@ pub struct QuoteLine {
     pub c_part: bool,
 }
 
+impl QuoteLine {
+    /// The line as pricing sees it.
+    pub fn pricing_line(&self) -> PricingLine {
+        PricingLine {
+            qty: self.qty,
+            unit: self.unit.clone(),
+            unit_price: self.unit_price,
+            discount_pct: self.discount_pct,
+            tax_rate_pct: self.tax_rate_pct,
+        }
+    }
+}
+
 /// How a signer proved who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -453,16 +466,7 @@ impl Quote {
 
     /// The lines as pricing sees them.
     pub fn pricing_lines(&self) -> Vec<PricingLine> {
-        self.lines
-            .iter()
-            .map(|l| PricingLine {
-                qty: l.qty,
-                unit: l.unit.clone(),
-                unit_price: l.unit_price,
-                discount_pct: l.discount_pct,
-                tax_rate_pct: l.tax_rate_pct,
-            })
-            .collect()
+        self.lines.iter().map(QuoteLine::pricing_line).collect()
     }
 
     /// Totals, always recomputed from the lines.
@@ -739,16 +743,7 @@ pub fn reorder(
         return Err(QuoteError::Empty);
     }
     lines.sort_by_key(|l| !l.c_part); // stable: consumables first, order kept
-    let pl: Vec<PricingLine> = lines
-        .iter()
-        .map(|l| PricingLine {
-            qty: l.qty,
-            unit: l.unit.clone(),
-            unit_price: l.unit_price,
-            discount_pct: l.discount_pct,
-            tax_rate_pct: l.tax_rate_pct,
-        })
-        .collect();
+    let pl: Vec<PricingLine> = lines.iter().map(QuoteLine::pricing_line).collect();
     let totals = pricing::totals(&pl, Decimal::ZERO, original.currency)?;
     Ok(Order {
         id: order_id,

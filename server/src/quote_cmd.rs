@@ -114,10 +114,9 @@ pub(crate) fn price(input: Option<PathBuf>, db: Option<PathBuf>, io: &mut Io<'_>
                     }
                     (p.name, p.unit, p.list_price.amount, rate.unwrap_or(Decimal::new(19, 0)), "list_price", None)
                 } else {
-                    let q = store
+                    let (q, r) = store
                         .quote_line(account, sku, l.qty.0, day, currency)
                         .map_err(|e| bad(format!("line {n}: {e}")))?;
-                    let r = store.resolve_price(account, sku, l.qty.0, day, currency)?;
                     let source = match r.source {
                         PriceSource::ListPrice => "list_price",
                         PriceSource::CustomerPriceList => "customer_price_list",

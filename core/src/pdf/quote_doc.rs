@@ -314,8 +314,7 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     let top = d.y;
     let link = quote_link(&opts.approval_base_url, q);
     let qr_size = 78.0;
-    let (fonts, qx) = (d.fonts, RIGHT - qr_size);
-    let _ = fonts;
+    let qx = RIGHT - qr_size;
     d.page().qr(&link, qx, top - 8.0, qr_size);
     d.text(Weight::Bold, 8.6, LEFT, l.approve_online, INK);
     d.y += 11.5;

@@ -10,8 +10,9 @@ use serde::Serialize;
 use super::Store;
 use super::codec::{currency, dec, dec_key, json, to_json};
 use crate::account::{Timestamp, new_id};
-use crate::catalog::{PriceList, PriceListScope, PriceTier};
+use crate::catalog::{PriceList, PriceListScope, PriceTier, ProductCost};
 use crate::error::{Error, Result};
+use crate::import::{CatalogBatch, ParsedCatalog, Row};
 use crate::money::{Currency, DisplayLocale};
 use crate::pricing::{self, PriceContext, PricingError, ResolvedPrice};
 use crate::quote::{Approval, DiscountPolicy, Order, Quote, QuoteLine, reorder};
@@ -225,55 +226,38 @@ impl Store {
         self.read(|c| Ok(load_policy(c)?.check(quote, &|sku| cost_of(c, sku))))
     }
 
-    /// Publishes the discount policy (reference data, next catalog sequence).
+    /// Publishes the discount policy (reference data, next catalog
+    /// sequence), through the same checked write as a catalog import.
     pub fn set_discount_policy(&self, policy: &DiscountPolicy) -> Result<()> {
-        if policy.max_discount_pct < Decimal::ZERO || policy.max_discount_pct > Decimal::ONE_HUNDRED {
-            return Err(Error::validation("max discount", "must be between 0 and 100 percent"));
+        let pct_ok = |d: Decimal| d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED;
+        if !pct_ok(policy.max_discount_pct)
+            || !policy.category_limits.iter().all(|l| pct_ok(l.max_discount_pct))
+            || policy.min_margin_pct < Decimal::ZERO
+        {
+            return Err(Error::validation("discount policy", "percentages must be between 0 and 100"));
         }
-        self.write(|tx| {
-            let seq: i64 =
-                tx.query_row("UPDATE catalog_state SET seq = seq + 1 WHERE id = 1 RETURNING seq", [], |r| r.get(0))?;
-            tx.execute(
-                "INSERT INTO discount_policy (id, body, seq) VALUES (1, ?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, seq = excluded.seq",
-                params![to_json("discount policy", policy)?, seq],
-            )?;
-            Ok(())
-        })
+        let batch = CatalogBatch { discount_policy: Some(Row { line: 0, item: policy.clone() }), ..Default::default() };
+        self.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).map(|_| ())
     }
 
-    /// Publishes product costs (for the margin floor; never shown to customers).
+    /// Publishes product costs (for the margin floor; never shown to
+    /// customers), through the same checked write as a catalog import.
     pub fn set_product_costs(&self, costs: &[(String, Decimal)]) -> Result<()> {
-        self.write(|tx| {
-            let seq: i64 =
-                tx.query_row("UPDATE catalog_state SET seq = seq + 1 WHERE id = 1 RETURNING seq", [], |r| r.get(0))?;
-            for (sku, cost) in costs {
-                if *cost < Decimal::ZERO {
-                    return Err(Error::validation("cost", "is negative"));
-                }
-                tx.execute(
-                    "INSERT INTO product_costs (sku, cost, seq) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (sku) DO UPDATE SET cost = excluded.cost, seq = excluded.seq",
-                    params![sku, dec_key(*cost), seq],
-                )?;
-            }
-            Ok(())
-        })
+        if costs.iter().any(|(_, c)| *c < Decimal::ZERO) {
+            return Err(Error::validation("cost", "is negative"));
+        }
+        let batch = CatalogBatch {
+            product_costs: costs
+                .iter()
+                .map(|(sku, cost)| Row { line: 0, item: ProductCost { sku: sku.clone(), cost: *cost, seq: 0 } })
+                .collect(),
+            ..Default::default()
+        };
+        self.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).map(|_| ())
     }
 
-    /// The price of `qty` units of `sku` for an account on `day`.
-    pub fn resolve_price(
-        &self,
-        account_id: &str,
-        sku: &str,
-        qty: Decimal,
-        day: NaiveDate,
-        cur: Currency,
-    ) -> Result<ResolvedPrice> {
-        self.read(|c| Ok(resolve_line(c, account_id, sku, qty, day, cur)?.1))
-    }
-
-    /// A quote line for `sku` with the account's price on `day`.
+    /// A quote line for `sku` with the account's price on `day`, and where
+    /// that price came from.
     pub fn quote_line(
         &self,
         account_id: &str,
@@ -281,8 +265,8 @@ impl Store {
         qty: Decimal,
         day: NaiveDate,
         cur: Currency,
-    ) -> Result<QuoteLine> {
-        self.read(|c| Ok(resolve_line(c, account_id, sku, qty, day, cur)?.0))
+    ) -> Result<(QuoteLine, ResolvedPrice)> {
+        self.read(|c| resolve_line(c, account_id, sku, qty, day, cur))
     }
 
     /// Creates a draft quote for an account.
@@ -637,6 +621,11 @@ mod tests {
         })
         .unwrap();
         s.set_product_costs(&[("AKB-18".into(), d("150"))]).unwrap();
+        assert!(matches!(s.set_product_costs(&[("AKB-18".into(), d("-1"))]), Err(Error::Validation { .. })));
+        assert!(matches!(s.set_product_costs(&[("NOPE".into(), d("1"))]), Err(Error::Import(_))), "unknown SKU");
+        let mut bad = s.discount_policy().unwrap();
+        bad.max_discount_pct = d("120");
+        assert!(matches!(s.set_discount_policy(&bad), Err(Error::Validation { .. })));
         let q = s.create_quote(&acc, None, "rep-1", DisplayLocale::De, day("2026-03-31")).unwrap();
         let q = s.add_quote_line(&q.id, "AKB-18", d("2"), d("8"), today).unwrap();
         let err = s.send_quote(&q.id, today).unwrap_err();
