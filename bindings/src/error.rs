@@ -44,6 +44,10 @@ impl From<onsite_core::Error> for OnsiteError {
             E::Pdf(onsite_core::pdf::PdfError::Font) => OnsiteError::Internal(message),
             E::Pdf(_) => OnsiteError::Validation(message),
             E::Conflict { .. } => OnsiteError::Conflict(message),
+            E::Sync(onsite_core::sync::SyncError::OutOfScope { .. } | onsite_core::sync::SyncError::WrongDevice) => {
+                OnsiteError::Unauthorized(message)
+            }
+            E::Sync(_) => OnsiteError::Sync(message),
             E::SchemaTooNew { .. } | E::EncryptionUnavailable | E::Sqlite(_) | E::Io(_) | E::Corrupt { .. } => {
                 OnsiteError::Storage(message)
             }
@@ -71,5 +75,12 @@ mod tests {
         assert!(matches!(s, OnsiteError::Storage(_)));
         let c: OnsiteError = onsite_core::Error::Conflict { what: "contact", reason: "x".into() }.into();
         assert!(matches!(c, OnsiteError::Conflict(_)));
+        let t: OnsiteError =
+            onsite_core::Error::Sync(onsite_core::sync::SyncError::Frame(onsite_core::sync::FrameError::Truncated))
+                .into();
+        assert!(matches!(&t, OnsiteError::Sync(m) if m == "the frame is truncated"));
+        let u: OnsiteError =
+            onsite_core::Error::Sync(onsite_core::sync::SyncError::OutOfScope { doc: "quote/x".into() }).into();
+        assert!(matches!(u, OnsiteError::Unauthorized(_)));
     }
 }

@@ -49,6 +49,9 @@ pub enum Error {
     /// An import file had bad rows; nothing was changed.
     #[error("{0}")]
     Import(ImportReport),
+    /// A sync frame was refused; nothing of it was applied.
+    #[error(transparent)]
+    Sync(crate::sync::SyncError),
     /// The database was written by a newer version of Onsite.
     #[error(
         "the database has schema version {found}, newer than the {supported} this build knows; \

@@ -28,7 +28,9 @@
 //! ```
 
 pub mod account;
+pub mod activity;
 pub mod catalog;
+pub mod docs;
 pub mod error;
 #[cfg(feature = "uniffi")]
 mod ffi;
@@ -40,6 +42,7 @@ pub mod quote;
 mod rules;
 pub mod sample;
 pub mod store;
+pub mod sync;
 pub mod text;
 
 pub use error::{Error, Result};

@@ -524,6 +524,42 @@ impl Quote {
         Ok(())
     }
 
+    /// Restores the business rules on a quote merged from concurrent edits.
+    ///
+    /// `hashes` and `states` are every concurrent value of those fields in
+    /// the merged document. The revision hash is always recomputed from the
+    /// merged content. If any replica's hash differs from it, the content
+    /// changed concurrently with whatever that replica did: a quote that was
+    /// sent goes back to draft (what the customer saw is no longer what the
+    /// quote says, and sending again re-checks the discount policy), and an
+    /// approval counts only if it is for exactly the merged content. The
+    /// result depends only on the merged document, so every replica settles
+    /// the same way.
+    pub fn settle(&mut self, hashes: &[String], states: &[QuoteState]) {
+        let computed = self.compute_hash();
+        let changed_concurrently =
+            hashes.iter().any(|h| *h != computed) || self.revision_hash != computed || states.len() > 1;
+        self.revision_hash = computed;
+        if !changed_concurrently {
+            return;
+        }
+        let approved_now = self.approval_status() == ApprovalStatus::Approved;
+        self.state = match self.state {
+            QuoteState::Approved if approved_now => QuoteState::Approved,
+            QuoteState::Approved | QuoteState::Sent => {
+                if states.contains(&QuoteState::Approved) && approved_now {
+                    QuoteState::Approved
+                } else if states.contains(&QuoteState::Cancelled) {
+                    QuoteState::Cancelled
+                } else {
+                    QuoteState::Draft
+                }
+            }
+            QuoteState::Draft if states.contains(&QuoteState::Approved) && approved_now => QuoteState::Approved,
+            other => other,
+        };
+    }
+
     /// Checks the fields that pricing does not.
     pub fn validate(&self) -> Result<(), QuoteError> {
         let text = |field: &'static str, v: &str, max: usize| {
@@ -715,6 +751,16 @@ pub struct Order {
     pub gross_total: Decimal,
     /// When it was placed.
     pub created_at: Timestamp,
+}
+
+impl Order {
+    /// Recomputes the gross total from the lines (a merged or received
+    /// order never carries a total of its own).
+    pub fn settle(&mut self) -> Result<(), QuoteError> {
+        let pl: Vec<PricingLine> = self.lines.iter().map(QuoteLine::pricing_line).collect();
+        self.gross_total = pricing::totals(&pl, self.header_discount_pct, self.currency)?.gross_total;
+        Ok(())
+    }
 }
 
 /// Builds a reorder of `original`: the same items (consumables first) with

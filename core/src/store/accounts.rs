@@ -8,8 +8,10 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::Store;
+use super::docs::{load_record, write_record};
 use super::search::{AccountQuery, Page, check_page};
 use crate::account::{Account, Address, BuyingRole, Contact, MarketingConsent};
+use crate::docs::{AccountRecord, DocId, Record};
 use crate::error::{Error, Result};
 use crate::text::{fold, fts_prefix_query, tokens};
 
@@ -166,7 +168,8 @@ fn upsert_account(tx: &Transaction<'_>, a: &Account, now: &str) -> Result<()> {
     Ok(())
 }
 
-fn upsert_contact(tx: &Transaction<'_>, c: &Contact, now: &str) -> Result<()> {
+/// A contact cannot move to another account.
+fn check_contact_owner(tx: &Transaction<'_>, c: &Contact) -> Result<()> {
     let owner: Option<String> = tx
         .prepare_cached("SELECT account_id FROM contacts WHERE id = ?1")?
         .query_row([&c.id], |r| r.get(0))
@@ -177,10 +180,10 @@ fn upsert_contact(tx: &Transaction<'_>, c: &Contact, now: &str) -> Result<()> {
             reason: "it belongs to another account; contacts cannot move".into(),
         });
     }
-    let exists = tx.prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?.exists([&c.account_id])?;
-    if !exists {
-        return Err(Error::not_found("account", &c.account_id));
-    }
+    Ok(())
+}
+
+fn upsert_contact(tx: &Transaction<'_>, c: &Contact, now: &str) -> Result<()> {
     let consent = c.consent.as_ref();
     tx.prepare_cached(&format!(
         "INSERT INTO contacts ({CONTACT_COLS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -226,6 +229,56 @@ fn summaries(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result
 const SUMMARY_COLS: &str = "a.id, a.name, a.legal_form, a.billing_city, a.customer_group, a.assigned_rep, \
     (SELECT count(*) FROM contacts c WHERE c.account_id = a.id)";
 
+/// One account row (the projection).
+pub(super) fn account_in(c: &Connection, id: &str) -> Result<Account> {
+    c.prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ?1"))?
+        .query_row([id], account_from_row)
+        .optional()?
+        .ok_or_else(|| Error::not_found("account", id))
+}
+
+/// The contacts of an account (the projection).
+pub(super) fn contacts_in(c: &Connection, account_id: &str) -> Result<Vec<Contact>> {
+    load_contacts(c, account_id)
+}
+
+/// Rewrites the projection rows of one account document: the account, its
+/// contacts (those no longer in the document are removed) and its search row.
+pub(super) fn project_account(tx: &Transaction<'_>, r: &AccountRecord) -> Result<()> {
+    let id = &r.account.id;
+    if r.deleted {
+        let rid: Option<i64> =
+            tx.prepare_cached("SELECT rid FROM accounts WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
+        if let Some(rid) = rid {
+            tx.prepare_cached("DELETE FROM account_search WHERE rowid = ?1")?.execute([rid])?;
+            tx.prepare_cached("DELETE FROM accounts WHERE rid = ?1")?.execute([rid])?;
+        }
+        return Ok(());
+    }
+    let now = Utc::now().to_rfc3339();
+    upsert_account(tx, &r.account, &now)?;
+    let keep: Vec<&str> = r.contacts.iter().map(|c| c.id.as_str()).collect();
+    let existing: Vec<String> = tx
+        .prepare_cached("SELECT id FROM contacts WHERE account_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for gone in existing.iter().filter(|e| !keep.contains(&e.as_str())) {
+        tx.prepare_cached("DELETE FROM contacts WHERE id = ?1")?.execute([gone])?;
+    }
+    for c in &r.contacts {
+        upsert_contact(tx, c, &now)?;
+    }
+    reindex(tx, id)
+}
+
+/// The account document's record, or NotFound.
+fn account_record(tx: &Transaction<'_>, id: &str) -> Result<AccountRecord> {
+    match load_record(tx, &DocId::account(id))? {
+        Some(Record::Account(a)) if !a.deleted => Ok(*a),
+        _ => Err(Error::not_found("account", id)),
+    }
+}
+
 impl Store {
     /// Creates or replaces an account (matched by id).
     pub fn save_account(&self, account: &Account) -> Result<()> {
@@ -233,7 +286,8 @@ impl Store {
     }
 
     /// Creates or replaces an account and creates or replaces the given
-    /// contacts, in one transaction. Contacts not listed are kept.
+    /// contacts, in one transaction (one document change). Contacts not
+    /// listed are kept.
     pub fn save_account_with_contacts(&self, account: &Account, contacts: &[Contact]) -> Result<()> {
         account.validate()?;
         for c in contacts {
@@ -242,46 +296,52 @@ impl Store {
                 return Err(Error::validation("contact", "account_id differs from the account saved with it"));
             }
         }
-        let now = Utc::now().to_rfc3339();
         self.write(|tx| {
-            upsert_account(tx, account, &now)?;
             for c in contacts {
-                upsert_contact(tx, c, &now)?;
+                check_contact_owner(tx, c)?;
             }
-            reindex(tx, &account.id)
+            let mut record = match load_record(tx, &DocId::account(&account.id))? {
+                Some(Record::Account(a)) => *a,
+                _ => AccountRecord { account: account.clone(), contacts: Vec::new(), deleted: false },
+            };
+            record.account = account.clone();
+            record.deleted = false;
+            for c in contacts {
+                match record.contacts.iter_mut().find(|x| x.id == c.id) {
+                    Some(x) => *x = c.clone(),
+                    None => record.contacts.push(c.clone()),
+                }
+            }
+            write_record(tx, &Record::Account(Box::new(record)), "save account")
         })
     }
 
     /// One account by id.
     pub fn account(&self, id: &str) -> Result<Account> {
-        self.read(|c| {
-            c.prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ?1"))?
-                .query_row([id], account_from_row)
-                .optional()?
-                .ok_or_else(|| Error::not_found("account", id))
-        })
+        self.read(|c| account_in(c, id))
     }
 
-    /// Deletes an account with its contacts.
+    /// Deletes an account with its contacts (a tombstone in its document,
+    /// so the delete reaches every replica).
     pub fn delete_account(&self, id: &str) -> Result<()> {
         self.write(|tx| {
-            let rid: i64 = tx
-                .query_row("SELECT rid FROM accounts WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?
-                .ok_or_else(|| Error::not_found("account", id))?;
-            tx.execute("DELETE FROM account_search WHERE rowid = ?1", [rid])?;
-            tx.execute("DELETE FROM accounts WHERE rid = ?1", [rid])?;
-            Ok(())
+            let mut record = account_record(tx, id)?;
+            record.deleted = true;
+            write_record(tx, &Record::Account(Box::new(record)), "delete account")
         })
     }
 
     /// Creates or replaces one contact; its account must exist.
     pub fn save_contact(&self, contact: &Contact) -> Result<()> {
         contact.validate()?;
-        let now = Utc::now().to_rfc3339();
         self.write(|tx| {
-            upsert_contact(tx, contact, &now)?;
-            reindex(tx, &contact.account_id)
+            check_contact_owner(tx, contact)?;
+            let mut record = account_record(tx, &contact.account_id)?;
+            match record.contacts.iter_mut().find(|x| x.id == contact.id) {
+                Some(x) => *x = contact.clone(),
+                None => record.contacts.push(contact.clone()),
+            }
+            write_record(tx, &Record::Account(Box::new(record)), "save contact")
         })
     }
 
@@ -292,8 +352,9 @@ impl Store {
                 .query_row("SELECT account_id FROM contacts WHERE id = ?1", [id], |r| r.get(0))
                 .optional()?
                 .ok_or_else(|| Error::not_found("contact", id))?;
-            tx.execute("DELETE FROM contacts WHERE id = ?1", [id])?;
-            reindex(tx, &account)
+            let mut record = account_record(tx, &account)?;
+            record.contacts.retain(|c| c.id != id);
+            write_record(tx, &Record::Account(Box::new(record)), "delete contact")
         })
     }
 

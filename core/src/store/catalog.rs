@@ -536,6 +536,14 @@ impl Store {
     /// an import row is; a delta that starts after this device's cursor (a
     /// gap) is refused, one that ends before it (stale) changes nothing.
     pub fn apply_catalog_delta(&self, delta: &CatalogDelta) -> Result<ImportSummary> {
+        self.write(|tx| apply_delta_in(tx, delta, true))
+    }
+}
+
+/// [`Store::apply_catalog_delta`] inside a transaction. A page that is not
+/// `complete` (a split delta) writes its rows but leaves the cursor.
+pub(crate) fn apply_delta_in(tx: &Transaction<'_>, delta: &CatalogDelta, complete: bool) -> Result<ImportSummary> {
+    {
         if delta.to < delta.since {
             return Err(Error::validation("catalog delta", "ends before it starts"));
         }
@@ -574,7 +582,7 @@ impl Store {
         for l in &batch.price_lists {
             l.item.validate()?;
         }
-        self.write(|tx| {
+        {
             let current: Seq = tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
             if delta.since > current {
                 return Err(Error::validation(
@@ -585,7 +593,7 @@ impl Store {
                     ),
                 ));
             }
-            if delta.to <= current {
+            if complete && delta.to <= current {
                 return Ok(ImportSummary { seq: current, ..Default::default() });
             }
             let mut problems = reference_problems(tx, &batch)?;
@@ -601,10 +609,13 @@ impl Store {
                     params![t.key, t.seq],
                 )?;
             }
-            write_batch(tx, &batch, Stamp::Carried { to: delta.to }, &mut |_| {})
-        })
+            let to = if complete { delta.to } else { current };
+            write_batch(tx, &batch, Stamp::Carried { to }, &mut |_| {})
+        }
     }
+}
 
+impl Store {
     /// Deletes products by SKU, keeping tombstones for deltas. Unknown SKUs
     /// fail the whole call.
     pub fn delete_products(&self, skus: &[&str]) -> Result<ImportSummary> {
@@ -693,56 +704,81 @@ impl Store {
     /// the seed every database is created with (the German tax classes) and
     /// are never shipped.
     pub fn catalog_changes_since(&self, since: Seq) -> Result<CatalogDelta> {
-        self.read(|c| {
-            let to: Seq = c.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
-            let mut delta = CatalogDelta { since, to, ..Default::default() };
-            let mut stmt =
-                c.prepare("SELECT code, name, rate_percent, seq FROM tax_classes WHERE seq > ?1 ORDER BY code")?;
-            let mut rows = stmt.query([since])?;
-            while let Some(r) = rows.next()? {
-                let rate: String = r.get(2)?;
-                delta.tax_classes.push(TaxClass {
-                    code: r.get(0)?,
-                    name: r.get(1)?,
-                    rate_percent: dec("tax rate", &rate)?,
-                    seq: r.get(3)?,
-                });
-            }
-            let mut stmt =
-                c.prepare(&format!("SELECT {PRODUCT_COLS} FROM products WHERE seq > ?1 ORDER BY seq, id"))?;
-            let mut rows = stmt.query([since])?;
-            while let Some(r) = rows.next()? {
-                delta.products.push(product_from_row(r)?);
-            }
-            let mut stmt = c.prepare("SELECT id FROM price_lists WHERE seq > ?1 ORDER BY seq, id")?;
-            let ids: Vec<String> = stmt.query_map([since], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            for id in ids {
-                if let Some(l) = load_price_list(c, &id)? {
-                    delta.price_lists.push(l);
-                }
-            }
-            let mut stmt =
-                c.prepare("SELECT entity, key, seq FROM tombstones WHERE seq > ?1 ORDER BY seq, entity, key")?;
-            let rows =
-                stmt.query_map([since], |r| Ok(Tombstone { entity: r.get(0)?, key: r.get(1)?, seq: r.get(2)? }))?;
-            delta.tombstones = rows.collect::<Result<_, _>>()?;
-            let policy: Option<String> = c
-                .query_row("SELECT body FROM discount_policy WHERE id = 1 AND seq > ?1", [since], |r| r.get(0))
-                .optional()?;
-            delta.discount_policy = policy.map(|b| json("discount policy", &b)).transpose()?;
-            delta.content = content_where(c, "seq > ?1", since)?;
-            let mut stmt = c.prepare("SELECT sku, cost, seq FROM product_costs WHERE seq > ?1 ORDER BY seq, sku")?;
-            let mut rows = stmt.query([since])?;
-            while let Some(r) = rows.next()? {
-                delta.product_costs.push(crate::catalog::ProductCost {
-                    sku: r.get(0)?,
-                    cost: dec("product cost", &r.get::<_, String>(1)?)?,
-                    seq: r.get(2)?,
-                });
-            }
-            Ok(delta)
-        })
+        self.read(|c| Ok(catalog_page(c, since, None, usize::MAX, true)?.0))
     }
+}
+
+/// One page of the delta since `since`: at most `limit` products after
+/// `after` (in sequence, row order: a device that applies them in this order
+/// gets the hub's row order, which unselective searches list by), and with the last page everything else
+/// (price lists, tombstones, the discount policy, content, and product costs
+/// if `include_costs`). Returns the page and, if more products follow,
+/// where the next page starts.
+pub(crate) fn catalog_page(
+    c: &Connection,
+    since: Seq,
+    after: Option<(Seq, i64)>,
+    limit: usize,
+    include_costs: bool,
+) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
+    let to: Seq = c.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
+    let mut delta = CatalogDelta { since, to, ..Default::default() };
+    if after.is_none() {
+        let mut stmt =
+            c.prepare_cached("SELECT code, name, rate_percent, seq FROM tax_classes WHERE seq > ?1 ORDER BY code")?;
+        let mut rows = stmt.query([since])?;
+        while let Some(r) = rows.next()? {
+            let rate: String = r.get(2)?;
+            delta.tax_classes.push(TaxClass {
+                code: r.get(0)?,
+                name: r.get(1)?,
+                rate_percent: dec("tax rate", &rate)?,
+                seq: r.get(3)?,
+            });
+        }
+    }
+    let (a_seq, a_row) = after.unwrap_or((Seq::MIN, i64::MIN));
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {PRODUCT_COLS}, id FROM products WHERE seq > ?1 AND (seq, id) > (?2, ?3) ORDER BY seq, id LIMIT ?4"
+    ))?;
+    let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+    let mut rows = stmt.query(params![since, a_seq, a_row, fetch])?;
+    let mut last = None;
+    while let Some(r) = rows.next()? {
+        if delta.products.len() == limit {
+            return Ok((delta, last));
+        }
+        let p = product_from_row(r)?;
+        last = Some((p.seq, r.get::<_, i64>(13)?));
+        delta.products.push(p);
+    }
+    let mut stmt = c.prepare("SELECT id FROM price_lists WHERE seq > ?1 ORDER BY seq, id")?;
+    let ids: Vec<String> = stmt.query_map([since], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for id in ids {
+        if let Some(l) = load_price_list(c, &id)? {
+            delta.price_lists.push(l);
+        }
+    }
+    let mut stmt = c.prepare("SELECT entity, key, seq FROM tombstones WHERE seq > ?1 ORDER BY seq, entity, key")?;
+    let rows = stmt.query_map([since], |r| Ok(Tombstone { entity: r.get(0)?, key: r.get(1)?, seq: r.get(2)? }))?;
+    delta.tombstones = rows.collect::<Result<_, _>>()?;
+    let policy: Option<String> =
+        c.query_row("SELECT body FROM discount_policy WHERE id = 1 AND seq > ?1", [since], |r| r.get(0)).optional()?;
+    delta.discount_policy = policy.map(|b| json("discount policy", &b)).transpose()?;
+    delta.content = content_where(c, "seq > ?1", since)?;
+    if !include_costs {
+        return Ok((delta, None));
+    }
+    let mut stmt = c.prepare("SELECT sku, cost, seq FROM product_costs WHERE seq > ?1 ORDER BY seq, sku")?;
+    let mut rows = stmt.query([since])?;
+    while let Some(r) = rows.next()? {
+        delta.product_costs.push(crate::catalog::ProductCost {
+            sku: r.get(0)?,
+            cost: dec("product cost", &r.get::<_, String>(1)?)?,
+            seq: r.get(2)?,
+        });
+    }
+    Ok((delta, None))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "0002_accounts", include_str!("../../migrations/0002_accounts.sql")),
     (3, "0003_quotes", include_str!("../../migrations/0003_quotes.sql")),
     (4, "0004_content", include_str!("../../migrations/0004_content.sql")),
+    (5, "0005_documents", include_str!("../../migrations/0005_documents.sql")),
 ];
 
 /// The schema version this build creates and understands.

@@ -8,8 +8,10 @@
 //! (field data), `search.rs` (full-text search).
 
 mod accounts;
-mod catalog;
+mod activities;
+pub(crate) mod catalog;
 pub(crate) mod codec;
+pub(crate) mod docs;
 mod documents;
 mod migrations;
 mod quotes;
@@ -27,6 +29,7 @@ use crate::error::{Error, Result};
 
 pub use accounts::{AccountSummary, ContactMatch};
 pub use catalog::{ImportProgress, ImportSummary};
+pub use docs::DocInfo;
 pub use migrations::SCHEMA_VERSION;
 pub use quotes::{GrantedDiscount, QuoteSummary};
 pub use search::{AccountQuery, Page, ProductHit, ProductQuery};
@@ -42,11 +45,15 @@ pub struct StoreOptions {
     /// Key for encryption at rest. Reserved: this build has no SQLCipher and
     /// refuses to open with a key rather than silently store plain text.
     pub encryption_key: Option<String>,
+    /// The device id for a new database (for instance the installation id
+    /// the back office registered). `None`: a random UUID. A database that
+    /// has documents keeps its id and refuses another one.
+    pub device_id: Option<String>,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { readers: 2, busy_timeout: Duration::from_secs(5), encryption_key: None }
+        StoreOptions { readers: 2, busy_timeout: Duration::from_secs(5), encryption_key: None, device_id: None }
     }
 }
 
@@ -56,6 +63,7 @@ impl fmt::Debug for StoreOptions {
             .field("readers", &self.readers)
             .field("busy_timeout", &self.busy_timeout)
             .field("encryption_key", &self.encryption_key.as_ref().map(|_| "<redacted>"))
+            .field("device_id", &self.device_id)
             .finish()
     }
 }
@@ -121,6 +129,14 @@ impl Store {
         writer.pragma_update(None, "cache_size", -32_000)?;
         writer.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut writer)?;
+        {
+            let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if let Some(id) = &options.device_id {
+                docs::set_device_id(&tx, id)?;
+            }
+            docs::backfill(&tx)?;
+            tx.commit()?;
+        }
 
         let mut readers = Vec::with_capacity(options.readers);
         for _ in 0..options.readers {

@@ -9,8 +9,10 @@ use serde::Serialize;
 
 use super::Store;
 use super::codec::{currency, dec, dec_key, json, to_json};
+use super::docs::{load_record, write_record};
 use crate::account::{Timestamp, new_id};
 use crate::catalog::{PriceList, PriceListScope, PriceTier, ProductCost};
+use crate::docs::{DocId, Record};
 use crate::error::{Error, Result};
 use crate::import::{CatalogBatch, ParsedCatalog, Row};
 use crate::money::{Currency, DisplayLocale};
@@ -53,6 +55,16 @@ pub struct GrantedDiscount {
     pub state: String,
 }
 
+/// One quote from its projection row.
+pub(super) fn quote_in(c: &Connection, id: &str) -> Result<Quote> {
+    load_quote(c, id)
+}
+
+/// One order from its projection row.
+pub(super) fn order_in(c: &Connection, id: &str) -> Result<Order> {
+    load_order(c, id)
+}
+
 fn load_quote(c: &Connection, id: &str) -> Result<Quote> {
     let body: String = c
         .prepare_cached("SELECT body FROM quotes WHERE id = ?1")?
@@ -86,7 +98,8 @@ fn cost_of(c: &Connection, sku: &str) -> Option<Decimal> {
     text.and_then(|t| Decimal::from_str_exact(&t).ok())
 }
 
-fn save_quote_tx(tx: &Transaction<'_>, q: &Quote) -> Result<()> {
+/// Rewrites a quote's projection row (totals recomputed from its lines).
+pub(super) fn project_quote(tx: &Transaction<'_>, q: &Quote) -> Result<()> {
     let totals = q.totals()?;
     let policy = load_policy(tx)?;
     let max_pct = policy.check(q, &|_| None).max_effective_pct;
@@ -94,7 +107,8 @@ fn save_quote_tx(tx: &Transaction<'_>, q: &Quote) -> Result<()> {
         "INSERT INTO quotes (id, number, account_id, rep, state, revision, revision_hash, valid_until, currency,
                              gross_total, max_discount_pct, updated_at, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT (id) DO UPDATE SET state = excluded.state, revision = excluded.revision,
+         ON CONFLICT (id) DO UPDATE SET number = excluded.number, account_id = excluded.account_id,
+           rep = excluded.rep, currency = excluded.currency, state = excluded.state, revision = excluded.revision,
            revision_hash = excluded.revision_hash, valid_until = excluded.valid_until,
            gross_total = excluded.gross_total, max_discount_pct = excluded.max_discount_pct,
            updated_at = excluded.updated_at, body = excluded.body",
@@ -117,10 +131,14 @@ fn save_quote_tx(tx: &Transaction<'_>, q: &Quote) -> Result<()> {
     Ok(())
 }
 
-fn save_order_tx(tx: &Transaction<'_>, o: &Order) -> Result<()> {
+/// Writes an order's projection row.
+pub(super) fn project_order(tx: &Transaction<'_>, o: &Order) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO orders (id, account_id, quote_id, reorder_of, created_at, gross_total, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, quote_id = excluded.quote_id,
+           reorder_of = excluded.reorder_of, created_at = excluded.created_at,
+           gross_total = excluded.gross_total, body = excluded.body",
     )?
     .execute(params![
         o.id,
@@ -291,7 +309,7 @@ impl Store {
             if !tx.prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?.exists([account_id])? {
                 return Err(Error::not_found("account", account_id));
             }
-            save_quote_tx(tx, &q)?;
+            write_record(tx, &Record::Quote(Box::new(q.clone())), "create quote")?;
             Ok(q)
         })
     }
@@ -302,11 +320,19 @@ impl Store {
     }
 
     /// Runs `f` on the stored quote and saves the result, in one transaction.
-    fn with_quote<T>(&self, id: &str, f: impl FnOnce(&Transaction<'_>, &mut Quote) -> Result<T>) -> Result<(Quote, T)> {
+    fn with_quote<T>(
+        &self,
+        id: &str,
+        message: &str,
+        f: impl FnOnce(&Transaction<'_>, &mut Quote) -> Result<T>,
+    ) -> Result<(Quote, T)> {
         self.write(|tx| {
-            let mut q = load_quote(tx, id)?;
+            let mut q = match load_record(tx, &DocId::quote(id))? {
+                Some(Record::Quote(q)) => *q,
+                _ => return Err(Error::not_found("quote", id)),
+            };
             let out = f(tx, &mut q)?;
-            save_quote_tx(tx, &q)?;
+            write_record(tx, &Record::Quote(Box::new(q.clone())), message)?;
             Ok((q, out))
         })
     }
@@ -316,7 +342,7 @@ impl Store {
     /// gets a new revision.
     pub fn edit_quote(&self, edited: &Quote) -> Result<Quote> {
         Ok(self
-            .with_quote(&edited.id, |tx, q| {
+            .with_quote(&edited.id, "edit quote", |tx, q| {
                 for id in &edited.value_arguments {
                     if !tx.prepare_cached("SELECT 1 FROM content_items WHERE id = ?1")?.exists([id])? {
                         return Err(Error::validation("value argument", format!("unknown content item {id}")));
@@ -348,7 +374,7 @@ impl Store {
         day: NaiveDate,
     ) -> Result<Quote> {
         Ok(self
-            .with_quote(quote_id, |tx, q| {
+            .with_quote(quote_id, "add line", |tx, q| {
                 let (mut line, _) = resolve_line(tx, &q.account_id, sku, qty, day, q.currency)?;
                 line.discount_pct = discount_pct;
                 q.edit(|q| q.lines.push(line))?;
@@ -360,7 +386,7 @@ impl Store {
     /// Sends a quote (discount policy and margin floor checked).
     pub fn send_quote(&self, id: &str, today: NaiveDate) -> Result<Quote> {
         Ok(self
-            .with_quote(id, |tx, q| {
+            .with_quote(id, "send quote", |tx, q| {
                 let policy = load_policy(tx)?;
                 Ok(q.send(&policy, &|sku| cost_of(tx, sku), today)?)
             })?
@@ -369,19 +395,23 @@ impl Store {
 
     /// Asks the back office to approve the quote's discount.
     pub fn request_discount_approval(&self, id: &str, reason: &str, at: Timestamp) -> Result<Quote> {
-        Ok(self.with_quote(id, |tx, q| Ok(q.request_discount_approval(&load_policy(tx)?, reason.to_string(), at)?))?.0)
+        Ok(self
+            .with_quote(id, "request discount approval", |tx, q| {
+                Ok(q.request_discount_approval(&load_policy(tx)?, reason.to_string(), at)?)
+            })?
+            .0)
     }
 
     /// The back office's decision on a discount request.
     pub fn decide_discount(&self, id: &str, approved: bool, by: &str, at: Timestamp) -> Result<Quote> {
-        Ok(self.with_quote(id, |_, q| Ok(q.decide_discount(approved, by.to_string(), at)?))?.0)
+        Ok(self.with_quote(id, "decide discount", |_, q| Ok(q.decide_discount(approved, by.to_string(), at)?))?.0)
     }
 
     /// Records a customer's approval of the current revision.
     pub fn approve_quote(&self, id: &str, approval: Approval, today: NaiveDate) -> Result<Quote> {
         // An expired quote is saved as expired even though approving fails.
         let mut failure = None;
-        let (q, ()) = self.with_quote(id, |_, q| {
+        let (q, ()) = self.with_quote(id, "approve quote", |_, q| {
             if let Err(e) = q.approve(approval, today) {
                 failure = Some(e);
             }
@@ -395,20 +425,20 @@ impl Store {
 
     /// Records a customer's rejection.
     pub fn reject_quote(&self, id: &str, reason: Option<String>) -> Result<Quote> {
-        Ok(self.with_quote(id, |_, q| Ok(q.reject(reason)?))?.0)
+        Ok(self.with_quote(id, "reject quote", |_, q| Ok(q.reject(reason)?))?.0)
     }
 
     /// Withdraws an open quote.
     pub fn cancel_quote(&self, id: &str) -> Result<Quote> {
-        Ok(self.with_quote(id, |_, q| Ok(q.cancel()?))?.0)
+        Ok(self.with_quote(id, "cancel quote", |_, q| Ok(q.cancel()?))?.0)
     }
 
     /// Turns an approved quote into an order.
     pub fn order_quote(&self, id: &str, at: Timestamp) -> Result<Order> {
         Ok(self
-            .with_quote(id, |tx, q| {
+            .with_quote(id, "order quote", |tx, q| {
                 let order = q.to_order(new_id(), at)?;
-                save_order_tx(tx, &order)?;
+                write_record(tx, &Record::Order(Box::new(order.clone())), "place order")?;
                 Ok(order)
             })?
             .1)
@@ -442,7 +472,7 @@ impl Store {
                 }
             };
             let order = reorder(&original, new_id(), at, &price, quantities)?;
-            save_order_tx(tx, &order)?;
+            write_record(tx, &Record::Order(Box::new(order.clone())), "place order")?;
             Ok(order)
         })
     }

@@ -1,0 +1,293 @@
+//! Field-data documents in the store: each aggregate's Automerge bytes in
+//! `documents`, and its projection rows (accounts, contacts, activities,
+//! quotes, orders) rewritten in the same transaction whenever the document
+//! changes, by a local edit or by a merge from a peer. Queries read the
+//! projections only; edits and sync load documents.
+
+use automerge::AutoCommit;
+use automerge::transaction::CommitOptions;
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::Store;
+use crate::docs::{self, AccountRecord, DocId, DocKind, FieldConflict, Record};
+use crate::error::{Error, Result};
+
+impl From<docs::DocError> for Error {
+    fn from(e: docs::DocError) -> Self {
+        match e {
+            docs::DocError::BadId(id) => Error::validation("document id", format!("{id:?} is not a document id")),
+            other => Error::Corrupt { what: "document", reason: other.to_string() },
+        }
+    }
+}
+
+/// This database's device id.
+pub(crate) fn device_id(c: &Connection) -> Result<String> {
+    Ok(c.prepare_cached("SELECT device_id FROM device WHERE id = 1")?.query_row([], |r| r.get(0))?)
+}
+
+/// Sets the device id of a database that has no documents and never synced.
+pub(crate) fn set_device_id(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    crate::account::check_id("device id", id)?;
+    if device_id(tx)? == id {
+        return Ok(());
+    }
+    let used: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM documents) OR EXISTS (SELECT 1 FROM sync_peers)", [], |r| r.get(0))?;
+    if used {
+        return Err(Error::Conflict { what: "device id", reason: "this database already has its own".into() });
+    }
+    tx.execute("UPDATE device SET device_id = ?1 WHERE id = 1", [id])?;
+    Ok(())
+}
+
+/// A stored document, loaded.
+pub(crate) fn load_doc(c: &Connection, id: &DocId) -> Result<Option<AutoCommit>> {
+    let bytes: Option<Vec<u8>> = c
+        .prepare_cached("SELECT bytes FROM documents WHERE doc_id = ?1")?
+        .query_row([id.as_str()], |r| r.get(0))
+        .optional()?;
+    bytes.map(|b| docs::load(&b).map_err(Error::from)).transpose()
+}
+
+/// The stored document as a record (rules settled), if it exists and has content.
+pub(crate) fn load_record(c: &Connection, id: &DocId) -> Result<Option<Record>> {
+    match load_doc(c, id)? {
+        Some(doc) => Ok(docs::read(&doc, id)?),
+        None => Ok(None),
+    }
+}
+
+fn next_seq(tx: &Connection) -> Result<i64> {
+    Ok(tx
+        .prepare_cached("UPDATE doc_state SET seq = seq + 1 WHERE id = 1 RETURNING seq")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The newest document change sequence.
+pub(crate) fn doc_seq(c: &Connection) -> Result<i64> {
+    Ok(c.prepare_cached("SELECT seq FROM doc_state WHERE id = 1")?.query_row([], |r| r.get(0))?)
+}
+
+fn commit_time() -> i64 {
+    if crate::account::reproducible() { 0 } else { Utc::now().timestamp() }
+}
+
+/// Writes `record` as one change by this device (only the fields that
+/// differ), stores the document and rewrites its projection.
+pub(crate) fn write_record(tx: &Transaction<'_>, record: &Record, message: &str) -> Result<()> {
+    let id = id_for(record);
+    let mut doc = match load_doc(tx, &id)? {
+        Some(d) => d.with_actor(docs::actor_for(&device_id(tx)?)),
+        None => docs::genesis(&id, docs::actor_for(&device_id(tx)?))?,
+    };
+    docs::write(&mut doc, record)?;
+    let changed = doc.commit_with(CommitOptions::default().with_message(message).with_time(commit_time())).is_some();
+    if changed || !exists(tx, &id)? {
+        store_doc(tx, &id, &mut doc)?;
+    }
+    Ok(())
+}
+
+fn exists(c: &Connection, id: &DocId) -> Result<bool> {
+    Ok(c.prepare_cached("SELECT 1 FROM documents WHERE doc_id = ?1")?.exists([id.as_str()])?)
+}
+
+/// The document id a record lives in.
+pub(crate) fn id_for(record: &Record) -> DocId {
+    match record {
+        Record::Account(a) => DocId::account(&a.account.id),
+        Record::Activities(a) => DocId::activities(&a.account_id, &a.period),
+        Record::Quote(q) => DocId::quote(&q.id),
+        Record::Order(o) => DocId::order(&o.id),
+    }
+}
+
+/// Saves a changed document (local edit or merge), moves its sequence and
+/// rewrites its projection. Returns the record as projected.
+pub(crate) fn store_doc(tx: &Transaction<'_>, id: &DocId, doc: &mut AutoCommit) -> Result<Option<Record>> {
+    let record = docs::read(doc, id)?;
+    let account = record.as_ref().map_or_else(|| stored_account(tx, id), |r| Ok(Some(r.account_id().to_string())))?;
+    let seq = next_seq(tx)?;
+    tx.prepare_cached(
+        "INSERT INTO documents (doc_id, kind, account_id, bytes, seq, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (doc_id) DO UPDATE SET account_id = excluded.account_id, bytes = excluded.bytes,
+           seq = excluded.seq, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        id.as_str(),
+        id.kind().as_str(),
+        account.unwrap_or_default(),
+        doc.save(),
+        seq,
+        Utc::now().to_rfc3339()
+    ])?;
+    if let Some(r) = &record {
+        project(tx, id, r)?;
+    }
+    Ok(record)
+}
+
+/// The account a stored document belongs to.
+pub(crate) fn stored_account(c: &Connection, id: &DocId) -> Result<Option<String>> {
+    Ok(c.prepare_cached("SELECT account_id FROM documents WHERE doc_id = ?1")?
+        .query_row([id.as_str()], |r| r.get(0))
+        .optional()?)
+}
+
+fn project(tx: &Transaction<'_>, id: &DocId, record: &Record) -> Result<()> {
+    match record {
+        Record::Account(a) => super::accounts::project_account(tx, a),
+        Record::Activities(a) => {
+            tx.prepare_cached("DELETE FROM activities WHERE doc_id = ?1")?.execute([id.as_str()])?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO activities (id, doc_id, account_id, contact_id, kind, at, by, subject, notes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (id) DO UPDATE SET doc_id = excluded.doc_id, account_id = excluded.account_id,
+                   contact_id = excluded.contact_id, kind = excluded.kind, at = excluded.at, by = excluded.by,
+                   subject = excluded.subject, notes = excluded.notes",
+            )?;
+            for x in &a.activities {
+                ins.execute(params![
+                    x.id,
+                    id.as_str(),
+                    x.account_id,
+                    x.contact_id,
+                    x.kind.as_str(),
+                    x.at.to_rfc3339(),
+                    x.by,
+                    x.subject,
+                    x.notes
+                ])?;
+            }
+            Ok(())
+        }
+        Record::Quote(q) => super::quotes::project_quote(tx, q),
+        Record::Order(o) => super::quotes::project_order(tx, o),
+    }
+}
+
+/// Creates documents for projection rows written before version 5 (a
+/// database upgraded from an older app), once.
+pub(crate) fn backfill(tx: &Transaction<'_>) -> Result<usize> {
+    let mut n = 0;
+    let ids: Vec<String> = tx
+        .prepare("SELECT id FROM accounts WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = 'account/' || accounts.id)")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        let account = super::accounts::account_in(tx, &id)?;
+        let contacts = super::accounts::contacts_in(tx, &id)?;
+        write_record(tx, &Record::Account(Box::new(AccountRecord { account, contacts, deleted: false })), "upgrade")?;
+        n += 1;
+    }
+    let ids: Vec<String> = tx
+        .prepare(
+            "SELECT id FROM quotes WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = 'quote/' || quotes.id)",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        let q = super::quotes::quote_in(tx, &id)?;
+        write_record(tx, &Record::Quote(Box::new(q)), "upgrade")?;
+        n += 1;
+    }
+    let ids: Vec<String> = tx
+        .prepare(
+            "SELECT id FROM orders WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = 'order/' || orders.id)",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        let o = super::quotes::order_in(tx, &id)?;
+        write_record(tx, &Record::Order(Box::new(o)), "upgrade")?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// A stored document's summary.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct DocInfo {
+    /// The document id, e.g. `quote/<id>`.
+    pub doc_id: String,
+    /// What it holds.
+    pub kind: DocKind,
+    /// The account it belongs to.
+    pub account_id: String,
+    /// Size of its saved bytes.
+    pub bytes: u64,
+    /// This database's change sequence when it last changed.
+    pub seq: i64,
+}
+
+impl Store {
+    /// This database's device id: the author of its document changes.
+    pub fn device_id(&self) -> Result<String> {
+        self.read(device_id)
+    }
+
+    /// Every stored document, by id.
+    pub fn documents(&self) -> Result<Vec<DocInfo>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT doc_id, account_id, length(bytes), seq FROM documents ORDER BY doc_id")?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let id = DocId::parse(&r.get::<_, String>(0)?)?;
+                out.push(DocInfo {
+                    kind: id.kind(),
+                    doc_id: id.as_str().to_string(),
+                    account_id: r.get(1)?,
+                    bytes: r.get::<_, i64>(2)? as u64,
+                    seq: r.get(3)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// A document in the standard Automerge binary format, loadable by any
+    /// Automerge implementation.
+    pub fn export_doc(&self, doc_id: &str) -> Result<Vec<u8>> {
+        let id = DocId::parse(doc_id)?;
+        self.read(|c| {
+            let mut doc = load_doc(c, &id)?.ok_or_else(|| Error::not_found("document", doc_id))?;
+            Ok(doc.save())
+        })
+    }
+
+    /// Imports an Automerge document (as written by [`Store::export_doc`]
+    /// or any Automerge implementation that kept our layout): merged into
+    /// the stored one if it exists, then projected. Returns its id.
+    pub fn import_doc(&self, bytes: &[u8]) -> Result<String> {
+        let mut incoming =
+            docs::load(bytes).map_err(|e| Error::validation("document", format!("not an Automerge document: {e}")))?;
+        let id = docs::id_of(&incoming).map_err(|e| Error::validation("document", e.to_string()))?;
+        docs::read(&incoming, &id).map_err(|e| Error::validation("document", e.to_string()))?;
+        self.write(|tx| {
+            let mut doc = match load_doc(tx, &id)? {
+                Some(mut d) => {
+                    d.merge(&mut incoming).map_err(|e| Error::validation("document", e.to_string()))?;
+                    d
+                }
+                None => incoming,
+            };
+            store_doc(tx, &id, &mut doc)?;
+            Ok(id.as_str().to_string())
+        })
+    }
+
+    /// The fields of a document with concurrent values after a merge, each
+    /// with every value and the device that wrote it (the value that counts
+    /// first): "Anna changed the quantity to 12 while you changed it to 10".
+    pub fn conflicts(&self, doc_id: &str) -> Result<Vec<FieldConflict>> {
+        let id = DocId::parse(doc_id)?;
+        self.read(|c| {
+            let doc = load_doc(c, &id)?.ok_or_else(|| Error::not_found("document", doc_id))?;
+            Ok(docs::conflicts(&doc))
+        })
+    }
+}

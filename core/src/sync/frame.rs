@@ -1,0 +1,399 @@
+//! The frame format: what one request or response of a sync round trip
+//! carries, as bytes. Layout (all integers LEB128, strings and byte
+//! strings length-prefixed):
+//!
+//! ```text
+//! magic "OSYN" | version u8 | kind u8 (1 request, 2 response)
+//! device id | session | round
+//! request:  catalog cursor (zig-zag) | resume? (seq, sku) | doc cursor | entries
+//! response: catalog part? | doc cursor | more u8 | entries
+//! catalog part: complete u8 | resume? | since | to | deflated JSON of the delta
+//! entry: doc id (kind byte, 16-byte UUID or text key, month for activities)
+//!        | Automerge sync message
+//! ```
+//!
+//! [`decode_request`] and [`decode_response`] check everything (sizes
+//! before allocation, the magic and version, every document id, every
+//! Automerge message, the catalog JSON) before the caller applies anything.
+
+use automerge::sync::Message;
+
+use super::wire::{Reader, Writer};
+use super::{FrameError, MAX_ENTRIES, MAX_FRAME_BYTES, PROTOCOL_VERSION};
+use crate::catalog::{CatalogDelta, Seq};
+use crate::docs::{DocId, DocKind, MAX_DOC_BYTES};
+
+const MAGIC: &[u8; 4] = b"OSYN";
+const REQUEST: u8 = 1;
+const RESPONSE: u8 = 2;
+/// Largest inflated catalog JSON accepted in one response.
+const MAX_CATALOG_JSON: usize = 128 << 20;
+
+/// One document's Automerge sync message.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The document.
+    pub doc: DocId,
+    /// The decoded message.
+    pub message: Message,
+}
+
+/// Where a split catalog delta continues: after this product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogResume {
+    /// The product's sequence.
+    pub seq: Seq,
+    /// Its row in the hub's catalog (rows are sent in sequence, row order).
+    pub row: i64,
+}
+
+/// Reference data in a response: the delta since the device's cursor, or
+/// one page of it when it is too large for one frame.
+#[derive(Debug, Clone)]
+pub struct CatalogPart {
+    /// Rows changed and tombstones; `since`/`to` as in the whole delta.
+    pub delta: CatalogDelta,
+    /// The last page: the device's cursor moves to `delta.to`.
+    pub complete: bool,
+    /// Where the next page starts (only when not complete).
+    pub resume: Option<CatalogResume>,
+}
+
+/// A device's request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The sending device.
+    pub device_id: String,
+    /// Sync session (a new one after a lost response).
+    pub session: u64,
+    /// Round number, strictly increasing per device.
+    pub round: u64,
+    /// The device's catalog sequence.
+    pub catalog_cursor: Seq,
+    /// Position inside a split catalog delta.
+    pub catalog_resume: Option<CatalogResume>,
+    /// The hub's document sequence the device has seen up to.
+    pub doc_cursor: u64,
+    /// Documents changed on the device or in conversation.
+    pub entries: Vec<Entry>,
+}
+
+/// The hub's response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The device it answers.
+    pub device_id: String,
+    /// The request's session.
+    pub session: u64,
+    /// The request's round.
+    pub round: u64,
+    /// Reference data since the device's cursor, if any changed.
+    pub catalog: Option<CatalogPart>,
+    /// The hub's document sequence covered by this response.
+    pub doc_cursor: u64,
+    /// More documents or catalog pages wait: sync again.
+    pub more: bool,
+    /// Replies and announcements, per document.
+    pub entries: Vec<Entry>,
+}
+
+fn kind_code(k: DocKind) -> u8 {
+    match k {
+        DocKind::Account => 1,
+        DocKind::Activities => 2,
+        DocKind::Quote => 3,
+        DocKind::Order => 4,
+    }
+}
+
+pub(crate) fn put_doc_id(w: &mut Writer, id: &DocId) {
+    let key = id.key();
+    let uuid = uuid::Uuid::parse_str(key).ok().filter(|u| u.hyphenated().to_string() == key);
+    w.u8(kind_code(id.kind()) | if uuid.is_some() { 0x80 } else { 0 });
+    match uuid {
+        Some(u) => w.raw(u.as_bytes()),
+        None => w.str(key),
+    }
+    if id.kind() == DocKind::Activities {
+        let period = id.as_str().rsplit('/').next().unwrap_or_default();
+        let (y, m) = period.split_once('-').unwrap_or_default();
+        let months = y.parse::<u64>().unwrap_or(0) * 12 + m.parse::<u64>().unwrap_or(1).saturating_sub(1);
+        w.uint(months);
+    }
+}
+
+pub(crate) fn read_doc_id(r: &mut Reader<'_>) -> Result<DocId, FrameError> {
+    let tag = r.u8()?;
+    let key = if tag & 0x80 != 0 {
+        let b = r.raw(16)?;
+        uuid::Uuid::from_slice(b).map_err(|_| FrameError::BadDocId)?.hyphenated().to_string()
+    } else {
+        r.str(64)?.to_string()
+    };
+    let text = match tag & 0x7f {
+        1 => format!("account/{key}"),
+        2 => {
+            let months = r.uint()?;
+            if months > 9999 * 12 + 11 {
+                return Err(FrameError::BadDocId);
+            }
+            format!("activities/{key}/{:04}-{:02}", months / 12, months % 12 + 1)
+        }
+        3 => format!("quote/{key}"),
+        4 => format!("order/{key}"),
+        _ => return Err(FrameError::BadDocId),
+    };
+    DocId::parse(&text).map_err(|_| FrameError::BadDocId)
+}
+
+fn put_entries(w: &mut Writer, entries: &[Entry]) {
+    w.uint(entries.len() as u64);
+    for e in entries {
+        put_doc_id(w, &e.doc);
+        w.bytes(&e.message.clone().encode());
+    }
+}
+
+/// Bytes one entry adds to a frame (for size budgets).
+pub(crate) fn entry_size(doc: &DocId, message_len: usize) -> usize {
+    let mut w = Writer::default();
+    put_doc_id(&mut w, doc);
+    w.buf.len() + message_len + 5
+}
+
+fn read_entries(r: &mut Reader<'_>) -> Result<Vec<Entry>, FrameError> {
+    let n = r.len(MAX_ENTRIES)?;
+    let mut out: Vec<Entry> = Vec::with_capacity(n.min(4096));
+    let mut seen = std::collections::HashSet::with_capacity(n.min(4096));
+    for _ in 0..n {
+        let doc = read_doc_id(r)?;
+        let bytes = r.bytes(MAX_DOC_BYTES)?;
+        let message = Message::decode(bytes).map_err(|e| FrameError::BadMessage(e.to_string()))?;
+        if !seen.insert(doc.clone()) {
+            return Err(FrameError::Malformed("a document appears twice"));
+        }
+        out.push(Entry { doc, message });
+    }
+    Ok(out)
+}
+
+fn put_resume(w: &mut Writer, r: Option<&CatalogResume>) {
+    match r {
+        None => w.u8(0),
+        Some(r) => {
+            w.u8(1);
+            w.int(r.seq);
+            w.int(r.row);
+        }
+    }
+}
+
+fn read_resume(r: &mut Reader<'_>) -> Result<Option<CatalogResume>, FrameError> {
+    Ok(if r.bool()? { Some(CatalogResume { seq: r.int()?, row: r.int()? }) } else { None })
+}
+
+fn header(w: &mut Writer, kind: u8, device_id: &str, session: u64, round: u64) {
+    w.raw(MAGIC);
+    w.u8(PROTOCOL_VERSION);
+    w.u8(kind);
+    w.str(device_id);
+    w.uint(session);
+    w.uint(round);
+}
+
+fn read_header(r: &mut Reader<'_>, want: u8) -> Result<(String, u64, u64), FrameError> {
+    if r.raw(4).map_err(|_| FrameError::Malformed("not a sync frame"))? != MAGIC {
+        return Err(FrameError::Malformed("not a sync frame"));
+    }
+    let version = r.u8()?;
+    if version != PROTOCOL_VERSION {
+        return Err(FrameError::Version { found: version, supported: PROTOCOL_VERSION });
+    }
+    if r.u8()? != want {
+        return Err(FrameError::Malformed(if want == REQUEST { "expected a request" } else { "expected a response" }));
+    }
+    let device = r.str(64)?;
+    crate::account::check_id("device id", device).map_err(|_| FrameError::Malformed("device id"))?;
+    Ok((device.to_string(), r.uint()?, r.uint()?))
+}
+
+fn check_size(bytes: &[u8]) -> Result<(), FrameError> {
+    if bytes.len() > MAX_FRAME_BYTES {
+        return Err(FrameError::TooLarge { what: "frame", limit: MAX_FRAME_BYTES as u64 });
+    }
+    Ok(())
+}
+
+/// Encodes a request.
+pub fn encode_request(q: &Request) -> Vec<u8> {
+    let mut w = Writer::default();
+    header(&mut w, REQUEST, &q.device_id, q.session, q.round);
+    w.int(q.catalog_cursor);
+    put_resume(&mut w, q.catalog_resume.as_ref());
+    w.uint(q.doc_cursor);
+    put_entries(&mut w, &q.entries);
+    w.buf
+}
+
+/// Decodes and checks a request.
+pub fn decode_request(bytes: &[u8]) -> Result<Request, FrameError> {
+    check_size(bytes)?;
+    let mut r = Reader::new(bytes);
+    let (device_id, session, round) = read_header(&mut r, REQUEST)?;
+    let q = Request {
+        device_id,
+        session,
+        round,
+        catalog_cursor: r.int()?,
+        catalog_resume: read_resume(&mut r)?,
+        doc_cursor: r.uint()?,
+        entries: read_entries(&mut r)?,
+    };
+    if !r.is_empty() {
+        return Err(FrameError::Malformed("bytes after the end of the frame"));
+    }
+    Ok(q)
+}
+
+/// Encodes a response.
+pub fn encode_response(p: &Response) -> Result<Vec<u8>, FrameError> {
+    let mut w = Writer::default();
+    header(&mut w, RESPONSE, &p.device_id, p.session, p.round);
+    match &p.catalog {
+        None => w.u8(0),
+        Some(c) => {
+            w.u8(1);
+            w.u8(u8::from(c.complete));
+            put_resume(&mut w, c.resume.as_ref());
+            w.int(c.delta.since);
+            w.int(c.delta.to);
+            let json = serde_json::to_vec(&c.delta).map_err(|_| FrameError::Malformed("catalog delta"))?;
+            w.bytes(&miniz_oxide::deflate::compress_to_vec(&json, 6));
+        }
+    }
+    w.uint(p.doc_cursor);
+    w.u8(u8::from(p.more));
+    put_entries(&mut w, &p.entries);
+    Ok(w.buf)
+}
+
+/// Decodes and checks a response.
+pub fn decode_response(bytes: &[u8]) -> Result<Response, FrameError> {
+    check_size(bytes)?;
+    let mut r = Reader::new(bytes);
+    let (device_id, session, round) = read_header(&mut r, RESPONSE)?;
+    let catalog = if r.bool()? {
+        let complete = r.bool()?;
+        let resume = read_resume(&mut r)?;
+        let (since, to) = (r.int()?, r.int()?);
+        let packed = r.bytes(MAX_FRAME_BYTES)?;
+        let json = miniz_oxide::inflate::decompress_to_vec_with_limit(packed, MAX_CATALOG_JSON)
+            .map_err(|_| FrameError::Malformed("catalog delta does not inflate within the limit"))?;
+        let delta: CatalogDelta =
+            serde_json::from_slice(&json).map_err(|_| FrameError::Malformed("catalog delta is not valid JSON"))?;
+        if delta.since != since || delta.to != to || to < since || complete == resume.is_some() {
+            return Err(FrameError::Malformed("catalog part is inconsistent"));
+        }
+        Some(CatalogPart { delta, complete, resume })
+    } else {
+        None
+    };
+    let p = Response {
+        device_id,
+        session,
+        round,
+        catalog,
+        doc_cursor: r.uint()?,
+        more: r.bool()?,
+        entries: read_entries(&mut r)?,
+    };
+    if !r.is_empty() {
+        return Err(FrameError::Malformed("bytes after the end of the frame"));
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::sync::SyncDoc;
+    use automerge::transaction::Transactable;
+
+    fn message() -> Message {
+        let mut d = automerge::AutoCommit::new();
+        d.put(automerge::ROOT, "a", 1).unwrap_or_else(|e| panic!("{e}"));
+        d.commit();
+        d.sync().generate_sync_message(&mut automerge::sync::State::new()).unwrap_or_else(|| panic!("no message"))
+    }
+
+    fn request() -> Request {
+        Request {
+            device_id: "dev-1".into(),
+            session: 3,
+            round: 7,
+            catalog_cursor: 12,
+            catalog_resume: Some(CatalogResume { seq: 12, row: 7 }),
+            doc_cursor: 99,
+            entries: vec![
+                Entry { doc: DocId::quote("5b0c6a2e-8f1d-4c3b-9a7e-2d4f6b8c0e1a"), message: message() },
+                Entry { doc: DocId::activities("acc-1", "2026-11"), message: message() },
+            ],
+        }
+    }
+
+    #[test]
+    fn requests_and_responses_round_trip() -> Result<(), FrameError> {
+        let q = request();
+        let bytes = encode_request(&q);
+        let back = decode_request(&bytes)?;
+        assert_eq!((back.session, back.round, back.catalog_cursor, back.doc_cursor), (3, 7, 12, 99));
+        assert_eq!(back.catalog_resume, q.catalog_resume);
+        assert_eq!(back.entries.len(), 2);
+        assert_eq!(back.entries[1].doc.as_str(), "activities/acc-1/2026-11");
+        assert_eq!(back.entries[0].message, q.entries[0].message);
+
+        let p = Response {
+            device_id: "dev-1".into(),
+            session: 3,
+            round: 7,
+            catalog: Some(CatalogPart {
+                delta: CatalogDelta { since: 1, to: 4, ..Default::default() },
+                complete: true,
+                resume: None,
+            }),
+            doc_cursor: 120,
+            more: true,
+            entries: q.entries.clone(),
+        };
+        let back = decode_response(&encode_response(&p)?)?;
+        assert!(back.more && back.catalog.is_some_and(|c| c.delta.to == 4 && c.complete));
+        assert!(decode_request(&encode_response(&p)?).is_err(), "a response is not a request");
+        Ok(())
+    }
+
+    #[test]
+    fn uuid_keys_are_sent_as_16_bytes() {
+        let id = DocId::quote("5b0c6a2e-8f1d-4c3b-9a7e-2d4f6b8c0e1a");
+        assert_eq!(entry_size(&id, 0), 1 + 16 + 5);
+        let upper = DocId::quote("5B0C6A2E-8F1D-4C3B-9A7E-2D4F6B8C0E1A");
+        let mut w = Writer::default();
+        put_doc_id(&mut w, &upper);
+        assert_eq!(read_doc_id(&mut Reader::new(&w.buf)).ok(), Some(upper), "non-canonical UUIDs kept as text");
+    }
+
+    #[test]
+    fn every_truncation_and_a_wrong_version_are_refused() {
+        let bytes = encode_request(&request());
+        for n in 0..bytes.len() {
+            assert!(decode_request(&bytes[..n]).is_err(), "prefix of {n} bytes accepted");
+        }
+        let mut v2 = bytes.clone();
+        v2[4] = 2;
+        assert!(matches!(decode_request(&v2), Err(FrameError::Version { found: 2, supported: 1 })));
+        let mut extra = bytes.clone();
+        extra.push(0);
+        assert!(decode_request(&extra).is_err());
+        let huge = vec![0u8; MAX_FRAME_BYTES + 1];
+        assert!(matches!(decode_request(&huge), Err(FrameError::TooLarge { .. })));
+    }
+}

@@ -1,0 +1,298 @@
+//! The hub role: answer a device's request frame over a [`HubStorage`].
+//!
+//! The engine decides everything the protocol needs (which documents the
+//! device may touch and see, what to announce, how much fits in a frame);
+//! the storage only loads and saves. [`SqliteHub`] stores in an Onsite
+//! [`Store`] (the embedded default); the server adds other backends behind
+//! the same trait. The caller runs [`handle`] inside one transaction of its
+//! storage and commits only if it returns `Ok`, so a refused frame stores
+//! nothing.
+
+use automerge::sync::SyncDoc;
+use automerge::{ActorId, AutoCommit};
+use rusqlite::{Connection, Transaction, params};
+
+use super::device::{Peer, load_peer, load_state, save_peer, save_state};
+use super::frame::{self, CatalogPart, CatalogResume, Entry, Response};
+use super::state::{self, DocSync};
+use super::{DeviceScope, SyncError, SyncLimits};
+use crate::catalog::{CatalogDelta, Seq};
+use crate::docs::{self, DocId, DocKind, Record};
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::store::docs::{device_id, doc_seq, load_doc, store_doc, stored_account};
+
+/// What the hub engine needs from storage. Every call happens inside one
+/// transaction that the caller commits after [`handle`] returns `Ok`.
+pub trait HubStorage {
+    /// The hub's own actor (for changes it makes while merging).
+    fn hub_actor(&mut self) -> Result<ActorId>;
+    /// The last `(session, round)` handled for a device.
+    fn peer_round(&mut self, device_id: &str) -> Result<Option<(u64, u64)>>;
+    /// Records the `(session, round)` just handled.
+    fn set_peer_round(&mut self, device_id: &str, session: u64, round: u64) -> Result<()>;
+    /// A document, if stored.
+    fn load_doc(&mut self, id: &DocId) -> Result<Option<AutoCommit>>;
+    /// The account a stored document belongs to.
+    fn doc_account(&mut self, id: &DocId) -> Result<Option<String>>;
+    /// Stores a changed document (and whatever the backend projects from it).
+    fn save_doc(&mut self, id: &DocId, doc: &mut AutoCommit) -> Result<()>;
+    /// A document's sync state with a device, for `session` (a restart from
+    /// the shared heads if the stored one is from another session).
+    fn sync_state(&mut self, device_id: &str, id: &DocId, session: u64) -> Result<DocSync>;
+    /// Stores a document's sync state with a device.
+    fn set_sync_state(&mut self, device_id: &str, id: &DocId, session: u64, sync: &DocSync) -> Result<()>;
+    /// Documents changed after `cursor` that `scope` allows, with their
+    /// sequence, oldest first, at most `limit`.
+    fn docs_changed_since(&mut self, cursor: u64, scope: &DeviceScope, limit: usize) -> Result<Vec<(DocId, u64)>>;
+    /// The newest document sequence.
+    fn doc_cursor(&mut self) -> Result<u64>;
+    /// The catalog's sequence.
+    fn catalog_seq(&mut self) -> Result<Seq>;
+    /// One page of the reference-data delta (see `Store::catalog_changes_since`).
+    fn catalog_page(
+        &mut self,
+        since: Seq,
+        after: Option<(Seq, i64)>,
+        limit: usize,
+        include_costs: bool,
+    ) -> Result<(CatalogDelta, Option<(Seq, i64)>)>;
+}
+
+fn scope_of(record: &Record) -> &str {
+    record.account_id()
+}
+
+/// The account a document id alone tells (accounts and activities).
+fn account_in_id(id: &DocId) -> Option<&str> {
+    matches!(id.kind(), DocKind::Account | DocKind::Activities).then(|| id.key())
+}
+
+/// Answers one request frame from the device `scope` names.
+pub fn handle(
+    storage: &mut dyn HubStorage,
+    scope: &DeviceScope,
+    request: &[u8],
+    limits: &SyncLimits,
+) -> Result<Vec<u8>> {
+    let req = frame::decode_request(request).map_err(SyncError::from)?;
+    if req.device_id != scope.device_id {
+        return Err(SyncError::WrongDevice.into());
+    }
+    let (last_session, last_round) = storage.peer_round(&req.device_id)?.unwrap_or((0, 0));
+    if req.round <= last_round || req.session < last_session {
+        return Err(SyncError::Replayed { round: req.round, last: last_round }.into());
+    }
+    // Scope first, before anything is merged.
+    for e in &req.entries {
+        let known = storage.doc_account(&e.doc)?;
+        let account = known.as_deref().or_else(|| account_in_id(&e.doc));
+        if account.is_some_and(|a| !scope.allows(a)) {
+            return Err(SyncError::OutOfScope { doc: e.doc.to_string() }.into());
+        }
+    }
+    let actor = storage.hub_actor()?;
+    let mut out = Vec::new();
+    let mut size = 64usize;
+    let mut entries = req.entries;
+    entries.sort_by_key(|e| (e.doc.kind().apply_order(), e.doc.clone()));
+    let in_request: std::collections::HashSet<DocId> = entries.iter().map(|e| e.doc.clone()).collect();
+    for e in entries {
+        let id = e.doc;
+        let known = storage.doc_account(&id)?;
+        let mut doc = storage.load_doc(&id)?.unwrap_or_default().with_actor(actor.clone());
+        let mut sync = storage.sync_state(&req.device_id, &id, req.session)?;
+        let before = doc.get_heads();
+        state::requeue(&mut doc, &mut sync);
+        let incoming = state::change_bytes(&e.message);
+        doc.sync()
+            .receive_sync_message(&mut sync.state, e.message)
+            .map_err(|err| SyncError::Refused { doc: id.to_string(), reason: err.to_string() })?;
+        state::remember_unapplied(&mut doc, &mut sync, &incoming);
+        if doc.get_heads() != before {
+            let record = docs::read(&doc, &id)
+                .map_err(|err| SyncError::Refused { doc: id.to_string(), reason: err.to_string() })?;
+            if let Some(r) = &record {
+                if !scope.allows(scope_of(r)) {
+                    return Err(SyncError::OutOfScope { doc: id.to_string() }.into());
+                }
+                if known.as_deref().is_some_and(|k| !k.is_empty() && k != scope_of(r)) {
+                    return Err(SyncError::Refused {
+                        doc: id.to_string(),
+                        reason: "a record cannot move to another account".into(),
+                    }
+                    .into());
+                }
+            }
+            storage.save_doc(&id, &mut doc)?;
+        }
+        let before = sync.clone();
+        match doc.sync().generate_sync_message(&mut sync.state) {
+            Some(reply) if !state::is_pure_ack(&reply, &sync.state) => {
+                size += frame::entry_size(&id, reply.clone().encode().len());
+                out.push(Entry { doc: id.clone(), message: reply });
+                storage.set_sync_state(&req.device_id, &id, req.session, &sync)?;
+            }
+            // Nothing to say, or only "I have your heads": not sent, so the
+            // state stays as it was before generating.
+            _ => storage.set_sync_state(&req.device_id, &id, req.session, &before)?,
+        }
+    }
+
+    // Announce what changed here since the device's cursor.
+    let mut more = false;
+    let mut cursor = storage.doc_cursor()?;
+    let changed = storage.docs_changed_since(req.doc_cursor, scope, super::MAX_ENTRIES - out.len())?;
+    if changed.len() == super::MAX_ENTRIES - out.len() {
+        more = true;
+        cursor = changed.last().map_or(req.doc_cursor, |c| c.1);
+    }
+    for (id, seq) in changed {
+        if in_request.contains(&id) {
+            continue;
+        }
+        let Some(mut doc) = storage.load_doc(&id)? else { continue };
+        let mut sync = storage.sync_state(&req.device_id, &id, req.session)?;
+        state::requeue(&mut doc, &mut sync);
+        let Some(msg) = doc.sync().generate_sync_message(&mut sync.state) else { continue };
+        if state::is_pure_ack(&msg, &sync.state) {
+            continue;
+        }
+        let add = frame::entry_size(&id, msg.clone().encode().len());
+        if size + add > limits.frame_budget && !out.is_empty() {
+            more = true;
+            cursor = seq.saturating_sub(1).max(req.doc_cursor);
+            break;
+        }
+        size += add;
+        storage.set_sync_state(&req.device_id, &id, req.session, &sync)?;
+        out.push(Entry { doc: id, message: msg });
+    }
+
+    // Reference data since the device's cursor, a page at a time.
+    let hub_seq = storage.catalog_seq()?;
+    let catalog = if req.catalog_cursor < hub_seq || req.catalog_resume.is_some() {
+        let after = req.catalog_resume.as_ref().map(|r| (r.seq, r.row));
+        let (delta, next) =
+            storage.catalog_page(req.catalog_cursor, after, limits.catalog_page, scope.include_costs)?;
+        more |= next.is_some();
+        Some(CatalogPart { delta, complete: next.is_none(), resume: next.map(|(seq, row)| CatalogResume { seq, row }) })
+    } else {
+        None
+    };
+    storage.set_peer_round(&req.device_id, req.session, req.round)?;
+    Ok(frame::encode_response(&Response {
+        device_id: req.device_id,
+        session: req.session,
+        round: req.round,
+        catalog,
+        doc_cursor: cursor,
+        more,
+        entries: out,
+    })
+    .map_err(SyncError::from)?)
+}
+
+/// [`HubStorage`] over an Onsite [`Store`]'s write transaction: documents,
+/// projections, sync states and the catalog in one SQLite database.
+#[derive(Debug)]
+pub struct SqliteHub<'a> {
+    tx: &'a Transaction<'a>,
+}
+
+impl HubStorage for SqliteHub<'_> {
+    fn hub_actor(&mut self) -> Result<ActorId> {
+        Ok(docs::actor_for(&device_id(self.tx)?))
+    }
+
+    fn peer_round(&mut self, device: &str) -> Result<Option<(u64, u64)>> {
+        Ok(load_peer(self.tx, device)?.map(|p| (p.session, p.round)))
+    }
+
+    fn set_peer_round(&mut self, device: &str, session: u64, round: u64) -> Result<()> {
+        save_peer(
+            self.tx,
+            device,
+            &Peer { session, round, outstanding: false, local_cursor: 0, remote_cursor: 0, resume: None },
+        )
+    }
+
+    fn load_doc(&mut self, id: &DocId) -> Result<Option<AutoCommit>> {
+        load_doc(self.tx, id)
+    }
+
+    fn doc_account(&mut self, id: &DocId) -> Result<Option<String>> {
+        stored_account(self.tx, id)
+    }
+
+    fn save_doc(&mut self, id: &DocId, doc: &mut AutoCommit) -> Result<()> {
+        store_doc(self.tx, id, doc).map(|_| ())
+    }
+
+    fn sync_state(&mut self, device: &str, id: &DocId, session: u64) -> Result<DocSync> {
+        Ok(load_state(self.tx, device, id, session)?.0)
+    }
+
+    fn set_sync_state(&mut self, device: &str, id: &DocId, session: u64, sync: &DocSync) -> Result<()> {
+        save_state(self.tx, device, id, session, sync, None)
+    }
+
+    fn docs_changed_since(&mut self, cursor: u64, scope: &DeviceScope, limit: usize) -> Result<Vec<(DocId, u64)>> {
+        changed_since(self.tx, cursor, scope, limit)
+    }
+
+    fn doc_cursor(&mut self) -> Result<u64> {
+        Ok(doc_seq(self.tx)? as u64)
+    }
+
+    fn catalog_seq(&mut self) -> Result<Seq> {
+        Ok(self.tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?)
+    }
+
+    fn catalog_page(
+        &mut self,
+        since: Seq,
+        after: Option<(Seq, i64)>,
+        limit: usize,
+        include_costs: bool,
+    ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
+        crate::store::catalog::catalog_page(self.tx, since, after, limit, include_costs)
+    }
+}
+
+fn changed_since(c: &Connection, cursor: u64, scope: &DeviceScope, limit: usize) -> Result<Vec<(DocId, u64)>> {
+    let mut stmt = c.prepare_cached("SELECT doc_id, account_id, seq FROM documents WHERE seq > ?1 ORDER BY seq")?;
+    let mut rows = stmt.query(params![cursor as i64])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let account: String = r.get(1)?;
+        if !scope.allows(&account) {
+            continue;
+        }
+        out.push((DocId::parse(&r.get::<_, String>(0)?)?, r.get::<_, i64>(2)? as u64));
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// Answers a device's request frame as the hub, in one transaction:
+    /// a refused frame (malformed, replayed, out of scope, an invalid
+    /// change) stores nothing.
+    pub fn hub_handle(&self, scope: &DeviceScope, request: &[u8]) -> Result<Vec<u8>> {
+        self.hub_handle_with(scope, request, &SyncLimits::default())
+    }
+
+    /// [`Store::hub_handle`] with explicit frame limits.
+    pub fn hub_handle_with(&self, scope: &DeviceScope, request: &[u8], limits: &SyncLimits) -> Result<Vec<u8>> {
+        self.write(|tx| handle(&mut SqliteHub { tx }, scope, request, limits))
+    }
+}
+
+impl From<SyncError> for Error {
+    fn from(e: SyncError) -> Self {
+        Error::Sync(e)
+    }
+}

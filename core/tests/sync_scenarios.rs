@@ -1,0 +1,404 @@
+//! Sync scenarios: a hub and devices in one process, frames passed as bytes.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use onsite_core::account::{Account, BuyingRole, Contact};
+use onsite_core::import::{CatalogBatch, ParsedCatalog, Row};
+use onsite_core::money::DisplayLocale;
+use onsite_core::quote::{Approval, ApprovalStatus, QuoteState, SignerAuth};
+use onsite_core::sync::{DeviceScope, sync_in_process};
+use onsite_core::{Store, StoreOptions, sample};
+use rust_decimal::Decimal;
+
+struct World {
+    _dir: tempfile::TempDir,
+    hub: Store,
+    account: Account,
+}
+
+fn open(dir: &tempfile::TempDir, name: &str) -> Store {
+    Store::open(dir.path().join(format!("{name}.sqlite")), StoreOptions::default()).unwrap()
+}
+
+fn rows<T: Clone>(v: &[T]) -> Vec<Row<T>> {
+    v.iter().enumerate().map(|(i, item)| Row { line: i as u64 + 2, item: item.clone() }).collect()
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = open(&dir, "hub");
+    let products = sample::products(50, 7);
+    let accounts = sample::accounts(3, 7);
+    let batch = CatalogBatch {
+        products: rows(&products),
+        price_lists: rows(&sample::price_lists(&products, &accounts, 7)),
+        ..Default::default()
+    };
+    hub.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).unwrap();
+    let (account, contacts) = accounts[0].clone();
+    hub.save_account_with_contacts(&account, &contacts).unwrap();
+    World { _dir: dir, hub, account }
+}
+
+fn rep_scope(store: &Store, account: &str) -> DeviceScope {
+    DeviceScope {
+        device_id: store.device_id().unwrap(),
+        accounts: Some([account.to_string()].into_iter().collect()),
+        include_costs: true,
+    }
+}
+
+fn sync(device: &Store, hub: &Store, account: &str) -> u32 {
+    sync_in_process(device, hub, &rep_scope(device, account), 10).unwrap().round_trips
+}
+
+#[test]
+fn two_reps_edit_the_same_account_offline_and_converge_with_the_loser_visible() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let (anna, ben) = (open(&dir, "anna"), open(&dir, "ben"));
+    sync(&anna, &w.hub, &w.account.id);
+    sync(&ben, &w.hub, &w.account.id);
+    assert_eq!(anna.account(&w.account.id).unwrap(), w.account);
+    assert_eq!(anna.product_count().unwrap(), 50, "the catalog came with the first sync");
+    let before = anna.contacts(&w.account.id).unwrap();
+    let contact = before[0].clone();
+
+    // Offline: both change the same contact's phone; Ben also adds a contact.
+    let mut a = contact.clone();
+    a.phone = Some("+49 89 1111".into());
+    anna.save_contact(&a).unwrap();
+    let mut b = contact.clone();
+    b.phone = Some("+49 89 2222".into());
+    ben.save_contact(&b).unwrap();
+    let new = Contact {
+        id: onsite_core::account::new_id(),
+        account_id: w.account.id.clone(),
+        first_name: "Clara".into(),
+        last_name: "Berg".into(),
+        role: BuyingRole::Gatekeeper,
+        title: None,
+        email: None,
+        phone: None,
+        consent: None,
+    };
+    ben.save_contact(&new).unwrap();
+    let mut renamed = w.account.clone();
+    renamed.industry = Some("Anlagenbau".into());
+    anna.save_account(&renamed).unwrap();
+
+    // Everyone syncs (Anna twice: she sees Ben's change on her second sync).
+    sync(&anna, &w.hub, &w.account.id);
+    sync(&ben, &w.hub, &w.account.id);
+    sync(&anna, &w.hub, &w.account.id);
+
+    let contacts = |s: &Store| s.contacts(&w.account.id).unwrap();
+    assert_eq!(contacts(&anna), contacts(&ben));
+    assert_eq!(contacts(&anna), contacts(&w.hub));
+    assert_eq!(contacts(&anna).len(), before.len() + 1, "nothing lost");
+    assert!(contacts(&anna).iter().any(|c| c.first_name == "Clara"), "Ben's new contact arrived");
+    assert_eq!(anna.account(&w.account.id).unwrap().industry.as_deref(), Some("Anlagenbau"));
+    assert_eq!(ben.account(&w.account.id).unwrap(), anna.account(&w.account.id).unwrap());
+
+    // The phone field holds both values; every replica reports the same winner and loser.
+    let doc = format!("account/{}", w.account.id);
+    let conflicts = anna.conflicts(&doc).unwrap();
+    assert_eq!(conflicts, ben.conflicts(&doc).unwrap());
+    assert_eq!(conflicts, w.hub.conflicts(&doc).unwrap());
+    let phone = conflicts.iter().find(|c| c.path == format!("contacts/{}/phone", contact.id)).expect("phone conflict");
+    let values: Vec<&str> = phone.values.iter().map(|v| v.value.as_str()).collect();
+    assert!(values.contains(&"\"+49 89 1111\"") && values.contains(&"\"+49 89 2222\""), "{values:?}");
+    let devices: Vec<String> = phone.values.iter().map(|v| v.device_id.clone()).collect();
+    assert!(devices.contains(&anna.device_id().unwrap()) && devices.contains(&ben.device_id().unwrap()));
+    let shown = anna.contacts(&w.account.id).unwrap().into_iter().find(|c| c.id == contact.id).unwrap().phone;
+    assert_eq!(shown.map(|p| format!("{p:?}")), Some(phone.values[0].value.clone()), "the projection shows the winner");
+}
+
+#[test]
+fn a_customer_approves_revision_1_offline_while_the_rep_makes_revision_2() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let (rep, phone) = (open(&dir, "rep"), open(&dir, "phone"));
+    sync(&rep, &w.hub, &w.account.id);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(30)).unwrap();
+    let sku = rep.products().unwrap()[0].sku.clone();
+    rep.add_quote_line(&q.id, &sku, Decimal::new(10, 0), Decimal::ZERO, today).unwrap();
+    let sent = rep.send_quote(&q.id, today).unwrap();
+    sync(&rep, &w.hub, &w.account.id);
+    sync(&phone, &w.hub, &w.account.id);
+    let on_phone = phone.quote(&q.id).unwrap();
+    assert_eq!((on_phone.state, on_phone.revision_hash.clone()), (QuoteState::Sent, sent.revision_hash.clone()));
+
+    // Offline on both sides.
+    let approval = Approval {
+        quote_id: q.id.clone(),
+        revision_hash: sent.revision_hash.clone(),
+        signer_name: "Petra Einkauf".into(),
+        signer_role: "Einkaufsleiterin".into(),
+        auth: SignerAuth::CustomerDevice,
+        device_time: Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap(),
+        device_id: phone.device_id().unwrap(),
+    };
+    let approved = phone.approve_quote(&q.id, approval, today).unwrap();
+    assert_eq!(approved.approval_status(), ApprovalStatus::Approved);
+    let mut edited = rep.quote(&q.id).unwrap();
+    edited.lines[0].qty = Decimal::new(12, 0);
+    let r2 = rep.edit_quote(&edited).unwrap();
+    assert_eq!((r2.revision, r2.state), (2, QuoteState::Draft));
+
+    sync(&phone, &w.hub, &w.account.id);
+    sync(&rep, &w.hub, &w.account.id);
+    sync(&phone, &w.hub, &w.account.id);
+    for s in [&rep, &phone, &w.hub] {
+        let q = s.quote(&q.id).unwrap();
+        assert_eq!(q.revision, 2);
+        assert_eq!(q.lines[0].qty, Decimal::new(12, 0));
+        assert_eq!(q.approval_status(), ApprovalStatus::Superseded { current_revision: 2 }, "never 'approved'");
+        assert_ne!(q.state, QuoteState::Approved);
+        assert_eq!(q.revision_hash, q.compute_hash(), "hash recomputed from the merged content");
+        assert_eq!(q.approval.as_ref().map(|a| a.signer_name.as_str()), Some("Petra Einkauf"), "approval kept");
+    }
+    assert_eq!(rep.quote(&q.id).unwrap(), phone.quote(&q.id).unwrap());
+}
+
+fn import_products(hub: &Store, products: &[onsite_core::catalog::Product]) {
+    let batch = CatalogBatch { products: rows(products), ..Default::default() };
+    hub.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).unwrap();
+}
+
+#[test]
+fn the_back_office_publishes_new_prices_while_a_rep_is_offline() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let rep = open(&dir, "rep");
+    sync(&rep, &w.hub, &w.account.id);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let mut product = rep.products().unwrap()[0].clone();
+    let old_price = product.list_price.amount;
+
+    // Offline, the rep quotes at the price the tablet knows.
+    let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(30)).unwrap();
+    rep.add_quote_line(&q.id, &product.sku, Decimal::ONE, Decimal::ZERO, today).unwrap();
+    let quoted = rep.quote(&q.id).unwrap().lines[0].unit_price;
+
+    // Meanwhile the back office raises the list price and deletes another product.
+    product.list_price.amount = old_price + Decimal::new(1000, 2);
+    import_products(&w.hub, std::slice::from_ref(&product));
+    let gone = w.hub.products().unwrap()[1].sku.clone();
+    w.hub.delete_products(&[gone.as_str()]).unwrap();
+
+    let trips = sync(&rep, &w.hub, &w.account.id);
+    assert!(trips <= 2, "{trips} round trips");
+    assert_eq!(rep.catalog_seq().unwrap(), w.hub.catalog_seq().unwrap());
+    assert_eq!(rep.product(&product.sku).unwrap().list_price.amount, old_price + Decimal::new(1000, 2));
+    assert!(rep.product(&gone).is_err(), "the tombstone travelled");
+    // The quote keeps the price it was made with, at the hub too; a new line gets the new price.
+    assert_eq!(w.hub.quote(&q.id).unwrap().lines[0].unit_price, quoted);
+    let (line, _) =
+        rep.quote_line(&w.account.id, &product.sku, Decimal::ONE, today, onsite_core::money::Currency::EUR).unwrap();
+    assert!(line.unit_price >= quoted, "{} < {quoted}", line.unit_price);
+}
+
+#[test]
+fn a_large_catalog_arrives_in_pages_and_resumes_after_a_lost_response() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = open(&dir, "hub");
+    import_products(&hub, &sample::products(230, 3));
+    let tablet = open(&dir, "tablet");
+    let scope = DeviceScope::all(&tablet.device_id().unwrap());
+    let limits = onsite_core::sync::SyncLimits { catalog_page: 50, ..Default::default() };
+    let mut trips = 0;
+    let mut lost_once = false;
+    loop {
+        let req = tablet.sync_request().unwrap();
+        let resp = hub.hub_handle_with(&scope, &req, &limits).unwrap();
+        trips += 1;
+        if trips == 3 && !lost_once {
+            lost_once = true; // the third response never arrives
+            continue;
+        }
+        let round = tablet.sync_apply(&resp).unwrap();
+        if round.done {
+            break;
+        }
+        assert!(round.products_received <= 50);
+        assert!(trips < 20);
+    }
+    assert_eq!(tablet.product_count().unwrap(), 230);
+    assert_eq!(tablet.catalog_seq().unwrap(), hub.catalog_seq().unwrap());
+    assert_eq!(trips, 6, "five pages and one lost response");
+}
+
+#[test]
+fn a_discount_over_the_limit_is_held_until_the_back_office_approves_it() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let rep = open(&dir, "rep");
+    sync(&rep, &w.hub, &w.account.id);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(30)).unwrap();
+    let sku = rep.products().unwrap()[0].sku.clone();
+    rep.add_quote_line(&q.id, &sku, Decimal::new(5, 0), Decimal::new(25, 0), today).unwrap();
+    assert!(rep.send_quote(&q.id, today).is_err(), "25 % is over the 10 % limit");
+    let at = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
+    rep.request_discount_approval(&q.id, "Rahmenvertrag", at).unwrap();
+    sync(&rep, &w.hub, &w.account.id);
+    assert_eq!(w.hub.quote(&q.id).unwrap().state, QuoteState::NeedsDiscountApproval);
+    w.hub.decide_discount(&q.id, true, "backoffice-1", at).unwrap();
+    sync(&rep, &w.hub, &w.account.id);
+    let sent = rep.send_quote(&q.id, today).unwrap();
+    assert_eq!(sent.state, QuoteState::Sent);
+    sync(&rep, &w.hub, &w.account.id);
+    assert_eq!(w.hub.quote(&q.id).unwrap().state, QuoteState::Sent);
+}
+
+#[test]
+fn a_customer_reorders_consumables_from_the_phone() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let (rep, phone) = (open(&dir, "rep"), open(&dir, "phone"));
+    sync(&rep, &w.hub, &w.account.id);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(30)).unwrap();
+    let sku = rep.products().unwrap()[0].sku.clone();
+    rep.add_quote_line(&q.id, &sku, Decimal::new(100, 0), Decimal::ZERO, today).unwrap();
+    let sent = rep.send_quote(&q.id, today).unwrap();
+    let approval = Approval {
+        quote_id: q.id.clone(),
+        revision_hash: sent.revision_hash.clone(),
+        signer_name: "Petra Einkauf".into(),
+        signer_role: "Einkauf".into(),
+        auth: SignerAuth::RepDeviceOnSite,
+        device_time: Utc.with_ymd_and_hms(2026, 11, 27, 11, 0, 0).unwrap(),
+        device_id: rep.device_id().unwrap(),
+    };
+    rep.approve_quote(&q.id, approval, today).unwrap();
+    let order = rep.order_quote(&q.id, Utc.with_ymd_and_hms(2026, 11, 27, 11, 5, 0).unwrap()).unwrap();
+    sync(&rep, &w.hub, &w.account.id);
+
+    // The customer's phone sees its own account's orders, not product costs.
+    let customer = DeviceScope {
+        device_id: phone.device_id().unwrap(),
+        accounts: Some([w.account.id.clone()].into_iter().collect()),
+        include_costs: false,
+    };
+    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
+    assert_eq!(phone.order(&order.id).unwrap(), order);
+    let again = phone
+        .reorder(
+            &order.id,
+            &[(sku.clone(), Decimal::new(40, 0))],
+            today,
+            Utc.with_ymd_and_hms(2026, 12, 1, 7, 0, 0).unwrap(),
+        )
+        .unwrap();
+    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
+    sync(&rep, &w.hub, &w.account.id);
+    for s in [&w.hub, &rep] {
+        let o = s.order(&again.id).unwrap();
+        assert_eq!(o, again);
+        assert_eq!(o.reorder_of.as_deref(), Some(order.id.as_str()));
+        assert_eq!(o.lines[0].qty, Decimal::new(40, 0));
+    }
+}
+
+fn state_of(s: &Store) -> (Vec<onsite_core::store::DocInfo>, i64) {
+    (s.documents().unwrap(), s.catalog_seq().unwrap())
+}
+
+#[test]
+fn hostile_frames_are_refused_and_change_nothing() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let rep = open(&dir, "rep");
+    let scope = rep_scope(&rep, &w.account.id);
+    sync(&rep, &w.hub, &w.account.id);
+    let hub_before = state_of(&w.hub);
+
+    // Garbage, truncation, a wrong version, a huge frame: typed errors.
+    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(9)).unwrap();
+    let req = rep.sync_request().unwrap();
+    for bad in [b"hello".to_vec(), req[..req.len() / 2].to_vec(), vec![0u8; 40 << 20], {
+        let mut v = req.clone();
+        v[4] = 99;
+        v
+    }] {
+        let e = w.hub.hub_handle(&scope, &bad).unwrap_err();
+        assert!(matches!(e, onsite_core::Error::Sync(_)), "{e}");
+    }
+    assert_eq!(state_of(&w.hub), hub_before, "nothing stored");
+
+    // Another device's frame, or a replay, is refused.
+    let other = DeviceScope { device_id: "someone-else".into(), ..scope.clone() };
+    assert!(w.hub.hub_handle(&other, &req).is_err());
+    let resp = w.hub.hub_handle(&scope, &req).unwrap();
+    assert!(matches!(
+        w.hub.hub_handle(&scope, &req),
+        Err(onsite_core::Error::Sync(onsite_core::sync::SyncError::Replayed { .. }))
+    ));
+
+    // The device refuses a damaged response, then takes the real one.
+    let rep_before = state_of(&rep);
+    assert!(rep.sync_apply(&resp[..resp.len() - 3]).is_err());
+    assert_eq!(state_of(&rep), rep_before);
+    rep.sync_apply(&resp).unwrap();
+    assert!(rep.sync_apply(&resp).is_err(), "applied twice");
+    sync(&rep, &w.hub, &w.account.id);
+    assert!(w.hub.quote(&q.id).is_ok());
+
+    // A quote for an account outside the rep's scope is refused as a whole.
+    let (foreign, _) = sample::accounts(5, 99)[4].clone();
+    rep.save_account(&foreign).unwrap();
+    rep.create_quote(&foreign.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(9)).unwrap();
+    let hub_before = state_of(&w.hub);
+    let e = sync_in_process(&rep, &w.hub, &scope, 5).unwrap_err();
+    assert!(matches!(e, onsite_core::Error::Sync(onsite_core::sync::SyncError::OutOfScope { .. })), "{e}");
+    assert_eq!(state_of(&w.hub), hub_before, "nothing of the refused frame stored");
+}
+
+#[test]
+fn a_quote_cannot_be_moved_to_another_account_by_a_crafted_document() {
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let rep = open(&dir, "rep");
+    sync(&rep, &w.hub, &w.account.id);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(9)).unwrap();
+    sync(&rep, &w.hub, &w.account.id);
+    // Craft a change that moves the quote, with any Automerge implementation.
+    let bytes = rep.export_doc(&format!("quote/{}", q.id)).unwrap();
+    let mut doc = automerge::AutoCommit::load(&bytes).unwrap();
+    let (_, obj) = doc.get(automerge::ROOT, "quote").unwrap().unwrap();
+    doc.put(&obj, "account_id", "someone-else").unwrap();
+    doc.commit();
+    rep.import_doc(&doc.save()).unwrap();
+    let mut wide = rep_scope(&rep, &w.account.id);
+    wide.accounts.as_mut().unwrap().insert("someone-else".into());
+    let e = sync_in_process(&rep, &w.hub, &wide, 5).unwrap_err();
+    assert!(e.to_string().contains("cannot move"), "{e}");
+    assert_eq!(w.hub.quote(&q.id).unwrap().account_id, w.account.id);
+}
+
+#[test]
+fn documents_export_as_standard_automerge_and_import_elsewhere() {
+    use automerge::ReadDoc;
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let other = open(&dir, "other");
+    let doc_id = format!("account/{}", w.account.id);
+    let bytes = w.hub.export_doc(&doc_id).unwrap();
+    // Any Automerge implementation reads it.
+    let doc = automerge::AutoCommit::load(&bytes).unwrap();
+    let (v, _) = doc.get(automerge::ROOT, "kind").unwrap().unwrap();
+    assert_eq!(v.as_str(), Some("account"));
+    assert_eq!(other.import_doc(&bytes).unwrap(), doc_id);
+    assert_eq!(other.account(&w.account.id).unwrap(), w.account);
+    assert_eq!(other.contacts(&w.account.id).unwrap(), w.hub.contacts(&w.account.id).unwrap());
+    assert!(other.import_doc(b"not automerge").is_err());
+    assert!(other.export_doc("quote/nope").is_err());
+}
