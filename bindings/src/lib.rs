@@ -14,9 +14,11 @@ mod error;
 mod money;
 mod quotes;
 mod store;
+mod sync;
 
 pub use error::OnsiteError;
 pub use quotes::{ProductCost, QuantityChange};
 pub use store::{AccountPage, CatalogFormat, OnsiteStore, ProductPage};
+pub use sync::SyncScope;
 
 uniffi::setup_scaffolding!("onsite");

@@ -35,6 +35,9 @@ enum Command {
     /// Quotes: price a quote given as JSON, render one as a PDF.
     #[command(subcommand)]
     Quote(QuoteCommand),
+    /// Field-data documents: list, export and import as standard Automerge files.
+    #[command(subcommand)]
+    Doc(DocCommand),
     /// Render a product datasheet for a customer as a PDF.
     Datasheet {
         #[command(flatten)]
@@ -85,6 +88,43 @@ pub(crate) enum QuoteCommand {
         /// Language and formats; default: the quote's.
         #[arg(long, value_enum)]
         locale: Option<LocaleArg>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DocCommand {
+    /// List the documents (accounts, activities, quotes, orders) of a database.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write one document as standard Automerge binary (loadable by any Automerge).
+    Export {
+        #[command(flatten)]
+        db: DbArg,
+        /// The document id, e.g. `quote/<id>` (see `onsite doc list`).
+        doc: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Merge Automerge files into the database and update its tables.
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// Automerge files, as written by `onsite doc export`.
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
+    },
+    /// Show the fields of a document that hold concurrent values.
+    Conflicts {
+        #[command(flatten)]
+        db: DbArg,
+        /// The document id.
+        doc: String,
     },
 }
 
@@ -275,6 +315,10 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<()> {
         Command::Catalog(c) => commands::catalog(c, io),
         Command::Account(c) => commands::account(c, io),
         Command::Quote(QuoteCommand::Price { input, db }) => crate::quote_cmd::price(input, db, io),
+        Command::Doc(DocCommand::List { db, json }) => crate::doc_cmd::list(&db.db, json, io),
+        Command::Doc(DocCommand::Export { db, doc, out }) => crate::doc_cmd::export(&db.db, &doc, &out, io),
+        Command::Doc(DocCommand::Import { db, files }) => crate::doc_cmd::import(&db.db, &files, io),
+        Command::Doc(DocCommand::Conflicts { db, doc }) => crate::doc_cmd::conflicts(&db.db, &doc, io),
         Command::Datasheet { db, sku, account, out, image, locale } => {
             crate::pdf_cmd::datasheet(&db.db, &sku, &account, &out, image.as_deref(), locale.into(), io)
         }
@@ -329,6 +373,8 @@ mod tests {
             &["onsite", "quote", "price", "--help"],
             &["onsite", "quote", "pdf", "--help"],
             &["onsite", "datasheet", "--help"],
+            &["onsite", "doc", "export", "--help"],
+            &["onsite", "doc", "import", "--help"],
         ] {
             let (status, out, _) = run_str(args);
             assert_eq!(status, ExitStatus::Ok, "{args:?}");

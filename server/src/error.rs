@@ -54,7 +54,8 @@ impl Error {
                 | C::Conflict { .. }
                 | C::Pricing(_)
                 | C::Quote(_)
-                | C::Pdf(_),
+                | C::Pdf(_)
+                | C::Sync(_),
             ) => ExitStatus::BadInput,
             Error::Core(C::NotFound { .. }) | Error::NoDatabase(_) => ExitStatus::NotFound,
             Error::File { source, .. } if source.kind() == std::io::ErrorKind::NotFound => ExitStatus::NotFound,

@@ -10,6 +10,7 @@
 pub mod cli;
 mod commands;
 pub mod demo;
+mod doc_cmd;
 pub mod error;
 mod output;
 pub mod pdf_cmd;

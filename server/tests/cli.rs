@@ -272,3 +272,46 @@ fn quote_pdf_and_datasheet_commands_write_pdfs() {
     let r = onsite(&["quote", "pdf", "--input", p(&bad), "--out", p(&pdf)]);
     assert_eq!(r.status.code(), Some(3));
 }
+
+#[test]
+fn documents_export_and_import_as_automerge_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    assert!(onsite(&["demo", "--out", p(&out), "--products", "200", "--accounts", "4"]).status.success());
+    let db = out.join("onsite.sqlite");
+    let list = onsite(&["doc", "list", "--db", p(&db), "--json"]);
+    assert!(list.status.success(), "{}", text(&list.stderr));
+    let docs: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let id = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["doc_id"].as_str().unwrap().to_string())
+        .find(|d| d.starts_with("account/"))
+        .expect("an account document");
+    let file = dir.path().join("account.automerge");
+    let r = onsite(&["doc", "export", "--db", p(&db), &id, "--out", p(&file)]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(text(&r.stdout).contains("Automerge binary"));
+    // The file is plain Automerge: any implementation loads it.
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(automerge::AutoCommit::load(&bytes).is_ok());
+
+    let other = dir.path().join("other.sqlite");
+    let r = onsite(&["doc", "import", "--db", p(&other), p(&file)]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(text(&r.stdout).contains(&format!("as {id}")));
+    let account = id.trim_start_matches("account/");
+    let a = onsite_core::Store::open(&db, Default::default()).unwrap().account(account).unwrap();
+    let b = onsite_core::Store::open(&other, Default::default()).unwrap().account(account).unwrap();
+    assert_eq!(a, b);
+
+    let bad = dir.path().join("bad.automerge");
+    std::fs::write(&bad, b"not a document").unwrap();
+    let r = onsite(&["doc", "import", "--db", p(&other), p(&bad)]);
+    assert_eq!(r.status.code(), Some(3), "refused input");
+    let r = onsite(&["doc", "export", "--db", p(&db), "quote/does-not-exist", "--out", p(&file)]);
+    assert_eq!(r.status.code(), Some(4));
+    let r = onsite(&["doc", "conflicts", "--db", p(&db), &id]);
+    assert!(text(&r.stdout).contains("no concurrent values"), "{}", text(&r.stdout));
+}

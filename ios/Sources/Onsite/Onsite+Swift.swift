@@ -45,6 +45,20 @@ extension OnsiteStore {
         try await Task.detached(priority: .userInitiated) { try self.saveAccount(account: account, contacts: contacts) }.value
     }
 
+    /// Syncs with the hub until nothing is left to exchange: builds each
+    /// request frame, hands its bytes to `transport` (a URLSession POST in
+    /// the app) and applies the response. Returns the round trips taken. A
+    /// failed transport call leaves the store intact; sync again later.
+    @discardableResult
+    public func sync(maxRoundTrips: Int = 20, transport: (Data) async throws -> Data) async throws -> Int {
+        for trip in 1...maxRoundTrips {
+            let request = try syncRequest()
+            let response = try await transport(request)
+            if try syncApply(response: response).done { return trip }
+        }
+        return maxRoundTrips
+    }
+
     /// Searches accounts by company, city or contact name.
     public func searchAccounts(_ text: String, offset: UInt32 = 0, limit: UInt32 = 20) async throws -> AccountPage {
         try await Task.detached(priority: .userInitiated) {

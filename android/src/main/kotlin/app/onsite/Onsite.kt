@@ -76,6 +76,21 @@ class Onsite private constructor(
     suspend fun searchAccounts(text: String, offset: Int = 0, limit: Int = 20): AccountPage =
         withContext(io) { blocking.searchAccounts(text, offset.toUInt(), limit.toUInt()) }
 
+    /**
+     * Syncs with the hub until nothing is left to exchange: builds each
+     * request frame, hands its bytes to [transport] (an OkHttp POST in the
+     * app) and applies the response bytes. Returns the round trips taken.
+     * A failed transport call leaves the store intact; sync again later.
+     */
+    suspend fun sync(maxRoundTrips: Int = 20, transport: suspend (ByteArray) -> ByteArray): Int {
+        for (trip in 1..maxRoundTrips) {
+            val request = withContext(io) { blocking.syncRequest() }
+            val response = transport(request)
+            if (withContext(io) { blocking.syncApply(response) }.done) return trip
+        }
+        return maxRoundTrips
+    }
+
     /** Releases the native store; further calls fail. */
     override fun close() = blocking.close()
 }
