@@ -50,14 +50,6 @@ fn json_of_scalar(s: &ScalarValue) -> Result<Json, DocError> {
     })
 }
 
-/// Whether the scalar stored at `prop` equals `v` (the same type and value).
-fn same_scalar(doc: &AutoCommit, obj: &ObjId, prop: Prop, v: &ScalarValue) -> Result<bool, DocError> {
-    Ok(match doc.get(obj, prop)? {
-        Some((Value::Scalar(s), _)) => s.as_ref() == v,
-        _ => false,
-    })
-}
-
 /// The object stored at `prop` if it has type `ty`.
 fn child_of(doc: &AutoCommit, obj: &ObjId, prop: Prop, ty: ObjType) -> Result<Option<ObjId>, DocError> {
     Ok(match doc.get(obj, prop)? {
@@ -66,35 +58,56 @@ fn child_of(doc: &AutoCommit, obj: &ObjId, prop: Prop, ty: ObjType) -> Result<Op
     })
 }
 
-/// Makes the map `obj` hold exactly the fields of `new`, writing only what differs.
+/// Makes the map `obj` hold exactly the fields of `new`, writing only what
+/// differs. The document is read once (hydrated) and compared as JSON, so
+/// unchanged parts (most lines of a long quote) cost no lookups at all.
 pub(crate) fn reconcile_map(doc: &mut AutoCommit, obj: &ObjId, new: &Map<String, Json>) -> Result<(), DocError> {
-    let stale: Vec<String> = doc.keys(obj).filter(|k| !new.contains_key(k)).collect();
-    for k in stale {
-        doc.delete(obj, k.as_str())?;
+    let current = hydrate(doc, obj)?;
+    map_with(doc, obj, current.as_object(), new)
+}
+
+fn map_with(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    old: Option<&Map<String, Json>>,
+    new: &Map<String, Json>,
+) -> Result<(), DocError> {
+    if let Some(old) = old {
+        for k in old.keys().filter(|k| !new.contains_key(*k)) {
+            doc.delete(obj, k.as_str())?;
+        }
     }
     for (k, v) in new {
-        reconcile_at(doc, obj, Prop::Map(k.clone()), v)?;
+        let prev = old.and_then(|o| o.get(k));
+        if prev == Some(v) {
+            continue;
+        }
+        at_with(doc, obj, Prop::Map(k.clone()), prev, v)?;
     }
     Ok(())
 }
 
-fn reconcile_list(doc: &mut AutoCommit, obj: &ObjId, new: &[Json]) -> Result<(), DocError> {
-    let old_len = doc.length(obj);
+fn list_with(doc: &mut AutoCommit, obj: &ObjId, old: Option<&Vec<Json>>, new: &[Json]) -> Result<(), DocError> {
+    let old_len = old.map_or_else(|| doc.length(obj), Vec::len);
     for i in (new.len()..old_len).rev() {
         doc.delete(obj, i)?;
     }
     for (i, v) in new.iter().enumerate() {
         if i < old_len {
-            reconcile_at(doc, obj, Prop::Seq(i), v)?;
+            let prev = old.and_then(|o| o.get(i));
+            if prev == Some(v) {
+                continue;
+            }
+            at_with(doc, obj, Prop::Seq(i), prev, v)?;
         } else {
             match v {
                 Json::Object(m) => {
                     let child = doc.insert_object(obj, i, ObjType::Map)?;
-                    reconcile_map(doc, &child, m)?;
+                    map_with(doc, &child, None, m)?;
                 }
                 Json::Array(a) => {
                     let child = doc.insert_object(obj, i, ObjType::List)?;
-                    reconcile_list(doc, &child, a)?;
+                    list_with(doc, &child, None, a)?;
                 }
                 scalar => doc.insert(obj, i, scalar_of(scalar).unwrap_or(ScalarValue::Null))?,
             }
@@ -103,68 +116,59 @@ fn reconcile_list(doc: &mut AutoCommit, obj: &ObjId, new: &[Json]) -> Result<(),
     Ok(())
 }
 
-fn reconcile_at(doc: &mut AutoCommit, obj: &ObjId, prop: Prop, v: &Json) -> Result<(), DocError> {
+fn at_with(doc: &mut AutoCommit, obj: &ObjId, prop: Prop, prev: Option<&Json>, v: &Json) -> Result<(), DocError> {
     match v {
-        Json::Object(m) => {
-            let child = match child_of(doc, obj, prop.clone(), ObjType::Map)? {
-                Some(c) => c,
-                None => doc.put_object(obj, prop, ObjType::Map)?,
-            };
-            reconcile_map(doc, &child, m)
-        }
-        Json::Array(a) => {
-            let child = match child_of(doc, obj, prop.clone(), ObjType::List)? {
-                Some(c) => c,
-                None => doc.put_object(obj, prop, ObjType::List)?,
-            };
-            reconcile_list(doc, &child, a)
-        }
-        scalar => {
-            let s = scalar_of(scalar).unwrap_or(ScalarValue::Null);
-            if !same_scalar(doc, obj, prop.clone(), &s)? {
-                doc.put(obj, prop, s)?;
+        Json::Object(m) => match child_of(doc, obj, prop.clone(), ObjType::Map)? {
+            Some(c) => map_with(doc, &c, prev.and_then(Json::as_object), m),
+            None => {
+                let c = doc.put_object(obj, prop, ObjType::Map)?;
+                map_with(doc, &c, None, m)
             }
+        },
+        Json::Array(a) => match child_of(doc, obj, prop.clone(), ObjType::List)? {
+            Some(c) => list_with(doc, &c, prev.and_then(Json::as_array), a),
+            None => {
+                let c = doc.put_object(obj, prop, ObjType::List)?;
+                list_with(doc, &c, None, a)
+            }
+        },
+        scalar => {
+            doc.put(obj, prop, scalar_of(scalar).unwrap_or(ScalarValue::Null))?;
             Ok(())
         }
     }
 }
 
-/// Reads the object `obj` as JSON (the value each field resolves to).
+/// Reads the object `obj` as JSON (the value each field resolves to), in one
+/// pass over the document (Automerge's own hydration).
 pub(crate) fn hydrate(doc: &AutoCommit, obj: &ObjId) -> Result<Json, DocError> {
-    hydrate_obj(doc, obj, 0)
+    json_of_hydrated(&doc.hydrate(obj, None)?, 0)
 }
 
-fn hydrate_value(doc: &AutoCommit, v: Value<'_>, id: &ObjId, depth: usize) -> Result<Json, DocError> {
-    match v {
-        Value::Scalar(s) => json_of_scalar(&s),
-        Value::Object(_) => hydrate_obj(doc, id, depth + 1),
-    }
-}
-
-fn hydrate_obj(doc: &AutoCommit, obj: &ObjId, depth: usize) -> Result<Json, DocError> {
+fn json_of_hydrated(v: &automerge::hydrate::Value, depth: usize) -> Result<Json, DocError> {
+    use automerge::hydrate::Value as H;
     if depth > MAX_DEPTH {
         return Err(DocError::Shape("objects nested too deep"));
     }
-    match doc.object_type(obj)? {
-        ObjType::Map | ObjType::Table => {
+    Ok(match v {
+        H::Scalar(s) => json_of_scalar(s)?,
+        H::Map(m) => {
             let mut out = Map::new();
-            for k in doc.keys(obj).collect::<Vec<_>>() {
-                if let Some((v, id)) = doc.get(obj, k.as_str())? {
-                    out.insert(k, hydrate_value(doc, v, &id, depth)?);
-                }
+            for (k, mv) in m.iter() {
+                out.insert(k.clone(), json_of_hydrated(&mv.value, depth + 1)?);
             }
-            Ok(Json::Object(out))
+            Json::Object(out)
         }
-        ObjType::List => {
-            let mut out = Vec::new();
-            for i in 0..doc.length(obj) {
-                if let Some((v, id)) = doc.get(obj, i)? {
-                    out.push(hydrate_value(doc, v, &id, depth)?);
-                }
-            }
-            Ok(Json::Array(out))
-        }
-        ObjType::Text => Ok(Json::String(doc.text(obj)?)),
+        H::List(l) => Json::Array(l.iter().map(|lv| json_of_hydrated(&lv.value, depth + 1)).collect::<Result<_, _>>()?),
+        H::Text(t) => Json::String(t.to_string()),
+    })
+}
+
+/// One value of the document as JSON (for the concurrent-values report).
+fn hydrate_value(doc: &AutoCommit, v: Value<'_>, id: &ObjId, depth: usize) -> Result<Json, DocError> {
+    match v {
+        Value::Scalar(s) => json_of_scalar(&s),
+        Value::Object(_) => json_of_hydrated(&doc.hydrate(id, None)?, depth + 1),
     }
 }
 
@@ -188,74 +192,88 @@ pub struct ConflictValue {
     pub device_id: String,
 }
 
-/// Every field of `obj` (recursively) with concurrent values. Values equal
-/// to the winner are dropped, so two devices writing the same value is no conflict.
+/// Every field of the document (recursively) with concurrent values. Values
+/// equal to the winner are dropped, so two devices writing the same value
+/// is no conflict. One hydration finds the conflicted fields; only those are
+/// looked up again.
 pub(crate) fn conflicts(doc: &AutoCommit, device_of: &dyn Fn(&automerge::ActorId) -> String) -> Vec<FieldConflict> {
+    let mut marked = Vec::new();
+    if let Ok(tree) = doc.hydrate(automerge::ROOT, None) {
+        mark(&tree, &mut Vec::new(), &mut marked, 0);
+    }
     let mut out = Vec::new();
-    collect(doc, &automerge::ROOT, String::new(), 0, device_of, &mut out);
+    for path in marked {
+        let Some((last, parents)) = path.split_last() else { continue };
+        let mut obj = automerge::ROOT;
+        let mut found = true;
+        for p in parents {
+            match doc.get(&obj, p.clone()) {
+                Ok(Some((Value::Object(_), id))) => obj = id,
+                _ => {
+                    found = false;
+                    break;
+                }
+            }
+        }
+        if !found {
+            continue;
+        }
+        let Ok(all) = doc.get_all(&obj, last.clone()) else { continue };
+        // `get` returns the last of `get_all`: list the winner first.
+        let mut values: Vec<ConflictValue> = Vec::new();
+        for (v, id) in all.iter().rev() {
+            let value = hydrate_value(doc, v.clone(), id, 0).map_or_else(|_| "?".into(), |j| j.to_string());
+            if values.iter().any(|x| x.value == value) {
+                continue;
+            }
+            let device_id = match id {
+                automerge::ObjId::Id(_, actor, _) => device_of(actor),
+                automerge::ObjId::Root => String::new(),
+            };
+            values.push(ConflictValue { value, device_id });
+        }
+        if values.len() > 1 {
+            let text: Vec<String> = path
+                .iter()
+                .map(|p| match p {
+                    Prop::Map(k) => k.clone(),
+                    Prop::Seq(i) => i.to_string(),
+                })
+                .collect();
+            out.push(FieldConflict { path: text.join("/"), values });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
 
-fn collect(
-    doc: &AutoCommit,
-    obj: &ObjId,
-    path: String,
-    depth: usize,
-    device_of: &dyn Fn(&automerge::ActorId) -> String,
-    out: &mut Vec<FieldConflict>,
-) {
+fn mark(v: &automerge::hydrate::Value, path: &mut Vec<Prop>, out: &mut Vec<Vec<Prop>>, depth: usize) {
+    use automerge::hydrate::Value as H;
     if depth > MAX_DEPTH {
         return;
     }
-    let props: Vec<Prop> = match doc.object_type(obj) {
-        Ok(ObjType::Map | ObjType::Table) => doc.keys(obj).map(Prop::Map).collect(),
-        Ok(ObjType::List) => (0..doc.length(obj)).map(Prop::Seq).collect(),
-        _ => return,
-    };
-    for prop in props {
-        let name = match &prop {
-            Prop::Map(k) => k.clone(),
-            Prop::Seq(i) => i.to_string(),
-        };
-        let here = if path.is_empty() { name } else { format!("{path}/{name}") };
-        let Ok(all) = doc.get_all(obj, prop) else { continue };
-        // `get` returns the last of `get_all`: list the winner first.
-        let mut values: Vec<ConflictValue> = all
-            .iter()
-            .rev()
-            .map(|(v, id)| {
-                let value = hydrate_value(doc, v.clone(), id, depth).map_or_else(|_| "?".into(), |j| j.to_string());
-                let device_id = match id {
-                    automerge::ObjId::Id(_, actor, _) => device_of(actor),
-                    automerge::ObjId::Root => String::new(),
-                };
-                ConflictValue { value, device_id }
-            })
-            .collect();
-        if let Some(winner) = values.first().map(|v| v.value.clone()) {
-            let mut seen = vec![winner];
-            values = values
-                .into_iter()
-                .enumerate()
-                .filter(|(i, v)| {
-                    if *i == 0 {
-                        return true;
-                    }
-                    if seen.contains(&v.value) {
-                        return false;
-                    }
-                    seen.push(v.value.clone());
-                    true
-                })
-                .map(|(_, v)| v)
-                .collect();
+    match v {
+        H::Map(m) => {
+            for (k, mv) in m.iter() {
+                path.push(Prop::Map(k.clone()));
+                if mv.conflict {
+                    out.push(path.clone());
+                }
+                mark(&mv.value, path, out, depth + 1);
+                path.pop();
+            }
         }
-        if values.len() > 1 {
-            out.push(FieldConflict { path: here.clone(), values });
+        H::List(l) => {
+            for (i, lv) in l.iter().enumerate() {
+                path.push(Prop::Seq(i));
+                if lv.conflict {
+                    out.push(path.clone());
+                }
+                mark(&lv.value, path, out, depth + 1);
+                path.pop();
+            }
         }
-        if let Some((Value::Object(_), id)) = all.last() {
-            collect(doc, id, here, depth + 1, device_of, out);
-        }
+        H::Scalar(_) | H::Text(_) => {}
     }
 }
 

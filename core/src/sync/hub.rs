@@ -85,7 +85,7 @@ pub fn handle(
     }
     // Scope first, before anything is merged.
     for e in &req.entries {
-        let known = storage.doc_account(&e.doc)?;
+        let known = storage.doc_account(&e.doc)?.filter(|a| !a.is_empty());
         let account = known.as_deref().or_else(|| account_in_id(&e.doc));
         if account.is_some_and(|a| !scope.allows(a)) {
             return Err(SyncError::OutOfScope { doc: e.doc.to_string() }.into());
