@@ -49,6 +49,17 @@ fn rep_scope(store: &Store, account: &str) -> DeviceScope {
     }
 }
 
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+}
+
+/// A quote on `store` for `account` with one line of its first product.
+fn quote_with_line(store: &Store, account: &str, qty: i64, discount_pct: i64) -> onsite_core::quote::Quote {
+    let q = store.create_quote(account, None, "rep-1", DisplayLocale::De, today() + chrono::Days::new(30)).unwrap();
+    let sku = store.products().unwrap()[0].sku.clone();
+    store.add_quote_line(&q.id, &sku, Decimal::new(qty, 0), Decimal::new(discount_pct, 0), today()).unwrap()
+}
+
 fn sync(device: &Store, hub: &Store, account: &str) -> u32 {
     sync_in_process(device, hub, &rep_scope(device, account), 10).unwrap().round_trips
 }
@@ -121,10 +132,8 @@ fn a_customer_approves_revision_1_offline_while_the_rep_makes_revision_2() {
     let dir = tempfile::tempdir().unwrap();
     let (rep, phone) = (open(&dir, "rep"), open(&dir, "phone"));
     sync(&rep, &w.hub, &w.account.id);
-    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-    let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(30)).unwrap();
-    let sku = rep.products().unwrap()[0].sku.clone();
-    rep.add_quote_line(&q.id, &sku, Decimal::new(10, 0), Decimal::ZERO, today).unwrap();
+    let today = today();
+    let q = quote_with_line(&rep, &w.account.id, 10, 0);
     let sent = rep.send_quote(&q.id, today).unwrap();
     sync(&rep, &w.hub, &w.account.id);
     sync(&phone, &w.hub, &w.account.id);
@@ -174,7 +183,7 @@ fn the_back_office_publishes_new_prices_while_a_rep_is_offline() {
     let dir = tempfile::tempdir().unwrap();
     let rep = open(&dir, "rep");
     sync(&rep, &w.hub, &w.account.id);
-    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let today = today();
     let mut product = rep.products().unwrap()[0].clone();
     let old_price = product.list_price.amount;
 
@@ -237,10 +246,8 @@ fn a_discount_over_the_limit_is_held_until_the_back_office_approves_it() {
     let dir = tempfile::tempdir().unwrap();
     let rep = open(&dir, "rep");
     sync(&rep, &w.hub, &w.account.id);
-    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-    let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(30)).unwrap();
-    let sku = rep.products().unwrap()[0].sku.clone();
-    rep.add_quote_line(&q.id, &sku, Decimal::new(5, 0), Decimal::new(25, 0), today).unwrap();
+    let today = today();
+    let q = quote_with_line(&rep, &w.account.id, 5, 25);
     assert!(rep.send_quote(&q.id, today).is_err(), "25 % is over the 10 % limit");
     let at = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
     rep.request_discount_approval(&q.id, "Rahmenvertrag", at).unwrap();
@@ -260,10 +267,9 @@ fn a_customer_reorders_consumables_from_the_phone() {
     let dir = tempfile::tempdir().unwrap();
     let (rep, phone) = (open(&dir, "rep"), open(&dir, "phone"));
     sync(&rep, &w.hub, &w.account.id);
-    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-    let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(30)).unwrap();
-    let sku = rep.products().unwrap()[0].sku.clone();
-    rep.add_quote_line(&q.id, &sku, Decimal::new(100, 0), Decimal::ZERO, today).unwrap();
+    let today = today();
+    let q = quote_with_line(&rep, &w.account.id, 100, 0);
+    let sku = q.lines[0].sku.clone();
     let sent = rep.send_quote(&q.id, today).unwrap();
     let approval = Approval {
         quote_id: q.id.clone(),
@@ -318,7 +324,7 @@ fn hostile_frames_are_refused_and_change_nothing() {
     let hub_before = state_of(&w.hub);
 
     // Garbage, truncation, a wrong version, a huge frame: typed errors.
-    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let today = today();
     let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(9)).unwrap();
     let req = rep.sync_request().unwrap();
     for bad in [b"hello".to_vec(), req[..req.len() / 2].to_vec(), vec![0u8; 40 << 20], {
@@ -367,7 +373,7 @@ fn a_quote_cannot_be_moved_to_another_account_by_a_crafted_document() {
     let dir = tempfile::tempdir().unwrap();
     let rep = open(&dir, "rep");
     sync(&rep, &w.hub, &w.account.id);
-    let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let today = today();
     let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(9)).unwrap();
     sync(&rep, &w.hub, &w.account.id);
     // Craft a change that moves the quote, with any Automerge implementation.

@@ -171,40 +171,30 @@ fn project(tx: &Transaction<'_>, id: &DocId, record: &Record) -> Result<()> {
 /// Creates documents for projection rows written before version 5 (a
 /// database upgraded from an older app), once.
 pub(crate) fn backfill(tx: &Transaction<'_>) -> Result<usize> {
-    let mut n = 0;
-    let ids: Vec<String> = tx
-        .prepare("SELECT id FROM accounts WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = 'account/' || accounts.id)")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for id in ids {
+    // Rows of `table` whose document (`prefix` + id) does not exist yet.
+    let missing = |table: &str, prefix: &str| -> Result<Vec<String>> {
+        let sql = format!(
+            "SELECT id FROM {table} WHERE NOT EXISTS
+               (SELECT 1 FROM documents d WHERE d.doc_id = '{prefix}/' || {table}.id)"
+        );
+        Ok(tx.prepare(&sql)?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?)
+    };
+    let mut records = Vec::new();
+    for id in missing("accounts", "account")? {
         let account = super::accounts::account_in(tx, &id)?;
         let contacts = super::accounts::contacts_in(tx, &id)?;
-        write_record(tx, &Record::Account(Box::new(AccountRecord { account, contacts, deleted: false })), "upgrade")?;
-        n += 1;
+        records.push(Record::Account(Box::new(AccountRecord { account, contacts, deleted: false })));
     }
-    let ids: Vec<String> = tx
-        .prepare(
-            "SELECT id FROM quotes WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = 'quote/' || quotes.id)",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for id in ids {
-        let q = super::quotes::quote_in(tx, &id)?;
-        write_record(tx, &Record::Quote(Box::new(q)), "upgrade")?;
-        n += 1;
+    for id in missing("quotes", "quote")? {
+        records.push(Record::Quote(Box::new(super::quotes::quote_in(tx, &id)?)));
     }
-    let ids: Vec<String> = tx
-        .prepare(
-            "SELECT id FROM orders WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = 'order/' || orders.id)",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for id in ids {
-        let o = super::quotes::order_in(tx, &id)?;
-        write_record(tx, &Record::Order(Box::new(o)), "upgrade")?;
-        n += 1;
+    for id in missing("orders", "order")? {
+        records.push(Record::Order(Box::new(super::quotes::order_in(tx, &id)?)));
     }
-    Ok(n)
+    for r in &records {
+        write_record(tx, r, "upgrade")?;
+    }
+    Ok(records.len())
 }
 
 /// A stored document's summary.
@@ -289,5 +279,54 @@ impl Store {
             let doc = load_doc(c, &id)?.ok_or_else(|| Error::not_found("document", doc_id))?;
             Ok(docs::conflicts(&doc))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreOptions;
+
+    #[test]
+    fn rows_from_before_version_5_get_their_documents_on_open() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("old.sqlite");
+        let (account, contacts) = crate::sample::accounts(1, 3).remove(0);
+        {
+            let s = Store::open(&path, StoreOptions::default())?;
+            s.save_account_with_contacts(&account, &contacts)?;
+            // What a version-4 database holds: the rows, no documents.
+            s.write(|tx| Ok(tx.execute("DELETE FROM documents", [])?))?;
+            assert!(s.documents()?.is_empty());
+        }
+        let s = Store::open(&path, StoreOptions::default())?;
+        let docs = s.documents()?;
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].doc_id, format!("account/{}", account.id));
+        assert_eq!(s.account(&account.id)?, account);
+        assert_eq!(s.contacts(&account.id)?.len(), contacts.len());
+        // Editable through the document from now on.
+        let mut c = contacts[0].clone();
+        c.phone = Some("+49 89 5555".into());
+        s.save_contact(&c)?;
+        assert_eq!(s.contacts(&account.id)?.iter().find(|x| x.id == c.id).and_then(|x| x.phone.clone()), c.phone);
+        drop(s);
+        assert_eq!(Store::open(&path, StoreOptions::default())?.documents()?.len(), 1, "backfilled once");
+        Ok(())
+    }
+
+    #[test]
+    fn a_device_id_can_be_chosen_for_a_new_database_only() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("d.sqlite");
+        let opts = |id: &str| StoreOptions { device_id: Some(id.into()), ..StoreOptions::default() };
+        assert_eq!(Store::open(&path, opts("tablet-7"))?.device_id()?, "tablet-7");
+        let s = Store::open(&path, opts("tablet-7"))?;
+        let (account, _) = crate::sample::accounts(1, 3).remove(0);
+        s.save_account(&account)?;
+        drop(s);
+        assert!(matches!(Store::open(&path, opts("tablet-8")), Err(Error::Conflict { .. })));
+        assert!(matches!(Store::open(dir.path().join("x.sqlite"), opts("bad id")), Err(Error::Validation { .. })));
+        Ok(())
     }
 }

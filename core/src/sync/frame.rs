@@ -169,6 +169,12 @@ fn read_entries(r: &mut Reader<'_>) -> Result<Vec<Entry>, FrameError> {
         let doc = read_doc_id(r)?;
         let bytes = r.bytes(MAX_DOC_BYTES)?;
         let message = Message::decode(bytes).map_err(|e| FrameError::BadMessage(e.to_string()))?;
+        // Automerge writes every hash list sorted and relies on it (found by
+        // fuzzing: re-encoding an unsorted list trips an assertion).
+        let sorted = |h: &[automerge::ChangeHash]| h.windows(2).all(|w| w[0] <= w[1]);
+        if !sorted(&message.heads) || !sorted(&message.need) || message.have.iter().any(|h| !sorted(&h.last_sync)) {
+            return Err(FrameError::BadMessage("hash lists must be sorted".into()));
+        }
         if !seen.insert(doc.clone()) {
             return Err(FrameError::Malformed("a document appears twice"));
         }
