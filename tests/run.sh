@@ -62,6 +62,16 @@ else
 fi
 rust="rust: $passed passed, $failed failed"
 
+step "Automerge interop (documents in the JavaScript implementation)"
+bash tests/lib/automerge-js.sh 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+line=$(grep -E '^interop: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); p=${p:-0}
+f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+'); f=${f:-1}
+passed=$((passed + p)); failed=$((failed + f))
+interop="
+interop (Automerge JS): $p passed, $f failed"
+
 step "type-check for aarch64-linux-android and aarch64-apple-ios"
 bash tests/lib/cross-check.sh || status=1
 
@@ -108,6 +118,6 @@ if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
     echo "error: no test ran" >&2
     status=1
 fi
-printf '\n%s%s\n' "$rust" "$langs"
+printf '\n%s%s%s\n' "$rust" "$interop" "$langs"
 echo "tests: $passed passed, $failed failed"
 exit "$status"

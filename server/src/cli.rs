@@ -268,6 +268,13 @@ pub(crate) enum AccountCommand {
         #[command(flatten)]
         search: SearchArgs,
     },
+    /// Show one account with its contacts, latest activities and quotes (JSON).
+    Show {
+        #[command(flatten)]
+        db: DbArg,
+        /// The account id.
+        id: String,
+    },
 }
 
 /// Where a command writes, and whether a terminal watches its progress.
@@ -370,6 +377,7 @@ mod tests {
             &["onsite", "catalog", "export", "--help"],
             &["onsite", "account", "list", "--help"],
             &["onsite", "account", "search", "--help"],
+            &["onsite", "account", "show", "--help"],
             &["onsite", "quote", "price", "--help"],
             &["onsite", "quote", "pdf", "--help"],
             &["onsite", "datasheet", "--help"],

@@ -155,6 +155,20 @@ pub(crate) fn print_products(out: &mut dyn Write, page: &Page<ProductHit>, local
     Ok(())
 }
 
+/// One account with its contacts and latest activities, as JSON.
+fn show_account(db: &Path, id: &str, io: &mut Io<'_>) -> Result<()> {
+    let store = open_existing(db)?;
+    let shown = serde_json::json!({
+        "account": store.account(id)?,
+        "contacts": store.contacts(id)?,
+        "activities": store.activities_for_account(id, 20)?,
+        "quotes": store.quotes_for_account(id)?,
+    });
+    serde_json::to_writer_pretty(&mut io.out, &shown)?;
+    writeln!(io.out)?;
+    Ok(())
+}
+
 pub(crate) fn print_accounts(out: &mut dyn Write, page: &Page<AccountSummary>) -> Result<()> {
     if page.items.is_empty() {
         writeln!(out, "no accounts found")?;
@@ -184,6 +198,7 @@ pub(crate) fn print_accounts(out: &mut dyn Write, page: &Page<AccountSummary>) -
 
 pub(crate) fn account(cmd: AccountCommand, io: &mut Io<'_>) -> Result<()> {
     let (page, json) = match cmd {
+        AccountCommand::Show { db, id } => return show_account(&db.db, &id, io),
         AccountCommand::List { db, rep, limit, offset, json } => {
             let store = open_existing(&db.db)?;
             (store.list_accounts(rep.as_deref(), offset, limit)?, json)
