@@ -44,9 +44,11 @@ impl From<onsite_core::Error> for OnsiteError {
             E::Pdf(onsite_core::pdf::PdfError::Font) => OnsiteError::Internal(message),
             E::Pdf(_) => OnsiteError::Validation(message),
             E::Conflict { .. } => OnsiteError::Conflict(message),
-            E::Sync(onsite_core::sync::SyncError::OutOfScope { .. } | onsite_core::sync::SyncError::WrongDevice) => {
-                OnsiteError::Unauthorized(message)
-            }
+            E::Sync(
+                onsite_core::sync::SyncError::OutOfScope { .. }
+                | onsite_core::sync::SyncError::Forbidden { .. }
+                | onsite_core::sync::SyncError::WrongDevice,
+            ) => OnsiteError::Unauthorized(message),
             E::Sync(_) => OnsiteError::Sync(message),
             E::SchemaTooNew { .. } | E::EncryptionUnavailable | E::Sqlite(_) | E::Io(_) | E::Corrupt { .. } => {
                 OnsiteError::Storage(message)

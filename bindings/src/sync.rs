@@ -4,7 +4,7 @@
 use onsite_core::activity::Activity;
 use onsite_core::docs::FieldConflict;
 use onsite_core::store::DocInfo;
-use onsite_core::sync::{DeviceScope, SyncRound};
+use onsite_core::sync::{DeviceRole, DeviceScope, SyncRound};
 
 use crate::{OnsiteError, OnsiteStore};
 
@@ -17,6 +17,8 @@ pub struct SyncScope {
     pub accounts: Option<Vec<String>>,
     /// Whether product costs are sent (never to customers).
     pub include_costs: bool,
+    /// What the person behind the device may change.
+    pub role: DeviceRole,
 }
 
 impl From<SyncScope> for DeviceScope {
@@ -25,6 +27,7 @@ impl From<SyncScope> for DeviceScope {
             device_id: s.device_id,
             accounts: s.accounts.map(|a| a.into_iter().collect()),
             include_costs: s.include_costs,
+            role: s.role,
         }
     }
 }

@@ -230,6 +230,7 @@ fn reps_week() {
         device_id: s.device_id().unwrap(),
         accounts: Some(accounts.iter().cloned().collect()),
         include_costs: true,
+        role: onsite_core::sync::DeviceRole::Rep,
     };
     sync_in_process(&rep, &hub, &scope(&rep), 20).unwrap();
     sync_in_process(&other, &hub, &scope(&other), 20).unwrap();

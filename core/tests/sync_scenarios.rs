@@ -7,7 +7,7 @@ use onsite_core::account::{Account, BuyingRole, Contact};
 use onsite_core::import::{CatalogBatch, ParsedCatalog, Row};
 use onsite_core::money::DisplayLocale;
 use onsite_core::quote::{Approval, ApprovalStatus, QuoteState, SignerAuth};
-use onsite_core::sync::{DeviceScope, sync_in_process};
+use onsite_core::sync::{DeviceRole, DeviceScope, sync_in_process};
 use onsite_core::{Store, StoreOptions, sample};
 use rust_decimal::Decimal;
 
@@ -46,6 +46,7 @@ fn rep_scope(store: &Store, account: &str) -> DeviceScope {
         device_id: store.device_id().unwrap(),
         accounts: Some([account.to_string()].into_iter().collect()),
         include_costs: true,
+        role: DeviceRole::Rep,
     }
 }
 
@@ -58,6 +59,10 @@ fn quote_with_line(store: &Store, account: &str, qty: i64, discount_pct: i64) ->
     let q = store.create_quote(account, None, "rep-1", DisplayLocale::De, today() + chrono::Days::new(30)).unwrap();
     let sku = store.products().unwrap()[0].sku.clone();
     store.add_quote_line(&q.id, &sku, Decimal::new(qty, 0), Decimal::new(discount_pct, 0), today()).unwrap()
+}
+
+fn customer_scope(store: &Store, account: &str) -> DeviceScope {
+    DeviceScope { include_costs: false, role: DeviceRole::Customer, ..rep_scope(store, account) }
 }
 
 fn sync(device: &Store, hub: &Store, account: &str) -> u32 {
@@ -136,7 +141,8 @@ fn a_customer_approves_revision_1_offline_while_the_rep_makes_revision_2() {
     let q = quote_with_line(&rep, &w.account.id, 10, 0);
     let sent = rep.send_quote(&q.id, today).unwrap();
     sync(&rep, &w.hub, &w.account.id);
-    sync(&phone, &w.hub, &w.account.id);
+    let customer = customer_scope(&phone, &w.account.id);
+    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
     let on_phone = phone.quote(&q.id).unwrap();
     assert_eq!((on_phone.state, on_phone.revision_hash.clone()), (QuoteState::Sent, sent.revision_hash.clone()));
 
@@ -157,9 +163,9 @@ fn a_customer_approves_revision_1_offline_while_the_rep_makes_revision_2() {
     let r2 = rep.edit_quote(&edited).unwrap();
     assert_eq!((r2.revision, r2.state), (2, QuoteState::Draft));
 
-    sync(&phone, &w.hub, &w.account.id);
+    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
     sync(&rep, &w.hub, &w.account.id);
-    sync(&phone, &w.hub, &w.account.id);
+    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
     for s in [&rep, &phone, &w.hub] {
         let q = s.quote(&q.id).unwrap();
         assert_eq!(q.revision, 2);
@@ -289,6 +295,7 @@ fn a_customer_reorders_consumables_from_the_phone() {
         device_id: phone.device_id().unwrap(),
         accounts: Some([w.account.id.clone()].into_iter().collect()),
         include_costs: false,
+        role: DeviceRole::Customer,
     };
     sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
     assert_eq!(phone.order(&order.id).unwrap(), order);
@@ -407,4 +414,50 @@ fn documents_export_as_standard_automerge_and_import_elsewhere() {
     assert_eq!(other.contacts(&w.account.id).unwrap(), w.hub.contacts(&w.account.id).unwrap());
     assert!(other.import_doc(b"not automerge").is_err());
     assert!(other.export_doc("quote/nope").is_err());
+}
+
+#[test]
+fn each_role_may_change_only_what_it_may() {
+    use onsite_core::sync::SyncError;
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let (rep, phone) = (open(&dir, "rep"), open(&dir, "phone"));
+    sync(&rep, &w.hub, &w.account.id);
+    let q = quote_with_line(&rep, &w.account.id, 10, 0);
+    rep.send_quote(&q.id, today()).unwrap();
+    sync(&rep, &w.hub, &w.account.id);
+    let customer = customer_scope(&phone, &w.account.id);
+    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
+    let forbidden = |e: onsite_core::Error| matches!(e, onsite_core::Error::Sync(SyncError::Forbidden { .. }));
+
+    // A customer's phone lowers a price (through a crafted edit): refused, nothing stored.
+    let mut cheaper = phone.quote(&q.id).unwrap();
+    cheaper.lines[0].unit_price = Decimal::new(1, 2);
+    phone.edit_quote(&cheaper).unwrap();
+    let before = state_of(&w.hub);
+    let e = sync_in_process(&phone, &w.hub, &customer, 5).unwrap_err();
+    assert!(forbidden(e));
+    assert_eq!(state_of(&w.hub), before);
+    assert_eq!(w.hub.quote(&q.id).unwrap().lines[0].unit_price, q.lines[0].unit_price);
+
+    // A fresh phone may approve, and may not touch the account.
+    let phone2 = open(&dir, "phone2");
+    let customer2 = customer_scope(&phone2, &w.account.id);
+    sync_in_process(&phone2, &w.hub, &customer2, 10).unwrap();
+    let mut renamed = phone2.account(&w.account.id).unwrap();
+    renamed.name = "Umbenannt GmbH".into();
+    phone2.save_account(&renamed).unwrap();
+    assert!(forbidden(sync_in_process(&phone2, &w.hub, &customer2, 5).unwrap_err()));
+
+    // A rep may not approve their own discount request.
+    let rep2 = open(&dir, "rep2");
+    sync(&rep2, &w.hub, &w.account.id);
+    let big = quote_with_line(&rep2, &w.account.id, 5, 30);
+    let at = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
+    rep2.request_discount_approval(&big.id, "Wettbewerb", at).unwrap();
+    sync(&rep2, &w.hub, &w.account.id);
+    rep2.decide_discount(&big.id, true, "boss-of-myself", at).unwrap();
+    let e = sync_in_process(&rep2, &w.hub, &rep_scope(&rep2, &w.account.id), 5).unwrap_err();
+    assert!(forbidden(e));
+    assert_eq!(w.hub.quote(&big.id).unwrap().state, QuoteState::NeedsDiscountApproval);
 }

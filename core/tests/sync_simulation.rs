@@ -235,6 +235,7 @@ fn run(seed: u64) {
             let mut scope = DeviceScope::all(&store.device_id().unwrap());
             if i == 3 {
                 scope.accounts = Some([accounts[0].clone()].into_iter().collect());
+                scope.role = onsite_core::sync::DeviceRole::Rep;
             }
             Device { store, scope, late: None, old_request: None }
         })

@@ -103,6 +103,11 @@ pub fn handle(
         let mut doc = storage.load_doc(&id)?.unwrap_or_default().with_actor(actor.clone());
         let mut sync = storage.sync_state(&req.device_id, &id, req.session)?;
         let before = doc.get_heads();
+        // What the hub had, for the role check (the back office needs none).
+        let had = match scope.role {
+            super::DeviceRole::Admin => None,
+            _ => docs::read(&doc, &id).ok().flatten(),
+        };
         state::requeue(&mut doc, &mut sync);
         let incoming = state::change_bytes(&e.message);
         doc.sync()
@@ -113,6 +118,8 @@ pub fn handle(
             let record = docs::read(&doc, &id)
                 .map_err(|err| SyncError::Refused { doc: id.to_string(), reason: err.to_string() })?;
             if let Some(r) = &record {
+                super::roles::check_change(scope.role, had.as_ref(), r)
+                    .map_err(|reason| SyncError::Forbidden { doc: id.to_string(), reason })?;
                 if !scope.allows(scope_of(r)) {
                     return Err(SyncError::OutOfScope { doc: id.to_string() }.into());
                 }

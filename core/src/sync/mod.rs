@@ -22,12 +22,14 @@
 mod device;
 pub mod frame;
 pub mod hub;
+mod roles;
 mod state;
 mod wire;
 
 use std::collections::BTreeSet;
 
 pub use device::SyncRound;
+pub use roles::DeviceRole;
 pub use state::DocSync;
 
 /// The frame format version this build speaks.
@@ -115,6 +117,14 @@ pub enum SyncError {
         /// The document.
         doc: String,
     },
+    /// The device's role may not make this change.
+    #[error("change to {doc} refused: {reason}")]
+    Forbidden {
+        /// The document.
+        doc: String,
+        /// Which rule.
+        reason: String,
+    },
     /// A change breaks a rule (an invalid record, a moved quote).
     #[error("change to {doc} refused: {reason}")]
     Refused {
@@ -134,12 +144,14 @@ pub struct DeviceScope {
     pub accounts: Option<BTreeSet<String>>,
     /// Whether product costs (the margin floor) are sent; never to customers.
     pub include_costs: bool,
+    /// What the person behind the device may change.
+    pub role: DeviceRole,
 }
 
 impl DeviceScope {
     /// Everything (the back office).
     pub fn all(device_id: &str) -> DeviceScope {
-        DeviceScope { device_id: device_id.to_string(), accounts: None, include_costs: true }
+        DeviceScope { device_id: device_id.to_string(), accounts: None, include_costs: true, role: DeviceRole::Admin }
     }
 
     /// Whether documents of `account_id` are visible.

@@ -18,6 +18,7 @@ import uniffi.onsite_core.Account
 import uniffi.onsite_core.Address
 import uniffi.onsite_core.BuyingRole
 import uniffi.onsite_core.Contact
+import uniffi.onsite_core.DeviceRole
 import uniffi.onsite_core.DisplayLocale
 
 /** Two devices sync through an in-process hub by passing frames as bytes. */
@@ -51,7 +52,7 @@ class SyncTest {
         dir.deleteRecursively()
     }
 
-    private fun scope(device: Onsite) = SyncScope(device.blocking.deviceId(), listOf(account.id), true)
+    private fun scope(device: Onsite) = SyncScope(device.blocking.deviceId(), listOf(account.id), true, DeviceRole.REP)
 
     private suspend fun sync(device: Onsite) = device.sync { request -> hub.hubHandle(scope(device), request) }
 
