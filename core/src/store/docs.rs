@@ -169,7 +169,8 @@ fn project(tx: &Transaction<'_>, id: &DocId, record: &Record) -> Result<()> {
 }
 
 /// Creates documents for projection rows written before version 5 (a
-/// database upgraded from an older app), once.
+/// database upgraded from an older app); `Store::open` calls it once, in the
+/// open that crosses version 5.
 pub(crate) fn backfill(tx: &Transaction<'_>) -> Result<usize> {
     // Rows of `table` whose document (`prefix` + id) does not exist yet.
     let missing = |table: &str, prefix: &str| -> Result<Vec<String>> {
@@ -286,34 +287,6 @@ impl Store {
 mod tests {
     use super::*;
     use crate::StoreOptions;
-
-    #[test]
-    fn rows_from_before_version_5_get_their_documents_on_open() -> Result<()> {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("old.sqlite");
-        let (account, contacts) = crate::sample::accounts(1, 3).remove(0);
-        {
-            let s = Store::open(&path, StoreOptions::default())?;
-            s.save_account_with_contacts(&account, &contacts)?;
-            // What a version-4 database holds: the rows, no documents.
-            s.write(|tx| Ok(tx.execute("DELETE FROM documents", [])?))?;
-            assert!(s.documents()?.is_empty());
-        }
-        let s = Store::open(&path, StoreOptions::default())?;
-        let docs = s.documents()?;
-        assert_eq!(docs.len(), 1);
-        assert_eq!(docs[0].doc_id, format!("account/{}", account.id));
-        assert_eq!(s.account(&account.id)?, account);
-        assert_eq!(s.contacts(&account.id)?.len(), contacts.len());
-        // Editable through the document from now on.
-        let mut c = contacts[0].clone();
-        c.phone = Some("+49 89 5555".into());
-        s.save_contact(&c)?;
-        assert_eq!(s.contacts(&account.id)?.iter().find(|x| x.id == c.id).and_then(|x| x.phone.clone()), c.phone);
-        drop(s);
-        assert_eq!(Store::open(&path, StoreOptions::default())?.documents()?.len(), 1, "backfilled once");
-        Ok(())
-    }
 
     #[test]
     fn a_device_id_can_be_chosen_for_a_new_database_only() -> Result<()> {

@@ -22,20 +22,30 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// The schema version this build creates and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// The version that added field-data documents: databases upgraded across
+/// it get documents for their existing rows once (`docs::backfill`).
+pub(super) const DOCUMENTS_VERSION: i64 = 5;
+
 /// Brings the database up to [`SCHEMA_VERSION`]; refuses newer databases.
+/// Returns the version the database had before (0 for a new file).
 pub(super) fn migrate(conn: &mut Connection) -> Result<i64> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Applies the migrations up to `target`; returns the version found.
+fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > SCHEMA_VERSION {
         return Err(Error::SchemaTooNew { found: current, supported: SCHEMA_VERSION });
     }
-    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current && m.0 <= target) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)
             .map_err(|e| Error::Corrupt { what: "schema migration", reason: format!("{name} failed: {e}") })?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
-    Ok(SCHEMA_VERSION)
+    Ok(current)
 }
 
 #[cfg(test)]
@@ -88,6 +98,43 @@ mod tests {
         let hits = upgraded.search_products(&crate::store::ProductQuery::new("sechskant"))?;
         assert_eq!(hits.items.len(), 1, "search index carried over");
         assert!(upgraded.list_accounts(None, 0, 10)?.items.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn a_version_4_database_gets_documents_for_its_field_data_once() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("v4.sqlite");
+        let (account, contacts) = crate::sample::accounts(1, 3).remove(0);
+        {
+            let mut c = Connection::open(&path)?;
+            assert_eq!(migrate_to(&mut c, 4)?, 0);
+            // Rows as version 4 wrote them: plain tables, no documents.
+            c.execute(
+                "INSERT INTO accounts (id, name, billing_city, customer_group, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, '2026-01-01T00:00:00Z')",
+                rusqlite::params![account.id, account.name, account.billing_address.city, account.customer_group],
+            )?;
+            let k = &contacts[0];
+            c.execute(
+                "INSERT INTO contacts (id, account_id, first_name, last_name, role, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, '2026-01-01T00:00:00Z')",
+                rusqlite::params![k.id, account.id, k.first_name, k.last_name, k.role.as_str()],
+            )?;
+        }
+        let s = Store::open(&path, StoreOptions::default())?;
+        let docs = s.documents()?;
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].doc_id, format!("account/{}", account.id));
+        assert_eq!(s.account(&account.id)?.name, account.name);
+        // Editable through its document from now on.
+        let mut k = s.contacts(&account.id)?.remove(0);
+        k.phone = Some("+49 89 5555".into());
+        s.save_contact(&k)?;
+        assert_eq!(s.contacts(&account.id)?[0].phone, k.phone);
+        drop(s);
+        let again = Store::open(&path, StoreOptions::default())?;
+        assert_eq!(again.documents()?.len(), 1, "no second backfill");
         Ok(())
     }
 

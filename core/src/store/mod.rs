@@ -128,13 +128,15 @@ impl Store {
         // several indexes at once; readers keep SQLite's 2 MB default.
         writer.pragma_update(None, "cache_size", -32_000)?;
         writer.set_prepared_statement_cache_capacity(64);
-        migrations::migrate(&mut writer)?;
+        let found = migrations::migrate(&mut writer)?;
         {
             let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if let Some(id) = &options.device_id {
                 docs::set_device_id(&tx, id)?;
             }
-            docs::backfill(&tx)?;
+            if (1..migrations::DOCUMENTS_VERSION).contains(&found) {
+                docs::backfill(&tx)?;
+            }
             tx.commit()?;
         }
 

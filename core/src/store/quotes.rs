@@ -55,32 +55,25 @@ pub struct GrantedDiscount {
     pub state: String,
 }
 
+/// The JSON `body` of one projection row of `table` (`quotes`, `orders`).
+fn body_in<T: serde::de::DeserializeOwned>(c: &Connection, table: &'static str, id: &str) -> Result<T> {
+    let (entity, what) = if table == "quotes" { ("quote", "quote body") } else { ("order", "order body") };
+    let body: String = c
+        .prepare_cached(&format!("SELECT body FROM {table} WHERE id = ?1"))?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::not_found(entity, id))?;
+    json(what, &body)
+}
+
 /// One quote from its projection row.
 pub(super) fn quote_in(c: &Connection, id: &str) -> Result<Quote> {
-    load_quote(c, id)
+    body_in(c, "quotes", id)
 }
 
 /// One order from its projection row.
 pub(super) fn order_in(c: &Connection, id: &str) -> Result<Order> {
-    load_order(c, id)
-}
-
-fn load_quote(c: &Connection, id: &str) -> Result<Quote> {
-    let body: String = c
-        .prepare_cached("SELECT body FROM quotes WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::not_found("quote", id))?;
-    json("quote body", &body)
-}
-
-fn load_order(c: &Connection, id: &str) -> Result<Order> {
-    let body: String = c
-        .prepare_cached("SELECT body FROM orders WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::not_found("order", id))?;
-    json("order body", &body)
+    body_in(c, "orders", id)
 }
 
 fn load_policy(c: &Connection) -> Result<DiscountPolicy> {
@@ -316,7 +309,7 @@ impl Store {
 
     /// One quote.
     pub fn quote(&self, id: &str) -> Result<Quote> {
-        self.read(|c| load_quote(c, id))
+        self.read(|c| quote_in(c, id))
     }
 
     /// Runs `f` on the stored quote and saves the result, in one transaction.
@@ -446,7 +439,7 @@ impl Store {
 
     /// One order.
     pub fn order(&self, id: &str) -> Result<Order> {
-        self.read(|c| load_order(c, id))
+        self.read(|c| order_in(c, id))
     }
 
     /// Reorders from a past order: same items at today's prices for the
@@ -459,7 +452,7 @@ impl Store {
         at: Timestamp,
     ) -> Result<Order> {
         self.write(|tx| {
-            let original = load_order(tx, order_id)?;
+            let original = order_in(tx, order_id)?;
             let price = |l: &QuoteLine| -> Result<Decimal, PricingError> {
                 if l.sku.is_empty() {
                     return Ok(l.unit_price);

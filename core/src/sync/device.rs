@@ -1,8 +1,8 @@
 //! The device role: build a request from local state, apply the hub's
 //! response, in one SQLite transaction each.
 
+use automerge::AutoCommit;
 use automerge::sync::SyncDoc;
-use automerge::{AutoCommit, ChangeHash};
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -137,10 +137,6 @@ fn refused(e: impl std::fmt::Display, id: &DocId) -> Error {
     Error::Sync(SyncError::Refused { doc: id.to_string(), reason: e.to_string() })
 }
 
-fn heads(doc: &mut AutoCommit) -> Vec<ChangeHash> {
-    doc.get_heads()
-}
-
 impl Store {
     /// Builds the next request frame for the hub. Call [`Store::sync_apply`]
     /// with the response, then again until a round reports `done`. If the
@@ -259,13 +255,13 @@ impl Store {
                     None => AutoCommit::new().with_actor(actor.clone()),
                 };
                 let (mut sync, _) = load_state(tx, HUB_PEER, &id, peer.session)?;
-                let before = heads(&mut doc);
+                let before = doc.get_heads();
                 state::requeue(&mut doc, &mut sync);
                 let incoming = state::change_bytes(&e.message);
                 doc.sync().receive_sync_message(&mut sync.state, e.message).map_err(|err| refused(err, &id))?;
                 state::remember_unapplied(&mut doc, &mut sync, &incoming);
                 round.docs_received += 1;
-                if heads(&mut doc) != before {
+                if doc.get_heads() != before {
                     store_doc(tx, &id, &mut doc).map_err(|err| refused(err, &id))?;
                     round.docs_changed += 1;
                 }

@@ -17,7 +17,7 @@ use super::frame::{self, CatalogPart, CatalogResume, Entry, Response};
 use super::state::{self, DocSync};
 use super::{DeviceScope, SyncError, SyncLimits};
 use crate::catalog::{CatalogDelta, Seq};
-use crate::docs::{self, DocId, DocKind, Record};
+use crate::docs::{self, DocId, DocKind};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::docs::{device_id, doc_seq, load_doc, store_doc, stored_account};
@@ -59,10 +59,6 @@ pub trait HubStorage {
     ) -> Result<(CatalogDelta, Option<(Seq, i64)>)>;
 }
 
-fn scope_of(record: &Record) -> &str {
-    record.account_id()
-}
-
 /// The account a document id alone tells (accounts and activities).
 fn account_in_id(id: &DocId) -> Option<&str> {
     matches!(id.kind(), DocKind::Account | DocKind::Activities).then(|| id.key())
@@ -83,13 +79,16 @@ pub fn handle(
     if req.round <= last_round || req.session < last_session {
         return Err(SyncError::Replayed { round: req.round, last: last_round }.into());
     }
-    // Scope first, before anything is merged.
+    // Scope first, before anything is merged. The account each stored
+    // document belongs to is kept for the check after the merge.
+    let mut known_accounts = std::collections::HashMap::with_capacity(req.entries.len());
     for e in &req.entries {
         let known = storage.doc_account(&e.doc)?.filter(|a| !a.is_empty());
         let account = known.as_deref().or_else(|| account_in_id(&e.doc));
         if account.is_some_and(|a| !scope.allows(a)) {
             return Err(SyncError::OutOfScope { doc: e.doc.to_string() }.into());
         }
+        known_accounts.insert(e.doc.clone(), known);
     }
     let actor = storage.hub_actor()?;
     let mut out = Vec::new();
@@ -99,7 +98,7 @@ pub fn handle(
     let in_request: std::collections::HashSet<DocId> = entries.iter().map(|e| e.doc.clone()).collect();
     for e in entries {
         let id = e.doc;
-        let known = storage.doc_account(&id)?;
+        let known = known_accounts.remove(&id).flatten();
         let mut doc = storage.load_doc(&id)?.unwrap_or_default().with_actor(actor.clone());
         let mut sync = storage.sync_state(&req.device_id, &id, req.session)?;
         let before = doc.get_heads();
@@ -120,10 +119,10 @@ pub fn handle(
             if let Some(r) = &record {
                 super::roles::check_change(scope.role, had.as_ref(), r)
                     .map_err(|reason| SyncError::Forbidden { doc: id.to_string(), reason })?;
-                if !scope.allows(scope_of(r)) {
+                if !scope.allows(r.account_id()) {
                     return Err(SyncError::OutOfScope { doc: id.to_string() }.into());
                 }
-                if known.as_deref().is_some_and(|k| !k.is_empty() && k != scope_of(r)) {
+                if known.as_deref().is_some_and(|k| k != r.account_id()) {
                     return Err(SyncError::Refused {
                         doc: id.to_string(),
                         reason: "a record cannot move to another account".into(),
