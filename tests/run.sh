@@ -32,7 +32,19 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings || status=1
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+pg_stop() { :; }
+trap 'rm -f "$log"; pg_stop' EXIT
+
+# A throwaway PostgreSQL cluster for the hub's tests (Debian's packages,
+# installed once); every PostgreSQL test must run, none may skip.
+step "PostgreSQL for the hub tests"
+# shellcheck source=lib/postgres.sh
+if source tests/lib/postgres.sh; then
+    export ONSITE_REQUIRE_PG=1
+else
+    echo "error: could not start PostgreSQL" >&2
+    status=1
+fi
 passed=0
 failed=0
 count() { # sums "N passed" / "N failed" from cargo test and nextest summaries

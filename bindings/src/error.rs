@@ -50,9 +50,12 @@ impl From<onsite_core::Error> for OnsiteError {
                 | onsite_core::sync::SyncError::WrongDevice,
             ) => OnsiteError::Unauthorized(message),
             E::Sync(_) => OnsiteError::Sync(message),
-            E::SchemaTooNew { .. } | E::EncryptionUnavailable | E::Sqlite(_) | E::Io(_) | E::Corrupt { .. } => {
-                OnsiteError::Storage(message)
-            }
+            E::SchemaTooNew { .. }
+            | E::EncryptionUnavailable
+            | E::Sqlite(_)
+            | E::Io(_)
+            | E::Corrupt { .. }
+            | E::Backend(_) => OnsiteError::Storage(message),
         }
     }
 }

@@ -72,6 +72,10 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// Another storage backend behind [`crate::sync::hub::HubStorage`]
+    /// failed (the server's PostgreSQL).
+    #[error("storage backend: {0}")]
+    Backend(String),
     /// A stored value could not be decoded (a corrupt or hand-edited database).
     #[error("corrupt stored data in {what}: {reason}")]
     Corrupt {

@@ -30,6 +30,7 @@
 pub mod account;
 pub mod activity;
 pub mod catalog;
+pub mod devices;
 pub mod docs;
 pub mod error;
 #[cfg(feature = "uniffi")]

@@ -110,6 +110,22 @@ impl QuoteState {
         }
     }
 
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<QuoteState> {
+        [
+            QuoteState::Draft,
+            QuoteState::NeedsDiscountApproval,
+            QuoteState::Sent,
+            QuoteState::Approved,
+            QuoteState::Rejected,
+            QuoteState::Expired,
+            QuoteState::Ordered,
+            QuoteState::Cancelled,
+        ]
+        .into_iter()
+        .find(|q| q.as_str() == s)
+    }
+
     fn is_open(self) -> bool {
         matches!(self, QuoteState::Draft | QuoteState::NeedsDiscountApproval | QuoteState::Sent | QuoteState::Approved)
     }
@@ -1045,5 +1061,60 @@ mod tests {
             e.payment_terms.push('.');
             prop_assert_ne!(e.compute_hash(), a.compute_hash());
         }
+    }
+}
+
+/// A quote as the back office lists it: enough to find held discounts and
+/// follow approvals, without the lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuoteListing {
+    /// Quote id.
+    pub id: String,
+    /// Quote number.
+    pub number: String,
+    /// The customer account.
+    pub account_id: String,
+    /// The rep who owns it.
+    pub rep: String,
+    /// State name, e.g. `sent`.
+    pub state: &'static str,
+    /// Current revision.
+    pub revision: u32,
+    /// Hash of the current revision.
+    pub revision_hash: String,
+    /// Gross total, computed from the lines.
+    pub gross_total: Decimal,
+    /// Currency code.
+    pub currency: &'static str,
+    /// Valid until.
+    pub valid_until: NaiveDate,
+    /// The discount request, decided or not.
+    pub discount_request: Option<DiscountRequest>,
+    /// The customer's approval, if any (of this or an earlier revision).
+    pub approval: Option<Approval>,
+}
+
+impl QuoteListing {
+    /// The listing of `q`.
+    pub fn of(q: &Quote) -> Result<QuoteListing, QuoteError> {
+        Ok(QuoteListing {
+            id: q.id.clone(),
+            number: q.number.clone(),
+            account_id: q.account_id.clone(),
+            rep: q.rep.clone(),
+            state: q.state.as_str(),
+            revision: q.revision,
+            revision_hash: q.revision_hash.clone(),
+            gross_total: q.totals()?.gross_total,
+            currency: q.currency.code(),
+            valid_until: q.valid_until,
+            discount_request: q.discount_request.clone(),
+            approval: q.approval.clone(),
+        })
+    }
+
+    /// Whether a discount request waits for the back office.
+    pub fn discount_pending(&self) -> bool {
+        self.discount_request.as_ref().is_some_and(|r| r.approved.is_none())
     }
 }

@@ -290,6 +290,15 @@ fn a_customer_reorders_consumables_from_the_phone() {
     let order = rep.order_quote(&q.id, Utc.with_ymd_and_hms(2026, 11, 27, 11, 5, 0).unwrap()).unwrap();
     sync(&rep, &w.hub, &w.account.id);
 
+    // Another customer's special prices, published at the hub.
+    let mut special = w.hub.price_list(&w.hub.price_list_ids().unwrap()[0]).unwrap();
+    special.id = "SPECIAL-OTHER".into();
+    special.scope = onsite_core::catalog::PriceListScope::Customer("another-customer".into());
+    let batch = CatalogBatch { price_lists: rows(&[special]), ..Default::default() };
+    w.hub.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).unwrap();
+    sync(&rep, &w.hub, &w.account.id);
+    assert!(rep.price_list("SPECIAL-OTHER").is_ok(), "reps see every price list");
+
     // The customer's phone sees its own account's orders, not product costs.
     let customer = DeviceScope {
         device_id: phone.device_id().unwrap(),
@@ -299,6 +308,17 @@ fn a_customer_reorders_consumables_from_the_phone() {
     };
     sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
     assert_eq!(phone.order(&order.id).unwrap(), order);
+    // Other customers' price lists stay at the hub.
+    let owner = |s: &Store, id: &str| match s.price_list(id).unwrap().scope {
+        onsite_core::catalog::PriceListScope::Customer(c) => Some(c),
+        onsite_core::catalog::PriceListScope::CustomerGroup(_) => None,
+    };
+    let hub_lists = w.hub.price_list_ids().unwrap();
+    assert!(hub_lists.iter().any(|l| owner(&w.hub, l).is_some_and(|c| c != w.account.id)));
+    let phone_lists = phone.price_list_ids().unwrap();
+    assert!(!phone_lists.is_empty());
+    assert!(phone_lists.iter().all(|l| owner(&phone, l).is_none_or(|c| c == w.account.id)));
+    assert_eq!(phone.activity_count().unwrap(), 0, "nor the reps' activities");
     let again = phone
         .reorder(
             &order.id,

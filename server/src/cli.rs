@@ -38,6 +38,13 @@ enum Command {
     /// Field-data documents: list, export and import as standard Automerge files.
     #[command(subcommand)]
     Doc(DocCommand),
+    /// Run the back-office hub: sync over HTTP, devices and roles, the back-office API.
+    Serve(ServeArgs),
+    /// The back office: device tokens, rep assignments, publishing, discount decisions.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Simulate many devices syncing against a hub and report latency, throughput and memory.
+    Loadtest(crate::loadtest::LoadtestArgs),
     /// Render a product datasheet for a customer as a PDF.
     Datasheet {
         #[command(flatten)]
@@ -125,6 +132,184 @@ pub(crate) enum DocCommand {
         db: DbArg,
         /// The document id.
         doc: String,
+    },
+}
+
+/// Arguments of `onsite serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// `sqlite:PATH` (embedded, the default) or `postgres://USER@HOST/DB`
+    /// (several instances may share one database).
+    #[arg(long, env = "ONSITE_DATABASE", default_value = "sqlite:onsite-hub.sqlite")]
+    pub database: String,
+    /// TLS certificate chain (PEM); with --tls-key the hub serves HTTPS.
+    #[arg(long)]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long)]
+    pub tls_key: Option<PathBuf>,
+    /// Seconds a request may run before it is answered with 408.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+    /// Database connections (PostgreSQL) or SQLite readers.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub pool: u16,
+    /// No log lines for refusals and failed authentications.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Where the hub is and how to authenticate.
+#[derive(Debug, Args)]
+pub(crate) struct HubArgs {
+    /// The hub's base URL.
+    #[arg(long, env = "ONSITE_HUB", default_value = "http://127.0.0.1:8080")]
+    pub hub: String,
+    /// An admin device token.
+    #[arg(long, env = "ONSITE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// A CA certificate (PEM) to trust for an HTTPS hub with a private CA.
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminCommand {
+    /// Create the first admin device directly in the hub's database and print its token.
+    Bootstrap {
+        /// The hub's database (as for `onsite serve`).
+        #[arg(long, env = "ONSITE_DATABASE", default_value = "sqlite:onsite-hub.sqlite")]
+        database: String,
+        /// The back-office person the device belongs to.
+        #[arg(long)]
+        person: String,
+        /// A label for the device.
+        #[arg(long, default_value = "back office")]
+        label: String,
+    },
+    /// Issue, revoke and list device tokens.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Assign accounts to a rep (or take them away with --remove).
+    Assign {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The rep (the person of their devices).
+        #[arg(long)]
+        rep: String,
+        /// Remove the accounts instead of adding them.
+        #[arg(long)]
+        remove: bool,
+        /// Account ids.
+        #[arg(required = true, num_args = 1..)]
+        accounts: Vec<String>,
+    },
+    /// Publish reference data; devices receive the delta with their next sync.
+    #[command(subcommand)]
+    Publish(PublishCommand),
+    /// List quotes, by state or with a pending discount request.
+    Quotes {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Only quotes in this state (draft, needs_discount_approval, sent, approved, …).
+        #[arg(long)]
+        state: Option<String>,
+        /// Only quotes whose discount request waits for a decision.
+        #[arg(long)]
+        pending_discount: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve or reject a quote's discount request.
+    Discount {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The decision.
+        #[arg(value_enum)]
+        decision: Decision,
+        /// The quote id.
+        quote_id: String,
+    },
+    /// List orders.
+    Orders {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Only this account's orders.
+        #[arg(long)]
+        account: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Decision {
+    Approve,
+    Reject,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DeviceCommand {
+    /// Issue a device token for a person and a role (the token is shown once).
+    Issue {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The person behind the device (a rep's id for reps).
+        #[arg(long)]
+        person: String,
+        /// admin, rep or customer.
+        #[arg(long, value_parser = ["admin", "rep", "customer"])]
+        role: String,
+        /// The customer's account (customers only).
+        #[arg(long)]
+        account: Option<String>,
+        /// A label ("Anna's tablet").
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a device's token; its next request is refused.
+    Revoke {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The device id.
+        device_id: String,
+    },
+    /// List devices.
+    List {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PublishCommand {
+    /// Import a catalog file (products, tax classes, price lists, costs, policy), all or nothing.
+    Catalog {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The file (CSV or JSON; formats in docs/catalog-import.md).
+        file: PathBuf,
+        /// File format; default: from the content.
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+    },
+    /// Publish the discount policy (JSON, as in docs/pricing.md).
+    Policy {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The policy file.
+        file: PathBuf,
     },
 }
 
@@ -326,6 +511,9 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<()> {
         Command::Doc(DocCommand::Export { db, doc, out }) => crate::doc_cmd::export(&db.db, &doc, &out, io),
         Command::Doc(DocCommand::Import { db, files }) => crate::doc_cmd::import(&db.db, &files, io),
         Command::Doc(DocCommand::Conflicts { db, doc }) => crate::doc_cmd::conflicts(&db.db, &doc, io),
+        Command::Serve(args) => crate::serve_cmd::serve(&args, io),
+        Command::Admin(c) => crate::admin_cmd::run(c, io),
+        Command::Loadtest(args) => crate::loadtest::run(&args, io),
         Command::Datasheet { db, sku, account, out, image, locale } => {
             crate::pdf_cmd::datasheet(&db.db, &sku, &account, &out, image.as_deref(), locale.into(), io)
         }
@@ -383,6 +571,10 @@ mod tests {
             &["onsite", "datasheet", "--help"],
             &["onsite", "doc", "export", "--help"],
             &["onsite", "doc", "import", "--help"],
+            &["onsite", "serve", "--help"],
+            &["onsite", "admin", "device", "issue", "--help"],
+            &["onsite", "admin", "quotes", "--help"],
+            &["onsite", "loadtest", "--help"],
         ] {
             let (status, out, _) = run_str(args);
             assert_eq!(status, ExitStatus::Ok, "{args:?}");

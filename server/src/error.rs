@@ -15,6 +15,8 @@ pub enum ExitStatus {
     BadInput = 3,
     /// 4: something looked up does not exist.
     NotFound = 4,
+    /// 5: the hub refused the credentials or the role.
+    Unauthorized = 5,
 }
 
 /// Everything a command can fail with.
@@ -40,6 +42,29 @@ pub enum Error {
     /// A JSON encoding failed.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// An argument has the wrong form.
+    #[error("{0}")]
+    Usage(String),
+    /// The hub answered with an error.
+    #[error("the hub answered {status}: {message}")]
+    Hub {
+        /// HTTP status.
+        status: u16,
+        /// The hub's message.
+        message: String,
+    },
+    /// The hub could not be reached or the exchange broke off.
+    #[error("cannot reach the hub: {0}")]
+    Http(String),
+    /// TLS set-up failed (certificate or key unreadable or invalid).
+    #[error("tls: {0}")]
+    Tls(String),
+    /// The operating system's random source failed.
+    #[error("random source: {0}")]
+    Random(String),
+    /// PostgreSQL failed.
+    #[error("postgresql: {0}")]
+    Postgres(#[from] postgres::Error),
 }
 
 impl Error {
@@ -59,6 +84,10 @@ impl Error {
             ) => ExitStatus::BadInput,
             Error::Core(C::NotFound { .. }) | Error::NoDatabase(_) => ExitStatus::NotFound,
             Error::File { source, .. } if source.kind() == std::io::ErrorKind::NotFound => ExitStatus::NotFound,
+            Error::Usage(_) => ExitStatus::Usage,
+            Error::Hub { status: 401 | 403, .. } => ExitStatus::Unauthorized,
+            Error::Hub { status: 404, .. } => ExitStatus::NotFound,
+            Error::Hub { status: 400 | 409 | 413 | 422, .. } => ExitStatus::BadInput,
             _ => ExitStatus::Failure,
         }
     }

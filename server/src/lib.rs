@@ -1,19 +1,24 @@
 //! # onsite-server
 //!
-//! The back-office side of Onsite and the `onsite` command-line tool. In this
-//! version it holds the command line only: `onsite demo`, catalog import and
-//! search, account listing and search, all over the core's [`Store`]. The
-//! hub (sync over HTTP, devices, roles) comes with a later version.
+//! The back-office side of Onsite and the `onsite` command-line tool: the
+//! hub (`onsite serve`: sync over HTTP, devices and roles, the back-office
+//! API, on SQLite or PostgreSQL), its client (`onsite admin`, the load
+//! generator) and the local commands over the core's [`Store`].
 //!
 //! [`Store`]: onsite_core::Store
 
+mod admin_cmd;
 pub mod cli;
+pub mod client;
 mod commands;
 pub mod demo;
 mod doc_cmd;
 pub mod error;
+pub mod hub;
+pub mod loadtest;
 mod output;
 pub mod pdf_cmd;
 mod quote_cmd;
+mod serve_cmd;
 
 pub use error::{Error, ExitStatus};

@@ -704,7 +704,21 @@ impl Store {
     /// the seed every database is created with (the German tax classes) and
     /// are never shipped.
     pub fn catalog_changes_since(&self, since: Seq) -> Result<CatalogDelta> {
-        self.read(|c| Ok(catalog_page(c, since, None, usize::MAX, true)?.0))
+        self.read(|c| Ok(catalog_page(c, since, None, usize::MAX, true, None)?.0))
+    }
+
+    /// One page of the reference-data delta since `since`, as the hub
+    /// sends it (see [`crate::sync::hub::HubStorage::catalog_page`]): for a
+    /// hub whose catalog lives in a local replica of this store.
+    pub fn catalog_page(
+        &self,
+        since: Seq,
+        after: Option<(Seq, i64)>,
+        limit: usize,
+        include_costs: bool,
+        customer: Option<&str>,
+    ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
+        self.read(|c| catalog_page(c, since, after, limit, include_costs, customer))
     }
 }
 
@@ -720,6 +734,7 @@ pub(crate) fn catalog_page(
     after: Option<(Seq, i64)>,
     limit: usize,
     include_costs: bool,
+    customer: Option<&str>,
 ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
     let to: Seq = c.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
     let mut delta = CatalogDelta { since, to, ..Default::default() };
@@ -756,6 +771,11 @@ pub(crate) fn catalog_page(
     let ids: Vec<String> = stmt.query_map([since], |r| r.get(0))?.collect::<Result<_, _>>()?;
     for id in ids {
         if let Some(l) = load_price_list(c, &id)? {
+            // A customer's device never receives another customer's prices.
+            if matches!((&l.scope, customer), (crate::catalog::PriceListScope::Customer(owner), Some(c)) if owner != c)
+            {
+                continue;
+            }
             delta.price_lists.push(l);
         }
     }

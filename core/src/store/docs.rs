@@ -65,6 +65,21 @@ fn next_seq(tx: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
+/// Gives every document of an account a new sequence number, so devices
+/// whose scope just widened to it are offered it although their cursors
+/// are past its last change.
+pub(crate) fn touch_account(tx: &Connection, account_id: &str) -> Result<()> {
+    let ids: Vec<String> = tx
+        .prepare_cached("SELECT doc_id FROM documents WHERE account_id = ?1 ORDER BY seq")?
+        .query_map([account_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        let seq = next_seq(tx)?;
+        tx.prepare_cached("UPDATE documents SET seq = ?2 WHERE doc_id = ?1")?.execute(params![id, seq])?;
+    }
+    Ok(())
+}
+
 /// The newest document change sequence.
 pub(crate) fn doc_seq(c: &Connection) -> Result<i64> {
     Ok(c.prepare_cached("SELECT seq FROM doc_state WHERE id = 1")?.query_row([], |r| r.get(0))?)
@@ -218,6 +233,11 @@ impl Store {
     /// This database's device id: the author of its document changes.
     pub fn device_id(&self) -> Result<String> {
         self.read(device_id)
+    }
+
+    /// How many documents are stored.
+    pub fn document_count(&self) -> Result<u64> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM documents", [], |r| r.get::<_, i64>(0))? as u64))
     }
 
     /// Every stored document, by id.

@@ -11,6 +11,7 @@ mod accounts;
 mod activities;
 pub(crate) mod catalog;
 pub(crate) mod codec;
+mod devices;
 pub(crate) mod docs;
 mod documents;
 mod migrations;

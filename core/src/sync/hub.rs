@@ -31,6 +31,12 @@ pub trait HubStorage {
     fn peer_round(&mut self, device_id: &str) -> Result<Option<(u64, u64)>>;
     /// Records the `(session, round)` just handled.
     fn set_peer_round(&mut self, device_id: &str, session: u64, round: u64) -> Result<()>;
+    /// Called before a document the device sent is loaded for merging, so a
+    /// backend shared by several hub processes can serialise writers of the
+    /// same document (the embedded store has one writer anyway).
+    fn lock_doc(&mut self, _id: &DocId) -> Result<()> {
+        Ok(())
+    }
     /// A document, if stored.
     fn load_doc(&mut self, id: &DocId) -> Result<Option<AutoCommit>>;
     /// The account a stored document belongs to.
@@ -56,6 +62,7 @@ pub trait HubStorage {
         after: Option<(Seq, i64)>,
         limit: usize,
         include_costs: bool,
+        customer: Option<&str>,
     ) -> Result<(CatalogDelta, Option<(Seq, i64)>)>;
 }
 
@@ -85,7 +92,7 @@ pub fn handle(
     for e in &req.entries {
         let known = storage.doc_account(&e.doc)?.filter(|a| !a.is_empty());
         let account = known.as_deref().or_else(|| account_in_id(&e.doc));
-        if account.is_some_and(|a| !scope.allows(a)) {
+        if !scope.allows_kind(e.doc.kind()) || account.is_some_and(|a| !scope.allows(a)) {
             return Err(SyncError::OutOfScope { doc: e.doc.to_string() }.into());
         }
         known_accounts.insert(e.doc.clone(), known);
@@ -99,6 +106,7 @@ pub fn handle(
     for e in entries {
         let id = e.doc;
         let known = known_accounts.remove(&id).flatten();
+        storage.lock_doc(&id)?;
         let mut doc = storage.load_doc(&id)?.unwrap_or_default().with_actor(actor.clone());
         let mut sync = storage.sync_state(&req.device_id, &id, req.session)?;
         let before = doc.get_heads();
@@ -119,7 +127,7 @@ pub fn handle(
             if let Some(r) = &record {
                 super::roles::check_change(scope.role, had.as_ref(), r)
                     .map_err(|reason| SyncError::Forbidden { doc: id.to_string(), reason })?;
-                if !scope.allows(r.account_id()) {
+                if !scope.allows_doc(id.kind(), r.account_id()) {
                     return Err(SyncError::OutOfScope { doc: id.to_string() }.into());
                 }
                 if known.as_deref().is_some_and(|k| k != r.account_id()) {
@@ -179,8 +187,13 @@ pub fn handle(
     let hub_seq = storage.catalog_seq()?;
     let catalog = if req.catalog_cursor < hub_seq || req.catalog_resume.is_some() {
         let after = req.catalog_resume.as_ref().map(|r| (r.seq, r.row));
-        let (delta, next) =
-            storage.catalog_page(req.catalog_cursor, after, limits.catalog_page, scope.include_costs)?;
+        let (delta, next) = storage.catalog_page(
+            req.catalog_cursor,
+            after,
+            limits.catalog_page,
+            scope.include_costs,
+            scope.customer(),
+        )?;
         more |= next.is_some();
         Some(CatalogPart { delta, complete: next.is_none(), resume: next.map(|(seq, row)| CatalogResume { seq, row }) })
     } else {
@@ -261,8 +274,9 @@ impl HubStorage for SqliteHub<'_> {
         after: Option<(Seq, i64)>,
         limit: usize,
         include_costs: bool,
+        customer: Option<&str>,
     ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
-        crate::store::catalog::catalog_page(self.tx, since, after, limit, include_costs)
+        crate::store::catalog::catalog_page(self.tx, since, after, limit, include_costs, customer)
     }
 }
 
@@ -272,10 +286,11 @@ fn changed_since(c: &Connection, cursor: u64, scope: &DeviceScope, limit: usize)
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let account: String = r.get(1)?;
-        if !scope.allows(&account) {
+        let id = DocId::parse(&r.get::<_, String>(0)?)?;
+        if !scope.allows_doc(id.kind(), &account) {
             continue;
         }
-        out.push((DocId::parse(&r.get::<_, String>(0)?)?, r.get::<_, i64>(2)? as u64));
+        out.push((id, r.get::<_, i64>(2)? as u64));
         if out.len() >= limit {
             break;
         }

@@ -158,6 +158,41 @@ impl DeviceScope {
     pub fn allows(&self, account_id: &str) -> bool {
         self.accounts.as_ref().is_none_or(|a| a.contains(account_id))
     }
+
+    /// Whether a document of `kind` belonging to `account_id` is visible.
+    pub fn allows_doc(&self, kind: crate::docs::DocKind, account_id: &str) -> bool {
+        self.allows_kind(kind) && self.allows(account_id)
+    }
+
+    /// Whether documents of `kind` are visible at all: a customer never
+    /// receives activities (the reps' notes).
+    pub fn allows_kind(&self, kind: crate::docs::DocKind) -> bool {
+        match self.role {
+            DeviceRole::Customer => kind != crate::docs::DocKind::Activities,
+            DeviceRole::Admin | DeviceRole::Rep => true,
+        }
+    }
+
+    /// The customer's account, for a customer's device (its reference data
+    /// leaves out other customers' price lists).
+    pub fn customer(&self) -> Option<&str> {
+        match (self.role, &self.accounts) {
+            (DeviceRole::Customer, Some(a)) if a.len() == 1 => a.iter().next().map(String::as_str),
+            _ => None,
+        }
+    }
+
+    /// The scope the back office grants a registered device: an admin sees
+    /// everything; a rep the accounts assigned to them (`assigned`); a
+    /// customer their own account, without product costs.
+    pub fn for_device(device: &crate::devices::DeviceRecord, assigned: BTreeSet<String>) -> DeviceScope {
+        let (accounts, include_costs) = match device.role {
+            DeviceRole::Admin => (None, true),
+            DeviceRole::Rep => (Some(assigned), true),
+            DeviceRole::Customer => (Some(device.account_id.iter().cloned().collect()), false),
+        };
+        DeviceScope { device_id: device.device_id.clone(), accounts, include_costs, role: device.role }
+    }
 }
 
 /// Round trips and bytes of one sync run.

@@ -20,6 +20,27 @@ pub enum DeviceRole {
     Customer,
 }
 
+impl DeviceRole {
+    /// The role's name: `admin`, `rep` or `customer`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceRole::Admin => "admin",
+            DeviceRole::Rep => "rep",
+            DeviceRole::Customer => "customer",
+        }
+    }
+
+    /// Parses a role name.
+    pub fn parse(s: &str) -> Option<DeviceRole> {
+        match s {
+            "admin" => Some(DeviceRole::Admin),
+            "rep" => Some(DeviceRole::Rep),
+            "customer" => Some(DeviceRole::Customer),
+            _ => None,
+        }
+    }
+}
+
 /// Whether `role` may turn `before` (what the hub had) into `after` (the
 /// merged record). `Err` says why not, in words without personal data.
 pub(crate) fn check_change(role: DeviceRole, before: Option<&Record>, after: &Record) -> Result<(), String> {

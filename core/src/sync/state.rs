@@ -175,6 +175,33 @@ pub struct DocSync {
     pub queued: Vec<u8>,
 }
 
+impl DocSync {
+    /// The sync state's stored form (the queued changes are stored as they
+    /// are, beside it).
+    pub fn state_bytes(&self) -> Vec<u8> {
+        encode(&self.state)
+    }
+
+    /// A document's sync for `session` from what a hub backend stored for
+    /// `stored_session`: the state itself within the same session, else a
+    /// restart from the heads both sides are known to share.
+    pub fn from_stored(
+        stored_session: u64,
+        state: &[u8],
+        queued: Vec<u8>,
+        session: u64,
+    ) -> Result<DocSync, FrameError> {
+        let st = decode(state)?;
+        let state = if stored_session == session { st } else { restart(&st) };
+        Ok(DocSync { state, queued })
+    }
+
+    /// The sync of a document never exchanged with this peer.
+    pub fn first_contact() -> DocSync {
+        DocSync { state: first_contact(), queued: Vec::new() }
+    }
+}
+
 /// Puts the kept changes back into a freshly loaded document's queue (they
 /// apply at once if their dependencies are there). Bytes that do not load
 /// are dropped: the peer sends them again when asked.

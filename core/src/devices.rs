@@ -1,0 +1,115 @@
+//! The hub's registry of devices: who is behind each device, in which role,
+//! and the hash of the token it authenticates with.
+//!
+//! Tokens are made and shown by the hub (the server crate); the core only
+//! stores their SHA-256. A token carries 256 random bits, so a fast hash is
+//! enough: there is nothing to guess that a slow password hash would
+//! protect (ADR 11).
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::sync::DeviceRole;
+
+/// A device the back office registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceRecord {
+    /// The device id the hub assigned (the device's store uses it as its id).
+    pub device_id: String,
+    /// The person behind the device (a rep id, a customer contact, a
+    /// back-office user); reps' assignments are by person.
+    pub person: String,
+    /// What the person may do.
+    #[serde(serialize_with = "role_name")]
+    pub role: DeviceRole,
+    /// The customer's account (customers only).
+    pub account_id: Option<String>,
+    /// A free label ("Anna's tablet").
+    pub label: String,
+    /// When it was registered (RFC 3339).
+    pub created_at: String,
+    /// When its token was revoked, if it was.
+    pub revoked_at: Option<String>,
+    /// When it last authenticated.
+    pub last_seen_at: Option<String>,
+}
+
+fn role_name<S: serde::Serializer>(role: &DeviceRole, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(role.as_str())
+}
+
+/// What the back office asks for when it issues a device token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    /// The person behind the device.
+    pub person: String,
+    /// Their role.
+    pub role: DeviceRole,
+    /// The customer's account; required for customers, refused otherwise.
+    pub account_id: Option<String>,
+    /// A free label.
+    pub label: String,
+}
+
+/// Longest person id, label or account id accepted.
+const MAX_NAME: usize = 200;
+
+impl NewDevice {
+    /// Checks the request: a person id, an account exactly for customers,
+    /// sane lengths.
+    pub fn validate(&self) -> Result<()> {
+        let person = self.person.trim();
+        if person.is_empty() || person.len() > MAX_NAME || person.chars().any(char::is_control) {
+            return Err(Error::validation("person", format!("must be 1 to {MAX_NAME} printable characters")));
+        }
+        if self.label.len() > MAX_NAME || self.label.chars().any(char::is_control) {
+            return Err(Error::validation("label", format!("must be at most {MAX_NAME} printable characters")));
+        }
+        match (self.role, &self.account_id) {
+            (DeviceRole::Customer, None) => Err(Error::validation("account_id", "a customer device needs its account")),
+            (DeviceRole::Customer, Some(a)) if a.trim().is_empty() || a.len() > MAX_NAME => {
+                Err(Error::validation("account_id", "must be an account id"))
+            }
+            (DeviceRole::Admin | DeviceRole::Rep, Some(_)) => {
+                Err(Error::validation("account_id", "only customer devices belong to one account"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The stored form of a token: its SHA-256.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(role: DeviceRole, account: Option<&str>) -> NewDevice {
+        NewDevice { person: "rep-anna".into(), role, account_id: account.map(Into::into), label: String::new() }
+    }
+
+    #[test]
+    fn a_customer_device_needs_an_account_and_only_customers_have_one() {
+        assert!(new(DeviceRole::Customer, Some("acc-1")).validate().is_ok());
+        assert!(new(DeviceRole::Customer, None).validate().is_err());
+        assert!(new(DeviceRole::Rep, Some("acc-1")).validate().is_err());
+        assert!(new(DeviceRole::Admin, None).validate().is_ok());
+        let mut bad = new(DeviceRole::Rep, None);
+        bad.person = " ".into();
+        assert!(bad.validate().is_err());
+        bad.person = "x".repeat(201);
+        assert!(bad.validate().is_err());
+        bad.person = "a\nb".into();
+        assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn token_hashes_differ_per_token_and_are_stable() {
+        assert_eq!(token_hash("a"), token_hash("a"));
+        assert_ne!(token_hash("a"), token_hash("b"));
+    }
+}

@@ -1,0 +1,251 @@
+//! The hub's device registry, rep assignments and back-office listings on
+//! the embedded store (the PostgreSQL backend of the server keeps the same
+//! in its own tables).
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::Store;
+use super::codec::json;
+use crate::devices::{DeviceRecord, NewDevice};
+use crate::error::{Error, Result};
+use crate::quote::{Order, Quote, QuoteListing, QuoteState};
+use crate::sync::{DeviceRole, DeviceScope};
+
+const DEVICE_COLS: &str = "device_id, person, role, account_id, label, created_at, revoked_at, last_seen_at";
+
+fn device_from_row(r: &Row<'_>) -> Result<DeviceRecord> {
+    let role: String = r.get(2)?;
+    Ok(DeviceRecord {
+        device_id: r.get(0)?,
+        person: r.get(1)?,
+        role: DeviceRole::parse(&role)
+            .ok_or_else(|| Error::Corrupt { what: "device role", reason: format!("unknown role {role:?}") })?,
+        account_id: r.get(3)?,
+        label: r.get(4)?,
+        created_at: r.get(5)?,
+        revoked_at: r.get(6)?,
+        last_seen_at: r.get(7)?,
+    })
+}
+
+fn device_in(c: &Connection, id: &str) -> Result<DeviceRecord> {
+    let mut stmt = c.prepare_cached(&format!("SELECT {DEVICE_COLS} FROM hub_devices WHERE device_id = ?1"))?;
+    let mut rows = stmt.query([id])?;
+    match rows.next()? {
+        Some(r) => device_from_row(r),
+        None => Err(Error::not_found("device", id)),
+    }
+}
+
+fn assigned_in(c: &Connection, rep: &str) -> Result<BTreeSet<String>> {
+    let mut stmt = c.prepare_cached("SELECT account_id FROM hub_assignments WHERE rep = ?1")?;
+    let rows = stmt.query_map([rep], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+impl Store {
+    /// Registers a device with the hash of its token (see
+    /// [`crate::devices::token_hash`]); `device_id` is the id the hub
+    /// assigned.
+    pub fn register_device(&self, device_id: &str, new: &NewDevice, token_hash: &[u8; 32]) -> Result<DeviceRecord> {
+        new.validate()?;
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO hub_devices (device_id, person, role, account_id, label, token_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                device_id,
+                new.person.trim(),
+                new.role.as_str(),
+                new.account_id,
+                new.label,
+                &token_hash[..],
+                Utc::now().to_rfc3339()
+            ])?;
+            device_in(tx, device_id)
+        })
+    }
+
+    /// The device a token hash belongs to, if it is registered and not
+    /// revoked; notes the time it was seen.
+    pub fn authenticate_device(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
+        self.write(|tx| {
+            let id: Option<String> = tx
+                .prepare_cached("SELECT device_id FROM hub_devices WHERE token_hash = ?1 AND revoked_at IS NULL")?
+                .query_row([&token_hash[..]], |r| r.get(0))
+                .optional()?;
+            let Some(id) = id else { return Ok(None) };
+            tx.prepare_cached("UPDATE hub_devices SET last_seen_at = ?2 WHERE device_id = ?1")?
+                .execute(params![id, Utc::now().to_rfc3339()])?;
+            device_in(tx, &id).map(Some)
+        })
+    }
+
+    /// Revokes a device's token; its next request is refused.
+    pub fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord> {
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached("UPDATE hub_devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL")?
+                .execute(params![device_id, Utc::now().to_rfc3339()])?;
+            let d = device_in(tx, device_id)?;
+            if n == 0 && d.revoked_at.is_none() {
+                return Err(Error::not_found("device", device_id));
+            }
+            Ok(d)
+        })
+    }
+
+    /// Every registered device, newest first.
+    pub fn devices(&self) -> Result<Vec<DeviceRecord>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {DEVICE_COLS} FROM hub_devices ORDER BY created_at DESC, device_id"
+            ))?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(device_from_row(r)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// The accounts assigned to a rep.
+    pub fn assigned_accounts(&self, rep: &str) -> Result<BTreeSet<String>> {
+        self.read(|c| assigned_in(c, rep))
+    }
+
+    /// The scope of a registered device, from its role and assignments.
+    pub fn device_scope(&self, device: &DeviceRecord) -> Result<DeviceScope> {
+        let assigned = match device.role {
+            DeviceRole::Rep => self.assigned_accounts(&device.person)?,
+            DeviceRole::Admin | DeviceRole::Customer => BTreeSet::new(),
+        };
+        Ok(DeviceScope::for_device(device, assigned))
+    }
+
+    /// Assigns accounts to a rep (or takes them away with `assign: false`).
+    /// Newly assigned accounts' documents get a new sequence number, so
+    /// the rep's devices, whose cursors are past them, are offered them on
+    /// their next sync. Returns the rep's accounts afterwards.
+    pub fn assign_accounts(&self, rep: &str, accounts: &[String], assign: bool) -> Result<BTreeSet<String>> {
+        if rep.trim().is_empty() {
+            return Err(Error::validation("rep", "must not be empty"));
+        }
+        self.write(|tx| {
+            for a in accounts {
+                if assign {
+                    let added = tx
+                        .prepare_cached("INSERT OR IGNORE INTO hub_assignments (rep, account_id) VALUES (?1, ?2)")?
+                        .execute(params![rep, a])?;
+                    if added > 0 {
+                        super::docs::touch_account(tx, a)?;
+                    }
+                } else {
+                    tx.prepare_cached("DELETE FROM hub_assignments WHERE rep = ?1 AND account_id = ?2")?
+                        .execute(params![rep, a])?;
+                }
+            }
+            assigned_in(tx, rep)
+        })
+    }
+
+    /// Quotes for the back office, newest first: all, or those in `state`,
+    /// or with `pending_discount` only those whose discount request waits
+    /// for a decision.
+    pub fn quote_listings(&self, state: Option<QuoteState>, pending_discount: bool) -> Result<Vec<QuoteListing>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT body FROM quotes WHERE ?1 IS NULL OR state = ?1 ORDER BY updated_at DESC, number",
+            )?;
+            let mut rows = stmt.query([state.map(QuoteState::as_str)])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let q: Quote = json("quote body", &r.get::<_, String>(0)?)?;
+                let l = QuoteListing::of(&q)?;
+                if !pending_discount || l.discount_pending() {
+                    out.push(l);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Orders for the back office, newest first, optionally of one account.
+    pub fn order_listings(&self, account_id: Option<&str>) -> Result<Vec<Order>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT body FROM orders WHERE ?1 IS NULL OR account_id = ?1 ORDER BY created_at DESC, id",
+            )?;
+            let mut rows = stmt.query([account_id])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(json("order body", &r.get::<_, String>(0)?)?);
+            }
+            Ok(out)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::token_hash;
+    use crate::store::tests::temp_store;
+
+    fn rep(person: &str) -> NewDevice {
+        NewDevice { person: person.into(), role: DeviceRole::Rep, account_id: None, label: "tablet".into() }
+    }
+
+    #[test]
+    fn a_registered_token_authenticates_until_revoked() {
+        let (_dir, store) = temp_store();
+        let d = store.register_device("dev-1", &rep("rep-anna"), &token_hash("secret")).unwrap();
+        assert_eq!(d.role, DeviceRole::Rep);
+        assert!(store.authenticate_device(&token_hash("wrong")).unwrap().is_none());
+        let seen = store.authenticate_device(&token_hash("secret")).unwrap().unwrap();
+        assert_eq!(seen.device_id, "dev-1");
+        assert!(seen.last_seen_at.is_some());
+        store.revoke_device("dev-1").unwrap();
+        assert!(store.authenticate_device(&token_hash("secret")).unwrap().is_none());
+        assert!(matches!(store.revoke_device("nope"), Err(Error::NotFound { .. })));
+        // The same token hash cannot be registered twice.
+        assert!(store.register_device("dev-2", &rep("rep-bob"), &token_hash("secret")).is_err());
+    }
+
+    #[test]
+    fn assigning_an_account_widens_the_scope_and_renumbers_its_documents() {
+        let (_dir, store) = temp_store();
+        let acc = crate::account::Account {
+            id: "acc-1".into(),
+            name: "Müller GmbH".into(),
+            legal_form: None,
+            employees: None,
+            industry: None,
+            billing_address: crate::account::Address {
+                street: "Hauptstraße 1".into(),
+                postal_code: "80331".into(),
+                city: "München".into(),
+                country: "DE".into(),
+            },
+            shipping_address: None,
+            vat_id: None,
+            customer_group: None,
+            assigned_rep: None,
+        };
+        store.save_account(&acc).unwrap();
+        let before = store.documents().unwrap()[0].seq;
+        let d = store.register_device("dev-1", &rep("rep-anna"), &token_hash("t")).unwrap();
+        assert_eq!(store.device_scope(&d).unwrap().accounts, Some(BTreeSet::new()));
+        let now = store.assign_accounts("rep-anna", &["acc-1".into()], true).unwrap();
+        assert!(now.contains("acc-1"));
+        assert!(store.device_scope(&d).unwrap().allows("acc-1"));
+        assert!(store.documents().unwrap()[0].seq > before, "the account's documents are offered again");
+        let now = store.assign_accounts("rep-anna", &["acc-1".into()], false).unwrap();
+        assert!(now.is_empty());
+    }
+}

@@ -1,0 +1,785 @@
+//! The hub on PostgreSQL, for several `onsite serve` instances on one
+//! database (ADR 12).
+//!
+//! - Documents are append-only, content-addressed change chunks
+//!   (`doc_chunks`); an instance adds the chunk of changes it merged and
+//!   never rewrites another's. Writers of one document are serialised by
+//!   its row in `documents`, so the projection written last saw every
+//!   chunk before it.
+//! - The document change sequence is taken from one counter row at the
+//!   very end of each writing transaction: numbers follow commit order, so
+//!   a device's cursor never skips a change another instance committed
+//!   later with a smaller number.
+//! - Reference data is published as releases (deltas); each instance
+//!   replays them into a local SQLite replica and pages the catalog from it
+//!   with the same code as the embedded hub.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use automerge::{ActorId, AutoCommit, ChangeHash};
+use onsite_core::catalog::{CatalogDelta, Seq};
+use onsite_core::devices::{DeviceRecord, NewDevice};
+use onsite_core::docs::{self, DocId, DocKind, Record};
+use onsite_core::import::{self, Format};
+use onsite_core::quote::{DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
+use onsite_core::store::ImportSummary;
+use onsite_core::sync::hub::{HubStorage, handle};
+use onsite_core::sync::{DeviceRole, DeviceScope, DocSync, SyncLimits};
+use onsite_core::{Store, StoreOptions};
+use postgres::error::SqlState;
+use postgres::{Client, NoTls, Transaction};
+use sha2::{Digest, Sha256};
+
+use super::backend::{Backend, Counts};
+use crate::error::{Error, Result};
+
+const SCHEMA: &str = include_str!("postgres_schema.sql");
+const SCHEMA_VERSION: i32 = 1;
+/// Advisory lock keys: schema set-up, catalog publishing.
+const LOCK_SCHEMA: i64 = 0x6f6e_7369_7465_0001;
+const LOCK_PUBLISH: i64 = 0x6f6e_7369_7465_0002;
+/// A document with more chunks than this is compacted when next written.
+const COMPACT_AFTER: usize = 32;
+/// Attempts for a transaction that hit a deadlock or serialisation failure.
+const ATTEMPTS: usize = 4;
+
+/// A small blocking connection pool.
+struct Pool {
+    url: String,
+    max: usize,
+    state: Mutex<(Vec<Client>, usize)>,
+    freed: Condvar,
+}
+
+struct Conn<'a> {
+    pool: &'a Pool,
+    client: Option<Client>,
+}
+
+impl std::ops::Deref for Conn<'_> {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        self.client.as_ref().unwrap_or_else(|| unreachable!("a pooled connection is present until dropped"))
+    }
+}
+
+impl std::ops::DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.client.as_mut().unwrap_or_else(|| unreachable!("a pooled connection is present until dropped"))
+    }
+}
+
+impl Drop for Conn<'_> {
+    fn drop(&mut self) {
+        let mut st = self.pool.lock();
+        match self.client.take() {
+            Some(c) if !c.is_closed() => st.0.push(c),
+            _ => st.1 -= 1,
+        }
+        self.pool.freed.notify_one();
+    }
+}
+
+impl Pool {
+    fn lock(&self) -> MutexGuard<'_, (Vec<Client>, usize)> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self) -> Result<Conn<'_>> {
+        let mut st = self.lock();
+        loop {
+            if let Some(c) = st.0.pop() {
+                return Ok(Conn { pool: self, client: Some(c) });
+            }
+            if st.1 < self.max {
+                st.1 += 1;
+                drop(st);
+                return match Client::connect(&self.url, NoTls) {
+                    Ok(c) => Ok(Conn { pool: self, client: Some(c) }),
+                    Err(e) => {
+                        self.lock().1 -= 1;
+                        Err(e.into())
+                    }
+                };
+            }
+            st = self.freed.wait(st).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+}
+
+/// The hub on PostgreSQL.
+pub struct PgBackend {
+    pool: Pool,
+    /// This instance's own Automerge actor (instances never share one).
+    actor: ActorId,
+    replica_path: PathBuf,
+    replica: Mutex<Arc<Store>>,
+    /// Held while the replica is brought up to date or published from.
+    replica_write: Mutex<()>,
+}
+
+impl std::fmt::Debug for PgBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgBackend").field("replica", &self.replica_path).finish_non_exhaustive()
+    }
+}
+
+fn deflate(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(bytes)?;
+    Ok(z.finish()?)
+}
+
+fn inflate(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    flate2::read::ZlibDecoder::new(bytes).take(1 << 30).read_to_end(&mut out)?;
+    Ok(out)
+}
+
+fn retryable(e: &postgres::Error) -> bool {
+    e.code().is_some_and(|c| *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE)
+}
+
+fn open_replica(path: &std::path::Path) -> Result<Store> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+    Ok(Store::open(path, StoreOptions { readers: 4, ..StoreOptions::default() })?)
+}
+
+impl PgBackend {
+    /// Connects (at most `pool` connections), creates the schema in an
+    /// empty database, and builds the catalog replica from the releases.
+    pub fn open(url: &str, pool: usize) -> Result<PgBackend> {
+        let pool =
+            Pool { url: url.to_string(), max: pool.max(2), state: Mutex::new((Vec::new(), 0)), freed: Condvar::new() };
+        {
+            let mut c = pool.get()?;
+            let mut tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_SCHEMA])?;
+            let exists: bool = tx.query_one("SELECT to_regclass('hub_meta') IS NOT NULL", &[])?.get(0);
+            if !exists {
+                tx.batch_execute(SCHEMA)?;
+            }
+            let version: i32 = tx.query_one("SELECT version FROM hub_meta WHERE id = 1", &[])?.get(0);
+            if version > SCHEMA_VERSION {
+                return Err(Error::Usage(format!(
+                    "the PostgreSQL database has hub schema version {version}, newer than the {SCHEMA_VERSION} this build knows"
+                )));
+            }
+            tx.commit()?;
+        }
+        let instance = uuid::Uuid::new_v4().to_string();
+        let replica_path = std::env::temp_dir().join(format!("onsite-replica-{instance}.sqlite"));
+        let replica = open_replica(&replica_path)?;
+        let backend = PgBackend {
+            pool,
+            actor: docs::actor_for(&instance),
+            replica_path,
+            replica: Mutex::new(Arc::new(replica)),
+            replica_write: Mutex::new(()),
+        };
+        backend.catch_up()?;
+        Ok(backend)
+    }
+
+    fn replica(&self) -> Arc<Store> {
+        self.replica.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Replays releases newer than the replica's sequence.
+    fn catch_up(&self) -> Result<Arc<Store>> {
+        let _w = self.replica_write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut c = self.pool.get()?;
+        self.catch_up_locked(&mut c)
+    }
+
+    fn catch_up_locked(&self, c: &mut Client) -> Result<Arc<Store>> {
+        let replica = self.replica();
+        let local = replica.catalog_seq()?;
+        let rows = c.query("SELECT seq, since, delta FROM catalog_releases WHERE seq > $1 ORDER BY seq", &[&local])?;
+        for r in rows {
+            let bytes: Vec<u8> = r.get(2);
+            let delta: CatalogDelta = serde_json::from_slice(&inflate(&bytes)?)?;
+            replica.apply_catalog_delta(&delta)?;
+        }
+        Ok(replica)
+    }
+
+    /// Rebuilds the replica from all releases (after a failed publish left
+    /// it ahead of the database).
+    fn rebuild_replica(&self, c: &mut Client) -> Result<()> {
+        let fresh = Arc::new(open_replica(&self.replica_path.with_extension("rebuild.sqlite"))?);
+        *self.replica.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        self.catch_up_locked(c).map(|_| ())
+    }
+
+    /// Imports into the replica and publishes the delta as one release,
+    /// under a database-wide lock so releases form one chain.
+    fn publish(&self, change: impl FnOnce(&Store) -> onsite_core::Result<()>) -> Result<Seq> {
+        let _w = self.replica_write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut c = self.pool.get()?;
+        let result = (|| -> Result<Seq> {
+            let mut tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_PUBLISH])?;
+            let replica = self.replica();
+            let local = replica.catalog_seq()?;
+            for r in tx.query("SELECT delta FROM catalog_releases WHERE seq > $1 ORDER BY seq", &[&local])? {
+                let delta: CatalogDelta = serde_json::from_slice(&inflate(&r.get::<_, Vec<u8>>(0))?)?;
+                replica.apply_catalog_delta(&delta)?;
+            }
+            let before = replica.catalog_seq()?;
+            change(&replica)?;
+            let after = replica.catalog_seq()?;
+            if after > before {
+                let delta = replica.catalog_changes_since(before)?;
+                tx.execute(
+                    "INSERT INTO catalog_releases (seq, since, delta) VALUES ($1, $2, $3)",
+                    &[&after, &before, &deflate(&serde_json::to_vec(&delta)?)?],
+                )?;
+            }
+            tx.commit()?;
+            Ok(after)
+        })();
+        if result.is_err() {
+            // The replica may hold what the database refused: start it over.
+            self.rebuild_replica(&mut c)?;
+        }
+        result
+    }
+
+    /// Runs `f` in a transaction, retrying deadlocks and serialisation
+    /// failures.
+    fn with_hub<T>(&self, mut f: impl FnMut(&mut PgHub<'_, '_>) -> onsite_core::Result<T>) -> Result<T> {
+        let replica = self.catch_up()?;
+        let mut c = self.pool.get()?;
+        for attempt in 1..=ATTEMPTS {
+            let mut tx = c.transaction()?;
+            let mut hub = PgHub::new(&mut tx, &replica, &self.actor);
+            let out = f(&mut hub).and_then(|v| hub.finish().map(|()| v));
+            let pg_error = hub.error.take();
+            match out {
+                Ok(v) => match tx.commit() {
+                    Ok(()) => return Ok(v),
+                    Err(e) if retryable(&e) && attempt < ATTEMPTS => continue,
+                    Err(e) => return Err(e.into()),
+                },
+                Err(e) => {
+                    drop(tx);
+                    match pg_error {
+                        Some(pg) if retryable(&pg) && attempt < ATTEMPTS => continue,
+                        Some(pg) => return Err(pg.into()),
+                        None => return Err(e.into()),
+                    }
+                }
+            }
+        }
+        Err(Error::Http("gave up after repeated database deadlocks".into()))
+    }
+}
+
+impl Drop for PgBackend {
+    fn drop(&mut self) {
+        for path in [self.replica_path.clone(), self.replica_path.with_extension("rebuild.sqlite")] {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+        }
+    }
+}
+
+/// [`HubStorage`] on one PostgreSQL transaction.
+struct PgHub<'t, 'c> {
+    tx: &'t mut Transaction<'c>,
+    replica: &'t Store,
+    actor: &'t ActorId,
+    /// Heads and chunk hashes of each document as loaded.
+    loaded: HashMap<DocId, (Vec<ChangeHash>, Vec<Vec<u8>>)>,
+    /// Rows inserted only to lock a new document.
+    placeholders: HashSet<DocId>,
+    /// Documents saved in this transaction (they get sequence numbers at
+    /// the end).
+    changed: Vec<DocId>,
+    /// The PostgreSQL error behind a failed call (to tell retryable ones).
+    error: Option<postgres::Error>,
+}
+
+impl<'t, 'c> PgHub<'t, 'c> {
+    fn new(tx: &'t mut Transaction<'c>, replica: &'t Store, actor: &'t ActorId) -> Self {
+        PgHub {
+            tx,
+            replica,
+            actor,
+            loaded: HashMap::new(),
+            placeholders: HashSet::new(),
+            changed: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn pg(&mut self, e: postgres::Error) -> onsite_core::Error {
+        let text = e.to_string();
+        self.error = Some(e);
+        onsite_core::Error::Backend(text)
+    }
+
+    /// Numbers the changed documents, in commit order, and drops unused
+    /// placeholders.
+    fn finish(&mut self) -> onsite_core::Result<()> {
+        let changed = std::mem::take(&mut self.changed);
+        let placeholders: Vec<DocId> = self.placeholders.drain().filter(|p| !changed.contains(p)).collect();
+        for id in placeholders {
+            let r = self.tx.execute("DELETE FROM documents WHERE doc_id = $1 AND seq = 0", &[&id.as_str()]);
+            r.map_err(|e| self.pg(e))?;
+        }
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let n = changed.len() as i64;
+        let r = self.tx.query_one("UPDATE hub_meta SET doc_seq = doc_seq + $1 WHERE id = 1 RETURNING doc_seq", &[&n]);
+        let last: i64 = r.map_err(|e| self.pg(e))?.get(0);
+        for (i, id) in changed.iter().enumerate() {
+            let seq = last - n + 1 + i as i64;
+            let r = self.tx.execute("UPDATE documents SET seq = $2 WHERE doc_id = $1", &[&id.as_str(), &seq]);
+            r.map_err(|e| self.pg(e))?;
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, id: &DocId) -> onsite_core::Result<Option<AutoCommit>> {
+        let r = self
+            .tx
+            .query("SELECT hash, bytes FROM doc_chunks WHERE doc_id = $1 ORDER BY created_at, hash", &[&id.as_str()]);
+        let rows = r.map_err(|e| self.pg(e))?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut doc = AutoCommit::new();
+        let mut hashes = Vec::with_capacity(rows.len());
+        for row in rows {
+            let bytes: Vec<u8> = row.get(1);
+            doc.load_incremental(&bytes)
+                .map_err(|e| onsite_core::Error::Corrupt { what: "document chunk", reason: format!("{id}: {e}") })?;
+            hashes.push(row.get(0));
+        }
+        self.loaded.insert(id.clone(), (doc.get_heads(), hashes));
+        Ok(Some(doc))
+    }
+
+    fn project(&mut self, id: &DocId, doc: &AutoCommit) -> onsite_core::Result<()> {
+        let record =
+            docs::read(doc, id).map_err(|e| onsite_core::Error::Corrupt { what: "document", reason: e.to_string() })?;
+        let (account, state, body) = match &record {
+            Some(Record::Quote(q)) => (
+                q.account_id.clone(),
+                Some(q.state.as_str().to_string()),
+                Some(serde_json::to_string(q).map_err(|e| onsite_core::Error::Backend(e.to_string()))?),
+            ),
+            Some(Record::Order(o)) => (
+                o.account_id.clone(),
+                None,
+                Some(serde_json::to_string(o).map_err(|e| onsite_core::Error::Backend(e.to_string()))?),
+            ),
+            Some(r) => (r.account_id().to_string(), None, None),
+            None => (String::new(), None, None),
+        };
+        let r = self.tx.execute(
+            "INSERT INTO documents (doc_id, kind, account_id, seq, state, body) VALUES ($1, $2, $3, 0, $4, $5)
+             ON CONFLICT (doc_id) DO UPDATE SET account_id = excluded.account_id, state = excluded.state,
+               body = excluded.body, updated_at = now()",
+            &[&id.as_str(), &id.kind().as_str(), &account, &state, &body],
+        );
+        r.map_err(|e| self.pg(e))?;
+        Ok(())
+    }
+}
+
+impl HubStorage for PgHub<'_, '_> {
+    fn hub_actor(&mut self) -> onsite_core::Result<ActorId> {
+        Ok(self.actor.clone())
+    }
+
+    fn peer_round(&mut self, device_id: &str) -> onsite_core::Result<Option<(u64, u64)>> {
+        // Locks the device's row: one device's requests run one at a time,
+        // whichever instance they reach.
+        let r = self.tx.execute(
+            "INSERT INTO sync_peers (device_id, session, round) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING",
+            &[&device_id],
+        );
+        r.map_err(|e| self.pg(e))?;
+        let r =
+            self.tx.query_one("SELECT session, round FROM sync_peers WHERE device_id = $1 FOR UPDATE", &[&device_id]);
+        let row = r.map_err(|e| self.pg(e))?;
+        let (s, n): (i64, i64) = (row.get(0), row.get(1));
+        Ok((s, n) != (0, 0)).map(|known| known.then_some((s as u64, n as u64)))
+    }
+
+    fn set_peer_round(&mut self, device_id: &str, session: u64, round: u64) -> onsite_core::Result<()> {
+        let r = self.tx.execute(
+            "UPDATE sync_peers SET session = $2, round = $3 WHERE device_id = $1",
+            &[&device_id, &(session as i64), &(round as i64)],
+        );
+        r.map_err(|e| self.pg(e))?;
+        Ok(())
+    }
+
+    fn lock_doc(&mut self, id: &DocId) -> onsite_core::Result<()> {
+        let r = self.tx.execute(
+            "INSERT INTO documents (doc_id, kind, account_id, seq) VALUES ($1, $2, '', 0) ON CONFLICT DO NOTHING",
+            &[&id.as_str(), &id.kind().as_str()],
+        );
+        if r.map_err(|e| self.pg(e))? > 0 {
+            self.placeholders.insert(id.clone());
+        }
+        let r = self.tx.execute("SELECT 1 FROM documents WHERE doc_id = $1 FOR UPDATE", &[&id.as_str()]);
+        r.map_err(|e| self.pg(e))?;
+        Ok(())
+    }
+
+    fn load_doc(&mut self, id: &DocId) -> onsite_core::Result<Option<AutoCommit>> {
+        self.load(id)
+    }
+
+    fn doc_account(&mut self, id: &DocId) -> onsite_core::Result<Option<String>> {
+        let r = self.tx.query_opt("SELECT account_id FROM documents WHERE doc_id = $1", &[&id.as_str()]);
+        Ok(r.map_err(|e| self.pg(e))?.map(|row| row.get::<_, String>(0)).filter(|a| !a.is_empty()))
+    }
+
+    fn save_doc(&mut self, id: &DocId, doc: &mut AutoCommit) -> onsite_core::Result<()> {
+        let (heads, hashes) = self.loaded.get(id).cloned().unwrap_or_default();
+        let compact = hashes.len() >= COMPACT_AFTER;
+        let chunk = if compact { doc.save() } else { doc.save_after(&heads) };
+        let hash = Sha256::digest(&chunk).to_vec();
+        let r = self.tx.execute(
+            "INSERT INTO doc_chunks (doc_id, hash, bytes) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&id.as_str(), &hash, &chunk],
+        );
+        r.map_err(|e| self.pg(e))?;
+        if compact {
+            // The snapshot holds every change of the chunks read: drop
+            // exactly those (the document's row lock keeps writers out).
+            let old: Vec<Vec<u8>> = hashes.into_iter().filter(|h| *h != hash).collect();
+            let r =
+                self.tx.execute("DELETE FROM doc_chunks WHERE doc_id = $1 AND hash = ANY($2)", &[&id.as_str(), &old]);
+            r.map_err(|e| self.pg(e))?;
+            self.loaded.insert(id.clone(), (doc.get_heads(), vec![hash]));
+        } else {
+            let mut all = hashes;
+            all.push(hash);
+            self.loaded.insert(id.clone(), (doc.get_heads(), all));
+        }
+        self.project(id, doc)?;
+        if !self.changed.contains(id) {
+            self.changed.push(id.clone());
+        }
+        Ok(())
+    }
+
+    fn sync_state(&mut self, device_id: &str, id: &DocId, session: u64) -> onsite_core::Result<DocSync> {
+        let r = self.tx.query_opt(
+            "SELECT session, state, queued FROM sync_docs WHERE device_id = $1 AND doc_id = $2",
+            &[&device_id, &id.as_str()],
+        );
+        match r.map_err(|e| self.pg(e))? {
+            None => Ok(DocSync::first_contact()),
+            Some(row) => {
+                let stored: i64 = row.get(0);
+                let state: Vec<u8> = row.get(1);
+                let queued: Option<Vec<u8>> = row.get(2);
+                DocSync::from_stored(stored as u64, &state, queued.unwrap_or_default(), session)
+                    .map_err(|e| onsite_core::Error::Corrupt { what: "sync state", reason: e.to_string() })
+            }
+        }
+    }
+
+    fn set_sync_state(&mut self, device_id: &str, id: &DocId, session: u64, sync: &DocSync) -> onsite_core::Result<()> {
+        let queued = (!sync.queued.is_empty()).then_some(&sync.queued);
+        let r = self.tx.execute(
+            "INSERT INTO sync_docs (device_id, doc_id, session, state, queued) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (device_id, doc_id) DO UPDATE SET session = excluded.session, state = excluded.state,
+               queued = excluded.queued",
+            &[&device_id, &id.as_str(), &(session as i64), &sync.state_bytes(), &queued],
+        );
+        r.map_err(|e| self.pg(e))?;
+        Ok(())
+    }
+
+    fn docs_changed_since(
+        &mut self,
+        cursor: u64,
+        scope: &DeviceScope,
+        limit: usize,
+    ) -> onsite_core::Result<Vec<(DocId, u64)>> {
+        let accounts: Option<Vec<String>> = scope.accounts.as_ref().map(|a| a.iter().cloned().collect());
+        let kinds: Option<Vec<String>> = (scope.role == DeviceRole::Customer).then(|| {
+            [DocKind::Account, DocKind::Quote, DocKind::Order].iter().map(|k| k.as_str().to_string()).collect()
+        });
+        let r = self.tx.query(
+            "SELECT doc_id, seq FROM documents
+             WHERE seq > $1 AND account_id <> '' AND ($2::text[] IS NULL OR account_id = ANY($2))
+               AND ($3::text[] IS NULL OR kind = ANY($3))
+             ORDER BY seq LIMIT $4",
+            &[&(cursor as i64), &accounts, &kinds, &(limit.min(i64::MAX as usize) as i64)],
+        );
+        let rows = r.map_err(|e| self.pg(e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push((DocId::parse(row.get::<_, &str>(0))?, row.get::<_, i64>(1) as u64));
+        }
+        Ok(out)
+    }
+
+    fn doc_cursor(&mut self) -> onsite_core::Result<u64> {
+        let r = self.tx.query_one("SELECT doc_seq FROM hub_meta WHERE id = 1", &[]);
+        Ok(r.map_err(|e| self.pg(e))?.get::<_, i64>(0) as u64)
+    }
+
+    fn catalog_seq(&mut self) -> onsite_core::Result<Seq> {
+        self.replica.catalog_seq()
+    }
+
+    fn catalog_page(
+        &mut self,
+        since: Seq,
+        after: Option<(Seq, i64)>,
+        limit: usize,
+        include_costs: bool,
+        customer: Option<&str>,
+    ) -> onsite_core::Result<(CatalogDelta, Option<(Seq, i64)>)> {
+        self.replica.catalog_page(since, after, limit, include_costs, customer)
+    }
+}
+
+const DEVICE_COLS: &str = "device_id, person, role, account_id, label, created_at, revoked_at, last_seen_at";
+
+fn device_from(row: &postgres::Row) -> Result<DeviceRecord> {
+    let role: String = row.get(2);
+    Ok(DeviceRecord {
+        device_id: row.get(0),
+        person: row.get(1),
+        role: DeviceRole::parse(&role).ok_or_else(|| onsite_core::Error::Corrupt {
+            what: "device role",
+            reason: format!("unknown role {role:?}"),
+        })?,
+        account_id: row.get(3),
+        label: row.get(4),
+        created_at: row.get(5),
+        revoked_at: row.get(6),
+        last_seen_at: row.get(7),
+    })
+}
+
+fn listing(body: &str) -> Result<QuoteListing> {
+    let q: Quote = serde_json::from_str(body)?;
+    Ok(QuoteListing::of(&q).map_err(onsite_core::Error::from)?)
+}
+
+impl Backend for PgBackend {
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn check(&self) -> Result<()> {
+        self.pool.get()?.query_one("SELECT 1", &[])?;
+        Ok(())
+    }
+
+    fn authenticate(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
+        let mut c = self.pool.get()?;
+        let row = c.query_opt(
+            &format!(
+                "UPDATE devices SET last_seen_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL RETURNING {DEVICE_COLS}"
+            ),
+            &[&&token_hash[..], &chrono::Utc::now().to_rfc3339()],
+        )?;
+        row.as_ref().map(device_from).transpose()
+    }
+
+    fn scope(&self, device: &DeviceRecord) -> Result<DeviceScope> {
+        let assigned = match device.role {
+            DeviceRole::Rep => {
+                let mut c = self.pool.get()?;
+                c.query("SELECT account_id FROM assignments WHERE rep = $1", &[&device.person])?
+                    .iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect()
+            }
+            DeviceRole::Admin | DeviceRole::Customer => BTreeSet::new(),
+        };
+        Ok(DeviceScope::for_device(device, assigned))
+    }
+
+    fn sync(&self, scope: &DeviceScope, request: &[u8], limits: &SyncLimits) -> Result<Vec<u8>> {
+        self.with_hub(|hub| handle(hub, scope, request, limits))
+    }
+
+    fn register_device(&self, device_id: &str, new: &NewDevice, token_hash: &[u8; 32]) -> Result<DeviceRecord> {
+        new.validate()?;
+        let mut c = self.pool.get()?;
+        let row = c.query_one(
+            &format!(
+                "INSERT INTO devices (device_id, person, role, account_id, label, token_hash, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {DEVICE_COLS}"
+            ),
+            &[
+                &device_id,
+                &new.person.trim(),
+                &new.role.as_str(),
+                &new.account_id,
+                &new.label,
+                &&token_hash[..],
+                &chrono::Utc::now().to_rfc3339(),
+            ],
+        )?;
+        device_from(&row)
+    }
+
+    fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord> {
+        let mut c = self.pool.get()?;
+        c.execute(
+            "UPDATE devices SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
+            &[&device_id, &chrono::Utc::now().to_rfc3339()],
+        )?;
+        match c.query_opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE device_id = $1"), &[&device_id])? {
+            Some(row) => device_from(&row),
+            None => Err(onsite_core::Error::not_found("device", device_id).into()),
+        }
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceRecord>> {
+        let mut c = self.pool.get()?;
+        c.query(&format!("SELECT {DEVICE_COLS} FROM devices ORDER BY created_at DESC, device_id"), &[])?
+            .iter()
+            .map(device_from)
+            .collect()
+    }
+
+    fn assign(&self, rep: &str, add: &[String], remove: &[String]) -> Result<BTreeSet<String>> {
+        if rep.trim().is_empty() {
+            return Err(onsite_core::Error::validation("rep", "must not be empty").into());
+        }
+        let mut c = self.pool.get()?;
+        let mut tx = c.transaction()?;
+        tx.execute("DELETE FROM assignments WHERE rep = $1 AND account_id = ANY($2)", &[&rep, &remove])?;
+        let mut touched = Vec::new();
+        for a in add {
+            if tx.execute(
+                "INSERT INTO assignments (rep, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&rep, a],
+            )? > 0
+            {
+                touched.push(a.clone());
+            }
+        }
+        // Newly visible documents get new sequence numbers (at the end, like
+        // every write), so the rep's devices are offered them.
+        let ids: Vec<String> = tx
+            .query("SELECT doc_id FROM documents WHERE account_id = ANY($1) AND seq > 0 ORDER BY seq", &[&touched])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if !ids.is_empty() {
+            let n = ids.len() as i64;
+            let last: i64 = tx
+                .query_one("UPDATE hub_meta SET doc_seq = doc_seq + $1 WHERE id = 1 RETURNING doc_seq", &[&n])?
+                .get(0);
+            for (i, id) in ids.iter().enumerate() {
+                tx.execute("UPDATE documents SET seq = $2 WHERE doc_id = $1", &[id, &(last - n + 1 + i as i64)])?;
+            }
+        }
+        let accounts = tx
+            .query("SELECT account_id FROM assignments WHERE rep = $1", &[&rep])?
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect();
+        tx.commit()?;
+        Ok(accounts)
+    }
+
+    fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary> {
+        let mut summary = None;
+        self.publish(|replica| {
+            summary = Some(replica.import_catalog(import::parse(bytes, format), &mut |_| {})?);
+            Ok(())
+        })?;
+        summary.ok_or_else(|| Error::Http("the import did not run".into()))
+    }
+
+    fn publish_policy(&self, policy: &DiscountPolicy) -> Result<Seq> {
+        self.publish(|replica| replica.set_discount_policy(policy))
+    }
+
+    fn quotes(&self, state: Option<QuoteState>, pending_discount: bool) -> Result<Vec<QuoteListing>> {
+        let mut c = self.pool.get()?;
+        let state = state.map(QuoteState::as_str);
+        let rows = c.query(
+            "SELECT body FROM documents WHERE kind = 'quote' AND body IS NOT NULL AND ($1::text IS NULL OR state = $1)
+             ORDER BY updated_at DESC, doc_id",
+            &[&state],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let l = listing(r.get(0))?;
+            if !pending_discount || l.discount_pending() {
+                out.push(l);
+            }
+        }
+        Ok(out)
+    }
+
+    fn decide_discount(&self, quote_id: &str, approved: bool, by: &str) -> Result<QuoteListing> {
+        let id = DocId::quote(quote_id);
+        let actor = self.actor.clone();
+        let quote = self.with_hub(|hub| {
+            hub.lock_doc(&id)?;
+            let Some(doc) = hub.load_doc(&id)? else {
+                return Err(onsite_core::Error::not_found("quote", quote_id));
+            };
+            let mut doc = doc.with_actor(actor.clone());
+            let Some(Record::Quote(mut q)) = docs::read(&doc, &id)
+                .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?
+            else {
+                return Err(onsite_core::Error::not_found("quote", quote_id));
+            };
+            q.decide_discount(approved, by.to_string(), chrono::Utc::now())?;
+            docs::write(&mut doc, &Record::Quote(q.clone()))
+                .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?;
+            doc.commit_with(
+                automerge::transaction::CommitOptions::default()
+                    .with_message("decide discount".to_string())
+                    .with_time(chrono::Utc::now().timestamp()),
+            );
+            hub.save_doc(&id, &mut doc)?;
+            Ok(*q)
+        })?;
+        Ok(QuoteListing::of(&quote).map_err(onsite_core::Error::from)?)
+    }
+
+    fn orders(&self, account_id: Option<&str>) -> Result<Vec<Order>> {
+        let mut c = self.pool.get()?;
+        let rows = c.query(
+            "SELECT body FROM documents WHERE kind = 'order' AND body IS NOT NULL AND ($1::text IS NULL OR account_id = $1)
+             ORDER BY updated_at DESC, doc_id",
+            &[&account_id],
+        )?;
+        rows.iter().map(|r| Ok(serde_json::from_str(r.get(0))?)).collect()
+    }
+
+    fn counts(&self) -> Result<Counts> {
+        let mut c = self.pool.get()?;
+        let row =
+            c.query_one("SELECT (SELECT count(*) FROM documents WHERE seq > 0), (SELECT count(*) FROM devices)", &[])?;
+        Ok(Counts {
+            documents: row.get::<_, i64>(0) as u64,
+            devices: row.get::<_, i64>(1) as u64,
+            catalog_seq: self.replica().catalog_seq()?,
+        })
+    }
+}

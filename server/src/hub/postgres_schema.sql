@@ -1,0 +1,85 @@
+-- The hub's PostgreSQL schema, version 1. Applied once by the first
+-- instance that finds an empty database (under an advisory lock).
+
+CREATE TABLE hub_meta (
+    id        INT PRIMARY KEY CHECK (id = 1),
+    version   INT NOT NULL,
+    -- The document change sequence. Taken with a row lock at the very end
+    -- of every writing transaction, so numbers are handed out in commit
+    -- order and a reader never sees sequence n+1 without n.
+    doc_seq   BIGINT NOT NULL DEFAULT 0
+);
+
+-- Field-data documents as append-only, content-addressed change chunks:
+-- an instance only ever adds the chunk of changes it merged (its SHA-256 is
+-- the key, so the same chunk written twice is stored once); loading a
+-- document applies all its chunks. Compaction replaces chunks by one
+-- snapshot that contains them, under the document's row lock.
+CREATE TABLE doc_chunks (
+    doc_id     TEXT NOT NULL,
+    hash       BYTEA NOT NULL,
+    bytes      BYTEA NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (doc_id, hash)
+);
+
+-- One row per document: its account, its place in the change sequence and
+-- the back office's projection (quotes and orders as JSON).
+CREATE TABLE documents (
+    doc_id     TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    seq        BIGINT NOT NULL,
+    state      TEXT,
+    body       TEXT,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX documents_seq ON documents (seq);
+CREATE INDEX documents_account ON documents (account_id, seq);
+CREATE INDEX documents_kind_state ON documents (kind, state);
+
+CREATE TABLE sync_peers (
+    device_id TEXT PRIMARY KEY,
+    session   BIGINT NOT NULL,
+    round     BIGINT NOT NULL
+);
+
+CREATE TABLE sync_docs (
+    device_id TEXT NOT NULL,
+    doc_id    TEXT NOT NULL,
+    session   BIGINT NOT NULL,
+    state     BYTEA NOT NULL,
+    queued    BYTEA,
+    PRIMARY KEY (device_id, doc_id)
+);
+
+CREATE TABLE devices (
+    device_id    TEXT PRIMARY KEY,
+    person       TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('admin', 'rep', 'customer')),
+    account_id   TEXT,
+    label        TEXT NOT NULL DEFAULT '',
+    token_hash   BYTEA NOT NULL UNIQUE,
+    created_at   TEXT NOT NULL,
+    revoked_at   TEXT,
+    last_seen_at TEXT,
+    CHECK ((role = 'customer') = (account_id IS NOT NULL))
+);
+
+CREATE TABLE assignments (
+    rep        TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    PRIMARY KEY (rep, account_id)
+);
+
+-- Reference data as published releases: each the delta since the previous
+-- one (deflated JSON). Every instance replays them into a local replica
+-- and serves catalog pages from it.
+CREATE TABLE catalog_releases (
+    seq          BIGINT PRIMARY KEY,
+    since        BIGINT NOT NULL,
+    delta        BYTEA NOT NULL,
+    published_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 1, 0);

@@ -1,0 +1,105 @@
+//! The embedded hub: everything in one SQLite file through the core's
+//! [`Store`] (documents, projections, sync states, catalog, devices).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use onsite_core::catalog::Seq;
+use onsite_core::devices::{DeviceRecord, NewDevice};
+use onsite_core::import::{self, Format};
+use onsite_core::quote::{DiscountPolicy, Order, QuoteListing, QuoteState};
+use onsite_core::store::ImportSummary;
+use onsite_core::sync::{DeviceScope, SyncLimits};
+use onsite_core::{Store, StoreOptions};
+
+use super::backend::{Backend, Counts};
+use crate::error::Result;
+
+/// The hub on one SQLite file (WAL: one writer, `readers` readers).
+#[derive(Debug)]
+pub struct SqliteBackend {
+    store: Store,
+}
+
+impl SqliteBackend {
+    /// Opens or creates the hub database at `path`.
+    pub fn open(path: &Path, readers: usize) -> Result<SqliteBackend> {
+        let options = StoreOptions { readers: readers.clamp(1, 64), ..StoreOptions::default() };
+        Ok(SqliteBackend { store: Store::open(path, options)? })
+    }
+
+    /// The underlying store (for tests and the demo).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn check(&self) -> Result<()> {
+        self.store.catalog_seq()?;
+        Ok(())
+    }
+
+    fn authenticate(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
+        Ok(self.store.authenticate_device(token_hash)?)
+    }
+
+    fn scope(&self, device: &DeviceRecord) -> Result<DeviceScope> {
+        Ok(self.store.device_scope(device)?)
+    }
+
+    fn sync(&self, scope: &DeviceScope, request: &[u8], limits: &SyncLimits) -> Result<Vec<u8>> {
+        Ok(self.store.hub_handle_with(scope, request, limits)?)
+    }
+
+    fn register_device(&self, device_id: &str, new: &NewDevice, token_hash: &[u8; 32]) -> Result<DeviceRecord> {
+        Ok(self.store.register_device(device_id, new, token_hash)?)
+    }
+
+    fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord> {
+        Ok(self.store.revoke_device(device_id)?)
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceRecord>> {
+        Ok(self.store.devices()?)
+    }
+
+    fn assign(&self, rep: &str, add: &[String], remove: &[String]) -> Result<BTreeSet<String>> {
+        self.store.assign_accounts(rep, remove, false)?;
+        Ok(self.store.assign_accounts(rep, add, true)?)
+    }
+
+    fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary> {
+        Ok(self.store.import_catalog(import::parse(bytes, format), &mut |_| {})?)
+    }
+
+    fn publish_policy(&self, policy: &DiscountPolicy) -> Result<Seq> {
+        self.store.set_discount_policy(policy)?;
+        Ok(self.store.catalog_seq()?)
+    }
+
+    fn quotes(&self, state: Option<QuoteState>, pending_discount: bool) -> Result<Vec<QuoteListing>> {
+        Ok(self.store.quote_listings(state, pending_discount)?)
+    }
+
+    fn decide_discount(&self, quote_id: &str, approved: bool, by: &str) -> Result<QuoteListing> {
+        let q = self.store.decide_discount(quote_id, approved, by, chrono::Utc::now())?;
+        Ok(QuoteListing::of(&q).map_err(onsite_core::Error::from)?)
+    }
+
+    fn orders(&self, account_id: Option<&str>) -> Result<Vec<Order>> {
+        Ok(self.store.order_listings(account_id)?)
+    }
+
+    fn counts(&self) -> Result<Counts> {
+        Ok(Counts {
+            documents: self.store.document_count()?,
+            devices: self.store.devices()?.len() as u64,
+            catalog_seq: self.store.catalog_seq()?,
+        })
+    }
+}
