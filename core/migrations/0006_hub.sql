@@ -21,3 +21,8 @@ CREATE TABLE hub_assignments (
     account_id TEXT NOT NULL,
     PRIMARY KEY (rep, account_id)
 ) STRICT, WITHOUT ROWID;
+
+-- The hub announces a rep's changed documents by seeking each assigned
+-- account's changes after the device's cursor.
+CREATE INDEX documents_account_seq ON documents (account_id, seq);
+DROP INDEX documents_account;

@@ -35,6 +35,18 @@ pub struct DeviceRecord {
     pub last_seen_at: Option<String>,
 }
 
+impl DeviceRecord {
+    /// Whether the hub should write a new last-seen time: the last note is
+    /// missing or more than a minute older than `now` (a read-mostly path
+    /// that keeps the writer free for syncs).
+    pub fn seen_note_stale(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.last_seen_at
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .is_none_or(|t| now.signed_duration_since(t) > chrono::Duration::seconds(60))
+    }
+}
+
 fn role_name<S: serde::Serializer>(role: &DeviceRole, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(role.as_str())
 }

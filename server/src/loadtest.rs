@@ -55,6 +55,9 @@ pub struct LoadtestArgs {
     /// Products in the published catalog.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub products: u32,
+    /// Devices coming online per second in the measured phase (default: all at once).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub rate: Option<u32>,
     /// Keep the device stores afterwards.
     #[arg(long)]
     pub keep: bool,
@@ -72,6 +75,8 @@ pub struct LoadReport {
     pub devices: u32,
     /// Devices syncing at once.
     pub concurrency: u32,
+    /// Devices coming online per second (`None`: all at once).
+    pub rate: Option<u32>,
     /// Setting up (catalog, accounts, tokens, first syncs, backlogs), seconds.
     pub setup_secs: f64,
     /// Median first sync of a device (catalog and its accounts), ms.
@@ -366,16 +371,36 @@ pub fn measure(args: &LoadtestArgs, log: &mut dyn Write) -> Result<LoadReport> {
     let setup_secs = started.elapsed().as_secs_f64();
     writeln!(log, "devices synced once and worked offline ({setup_secs:.1} s); now all sync at once")?;
 
-    // The measured phase.
+    // Each device builds its first request before the clock starts: that
+    // is the device's own work, done on its own processor in the field.
+    let frames: Vec<Mutex<Option<Vec<u8>>>> = devices.iter().map(|_| Mutex::new(None)).collect();
+    parallel(devices.len(), 2, |i| {
+        let store = open_device(&dev_dir, &devices[i].id)?;
+        let frame = store.sync_request()?;
+        if let Ok(mut f) = frames[i].lock() {
+            *f = Some(frame);
+        }
+        Ok(())
+    })?;
+
+    // The measured phase: every device sends its backlog; a device whose
+    // sync needs more round trips applies the answer and goes on. With
+    // --rate, device i starts no earlier than i/rate seconds in (devices
+    // coming online over time); without, all start at once, `concurrency`
+    // at a time.
     let latencies = Mutex::new(Vec::with_capacity(devices.len() * 2));
     let bytes = Mutex::new((0u64, 0u64));
     let t = Instant::now();
     parallel(devices.len(), threads, |i| {
         let d = &devices[i];
-        let store = open_device(&dev_dir, &d.id)?;
+        if let Some(rate) = args.rate {
+            let start = t + Duration::from_secs_f64(i as f64 / f64::from(rate));
+            std::thread::sleep(start.saturating_duration_since(Instant::now()));
+        }
         let client = HubClient::new(&hub.url, &d.token, None)?;
+        let mut request = frames[i].lock().ok().and_then(|mut f| f.take()).unwrap_or_default();
+        let mut store = None;
         for _ in 0..50 {
-            let request = store.sync_request()?;
             let sent = Instant::now();
             let response = client.sync_frame(&request)?;
             let took = sent.elapsed().as_secs_f64() * 1000.0;
@@ -384,9 +409,14 @@ pub fn measure(args: &LoadtestArgs, log: &mut dyn Write) -> Result<LoadReport> {
                 b.0 += request.len() as u64;
                 b.1 += response.len() as u64;
             }
-            if store.sync_apply(&response)?.done {
+            let s = match &store {
+                Some(s) => s,
+                None => store.insert(open_device(&dev_dir, &d.id)?),
+            };
+            if s.sync_apply(&response)?.done {
                 return Ok(());
             }
+            request = s.sync_request()?;
         }
         Err(Error::Hub { status: 0, message: format!("device {i} did not finish syncing") })
     })?;
@@ -421,6 +451,7 @@ pub fn measure(args: &LoadtestArgs, log: &mut dyn Write) -> Result<LoadReport> {
         backend: if database.starts_with("postgres") { "postgres" } else { "sqlite" }.into(),
         devices: args.devices,
         concurrency: args.concurrency,
+        rate: args.rate,
         setup_secs,
         first_sync_p50_ms: percentile(&first, 0.5),
         round_trips: lat.len() as u64,
@@ -453,7 +484,12 @@ pub fn run(args: &LoadtestArgs, io: &mut Io<'_>) -> Result<()> {
         writeln!(io.out)?;
     } else {
         let w = &mut io.out;
-        writeln!(w, "{} devices, {} at once, {} backend", r.devices, r.concurrency, r.backend)?;
+        let arrival = r.rate.map_or_else(|| "all at once".to_string(), |n| format!("{n} coming online per second"));
+        writeln!(
+            w,
+            "{} devices, {arrival}, at most {} syncing at a time, {} backend",
+            r.devices, r.concurrency, r.backend
+        )?;
         writeln!(
             w,
             "  round trips      {} in {:.2} s: {:.0}/s, {:.0} devices/s",

@@ -106,6 +106,9 @@ fn an_operator_runs_the_hub_and_the_back_office_from_the_command_line() {
         .output()
         .unwrap();
     assert_eq!(r.status.code(), Some(5), "{}", text(&r.stderr));
+    // A refused frame is logged with the device id and the reason only.
+    let e = onsite_server::client::HubClient::new(&h, &rep_token, None).unwrap().sync_frame(b"garbage").unwrap_err();
+    assert!(e.to_string().contains("400"), "{e}");
     assert!(run(&["device", "revoke", &rep_id]).status.success());
     assert!(text(&run(&["device", "list"]).stdout).contains("revoked"));
     let r = Command::new(env!("CARGO_BIN_EXE_onsite"))
@@ -131,6 +134,7 @@ fn an_operator_runs_the_hub_and_the_back_office_from_the_command_line() {
     let mut log = String::new();
     std::io::Read::read_to_string(hub.child.stderr.as_mut().unwrap(), &mut log).unwrap();
     assert!(log.contains("authentication refused") && log.contains("shutting down"), "{log}");
+    assert!(log.contains(&format!("sync refused for device {rep_id}: bad_frame")), "{log}");
     assert!(!log.contains("rep-anna") && !log.contains(&rep_token), "no personal data or secrets in the log: {log}");
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use chrono::Utc;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, Row, params};
 
 use super::Store;
 use super::codec::json;
@@ -71,18 +71,34 @@ impl Store {
     }
 
     /// The device a token hash belongs to, if it is registered and not
-    /// revoked; notes the time it was seen.
+    /// revoked. Notes the time it was seen when the last note is more than
+    /// a minute old (a read otherwise: the writer stays free for syncs).
     pub fn authenticate_device(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
-        self.write(|tx| {
-            let id: Option<String> = tx
-                .prepare_cached("SELECT device_id FROM hub_devices WHERE token_hash = ?1 AND revoked_at IS NULL")?
-                .query_row([&token_hash[..]], |r| r.get(0))
-                .optional()?;
-            let Some(id) = id else { return Ok(None) };
-            tx.prepare_cached("UPDATE hub_devices SET last_seen_at = ?2 WHERE device_id = ?1")?
-                .execute(params![id, Utc::now().to_rfc3339()])?;
-            device_in(tx, &id).map(Some)
-        })
+        let found = self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {DEVICE_COLS} FROM hub_devices WHERE token_hash = ?1 AND revoked_at IS NULL"
+            ))?;
+            let mut rows = stmt.query([&token_hash[..]])?;
+            rows.next()?.map(device_from_row).transpose()
+        })?;
+        let Some(mut device) = found else { return Ok(None) };
+        let now = Utc::now();
+        let stale = device.seen_note_stale(now);
+        if stale {
+            let at = now.to_rfc3339();
+            let n = self.write(|tx| {
+                Ok(tx
+                    .prepare_cached(
+                        "UPDATE hub_devices SET last_seen_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+                    )?
+                    .execute(params![device.device_id, at])?)
+            })?;
+            if n == 0 {
+                return Ok(None);
+            }
+            device.last_seen_at = Some(at);
+        }
+        Ok(Some(device))
     }
 
     /// Revokes a device's token; its next request is refused.

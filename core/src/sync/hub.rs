@@ -281,18 +281,39 @@ impl HubStorage for SqliteHub<'_> {
 }
 
 fn changed_since(c: &Connection, cursor: u64, scope: &DeviceScope, limit: usize) -> Result<Vec<(DocId, u64)>> {
-    let mut stmt = c.prepare_cached("SELECT doc_id, account_id, seq FROM documents WHERE seq > ?1 ORDER BY seq")?;
-    let mut rows = stmt.query(params![cursor as i64])?;
     let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let account: String = r.get(1)?;
-        let id = DocId::parse(&r.get::<_, String>(0)?)?;
-        if !scope.allows_doc(id.kind(), &account) {
-            continue;
+    let mut push = |id: String, seq: i64| -> Result<bool> {
+        let id = DocId::parse(&id)?;
+        if scope.allows_kind(id.kind()) {
+            out.push((id, seq as u64));
         }
-        out.push((id, r.get::<_, i64>(2)? as u64));
-        if out.len() >= limit {
-            break;
+        Ok(out.len() < limit)
+    };
+    match &scope.accounts {
+        // Everything: one pass over the sequence index.
+        None => {
+            let mut stmt = c.prepare_cached("SELECT doc_id, seq FROM documents WHERE seq > ?1 ORDER BY seq")?;
+            let mut rows = stmt.query(params![cursor as i64])?;
+            while let Some(r) = rows.next()? {
+                if !push(r.get(0)?, r.get(1)?)? {
+                    break;
+                }
+            }
+        }
+        // A few accounts: seek each account's changes in the (account, seq)
+        // index instead of scanning every device's changes since the cursor.
+        Some(accounts) => {
+            let list = serde_json::to_string(accounts).map_err(|e| Error::validation("scope", e.to_string()))?;
+            let mut stmt = c.prepare_cached(
+                "SELECT doc_id, seq FROM documents
+                 WHERE account_id IN (SELECT value FROM json_each(?2)) AND seq > ?1 ORDER BY seq",
+            )?;
+            let mut rows = stmt.query(params![cursor as i64, list])?;
+            while let Some(r) = rows.next()? {
+                if !push(r.get(0)?, r.get(1)?)? {
+                    break;
+                }
+            }
         }
     }
     Ok(out)

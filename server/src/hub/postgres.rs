@@ -30,7 +30,8 @@ use onsite_core::sync::hub::{HubStorage, handle};
 use onsite_core::sync::{DeviceRole, DeviceScope, DocSync, SyncLimits};
 use onsite_core::{Store, StoreOptions};
 use postgres::error::SqlState;
-use postgres::{Client, NoTls, Transaction};
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement, Transaction};
 use sha2::{Digest, Sha256};
 
 use super::backend::{Backend, Counts};
@@ -46,37 +47,57 @@ const COMPACT_AFTER: usize = 32;
 /// Attempts for a transaction that hit a deadlock or serialisation failure.
 const ATTEMPTS: usize = 4;
 
+/// Statements prepared on one connection, by their SQL (every query is
+/// prepared once per connection instead of once per call: half the round
+/// trips).
+type Statements = HashMap<&'static str, Statement>;
+
+/// A connection and its prepared statements.
+struct Pooled {
+    client: Client,
+    statements: Statements,
+}
+
 /// A small blocking connection pool.
 struct Pool {
     url: String,
     max: usize,
-    state: Mutex<(Vec<Client>, usize)>,
+    state: Mutex<(Vec<Pooled>, usize)>,
     freed: Condvar,
 }
 
 struct Conn<'a> {
     pool: &'a Pool,
-    client: Option<Client>,
+    inner: Option<Pooled>,
 }
 
-impl std::ops::Deref for Conn<'_> {
-    type Target = Client;
-    fn deref(&self) -> &Client {
-        self.client.as_ref().unwrap_or_else(|| unreachable!("a pooled connection is present until dropped"))
+impl Conn<'_> {
+    fn parts(&mut self) -> (&mut Client, &mut Statements) {
+        let p = self.inner.as_mut().unwrap_or_else(|| unreachable!("a pooled connection is present until dropped"));
+        (&mut p.client, &mut p.statements)
     }
-}
 
-impl std::ops::DerefMut for Conn<'_> {
-    fn deref_mut(&mut self) -> &mut Client {
-        self.client.as_mut().unwrap_or_else(|| unreachable!("a pooled connection is present until dropped"))
+    fn client(&mut self) -> &mut Client {
+        self.parts().0
+    }
+
+    /// A prepared statement for `sql` on this connection.
+    fn statement(&mut self, sql: &'static str) -> Result<Statement> {
+        let (client, statements) = self.parts();
+        if let Some(s) = statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = client.prepare(sql)?;
+        statements.insert(sql, s.clone());
+        Ok(s)
     }
 }
 
 impl Drop for Conn<'_> {
     fn drop(&mut self) {
         let mut st = self.pool.lock();
-        match self.client.take() {
-            Some(c) if !c.is_closed() => st.0.push(c),
+        match self.inner.take() {
+            Some(c) if !c.client.is_closed() => st.0.push(c),
             _ => st.1 -= 1,
         }
         self.pool.freed.notify_one();
@@ -84,7 +105,7 @@ impl Drop for Conn<'_> {
 }
 
 impl Pool {
-    fn lock(&self) -> MutexGuard<'_, (Vec<Client>, usize)> {
+    fn lock(&self) -> MutexGuard<'_, (Vec<Pooled>, usize)> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -92,13 +113,13 @@ impl Pool {
         let mut st = self.lock();
         loop {
             if let Some(c) = st.0.pop() {
-                return Ok(Conn { pool: self, client: Some(c) });
+                return Ok(Conn { pool: self, inner: Some(c) });
             }
             if st.1 < self.max {
                 st.1 += 1;
                 drop(st);
                 return match Client::connect(&self.url, NoTls) {
-                    Ok(c) => Ok(Conn { pool: self, client: Some(c) }),
+                    Ok(client) => Ok(Conn { pool: self, inner: Some(Pooled { client, statements: HashMap::new() }) }),
                     Err(e) => {
                         self.lock().1 -= 1;
                         Err(e.into())
@@ -160,7 +181,7 @@ impl PgBackend {
             Pool { url: url.to_string(), max: pool.max(2), state: Mutex::new((Vec::new(), 0)), freed: Condvar::new() };
         {
             let mut c = pool.get()?;
-            let mut tx = c.transaction()?;
+            let mut tx = c.client().transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_SCHEMA])?;
             let exists: bool = tx.query_one("SELECT to_regclass('hub_meta') IS NOT NULL", &[])?.get(0);
             if !exists {
@@ -199,10 +220,11 @@ impl PgBackend {
         self.catch_up_locked(&mut c)
     }
 
-    fn catch_up_locked(&self, c: &mut Client) -> Result<Arc<Store>> {
+    fn catch_up_locked(&self, c: &mut Conn<'_>) -> Result<Arc<Store>> {
         let replica = self.replica();
         let local = replica.catalog_seq()?;
-        let rows = c.query("SELECT seq, since, delta FROM catalog_releases WHERE seq > $1 ORDER BY seq", &[&local])?;
+        let st = c.statement("SELECT seq, since, delta FROM catalog_releases WHERE seq > $1 ORDER BY seq")?;
+        let rows = c.client().query(&st, &[&local])?;
         for r in rows {
             let bytes: Vec<u8> = r.get(2);
             let delta: CatalogDelta = serde_json::from_slice(&inflate(&bytes)?)?;
@@ -213,7 +235,7 @@ impl PgBackend {
 
     /// Rebuilds the replica from all releases (after a failed publish left
     /// it ahead of the database).
-    fn rebuild_replica(&self, c: &mut Client) -> Result<()> {
+    fn rebuild_replica(&self, c: &mut Conn<'_>) -> Result<()> {
         let fresh = Arc::new(open_replica(&self.replica_path.with_extension("rebuild.sqlite"))?);
         *self.replica.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
         self.catch_up_locked(c).map(|_| ())
@@ -225,7 +247,7 @@ impl PgBackend {
         let _w = self.replica_write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut c = self.pool.get()?;
         let result = (|| -> Result<Seq> {
-            let mut tx = c.transaction()?;
+            let mut tx = c.client().transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_PUBLISH])?;
             let replica = self.replica();
             let local = replica.catalog_seq()?;
@@ -258,9 +280,10 @@ impl PgBackend {
     fn with_hub<T>(&self, mut f: impl FnMut(&mut PgHub<'_, '_>) -> onsite_core::Result<T>) -> Result<T> {
         let replica = self.catch_up()?;
         let mut c = self.pool.get()?;
+        let (client, statements) = c.parts();
         for attempt in 1..=ATTEMPTS {
-            let mut tx = c.transaction()?;
-            let mut hub = PgHub::new(&mut tx, &replica, &self.actor);
+            let mut tx = client.transaction()?;
+            let mut hub = PgHub::new(&mut tx, statements, &replica, &self.actor);
             let out = f(&mut hub).and_then(|v| hub.finish().map(|()| v));
             let pg_error = hub.error.take();
             match out {
@@ -279,7 +302,7 @@ impl PgBackend {
                 }
             }
         }
-        Err(Error::Http("gave up after repeated database deadlocks".into()))
+        Err(onsite_core::Error::Backend("gave up after repeated deadlocks".into()).into())
     }
 }
 
@@ -298,6 +321,7 @@ impl Drop for PgBackend {
 /// [`HubStorage`] on one PostgreSQL transaction.
 struct PgHub<'t, 'c> {
     tx: &'t mut Transaction<'c>,
+    statements: &'t mut Statements,
     replica: &'t Store,
     actor: &'t ActorId,
     /// Heads and chunk hashes of each document as loaded.
@@ -312,9 +336,15 @@ struct PgHub<'t, 'c> {
 }
 
 impl<'t, 'c> PgHub<'t, 'c> {
-    fn new(tx: &'t mut Transaction<'c>, replica: &'t Store, actor: &'t ActorId) -> Self {
+    fn new(
+        tx: &'t mut Transaction<'c>,
+        statements: &'t mut Statements,
+        replica: &'t Store,
+        actor: &'t ActorId,
+    ) -> Self {
         PgHub {
             tx,
+            statements,
             replica,
             actor,
             loaded: HashMap::new(),
@@ -330,34 +360,66 @@ impl<'t, 'c> PgHub<'t, 'c> {
         onsite_core::Error::Backend(text)
     }
 
+    fn statement(&mut self, sql: &'static str) -> onsite_core::Result<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let r = self.tx.prepare(sql);
+        let s = r.map_err(|e| self.pg(e))?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    fn exec(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> onsite_core::Result<u64> {
+        let s = self.statement(sql)?;
+        let r = self.tx.execute(&s, params);
+        r.map_err(|e| self.pg(e))
+    }
+
+    fn rows(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> onsite_core::Result<Vec<Row>> {
+        let s = self.statement(sql)?;
+        let r = self.tx.query(&s, params);
+        r.map_err(|e| self.pg(e))
+    }
+
+    fn one(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> onsite_core::Result<Row> {
+        let s = self.statement(sql)?;
+        let r = self.tx.query_one(&s, params);
+        r.map_err(|e| self.pg(e))
+    }
+
+    fn opt(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> onsite_core::Result<Option<Row>> {
+        let s = self.statement(sql)?;
+        let r = self.tx.query_opt(&s, params);
+        r.map_err(|e| self.pg(e))
+    }
+
     /// Numbers the changed documents, in commit order, and drops unused
     /// placeholders.
     fn finish(&mut self) -> onsite_core::Result<()> {
         let changed = std::mem::take(&mut self.changed);
         let placeholders: Vec<DocId> = self.placeholders.drain().filter(|p| !changed.contains(p)).collect();
         for id in placeholders {
-            let r = self.tx.execute("DELETE FROM documents WHERE doc_id = $1 AND seq = 0", &[&id.as_str()]);
-            r.map_err(|e| self.pg(e))?;
+            let r = self.exec("DELETE FROM documents WHERE doc_id = $1 AND seq = 0", &[&id.as_str()]);
+            r?;
         }
         if changed.is_empty() {
             return Ok(());
         }
         let n = changed.len() as i64;
-        let r = self.tx.query_one("UPDATE hub_meta SET doc_seq = doc_seq + $1 WHERE id = 1 RETURNING doc_seq", &[&n]);
-        let last: i64 = r.map_err(|e| self.pg(e))?.get(0);
+        let r = self.one("UPDATE hub_meta SET doc_seq = doc_seq + $1 WHERE id = 1 RETURNING doc_seq", &[&n]);
+        let last: i64 = r?.get(0);
         for (i, id) in changed.iter().enumerate() {
             let seq = last - n + 1 + i as i64;
-            let r = self.tx.execute("UPDATE documents SET seq = $2 WHERE doc_id = $1", &[&id.as_str(), &seq]);
-            r.map_err(|e| self.pg(e))?;
+            let r = self.exec("UPDATE documents SET seq = $2 WHERE doc_id = $1", &[&id.as_str(), &seq]);
+            r?;
         }
         Ok(())
     }
 
     fn load(&mut self, id: &DocId) -> onsite_core::Result<Option<AutoCommit>> {
-        let r = self
-            .tx
-            .query("SELECT hash, bytes FROM doc_chunks WHERE doc_id = $1 ORDER BY created_at, hash", &[&id.as_str()]);
-        let rows = r.map_err(|e| self.pg(e))?;
+        let rows = self
+            .rows("SELECT hash, bytes FROM doc_chunks WHERE doc_id = $1 ORDER BY created_at, hash", &[&id.as_str()])?;
         if rows.is_empty() {
             return Ok(None);
         }
@@ -390,13 +452,13 @@ impl<'t, 'c> PgHub<'t, 'c> {
             Some(r) => (r.account_id().to_string(), None, None),
             None => (String::new(), None, None),
         };
-        let r = self.tx.execute(
+        let r = self.exec(
             "INSERT INTO documents (doc_id, kind, account_id, seq, state, body) VALUES ($1, $2, $3, 0, $4, $5)
              ON CONFLICT (doc_id) DO UPDATE SET account_id = excluded.account_id, state = excluded.state,
                body = excluded.body, updated_at = now()",
             &[&id.as_str(), &id.kind().as_str(), &account, &state, &body],
         );
-        r.map_err(|e| self.pg(e))?;
+        r?;
         Ok(())
     }
 }
@@ -409,37 +471,36 @@ impl HubStorage for PgHub<'_, '_> {
     fn peer_round(&mut self, device_id: &str) -> onsite_core::Result<Option<(u64, u64)>> {
         // Locks the device's row: one device's requests run one at a time,
         // whichever instance they reach.
-        let r = self.tx.execute(
+        let r = self.exec(
             "INSERT INTO sync_peers (device_id, session, round) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING",
             &[&device_id],
         );
-        r.map_err(|e| self.pg(e))?;
-        let r =
-            self.tx.query_one("SELECT session, round FROM sync_peers WHERE device_id = $1 FOR UPDATE", &[&device_id]);
-        let row = r.map_err(|e| self.pg(e))?;
+        r?;
+        let r = self.one("SELECT session, round FROM sync_peers WHERE device_id = $1 FOR UPDATE", &[&device_id]);
+        let row = r?;
         let (s, n): (i64, i64) = (row.get(0), row.get(1));
         Ok((s, n) != (0, 0)).map(|known| known.then_some((s as u64, n as u64)))
     }
 
     fn set_peer_round(&mut self, device_id: &str, session: u64, round: u64) -> onsite_core::Result<()> {
-        let r = self.tx.execute(
+        let r = self.exec(
             "UPDATE sync_peers SET session = $2, round = $3 WHERE device_id = $1",
             &[&device_id, &(session as i64), &(round as i64)],
         );
-        r.map_err(|e| self.pg(e))?;
+        r?;
         Ok(())
     }
 
     fn lock_doc(&mut self, id: &DocId) -> onsite_core::Result<()> {
-        let r = self.tx.execute(
+        let r = self.exec(
             "INSERT INTO documents (doc_id, kind, account_id, seq) VALUES ($1, $2, '', 0) ON CONFLICT DO NOTHING",
             &[&id.as_str(), &id.kind().as_str()],
         );
-        if r.map_err(|e| self.pg(e))? > 0 {
+        if r? > 0 {
             self.placeholders.insert(id.clone());
         }
-        let r = self.tx.execute("SELECT 1 FROM documents WHERE doc_id = $1 FOR UPDATE", &[&id.as_str()]);
-        r.map_err(|e| self.pg(e))?;
+        let r = self.exec("SELECT 1 FROM documents WHERE doc_id = $1 FOR UPDATE", &[&id.as_str()]);
+        r?;
         Ok(())
     }
 
@@ -448,8 +509,8 @@ impl HubStorage for PgHub<'_, '_> {
     }
 
     fn doc_account(&mut self, id: &DocId) -> onsite_core::Result<Option<String>> {
-        let r = self.tx.query_opt("SELECT account_id FROM documents WHERE doc_id = $1", &[&id.as_str()]);
-        Ok(r.map_err(|e| self.pg(e))?.map(|row| row.get::<_, String>(0)).filter(|a| !a.is_empty()))
+        let r = self.opt("SELECT account_id FROM documents WHERE doc_id = $1", &[&id.as_str()]);
+        Ok(r?.map(|row| row.get::<_, String>(0)).filter(|a| !a.is_empty()))
     }
 
     fn save_doc(&mut self, id: &DocId, doc: &mut AutoCommit) -> onsite_core::Result<()> {
@@ -457,18 +518,17 @@ impl HubStorage for PgHub<'_, '_> {
         let compact = hashes.len() >= COMPACT_AFTER;
         let chunk = if compact { doc.save() } else { doc.save_after(&heads) };
         let hash = Sha256::digest(&chunk).to_vec();
-        let r = self.tx.execute(
+        let r = self.exec(
             "INSERT INTO doc_chunks (doc_id, hash, bytes) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             &[&id.as_str(), &hash, &chunk],
         );
-        r.map_err(|e| self.pg(e))?;
+        r?;
         if compact {
             // The snapshot holds every change of the chunks read: drop
             // exactly those (the document's row lock keeps writers out).
             let old: Vec<Vec<u8>> = hashes.into_iter().filter(|h| *h != hash).collect();
-            let r =
-                self.tx.execute("DELETE FROM doc_chunks WHERE doc_id = $1 AND hash = ANY($2)", &[&id.as_str(), &old]);
-            r.map_err(|e| self.pg(e))?;
+            let r = self.exec("DELETE FROM doc_chunks WHERE doc_id = $1 AND hash = ANY($2)", &[&id.as_str(), &old]);
+            r?;
             self.loaded.insert(id.clone(), (doc.get_heads(), vec![hash]));
         } else {
             let mut all = hashes;
@@ -483,11 +543,11 @@ impl HubStorage for PgHub<'_, '_> {
     }
 
     fn sync_state(&mut self, device_id: &str, id: &DocId, session: u64) -> onsite_core::Result<DocSync> {
-        let r = self.tx.query_opt(
+        let r = self.opt(
             "SELECT session, state, queued FROM sync_docs WHERE device_id = $1 AND doc_id = $2",
             &[&device_id, &id.as_str()],
         );
-        match r.map_err(|e| self.pg(e))? {
+        match r? {
             None => Ok(DocSync::first_contact()),
             Some(row) => {
                 let stored: i64 = row.get(0);
@@ -501,13 +561,13 @@ impl HubStorage for PgHub<'_, '_> {
 
     fn set_sync_state(&mut self, device_id: &str, id: &DocId, session: u64, sync: &DocSync) -> onsite_core::Result<()> {
         let queued = (!sync.queued.is_empty()).then_some(&sync.queued);
-        let r = self.tx.execute(
+        let r = self.exec(
             "INSERT INTO sync_docs (device_id, doc_id, session, state, queued) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (device_id, doc_id) DO UPDATE SET session = excluded.session, state = excluded.state,
                queued = excluded.queued",
             &[&device_id, &id.as_str(), &(session as i64), &sync.state_bytes(), &queued],
         );
-        r.map_err(|e| self.pg(e))?;
+        r?;
         Ok(())
     }
 
@@ -521,14 +581,14 @@ impl HubStorage for PgHub<'_, '_> {
         let kinds: Option<Vec<String>> = (scope.role == DeviceRole::Customer).then(|| {
             [DocKind::Account, DocKind::Quote, DocKind::Order].iter().map(|k| k.as_str().to_string()).collect()
         });
-        let r = self.tx.query(
+        let r = self.rows(
             "SELECT doc_id, seq FROM documents
              WHERE seq > $1 AND account_id <> '' AND ($2::text[] IS NULL OR account_id = ANY($2))
                AND ($3::text[] IS NULL OR kind = ANY($3))
              ORDER BY seq LIMIT $4",
             &[&(cursor as i64), &accounts, &kinds, &(limit.min(i64::MAX as usize) as i64)],
         );
-        let rows = r.map_err(|e| self.pg(e))?;
+        let rows = r?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push((DocId::parse(row.get::<_, &str>(0))?, row.get::<_, i64>(1) as u64));
@@ -537,8 +597,8 @@ impl HubStorage for PgHub<'_, '_> {
     }
 
     fn doc_cursor(&mut self) -> onsite_core::Result<u64> {
-        let r = self.tx.query_one("SELECT doc_seq FROM hub_meta WHERE id = 1", &[]);
-        Ok(r.map_err(|e| self.pg(e))?.get::<_, i64>(0) as u64)
+        let r = self.one("SELECT doc_seq FROM hub_meta WHERE id = 1", &[]);
+        Ok(r?.get::<_, i64>(0) as u64)
     }
 
     fn catalog_seq(&mut self) -> onsite_core::Result<Seq> {
@@ -587,29 +647,41 @@ impl Backend for PgBackend {
     }
 
     fn check(&self) -> Result<()> {
-        self.pool.get()?.query_one("SELECT 1", &[])?;
+        self.pool.get()?.client().query_one("SELECT 1", &[])?;
         Ok(())
     }
 
     fn authenticate(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
         let mut c = self.pool.get()?;
-        let row = c.query_opt(
-            &format!(
-                "UPDATE devices SET last_seen_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL RETURNING {DEVICE_COLS}"
-            ),
-            &[&&token_hash[..], &chrono::Utc::now().to_rfc3339()],
+        let st = c.statement(
+            "SELECT device_id, person, role, account_id, label, created_at, revoked_at, last_seen_at
+             FROM devices WHERE token_hash = $1 AND revoked_at IS NULL",
         )?;
-        row.as_ref().map(device_from).transpose()
+        let row = c.client().query_opt(&st, &[&&token_hash[..]])?;
+        let Some(mut device) = row.as_ref().map(device_from).transpose()? else { return Ok(None) };
+        // The last-seen note is written at most once a minute per device.
+        let now = chrono::Utc::now();
+        let stale = device.seen_note_stale(now);
+        if stale {
+            let at = now.to_rfc3339();
+            let n = c.client().execute(
+                "UPDATE devices SET last_seen_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
+                &[&device.device_id, &at],
+            )?;
+            if n == 0 {
+                return Ok(None);
+            }
+            device.last_seen_at = Some(at);
+        }
+        Ok(Some(device))
     }
 
     fn scope(&self, device: &DeviceRecord) -> Result<DeviceScope> {
         let assigned = match device.role {
             DeviceRole::Rep => {
                 let mut c = self.pool.get()?;
-                c.query("SELECT account_id FROM assignments WHERE rep = $1", &[&device.person])?
-                    .iter()
-                    .map(|r| r.get::<_, String>(0))
-                    .collect()
+                let st = c.statement("SELECT account_id FROM assignments WHERE rep = $1")?;
+                c.client().query(&st, &[&device.person])?.iter().map(|r| r.get::<_, String>(0)).collect()
             }
             DeviceRole::Admin | DeviceRole::Customer => BTreeSet::new(),
         };
@@ -623,7 +695,7 @@ impl Backend for PgBackend {
     fn register_device(&self, device_id: &str, new: &NewDevice, token_hash: &[u8; 32]) -> Result<DeviceRecord> {
         new.validate()?;
         let mut c = self.pool.get()?;
-        let row = c.query_one(
+        let row = c.client().query_one(
             &format!(
                 "INSERT INTO devices (device_id, person, role, account_id, label, token_hash, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {DEVICE_COLS}"
@@ -643,11 +715,11 @@ impl Backend for PgBackend {
 
     fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord> {
         let mut c = self.pool.get()?;
-        c.execute(
+        c.client().execute(
             "UPDATE devices SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
             &[&device_id, &chrono::Utc::now().to_rfc3339()],
         )?;
-        match c.query_opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE device_id = $1"), &[&device_id])? {
+        match c.client().query_opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE device_id = $1"), &[&device_id])? {
             Some(row) => device_from(&row),
             None => Err(onsite_core::Error::not_found("device", device_id).into()),
         }
@@ -655,7 +727,8 @@ impl Backend for PgBackend {
 
     fn devices(&self) -> Result<Vec<DeviceRecord>> {
         let mut c = self.pool.get()?;
-        c.query(&format!("SELECT {DEVICE_COLS} FROM devices ORDER BY created_at DESC, device_id"), &[])?
+        c.client()
+            .query(&format!("SELECT {DEVICE_COLS} FROM devices ORDER BY created_at DESC, device_id"), &[])?
             .iter()
             .map(device_from)
             .collect()
@@ -666,7 +739,7 @@ impl Backend for PgBackend {
             return Err(onsite_core::Error::validation("rep", "must not be empty").into());
         }
         let mut c = self.pool.get()?;
-        let mut tx = c.transaction()?;
+        let mut tx = c.client().transaction()?;
         tx.execute("DELETE FROM assignments WHERE rep = $1 AND account_id = ANY($2)", &[&rep, &remove])?;
         let mut touched = Vec::new();
         for a in add {
@@ -709,7 +782,7 @@ impl Backend for PgBackend {
             summary = Some(replica.import_catalog(import::parse(bytes, format), &mut |_| {})?);
             Ok(())
         })?;
-        summary.ok_or_else(|| Error::Http("the import did not run".into()))
+        summary.ok_or_else(|| onsite_core::Error::Backend("the import did not run".into()).into())
     }
 
     fn publish_policy(&self, policy: &DiscountPolicy) -> Result<Seq> {
@@ -719,7 +792,7 @@ impl Backend for PgBackend {
     fn quotes(&self, state: Option<QuoteState>, pending_discount: bool) -> Result<Vec<QuoteListing>> {
         let mut c = self.pool.get()?;
         let state = state.map(QuoteState::as_str);
-        let rows = c.query(
+        let rows = c.client().query(
             "SELECT body FROM documents WHERE kind = 'quote' AND body IS NOT NULL AND ($1::text IS NULL OR state = $1)
              ORDER BY updated_at DESC, doc_id",
             &[&state],
@@ -764,7 +837,7 @@ impl Backend for PgBackend {
 
     fn orders(&self, account_id: Option<&str>) -> Result<Vec<Order>> {
         let mut c = self.pool.get()?;
-        let rows = c.query(
+        let rows = c.client().query(
             "SELECT body FROM documents WHERE kind = 'order' AND body IS NOT NULL AND ($1::text IS NULL OR account_id = $1)
              ORDER BY updated_at DESC, doc_id",
             &[&account_id],
@@ -774,8 +847,9 @@ impl Backend for PgBackend {
 
     fn counts(&self) -> Result<Counts> {
         let mut c = self.pool.get()?;
-        let row =
-            c.query_one("SELECT (SELECT count(*) FROM documents WHERE seq > 0), (SELECT count(*) FROM devices)", &[])?;
+        let row = c
+            .client()
+            .query_one("SELECT (SELECT count(*) FROM documents WHERE seq > 0), (SELECT count(*) FROM devices)", &[])?;
         Ok(Counts {
             documents: row.get::<_, i64>(0) as u64,
             devices: row.get::<_, i64>(1) as u64,
