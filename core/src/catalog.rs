@@ -81,6 +81,27 @@ pub enum PriceListScope {
     Customer(String),
 }
 
+/// Whose price lists a customer's device may receive: its own account's and
+/// its customer group's, never another customer's or another group's.
+/// (Reps and the back office receive every list: no audience.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceAudience<'a> {
+    /// The customer's account.
+    pub customer: &'a str,
+    /// The account's customer group, if it has one.
+    pub group: Option<&'a str>,
+}
+
+impl PriceAudience<'_> {
+    /// Whether a list with `scope` is for this customer.
+    pub fn sees(&self, scope: &PriceListScope) -> bool {
+        match scope {
+            PriceListScope::Customer(c) => c == self.customer,
+            PriceListScope::CustomerGroup(g) => Some(g.as_str()) == self.group,
+        }
+    }
+}
+
 /// One price of a price list: from `min_qty` units on, `unit_price` each.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceTier {

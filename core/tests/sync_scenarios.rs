@@ -294,7 +294,10 @@ fn a_customer_reorders_consumables_from_the_phone() {
     let mut special = w.hub.price_list(&w.hub.price_list_ids().unwrap()[0]).unwrap();
     special.id = "SPECIAL-OTHER".into();
     special.scope = onsite_core::catalog::PriceListScope::Customer("another-customer".into());
-    let batch = CatalogBatch { price_lists: rows(&[special]), ..Default::default() };
+    let mut other_group = special.clone();
+    other_group.id = "SPECIAL-GROUP".into();
+    other_group.scope = onsite_core::catalog::PriceListScope::CustomerGroup("not-their-group".into());
+    let batch = CatalogBatch { price_lists: rows(&[special, other_group]), ..Default::default() };
     w.hub.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).unwrap();
     sync(&rep, &w.hub, &w.account.id);
     assert!(rep.price_list("SPECIAL-OTHER").is_ok(), "reps see every price list");
@@ -308,16 +311,17 @@ fn a_customer_reorders_consumables_from_the_phone() {
     };
     sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
     assert_eq!(phone.order(&order.id).unwrap(), order);
-    // Other customers' price lists stay at the hub.
-    let owner = |s: &Store, id: &str| match s.price_list(id).unwrap().scope {
-        onsite_core::catalog::PriceListScope::Customer(c) => Some(c),
-        onsite_core::catalog::PriceListScope::CustomerGroup(_) => None,
-    };
+    // Other customers' and other groups' price lists stay at the hub.
+    let audience =
+        onsite_core::catalog::PriceAudience { customer: &w.account.id, group: w.account.customer_group.as_deref() };
     let hub_lists = w.hub.price_list_ids().unwrap();
-    assert!(hub_lists.iter().any(|l| owner(&w.hub, l).is_some_and(|c| c != w.account.id)));
+    let theirs: Vec<&String> =
+        hub_lists.iter().filter(|l| audience.sees(&w.hub.price_list(l).unwrap().scope)).collect();
+    assert!(theirs.len() < hub_lists.len(), "the hub has lists for others");
     let phone_lists = phone.price_list_ids().unwrap();
     assert!(!phone_lists.is_empty());
-    assert!(phone_lists.iter().all(|l| owner(&phone, l).is_none_or(|c| c == w.account.id)));
+    assert_eq!(phone_lists.iter().collect::<Vec<_>>(), theirs, "exactly their account's and group's lists");
+    assert!(rep.price_list("SPECIAL-GROUP").is_ok() && phone.price_list("SPECIAL-GROUP").is_err());
     assert_eq!(phone.activity_count().unwrap(), 0, "nor the reps' activities");
     let again = phone
         .reorder(

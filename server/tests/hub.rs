@@ -60,9 +60,18 @@ fn approval(dev: &Dev, q: &onsite_core::quote::Quote) -> Approval {
 
 fn a_field_day_through_the_hub(db: &Db) {
     let hub = hub(db);
-    let seq = publish_catalog(&hub, 200);
-    let (_crm, accounts) = seed_accounts(&hub, db.dir.path(), 2);
+    publish_catalog(&hub, 200);
+    let (crm, accounts) = seed_accounts(&hub, db.dir.path(), 2);
     let (acc1, acc2) = (accounts[0].as_str(), accounts[1].as_str());
+    // Price lists for both customers and their groups.
+    let lists = onsite_core::sample::price_lists(
+        &onsite_core::sample::products(200, 7),
+        &onsite_core::sample::accounts(2, 7),
+        7,
+    );
+    let json = onsite_core::import::export_reference_json(&lists, None, &[], &[]);
+    hub.admin.post_bytes("/v1/admin/catalog?format=json", "application/json", json.as_bytes()).unwrap();
+    let seq = hub.backend.counts().unwrap().catalog_seq;
     hub.assign("rep-anna", &[acc1]);
     let anna = hub.device(db.dir.path(), "rep-anna", "rep", None);
     let phone = hub.device(db.dir.path(), "eva", "customer", Some(acc1));
@@ -116,6 +125,14 @@ fn a_field_day_through_the_hub(db: &Db) {
     assert!(phone.store.account(acc1).is_ok());
     assert_eq!(phone.store.activity_count().unwrap(), 0, "a customer never sees the reps' notes");
     assert_eq!(phone.store.product_count().unwrap(), 200, "and the catalog");
+    let account = crm.store.account(acc1).unwrap();
+    let audience = onsite_core::catalog::PriceAudience { customer: acc1, group: account.customer_group.as_deref() };
+    let (all, theirs) = (anna.store.price_list_ids().unwrap(), phone.store.price_list_ids().unwrap());
+    assert_eq!(all.len(), lists.len(), "the rep has every price list");
+    assert!(!theirs.is_empty() && theirs.len() < all.len(), "{} of {}", theirs.len(), all.len());
+    for id in &theirs {
+        assert!(audience.sees(&phone.store.price_list(id).unwrap().scope), "{id} is not theirs");
+    }
     phone.store.approve_quote(&q.id, approval(&phone, &q), Utc::now().date_naive()).unwrap();
     phone.sync();
     let approved = hub.quotes("?state=approved");

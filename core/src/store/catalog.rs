@@ -716,9 +716,9 @@ impl Store {
         after: Option<(Seq, i64)>,
         limit: usize,
         include_costs: bool,
-        customer: Option<&str>,
+        audience: Option<crate::catalog::PriceAudience<'_>>,
     ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
-        self.read(|c| catalog_page(c, since, after, limit, include_costs, customer))
+        self.read(|c| catalog_page(c, since, after, limit, include_costs, audience))
     }
 }
 
@@ -734,7 +734,7 @@ pub(crate) fn catalog_page(
     after: Option<(Seq, i64)>,
     limit: usize,
     include_costs: bool,
-    customer: Option<&str>,
+    audience: Option<crate::catalog::PriceAudience<'_>>,
 ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
     let to: Seq = c.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
     let mut delta = CatalogDelta { since, to, ..Default::default() };
@@ -771,9 +771,9 @@ pub(crate) fn catalog_page(
     let ids: Vec<String> = stmt.query_map([since], |r| r.get(0))?.collect::<Result<_, _>>()?;
     for id in ids {
         if let Some(l) = load_price_list(c, &id)? {
-            // A customer's device never receives another customer's prices.
-            if matches!((&l.scope, customer), (crate::catalog::PriceListScope::Customer(owner), Some(c)) if owner != c)
-            {
+            // A customer's device never receives another customer's or
+            // another group's prices.
+            if audience.is_some_and(|a| !a.sees(&l.scope)) {
                 continue;
             }
             delta.price_lists.push(l);

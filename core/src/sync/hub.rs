@@ -10,7 +10,7 @@
 
 use automerge::sync::SyncDoc;
 use automerge::{ActorId, AutoCommit};
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::device::{Peer, load_peer, load_state, save_peer, save_state};
 use super::frame::{self, CatalogPart, CatalogResume, Entry, Response};
@@ -55,7 +55,9 @@ pub trait HubStorage {
     fn doc_cursor(&mut self) -> Result<u64>;
     /// The catalog's sequence.
     fn catalog_seq(&mut self) -> Result<Seq>;
-    /// One page of the reference-data delta (see `Store::catalog_changes_since`).
+    /// One page of the reference-data delta (see `Store::catalog_changes_since`);
+    /// for a customer's device (`customer`), only the price lists of that
+    /// account and of its customer group, which the storage looks up.
     fn catalog_page(
         &mut self,
         since: Seq,
@@ -276,7 +278,17 @@ impl HubStorage for SqliteHub<'_> {
         include_costs: bool,
         customer: Option<&str>,
     ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
-        crate::store::catalog::catalog_page(self.tx, since, after, limit, include_costs, customer)
+        let group: Option<String> = match customer {
+            Some(c) => self
+                .tx
+                .prepare_cached("SELECT customer_group FROM accounts WHERE id = ?1")?
+                .query_row([c], |r| r.get(0))
+                .optional()?
+                .flatten(),
+            None => None,
+        };
+        let audience = customer.map(|customer| crate::catalog::PriceAudience { customer, group: group.as_deref() });
+        crate::store::catalog::catalog_page(self.tx, since, after, limit, include_costs, audience)
     }
 }
 

@@ -613,7 +613,19 @@ impl HubStorage for PgHub<'_, '_> {
         include_costs: bool,
         customer: Option<&str>,
     ) -> onsite_core::Result<(CatalogDelta, Option<(Seq, i64)>)> {
-        self.replica.catalog_page(since, after, limit, include_costs, customer)
+        // A customer's group, from their account document.
+        let mut group = None;
+        if let Some(c) = customer {
+            let id = DocId::account(c);
+            if let Some(doc) = self.load(&id)?
+                && let Ok(Some(Record::Account(a))) = docs::read(&doc, &id)
+            {
+                group = a.account.customer_group;
+            }
+        }
+        let audience =
+            customer.map(|customer| onsite_core::catalog::PriceAudience { customer, group: group.as_deref() });
+        self.replica.catalog_page(since, after, limit, include_costs, audience)
     }
 }
 
