@@ -527,3 +527,23 @@ fn a_token_over_plain_http_from_another_host_is_refused() {
     let local = HubClient::new(&format!("http://127.0.0.1:{port}"), &token, None).unwrap();
     assert!(local.get_json("/v1/admin/devices").is_ok());
 }
+
+#[test]
+fn answers_are_compressed_for_clients_that_accept_it() {
+    use std::io::{Read, Write};
+    let db = Db::sqlite();
+    let hub = hub(&db);
+    let get = |accept: &str| {
+        let mut s = std::net::TcpStream::connect(hub.running.addr()).unwrap();
+        write!(s, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n{accept}Connection: close\r\n\r\n").unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        (String::from_utf8_lossy(&raw[..end]).to_lowercase(), raw.len() - end - 4)
+    };
+    let (plain_head, plain_len) = get("");
+    let (gzip_head, gzip_len) = get("Accept-Encoding: gzip\r\n");
+    assert!(!plain_head.contains("content-encoding"), "{plain_head}");
+    assert!(gzip_head.contains("content-encoding: gzip"), "{gzip_head}");
+    assert!(gzip_len < plain_len, "{gzip_len} vs {plain_len}");
+}
