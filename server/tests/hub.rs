@@ -475,20 +475,13 @@ fn https_with_rustls_and_tokens_over_plain_http_only_from_loopback() {
     let ok = std::process::Command::new("bash").args(["-c", &script]).output().unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     let backend = db.backend();
-    let token = onsite_server::hub::token::generate().unwrap();
-    let new = onsite_core::devices::NewDevice {
-        person: "bo".into(),
-        role: onsite_core::sync::DeviceRole::Admin,
-        account_id: None,
-        label: String::new(),
-    };
-    backend.register_device("admin-1", &new, &onsite_core::devices::token_hash(&token)).unwrap();
+    let token = common::bootstrap_admin(backend.as_ref());
     let tls = onsite_server::hub::TlsFiles { cert, key };
     let running = onsite_server::hub::RunningHub::start(backend, common::quiet(), "127.0.0.1:0", Some(tls)).unwrap();
     let https = format!("https://localhost:{}", running.addr().port());
     let client = HubClient::new(&https, &token, Some(&ca)).unwrap();
     let devices = client.get_json("/v1/admin/devices").unwrap();
-    assert_eq!(devices["devices"][0]["device_id"], "admin-1");
+    assert_eq!(devices["devices"][0]["person"], "backoffice");
     // Without trusting the certificate the client refuses the connection.
     let untrusted = HubClient::new(&https, &token, None).unwrap();
     assert!(matches!(untrusted.get_json("/v1/admin/devices"), Err(onsite_server::Error::Http(_))));
@@ -508,14 +501,7 @@ fn a_token_over_plain_http_from_another_host_is_refused() {
     };
     let db = Db::sqlite();
     let backend = db.backend();
-    let token = onsite_server::hub::token::generate().unwrap();
-    let new = onsite_core::devices::NewDevice {
-        person: "bo".into(),
-        role: onsite_core::sync::DeviceRole::Admin,
-        account_id: None,
-        label: String::new(),
-    };
-    backend.register_device("admin-1", &new, &onsite_core::devices::token_hash(&token)).unwrap();
+    let token = common::bootstrap_admin(backend.as_ref());
     let running = onsite_server::hub::RunningHub::start(backend, common::quiet(), "0.0.0.0:0", None).unwrap();
     let port = running.addr().port();
     let remote = HubClient::new(&format!("http://{ip}:{port}"), &token, None).unwrap();

@@ -144,26 +144,25 @@ impl Store {
         Ok(DeviceScope::for_device(device, assigned))
     }
 
-    /// Assigns accounts to a rep (or takes them away with `assign: false`).
-    /// Newly assigned accounts' documents get a new sequence number, so
-    /// the rep's devices, whose cursors are past them, are offered them on
-    /// their next sync. Returns the rep's accounts afterwards.
-    pub fn assign_accounts(&self, rep: &str, accounts: &[String], assign: bool) -> Result<BTreeSet<String>> {
+    /// Takes `remove` away from a rep and assigns `add`, in one
+    /// transaction. Newly assigned accounts' documents get a new sequence
+    /// number, so the rep's devices, whose cursors are past them, are
+    /// offered them on their next sync. Returns the rep's accounts after.
+    pub fn assign_accounts(&self, rep: &str, add: &[String], remove: &[String]) -> Result<BTreeSet<String>> {
         if rep.trim().is_empty() {
             return Err(Error::validation("rep", "must not be empty"));
         }
         self.write(|tx| {
-            for a in accounts {
-                if assign {
-                    let added = tx
-                        .prepare_cached("INSERT OR IGNORE INTO hub_assignments (rep, account_id) VALUES (?1, ?2)")?
-                        .execute(params![rep, a])?;
-                    if added > 0 {
-                        super::docs::touch_account(tx, a)?;
-                    }
-                } else {
-                    tx.prepare_cached("DELETE FROM hub_assignments WHERE rep = ?1 AND account_id = ?2")?
-                        .execute(params![rep, a])?;
+            for a in remove {
+                tx.prepare_cached("DELETE FROM hub_assignments WHERE rep = ?1 AND account_id = ?2")?
+                    .execute(params![rep, a])?;
+            }
+            for a in add {
+                let added = tx
+                    .prepare_cached("INSERT OR IGNORE INTO hub_assignments (rep, account_id) VALUES (?1, ?2)")?
+                    .execute(params![rep, a])?;
+                if added > 0 {
+                    super::docs::touch_account(tx, a)?;
                 }
             }
             assigned_in(tx, rep)
@@ -236,32 +235,16 @@ mod tests {
     #[test]
     fn assigning_an_account_widens_the_scope_and_renumbers_its_documents() {
         let (_dir, store) = temp_store();
-        let acc = crate::account::Account {
-            id: "acc-1".into(),
-            name: "Müller GmbH".into(),
-            legal_form: None,
-            employees: None,
-            industry: None,
-            billing_address: crate::account::Address {
-                street: "Hauptstraße 1".into(),
-                postal_code: "80331".into(),
-                city: "München".into(),
-                country: "DE".into(),
-            },
-            shipping_address: None,
-            vat_id: None,
-            customer_group: None,
-            assigned_rep: None,
-        };
+        let (acc, _) = crate::sample::accounts(1, 7).remove(0);
         store.save_account(&acc).unwrap();
         let before = store.documents().unwrap()[0].seq;
         let d = store.register_device("dev-1", &rep("rep-anna"), &token_hash("t")).unwrap();
         assert_eq!(store.device_scope(&d).unwrap().accounts, Some(BTreeSet::new()));
-        let now = store.assign_accounts("rep-anna", &["acc-1".into()], true).unwrap();
-        assert!(now.contains("acc-1"));
-        assert!(store.device_scope(&d).unwrap().allows("acc-1"));
+        let now = store.assign_accounts("rep-anna", std::slice::from_ref(&acc.id), &[]).unwrap();
+        assert!(now.contains(&acc.id));
+        assert!(store.device_scope(&d).unwrap().allows(&acc.id));
         assert!(store.documents().unwrap()[0].seq > before, "the account's documents are offered again");
-        let now = store.assign_accounts("rep-anna", &["acc-1".into()], false).unwrap();
+        let now = store.assign_accounts("rep-anna", &[], std::slice::from_ref(&acc.id)).unwrap();
         assert!(now.is_empty());
     }
 }

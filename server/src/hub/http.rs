@@ -214,6 +214,23 @@ async fn authenticate(hub: &Hub, peer: SocketAddr, headers: &HeaderMap) -> ApiRe
     }
 }
 
+/// An authenticated admin device: the extractor of every back-office
+/// handler (401 without a valid token, 403 for other roles).
+struct Admin(DeviceRecord);
+
+impl axum::extract::FromRequestParts<Hub> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, hub: &Hub) -> ApiResult<Admin> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0)
+            .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "no peer address"))?;
+        admin(hub, peer, &parts.headers).await.map(Admin)
+    }
+}
+
 async fn admin(hub: &Hub, peer: SocketAddr, headers: &HeaderMap) -> ApiResult<DeviceRecord> {
     let device = authenticate(hub, peer, headers).await?;
     if device.role != DeviceRole::Admin {
@@ -258,10 +275,10 @@ async fn sync(
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
-    let result = sync_inner(&hub, peer, &headers, body.clone()).await;
-    match result {
+    let size = body.len();
+    match sync_inner(&hub, peer, &headers, body).await {
         Ok(frame) => {
-            hub.metrics.sync(started.elapsed(), body.len(), frame.len());
+            hub.metrics.sync(started.elapsed(), size, frame.len());
             ([(header::CONTENT_TYPE, HeaderValue::from_static("application/x-onsite-sync"))], frame).into_response()
         }
         Err(e) => e.into_response(),
@@ -304,13 +321,7 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("request body: {e}")))
 }
 
-async fn issue_device(
-    State(hub): State<Hub>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
-    admin(&hub, peer, &headers).await?;
+async fn issue_device(State(hub): State<Hub>, _: Admin, body: Bytes) -> ApiResult<Response> {
     let req: IssueRequest = json_body(&body)?;
     let role = DeviceRole::parse(&req.role).ok_or_else(|| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "role must be admin, rep or customer")
@@ -326,24 +337,13 @@ async fn issue_device(
     Ok((StatusCode::CREATED, axum::Json(json!({ "device": device, "token": token }))).into_response())
 }
 
-async fn list_devices(
-    State(hub): State<Hub>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    admin(&hub, peer, &headers).await?;
+async fn list_devices(State(hub): State<Hub>, _: Admin) -> ApiResult<Response> {
     let backend = hub.backend.clone();
     let devices = blocking(move || backend.devices()).await?;
     Ok(axum::Json(json!({ "devices": devices })).into_response())
 }
 
-async fn revoke_device(
-    State(hub): State<Hub>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    admin(&hub, peer, &headers).await?;
+async fn revoke_device(State(hub): State<Hub>, _: Admin, Path(id): Path<String>) -> ApiResult<Response> {
     let backend = hub.backend.clone();
     let device = blocking(move || backend.revoke_device(&id)).await?;
     Ok(axum::Json(json!({ "device": device })).into_response())
@@ -360,12 +360,10 @@ struct AssignRequest {
 
 async fn assign_accounts(
     State(hub): State<Hub>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    _: Admin,
     Path(rep): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    admin(&hub, peer, &headers).await?;
     let req: AssignRequest = json_body(&body)?;
     let backend = hub.backend.clone();
     let rep2 = rep.clone();
@@ -381,12 +379,10 @@ struct CatalogQuery {
 
 async fn publish_catalog(
     State(hub): State<Hub>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    _: Admin,
     Query(q): Query<CatalogQuery>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    admin(&hub, peer, &headers).await?;
     let format = match q.format.as_deref() {
         Some("csv") => Format::Csv,
         Some("json") => Format::Json,
@@ -400,13 +396,7 @@ async fn publish_catalog(
     Ok(axum::Json(summary).into_response())
 }
 
-async fn publish_policy(
-    State(hub): State<Hub>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
-    admin(&hub, peer, &headers).await?;
+async fn publish_policy(State(hub): State<Hub>, _: Admin, body: Bytes) -> ApiResult<Response> {
     let policy: DiscountPolicy = json_body(&body)?;
     let backend = hub.backend.clone();
     let seq = blocking(move || backend.publish_policy(&policy)).await?;
@@ -421,13 +411,7 @@ struct QuotesQuery {
     pending_discount: Option<bool>,
 }
 
-async fn list_quotes(
-    State(hub): State<Hub>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Query(q): Query<QuotesQuery>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    admin(&hub, peer, &headers).await?;
+async fn list_quotes(State(hub): State<Hub>, _: Admin, Query(q): Query<QuotesQuery>) -> ApiResult<Response> {
     let state = match q.state.as_deref() {
         None => None,
         Some(s) => Some(QuoteState::parse(s).ok_or_else(|| {
@@ -448,12 +432,11 @@ struct DecisionRequest {
 
 async fn decide_discount(
     State(hub): State<Hub>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Admin(admin): Admin,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let by = admin(&hub, peer, &headers).await?.person;
+    let by = admin.person;
     let req: DecisionRequest = json_body(&body)?;
     let backend = hub.backend.clone();
     let quote = blocking(move || backend.decide_discount(&id, req.approved, &by)).await?;
@@ -466,13 +449,7 @@ struct OrdersQuery {
     account: Option<String>,
 }
 
-async fn list_orders(
-    State(hub): State<Hub>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Query(q): Query<OrdersQuery>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    admin(&hub, peer, &headers).await?;
+async fn list_orders(State(hub): State<Hub>, _: Admin, Query(q): Query<OrdersQuery>) -> ApiResult<Response> {
     let backend = hub.backend.clone();
     let orders = blocking(move || backend.orders(q.account.as_deref())).await?;
     Ok(axum::Json(json!({ "orders": orders })).into_response())

@@ -136,7 +136,10 @@ pub struct PgBackend {
     pool: Pool,
     /// This instance's own Automerge actor (instances never share one).
     actor: ActorId,
-    replica_path: PathBuf,
+    /// A directory of this instance's own for its replicas (removed on drop).
+    replica_dir: PathBuf,
+    /// Replicas made so far (a rebuild opens a new file beside the old).
+    generation: std::sync::atomic::AtomicU32,
     replica: Mutex<Arc<Store>>,
     /// Held while the replica is brought up to date or published from.
     replica_write: Mutex<()>,
@@ -144,7 +147,7 @@ pub struct PgBackend {
 
 impl std::fmt::Debug for PgBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgBackend").field("replica", &self.replica_path).finish_non_exhaustive()
+        f.debug_struct("PgBackend").field("replica_dir", &self.replica_dir).finish_non_exhaustive()
     }
 }
 
@@ -164,13 +167,14 @@ fn retryable(e: &postgres::Error) -> bool {
     e.code().is_some_and(|c| *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE)
 }
 
-fn open_replica(path: &std::path::Path) -> Result<Store> {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
+/// Applies published releases (each row's first column: a deflated delta)
+/// to a replica, in order.
+fn apply_releases(replica: &Store, rows: &[Row]) -> Result<()> {
+    for r in rows {
+        let delta: CatalogDelta = serde_json::from_slice(&inflate(r.get::<_, &[u8]>(0))?)?;
+        replica.apply_catalog_delta(&delta)?;
     }
-    Ok(Store::open(path, StoreOptions { readers: 4, ..StoreOptions::default() })?)
+    Ok(())
 }
 
 impl PgBackend {
@@ -196,16 +200,20 @@ impl PgBackend {
             tx.commit()?;
         }
         let instance = uuid::Uuid::new_v4().to_string();
-        let replica_path = std::env::temp_dir().join(format!("onsite-replica-{instance}.sqlite"));
-        let replica = open_replica(&replica_path)?;
+        let replica_dir = std::env::temp_dir().join(format!("onsite-replica-{instance}"));
+        std::fs::create_dir_all(&replica_dir)?;
+        let first = Store::open(replica_dir.join("replica-0.sqlite"), StoreOptions::default())?;
         let backend = PgBackend {
             pool,
             actor: docs::actor_for(&instance),
-            replica_path,
-            replica: Mutex::new(Arc::new(replica)),
+            replica_dir,
+            generation: std::sync::atomic::AtomicU32::new(0),
+            replica: Mutex::new(Arc::new(first)),
             replica_write: Mutex::new(()),
         };
-        backend.catch_up()?;
+        let mut c = backend.pool.get()?;
+        backend.catch_up(&mut c)?;
+        drop(c);
         Ok(backend)
     }
 
@@ -213,32 +221,39 @@ impl PgBackend {
         self.replica.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
-    /// Replays releases newer than the replica's sequence.
-    fn catch_up(&self) -> Result<Arc<Store>> {
-        let _w = self.replica_write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut c = self.pool.get()?;
-        self.catch_up_locked(&mut c)
+    /// The replica, first brought up to date if a newer release exists (a
+    /// one-row query on the request's own connection; the replica lock is
+    /// taken only when there is something to replay).
+    fn current_replica(&self, c: &mut Conn<'_>) -> Result<Arc<Store>> {
+        let replica = self.replica();
+        let st = c.statement("SELECT coalesce(max(seq), 0) FROM catalog_releases")?;
+        let latest: i64 = c.client().query_one(&st, &[])?.get(0);
+        if latest <= replica.catalog_seq()? {
+            return Ok(replica);
+        }
+        self.catch_up(c)
     }
 
-    fn catch_up_locked(&self, c: &mut Conn<'_>) -> Result<Arc<Store>> {
+    /// Replays releases newer than the replica's sequence.
+    fn catch_up(&self, c: &mut Conn<'_>) -> Result<Arc<Store>> {
+        let _w = self.replica_write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let replica = self.replica();
-        let local = replica.catalog_seq()?;
-        let st = c.statement("SELECT seq, since, delta FROM catalog_releases WHERE seq > $1 ORDER BY seq")?;
-        let rows = c.client().query(&st, &[&local])?;
-        for r in rows {
-            let bytes: Vec<u8> = r.get(2);
-            let delta: CatalogDelta = serde_json::from_slice(&inflate(&bytes)?)?;
-            replica.apply_catalog_delta(&delta)?;
-        }
+        let st = c.statement("SELECT delta FROM catalog_releases WHERE seq > $1 ORDER BY seq")?;
+        let rows = c.client().query(&st, &[&replica.catalog_seq()?])?;
+        apply_releases(&replica, &rows)?;
         Ok(replica)
     }
 
-    /// Rebuilds the replica from all releases (after a failed publish left
-    /// it ahead of the database).
+    /// Replaces the replica by a new one built from all releases (after a
+    /// failed publish left it ahead of the database). The old file stays
+    /// until the instance stops: requests may still be reading it.
     fn rebuild_replica(&self, c: &mut Conn<'_>) -> Result<()> {
-        let fresh = Arc::new(open_replica(&self.replica_path.with_extension("rebuild.sqlite"))?);
-        *self.replica.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
-        self.catch_up_locked(c).map(|_| ())
+        let n = self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let fresh = Store::open(self.replica_dir.join(format!("replica-{n}.sqlite")), StoreOptions::default())?;
+        let st = c.statement("SELECT delta FROM catalog_releases ORDER BY seq")?;
+        apply_releases(&fresh, &c.client().query(&st, &[])?)?;
+        *self.replica.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(fresh);
+        Ok(())
     }
 
     /// Imports into the replica and publishes the delta as one release,
@@ -250,11 +265,9 @@ impl PgBackend {
             let mut tx = c.client().transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_PUBLISH])?;
             let replica = self.replica();
-            let local = replica.catalog_seq()?;
-            for r in tx.query("SELECT delta FROM catalog_releases WHERE seq > $1 ORDER BY seq", &[&local])? {
-                let delta: CatalogDelta = serde_json::from_slice(&inflate(&r.get::<_, Vec<u8>>(0))?)?;
-                replica.apply_catalog_delta(&delta)?;
-            }
+            let newer =
+                tx.query("SELECT delta FROM catalog_releases WHERE seq > $1 ORDER BY seq", &[&replica.catalog_seq()?])?;
+            apply_releases(&replica, &newer)?;
             let before = replica.catalog_seq()?;
             change(&replica)?;
             let after = replica.catalog_seq()?;
@@ -278,8 +291,8 @@ impl PgBackend {
     /// Runs `f` in a transaction, retrying deadlocks and serialisation
     /// failures.
     fn with_hub<T>(&self, mut f: impl FnMut(&mut PgHub<'_, '_>) -> onsite_core::Result<T>) -> Result<T> {
-        let replica = self.catch_up()?;
         let mut c = self.pool.get()?;
+        let replica = self.current_replica(&mut c)?;
         let (client, statements) = c.parts();
         for attempt in 1..=ATTEMPTS {
             let mut tx = client.transaction()?;
@@ -308,13 +321,7 @@ impl PgBackend {
 
 impl Drop for PgBackend {
     fn drop(&mut self) {
-        for path in [self.replica_path.clone(), self.replica_path.with_extension("rebuild.sqlite")] {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = path.as_os_str().to_owned();
-                p.push(suffix);
-                let _ = std::fs::remove_file(PathBuf::from(p));
-            }
-        }
+        let _ = std::fs::remove_dir_all(&self.replica_dir);
     }
 }
 
@@ -750,42 +757,24 @@ impl Backend for PgBackend {
         if rep.trim().is_empty() {
             return Err(onsite_core::Error::validation("rep", "must not be empty").into());
         }
-        let mut c = self.pool.get()?;
-        let mut tx = c.client().transaction()?;
-        tx.execute("DELETE FROM assignments WHERE rep = $1 AND account_id = ANY($2)", &[&rep, &remove])?;
-        let mut touched = Vec::new();
-        for a in add {
-            if tx.execute(
-                "INSERT INTO assignments (rep, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&rep, a],
-            )? > 0
-            {
-                touched.push(a.clone());
+        self.with_hub(|hub| {
+            hub.exec("DELETE FROM assignments WHERE rep = $1 AND account_id = ANY($2)", &[&rep, &remove])?;
+            let mut added = Vec::new();
+            for a in add {
+                let sql = "INSERT INTO assignments (rep, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+                if hub.exec(sql, &[&rep, a])? > 0 {
+                    added.push(a.clone());
+                }
             }
-        }
-        // Newly visible documents get new sequence numbers (at the end, like
-        // every write), so the rep's devices are offered them.
-        let ids: Vec<String> = tx
-            .query("SELECT doc_id FROM documents WHERE account_id = ANY($1) AND seq > 0 ORDER BY seq", &[&touched])?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        if !ids.is_empty() {
-            let n = ids.len() as i64;
-            let last: i64 = tx
-                .query_one("UPDATE hub_meta SET doc_seq = doc_seq + $1 WHERE id = 1 RETURNING doc_seq", &[&n])?
-                .get(0);
-            for (i, id) in ids.iter().enumerate() {
-                tx.execute("UPDATE documents SET seq = $2 WHERE doc_id = $1", &[id, &(last - n + 1 + i as i64)])?;
+            // Newly visible documents are renumbered with the transaction's
+            // other changes, so the rep's devices are offered them.
+            let sql = "SELECT doc_id FROM documents WHERE account_id = ANY($1) AND seq > 0 ORDER BY seq";
+            for row in hub.rows(sql, &[&added])? {
+                hub.changed.push(DocId::parse(row.get::<_, &str>(0))?);
             }
-        }
-        let accounts = tx
-            .query("SELECT account_id FROM assignments WHERE rep = $1", &[&rep])?
-            .iter()
-            .map(|r| r.get::<_, String>(0))
-            .collect();
-        tx.commit()?;
-        Ok(accounts)
+            let rows = hub.rows("SELECT account_id FROM assignments WHERE rep = $1", &[&rep])?;
+            Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+        })
     }
 
     fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary> {

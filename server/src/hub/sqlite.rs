@@ -69,8 +69,7 @@ impl Backend for SqliteBackend {
     }
 
     fn assign(&self, rep: &str, add: &[String], remove: &[String]) -> Result<BTreeSet<String>> {
-        self.store.assign_accounts(rep, remove, false)?;
-        Ok(self.store.assign_accounts(rep, add, true)?)
+        Ok(self.store.assign_accounts(rep, add, remove)?)
     }
 
     fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary> {

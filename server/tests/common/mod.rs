@@ -73,13 +73,20 @@ pub fn quiet() -> HubConfig {
     HubConfig { log: false, ..HubConfig::default() }
 }
 
+/// Registers an admin device straight in the database (as `onsite admin
+/// bootstrap` does); returns its token.
+pub fn bootstrap_admin(backend: &dyn Backend) -> String {
+    let token = token::generate().unwrap();
+    let new =
+        NewDevice { person: "backoffice".into(), role: DeviceRole::Admin, account_id: None, label: String::new() };
+    backend.register_device(&uuid::Uuid::new_v4().to_string(), &new, &token_hash(&token)).unwrap();
+    token
+}
+
 /// Starts a hub on `db` with a bootstrapped admin.
 pub fn hub(db: &Db) -> Hub {
     let backend = db.backend();
-    let admin_token = token::generate().unwrap();
-    let new =
-        NewDevice { person: "backoffice".into(), role: DeviceRole::Admin, account_id: None, label: String::new() };
-    backend.register_device(&uuid::Uuid::new_v4().to_string(), &new, &token_hash(&admin_token)).unwrap();
+    let admin_token = bootstrap_admin(backend.as_ref());
     let running = RunningHub::start(backend.clone(), quiet(), "127.0.0.1:0", None).unwrap();
     let admin = HubClient::new(&running.url(), &admin_token, None).unwrap();
     Hub { running, backend, admin, admin_token }
