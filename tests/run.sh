@@ -24,6 +24,14 @@ if ! command -v qpdf >/dev/null || ! command -v pdftotext >/dev/null; then
     apt-get update -qq && apt-get install -y -qq poppler-utils qpdf >/dev/null || fail "could not install poppler-utils and qpdf"
 fi
 
+# A real browser for the approval page tests (Debian's chromium); they
+# must run, none may skip.
+if ! command -v chromium >/dev/null; then
+    step "installing chromium (once)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || fail "could not install chromium"
+fi
+export ONSITE_REQUIRE_BROWSER=1
+
 status=0
 step "cargo fmt --check"
 cargo fmt --all -- --check || status=1

@@ -175,6 +175,18 @@ impl OnsiteStore {
         Ok(self.inner.content_for_product(&sku)?)
     }
 
+    /// Keeps this device's approval-link key, derived from its hub token;
+    /// from then on quote PDFs carry a signed link per revision.
+    pub fn set_approval_link_key(&self, token: String) -> Result<(), OnsiteError> {
+        Ok(self.inner.set_approval_link_key(&token)?)
+    }
+
+    /// The signed approval link for the quote's current revision under the
+    /// hub's public address (needs the link key).
+    pub fn approval_link(&self, quote_id: String, base_url: String) -> Result<String, OnsiteError> {
+        Ok(self.inner.approval_link(&quote_id, &base_url)?)
+    }
+
     /// Renders a stored quote as PDF bytes.
     pub fn render_quote_pdf(
         &self,

@@ -96,6 +96,23 @@ pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// What the hub keeps of a token when it issues it: the hash it
+/// authenticates by and the key the device signs approval links with.
+#[derive(Debug, Clone)]
+pub struct TokenSecrets {
+    /// SHA-256 of the token.
+    pub hash: [u8; 32],
+    /// The device's approval-link key.
+    pub link_key: crate::approval_link::LinkKey,
+}
+
+impl TokenSecrets {
+    /// Derives both from the token.
+    pub fn of(token: &str) -> TokenSecrets {
+        TokenSecrets { hash: token_hash(token), link_key: crate::approval_link::LinkKey::from_token(token) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,6 +29,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod approval_link;
 pub mod catalog;
 pub mod devices;
 pub mod docs;

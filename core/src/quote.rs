@@ -205,6 +205,25 @@ pub struct Approval {
     pub device_time: Timestamp,
     /// The signing device.
     pub device_id: String,
+    /// For an approval through a web link: the client address the hub saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub client_address: Option<String>,
+}
+
+/// A customer's answer to a sent quote, as the hub records it from a web
+/// link: both are bound to the revision the customer saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerDecision {
+    /// Approve (the approval names the revision hash).
+    Approve(Approval),
+    /// Reject the revision with this hash, for a reason.
+    Reject {
+        /// The revision the customer saw.
+        revision_hash: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// A rep's request for a discount above their limit, and its decision.
@@ -548,13 +567,16 @@ impl Quote {
     /// changed concurrently with whatever that replica did: a quote that was
     /// sent goes back to draft (what the customer saw is no longer what the
     /// quote says, and sending again re-checks the discount policy), and an
-    /// approval counts only if it is for exactly the merged content. The
+    /// approval counts only if it is for exactly the merged content. When
+    /// only the state changed concurrently (a customer approved revision 1
+    /// offline while the rep sent revision 2), a send of exactly the merged
+    /// content stands: the quote stays sent, the approval superseded. The
     /// result depends only on the merged document, so every replica settles
     /// the same way.
     pub fn settle(&mut self, hashes: &[String], states: &[QuoteState]) {
         let computed = self.compute_hash();
-        let changed_concurrently =
-            hashes.iter().any(|h| *h != computed) || self.revision_hash != computed || states.len() > 1;
+        let content_concurrent = hashes.iter().any(|h| *h != computed) || self.revision_hash != computed;
+        let changed_concurrently = content_concurrent || states.len() > 1;
         self.revision_hash = computed;
         if !changed_concurrently {
             return;
@@ -567,6 +589,8 @@ impl Quote {
                     QuoteState::Approved
                 } else if states.contains(&QuoteState::Cancelled) {
                     QuoteState::Cancelled
+                } else if !content_concurrent && states.contains(&QuoteState::Sent) {
+                    QuoteState::Sent
                 } else {
                     QuoteState::Draft
                 }
@@ -695,6 +719,21 @@ impl Quote {
         self.approval = Some(approval);
         self.state = QuoteState::Approved;
         Ok(())
+    }
+
+    /// Records a customer's decision on the revision they saw: an approval
+    /// or a rejection of an earlier revision is refused as stale.
+    pub fn decide(&mut self, decision: CustomerDecision, today: NaiveDate) -> Result<(), QuoteError> {
+        match decision {
+            CustomerDecision::Approve(approval) => self.approve(approval, today),
+            CustomerDecision::Reject { revision_hash, reason } => {
+                self.require(&[QuoteState::Sent], "reject")?;
+                if revision_hash != self.revision_hash {
+                    return Err(QuoteError::StaleApproval { current: self.revision });
+                }
+                self.reject(Some(reason))
+            }
+        }
     }
 
     /// Records the customer's rejection.
@@ -880,6 +919,7 @@ mod tests {
             auth: SignerAuth::RepDeviceOnSite,
             device_time: now(),
             device_id: "tablet-7".into(),
+            client_address: None,
         }
     }
 
@@ -914,6 +954,32 @@ mod tests {
         let mut empty =
             Quote::new("q-2".into(), "a".into(), None, "r".into(), Currency::EUR, DisplayLocale::En, day("2026-12-31"));
         assert_eq!(empty.send(&DiscountPolicy::default(), NO_COST, day("2026-03-10")), Err(QuoteError::Empty));
+    }
+
+    #[test]
+    fn settling_a_merge_keeps_a_send_of_unchanged_content_and_drafts_a_concurrent_edit() {
+        let policy = DiscountPolicy::default();
+        let mut q = quote();
+        q.send(&policy, NO_COST, day("2026-03-10")).unwrap();
+        let r1 = approval(&q);
+        q.edit(|q| q.lines[0].qty = d("200")).unwrap();
+        q.send(&policy, NO_COST, day("2026-03-10")).unwrap();
+        // Merged: the rep's revision 2 (sent) with the customer's offline
+        // approval of revision 1; only the state field was concurrent.
+        let mut merged = q.clone();
+        merged.approval = Some(r1.clone());
+        merged.state = QuoteState::Approved;
+        merged.settle(std::slice::from_ref(&q.revision_hash), &[QuoteState::Approved, QuoteState::Sent]);
+        assert_eq!(merged.state, QuoteState::Sent, "revision 2 stays sent");
+        assert_eq!(merged.approval_status(), ApprovalStatus::Superseded { current_revision: 2 });
+        // If the content itself changed concurrently, what was sent is not
+        // what the quote says: back to draft.
+        let mut merged = q.clone();
+        merged.approval = Some(r1);
+        merged.state = QuoteState::Sent;
+        let other = "0".repeat(64);
+        merged.settle(&[q.revision_hash.clone(), other], &[QuoteState::Approved, QuoteState::Sent]);
+        assert_eq!(merged.state, QuoteState::Draft);
     }
 
     #[test]

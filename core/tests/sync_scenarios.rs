@@ -155,6 +155,7 @@ fn a_customer_approves_revision_1_offline_while_the_rep_makes_revision_2() {
         auth: SignerAuth::CustomerDevice,
         device_time: Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap(),
         device_id: phone.device_id().unwrap(),
+        client_address: None,
     };
     let approved = phone.approve_quote(&q.id, approval, today).unwrap();
     assert_eq!(approved.approval_status(), ApprovalStatus::Approved);
@@ -285,6 +286,7 @@ fn a_customer_reorders_consumables_from_the_phone() {
         auth: SignerAuth::RepDeviceOnSite,
         device_time: Utc.with_ymd_and_hms(2026, 11, 27, 11, 0, 0).unwrap(),
         device_id: rep.device_id().unwrap(),
+        client_address: None,
     };
     rep.approve_quote(&q.id, approval, today).unwrap();
     let order = rep.order_quote(&q.id, Utc.with_ymd_and_hms(2026, 11, 27, 11, 5, 0).unwrap()).unwrap();

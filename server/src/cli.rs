@@ -160,6 +160,11 @@ pub struct ServeArgs {
     /// No log lines for refusals and failed authentications.
     #[arg(long)]
     pub quiet: bool,
+    /// The address customers reach the hub at, e.g. `https://hub.example.com`
+    /// (printed into the PDFs behind approval links); default: the scheme
+    /// and `Host` of each request.
+    #[arg(long)]
+    pub public_url: Option<String>,
 }
 
 /// Where the hub is and how to authenticate.

@@ -172,3 +172,56 @@ pub fn sync_store(store: &Store, client: &HubClient, max_round_trips: u32) -> Re
         }
     }
 }
+
+/// What a browser would get from a hub page.
+#[derive(Debug, Clone)]
+pub struct WebAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Location` of a redirect.
+    pub location: Option<String>,
+    /// `Content-Type`.
+    pub content_type: String,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl WebAnswer {
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn web_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn web_answer(mut resp: ureq::http::Response<ureq::Body>) -> Result<WebAnswer> {
+    let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let location = header("location");
+    let content_type = header("content-type").unwrap_or_default();
+    let status = resp.status().as_u16();
+    let body = resp.body_mut().with_config().limit(64 << 20).read_to_vec().map_err(http_err)?;
+    Ok(WebAnswer { status, location, content_type, body })
+}
+
+/// `GET url` as a browser would (no token, redirects not followed).
+pub fn web_get(url: &str, accept_language: &str) -> Result<WebAnswer> {
+    web_answer(web_agent().get(url).header("Accept-Language", accept_language).call().map_err(http_err)?)
+}
+
+/// Submits a form to `url` as a browser would (`application/x-www-form-urlencoded`).
+pub fn web_post_form(url: &str, fields: &[(&str, &str)], extra: &[(&str, &str)]) -> Result<WebAnswer> {
+    let body = serde_urlencoded::to_string(fields).map_err(|e| Error::Usage(e.to_string()))?;
+    let mut req = web_agent().post(url).header("Content-Type", "application/x-www-form-urlencoded");
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    web_answer(req.send(body.as_bytes()).map_err(http_err)?)
+}

@@ -256,7 +256,7 @@ pub fn measure(args: &LoadtestArgs, log: &mut dyn Write) -> Result<LoadReport> {
         backend.register_device(
             &uuid::Uuid::new_v4().to_string(),
             &new,
-            &onsite_core::devices::token_hash(&admin_token),
+            &onsite_core::devices::TokenSecrets::of(&admin_token),
         )?;
     }
     let mut hub = HubProcess::start(&database)?;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use onsite_core::devices::{NewDevice, token_hash};
+use onsite_core::devices::{NewDevice, TokenSecrets};
 use onsite_core::sync::DeviceRole;
 
 use crate::cli::{Io, ServeArgs};
@@ -58,6 +58,7 @@ pub(crate) fn serve(args: &ServeArgs, io: &mut Io<'_>) -> Result<()> {
     let config = HubConfig {
         request_timeout: Duration::from_secs(args.request_timeout),
         log: !args.quiet,
+        public_url: args.public_url.clone(),
         ..HubConfig::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -80,7 +81,7 @@ pub(crate) fn bootstrap(database: &str, person: &str, label: &str, io: &mut Io<'
     let token = token::generate()?;
     let new =
         NewDevice { person: person.to_string(), role: DeviceRole::Admin, account_id: None, label: label.to_string() };
-    let device = backend.register_device(&uuid::Uuid::new_v4().to_string(), &new, &token_hash(&token))?;
+    let device = backend.register_device(&uuid::Uuid::new_v4().to_string(), &new, &TokenSecrets::of(&token))?;
     writeln!(io.out, "admin device {} for {}", device.device_id, device.person)?;
     writeln!(io.out, "token (shown once, store it now): {token}")?;
     Ok(())

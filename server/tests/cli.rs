@@ -19,40 +19,91 @@ fn p(path: &Path) -> &str {
 }
 
 #[test]
-fn demo_builds_a_store_and_prints_what_it_did() {
+fn demo_runs_the_field_day_over_http_and_leaves_everything_behind() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo");
     let r = onsite(&["demo", "--out", p(&out), "--products", "3000", "--accounts", "40"]);
     let stdout = text(&r.stdout);
     assert!(r.status.success(), "stderr: {}", text(&r.stderr));
     assert!(text(&r.stderr).is_empty(), "no progress noise when piped: {}", text(&r.stderr));
-    assert!(stdout.contains("3000 products at catalog sequence 1"), "{stdout}");
-    assert!(stdout.contains("refused, 3000 products before and after"), "{stdout}");
-    assert!(stdout.contains("line 4 (NEU-0003): unknown tax class \"US-SALES\""), "{stdout}");
-    assert!(stdout.contains("Saved 40 accounts"), "{stdout}");
-    assert!(stdout.contains("Müller-Schraube"), "'mull' finds Müller-Schraube: {stdout}");
-    for f in ["onsite.sqlite", "catalog.csv", "reference-data.json", "bad-rows.csv"] {
+    for said in [
+        "Started the hub at http://127.0.0.1:",
+        "Published the catalog over HTTP: 3000 products",
+        "bad-rows.csv refused whole (HTTP 422)",
+        "line 4 (NEU-0003): unknown tax class \"US-SALES\"",
+        "an admin device of its own, sent 40 accounts",
+        "Müller-Schraube",
+        "sending is refused by the discount policy",
+        "1 quote(s) waiting for a discount decision",
+        "revision 2, sent, approval superseded by revision 2 (Eva Weiß approved revision 1)",
+        "the revision-1 link now answers HTTP 409",
+        "approves revision 2 (HTTP 303",
+        "revision 2, approved, approved by Eva Weiß (Leiterin Einkauf) via the web link from 127.0.0.1",
+        "the back office sees 1 order(s)",
+        "What just happened",
+    ] {
+        assert!(stdout.contains(said), "{said:?} missing from:\n{stdout}");
+    }
+    // Three devices print the same converged and the same approved state.
+    assert_eq!(stdout.matches("sent, approval superseded by revision 2").count(), 4, "three devices and the hub");
+    assert_eq!(stdout.matches("via the web link from 127.0.0.1").count(), 3);
+    for f in [
+        "hub.sqlite",
+        "crm.sqlite",
+        "anna-tablet.sqlite",
+        "ben-tablet.sqlite",
+        "eva-phone.sqlite",
+        "catalog.csv",
+        "reference-data.json",
+        "bad-rows.csv",
+        "quote-revision-1.pdf",
+        "quote-revision-2.pdf",
+        "datasheet.pdf",
+        "quote.json",
+        "admin-token.txt",
+    ] {
         assert!(out.join(f).exists(), "{f} written");
+        assert!(stdout.contains(f), "{f} named in the output");
     }
 
-    // The store it left behind answers the commands it suggests.
-    let db = out.join("onsite.sqlite");
-    let r = onsite(&["catalog", "search", "--db", p(&db), "mull", "--json"]);
+    // The hub database it leaves holds the approval as the browser made it.
+    let hub = onsite_core::Store::open(out.join("hub.sqlite"), Default::default()).unwrap();
+    let quotes = hub.quote_listings(None, false).unwrap();
+    assert_eq!(quotes.len(), 1);
+    let q = hub.quote(&quotes[0].id).unwrap();
+    assert_eq!((q.revision, q.state), (2, onsite_core::quote::QuoteState::Ordered));
+    let approval = q.approval.unwrap();
+    assert_eq!(approval.auth, onsite_core::quote::SignerAuth::WebLink);
+    assert_eq!(approval.revision_hash, q.revision_hash);
+    assert_eq!(hub.devices().unwrap().len(), 5, "admin, CRM, two tablets, a phone");
+    // Each PDF carries the signed link of its own revision.
+    for (file, rev) in [("quote-revision-1.pdf", 1), ("quote-revision-2.pdf", 2)] {
+        let t = Command::new("pdftotext").arg(out.join(file)).arg("-").output();
+        if let Some(t) = t.ok().filter(|t| t.status.success()) {
+            let needle = format!("/a/{}.{rev}.", q.id);
+            assert!(text(&t.stdout).contains(&needle), "{file} lacks {needle}");
+        }
+    }
+
+    // The rep's tablet answers the commands it suggests, offline.
+    let tablet = out.join("anna-tablet.sqlite");
+    let r = onsite(&["catalog", "search", "--db", p(&tablet), "mull", "--json"]);
     assert!(r.status.success());
     let page: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     let first = page["items"][0]["name"].as_str().unwrap_or_default();
     assert!(first.starts_with("Müller-Schraube"), "{first}");
-    let r = onsite(&["account", "list", "--db", p(&db), "--rep", "rep-1", "--json"]);
+    let r = onsite(&["account", "list", "--db", p(&out.join("hub.sqlite")), "--rep", "rep-1", "--json"]);
     let page: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 8, "40 accounts round-robin over 5 reps");
-    assert!(items.iter().all(|a| a["assigned_rep"] == "rep-1"));
 
-    // Running it again replaces the previous database instead of adding to it.
+    // Running it again replaces the previous databases instead of adding to them.
     let r = onsite(&["demo", "--out", p(&out), "--products", "500", "--accounts", "5"]);
-    assert!(r.status.success());
-    assert!(text(&r.stdout).contains("Replaced the store"));
-    assert!(text(&r.stdout).contains("500 products at catalog sequence 1"));
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(text(&r.stdout).contains("replacing the previous demo's database"));
+    assert!(text(&r.stdout).contains("Published the catalog over HTTP: 500 products"));
+    let hub = onsite_core::Store::open(out.join("hub.sqlite"), Default::default()).unwrap();
+    assert_eq!(hub.devices().unwrap().len(), 5);
 }
 
 #[test]
@@ -233,10 +284,10 @@ fn quote_pdf_and_datasheet_commands_write_pdfs() {
     let r2 = onsite(&["quote", "pdf", "--input", p(&json), "--out", p(&dir.path().join("b.pdf")), "--locale", "en-US"]);
     assert!(r2.status.success());
     assert_eq!(bytes, std::fs::read(dir.path().join("b.pdf")).unwrap(), "deterministic across processes");
-    assert!(out.join("quote.pdf").exists() && out.join("datasheet.pdf").exists());
+    assert!(out.join("quote-revision-2.pdf").exists() && out.join("datasheet.pdf").exists());
 
     // A datasheet for a product and an account of the demo store.
-    let db = out.join("onsite.sqlite");
+    let db = out.join("hub.sqlite");
     let r = onsite(&["account", "list", "--db", p(&db), "--json", "--limit", "1"]);
     let page: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     let account = page["items"][0]["id"].as_str().unwrap().to_string();
@@ -278,7 +329,7 @@ fn documents_export_and_import_as_automerge_files() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo");
     assert!(onsite(&["demo", "--out", p(&out), "--products", "200", "--accounts", "4"]).status.success());
-    let db = out.join("onsite.sqlite");
+    let db = out.join("crm.sqlite");
     let list = onsite(&["doc", "list", "--db", p(&db), "--json"]);
     assert!(list.status.success(), "{}", text(&list.stderr));
     let docs: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();

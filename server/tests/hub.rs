@@ -3,6 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+#[macro_use]
 mod common;
 
 use chrono::{Days, Utc};
@@ -12,24 +13,6 @@ use onsite_core::quote::{Approval, QuoteState, SignerAuth};
 use onsite_server::client::{HubClient, sync_store};
 use rust_decimal::Decimal;
 use serde_json::json;
-
-/// Runs a scenario against SQLite and against PostgreSQL.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() {
-                super::$name(&super::Db::sqlite());
-            }
-            #[test]
-            fn postgres() {
-                if let Some(db) = super::Db::postgres() {
-                    super::$name(&db);
-                }
-            }
-        }
-    )*};
-}
 
 on_both_backends!(
     a_field_day_through_the_hub,
@@ -55,6 +38,7 @@ fn approval(dev: &Dev, q: &onsite_core::quote::Quote) -> Approval {
         auth: SignerAuth::CustomerDevice,
         device_time: Utc::now(),
         device_id: dev.id.clone(),
+        client_address: None,
     }
 }
 

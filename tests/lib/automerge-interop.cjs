@@ -9,7 +9,7 @@ const { execFileSync, spawnSync } = require("child_process");
 
 const [, , modules, work, onsite] = process.argv;
 const A = require(require.resolve("@automerge/automerge", { paths: [modules] }));
-const db = path.join(work, "demo", "onsite.sqlite");
+const db = path.join(work, "demo", "hub.sqlite");
 const run = (...args) => execFileSync(onsite, args, { encoding: "utf8" });
 // Onsite writes strings as plain scalars, which JavaScript Automerge shows
 // as ImmutableString; text objects come back as strings.

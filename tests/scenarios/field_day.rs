@@ -31,9 +31,9 @@ fn a_tablet_catches_up_with_the_back_office_and_searches_offline() {
     let (status, stdout, stderr) =
         onsite(&["demo", "--out", out.to_str().unwrap(), "--products", "4000", "--accounts", "60"]);
     assert_eq!(status, ExitStatus::Ok, "{stderr}");
-    assert!(stdout.contains("4000 products at catalog sequence 1"), "{stdout}");
+    assert!(stdout.contains("Published the catalog over HTTP: 4000 products"), "{stdout}");
 
-    let hub = Store::open(out.join("onsite.sqlite"), StoreOptions::default()).unwrap();
+    let hub = Store::open(out.join("hub.sqlite"), StoreOptions::default()).unwrap();
     assert_eq!(hub.catalog_seq().unwrap(), 2, "catalog CSV, then reference data JSON");
     assert_eq!(hub.account_count().unwrap(), 60);
 
@@ -67,7 +67,7 @@ fn a_tablet_catches_up_with_the_back_office_and_searches_offline() {
     let json = onsite_core::import::export_json(&[], std::slice::from_ref(&product), &[]);
     let file = dir.path().join("price-change.json");
     std::fs::write(&file, json).unwrap();
-    let db = out.join("onsite.sqlite");
+    let db = out.join("hub.sqlite");
     let (status, stdout, stderr) =
         onsite(&["catalog", "import", "--db", db.to_str().unwrap(), file.to_str().unwrap(), "--json"]);
     assert_eq!(status, ExitStatus::Ok, "{stderr}");

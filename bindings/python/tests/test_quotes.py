@@ -83,6 +83,21 @@ class QuoteScenario(unittest.TestCase):
         q = self.store.edit_quote(q)
         self.assertEqual(onsite.quote_approval_status(q), onsite.ApprovalStatus.SUPERSEDED(current_revision=3))
 
+    def test_signed_approval_links_per_revision(self):
+        q = self.store.send_quote(self.new_quote().id, TODAY)
+        with self.assertRaises(onsite.OnsiteError.Validation):
+            self.store.approval_link(q.id, "https://hub.example.com")   # no key yet
+        self.store.set_approval_link_key("ost_" + "ab" * 32)
+        first = self.store.approval_link(q.id, "https://hub.example.com/")
+        self.assertTrue(first.startswith("https://hub.example.com/a/" + q.id + ".1."), first)
+        self.assertEqual(first, self.store.approval_link(q.id, "https://hub.example.com"))
+        q.notes = "Lieferung KW 14"
+        q = self.store.send_quote(self.store.edit_quote(q).id, TODAY)
+        second = self.store.approval_link(q.id, "https://hub.example.com")
+        self.assertTrue(second.startswith("https://hub.example.com/a/" + q.id + ".2."), second)
+        self.assertNotEqual(first.rsplit(".", 1)[1], second.rsplit(".", 1)[1], "each revision has its own signature")
+        self.assertIsNone(self.approval(q).client_address, "the hub fills it for web approvals only")
+
     def test_discount_policy_and_typed_errors(self):
         self.store.set_discount_policy(onsite.DiscountPolicy(
             max_discount_pct="10", category_limits=[onsite.CategoryLimit(category="Werkzeug/", max_discount_pct="5")],

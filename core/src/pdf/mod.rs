@@ -89,6 +89,12 @@ pub struct PdfOptions {
     pub document_date: NaiveDate,
     /// Language and formats; `None` uses the quote's locale.
     pub locale: Option<DisplayLocale>,
+    /// The signed approval link to print and encode as the QR code; `None`
+    /// prints the unsigned `{approval_base_url}/approve/…` form. Stores with
+    /// a link key fill it in ([`crate::Store::render_quote_pdf`]).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub approval_link: Option<String>,
 }
 
 impl PdfOptions {
@@ -99,6 +105,7 @@ impl PdfOptions {
             approval_base_url: "https://hub.onsite.example".into(),
             document_date,
             locale: None,
+            approval_link: None,
         }
     }
 }

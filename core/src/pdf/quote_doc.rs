@@ -312,7 +312,7 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     d.y += 12.0;
     d.ensure(110.0);
     let top = d.y;
-    let link = quote_link(&opts.approval_base_url, q);
+    let link = opts.approval_link.clone().unwrap_or_else(|| quote_link(&opts.approval_base_url, q));
     let qr_size = 78.0;
     let qx = RIGHT - qr_size;
     d.page().qr(&link, qx, top - 8.0, qr_size);

@@ -9,7 +9,8 @@ use rusqlite::{Connection, Row, params};
 
 use super::Store;
 use super::codec::json;
-use crate::devices::{DeviceRecord, NewDevice};
+use crate::approval_link::{ApprovalLink, LinkKey};
+use crate::devices::{DeviceRecord, NewDevice, TokenSecrets};
 use crate::error::{Error, Result};
 use crate::quote::{Order, Quote, QuoteListing, QuoteState};
 use crate::sync::{DeviceRole, DeviceScope};
@@ -47,15 +48,14 @@ fn assigned_in(c: &Connection, rep: &str) -> Result<BTreeSet<String>> {
 }
 
 impl Store {
-    /// Registers a device with the hash of its token (see
-    /// [`crate::devices::token_hash`]); `device_id` is the id the hub
-    /// assigned.
-    pub fn register_device(&self, device_id: &str, new: &NewDevice, token_hash: &[u8; 32]) -> Result<DeviceRecord> {
+    /// Registers a device with the hash of its token and its link key (see
+    /// [`TokenSecrets::of`]); `device_id` is the id the hub assigned.
+    pub fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord> {
         new.validate()?;
         self.write(|tx| {
             tx.prepare_cached(
-                "INSERT INTO hub_devices (device_id, person, role, account_id, label, token_hash, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO hub_devices (device_id, person, role, account_id, label, token_hash, created_at, link_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 device_id,
@@ -63,8 +63,9 @@ impl Store {
                 new.role.as_str(),
                 new.account_id,
                 new.label,
-                &token_hash[..],
-                Utc::now().to_rfc3339()
+                &secrets.hash[..],
+                Utc::now().to_rfc3339(),
+                &secrets.link_key.0[..]
             ])?;
             device_in(tx, device_id)
         })
@@ -113,6 +114,60 @@ impl Store {
             }
             Ok(d)
         })
+    }
+
+    /// A registered device with the key its approval links are signed with
+    /// (`None` for devices registered before links existed), for checking
+    /// a link it signed.
+    pub fn device_link_key(&self, device_id: &str) -> Result<Option<(DeviceRecord, Option<LinkKey>)>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached(&format!("SELECT {DEVICE_COLS}, link_key FROM hub_devices WHERE device_id = ?1"))?;
+            let mut rows = stmt.query([device_id])?;
+            let Some(r) = rows.next()? else { return Ok(None) };
+            let key: Option<Vec<u8>> = r.get(8)?;
+            Ok(Some((device_from_row(r)?, key.as_deref().and_then(LinkKey::from_bytes))))
+        })
+    }
+
+    /// Keeps this device's approval-link key, derived from its hub token;
+    /// from now on its quote PDFs carry signed links
+    /// ([`Store::approval_link`]).
+    pub fn set_approval_link_key(&self, token: &str) -> Result<()> {
+        if token.trim().is_empty() {
+            return Err(Error::validation("token", "must not be empty"));
+        }
+        let key = LinkKey::from_token(token);
+        self.write(|tx| {
+            tx.execute("UPDATE device SET link_key = ?1 WHERE id = 1", [&key.0[..]])?;
+            Ok(())
+        })
+    }
+
+    /// The signed approval link for a quote's current revision under the
+    /// hub's public address `base_url`, valid through the quote's validity.
+    /// Needs the link key ([`Store::set_approval_link_key`]).
+    pub fn approval_link(&self, quote_id: &str, base_url: &str) -> Result<String> {
+        let quote = self.quote(quote_id)?;
+        match self.signed_link(&quote)? {
+            Some(link) => Ok(link.url(base_url)),
+            None => Err(Error::validation(
+                "approval link",
+                "this device has no link key yet: set it from the device's hub token first",
+            )),
+        }
+    }
+
+    pub(crate) fn signed_link(&self, quote: &Quote) -> Result<Option<ApprovalLink>> {
+        let (device_id, key) = self.read(|c| {
+            let (id, key): (String, Option<Vec<u8>>) =
+                c.query_row("SELECT device_id, link_key FROM device WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok((id, key.as_deref().and_then(LinkKey::from_bytes)))
+        })?;
+        let Some(key) = key else { return Ok(None) };
+        ApprovalLink::sign(quote, &device_id, &key)
+            .map(Some)
+            .map_err(|e| Error::validation("approval link", e.to_string()))
     }
 
     /// Every registered device, newest first.
@@ -219,7 +274,7 @@ mod tests {
     #[test]
     fn a_registered_token_authenticates_until_revoked() {
         let (_dir, store) = temp_store();
-        let d = store.register_device("dev-1", &rep("rep-anna"), &token_hash("secret")).unwrap();
+        let d = store.register_device("dev-1", &rep("rep-anna"), &TokenSecrets::of("secret")).unwrap();
         assert_eq!(d.role, DeviceRole::Rep);
         assert!(store.authenticate_device(&token_hash("wrong")).unwrap().is_none());
         let seen = store.authenticate_device(&token_hash("secret")).unwrap().unwrap();
@@ -229,7 +284,7 @@ mod tests {
         assert!(store.authenticate_device(&token_hash("secret")).unwrap().is_none());
         assert!(matches!(store.revoke_device("nope"), Err(Error::NotFound { .. })));
         // The same token hash cannot be registered twice.
-        assert!(store.register_device("dev-2", &rep("rep-bob"), &token_hash("secret")).is_err());
+        assert!(store.register_device("dev-2", &rep("rep-bob"), &TokenSecrets::of("secret")).is_err());
     }
 
     #[test]
@@ -238,7 +293,7 @@ mod tests {
         let (acc, _) = crate::sample::accounts(1, 7).remove(0);
         store.save_account(&acc).unwrap();
         let before = store.documents().unwrap()[0].seq;
-        let d = store.register_device("dev-1", &rep("rep-anna"), &token_hash("t")).unwrap();
+        let d = store.register_device("dev-1", &rep("rep-anna"), &TokenSecrets::of("t")).unwrap();
         assert_eq!(store.device_scope(&d).unwrap().accounts, Some(BTreeSet::new()));
         let now = store.assign_accounts("rep-anna", std::slice::from_ref(&acc.id), &[]).unwrap();
         assert!(now.contains(&acc.id));

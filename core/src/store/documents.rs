@@ -26,6 +26,13 @@ impl Store {
             .filter_map(|id| items.iter().find(|c| &c.id == id).map(|c| c.title.clone()))
             .collect();
         let ctx = QuoteContext { account: &account, contact: contact.as_ref(), rep, value_arguments };
+        if opts.approval_link.is_none()
+            && let Some(link) = self.signed_link(&quote)?
+        {
+            let mut opts = opts.clone();
+            opts.approval_link = Some(link.url(&opts.approval_base_url));
+            return Ok(pdf::render_quote(&quote, &ctx, &opts)?);
+        }
         Ok(pdf::render_quote(&quote, &ctx, opts)?)
     }
 

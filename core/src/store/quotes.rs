@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::import::{CatalogBatch, ParsedCatalog, Row};
 use crate::money::{Currency, DisplayLocale};
 use crate::pricing::{self, PriceContext, PricingError, ResolvedPrice};
-use crate::quote::{Approval, DiscountPolicy, Order, Quote, QuoteLine, reorder};
+use crate::quote::{Approval, CustomerDecision, DiscountPolicy, Order, Quote, QuoteLine, reorder};
 
 /// A quote as listed for an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -400,12 +400,23 @@ impl Store {
         Ok(self.with_quote(id, "decide discount", |_, q| Ok(q.decide_discount(approved, by.to_string(), at)?))?.0)
     }
 
-    /// Records a customer's approval of the current revision.
+    /// Records a customer's approval of the current revision. An expired
+    /// quote is saved as expired even though approving fails.
     pub fn approve_quote(&self, id: &str, approval: Approval, today: NaiveDate) -> Result<Quote> {
-        // An expired quote is saved as expired even though approving fails.
+        self.record_customer_decision(id, CustomerDecision::Approve(approval), today)
+    }
+
+    /// Records a customer's decision on the revision they saw (also the
+    /// hub's path for approval links); a stale one changes nothing. An
+    /// expired quote is saved as expired.
+    pub fn record_customer_decision(&self, id: &str, decision: CustomerDecision, today: NaiveDate) -> Result<Quote> {
+        let message = match decision {
+            CustomerDecision::Approve(_) => "approve quote",
+            CustomerDecision::Reject { .. } => "reject quote revision",
+        };
         let mut failure = None;
-        let (q, ()) = self.with_quote(id, "approve quote", |_, q| {
-            if let Err(e) = q.approve(approval, today) {
+        let (q, ()) = self.with_quote(id, message, |_, q| {
+            if let Err(e) = q.decide(decision, today) {
                 failure = Some(e);
             }
             Ok(())
@@ -586,6 +597,7 @@ mod tests {
             auth: SignerAuth::CustomerDevice,
             device_time: now(),
             device_id: "phone-1".into(),
+            client_address: None,
         }
     }
 

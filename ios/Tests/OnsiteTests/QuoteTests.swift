@@ -83,6 +83,22 @@ final class QuoteTests: XCTestCase {
         XCTAssertEqual(quoteApprovalStatus(quote: q), .superseded(currentRevision: 3))
     }
 
+    func testSignedApprovalLinksPerRevision() throws {
+        var q = try store.sendQuote(id: try newQuote().id, today: today)
+        XCTAssertThrowsError(try store.approvalLink(quoteId: q.id, baseUrl: "https://hub.example.com")) { e in
+            guard case OnsiteError.Validation(let m) = e else { return XCTFail("\(e)") }
+            XCTAssertTrue(m.contains("link key"), m)
+        }
+        try store.setApprovalLinkKey(token: "ost_" + String(repeating: "ab", count: 32))
+        let first = try store.approvalLink(quoteId: q.id, baseUrl: "https://hub.example.com/")
+        XCTAssertTrue(first.hasPrefix("https://hub.example.com/a/\(q.id).1."), first)
+        q.notes = "Lieferung KW 14"
+        q = try store.sendQuote(id: try store.editQuote(quote: q).id, today: today)
+        let second = try store.approvalLink(quoteId: q.id, baseUrl: "https://hub.example.com")
+        XCTAssertTrue(second.hasPrefix("https://hub.example.com/a/\(q.id).2."), second)
+        XCTAssertNil(approval(q).clientAddress)
+    }
+
     func testDiscountPolicyAndTypedErrors() throws {
         try store.setDiscountPolicy(policy: DiscountPolicy(
             maxDiscountPct: "10", categoryLimits: [CategoryLimit(category: "Werkzeug/", maxDiscountPct: "5")],

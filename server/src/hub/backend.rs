@@ -5,10 +5,13 @@
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDate;
+use onsite_core::account::{Account, Contact};
+use onsite_core::approval_link::LinkKey;
 use onsite_core::catalog::Seq;
-use onsite_core::devices::{DeviceRecord, NewDevice};
+use onsite_core::devices::{DeviceRecord, NewDevice, TokenSecrets};
 use onsite_core::import::Format;
-use onsite_core::quote::{DiscountPolicy, Order, QuoteListing, QuoteState};
+use onsite_core::quote::{CustomerDecision, DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
 use onsite_core::store::ImportSummary;
 use onsite_core::sync::{DeviceScope, SyncLimits};
 
@@ -25,6 +28,19 @@ pub struct Counts {
     pub catalog_seq: i64,
 }
 
+/// A quote as its approval page shows it.
+#[derive(Debug, Clone)]
+pub struct QuoteView {
+    /// The quote.
+    pub quote: Quote,
+    /// Its customer.
+    pub account: Account,
+    /// The addressee.
+    pub contact: Option<Contact>,
+    /// Titles of the attached case studies and stories.
+    pub value_arguments: Vec<String>,
+}
+
 /// The hub's storage and back-office operations.
 pub trait Backend: Send + Sync + std::fmt::Debug {
     /// `sqlite` or `postgres`.
@@ -38,8 +54,16 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Answers one sync request frame in one transaction (a refused frame
     /// stores nothing).
     fn sync(&self, scope: &DeviceScope, request: &[u8], limits: &SyncLimits) -> Result<Vec<u8>>;
-    /// Registers a device under `device_id` with its token's hash.
-    fn register_device(&self, device_id: &str, new: &NewDevice, token_hash: &[u8; 32]) -> Result<DeviceRecord>;
+    /// Registers a device under `device_id` with its token's hash and link key.
+    fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord>;
+    /// A registered device (revoked ones too) with the key its approval
+    /// links are signed with.
+    fn device_link_key(&self, device_id: &str) -> Result<Option<(DeviceRecord, Option<LinkKey>)>>;
+    /// A quote with what its approval page and PDF show (`None`: unknown).
+    fn quote_view(&self, quote_id: &str) -> Result<Option<QuoteView>>;
+    /// Records a customer's decision from an approval link, in one
+    /// transaction with the check that it is for the current revision.
+    fn customer_decision(&self, quote_id: &str, decision: CustomerDecision, today: NaiveDate) -> Result<Quote>;
     /// Revokes a device's token.
     fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord>;
     /// Every registered device.

@@ -17,8 +17,9 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use onsite_core::devices::{DeviceRecord, NewDevice, token_hash};
+use onsite_core::devices::{DeviceRecord, NewDevice, TokenSecrets, token_hash};
 use onsite_core::import::Format;
+use onsite_core::pdf::Letterhead;
 use onsite_core::quote::{DiscountPolicy, QuoteState};
 use onsite_core::sync::{DeviceRole, MAX_FRAME_BYTES, SyncError, SyncLimits};
 use serde::Deserialize;
@@ -48,6 +49,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/quotes"),
     ("POST", "/v1/admin/quotes/{id}/discount-decision"),
     ("GET", "/v1/admin/orders"),
+    ("GET", "/a/{link}"),
+    ("POST", "/a/{link}"),
+    ("GET", "/a/{link}/quote.pdf"),
 ];
 
 /// Largest catalog upload (after decompression).
@@ -66,11 +70,33 @@ pub struct HubConfig {
     pub tls: bool,
     /// Write a log line per refusal and failed authentication to stderr.
     pub log: bool,
+    /// The address customers reach the hub at (printed into PDFs the hub
+    /// renders); `None` takes scheme and `Host` of each request.
+    pub public_url: Option<String>,
+    /// The seller shown on approval pages and hub-rendered PDFs.
+    pub letterhead: Letterhead,
+    /// The date the hub takes as today for link and quote validity;
+    /// `None` (the default) is the local date. For tests.
+    pub today: Option<chrono::NaiveDate>,
+}
+
+impl HubConfig {
+    fn today(&self) -> chrono::NaiveDate {
+        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
 }
 
 impl Default for HubConfig {
     fn default() -> Self {
-        HubConfig { request_timeout: Duration::from_secs(60), limits: SyncLimits::default(), tls: false, log: true }
+        HubConfig {
+            request_timeout: Duration::from_secs(60),
+            limits: SyncLimits::default(),
+            tls: false,
+            log: true,
+            public_url: None,
+            letterhead: Letterhead::default(),
+            today: None,
+        }
     }
 }
 
@@ -160,6 +186,11 @@ pub fn router(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConfi
         .route("/metrics", get(metrics_text))
         .route("/v1/sync", post(sync).layer(DefaultBodyLimit::max(MAX_FRAME_BYTES)))
         .merge(admin)
+        .route(
+            "/a/{link}",
+            get(approval_get).post(approval_post).layer(DefaultBodyLimit::max(super::approval_page::MAX_FORM_BYTES)),
+        )
+        .route("/a/{link}/quote.pdf", get(approval_pdf))
         .route_layer(axum::middleware::from_fn_with_state(hub.clone(), count))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(RequestDecompressionLayer::new())
@@ -331,7 +362,7 @@ async fn issue_device(State(hub): State<Hub>, _: Admin, body: Bytes) -> ApiResul
     let (device, token) = blocking(move || {
         let token = token::generate()?;
         let id = uuid::Uuid::new_v4().to_string();
-        Ok((backend.register_device(&id, &new, &token_hash(&token))?, token))
+        Ok((backend.register_device(&id, &new, &TokenSecrets::of(&token))?, token))
     })
     .await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "device": device, "token": token }))).into_response())
@@ -453,4 +484,232 @@ async fn list_orders(State(hub): State<Hub>, _: Admin, Query(q): Query<OrdersQue
     let backend = hub.backend.clone();
     let orders = blocking(move || backend.orders(q.account.as_deref())).await?;
     Ok(axum::Json(json!({ "orders": orders })).into_response())
+}
+
+// ---------------------------------------------------------------------------
+// The customer's approval page (approval_page.rs renders it).
+
+use super::approval_page::{self as page, DecisionForm, Outcome, PageContext};
+use onsite_core::approval_link::ApprovalLink;
+use onsite_core::money::DisplayLocale;
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; \
+                     base-uri 'none'; frame-ancestors 'none'",
+                ),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn header_locale(headers: &HeaderMap) -> DisplayLocale {
+    page::locale_from_header(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+}
+
+/// The address the approval is recorded with: the peer, or behind a proxy
+/// on this host the last `X-Forwarded-For` entry (the one it added).
+fn client_address(peer: SocketAddr, headers: &HeaderMap) -> String {
+    if peer.ip().is_loopback()
+        && let Some(ip) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
+    {
+        return ip.to_string();
+    }
+    peer.ip().to_string()
+}
+
+/// Resolves a link: its outcome, or the page to answer right away.
+async fn resolve(
+    hub: &Hub,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    segment: &str,
+) -> Result<(ApprovalLink, Outcome), Response> {
+    let seller = hub.config.letterhead.company.clone();
+    if !hub.config.tls && !peer.ip().is_loopback() {
+        return Err(html(StatusCode::FORBIDDEN, page::https_page(header_locale(headers), &seller)));
+    }
+    let invalid = || html(StatusCode::NOT_FOUND, page::invalid_page(header_locale(headers), &seller));
+    let Ok(link) = ApprovalLink::parse(segment) else {
+        return Err(invalid());
+    };
+    let backend = hub.backend.clone();
+    let l = link.clone();
+    let found = blocking(move || {
+        let Some((device, Some(key))) = backend.device_link_key(&l.device_id)? else { return Ok(None) };
+        if !l.verify(&key) {
+            return Ok(None);
+        }
+        Ok(backend.quote_view(&l.quote_id)?.map(|v| (device, v)))
+    })
+    .await;
+    match found {
+        Ok(Some((device, view))) => {
+            let today = hub.config.today();
+            let outcome = page::classify(&link, device.revoked_at.is_some(), view, today);
+            Ok((link, outcome))
+        }
+        Ok(None) => {
+            if hub.config.log {
+                log::line("warn", "approval link refused: not valid");
+            }
+            Err(invalid())
+        }
+        Err(e) => {
+            Err(html(e.status, page::message_page(header_locale(headers), "error", "Error", &e.message, &seller)))
+        }
+    }
+}
+
+fn page_context<'a>(hub: &'a Hub, segment: &'a str, link: &ApprovalLink) -> PageContext<'a> {
+    PageContext {
+        seller: &hub.config.letterhead.company,
+        segment,
+        link_revision: link.revision,
+        just_decided: false,
+        form_error: None,
+    }
+}
+
+fn outcome_status(outcome: &Outcome) -> StatusCode {
+    match outcome {
+        Outcome::Invalid => StatusCode::NOT_FOUND,
+        Outcome::Withdrawn(_) | Outcome::Expired(..) => StatusCode::GONE,
+        Outcome::Superseded(..) => StatusCode::CONFLICT,
+        Outcome::Closed(_) | Outcome::Open(_) => StatusCode::OK,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn approval_get(
+    State(hub): State<Hub>,
+    Path(segment): Path<String>,
+    Query(query): Query<PageQuery>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let (link, outcome) = match resolve(&hub, peer, &headers, &segment).await {
+        Ok(r) => r,
+        Err(response) => return response,
+    };
+    let ctx = PageContext { just_decided: query.done.is_some(), ..page_context(&hub, &segment, &link) };
+    html(outcome_status(&outcome), page::outcome_page(&outcome, &ctx))
+}
+
+async fn approval_post(
+    State(hub): State<Hub>,
+    Path(segment): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (link, outcome) = match resolve(&hub, peer, &headers, &segment).await {
+        Ok(r) => r,
+        Err(response) => return response,
+    };
+    let form: DecisionForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let Outcome::Open(view) = &outcome else {
+        let ctx = page_context(&hub, &segment, &link);
+        return html(outcome_status(&outcome), page::outcome_page(&outcome, &ctx));
+    };
+    let client = client_address(peer, &headers);
+    let decision = match page::decision(&form, &view.quote, &client, chrono::Utc::now()) {
+        Ok(d) => d,
+        Err(message) => {
+            let ctx = PageContext { form_error: Some((&message, &form)), ..page_context(&hub, &segment, &link) };
+            return html(StatusCode::UNPROCESSABLE_ENTITY, page::outcome_page(&outcome, &ctx));
+        }
+    };
+    let backend = hub.backend.clone();
+    let quote_id = view.quote.id.clone();
+    let today = hub.config.today();
+    let result = blocking(move || backend.customer_decision(&quote_id, decision, today)).await;
+    match result {
+        Ok(_) | Err(ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, .. }) => {
+            // Recorded, or overtaken (a new revision, expiry, a decision on
+            // another device): the page shows where the quote stands now.
+            let done = if result.is_ok() { "?done=1" } else { "" };
+            (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/a/{segment}{done}"))]).into_response()
+        }
+        Err(e) => html(
+            e.status,
+            page::message_page(view.quote.locale, "error", "Error", &e.message, &hub.config.letterhead.company),
+        ),
+    }
+}
+
+async fn approval_pdf(
+    State(hub): State<Hub>,
+    Path(segment): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let (link, outcome) = match resolve(&hub, peer, &headers, &segment).await {
+        Ok(r) => r,
+        Err(response) => return response,
+    };
+    let (Outcome::Open(view) | Outcome::Closed(view)) = outcome else {
+        let ctx = page_context(&hub, &segment, &link);
+        return html(outcome_status(&outcome), page::outcome_page(&outcome, &ctx));
+    };
+    let base = match &hub.config.public_url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+            format!("{}://{host}", if hub.config.tls { "https" } else { "http" })
+        }
+    };
+    let mut opts = onsite_core::pdf::PdfOptions::dated(hub.config.today());
+    opts.letterhead = hub.config.letterhead.clone();
+    opts.approval_link = Some(link.url(&base));
+    let number = view.quote.number.clone();
+    let revision = view.quote.revision;
+    let rendered = blocking(move || {
+        let rep = onsite_core::pdf::RepContact { name: view.quote.rep.clone(), ..Default::default() };
+        let ctx = onsite_core::pdf::QuoteContext {
+            account: &view.account,
+            contact: view.contact.as_ref(),
+            rep,
+            value_arguments: view.value_arguments.clone(),
+        };
+        Ok(onsite_core::pdf::render_quote(&view.quote, &ctx, &opts).map_err(onsite_core::Error::from)?)
+    })
+    .await;
+    match rendered {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                (
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_str(&format!("attachment; filename=\"{number}-r{revision}.pdf\""))
+                        .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
 }

@@ -8,6 +8,7 @@
 //! - [`token`]: device tokens; [`metrics`]: counters; this module: running
 //!   the server with or without TLS, with graceful shutdown.
 
+pub mod approval_page;
 pub mod backend;
 pub mod http;
 pub(crate) mod log;

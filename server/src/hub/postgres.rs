@@ -20,11 +20,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use automerge::{ActorId, AutoCommit, ChangeHash};
+use chrono::NaiveDate;
+use onsite_core::approval_link::LinkKey;
 use onsite_core::catalog::{CatalogDelta, Seq};
-use onsite_core::devices::{DeviceRecord, NewDevice};
+use onsite_core::devices::{DeviceRecord, NewDevice, TokenSecrets};
 use onsite_core::docs::{self, DocId, DocKind, Record};
 use onsite_core::import::{self, Format};
-use onsite_core::quote::{DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
+use onsite_core::quote::{CustomerDecision, DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
 use onsite_core::store::ImportSummary;
 use onsite_core::sync::hub::{HubStorage, handle};
 use onsite_core::sync::{DeviceRole, DeviceScope, DocSync, SyncLimits};
@@ -34,11 +36,14 @@ use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement, Transaction};
 use sha2::{Digest, Sha256};
 
-use super::backend::{Backend, Counts};
+use super::backend::{Backend, Counts, QuoteView};
 use crate::error::{Error, Result};
 
 const SCHEMA: &str = include_str!("postgres_schema.sql");
-const SCHEMA_VERSION: i32 = 1;
+const SCHEMA_VERSION: i32 = 2;
+/// From version 1: devices keep their approval-link key.
+const UPGRADE_TO_2: &str =
+    "ALTER TABLE devices ADD COLUMN IF NOT EXISTS link_key BYTEA; UPDATE hub_meta SET version = 2 WHERE id = 1;";
 /// Advisory lock keys: schema set-up, catalog publishing.
 const LOCK_SCHEMA: i64 = 0x6f6e_7369_7465_0001;
 const LOCK_PUBLISH: i64 = 0x6f6e_7369_7465_0002;
@@ -191,7 +196,11 @@ impl PgBackend {
             if !exists {
                 tx.batch_execute(SCHEMA)?;
             }
-            let version: i32 = tx.query_one("SELECT version FROM hub_meta WHERE id = 1", &[])?.get(0);
+            let mut version: i32 = tx.query_one("SELECT version FROM hub_meta WHERE id = 1", &[])?.get(0);
+            if version == 1 {
+                tx.batch_execute(UPGRADE_TO_2)?;
+                version = 2;
+            }
             if version > SCHEMA_VERSION {
                 return Err(Error::Usage(format!(
                     "the PostgreSQL database has hub schema version {version}, newer than the {SCHEMA_VERSION} this build knows"
@@ -286,6 +295,44 @@ impl PgBackend {
             self.rebuild_replica(&mut c)?;
         }
         result
+    }
+
+    /// Changes one quote as the hub's own actor, under the document's row
+    /// lock; saves it when `f` changed it (also when `f` failed, so a quote
+    /// found expired is stored as expired) and returns `f`'s outcome.
+    fn modify_quote<E>(
+        &self,
+        quote_id: &str,
+        message: &str,
+        mut f: impl FnMut(&mut Quote) -> std::result::Result<(), E>,
+    ) -> Result<(Quote, std::result::Result<(), E>)> {
+        let id = DocId::quote(quote_id);
+        let actor = self.actor.clone();
+        self.with_hub(|hub| {
+            hub.lock_doc(&id)?;
+            let Some(doc) = hub.load_doc(&id)? else {
+                return Err(onsite_core::Error::not_found("quote", quote_id));
+            };
+            let mut doc = doc.with_actor(actor.clone());
+            let Some(Record::Quote(before)) = docs::read(&doc, &id)
+                .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?
+            else {
+                return Err(onsite_core::Error::not_found("quote", quote_id));
+            };
+            let mut q = (*before).clone();
+            let outcome = f(&mut q);
+            if q != *before {
+                docs::write(&mut doc, &Record::Quote(Box::new(q.clone())))
+                    .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?;
+                doc.commit_with(
+                    automerge::transaction::CommitOptions::default()
+                        .with_message(message.to_string())
+                        .with_time(chrono::Utc::now().timestamp()),
+                );
+                hub.save_doc(&id, &mut doc)?;
+            }
+            Ok((q, outcome))
+        })
     }
 
     /// Runs `f` in a transaction, retrying deadlocks and serialisation
@@ -711,13 +758,13 @@ impl Backend for PgBackend {
         self.with_hub(|hub| handle(hub, scope, request, limits))
     }
 
-    fn register_device(&self, device_id: &str, new: &NewDevice, token_hash: &[u8; 32]) -> Result<DeviceRecord> {
+    fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord> {
         new.validate()?;
         let mut c = self.pool.get()?;
         let row = c.client().query_one(
             &format!(
-                "INSERT INTO devices (device_id, person, role, account_id, label, token_hash, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {DEVICE_COLS}"
+                "INSERT INTO devices (device_id, person, role, account_id, label, token_hash, created_at, link_key)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {DEVICE_COLS}"
             ),
             &[
                 &device_id,
@@ -725,11 +772,62 @@ impl Backend for PgBackend {
                 &new.role.as_str(),
                 &new.account_id,
                 &new.label,
-                &&token_hash[..],
+                &&secrets.hash[..],
                 &chrono::Utc::now().to_rfc3339(),
+                &&secrets.link_key.0[..],
             ],
         )?;
         device_from(&row)
+    }
+
+    fn device_link_key(&self, device_id: &str) -> Result<Option<(DeviceRecord, Option<LinkKey>)>> {
+        let mut c = self.pool.get()?;
+        let row = c
+            .client()
+            .query_opt(&format!("SELECT {DEVICE_COLS}, link_key FROM devices WHERE device_id = $1"), &[&device_id])?;
+        let Some(row) = row else { return Ok(None) };
+        let key: Option<Vec<u8>> = row.get(8);
+        Ok(Some((device_from(&row)?, key.as_deref().and_then(LinkKey::from_bytes))))
+    }
+
+    fn quote_view(&self, quote_id: &str) -> Result<Option<QuoteView>> {
+        let qid = DocId::quote(quote_id);
+        let found = self.with_hub(|hub| {
+            let Some(doc) = hub.load_doc(&qid)? else { return Ok(None) };
+            let Some(Record::Quote(q)) = docs::read(&doc, &qid)
+                .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?
+            else {
+                return Ok(None);
+            };
+            let aid = DocId::account(&q.account_id);
+            let account = match hub.load_doc(&aid)? {
+                Some(doc) => docs::read(&doc, &aid)
+                    .map_err(|e| onsite_core::Error::Corrupt { what: "account", reason: e.to_string() })?,
+                None => None,
+            };
+            let Some(Record::Account(a)) = account else {
+                return Err(onsite_core::Error::not_found("account", q.account_id.clone()));
+            };
+            Ok(Some((*q, *a)))
+        })?;
+        let Some((quote, record)) = found else { return Ok(None) };
+        let contact = quote.contact_id.as_ref().and_then(|id| record.contacts.iter().find(|c| &c.id == id).cloned());
+        let items = self.replica().content_items()?;
+        let value_arguments = quote
+            .value_arguments
+            .iter()
+            .filter_map(|id| items.iter().find(|c| &c.id == id).map(|c| c.title.clone()))
+            .collect();
+        Ok(Some(QuoteView { quote, account: record.account, contact, value_arguments }))
+    }
+
+    fn customer_decision(&self, quote_id: &str, decision: CustomerDecision, today: NaiveDate) -> Result<Quote> {
+        // The quote is saved even when the decision fails, so an expired
+        // quote is stored as expired (as on the embedded hub).
+        let (quote, outcome) =
+            self.modify_quote(quote_id, "customer decision via web link", |q| q.decide(decision.clone(), today))?;
+        outcome.map_err(onsite_core::Error::from)?;
+        Ok(quote)
     }
 
     fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord> {
@@ -809,30 +907,10 @@ impl Backend for PgBackend {
     }
 
     fn decide_discount(&self, quote_id: &str, approved: bool, by: &str) -> Result<QuoteListing> {
-        let id = DocId::quote(quote_id);
-        let actor = self.actor.clone();
-        let quote = self.with_hub(|hub| {
-            hub.lock_doc(&id)?;
-            let Some(doc) = hub.load_doc(&id)? else {
-                return Err(onsite_core::Error::not_found("quote", quote_id));
-            };
-            let mut doc = doc.with_actor(actor.clone());
-            let Some(Record::Quote(mut q)) = docs::read(&doc, &id)
-                .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?
-            else {
-                return Err(onsite_core::Error::not_found("quote", quote_id));
-            };
-            q.decide_discount(approved, by.to_string(), chrono::Utc::now())?;
-            docs::write(&mut doc, &Record::Quote(q.clone()))
-                .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?;
-            doc.commit_with(
-                automerge::transaction::CommitOptions::default()
-                    .with_message("decide discount".to_string())
-                    .with_time(chrono::Utc::now().timestamp()),
-            );
-            hub.save_doc(&id, &mut doc)?;
-            Ok(*q)
+        let (quote, outcome) = self.modify_quote(quote_id, "decide discount", |q| {
+            q.decide_discount(approved, by.to_string(), chrono::Utc::now())
         })?;
+        outcome.map_err(onsite_core::Error::from)?;
         Ok(QuoteListing::of(&quote).map_err(onsite_core::Error::from)?)
     }
 

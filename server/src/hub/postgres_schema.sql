@@ -1,4 +1,5 @@
--- The hub's PostgreSQL schema, version 1. Applied once by the first
+-- The hub's PostgreSQL schema, version 2 (version 1 lacked devices.link_key;
+-- the upgrade is in postgres.rs). Applied once by the first
 -- instance that finds an empty database (under an advisory lock).
 
 CREATE TABLE hub_meta (
@@ -63,6 +64,8 @@ CREATE TABLE devices (
     created_at   TEXT NOT NULL,
     revoked_at   TEXT,
     last_seen_at TEXT,
+    -- The key the device signs its approval links with (ADR 13).
+    link_key     BYTEA,
     CHECK ((role = 'customer') = (account_id IS NOT NULL))
 );
 
@@ -82,4 +85,4 @@ CREATE TABLE catalog_releases (
     published_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
-INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 1, 0);
+INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 2, 0);

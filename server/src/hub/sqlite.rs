@@ -4,15 +4,17 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use chrono::NaiveDate;
+use onsite_core::approval_link::LinkKey;
 use onsite_core::catalog::Seq;
-use onsite_core::devices::{DeviceRecord, NewDevice};
+use onsite_core::devices::{DeviceRecord, NewDevice, TokenSecrets};
 use onsite_core::import::{self, Format};
-use onsite_core::quote::{DiscountPolicy, Order, QuoteListing, QuoteState};
+use onsite_core::quote::{CustomerDecision, DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
 use onsite_core::store::ImportSummary;
 use onsite_core::sync::{DeviceScope, SyncLimits};
 use onsite_core::{Store, StoreOptions};
 
-use super::backend::{Backend, Counts};
+use super::backend::{Backend, Counts, QuoteView};
 use crate::error::Result;
 
 /// The hub on one SQLite file (WAL: one writer, `readers` readers).
@@ -56,8 +58,36 @@ impl Backend for SqliteBackend {
         Ok(self.store.hub_handle_with(scope, request, limits)?)
     }
 
-    fn register_device(&self, device_id: &str, new: &NewDevice, token_hash: &[u8; 32]) -> Result<DeviceRecord> {
-        Ok(self.store.register_device(device_id, new, token_hash)?)
+    fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord> {
+        Ok(self.store.register_device(device_id, new, secrets)?)
+    }
+
+    fn device_link_key(&self, device_id: &str) -> Result<Option<(DeviceRecord, Option<LinkKey>)>> {
+        Ok(self.store.device_link_key(device_id)?)
+    }
+
+    fn quote_view(&self, quote_id: &str) -> Result<Option<QuoteView>> {
+        let quote = match self.store.quote(quote_id) {
+            Ok(q) => q,
+            Err(onsite_core::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let account = self.store.account(&quote.account_id)?;
+        let contact = match &quote.contact_id {
+            Some(id) => self.store.contacts(&account.id)?.into_iter().find(|c| &c.id == id),
+            None => None,
+        };
+        let items = self.store.content_items()?;
+        let value_arguments = quote
+            .value_arguments
+            .iter()
+            .filter_map(|id| items.iter().find(|c| &c.id == id).map(|c| c.title.clone()))
+            .collect();
+        Ok(Some(QuoteView { quote, account, contact, value_arguments }))
+    }
+
+    fn customer_decision(&self, quote_id: &str, decision: CustomerDecision, today: NaiveDate) -> Result<Quote> {
+        Ok(self.store.record_customer_decision(quote_id, decision, today)?)
     }
 
     fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord> {

@@ -4,9 +4,30 @@
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+pub mod browser;
+
+/// Runs a scenario against SQLite and against PostgreSQL.
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(&super::Db::sqlite());
+            }
+            #[test]
+            fn postgres() {
+                if let Some(db) = super::Db::postgres() {
+                    super::$name(&db);
+                }
+            }
+        }
+    )*};
+}
+
 use std::sync::Arc;
 
-use onsite_core::devices::{NewDevice, token_hash};
+use onsite_core::devices::{NewDevice, TokenSecrets};
 use onsite_core::sync::{DeviceRole, SyncReport};
 use onsite_core::{Store, StoreOptions, sample};
 use onsite_server::client::{HubClient, sync_store};
@@ -79,7 +100,7 @@ pub fn bootstrap_admin(backend: &dyn Backend) -> String {
     let token = token::generate().unwrap();
     let new =
         NewDevice { person: "backoffice".into(), role: DeviceRole::Admin, account_id: None, label: String::new() };
-    backend.register_device(&uuid::Uuid::new_v4().to_string(), &new, &token_hash(&token)).unwrap();
+    backend.register_device(&uuid::Uuid::new_v4().to_string(), &new, &TokenSecrets::of(&token)).unwrap();
     token
 }
 

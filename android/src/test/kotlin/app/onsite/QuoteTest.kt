@@ -107,6 +107,21 @@ class QuoteTest {
         assertEquals(ApprovalStatus.Superseded(3u), quoteApprovalStatus(q))
     }
 
+    @Test fun signedApprovalLinksPerRevision() {
+        val s = onsite.blocking
+        var q = s.sendQuote(newQuote().id, today)
+        try { s.approvalLink(q.id, "https://hub.example.com"); fail() } catch (e: OnsiteException.Validation) {
+            assertTrue(e.message!!, e.message!!.contains("link key"))
+        }
+        s.setApprovalLinkKey("ost_" + "ab".repeat(32))
+        val first = s.approvalLink(q.id, "https://hub.example.com/")
+        assertTrue(first, first.startsWith("https://hub.example.com/a/${q.id}.1."))
+        q = s.sendQuote(s.editQuote(q.copy(notes = "Lieferung KW 14")).id, today)
+        val second = s.approvalLink(q.id, "https://hub.example.com")
+        assertTrue(second, second.startsWith("https://hub.example.com/a/${q.id}.2."))
+        assertEquals(null, approval(q).clientAddress)
+    }
+
     @Test fun discountPolicyAndTypedErrors() {
         val s = onsite.blocking
         s.setDiscountPolicy(DiscountPolicy("10", listOf(CategoryLimit("Werkzeug/", "5")), "0", true))
