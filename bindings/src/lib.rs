@@ -11,6 +11,7 @@
 #![allow(unsafe_code)]
 
 mod error;
+mod leads;
 mod money;
 mod quotes;
 mod store;

@@ -67,6 +67,7 @@ fn account() -> Account {
         vat_id: None,
         customer_group: None,
         assigned_rep: None,
+        attributes: Default::default(),
     }
 }
 

@@ -49,6 +49,12 @@ pub struct Account {
     pub customer_group: Option<String>,
     /// Id of the rep the account is assigned to.
     pub assigned_rep: Option<String>,
+    /// Custom attributes for scoring and segmentation, e.g. `annual_revenue`,
+    /// `equipment` (a list separated by `;`), `region`. Always written, also
+    /// empty, so that every replica edits the same map (ADR 15).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub attributes: std::collections::HashMap<String, String>,
 }
 
 /// A contact's role in the buying center.
@@ -205,6 +211,13 @@ impl Account {
         rules::opt_line("industry", &self.industry, 100)?;
         rules::opt_line("customer group", &self.customer_group, 64)?;
         rules::opt_line("assigned rep", &self.assigned_rep, 64)?;
+        if self.attributes.len() > 100 {
+            return Err(Error::validation("attributes", "at most 100 per account"));
+        }
+        for (k, v) in &self.attributes {
+            rules::line("attribute name", k, 64, true)?;
+            rules::line("attribute value", v, 500, false)?;
+        }
         if self.employees.is_some_and(|e| e > 10_000_000) {
             return Err(Error::validation("employees", "is implausibly large"));
         }
@@ -317,6 +330,7 @@ mod tests {
             vat_id: Some("DE123456789".into()),
             customer_group: None,
             assigned_rep: None,
+            attributes: Default::default(),
         };
         assert!(a.validate().is_ok());
         for bad in ["123", "aÜ12345", "DE 1234"] {

@@ -25,6 +25,8 @@ pub enum ActivityKind {
     Email,
     /// A note without contact.
     Note,
+    /// A marketing e-mail was sent to the contact (a mailing received).
+    EmailSent,
     /// A marketing e-mail was opened.
     EmailOpened,
     /// A link in a marketing e-mail was clicked.
@@ -44,6 +46,30 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
+    /// Every kind.
+    pub const ALL: [ActivityKind; 15] = [
+        ActivityKind::Visit,
+        ActivityKind::Call,
+        ActivityKind::InboundCall,
+        ActivityKind::Meeting,
+        ActivityKind::Email,
+        ActivityKind::Note,
+        ActivityKind::EmailSent,
+        ActivityKind::EmailOpened,
+        ActivityKind::LinkClicked,
+        ActivityKind::LandingPageVisit,
+        ActivityKind::CaseStudyDownload,
+        ActivityKind::WhitepaperDownload,
+        ActivityKind::WebinarAttended,
+        ActivityKind::SocialLike,
+        ActivityKind::SocialComment,
+    ];
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<ActivityKind> {
+        ActivityKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// The stored name, e.g. `case_study_download`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -53,6 +79,7 @@ impl ActivityKind {
             ActivityKind::Meeting => "meeting",
             ActivityKind::Email => "email",
             ActivityKind::Note => "note",
+            ActivityKind::EmailSent => "email_sent",
             ActivityKind::EmailOpened => "email_opened",
             ActivityKind::LinkClicked => "link_clicked",
             ActivityKind::LandingPageVisit => "landing_page_visit",

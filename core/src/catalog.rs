@@ -180,6 +180,12 @@ pub struct CatalogDelta {
     /// Content library items changed after `since`.
     #[serde(default)]
     pub content: Vec<ContentItem>,
+    /// The lead-scoring model, if it changed after `since` (reps and admins only).
+    #[serde(default)]
+    pub scoring_model: Option<crate::scoring::ScoringModel>,
+    /// Campaigns changed after `since` (reps and admins only).
+    #[serde(default)]
+    pub campaigns: Vec<crate::funnel::Campaign>,
 }
 
 /// What a piece of content is.

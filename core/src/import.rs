@@ -48,6 +48,10 @@ pub struct CatalogBatch {
     pub product_costs: Vec<Row<ProductCost>>,
     /// New or changed content library items.
     pub content: Vec<Row<ContentItem>>,
+    /// A new lead-scoring model.
+    pub scoring_model: Option<Row<crate::scoring::ScoringModel>>,
+    /// New or changed campaigns (each replaces the stored one whole).
+    pub campaigns: Vec<Row<crate::funnel::Campaign>>,
 }
 
 /// One bad row of an import file.
@@ -415,6 +419,10 @@ struct JsonCatalog<'a> {
     product_costs: Vec<&'a RawValue>,
     #[serde(borrow, default)]
     content: Vec<&'a RawValue>,
+    #[serde(borrow, default)]
+    scoring_model: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    campaigns: Vec<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -594,6 +602,8 @@ pub fn parse_json(bytes: &[u8]) -> ParsedCatalog {
             discount_policy: None,
             product_costs: Vec::new(),
             content: Vec::new(),
+            scoring_model: None,
+            campaigns: Vec::new(),
         })
     } else {
         serde_json::from_str::<JsonCatalog<'_>>(text)
@@ -615,6 +625,8 @@ pub fn parse_json(bytes: &[u8]) -> ParsedCatalog {
         ("product_cost", &catalog.product_costs),
         ("content", &catalog.content),
         ("discount_policy", &catalog.discount_policy.into_iter().collect::<Vec<_>>()),
+        ("scoring_model", &catalog.scoring_model.into_iter().collect::<Vec<_>>()),
+        ("campaign", &catalog.campaigns),
     ] {
         for raw in list {
             items.push((0, kind, raw));
@@ -750,6 +762,30 @@ pub fn parse_json(bytes: &[u8]) -> ParsedCatalog {
                 Ok(c) => {
                     out.batch.product_costs.push(Row { line, item: ProductCost { sku: c.sku, cost: c.cost.0, seq: 0 } })
                 }
+            },
+            "scoring_model" => match serde_json::from_str::<crate::scoring::ScoringModel>(raw.get()) {
+                Err(e) => out.problems.push(problem(line, Some("scoring_model"), e.to_string())),
+                Ok(m) => match m.validate() {
+                    Err(e) => out.problems.push(problem(line, Some("scoring_model"), e.to_string())),
+                    Ok(()) => out.batch.scoring_model = Some(Row { line, item: m }),
+                },
+            },
+            "campaign" => match serde_json::from_str::<crate::funnel::Campaign>(raw.get()) {
+                Err(e) => out.problems.push(problem(line, json_key(raw, "id").as_deref(), e.to_string())),
+                Ok(c) => match c.validate() {
+                    Err(e) => out.problems.push(problem(line, Some(&c.id), e.to_string())),
+                    Ok(()) => {
+                        if let Some(first) = seen_list.first_line(&format!("campaign:{}", c.id), line) {
+                            out.problems.push(problem(
+                                line,
+                                Some(&c.id),
+                                format!("duplicate campaign (first on line {first})"),
+                            ));
+                        } else {
+                            out.batch.campaigns.push(Row { line, item: c });
+                        }
+                    }
+                },
             },
             "content" => match serde_json::from_str::<JsonContent>(raw.get()) {
                 Err(e) => out.problems.push(problem(line, json_key(raw, "id").as_deref(), e.to_string())),

@@ -34,6 +34,8 @@ pub mod catalog;
 pub mod devices;
 pub mod docs;
 pub mod error;
+pub mod funnel;
+
 #[cfg(feature = "uniffi")]
 mod ffi;
 pub mod import;
@@ -43,6 +45,7 @@ pub mod pricing;
 pub mod quote;
 mod rules;
 pub mod sample;
+pub mod scoring;
 pub mod store;
 pub mod sync;
 pub mod text;

@@ -623,6 +623,7 @@ pub fn accounts(n: usize, seed: u64) -> Vec<(Account, Vec<Contact>)> {
                 vat_id: Some(format!("DE{:09}", 100_000_000 + rng.below(899_999_999))),
                 customer_group: Some((*rng.pick(&["A", "B", "C"])).into()),
                 assigned_rep: Some(format!("rep-{}", 1 + i % 5)),
+                attributes: Default::default(),
             };
             let domain = format!("{}-{}.example", ascii_mail(owner), ascii_mail(word));
             let k = 3 + rng.below(3);
@@ -784,6 +785,137 @@ pub fn costs(products: &[Product], seed: u64) -> Vec<crate::catalog::ProductCost
             seq: 0,
         })
         .collect()
+}
+
+/// Three sample campaigns of a fastener wholesaler's marketing, with
+/// figures: one with an A/B test of its subject line and one whose landing
+/// page loses people.
+pub fn campaigns() -> Vec<crate::funnel::Campaign> {
+    use crate::funnel::{Campaign, CampaignStats, Placement, Variant};
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    let stats = |sent, opened, clicked, visits, bounces, leads, customers| CampaignStats {
+        sent,
+        opened,
+        clicked,
+        visits,
+        bounces,
+        seconds_on_page: visits * 48,
+        scroll_pct_sum: visits * 52,
+        submissions: leads / 3,
+        downloads: leads - leads / 3,
+        new_leads: leads,
+        new_customers: customers,
+    };
+    let mail = |placement: &str| Placement { channel: "E-Mail".into(), placement: placement.into() };
+    vec![
+        Campaign {
+            id: "kanban-c-teile".into(),
+            topic: "Kanban für C-Teile: 40 % weniger Lagerbestand".into(),
+            published: day(2026, 10, 6),
+            channels: vec![
+                mail("Newsletter Oktober"),
+                Placement { channel: "LinkedIn".into(), placement: "Sponsored Post".into() },
+            ],
+            goal: "60 neue Leads aus Maschinen- und Anlagenbau".into(),
+            call_to_action: "Fallstudie herunterladen".into(),
+            targets: None,
+            test_share_pct: 10,
+            stats: stats(12_000, 3_480, 910, 1_650, 520, 118, 14),
+            variants: vec![
+                Variant {
+                    name: "A".into(),
+                    description: "Betreff: Kanban für C-Teile".into(),
+                    stats: stats(600, 150, 38, 0, 0, 0, 0),
+                },
+                Variant {
+                    name: "B".into(),
+                    description: "Betreff: 40 % weniger Lagerbestand bei C-Teilen".into(),
+                    stats: stats(600, 186, 52, 0, 0, 0, 0),
+                },
+            ],
+            imported_files: vec![],
+        },
+        Campaign {
+            id: "edelstahl-webinar".into(),
+            topic: "Webinar: Edelstahl richtig befestigen".into(),
+            published: day(2026, 9, 15),
+            channels: vec![mail("Einladung"), Placement { channel: "XING".into(), placement: "Event".into() }],
+            goal: "200 Anmeldungen".into(),
+            call_to_action: "Jetzt anmelden".into(),
+            targets: None,
+            test_share_pct: 10,
+            stats: stats(8_000, 2_320, 640, 1_100, 880, 30, 2),
+            variants: vec![],
+            imported_files: vec![],
+        },
+        Campaign {
+            id: "akku-aktion".into(),
+            topic: "Akku-Werkzeug: Frühjahrsaktion".into(),
+            published: day(2026, 4, 1),
+            channels: vec![mail("Aktionsmailing")],
+            goal: "Abverkauf 500 Geräte".into(),
+            call_to_action: "Angebot anfordern".into(),
+            targets: None,
+            test_share_pct: 10,
+            stats: stats(15_000, 3_300, 700, 1_400, 420, 150, 31),
+            variants: vec![],
+            imported_files: vec![],
+        },
+    ]
+}
+
+/// Marketing and field activities for sample accounts: `per_account` each,
+/// spread over the year before `now` (e-mails, downloads, webinars, social
+/// interactions, calls, visits), for demos and benchmarks.
+pub fn activities(
+    accounts: &[(Account, Vec<Contact>)],
+    per_account: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Vec<crate::activity::Activity> {
+    use crate::activity::{Activity, ActivityKind as K};
+    let mut rng = Rng::new(seed ^ 0xAC71_u64);
+    let kinds = [
+        K::EmailSent,
+        K::EmailSent,
+        K::EmailSent,
+        K::EmailOpened,
+        K::EmailOpened,
+        K::LinkClicked,
+        K::LandingPageVisit,
+        K::CaseStudyDownload,
+        K::WhitepaperDownload,
+        K::WebinarAttended,
+        K::SocialLike,
+        K::SocialComment,
+        K::InboundCall,
+        K::Visit,
+        K::Meeting,
+        K::Call,
+    ];
+    let mut out = Vec::with_capacity(accounts.len() * per_account);
+    for (a, contacts) in accounts {
+        for _ in 0..per_account {
+            let kind = *rng.pick(&kinds);
+            let contact = if contacts.is_empty() { None } else { Some(rng.pick(contacts).id.clone()) };
+            let minutes = rng.below(365 * 24 * 60) as i64;
+            out.push(Activity {
+                id: uuid(&mut rng),
+                account_id: a.id.clone(),
+                contact_id: contact,
+                kind,
+                at: now - chrono::Duration::minutes(minutes),
+                by: if matches!(kind, K::InboundCall | K::Visit | K::Meeting | K::Call) {
+                    a.assigned_rep.clone().unwrap_or_default()
+                } else {
+                    "marketing".into()
+                },
+                subject: String::new(),
+                notes: String::new(),
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]

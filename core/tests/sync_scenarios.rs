@@ -132,6 +132,30 @@ fn two_reps_edit_the_same_account_offline_and_converge_with_the_loser_visible() 
 }
 
 #[test]
+fn custom_attributes_edited_on_two_tablets_merge_key_by_key() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let (anna, ben) = (open(&dir, "anna"), open(&dir, "ben"));
+    sync(&anna, &w.hub, &w.account.id);
+    sync(&ben, &w.hub, &w.account.id);
+    let mut a = anna.account(&w.account.id).unwrap();
+    a.attributes.insert("annual_revenue".into(), "12 500 000".into());
+    anna.save_account(&a).unwrap();
+    let mut b = ben.account(&w.account.id).unwrap();
+    b.attributes.insert("equipment".into(), "Trumpf TruLaser; Bosch Rexroth".into());
+    ben.save_account(&b).unwrap();
+    for s in [&anna, &ben, &anna] {
+        sync(s, &w.hub, &w.account.id);
+    }
+    for s in [&anna, &ben, &w.hub] {
+        let got = s.account(&w.account.id).unwrap().attributes;
+        assert_eq!(got.get("annual_revenue").map(String::as_str), Some("12 500 000"));
+        assert_eq!(got.get("equipment").map(String::as_str), Some("Trumpf TruLaser; Bosch Rexroth"));
+    }
+    assert!(anna.conflicts(&format!("account/{}", w.account.id)).unwrap().is_empty(), "different keys do not conflict");
+}
+
+#[test]
 fn a_customer_approves_revision_1_offline_while_the_rep_makes_revision_2() {
     let w = world();
     let dir = tempfile::tempdir().unwrap();

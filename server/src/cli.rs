@@ -43,6 +43,15 @@ enum Command {
     /// The back office: device tokens, rep assignments, publishing, discount decisions.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Lead scoring: a rep's ranked call list, one account's scores.
+    #[command(subcommand)]
+    Lead(crate::lead_cmd::LeadCommand),
+    /// Marketing activities: import a marketing tool's export (contacts matched by e-mail).
+    #[command(subcommand)]
+    Activity(crate::lead_cmd::ActivityCommand),
+    /// Campaigns: count a marketing tool's events in, report the AIDA funnel and A/B tests.
+    #[command(subcommand)]
+    Campaign(crate::lead_cmd::CampaignCommand),
     /// Simulate many devices syncing against a hub and report latency, throughput and memory.
     Loadtest(crate::loadtest::LoadtestArgs),
     /// Render a product datasheet for a customer as a PDF.
@@ -519,6 +528,9 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<()> {
         Command::Serve(args) => crate::serve_cmd::serve(&args, io),
         Command::Admin(c) => crate::admin_cmd::run(c, io),
         Command::Loadtest(args) => crate::loadtest::run(&args, io),
+        Command::Lead(c) => crate::lead_cmd::lead(c, io),
+        Command::Activity(c) => crate::lead_cmd::activity(c, io),
+        Command::Campaign(c) => crate::lead_cmd::campaign(c, io),
         Command::Datasheet { db, sku, account, out, image, locale } => {
             crate::pdf_cmd::datasheet(&db.db, &sku, &account, &out, image.as_deref(), locale.into(), io)
         }

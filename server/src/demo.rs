@@ -280,6 +280,18 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
             ms(t)
         ),
     )?;
+    let marketing = serde_json::json!({
+        "scoring_model": onsite_core::scoring::ScoringModel::sample(),
+        "campaigns": sample::campaigns(),
+    })
+    .to_string();
+    day.file("marketing.json", marketing.as_bytes(), "the lead-scoring model and the campaigns (docs/scoring.md)")?;
+    let r3 = admin.post_bytes("/v1/admin/catalog?format=json", "application/json", marketing.as_bytes())?;
+    day.say(&format!(
+        "and the lead-scoring model (2 buyer personas, points per activity, 30-day half-life) with {} campaigns: \
+         catalog sequence {}",
+        r3["campaigns_changed"], r3["seq"]
+    ))?;
     let good = &products[0];
     let bad = format!(
         "sku;name;unit;list_price;tax_class\nNEU-0001;Neuer Artikel;pc;1,99;DE-STD\nNEU-0002;Preis fehlt;pc;;DE-STD\n\
@@ -321,6 +333,33 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
             sync_line(&crm, &r, t)
         ),
     )?;
+
+    // Marketing's tools: a year of opens, clicks, downloads, webinars and
+    // social interactions, imported at the hub with contacts matched by e-mail.
+    let t = Instant::now();
+    let now = Utc::now();
+    let activities = sample::activities(&accounts, 6, SEED, now);
+    let mut csv_rows = String::from("email;kind;at;subject\n");
+    for a in activities.iter().filter(|a| !matches!(a.kind.as_str(), "visit" | "call" | "meeting" | "inbound_call")) {
+        let email = accounts
+            .iter()
+            .flat_map(|(_, cs)| cs.iter())
+            .find(|c| Some(&c.id) == a.contact_id.as_ref())
+            .and_then(|c| c.email.clone());
+        if let Some(email) = email {
+            csv_rows.push_str(&format!("{email};{};{};\n", a.kind.as_str(), a.at.to_rfc3339()));
+        }
+    }
+    csv_rows.push_str(&format!("nicht.im.crm@example.org;email_opened;{};\n", now.to_rfc3339()));
+    day.file("marketing-export.csv", csv_rows.as_bytes(), "a marketing tool's activity export")?;
+    let imported = backend.store().import_activities(csv_rows.as_bytes(), "marketing-automation")?;
+    day.say(&format!(
+        "the marketing tool's export: {} activities matched to contacts by e-mail, {} row(s) skipped \
+         (no such contact) ({})",
+        imported.imported,
+        imported.unmatched.len(),
+        ms(t)
+    ))?;
 
     // 5. Devices for two reps and a customer; assignments.
     let (account, contacts): (&Account, &Vec<Contact>) = accounts
@@ -389,6 +428,15 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     day.say(&format!("Anna searches her tablet for \"schraub m8 a4\" offline ({}):", ms(t)))?;
     let mut buf = Vec::new();
     print_products(&mut buf, &page, DisplayLocale::De)?;
+    for line in String::from_utf8_lossy(&buf).lines() {
+        day.say(&format!("  {line}"))?;
+    }
+
+    let t = Instant::now();
+    let calls = anna.store.call_list(None, Utc::now(), 5)?;
+    day.say(&format!("Anna's call list for the day, scored on her tablet offline from fit and interest ({}):", ms(t)))?;
+    let mut buf = Vec::new();
+    crate::lead_cmd::print_call_list(&mut buf, &calls)?;
     for line in String::from_utf8_lossy(&buf).lines() {
         day.say(&format!("  {line}"))?;
     }
@@ -670,5 +718,7 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     )?;
     writeln!(w, "   {exe} catalog search --db {} sechskant m10 edelstahl", anna.path.display())?;
     writeln!(w, "   {exe} account list --db {hub_db} --rep rep-1")?;
+    writeln!(w, "   {exe} lead calllist --db {} --limit 10", anna.path.display())?;
+    writeln!(w, "   {exe} campaign report --db {} kanban-c-teile", anna.path.display())?;
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod demo;
 mod doc_cmd;
 pub mod error;
 pub mod hub;
+mod lead_cmd;
 pub mod loadtest;
 mod output;
 pub mod pdf_cmd;

@@ -366,3 +366,58 @@ fn documents_export_and_import_as_automerge_files() {
     let r = onsite(&["doc", "conflicts", "--db", p(&db), &id]);
     assert!(text(&r.stdout).contains("no concurrent values"), "{}", text(&r.stdout));
 }
+
+#[test]
+fn lead_and_campaign_commands_on_the_demo_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    assert!(onsite(&["demo", "--out", p(&out), "--products", "300", "--accounts", "30"]).status.success());
+    let (tablet, hub) = (out.join("anna-tablet.sqlite"), out.join("hub.sqlite"));
+
+    // The call list on the rep's tablet, as text and as JSON.
+    let r = onsite(&["lead", "calllist", "--db", p(&tablet), "--limit", "3"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(text(&r.stdout).contains("fit") && text(&r.stdout).contains("buying center"), "{}", text(&r.stdout));
+    let r = onsite(&["lead", "calllist", "--db", p(&tablet), "--json", "--limit", "100"]);
+    let list: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    assert!(list.len() >= 6, "rep-1's accounts and the shared one");
+    let prio: Vec<f64> = list.iter().map(|e| e["priority"].as_f64().unwrap()).collect();
+    assert!(prio.windows(2).all(|w| w[0] >= w[1]), "best first: {prio:?}");
+    assert!(list.iter().all(|e| e["reason"].as_str().unwrap().starts_with("fit ")));
+    // On the hub, --rep narrows to that rep's accounts.
+    let r = onsite(&["lead", "calllist", "--db", p(&hub), "--rep", "rep-2", "--json", "--limit", "100"]);
+    let theirs: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(theirs.as_array().unwrap().len(), 7, "6 of 30 accounts plus the shared one");
+    let id = list[0]["account_id"].as_str().unwrap();
+    let r = onsite(&["lead", "score", "--db", p(&tablet), id]);
+    let score: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(score["fits"].as_array().unwrap().len(), 2, "one per persona");
+
+    // The funnel report, and events counted in once.
+    let r = onsite(&["campaign", "report", "--db", p(&tablet), "kanban-c-teile"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let report = text(&r.stdout);
+    assert!(report.contains("Attention") && report.contains("Verdict: B wins with"), "{report}");
+    let events = dir.path().join("events.csv");
+    std::fs::write(&events, "campaign;event;variant\nkanban-c-teile;sent;A\nkanban-c-teile;opened;A\n").unwrap();
+    let r = onsite(&["campaign", "import", "--db", p(&hub), p(&events)]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(text(&r.stdout).contains("counted 2 events into kanban-c-teile"), "{}", text(&r.stdout));
+    let r = onsite(&["campaign", "import", "--db", p(&hub), p(&events)]);
+    assert_eq!(r.status.code(), Some(3));
+    assert!(text(&r.stderr).contains("counted already"), "{}", text(&r.stderr));
+    let r = onsite(&["campaign", "report", "--db", p(&hub), "nope"]);
+    assert_eq!(r.status.code(), Some(4));
+
+    // Marketing activities: strangers skipped, bad files refused.
+    let good = dir.path().join("acts.csv");
+    std::fs::write(&good, "email;kind;at\nnobody@example.org;email_opened;2026-11-20T10:00:00Z\n").unwrap();
+    let r = onsite(&["activity", "import", "--db", p(&hub), p(&good)]);
+    assert!(r.status.success());
+    assert!(text(&r.stdout).contains("imported 0 activities") && text(&r.stdout).contains("nobody@example.org"));
+    std::fs::write(&good, "email;kind;at\nx@y.de;telepathy;2026-11-20T10:00:00Z\n").unwrap();
+    let r = onsite(&["activity", "import", "--db", p(&hub), p(&good)]);
+    assert_eq!(r.status.code(), Some(3));
+    assert!(text(&r.stderr).contains("unknown activity kind"), "{}", text(&r.stderr));
+}

@@ -29,6 +29,8 @@ cp target/bindings/lib/libonsite_ffi.so "$work/lib/"
 mkdir -p "$work/ios"
 rm -rf "$work/ios/Sources" "$work/ios/Tests"
 cp -r ios/Package.swift ios/Sources ios/Tests "$work/ios/"
+# Test data the tests read by path relative to the repository root.
+rm -rf "$work/tests" && mkdir -p "$work/tests" && cp -r tests/data "$work/tests/"
 mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
 trap 'umount "$root/proc" 2>/dev/null || true' EXIT
 chroot "$root" /bin/sh -c 'cd /onsite/ios && ONSITE_LIB_DIR=/onsite/lib swift test 2>&1'

@@ -34,7 +34,7 @@ fn a_tablet_catches_up_with_the_back_office_and_searches_offline() {
     assert!(stdout.contains("Published the catalog over HTTP: 4000 products"), "{stdout}");
 
     let hub = Store::open(out.join("hub.sqlite"), StoreOptions::default()).unwrap();
-    assert_eq!(hub.catalog_seq().unwrap(), 2, "catalog CSV, then reference data JSON");
+    assert_eq!(hub.catalog_seq().unwrap(), 3, "catalog CSV, reference data JSON, then the scoring model and campaigns");
     assert_eq!(hub.account_count().unwrap(), 60);
 
     // The tablet starts empty and asks for everything since its cursor, 0.
@@ -42,8 +42,10 @@ fn a_tablet_catches_up_with_the_back_office_and_searches_offline() {
     let delta = hub.catalog_changes_since(tablet.catalog_seq().unwrap()).unwrap();
     assert_eq!(delta.products.len(), 4000);
     tablet.apply_catalog_delta(&delta).unwrap();
-    assert_eq!(tablet.catalog_seq().unwrap(), 2);
+    assert_eq!(tablet.catalog_seq().unwrap(), 3);
     assert_eq!(tablet.content_items().unwrap().len(), 4, "the content library travels");
+    assert_eq!(tablet.scoring_model().unwrap(), hub.scoring_model().unwrap(), "the scoring model travels");
+    assert_eq!(tablet.campaigns().unwrap().len(), 3, "and the campaigns");
     assert_eq!(
         tablet.discount_policy().unwrap(),
         hub.discount_policy().unwrap(),

@@ -40,6 +40,7 @@ fn account() -> Account {
         vat_id: None,
         customer_group: None,
         assigned_rep: None,
+        attributes: Default::default(),
     }
 }
 

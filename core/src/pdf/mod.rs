@@ -236,6 +236,7 @@ mod tests {
             vat_id: None,
             customer_group: None,
             assigned_rep: None,
+            attributes: Default::default(),
         }
     }
 

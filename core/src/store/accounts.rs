@@ -49,14 +49,14 @@ pub struct ContactMatch {
     pub role: BuyingRole,
 }
 
-const ACCOUNT_COLS: &str = "id, name, legal_form, employees, industry, billing_street, billing_postal_code, \
+pub(super) const ACCOUNT_COLS: &str = "id, name, legal_form, employees, industry, billing_street, billing_postal_code, \
     billing_city, billing_country, shipping_street, shipping_postal_code, shipping_city, shipping_country, \
-    vat_id, customer_group, assigned_rep";
+    vat_id, customer_group, assigned_rep, attributes";
 
-const CONTACT_COLS: &str = "id, account_id, first_name, last_name, role, title, email, phone, \
+pub(super) const CONTACT_COLS: &str = "id, account_id, first_name, last_name, role, title, email, phone, \
     consent_granted, consent_at, consent_source";
 
-fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+pub(super) fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     let shipping = match (r.get::<_, Option<String>>(9)?, r.get(10)?, r.get(11)?, r.get(12)?) {
         (Some(street), Some(postal_code), Some(city), Some(country)) => {
             Some(Address { street, postal_code, city, country })
@@ -74,10 +74,15 @@ fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         vat_id: r.get(13)?,
         customer_group: r.get(14)?,
         assigned_rep: r.get(15)?,
+        attributes: {
+            let text: String = r.get(16)?;
+            serde_json::from_str(&text)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(16, rusqlite::types::Type::Text, Box::new(e)))?
+        },
     })
 }
 
-fn contact_from_row(r: &rusqlite::Row<'_>) -> Result<Contact> {
+pub(super) fn contact_from_row(r: &rusqlite::Row<'_>) -> Result<Contact> {
     let role: String = r.get(4)?;
     let consent = match (r.get::<_, Option<bool>>(8)?, r.get::<_, Option<String>>(9)?) {
         (Some(granted), Some(at)) => Some(MarketingConsent {
@@ -136,7 +141,7 @@ fn upsert_account(tx: &Transaction<'_>, a: &Account, now: &str) -> Result<()> {
     let ship = a.shipping_address.as_ref();
     tx.prepare_cached(&format!(
         "INSERT INTO accounts ({ACCOUNT_COLS}, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, legal_form = excluded.legal_form,
            employees = excluded.employees, industry = excluded.industry,
            billing_street = excluded.billing_street, billing_postal_code = excluded.billing_postal_code,
@@ -144,7 +149,8 @@ fn upsert_account(tx: &Transaction<'_>, a: &Account, now: &str) -> Result<()> {
            shipping_street = excluded.shipping_street, shipping_postal_code = excluded.shipping_postal_code,
            shipping_city = excluded.shipping_city, shipping_country = excluded.shipping_country,
            vat_id = excluded.vat_id, customer_group = excluded.customer_group,
-           assigned_rep = excluded.assigned_rep, updated_at = excluded.updated_at"
+           assigned_rep = excluded.assigned_rep, attributes = excluded.attributes,
+           updated_at = excluded.updated_at"
     ))?
     .execute(params![
         a.id,
@@ -163,6 +169,8 @@ fn upsert_account(tx: &Transaction<'_>, a: &Account, now: &str) -> Result<()> {
         a.vat_id,
         a.customer_group,
         a.assigned_rep,
+        serde_json::to_string(&a.attributes.iter().collect::<std::collections::BTreeMap<_, _>>())
+            .map_err(|e| Error::validation("attributes", e.to_string()))?,
         now
     ])?;
     Ok(())
@@ -452,6 +460,7 @@ mod tests {
             vat_id: Some("DE123456789".into()),
             customer_group: Some("A".into()),
             assigned_rep: Some(rep.into()),
+            attributes: Default::default(),
         }
     }
 

@@ -39,6 +39,10 @@ pub struct ImportSummary {
     pub content_changed: u64,
     /// Whether the discount policy changed.
     pub policy_changed: bool,
+    /// Whether the lead-scoring model changed.
+    pub scoring_changed: bool,
+    /// Campaigns new or changed.
+    pub campaigns_changed: u64,
 }
 
 /// Progress of a long import, reported every 1,000 rows and at the end.
@@ -252,6 +256,25 @@ enum Stamp {
     Carried { to: Seq },
 }
 
+/// Writes a one-row reference table (`discount_policy`, `scoring_model`)
+/// when its body changed, or always when `carried` brings the hub's
+/// sequence; returns whether it wrote.
+fn write_single(tx: &Transaction<'_>, table: &str, body: &str, carried: Option<Seq>, next: Seq) -> Result<bool> {
+    let old: Option<String> =
+        tx.query_row(&format!("SELECT body FROM {table} WHERE id = 1"), [], |r| r.get(0)).optional()?;
+    if carried.is_none() && old.as_deref() == Some(body) {
+        return Ok(false);
+    }
+    tx.execute(
+        &format!(
+            "INSERT INTO {table} (id, body, seq) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, seq = excluded.seq"
+        ),
+        params![body, carried.unwrap_or(next)],
+    )?;
+    Ok(true)
+}
+
 fn write_batch(
     tx: &Transaction<'_>,
     batch: &CatalogBatch,
@@ -410,17 +433,7 @@ fn write_batch(
 
     if let Some(Row { line, item: policy }) = &batch.discount_policy {
         let body = to_json("discount policy", policy)?;
-        let old: Option<String> =
-            tx.query_row("SELECT body FROM discount_policy WHERE id = 1", [], |r| r.get(0)).optional()?;
-        if carried || old.as_deref() != Some(body.as_str()) {
-            let seq = if carried { *line as Seq } else { next };
-            tx.execute(
-                "INSERT INTO discount_policy (id, body, seq) VALUES (1, ?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, seq = excluded.seq",
-                params![body, seq],
-            )?;
-            s.policy_changed = true;
-        }
+        s.policy_changed = write_single(tx, "discount_policy", &body, carried.then_some(*line as Seq), next)?;
     }
     for Row { item: c, .. } in &batch.product_costs {
         let old: Option<String> = tx
@@ -454,6 +467,27 @@ fn write_batch(
         }
     }
 
+    if let Some(Row { line, item: model }) = &batch.scoring_model {
+        let body = to_json("scoring model", model)?;
+        s.scoring_changed = write_single(tx, "scoring_model", &body, carried.then_some(*line as Seq), next)?;
+    }
+    for Row { line, item: c } in &batch.campaigns {
+        let body = to_json("campaign", c)?;
+        let old: Option<String> = tx
+            .prepare_cached("SELECT body FROM campaigns WHERE id = ?1")?
+            .query_row([&c.id], |r| r.get(0))
+            .optional()?;
+        if carried || old.as_deref() != Some(body.as_str()) {
+            let seq = if carried { *line as Seq } else { next };
+            tx.prepare_cached(
+                "INSERT INTO campaigns (id, body, seq) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, seq = excluded.seq",
+            )?
+            .execute(params![c.id, body, seq])?;
+            s.campaigns_changed += 1;
+        }
+    }
+
     let changed = s.products_added
         + s.products_updated
         + s.products_deleted
@@ -461,7 +495,9 @@ fn write_batch(
         + s.tax_classes_changed
         + s.costs_changed
         + s.content_changed
-        + u64::from(s.policy_changed);
+        + s.campaigns_changed
+        + u64::from(s.policy_changed)
+        + u64::from(s.scoring_changed);
     s.seq = match stamp {
         Stamp::Carried { to } => to,
         Stamp::Next if changed > 0 => next,
@@ -558,7 +594,15 @@ pub(crate) fn apply_delta_in(tx: &Transaction<'_>, delta: &CatalogDelta, complet
             discount_policy: delta.discount_policy.clone().map(|item| Row { line: delta.to.max(0) as u64, item }),
             product_costs: rows(&delta.product_costs),
             content: rows(&delta.content),
+            scoring_model: delta.scoring_model.clone().map(|item| Row { line: delta.to.max(0) as u64, item }),
+            campaigns: delta.campaigns.iter().map(|c| Row { line: delta.to.max(0) as u64, item: c.clone() }).collect(),
         };
+        if let Some(m) = &batch.scoring_model {
+            m.item.validate().map_err(|e| Error::validation("catalog delta", e.to_string()))?;
+        }
+        for c in &batch.campaigns {
+            c.item.validate().map_err(|e| Error::validation("catalog delta", e.to_string()))?;
+        }
         for c in &batch.content {
             c.item.validate()?;
         }
@@ -788,6 +832,15 @@ pub(crate) fn catalog_page(
     delta.content = content_where(c, "seq > ?1", since)?;
     if !include_costs {
         return Ok((delta, None));
+    }
+    // Marketing reference data goes to reps and admins, like costs.
+    let model: Option<String> =
+        c.query_row("SELECT body FROM scoring_model WHERE id = 1 AND seq > ?1", [since], |r| r.get(0)).optional()?;
+    delta.scoring_model = model.map(|b| json("scoring model", &b)).transpose()?;
+    let mut stmt = c.prepare("SELECT body FROM campaigns WHERE seq > ?1 ORDER BY seq, id")?;
+    let bodies: Vec<String> = stmt.query_map([since], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for b in bodies {
+        delta.campaigns.push(json("campaign", &b)?);
     }
     let mut stmt = c.prepare("SELECT sku, cost, seq FROM product_costs WHERE seq > ?1 ORDER BY seq, sku")?;
     let mut rows = stmt.query([since])?;

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "0005_documents", include_str!("../../migrations/0005_documents.sql")),
     (6, "0006_hub", include_str!("../../migrations/0006_hub.sql")),
     (7, "0007_links", include_str!("../../migrations/0007_links.sql")),
+    (8, "0008_scoring", include_str!("../../migrations/0008_scoring.sql")),
 ];
 
 /// The schema version this build creates and understands.

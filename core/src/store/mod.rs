@@ -16,6 +16,7 @@ pub(crate) mod docs;
 mod documents;
 mod migrations;
 mod quotes;
+mod scoring;
 mod search;
 
 use std::fmt;
@@ -33,6 +34,7 @@ pub use catalog::{ImportProgress, ImportSummary};
 pub use docs::DocInfo;
 pub use migrations::SCHEMA_VERSION;
 pub use quotes::{GrantedDiscount, QuoteSummary};
+pub use scoring::{AccountScore, ActivityImportSummary};
 pub use search::{AccountQuery, Page, ProductHit, ProductQuery};
 
 /// How to open a [`Store`].

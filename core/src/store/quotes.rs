@@ -583,6 +583,7 @@ mod tests {
             vat_id: None,
             customer_group: Some("A".into()),
             assigned_rep: Some("rep-1".into()),
+            attributes: Default::default(),
         };
         s.save_account(&account).unwrap();
         (dir, s, account.id)

@@ -111,7 +111,7 @@ class OnsiteTest {
 
     @Test fun closedHandleFailsCleanly() {
         val other = Onsite.open(File(dir, "other.sqlite").path)
-        other.use { assertEquals(7L, it.blocking.schemaVersion()) }
+        other.use { assertEquals(8L, it.blocking.schemaVersion()) }
         try { other.blocking.schemaVersion(); fail() } catch (e: IllegalStateException) { /* expected */ }
     }
 
