@@ -709,6 +709,8 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     writeln!(w, "worked offline on its own SQLite store; edits met at the hub as CRDT changes and converged")?;
     writeln!(w, "without losing either phone number; the discount waited for the back office; the customer's")?;
     writeln!(w, "approval of revision 1 was kept but marked superseded, and only revision 2's signed link approved.")?;
+    writeln!(w, "Anna's call list was scored on her tablet from the published buyer personas and the marketing")?;
+    writeln!(w, "activities imported at the hub, weighed by recency and marketing consent.")?;
     writeln!(w, "\nTry:")?;
     writeln!(w, "   {exe} serve --database sqlite:{hub_db}")?;
     writeln!(
