@@ -416,6 +416,8 @@ pub struct FunnelReport {
     pub remedies: Option<String>,
     /// The A/B test, if the campaign had one.
     pub ab_test: Option<AbResult>,
+    /// Share of the list that got the test send, in percent.
+    pub test_share_pct: u32,
 }
 
 fn pct(num: u64, den: u64) -> f64 {
@@ -490,6 +492,7 @@ pub fn funnel(campaign: &Campaign, others: &[Campaign]) -> FunnelReport {
         weakest,
         remedies: weakest.map(|w| w.remedies().to_string()),
         ab_test,
+        test_share_pct: campaign.test_share_pct,
     }
 }
 

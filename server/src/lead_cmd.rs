@@ -227,9 +227,10 @@ pub(crate) fn print_report(out: &mut dyn std::io::Write, r: &FunnelReport) -> Re
         _ => writeln!(out, "\n  No stage is below its benchmark.")?,
     }
     if let Some(ab) = &r.ab_test {
+        writeln!(out, "\n  A/B test send to {} % of the list, compared by open rate:", r.test_share_pct)?;
         writeln!(
             out,
-            "\n  A/B test (opens): {} {:.1} % vs {} {:.1} %, difference {:+.1} points, z = {:.2}, p = {:.4}",
+            "  {} {:.1} % vs {} {:.1} %, difference {:+.1} points, z = {:.2}, p = {:.4}",
             ab.a, ab.rate_a_pct, ab.b, ab.rate_b_pct, ab.difference_pts, ab.z, ab.p_value
         )?;
         writeln!(out, "  Verdict: {}", ab.verdict)?;

@@ -399,6 +399,7 @@ fn lead_and_campaign_commands_on_the_demo_stores() {
     assert!(r.status.success(), "{}", text(&r.stderr));
     let report = text(&r.stdout);
     assert!(report.contains("Attention") && report.contains("Verdict: B wins with"), "{report}");
+    assert!(report.contains("A/B test send to 10 % of the list"), "{report}");
     let events = dir.path().join("events.csv");
     std::fs::write(&events, "campaign;event;variant\nkanban-c-teile;sent;A\nkanban-c-teile;opened;A\n").unwrap();
     let r = onsite(&["campaign", "import", "--db", p(&hub), p(&events)]);
