@@ -96,7 +96,7 @@ pub struct ApprovalLink {
 }
 
 fn id_ok(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    crate::account::check_id("id", id).is_ok()
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -224,12 +224,7 @@ pub fn count_events(campaigns: &mut [Campaign], bytes: &[u8]) -> Result<EventSum
     if let Some(c) = campaigns.iter().find(|c| c.imported_files.contains(&digest)) {
         return Err(vec![problem(1, Some(&c.id), "this file was counted already".into())]);
     }
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim_start_matches('\u{feff}');
-    let mut lines = text.lines().enumerate();
-    let Some((_, header)) = lines.next() else { return Err(vec![problem(1, None, "the file is empty".into())]) };
-    let sep = if header.contains(';') { ';' } else { ',' };
-    let cols: Vec<String> = header.split(sep).map(|c| c.trim().to_lowercase()).collect();
+    let (cols, table) = crate::import::csv_table(bytes)?;
     let col = |n: &str| cols.iter().position(|c| c == n);
     let (Some(ci), Some(ei)) = (col("campaign"), col("event")) else {
         return Err(vec![problem(1, None, "the header needs the columns campaign and event".into())]);
@@ -238,13 +233,9 @@ pub fn count_events(campaigns: &mut [Campaign], bytes: &[u8]) -> Result<EventSum
     let mut problems = Vec::new();
     let mut summary = EventSummary::default();
     let mut adds: Vec<(usize, Option<usize>, CampaignStats)> = Vec::new();
-    for (i, line) in lines {
-        let n = i as u64 + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f: Vec<&str> = line.split(sep).map(str::trim).collect();
-        let get = |i: Option<usize>| i.and_then(|i| f.get(i).copied()).unwrap_or("");
+    for (n, f) in &table {
+        let n = *n;
+        let get = |i: Option<usize>| i.and_then(|i| f.get(i)).map_or("", String::as_str);
         let id = get(Some(ci));
         let Some(c) = campaigns.iter().position(|c| c.id == id) else {
             problems.push(problem(n, Some(id), "unknown campaign (publish it first)".into()));

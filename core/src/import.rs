@@ -201,6 +201,49 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
 }
 
 /// Parses CSV: a header line naming the columns, then one product a line.
+/// Lower-cased header names, and rows as (line, fields).
+pub(crate) type CsvTable = (Vec<String>, Vec<(u64, Vec<String>)>);
+
+/// A plain CSV table for the marketing imports, read like catalog files
+/// (byte-order mark, `;` or `,`, quoted and multi-line fields): the header's
+/// names trimmed and lower-cased, and every non-empty row with its 1-based
+/// line. Unreadable rows are problems; an empty file is one.
+pub(crate) fn csv_table(bytes: &[u8]) -> Result<CsvTable, Vec<Problem>> {
+    let bytes = strip_bom(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(detect_delimiter(bytes))
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut records = reader.byte_records();
+    let header = match records.next() {
+        None => return Err(vec![problem(1, None, "the file is empty: expected a header line")]),
+        Some(Err(e)) => return Err(vec![problem(1, None, format!("unreadable header: {e}"))]),
+        Some(Ok(h)) => h,
+    };
+    let names = header.iter().map(|f| String::from_utf8_lossy(f).trim().to_lowercase()).collect();
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for record in records {
+        match record {
+            Err(e) => {
+                problems.push(problem(e.position().map_or(0, |p| p.line()), None, format!("unreadable row: {e}")))
+            }
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                if r.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                    continue;
+                }
+                match r.iter().map(|f| std::str::from_utf8(f).map(|s| s.trim().to_string())).collect() {
+                    Ok(fields) => rows.push((line, fields)),
+                    Err(_) => problems.push(problem(line, None, "the row is not UTF-8")),
+                }
+            }
+        }
+    }
+    if problems.is_empty() { Ok((names, rows)) } else { Err(problems) }
+}
+
 pub fn parse_csv(bytes: &[u8]) -> ParsedCatalog {
     let bytes = strip_bom(bytes);
     let mut out = ParsedCatalog::default();

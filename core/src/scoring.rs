@@ -326,6 +326,16 @@ impl FitScore {
     }
 }
 
+/// The most a criterion gives: its best band or value.
+fn max_points(c: &Criterion) -> u32 {
+    c.bands.iter().map(|b| b.points).chain(c.values.iter().map(|v| v.points)).max().unwrap_or(0)
+}
+
+/// earned / possible in whole percent, rounded half up (0 when nothing is possible).
+fn percent(earned: u32, possible: u32) -> u32 {
+    if possible == 0 { 0 } else { ((u64::from(earned) * 200 + u64::from(possible)) / (2 * u64::from(possible))) as u32 }
+}
+
 fn criterion_points(c: &Criterion, value: &str, is_postal: bool) -> u32 {
     if !c.bands.is_empty() {
         let Some(n) = number(value) else { return 0 };
@@ -362,11 +372,7 @@ pub fn fit(account: &Account, persona: &Persona) -> FitScore {
         possible = possible.saturating_add(max_points);
         criteria.push(CriterionResult { label: c.label.clone(), value, points, max_points });
     }
-    let pct = if possible == 0 {
-        0
-    } else {
-        ((u64::from(earned) * 200 + u64::from(possible)) / (2 * u64::from(possible))) as u32
-    };
+    let pct = percent(earned, possible);
     FitScore { persona_id: persona.id.clone(), persona_name: persona.name.clone(), earned, possible, pct, criteria }
 }
 
@@ -458,8 +464,11 @@ pub fn has_consent(contact: Option<&Contact>) -> bool {
 
 /// The decay factor of an activity `age` seconds old: 0.5^(age / half-life).
 pub fn decay(age_secs: i64, half_life_days: u32) -> f64 {
-    let age = age_secs.max(0) as f64 / 86_400.0;
-    0.5f64.powf(age / f64::from(half_life_days.max(1)))
+    decay_secs(age_secs, f64::from(half_life_days.max(1)) * 86_400.0)
+}
+
+fn decay_secs(age_secs: i64, half_life_secs: f64) -> f64 {
+    (-(age_secs.max(0) as f64) / half_life_secs).exp2()
 }
 
 /// Interest from `activities`; `contacts` gives consent (an activity without
@@ -651,8 +660,7 @@ struct Quick {
 fn fit_pct_only(account: &Account, persona: &Persona) -> u32 {
     let (mut earned, mut possible) = (0u32, 0u32);
     for c in &persona.criteria {
-        let max_points = c.bands.iter().map(|b| b.points).chain(c.values.iter().map(|v| v.points)).max().unwrap_or(0);
-        possible = possible.saturating_add(max_points);
+        possible = possible.saturating_add(max_points(c));
         let points = match (c.field.as_str(), c.bands.is_empty()) {
             ("employees", false) => account.employees.map_or(0, |n| {
                 let n = i64::from(n);
@@ -662,7 +670,7 @@ fn fit_pct_only(account: &Account, persona: &Persona) -> u32 {
         };
         earned = earned.saturating_add(points);
     }
-    if possible == 0 { 0 } else { ((u64::from(earned) * 200 + u64::from(possible)) / (2 * u64::from(possible))) as u32 }
+    percent(earned, possible)
 }
 
 fn quick(lead: &Lead<'_>, model: &ScoringModel, prep: &Prepared, now: i64) -> Quick {
@@ -687,7 +695,7 @@ fn quick(lead: &Lead<'_>, model: &ScoringModel, prep: &Prepared, now: i64) -> Qu
             continue;
         }
         let age = (now - t.at).max(0);
-        let p = f64::from(points) * (-(age as f64) / prep.half_life_secs).exp2();
+        let p = f64::from(points) * decay_secs(age, prep.half_life_secs);
         interest += p;
         if let Some(slot) = t.contact.and_then(|i| per_contact.get_mut(i as usize)) {
             *slot += p;

@@ -339,14 +339,14 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     let t = Instant::now();
     let now = Utc::now();
     let activities = sample::activities(&accounts, 6, SEED, now);
+    let emails: std::collections::HashMap<&str, &str> = accounts
+        .iter()
+        .flat_map(|(_, cs)| cs.iter())
+        .filter_map(|c| c.email.as_deref().map(|e| (c.id.as_str(), e)))
+        .collect();
     let mut csv_rows = String::from("email;kind;at;subject\n");
     for a in activities.iter().filter(|a| !matches!(a.kind.as_str(), "visit" | "call" | "meeting" | "inbound_call")) {
-        let email = accounts
-            .iter()
-            .flat_map(|(_, cs)| cs.iter())
-            .find(|c| Some(&c.id) == a.contact_id.as_ref())
-            .and_then(|c| c.email.clone());
-        if let Some(email) = email {
+        if let Some(email) = a.contact_id.as_deref().and_then(|c| emails.get(c)) {
             csv_rows.push_str(&format!("{email};{};{};\n", a.kind.as_str(), a.at.to_rfc3339()));
         }
     }

@@ -2,7 +2,7 @@
 //! month (`activities/<account>/<YYYY-MM>`), read from the projection.
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{Transaction, params};
 
 use super::Store;
 use super::docs::{load_record, write_record};
@@ -11,8 +11,24 @@ use crate::docs::{ActivitiesRecord, DocId, Record};
 use crate::error::{Error, Result};
 
 fn kind_of(s: &str) -> Result<ActivityKind> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|_| Error::Corrupt { what: "activity kind", reason: s.to_string() })
+    ActivityKind::parse(s).ok_or_else(|| Error::Corrupt { what: "activity kind", reason: s.to_string() })
+}
+
+/// Adds or replaces activities of one account and month in their document,
+/// as one change.
+pub(super) fn upsert_in_document(tx: &Transaction<'_>, id: &DocId, list: Vec<Activity>, message: &str) -> Result<()> {
+    let Some(first) = list.first() else { return Ok(()) };
+    let mut record = match load_record(tx, id)? {
+        Some(Record::Activities(a)) => a,
+        _ => ActivitiesRecord { account_id: first.account_id.clone(), period: first.period(), activities: Vec::new() },
+    };
+    for a in list {
+        match record.activities.iter_mut().find(|x| x.id == a.id) {
+            Some(x) => *x = a,
+            None => record.activities.push(a),
+        }
+    }
+    write_record(tx, &Record::Activities(record), message)
 }
 
 impl Store {
@@ -34,19 +50,7 @@ impl Store {
                     reason: "its account or month cannot change; log a new one".into(),
                 });
             }
-            let mut record = match load_record(tx, &id)? {
-                Some(Record::Activities(a)) => a,
-                _ => ActivitiesRecord {
-                    account_id: activity.account_id.clone(),
-                    period: activity.period(),
-                    activities: Vec::new(),
-                },
-            };
-            match record.activities.iter_mut().find(|a| a.id == activity.id) {
-                Some(a) => *a = activity.clone(),
-                None => record.activities.push(activity.clone()),
-            }
-            write_record(tx, &Record::Activities(record), "log activity")
+            upsert_in_document(tx, &id, vec![activity.clone()], "log activity")
         })
     }
 

@@ -10,10 +10,9 @@ use sha2::{Digest, Sha256};
 
 use super::Store;
 use super::codec::json;
-use super::docs::{load_record, write_record};
-use crate::account::{Account, Contact};
+use crate::account::Contact;
 use crate::activity::{Activity, ActivityKind};
-use crate::docs::{ActivitiesRecord, DocId, Record};
+use crate::docs::DocId;
 use crate::error::{Error, Result};
 use crate::funnel::{Campaign, FunnelReport, funnel};
 use crate::import::Problem;
@@ -60,36 +59,26 @@ struct ActivityRow {
 /// `,` separated, header required) or a JSON array of those objects. Every
 /// bad row is reported by line; nothing is returned when any is bad.
 fn parse_activity_rows(bytes: &[u8]) -> std::result::Result<Vec<(u64, ActivityRow)>, Vec<Problem>> {
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim_start_matches('\u{feff}');
     let problem = |line: u64, key: Option<&str>, reason: String| Problem { line, key: key.map(str::to_string), reason };
     let mut rows = Vec::new();
     let mut problems = Vec::new();
+    let text = std::str::from_utf8(bytes).unwrap_or_default().trim_start_matches('\u{feff}');
     if text.trim_start().starts_with('[') {
         match serde_json::from_str::<Vec<ActivityRow>>(text) {
             Ok(list) => rows = list.into_iter().enumerate().map(|(i, r)| (i as u64 + 1, r)).collect(),
             Err(e) => problems.push(problem(e.line() as u64, None, format!("bad JSON: {e}"))),
         }
     } else {
-        let mut lines = text.lines().enumerate();
-        let Some((_, header)) = lines.next() else {
-            return Err(vec![problem(1, None, "the file is empty".into())]);
-        };
-        let sep = if header.contains(';') { ';' } else { ',' };
-        let cols: Vec<String> = header.split(sep).map(|c| c.trim().to_lowercase()).collect();
+        let (cols, table) = crate::import::csv_table(bytes)?;
         let at = |name: &str| cols.iter().position(|c| c == name);
         let (Some(e), Some(k), Some(t)) = (at("email"), at("kind"), at("at")) else {
             return Err(vec![problem(1, None, "the header needs the columns email, kind and at".into())]);
         };
         let (s, src) = (at("subject"), at("source"));
-        for (i, line) in lines {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let f: Vec<&str> = line.split(sep).map(str::trim).collect();
-            let get = |i: Option<usize>| i.and_then(|i| f.get(i)).map_or(String::new(), |v| v.to_string());
+        for (line, f) in table {
+            let get = |i: Option<usize>| i.and_then(|i| f.get(i)).cloned().unwrap_or_default();
             rows.push((
-                i as u64 + 1,
+                line,
                 ActivityRow {
                     email: get(Some(e)),
                     kind: get(Some(k)),
@@ -115,34 +104,6 @@ fn parse_activity_rows(bytes: &[u8]) -> std::result::Result<Vec<(u64, ActivityRo
         }
     }
     if problems.is_empty() { Ok(rows) } else { Err(problems) }
-}
-
-fn load_activities(c: &rusqlite::Connection, account: Option<&str>) -> Result<HashMap<String, Vec<Activity>>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT id, account_id, contact_id, kind, at FROM activities WHERE ?1 IS NULL OR account_id = ?1",
-    )?;
-    let mut rows = stmt.query([account])?;
-    let mut out: HashMap<String, Vec<Activity>> = HashMap::new();
-    while let Some(r) = rows.next()? {
-        let kind: String = r.get(3)?;
-        let Some(kind) = ActivityKind::parse(&kind) else { continue };
-        let at: String = r.get(4)?;
-        let at = DateTime::parse_from_rfc3339(&at)
-            .map_err(|e| Error::Corrupt { what: "activity time", reason: e.to_string() })?
-            .with_timezone(&Utc);
-        let account_id: String = r.get(1)?;
-        out.entry(account_id.clone()).or_default().push(Activity {
-            id: r.get(0)?,
-            account_id,
-            contact_id: r.get(2)?,
-            kind,
-            at,
-            by: String::new(),
-            subject: String::new(),
-            notes: String::new(),
-        });
-    }
-    Ok(out)
 }
 
 impl Store {
@@ -257,15 +218,10 @@ impl Store {
     /// One account's scores with their explanations.
     pub fn account_score(&self, account_id: &str, now: DateTime<Utc>) -> Result<AccountScore> {
         let model = self.require_model()?;
-        let (account, contacts, mut activities): (Account, Vec<Contact>, HashMap<String, Vec<Activity>>) =
-            self.read(|c| {
-                Ok((
-                    super::accounts::account_in(c, account_id)?,
-                    super::accounts::contacts_in(c, account_id)?,
-                    load_activities(c, Some(account_id))?,
-                ))
-            })?;
-        let acts = activities.remove(account_id).unwrap_or_default();
+        let (account, contacts) = self.read(|c| {
+            Ok((super::accounts::account_in(c, account_id)?, super::accounts::contacts_in(c, account_id)?))
+        })?;
+        let acts = self.activities_for_account(account_id, u32::MAX)?;
         let touches = Touch::of(&acts, &contacts);
         let lead = Lead { account: &account, contacts: &contacts, touches: &touches };
         let entry = scoring::score(&lead, &model, now);
@@ -338,23 +294,8 @@ impl Store {
                 docs.entry(DocId::activities(account_id, &activity.period())).or_default().push(activity);
             }
             for (id, list) in docs {
-                let first = &list[0];
-                let mut record = match load_record(tx, &id)? {
-                    Some(Record::Activities(a)) => a,
-                    _ => ActivitiesRecord {
-                        account_id: first.account_id.clone(),
-                        period: first.period(),
-                        activities: Vec::new(),
-                    },
-                };
-                for a in list {
-                    match record.activities.iter_mut().find(|x| x.id == a.id) {
-                        Some(x) => *x = a,
-                        None => record.activities.push(a),
-                    }
-                    summary.imported += 1;
-                }
-                write_record(tx, &Record::Activities(record), "import marketing activities")?;
+                summary.imported += list.len() as u64;
+                super::activities::upsert_in_document(tx, &id, list, "import marketing activities")?;
             }
             Ok(summary)
         })
@@ -364,6 +305,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::account::Account;
     use crate::store::tests::temp_store;
 
     fn seeded() -> (tempfile::TempDir, Store, Vec<(Account, Vec<Contact>)>) {
@@ -419,6 +361,14 @@ mod tests {
         assert_eq!(store.activity_count().unwrap(), 2, "nothing of a bad file is written");
         let json = format!(r#"[{{"email": "{email}", "kind": "webinar_attended", "at": "2026-11-26T09:00:00Z"}}]"#);
         assert_eq!(store.import_activities(json.as_bytes(), "m").unwrap().imported, 1);
+        // Read like catalog files: a byte-order mark, quoted fields with the separator inside.
+        let quoted = format!(
+            "\u{feff}email;kind;at;subject\n{email};whitepaper_download;2026-11-26T10:00:00Z;\"Leitfaden; Teil 1\"\n"
+        );
+        assert_eq!(store.import_activities(quoted.as_bytes(), "m").unwrap().imported, 1);
+        let subjects: Vec<String> =
+            store.activities_for_account(&accounts[0].0.id, 10).unwrap().into_iter().map(|a| a.subject).collect();
+        assert!(subjects.contains(&"Leitfaden; Teil 1".to_string()), "{subjects:?}");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 use chrono::NaiveDate;
 use onsite_core::approval_link::ApprovalLink;
 use onsite_core::money::{DisplayLocale, Money};
-use onsite_core::quote::{Approval, ApprovalStatus, CustomerDecision, Quote, QuoteError, QuoteState, SignerAuth};
+use onsite_core::quote::{Approval, ApprovalStatus, CustomerDecision, Quote, QuoteState, SignerAuth};
 
 use super::backend::QuoteView;
 
@@ -27,8 +27,6 @@ pub const MAX_FORM_BYTES: usize = 64 << 10;
 /// quote the hub holds.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Malformed, forged, unknown device or quote: one answer for all.
-    Invalid,
     /// The device that signed it was revoked.
     Withdrawn(Box<QuoteView>),
     /// Past the link's or the quote's validity.
@@ -139,16 +137,6 @@ pub fn decision(
             DisplayLocale::De => "Bitte „Freigeben“ oder „Ablehnen“ wählen.".into(),
             DisplayLocale::En => "Please choose Approve or Reject.".into(),
         }),
-    }
-}
-
-/// What a failed decision means for the page.
-pub fn after_refusal(e: &QuoteError) -> Option<&'static str> {
-    match e {
-        QuoteError::StaleApproval { .. } => Some("superseded"),
-        QuoteError::Expired(_) => Some("expired"),
-        QuoteError::IllegalTransition { .. } => Some("closed"),
-        _ => None,
     }
 }
 
@@ -511,11 +499,9 @@ fn footer(view: &QuoteView, w: &Words) -> String {
     )
 }
 
-/// The page for an outcome (everything but [`Outcome::Invalid`], which
-/// has [`invalid_page`]).
+/// The page for an outcome (a link that is not valid has [`invalid_page`]).
 pub fn outcome_page(outcome: &Outcome, ctx: &PageContext<'_>) -> String {
     let view = match outcome {
-        Outcome::Invalid => return invalid_page(DisplayLocale::En, ctx.seller),
         Outcome::Withdrawn(v)
         | Outcome::Expired(v, _)
         | Outcome::Superseded(v, _)
@@ -532,7 +518,6 @@ pub fn outcome_page(outcome: &Outcome, ctx: &PageContext<'_>) -> String {
     };
     let message = |kind: &str, heading: &str, text: String| message_page(locale, kind, heading, &text, ctx.seller);
     match outcome {
-        Outcome::Invalid => invalid_page(locale, ctx.seller),
         Outcome::Withdrawn(_) => message("withdrawn", w.withdrawn_h, fill(w.withdrawn, &vars(&[]))),
         Outcome::Expired(_, until) => {
             message("expired", w.expired_h, fill(w.expired, &vars(&[("date", date(*until, locale))])))

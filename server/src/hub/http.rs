@@ -589,7 +589,6 @@ fn page_context<'a>(hub: &'a Hub, segment: &'a str, link: &ApprovalLink) -> Page
 
 fn outcome_status(outcome: &Outcome) -> StatusCode {
     match outcome {
-        Outcome::Invalid => StatusCode::NOT_FOUND,
         Outcome::Withdrawn(_) | Outcome::Expired(..) => StatusCode::GONE,
         Outcome::Superseded(..) => StatusCode::CONFLICT,
         Outcome::Closed(_) | Outcome::Open(_) => StatusCode::OK,
