@@ -44,11 +44,12 @@ impl From<onsite_core::Error> for OnsiteError {
             E::Pdf(onsite_core::pdf::PdfError::Font) => OnsiteError::Internal(message),
             E::Pdf(_) => OnsiteError::Validation(message),
             E::Conflict { .. } => OnsiteError::Conflict(message),
-            E::Sync(
-                onsite_core::sync::SyncError::OutOfScope { .. }
-                | onsite_core::sync::SyncError::Forbidden { .. }
-                | onsite_core::sync::SyncError::WrongDevice,
-            ) => OnsiteError::Unauthorized(message),
+            E::Sync(onsite_core::sync::SyncError::OutOfScope { .. } | onsite_core::sync::SyncError::WrongDevice) => {
+                OnsiteError::Unauthorized(message)
+            }
+            // A change against the transition rules: the record's state
+            // does not allow it (reload, then retry).
+            E::Refused(_) => OnsiteError::Conflict(message),
             E::Sync(_) => OnsiteError::Sync(message),
             E::SchemaTooNew { .. }
             | E::EncryptionUnavailable

@@ -4,7 +4,7 @@
 use onsite_core::activity::Activity;
 use onsite_core::docs::FieldConflict;
 use onsite_core::store::DocInfo;
-use onsite_core::sync::{DeviceRole, DeviceScope, SyncRound};
+use onsite_core::sync::{DeviceRole, DeviceScope, SyncRefusal, SyncRound};
 
 use crate::{OnsiteError, OnsiteStore};
 
@@ -19,12 +19,17 @@ pub struct SyncScope {
     pub include_costs: bool,
     /// What the person behind the device may change.
     pub role: DeviceRole,
+    /// The person behind the device, from the hub's registry (the
+    /// transition rules compare names written into records with it).
+    #[uniffi(default = "")]
+    pub person: String,
 }
 
 impl From<SyncScope> for DeviceScope {
     fn from(s: SyncScope) -> Self {
         DeviceScope {
             device_id: s.device_id,
+            person: s.person,
             accounts: s.accounts.map(|a| a.into_iter().collect()),
             include_costs: s.include_costs,
             role: s.role,
@@ -45,14 +50,26 @@ impl OnsiteStore {
         Ok(self.inner.sync_request()?)
     }
 
-    /// Applies the hub's response to the last request.
+    /// Applies the hub's answer to the last request: its response, or the
+    /// refusal frame it answers HTTP 409 with (the round then lists what was
+    /// refused and how the device recovered).
     pub fn sync_apply(&self, response: Vec<u8>) -> Result<SyncRound, OnsiteError> {
         Ok(self.inner.sync_apply(&response)?)
     }
 
-    /// Answers a device's request frame as the hub (this store is the hub's).
+    /// The changes the hub refused, newest first, for the user.
+    pub fn sync_refusals(&self) -> Result<Vec<SyncRefusal>, OnsiteError> {
+        Ok(self.inner.sync_refusals()?)
+    }
+
+    /// Answers a device's request frame as the hub (this store is the
+    /// hub's): the response, or the refusal frame when the hub refused
+    /// changes (pass either to the device's `sync_apply`).
     pub fn hub_handle(&self, scope: SyncScope, request: Vec<u8>) -> Result<Vec<u8>, OnsiteError> {
-        Ok(self.inner.hub_handle(&scope.into(), &request)?)
+        match self.inner.hub_handle(&scope.into(), &request) {
+            Err(onsite_core::Error::Sync(onsite_core::sync::SyncError::Rejected(r))) => Ok(r.frame),
+            other => Ok(other?),
+        }
     }
 
     /// Fields of a document with concurrent values, e.g. `quote/<id>`.

@@ -92,6 +92,59 @@ pub struct PriceAudience<'a> {
     pub group: Option<&'a str>,
 }
 
+/// Which reference data a device receives (see
+/// [`crate::sync::DeviceScope::audience`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogAudience<'a> {
+    /// The back office: everything (costs if `costs`).
+    Everything {
+        /// Whether product costs are included.
+        costs: bool,
+    },
+    /// A rep: group price lists, the customer-specific lists of `accounts`
+    /// only, the policy, marketing data, and costs if `costs`.
+    Rep {
+        /// The rep's accounts.
+        accounts: &'a std::collections::BTreeSet<String>,
+        /// Whether product costs are included.
+        costs: bool,
+    },
+    /// A customer: only the lists of `customer` and of its `group`; no
+    /// policy, costs or marketing data.
+    Customer {
+        /// The customer's account.
+        customer: &'a str,
+        /// Its customer group.
+        group: Option<&'a str>,
+    },
+}
+
+impl CatalogAudience<'_> {
+    /// Whether a price list with `scope` is sent.
+    pub fn sees_list(&self, scope: &PriceListScope) -> bool {
+        match (self, scope) {
+            (CatalogAudience::Everything { .. }, _) => true,
+            (CatalogAudience::Rep { .. }, PriceListScope::CustomerGroup(_)) => true,
+            (CatalogAudience::Rep { accounts, .. }, PriceListScope::Customer(c)) => accounts.contains(c),
+            (CatalogAudience::Customer { customer, group }, s) => PriceAudience { customer, group: *group }.sees(s),
+        }
+    }
+
+    /// Whether product costs are sent.
+    pub fn costs(&self) -> bool {
+        match self {
+            CatalogAudience::Everything { costs } | CatalogAudience::Rep { costs, .. } => *costs,
+            CatalogAudience::Customer { .. } => false,
+        }
+    }
+
+    /// Whether the staff's reference data is sent: the discount policy
+    /// (limits, margin floor), the scoring model and campaigns.
+    pub fn staff(&self) -> bool {
+        !matches!(self, CatalogAudience::Customer { .. })
+    }
+}
+
 impl PriceAudience<'_> {
     /// Whether a list with `scope` is for this customer.
     pub fn sees(&self, scope: &PriceListScope) -> bool {

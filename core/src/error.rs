@@ -52,6 +52,9 @@ pub enum Error {
     /// A sync frame was refused; nothing of it was applied.
     #[error(transparent)]
     Sync(crate::sync::SyncError),
+    /// A change breaks a transition rule (ADR 16); nothing was written.
+    #[error("{0}")]
+    Refused(Box<crate::transition::Refusal>),
     /// The database was written by a newer version of Onsite.
     #[error(
         "the database has schema version {found}, newer than the {supported} this build knows; \

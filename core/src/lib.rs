@@ -49,6 +49,7 @@ pub mod scoring;
 pub mod store;
 pub mod sync;
 pub mod text;
+pub mod transition;
 
 pub use error::{Error, Result};
 

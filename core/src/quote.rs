@@ -244,6 +244,42 @@ pub struct DiscountRequest {
     pub approved: Option<bool>,
     /// When it was decided.
     pub decided_at: Option<Timestamp>,
+    /// The back office's reason for its decision, shown to the rep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub decision_reason: Option<String>,
+}
+
+impl DiscountRequest {
+    /// Checks lengths, characters and percentages.
+    pub fn validate(&self) -> Result<(), QuoteError> {
+        let invalid = |field: &'static str, e: crate::Error| QuoteError::Invalid { field, reason: e.to_string() };
+        crate::rules::line("requested by", &self.requested_by, 64, true).map_err(|e| invalid("requested by", e))?;
+        crate::rules::text("discount reason", &self.reason, 2000, false, true)
+            .map_err(|e| invalid("discount reason", e))?;
+        if let Some(by) = &self.decided_by {
+            crate::rules::line("decided by", by, 64, true).map_err(|e| invalid("decided by", e))?;
+        }
+        if let Some(r) = &self.decision_reason {
+            crate::rules::text("decision reason", r, 2000, false, true).map_err(|e| invalid("decision reason", e))?;
+        }
+        if self.requested_pct < Decimal::ZERO || self.requested_pct > Decimal::ONE_HUNDRED {
+            return Err(QuoteError::Invalid { field: "requested discount", reason: "must be 0 to 100 %".into() });
+        }
+        let decided = [self.decided_by.is_some(), self.approved.is_some(), self.decided_at.is_some()];
+        if decided.iter().any(|d| *d) && !decided.iter().all(|d| *d) {
+            return Err(QuoteError::Invalid {
+                field: "discount decision",
+                reason: "needs who, what and when together".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the back office has decided it.
+    pub fn decided(&self) -> bool {
+        self.approved.is_some()
+    }
 }
 
 /// Whether the customer's approval holds.
@@ -306,6 +342,12 @@ pub struct Quote {
     pub approval: Option<Approval>,
     /// The customer's reason for a rejection.
     pub rejection_reason: Option<String>,
+    /// The revision hash the quote was last sent with: a send and a
+    /// concurrent edit of the content merge into a draft, never into a
+    /// "sent" quote whose content nobody sent (see [`Quote::settle`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub sent_hash: Option<String>,
 }
 
 /// The back office's rules for discounts (reference data).
@@ -369,12 +411,28 @@ impl DiscountPolicy {
 
     /// Checks a quote; `cost` gives a SKU's cost, where known (never shown to customers).
     pub fn check(&self, q: &Quote, cost: &dyn Fn(&str) -> Option<Decimal>) -> PolicyCheck {
+        self.check_against(q, cost, &|_| None)
+    }
+
+    /// [`DiscountPolicy::check`] against the prices in force: `reference`
+    /// gives a line's price from the price lists today (where known); a
+    /// unit price below it counts as discount too, so a lowered price is
+    /// held to the same limit as a discount.
+    pub fn check_against(
+        &self,
+        q: &Quote,
+        cost: &dyn Fn(&str) -> Option<Decimal>,
+        reference: &dyn Fn(&QuoteLine) -> Option<Decimal>,
+    ) -> PolicyCheck {
         let header = Decimal::ONE - q.header_discount_pct / Decimal::ONE_HUNDRED;
         let mut worst = (Decimal::ZERO, self.max_discount_pct, false);
         let mut below = Vec::new();
         for (i, l) in q.lines.iter().enumerate() {
-            let keep = (Decimal::ONE - l.discount_pct / Decimal::ONE_HUNDRED) * header;
-            let effective = ((Decimal::ONE - keep) * Decimal::ONE_HUNDRED).normalize();
+            let mut keep = (Decimal::ONE - l.discount_pct / Decimal::ONE_HUNDRED) * header;
+            if let Some(r) = reference(l).filter(|r| *r > l.unit_price && *r > Decimal::ZERO) {
+                keep *= l.unit_price / r;
+            }
+            let effective = ((Decimal::ONE - keep) * Decimal::ONE_HUNDRED).round_dp(4).normalize();
             let limit = self.limit_for(&l.category);
             if effective > limit && (!worst.2 || effective > worst.0) {
                 worst = (effective, limit, true);
@@ -415,6 +473,77 @@ fn norm(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
+/// Most lines a quote or an order may have.
+pub const MAX_LINES: usize = 1000;
+/// Largest quantity or unit price on a line.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// The human quote number for the quote `id`: `Q-` and 12 Crockford
+/// base-32 characters in groups of four (`Q-7K3M-Q9XD-2F8A`), 60 bits of
+/// SHA-256 of the id (and of `attempt`, from 0, for a renumbering after a
+/// clash). At a million quotes the chance that any two share a number is
+/// about 4 × 10⁻⁷; the hub refuses a clash anyway (ADR 16).
+pub fn quote_number(id: &str, attempt: u32) -> String {
+    let mut h = Sha256::new();
+    h.update(id.as_bytes());
+    if attempt > 0 {
+        h.update(attempt.to_be_bytes());
+    }
+    let digest = h.finalize();
+    let bits = digest[..8].iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)) >> 4;
+    let mut out = String::from("Q-");
+    for i in 0..12 {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(char::from(CROCKFORD[((bits >> (55 - 5 * i)) & 31) as usize]));
+    }
+    out
+}
+
+/// Whether `n` has the shape of a quote number (this scheme's or the
+/// earlier `Q-` and 8 characters).
+pub fn is_quote_number(n: &str) -> bool {
+    n.strip_prefix("Q-").is_some_and(|rest| {
+        (1..=20).contains(&rest.len())
+            && rest.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+    })
+}
+
+fn check_line(field: &'static str, i: usize, l: &QuoteLine) -> Result<(), QuoteError> {
+    let invalid = |e: crate::Error| QuoteError::Invalid { field, reason: format!("line {}: {e}", i + 1) };
+    if !l.sku.is_empty() {
+        crate::rules::key("sku", &l.sku, 64).map_err(invalid)?;
+    }
+    crate::rules::line("line name", &l.name, 300, true).map_err(invalid)?;
+    crate::rules::line("unit", &l.unit, 20, true).map_err(invalid)?;
+    crate::rules::line("category", &l.category, 200, false).map_err(invalid)?;
+    if l.qty > MAX_AMOUNT || l.unit_price > MAX_AMOUNT {
+        return Err(QuoteError::Invalid { field, reason: format!("line {}: amount is implausibly large", i + 1) });
+    }
+    Ok(())
+}
+
+impl Approval {
+    /// Checks ids, the hash's shape, lengths and characters.
+    pub fn validate(&self) -> Result<(), QuoteError> {
+        let invalid = |e: crate::Error| QuoteError::Invalid { field: "approval", reason: e.to_string() };
+        crate::account::check_id("quote id", &self.quote_id).map_err(invalid)?;
+        crate::account::check_id("device id", &self.device_id).map_err(invalid)?;
+        if self.revision_hash.len() != 64 || !self.revision_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(QuoteError::Invalid { field: "approval", reason: "the revision hash is not a SHA-256".into() });
+        }
+        crate::rules::line("signer name", &self.signer_name, 200, true).map_err(invalid)?;
+        crate::rules::line("signer role", &self.signer_role, 100, false).map_err(invalid)?;
+        if let Some(a) = &self.client_address {
+            crate::rules::line("client address", a, 64, true).map_err(invalid)?;
+        }
+        Ok(())
+    }
+}
+
 impl Quote {
     /// A new draft at revision 1.
     #[allow(clippy::too_many_arguments)]
@@ -427,8 +556,7 @@ impl Quote {
         locale: DisplayLocale,
         valid_until: NaiveDate,
     ) -> Quote {
-        let number =
-            format!("Q-{}", id.chars().filter(char::is_ascii_alphanumeric).take(8).collect::<String>().to_uppercase());
+        let number = quote_number(&id, 0);
         let mut q = Quote {
             id,
             number,
@@ -450,6 +578,7 @@ impl Quote {
             discount_request: None,
             approval: None,
             rejection_reason: None,
+            sent_hash: None,
         };
         q.revision_hash = q.compute_hash();
         q
@@ -578,6 +707,13 @@ impl Quote {
         let content_concurrent = hashes.iter().any(|h| *h != computed) || self.revision_hash != computed;
         let changed_concurrently = content_concurrent || states.len() > 1;
         self.revision_hash = computed;
+        // Sent with content other than what was sent: an edit merged with
+        // a send it did not see. What the customer would get is not what
+        // anyone sent, so it is a draft again.
+        if self.state == QuoteState::Sent && self.sent_hash.as_ref().is_some_and(|h| *h != self.revision_hash) {
+            self.state = QuoteState::Draft;
+            return;
+        }
         if !changed_concurrently {
             return;
         }
@@ -600,22 +736,64 @@ impl Quote {
         };
     }
 
-    /// Checks the fields that pricing does not.
+    /// Checks every field: ids, lengths and characters of the texts (no
+    /// control or bidirectional-override characters), line count and
+    /// amounts, the approval, and that the lines price.
     pub fn validate(&self) -> Result<(), QuoteError> {
         let text = |field: &'static str, v: &str, max: usize| {
             crate::rules::text(field, v, max, false, true)
                 .map_err(|e| QuoteError::Invalid { field, reason: e.to_string() })
         };
+        let id = |field: &'static str, v: &str| {
+            crate::account::check_id(field, v).map_err(|e| QuoteError::Invalid { field, reason: e.to_string() })
+        };
+        id("quote id", &self.id)?;
+        id("account id", &self.account_id)?;
+        if let Some(c) = &self.contact_id {
+            id("contact id", c)?;
+        }
+        if !is_quote_number(&self.number) {
+            return Err(QuoteError::Invalid { field: "number", reason: "is not a quote number".into() });
+        }
+        crate::rules::line("rep", &self.rep, 64, true)
+            .map_err(|e| QuoteError::Invalid { field: "rep", reason: e.to_string() })?;
         text("payment terms", &self.payment_terms, 2000)?;
         text("delivery terms", &self.delivery_terms, 2000)?;
         text("notes", &self.notes, 20_000)?;
-        if self.lines.len() > 2000 {
-            return Err(QuoteError::Invalid { field: "lines", reason: "more than 2000 lines".into() });
+        if let Some(r) = &self.rejection_reason {
+            text("rejection reason", r, 2000)?;
         }
-        for l in &self.lines {
-            text("line name", &l.name, 300)?;
+        if self.lines.len() > MAX_LINES {
+            return Err(QuoteError::Invalid { field: "lines", reason: format!("more than {MAX_LINES} lines") });
+        }
+        for (i, l) in self.lines.iter().enumerate() {
+            check_line("lines", i, l)?;
+        }
+        if self.value_arguments.len() > 50 {
+            return Err(QuoteError::Invalid { field: "value arguments", reason: "more than 50".into() });
+        }
+        for v in &self.value_arguments {
+            crate::rules::key("value argument", v, 64)
+                .map_err(|e| QuoteError::Invalid { field: "value arguments", reason: e.to_string() })?;
+        }
+        if self.revision == 0 || self.revision > 10_000 {
+            return Err(QuoteError::Invalid { field: "revision", reason: "must be 1 to 10000".into() });
+        }
+        if let Some(a) = &self.approval {
+            a.validate()?;
+        }
+        if let Some(r) = &self.discount_request {
+            r.validate()?;
         }
         self.totals().map(|_| ())
+    }
+
+    /// Gives the quote another number after its number was found taken
+    /// (`attempt` from 1); identity is unchanged, so is the content hash
+    /// apart from the number it covers.
+    pub fn renumber(&mut self, attempt: u32) {
+        self.number = quote_number(&self.id, attempt);
+        self.revision_hash = self.compute_hash();
     }
 
     /// Sends the quote: needs lines, validity, and a discount within the
@@ -626,6 +804,18 @@ impl Quote {
         cost: &dyn Fn(&str) -> Option<Decimal>,
         today: NaiveDate,
     ) -> Result<(), QuoteError> {
+        self.send_against(policy, cost, &|_| None, today)
+    }
+
+    /// [`Quote::send`] with the policy checked against the prices in force
+    /// ([`DiscountPolicy::check_against`]).
+    pub fn send_against(
+        &mut self,
+        policy: &DiscountPolicy,
+        cost: &dyn Fn(&str) -> Option<Decimal>,
+        reference: &dyn Fn(&QuoteLine) -> Option<Decimal>,
+        today: NaiveDate,
+    ) -> Result<(), QuoteError> {
         self.require(&[QuoteState::Draft], "send")?;
         if self.lines.is_empty() {
             return Err(QuoteError::Empty);
@@ -634,7 +824,7 @@ impl Quote {
             return Err(QuoteError::Expired(self.valid_until));
         }
         self.totals()?;
-        let check = policy.check(self, cost);
+        let check = policy.check_against(self, cost, reference);
         if let Some(&line) = check.below_floor.first() {
             return Err(QuoteError::BelowMarginFloor { line: line as usize });
         }
@@ -651,6 +841,7 @@ impl Quote {
             }
         }
         self.state = QuoteState::Sent;
+        self.sent_hash = Some(self.revision_hash.clone());
         Ok(())
     }
 
@@ -661,11 +852,23 @@ impl Quote {
         reason: String,
         at: Timestamp,
     ) -> Result<(), QuoteError> {
+        self.request_discount_approval_against(policy, &|_| None, reason, at)
+    }
+
+    /// [`Quote::request_discount_approval`] for the discount against the
+    /// prices in force ([`DiscountPolicy::check_against`]).
+    pub fn request_discount_approval_against(
+        &mut self,
+        policy: &DiscountPolicy,
+        reference: &dyn Fn(&QuoteLine) -> Option<Decimal>,
+        reason: String,
+        at: Timestamp,
+    ) -> Result<(), QuoteError> {
         self.require(&[QuoteState::Draft], "request a discount for")?;
         if policy.reason_required && reason.trim().is_empty() {
             return Err(QuoteError::ReasonRequired);
         }
-        let check = policy.check(self, &|_| None);
+        let check = policy.check_against(self, &|_| None, reference);
         if !check.needs_approval {
             return Err(QuoteError::Invalid {
                 field: "discount",
@@ -680,6 +883,7 @@ impl Quote {
             decided_by: None,
             approved: None,
             decided_at: None,
+            decision_reason: None,
         });
         self.state = QuoteState::NeedsDiscountApproval;
         Ok(())
@@ -809,6 +1013,39 @@ pub struct Order {
 }
 
 impl Order {
+    /// Checks ids, lines and amounts, and that the lines price.
+    pub fn validate(&self) -> Result<(), QuoteError> {
+        let id = |field: &'static str, v: &str| {
+            crate::account::check_id(field, v).map_err(|e| QuoteError::Invalid { field, reason: e.to_string() })
+        };
+        id("order id", &self.id)?;
+        id("account id", &self.account_id)?;
+        if let Some(q) = &self.quote_id {
+            id("quote id", q)?;
+        }
+        if let Some(o) = &self.reorder_of {
+            id("reordered order", o)?;
+        }
+        if self.quote_id.is_some() == self.reorder_of.is_some() {
+            return Err(QuoteError::Invalid {
+                field: "order",
+                reason: "comes from exactly one quote or reorders exactly one order".into(),
+            });
+        }
+        if self.lines.is_empty() {
+            return Err(QuoteError::Empty);
+        }
+        if self.lines.len() > MAX_LINES {
+            return Err(QuoteError::Invalid { field: "lines", reason: format!("more than {MAX_LINES} lines") });
+        }
+        for (i, l) in self.lines.iter().enumerate() {
+            check_line("lines", i, l)?;
+        }
+        let pl: Vec<PricingLine> = self.lines.iter().map(QuoteLine::pricing_line).collect();
+        pricing::totals(&pl, self.header_discount_pct, self.currency)?;
+        Ok(())
+    }
+
     /// Recomputes the gross total from the lines (a merged or received
     /// order never carries a total of its own).
     pub fn settle(&mut self) -> Result<(), QuoteError> {
@@ -1102,8 +1339,56 @@ mod tests {
         let q = quote();
         assert_eq!(q.revision_hash.len(), 64);
         let text = String::from_utf8(q.canonical_bytes()).unwrap();
-        assert!(text.starts_with(r#"{"format":"onsite-quote-revision-1","id":"q-1","number":"Q-Q1""#), "{text}");
+        let prefix =
+            format!(r#"{{"format":"onsite-quote-revision-1","id":"q-1","number":"{}""#, quote_number("q-1", 0));
+        assert!(text.starts_with(&prefix), "{text}");
         assert!(text.contains(r#"["A","Artikel A","pc","100","0.12","5","19","Schrauben"]"#), "{text}");
+    }
+
+    #[test]
+    fn numbers_have_60_bits_in_groups_and_renumber_on_demand() {
+        let n = quote_number("5b0c6a2e-8f1d-4c3b-9a7e-2d4f6b8c0e1a", 0);
+        assert_eq!(n.len(), 2 + 12 + 2, "{n}");
+        assert!(is_quote_number(&n) && n.starts_with("Q-") && n.as_bytes()[6] == b'-' && n.as_bytes()[11] == b'-');
+        assert!(n[2..].bytes().all(|b| b == b'-' || CROCKFORD.contains(&b)), "{n}");
+        assert_ne!(quote_number("5b0c6a2e-8f1d-4c3b-9a7e-2d4f6b8c0e1a", 1), n, "another attempt, another number");
+        assert!(is_quote_number("Q-4F2A9C01"), "numbers of earlier versions stay valid");
+        for bad in ["", "Q-", "4F2A9C01", "Q-4f2a", "Q-A B", "Q-\u{202e}A"] {
+            assert!(!is_quote_number(bad), "{bad:?}");
+        }
+        // 10,000 ids, 10,000 distinct numbers (60 bits: a clash here would
+        // mean the bits are not spread).
+        let numbers: std::collections::HashSet<String> =
+            (0..10_000).map(|i| quote_number(&format!("id-{i}"), 0)).collect();
+        assert_eq!(numbers.len(), 10_000);
+        let mut q = quote();
+        let before = (q.number.clone(), q.revision_hash.clone());
+        q.renumber(1);
+        assert_ne!(q.number, before.0);
+        assert_ne!(q.revision_hash, before.1, "the number is part of the content");
+    }
+
+    #[test]
+    fn validation_refuses_hostile_text_sizes_and_counts() {
+        let base = quote();
+        type Case = (&'static str, Box<dyn Fn(&mut Quote)>);
+        let cases: Vec<Case> = vec![
+            ("NUL in a line name", Box::new(|q| q.lines[0].name = "Schraube\u{0}".into())),
+            ("right-to-left override", Box::new(|q| q.lines[0].name = "Schraube \u{202e}gnuhcs".into())),
+            ("1 MiB name", Box::new(|q| q.lines[0].name = "x".repeat(1 << 20))),
+            ("3 MiB notes", Box::new(|q| q.notes = "x".repeat(3 << 20))),
+            ("5,000 lines", Box::new(|q| q.lines = vec![q.lines[0].clone(); 5000])),
+            ("huge quantity", Box::new(|q| q.lines[0].qty = Decimal::new(4, 0) * MAX_AMOUNT)),
+            ("bad number", Box::new(|q| q.number = "Q-<script>".into())),
+            ("blank rep", Box::new(|q| q.rep = " ".into())),
+            ("control in a unit", Box::new(|q| q.lines[0].unit = "pc\u{7}".into())),
+        ];
+        for (what, f) in cases {
+            let mut q = base.clone();
+            f(&mut q);
+            assert!(matches!(q.validate(), Err(QuoteError::Invalid { .. })), "{what} accepted");
+        }
+        assert_eq!(base.validate(), Ok(()));
     }
 
     proptest! {

@@ -15,7 +15,18 @@ pub(crate) fn text(field: &'static str, v: &str, max: usize, required: bool, mul
     if v.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t'))) {
         return Err(Error::validation(field, "contains control characters"));
     }
+    if v.chars().any(is_invisible_override) {
+        return Err(Error::validation(field, "contains bidirectional override or invisible formatting characters"));
+    }
     Ok(())
+}
+
+/// Characters that reorder or hide text when displayed (the bidirectional
+/// embeddings, overrides and isolates, the byte-order mark, interlinear
+/// annotations): a name written with them reads differently from what it
+/// is. Ordinary right-to-left text needs none of them.
+fn is_invisible_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// A single-line text field.
@@ -36,7 +47,7 @@ pub(crate) fn key(field: &'static str, v: &str, max: usize) -> Result<()> {
     if v.chars().count() > max {
         return Err(Error::validation(field, format!("longer than {max} characters")));
     }
-    if v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if v.chars().any(|c| c.is_whitespace() || c.is_control() || is_invisible_override(c)) {
         return Err(Error::validation(field, "contains spaces or control characters"));
     }
     Ok(())
@@ -55,6 +66,9 @@ mod tests {
         assert!(text("description", "a\nb\tc", 10, false, true).is_ok());
         assert!(text("description", "a\u{7}", 10, false, true).is_err());
         assert!(line("name", "ääääääääääää", 10, false).is_err(), "counts characters");
+        assert!(line("name", "Müller \u{202E}reppiS", 40, true).is_err(), "right-to-left override");
+        assert!(line("name", "\u{2067}x\u{2069}", 40, true).is_err(), "isolates");
+        assert!(line("name", "שלום עולם", 40, true).is_ok(), "plain right-to-left text");
         assert!(key("sku", "A-1", 64).is_ok());
         assert!(key("sku", "A 1", 64).is_err());
         assert!(opt_line("title", &Some(String::new()), 5).is_err());

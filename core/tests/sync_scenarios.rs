@@ -44,14 +44,16 @@ fn world() -> World {
 fn rep_scope(store: &Store, account: &str) -> DeviceScope {
     DeviceScope {
         device_id: store.device_id().unwrap(),
+        person: "rep-1".into(),
         accounts: Some([account.to_string()].into_iter().collect()),
         include_costs: true,
         role: DeviceRole::Rep,
     }
 }
 
+/// The hub judges validity and prices by its clock: the scenarios run today.
 fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    Utc::now().date_naive()
 }
 
 /// A quote on `store` for `account` with one line of its first product.
@@ -62,7 +64,12 @@ fn quote_with_line(store: &Store, account: &str, qty: i64, discount_pct: i64) ->
 }
 
 fn customer_scope(store: &Store, account: &str) -> DeviceScope {
-    DeviceScope { include_costs: false, role: DeviceRole::Customer, ..rep_scope(store, account) }
+    DeviceScope {
+        include_costs: false,
+        role: DeviceRole::Customer,
+        person: "petra.einkauf".into(),
+        ..rep_scope(store, account)
+    }
 }
 
 fn sync(device: &Store, hub: &Store, account: &str) -> u32 {
@@ -177,7 +184,7 @@ fn a_customer_approves_revision_1_offline_while_the_rep_makes_revision_2() {
         signer_name: "Petra Einkauf".into(),
         signer_role: "Einkaufsleiterin".into(),
         auth: SignerAuth::CustomerDevice,
-        device_time: Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap(),
+        device_time: Utc::now(),
         device_id: phone.device_id().unwrap(),
         client_address: None,
     };
@@ -187,6 +194,7 @@ fn a_customer_approves_revision_1_offline_while_the_rep_makes_revision_2() {
     edited.lines[0].qty = Decimal::new(12, 0);
     let r2 = rep.edit_quote(&edited).unwrap();
     assert_eq!((r2.revision, r2.state), (2, QuoteState::Draft));
+    rep.send_quote(&q.id, today).unwrap();
 
     sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
     sync(&rep, &w.hub, &w.account.id);
@@ -302,18 +310,24 @@ fn a_customer_reorders_consumables_from_the_phone() {
     let q = quote_with_line(&rep, &w.account.id, 100, 0);
     let sku = q.lines[0].sku.clone();
     let sent = rep.send_quote(&q.id, today).unwrap();
+    sync(&rep, &w.hub, &w.account.id);
+    // The customer approves on the phone (approvals come from the customer's side).
+    let customer = customer_scope(&phone, &w.account.id);
+    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
     let approval = Approval {
         quote_id: q.id.clone(),
         revision_hash: sent.revision_hash.clone(),
         signer_name: "Petra Einkauf".into(),
         signer_role: "Einkauf".into(),
-        auth: SignerAuth::RepDeviceOnSite,
-        device_time: Utc.with_ymd_and_hms(2026, 11, 27, 11, 0, 0).unwrap(),
-        device_id: rep.device_id().unwrap(),
+        auth: SignerAuth::CustomerDevice,
+        device_time: Utc::now(),
+        device_id: phone.device_id().unwrap(),
         client_address: None,
     };
-    rep.approve_quote(&q.id, approval, today).unwrap();
-    let order = rep.order_quote(&q.id, Utc.with_ymd_and_hms(2026, 11, 27, 11, 5, 0).unwrap()).unwrap();
+    phone.approve_quote(&q.id, approval, today).unwrap();
+    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
+    sync(&rep, &w.hub, &w.account.id);
+    let order = rep.order_quote(&q.id, Utc::now()).unwrap();
     sync(&rep, &w.hub, &w.account.id);
 
     // Another customer's special prices, published at the hub.
@@ -326,15 +340,10 @@ fn a_customer_reorders_consumables_from_the_phone() {
     let batch = CatalogBatch { price_lists: rows(&[special, other_group]), ..Default::default() };
     w.hub.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).unwrap();
     sync(&rep, &w.hub, &w.account.id);
-    assert!(rep.price_list("SPECIAL-OTHER").is_ok(), "reps see every price list");
+    assert!(rep.price_list("SPECIAL-OTHER").is_err(), "reps see their own accounts' special prices only");
+    assert!(rep.price_list("SPECIAL-GROUP").is_ok(), "and every group's");
 
     // The customer's phone sees its own account's orders, not product costs.
-    let customer = DeviceScope {
-        device_id: phone.device_id().unwrap(),
-        accounts: Some([w.account.id.clone()].into_iter().collect()),
-        include_costs: false,
-        role: DeviceRole::Customer,
-    };
     sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
     assert_eq!(phone.order(&order.id).unwrap(), order);
     // Other customers' and other groups' price lists stay at the hub.
@@ -349,14 +358,7 @@ fn a_customer_reorders_consumables_from_the_phone() {
     assert_eq!(phone_lists.iter().collect::<Vec<_>>(), theirs, "exactly their account's and group's lists");
     assert!(rep.price_list("SPECIAL-GROUP").is_ok() && phone.price_list("SPECIAL-GROUP").is_err());
     assert_eq!(phone.activity_count().unwrap(), 0, "nor the reps' activities");
-    let again = phone
-        .reorder(
-            &order.id,
-            &[(sku.clone(), Decimal::new(40, 0))],
-            today,
-            Utc.with_ymd_and_hms(2026, 12, 1, 7, 0, 0).unwrap(),
-        )
-        .unwrap();
+    let again = phone.reorder(&order.id, &[(sku.clone(), Decimal::new(40, 0))], today, Utc::now()).unwrap();
     sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
     sync(&rep, &w.hub, &w.account.id);
     for s in [&w.hub, &rep] {
@@ -412,14 +414,25 @@ fn hostile_frames_are_refused_and_change_nothing() {
     sync(&rep, &w.hub, &w.account.id);
     assert!(w.hub.quote(&q.id).is_ok());
 
-    // A quote for an account outside the rep's scope is refused as a whole.
+    // An account and a quote outside the rep's scope are refused, with
+    // everything else of that frame; the device holds them back and the
+    // rest of its work goes through.
     let (foreign, _) = sample::accounts(5, 99)[4].clone();
     rep.save_account(&foreign).unwrap();
-    rep.create_quote(&foreign.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(9)).unwrap();
+    let fq = rep.create_quote(&foreign.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(9)).unwrap();
     let hub_before = state_of(&w.hub);
-    let e = sync_in_process(&rep, &w.hub, &scope, 5).unwrap_err();
-    assert!(matches!(e, onsite_core::Error::Sync(onsite_core::sync::SyncError::OutOfScope { .. })), "{e}");
+    let report = sync_in_process(&rep, &w.hub, &scope, 5).unwrap();
+    assert_eq!(report.refusals, 2, "{report:?}");
     assert_eq!(state_of(&w.hub), hub_before, "nothing of the refused frame stored");
+    let refusals = rep.sync_refusals().unwrap();
+    assert!(refusals.iter().all(|r| r.code == onsite_core::transition::RefusalCode::NotPermitted && !r.restored));
+    assert!(refusals.iter().any(|r| r.doc_id == format!("quote/{}", fq.id)));
+    let mut later = rep.quote(&q.id).unwrap();
+    later.notes = "Liefertermin bestätigt".into();
+    rep.edit_quote(&later).unwrap();
+    let report = sync_in_process(&rep, &w.hub, &scope, 5).unwrap();
+    assert_eq!(report.refusals, 0, "held documents are not offered again");
+    assert_eq!(w.hub.quote(&q.id).unwrap().notes, "Liefertermin bestätigt", "later valid edits arrive");
 }
 
 #[test]
@@ -437,14 +450,19 @@ fn a_quote_cannot_be_moved_to_another_account_by_a_crafted_document() {
     let bytes = rep.export_doc(&format!("quote/{}", q.id)).unwrap();
     let mut doc = automerge::AutoCommit::load(&bytes).unwrap();
     let (_, obj) = doc.get(automerge::ROOT, "quote").unwrap().unwrap();
-    doc.put(&obj, "account_id", "someone-else").unwrap();
+    let (other, _) = sample::accounts(5, 99)[4].clone();
+    rep.save_account(&other).unwrap();
+    doc.put(&obj, "account_id", other.id.as_str()).unwrap();
     doc.commit();
     rep.import_doc(&doc.save()).unwrap();
     let mut wide = rep_scope(&rep, &w.account.id);
-    wide.accounts.as_mut().unwrap().insert("someone-else".into());
-    let e = sync_in_process(&rep, &w.hub, &wide, 5).unwrap_err();
-    assert!(e.to_string().contains("cannot move"), "{e}");
+    wide.accounts.as_mut().unwrap().insert(other.id.clone());
+    let report = sync_in_process(&rep, &w.hub, &wide, 5).unwrap();
+    assert_eq!(report.refusals, 1);
+    let refusal = &rep.sync_refusals().unwrap()[0];
+    assert!(refusal.message.contains("cannot move") && refusal.restored, "{refusal:?}");
     assert_eq!(w.hub.quote(&q.id).unwrap().account_id, w.account.id);
+    assert_eq!(rep.quote(&q.id).unwrap().account_id, w.account.id, "the device is back to what the hub accepted");
 }
 
 #[test]
@@ -468,7 +486,7 @@ fn documents_export_as_standard_automerge_and_import_elsewhere() {
 
 #[test]
 fn each_role_may_change_only_what_it_may() {
-    use onsite_core::sync::SyncError;
+    use onsite_core::transition::RefusalCode;
     let w = world();
     let dir = tempfile::tempdir().unwrap();
     let (rep, phone) = (open(&dir, "rep"), open(&dir, "phone"));
@@ -478,36 +496,62 @@ fn each_role_may_change_only_what_it_may() {
     sync(&rep, &w.hub, &w.account.id);
     let customer = customer_scope(&phone, &w.account.id);
     sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
-    let forbidden = |e: onsite_core::Error| matches!(e, onsite_core::Error::Sync(SyncError::Forbidden { .. }));
+    let last_code = |s: &Store| s.sync_refusals().unwrap().first().map(|r| r.code);
 
-    // A customer's phone lowers a price (through a crafted edit): refused, nothing stored.
+    // A customer's phone lowers a price (through a crafted edit): refused,
+    // nothing stored, the phone back to the hub's quote.
     let mut cheaper = phone.quote(&q.id).unwrap();
     cheaper.lines[0].unit_price = Decimal::new(1, 2);
     phone.edit_quote(&cheaper).unwrap();
     let before = state_of(&w.hub);
-    let e = sync_in_process(&phone, &w.hub, &customer, 5).unwrap_err();
-    assert!(forbidden(e));
-    assert_eq!(state_of(&w.hub), before);
+    assert_eq!(sync_in_process(&phone, &w.hub, &customer, 5).unwrap().refusals, 1);
+    assert_eq!(last_code(&phone), Some(RefusalCode::NotPermitted));
+    assert_eq!(
+        state_of(&w.hub).0.iter().map(|d| &d.doc_id).collect::<Vec<_>>(),
+        before.0.iter().map(|d| &d.doc_id).collect::<Vec<_>>()
+    );
     assert_eq!(w.hub.quote(&q.id).unwrap().lines[0].unit_price, q.lines[0].unit_price);
+    assert_eq!(phone.quote(&q.id).unwrap().lines[0].unit_price, q.lines[0].unit_price, "restored on the phone");
 
-    // A fresh phone may approve, and may not touch the account.
+    // A fresh phone may not touch the account.
     let phone2 = open(&dir, "phone2");
     let customer2 = customer_scope(&phone2, &w.account.id);
     sync_in_process(&phone2, &w.hub, &customer2, 10).unwrap();
     let mut renamed = phone2.account(&w.account.id).unwrap();
     renamed.name = "Umbenannt GmbH".into();
     phone2.save_account(&renamed).unwrap();
-    assert!(forbidden(sync_in_process(&phone2, &w.hub, &customer2, 5).unwrap_err()));
+    assert_eq!(sync_in_process(&phone2, &w.hub, &customer2, 5).unwrap().refusals, 1);
+    assert_eq!(last_code(&phone2), Some(RefusalCode::NotPermitted));
+    assert_eq!(w.hub.account(&w.account.id).unwrap().name, w.account.name);
 
-    // A rep may not approve their own discount request.
+    // A rep may not decide their own discount request.
     let rep2 = open(&dir, "rep2");
     sync(&rep2, &w.hub, &w.account.id);
     let big = quote_with_line(&rep2, &w.account.id, 5, 30);
-    let at = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
+    let at = Utc::now();
     rep2.request_discount_approval(&big.id, "Wettbewerb", at).unwrap();
     sync(&rep2, &w.hub, &w.account.id);
     rep2.decide_discount(&big.id, true, "boss-of-myself", at).unwrap();
-    let e = sync_in_process(&rep2, &w.hub, &rep_scope(&rep2, &w.account.id), 5).unwrap_err();
-    assert!(forbidden(e));
+    // Both documents are refused: the decision, and the quote leaving the wait without one.
+    assert_eq!(sync_in_process(&rep2, &w.hub, &rep_scope(&rep2, &w.account.id), 5).unwrap().refusals, 2);
+    let codes: Vec<RefusalCode> = rep2.sync_refusals().unwrap().iter().map(|r| r.code).collect();
+    assert!(codes.contains(&RefusalCode::NotPermitted) && codes.contains(&RefusalCode::IllegalTransition), "{codes:?}");
     assert_eq!(w.hub.quote(&big.id).unwrap().state, QuoteState::NeedsDiscountApproval);
+    assert_eq!(rep2.quote(&big.id).unwrap().state, QuoteState::NeedsDiscountApproval, "restored");
+
+    // The customer's phone still approves what it may, after its refusal.
+    let sent = phone.quote(&q.id).unwrap();
+    let approval = Approval {
+        quote_id: q.id.clone(),
+        revision_hash: sent.revision_hash.clone(),
+        signer_name: "Petra Einkauf".into(),
+        signer_role: "Einkauf".into(),
+        auth: SignerAuth::CustomerDevice,
+        device_time: Utc::now(),
+        device_id: phone.device_id().unwrap(),
+        client_address: None,
+    };
+    phone.approve_quote(&q.id, approval, today()).unwrap();
+    assert_eq!(sync_in_process(&phone, &w.hub, &customer, 5).unwrap().refusals, 0);
+    assert_eq!(w.hub.quote(&q.id).unwrap().approval_status(), ApprovalStatus::Approved);
 }

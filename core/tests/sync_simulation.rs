@@ -108,7 +108,7 @@ fn local_edit(rng: &mut Rng, d: &Device, accounts: &[String], created: &mut Crea
                 contact_id: None,
                 kind: ActivityKind::Visit,
                 at: Utc.with_ymd_and_hms(2026, 10, 1, 9, 0, 0).unwrap() + Duration::days(rng.below(60) as i64),
-                by: "sim".into(),
+                by: "rep-sim".into(),
                 subject: format!("Besuch {step}"),
                 notes: String::new(),
             };
@@ -166,7 +166,13 @@ fn faulty_sync(rng: &mut Rng, d: &mut Device, hub: &Store) {
         if rng.chance(15) {
             d.old_request = Some(request.clone());
         }
-        let response = hub.hub_handle(&d.scope, &request).unwrap();
+        // A refusal is an answer too (a concurrent edit of a quote that was
+        // sent meanwhile); the device recovers from it.
+        let response = match hub.hub_handle(&d.scope, &request) {
+            Ok(r) => r,
+            Err(Error::Sync(onsite_core::sync::SyncError::Rejected(r))) => r.frame,
+            Err(e) => panic!("{e}"),
+        };
         match rng.below(10) {
             0 => {} // response lost, or the device crashed before applying it
             1 => d.late = Some(response),
@@ -236,6 +242,7 @@ fn run(seed: u64) {
             if i == 3 {
                 scope.accounts = Some([accounts[0].clone()].into_iter().collect());
                 scope.role = onsite_core::sync::DeviceRole::Rep;
+                scope.person = "rep-sim".into();
             }
             Device { store, scope, late: None, old_request: None }
         })
@@ -256,9 +263,16 @@ fn run(seed: u64) {
             if trace {
                 for r in 0..12 {
                     let req = d.store.sync_request().unwrap();
-                    let resp = hub.hub_handle(&d.scope, &req).unwrap();
+                    let resp = match hub.hub_handle(&d.scope, &req) {
+                        Ok(r) => r,
+                        Err(Error::Sync(onsite_core::sync::SyncError::Rejected(r))) => r.frame,
+                        Err(e) => panic!("{e}"),
+                    };
                     let f = onsite_core::sync::frame::decode_request(&req).unwrap();
-                    let p = onsite_core::sync::frame::decode_response(&resp).unwrap();
+                    let Ok(p) = onsite_core::sync::frame::decode_response(&resp) else {
+                        eprintln!("pass {pass} dev {i} r{r}: refused {:?}", d.store.sync_apply(&resp).unwrap().refused);
+                        continue;
+                    };
                     let round = d.store.sync_apply(&resp).unwrap();
                     let show = |e: &onsite_core::sync::frame::Entry| {
                         let sizes: Vec<usize> = e.message.changes.iter().map(|c| c.len()).collect();

@@ -174,6 +174,25 @@ pub struct ServeArgs {
     /// and `Host` of each request.
     #[arg(long)]
     pub public_url: Option<String>,
+    /// A proxy (IP address) whose `X-Forwarded-For` is believed and whose
+    /// plain-HTTP requests may carry tokens, like loopback's; repeatable.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Also serve `/metrics` without a token on this address (for
+    /// Prometheus on an internal interface); on the main address
+    /// `/metrics` needs an admin token.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// Seconds a client has to send a request's head (line and headers).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout: u64,
+    /// Seconds running requests may take to finish after SIGINT or SIGTERM;
+    /// connections still open then are closed.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_grace: u64,
 }
 
 /// Where the hub is and how to authenticate.

@@ -79,9 +79,16 @@ impl HubClient {
 
     fn answer(mut resp: ureq::http::Response<ureq::Body>, limit: u64) -> Result<Vec<u8>> {
         let status = resp.status().as_u16();
+        let frame = resp
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(crate::hub::http::SYNC_TYPE.as_bytes()));
         let body = resp.body_mut().with_config().limit(limit).read_to_vec().map_err(http_err)?;
         if (200..300).contains(&status) {
             return Ok(body);
+        }
+        if status == 409 && frame {
+            return Err(Error::HubFrame(body));
         }
         let message = serde_json::from_slice::<Value>(&body)
             .ok()
@@ -110,9 +117,14 @@ impl HubClient {
         Self::answer(resp, limit)
     }
 
-    /// One sync round trip: a request frame out, the response frame back.
+    /// One sync round trip: a request frame out, the answer back: the
+    /// response frame, or the refusal frame the hub answers 409 with when
+    /// it refused changes (the device applies both).
     pub fn sync_frame(&self, frame: &[u8]) -> Result<Vec<u8>> {
-        self.send("POST", "/v1/sync", "application/x-onsite-sync", frame, MAX_FRAME_BYTES as u64)
+        match self.send("POST", "/v1/sync", crate::hub::http::SYNC_TYPE, frame, MAX_FRAME_BYTES as u64) {
+            Err(Error::HubFrame(refusal)) => Ok(refusal),
+            other => other,
+        }
     }
 
     /// `GET path` as JSON.
@@ -145,7 +157,12 @@ impl HubClient {
 
     /// `GET path` as text (health, metrics).
     pub fn get_text(&self, path: &str) -> Result<String> {
-        let resp = self.agent.get(self.url(path)).call().map_err(http_err)?;
+        let resp = self
+            .agent
+            .get(self.url(path))
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .call()
+            .map_err(http_err)?;
         Ok(String::from_utf8_lossy(&Self::answer(resp, MAX_JSON)?).into_owned())
     }
 }
@@ -161,7 +178,9 @@ pub fn sync_store(store: &Store, client: &HubClient, max_round_trips: u32) -> Re
         report.round_trips += 1;
         report.bytes_up += request.len() as u64;
         report.bytes_down += response.len() as u64;
-        if store.sync_apply(&response)?.done {
+        let round = store.sync_apply(&response)?;
+        report.refusals += round.refused.len() as u32;
+        if round.done {
             return Ok(report);
         }
         if report.round_trips >= max_round_trips {

@@ -53,6 +53,10 @@ pub enum Error {
         /// The hub's message.
         message: String,
     },
+    /// The hub refused changes of a sync request and answered with a
+    /// refusal frame (for the device to apply).
+    #[error("the hub refused changes of the request")]
+    HubFrame(Vec<u8>),
     /// The hub could not be reached or the exchange broke off.
     #[error("cannot reach the hub: {0}")]
     Http(String),
@@ -80,6 +84,7 @@ impl Error {
                 | C::Pricing(_)
                 | C::Quote(_)
                 | C::Pdf(_)
+                | C::Refused(_)
                 | C::Sync(_),
             ) => ExitStatus::BadInput,
             Error::Core(C::NotFound { .. }) | Error::NoDatabase(_) => ExitStatus::NotFound,

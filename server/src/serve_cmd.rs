@@ -55,11 +55,20 @@ pub(crate) fn serve(args: &ServeArgs, io: &mut Io<'_>) -> Result<()> {
         )?;
     }
     io.out.flush()?;
+    let defaults = HubConfig::default();
     let config = HubConfig {
         request_timeout: Duration::from_secs(args.request_timeout),
         log: !args.quiet,
         public_url: args.public_url.clone(),
-        ..HubConfig::default()
+        trusted_proxies: args.trusted_proxies.clone(),
+        metrics_listen: args.metrics_listen.clone(),
+        body_timeout: Duration::from_secs(args.body_timeout),
+        connections: hub::ConnectionLimits {
+            header_timeout: Duration::from_secs(args.header_timeout),
+            grace: Duration::from_secs(args.shutdown_grace),
+            ..defaults.connections
+        },
+        ..defaults
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let metrics = std::sync::Arc::new(Metrics::default());

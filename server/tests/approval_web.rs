@@ -10,7 +10,7 @@ mod common;
 
 use chrono::{Days, Utc};
 use common::browser::{Browser, artefact_dir};
-use common::{Db, Dev, Hub, hub, publish_catalog, seed_accounts};
+use common::{Db, Dev, Hub, hub_with, publish_catalog, quiet, seed_accounts};
 use onsite_core::money::{DisplayLocale, Money};
 use onsite_core::quote::{ApprovalStatus, Quote, QuoteState, SignerAuth};
 use onsite_server::client::{web_get, web_post_form};
@@ -31,9 +31,10 @@ fn a_month_later(hub: &Hub) -> RunningHub {
     .unwrap()
 }
 
-/// A hub, a catalog, one account, a rep's tablet holding its link key.
+/// A hub (behind a proxy on this host, which it trusts), a catalog, one
+/// account, a rep's tablet holding its link key.
 fn setup(db: &Db) -> (Hub, Dev, String) {
-    let hub = hub(db);
+    let hub = hub_with(db, HubConfig { trusted_proxies: vec![[127, 0, 0, 1].into()], ..quiet() });
     publish_catalog(&hub, 50);
     let (_crm, accounts) = seed_accounts(&hub, db.dir.path(), 1);
     hub.assign("rep-anna", &[&accounts[0]]);
@@ -310,17 +311,22 @@ fn a_customer_approves_in_a_real_browser_on_a_phone() {
     later.stop().unwrap();
 }
 
-/// A PostgreSQL hub database of schema 1 (before link keys) is upgraded in
-/// place when an instance opens it.
+/// A PostgreSQL hub database of schema 1 (before link keys and the quote
+/// number columns) is upgraded in place when an instance opens it.
 #[test]
 fn a_version_1_postgres_hub_database_is_upgraded() {
     let Some(db) = Db::postgres() else { return };
     drop(db.backend());
     let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
-    c.batch_execute("ALTER TABLE devices DROP COLUMN link_key; UPDATE hub_meta SET version = 1").unwrap();
+    c.batch_execute(
+        "ALTER TABLE devices DROP COLUMN link_key;
+         ALTER TABLE documents DROP COLUMN number, DROP COLUMN quote_ref;
+         UPDATE hub_meta SET version = 1",
+    )
+    .unwrap();
     let (hub, anna, account) = setup(&db);
     let version: i32 = c.query_one("SELECT version FROM hub_meta", &[]).unwrap().get(0);
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let q = sent_quote(&anna, &account, DisplayLocale::De, 30);
     let link = anna.store.approval_link(&q.id, &hub.url()).unwrap();
     assert_eq!(web_get(&link, "de").unwrap().status, 200);

@@ -55,8 +55,9 @@ fn a_field_day_through_the_hub(db: &Db) {
     );
     let json = onsite_core::import::export_reference_json(&lists, None, &[], &[]);
     hub.admin.post_bytes("/v1/admin/catalog?format=json", "application/json", json.as_bytes()).unwrap();
-    let seq = hub.backend.counts().unwrap().catalog_seq;
+    // Assigning publishes the account's own price lists again, for the rep.
     hub.assign("rep-anna", &[acc1]);
+    let seq = hub.backend.counts().unwrap().catalog_seq;
     let anna = hub.device(db.dir.path(), "rep-anna", "rep", None);
     let phone = hub.device(db.dir.path(), "eva", "customer", Some(acc1));
 
@@ -112,7 +113,18 @@ fn a_field_day_through_the_hub(db: &Db) {
     let account = crm.store.account(acc1).unwrap();
     let audience = onsite_core::catalog::PriceAudience { customer: acc1, group: account.customer_group.as_deref() };
     let (all, theirs) = (anna.store.price_list_ids().unwrap(), phone.store.price_list_ids().unwrap());
-    assert_eq!(all.len(), lists.len(), "the rep has every price list");
+    let for_anna = lists
+        .iter()
+        .filter(|l| match &l.scope {
+            onsite_core::catalog::PriceListScope::Customer(c) => c == acc1,
+            onsite_core::catalog::PriceListScope::CustomerGroup(_) => true,
+        })
+        .count();
+    assert_eq!(all.len(), for_anna, "the rep has the group lists and her own accounts' lists");
+    for id in &all {
+        let scope = anna.store.price_list(id).unwrap().scope;
+        assert!(!matches!(&scope, onsite_core::catalog::PriceListScope::Customer(c) if c != acc1), "{id}");
+    }
     assert!(!theirs.is_empty() && theirs.len() < all.len(), "{} of {}", theirs.len(), all.len());
     for id in &theirs {
         assert!(audience.sees(&phone.store.price_list(id).unwrap().scope), "{id} is not theirs");
@@ -146,14 +158,18 @@ fn every_role_is_refused_what_it_may_not_do(db: &Db) {
     let q = anna.store.send_quote(&q.id, Utc::now().date_naive()).unwrap();
     anna.sync();
     let docs_before = hub.backend.counts().unwrap().documents;
-    let forbidden = |dev: &Dev, code: &str| {
-        let e = dev.try_sync().unwrap_err();
-        let text = e.to_string();
-        assert_eq!(status(e), 403, "{text}");
-        assert!(text.contains(code) || text.contains("refused") || text.contains("scope"), "{text}");
-        assert_eq!(hub.backend.counts().unwrap().documents, docs_before, "nothing stored");
+    // A forbidden change is refused with its code, nothing of its frame is
+    // stored, and the device recovers (restored or held back).
+    let refused = |dev: &Dev, code: onsite_core::transition::RefusalCode| {
+        let before = hub.backend.counts().unwrap().documents;
+        let report = dev.sync();
+        assert!(report.refusals >= 1, "{report:?}");
+        let codes: Vec<_> = dev.store.sync_refusals().unwrap().iter().map(|r| r.code).collect();
+        assert!(codes.contains(&code), "{codes:?}");
+        assert_eq!(hub.backend.counts().unwrap().documents, before, "nothing stored");
+        assert_eq!(dev.sync().refusals, 0, "the device is not stuck");
     };
-
+    use onsite_core::transition::RefusalCode as R;
     // Every role but admin is kept out of the back-office API.
     let phone = hub.device(db.dir.path(), "eva", "customer", Some(acc1));
     for dev in [&anna, &phone] {
@@ -179,7 +195,8 @@ fn every_role_is_refused_what_it_may_not_do(db: &Db) {
     tablet2.sync();
     let foreign = crm.store.account(acc2).unwrap();
     tablet2.store.save_account(&foreign).unwrap();
-    forbidden(&tablet2, "scope");
+    refused(&tablet2, R::NotPermitted);
+    assert_eq!(hub.backend.counts().unwrap().documents, docs_before);
 
     // A rep approving their own discount request.
     let tablet3 = hub.device(db.dir.path(), "rep-anna", "rep", None);
@@ -189,18 +206,17 @@ fn every_role_is_refused_what_it_may_not_do(db: &Db) {
     tablet3.sync();
     let docs_before = hub.backend.counts().unwrap().documents;
     tablet3.store.decide_discount(&big.id, true, "myself", Utc::now()).unwrap();
-    let e = tablet3.try_sync().unwrap_err();
-    assert_eq!(status(e), 403);
+    refused(&tablet3, R::NotPermitted);
     assert_eq!(hub.backend.counts().unwrap().documents, docs_before);
     assert_eq!(hub.quotes("?pending_discount=true").len(), 1, "the request still waits");
+    assert_eq!(tablet3.store.quote(&big.id).unwrap().state, QuoteState::NeedsDiscountApproval, "restored");
 
     // A customer lowering a price, and a customer writing the account.
     phone.sync();
     let mut cheaper = phone.store.quote(&q.id).unwrap();
     cheaper.lines[0].unit_price = Decimal::new(1, 2);
     phone.store.edit_quote(&cheaper).unwrap();
-    let e = phone.try_sync().unwrap_err();
-    assert_eq!(status(e), 403);
+    refused(&phone, R::NotPermitted);
     let listed = hub.quotes("?state=sent");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["gross_total"], json!(q.totals().unwrap().gross_total), "the price stands");
@@ -209,8 +225,8 @@ fn every_role_is_refused_what_it_may_not_do(db: &Db) {
     let mut renamed = phone2.store.account(acc1).unwrap();
     renamed.name = "Umbenannt GmbH".into();
     phone2.store.save_account(&renamed).unwrap();
-    let e = phone2.try_sync().unwrap_err();
-    assert_eq!(status(e), 403);
+    refused(&phone2, R::NotPermitted);
+    assert_ne!(phone2.store.account(acc1).unwrap().name, "Umbenannt GmbH", "restored on the phone");
     crm.sync();
     assert_ne!(crm.store.account(acc1).unwrap().name, "Umbenannt GmbH");
 
@@ -310,7 +326,13 @@ fn assigning_an_account_sends_its_history_to_the_rep(db: &Db) {
     let mut c = anna.store.contacts(&accounts[1]).unwrap()[0].clone();
     c.phone = Some("+49 1".into());
     anna.store.save_contact(&c).unwrap();
-    assert_eq!(status(anna.try_sync().unwrap_err()), 403);
+    let report = anna.sync();
+    assert_eq!(report.refusals, 1, "refused, and held back on the tablet");
+    assert!(!anna.store.sync_refusals().unwrap()[0].restored);
+    assert_eq!(anna.sync().refusals, 0, "not offered again");
+    let at_hub = ben.store.contacts(&accounts[1]).unwrap();
+    ben.sync();
+    assert_eq!(ben.store.contacts(&accounts[1]).unwrap(), at_hub, "nothing of it reached the hub");
 }
 
 fn health_and_metrics_report_what_happened(db: &Db) {
@@ -505,7 +527,8 @@ fn answers_are_compressed_for_clients_that_accept_it() {
     let hub = hub(&db);
     let get = |accept: &str| {
         let mut s = std::net::TcpStream::connect(hub.running.addr()).unwrap();
-        write!(s, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n{accept}Connection: close\r\n\r\n").unwrap();
+        let auth = format!("Authorization: Bearer {}\r\n", hub.admin_token);
+        write!(s, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n{auth}{accept}Connection: close\r\n\r\n").unwrap();
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).unwrap();
         let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();

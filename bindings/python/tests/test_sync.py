@@ -44,7 +44,8 @@ class SyncScenario(unittest.TestCase):
         self.dir.cleanup()
 
     def scope(self, store):
-        return onsite.SyncScope(device_id=store.device_id(), accounts=[self.account.id], include_costs=True, role=onsite.DeviceRole.REP)
+        return onsite.SyncScope(device_id=store.device_id(), accounts=[self.account.id], include_costs=True,
+                                role=onsite.DeviceRole.REP, person="rep-1")
 
     def test_two_devices_converge_and_see_the_concurrent_phone_numbers(self):
         for device in (self.anna, self.ben):

@@ -4,7 +4,8 @@
 //! |---|---|
 //! | `account/<id>` | the account, its contacts (a map by contact id), a deleted flag |
 //! | `activities/<account id>/<YYYY-MM>` | the account's activities of one month |
-//! | `quote/<id>` | the quote with its lines, revision, discount request and approval |
+//! | `discount/<quote id>` | the quote's discount request and the back office's decision (reps and the back office only: it holds the rep's internal reason) |
+//! | `quote/<id>` | the quote with its lines, revision and approval |
 //! | `order/<id>` | an order or reorder |
 //!
 //! Granularity and the numbers behind it: ADR 9. Every document starts from
@@ -25,7 +26,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::account::{Account, Contact, check_id};
 use crate::activity::Activity;
-use crate::quote::{Order, Quote, QuoteState};
+use crate::quote::{DiscountRequest, Order, Quote, QuoteState};
 
 pub use value::{ConflictValue, FieldConflict};
 
@@ -61,6 +62,8 @@ pub enum DocKind {
     Account,
     /// One month of an account's activities.
     Activities,
+    /// A quote's discount request and its decision.
+    Discount,
     /// A quote.
     Quote,
     /// An order or reorder.
@@ -73,21 +76,28 @@ impl DocKind {
         match self {
             DocKind::Account => "account",
             DocKind::Activities => "activities",
+            DocKind::Discount => "discount",
             DocKind::Quote => "quote",
             DocKind::Order => "order",
         }
     }
 
-    /// Projections are applied in this order within a frame, so an account
-    /// exists before the quotes that name it.
+    /// Documents are applied and checked in this order within a frame, so
+    /// an account exists before the quotes that name it, a discount
+    /// decision before the send it allows, a quote before its order.
     pub fn apply_order(self) -> u8 {
         match self {
             DocKind::Account => 0,
             DocKind::Activities => 1,
-            DocKind::Quote => 2,
-            DocKind::Order => 3,
+            DocKind::Discount => 2,
+            DocKind::Quote => 3,
+            DocKind::Order => 4,
         }
     }
+
+    /// Every kind.
+    pub const ALL: [DocKind; 5] =
+        [DocKind::Account, DocKind::Activities, DocKind::Discount, DocKind::Quote, DocKind::Order];
 }
 
 /// A document's id: its kind and key, written `quote/<id>`.
@@ -105,6 +115,10 @@ impl DocId {
     /// `activities/<account id>/<YYYY-MM>`.
     pub fn activities(account_id: &str, period: &str) -> DocId {
         DocId { kind: DocKind::Activities, text: format!("activities/{account_id}/{period}") }
+    }
+    /// `discount/<quote id>`.
+    pub fn discount(quote_id: &str) -> DocId {
+        DocId { kind: DocKind::Discount, text: format!("discount/{quote_id}") }
     }
     /// `quote/<id>`.
     pub fn quote(id: &str) -> DocId {
@@ -125,6 +139,7 @@ impl DocId {
         let id = match (kind, parts.next()) {
             ("account", None) => DocId::account(key),
             ("quote", None) => DocId::quote(key),
+            ("discount", None) => DocId::discount(key),
             ("order", None) => DocId::order(key),
             ("activities", Some(period)) if is_period(period) => DocId::activities(key, period),
             _ => return Err(bad()),
@@ -187,6 +202,17 @@ pub struct ActivitiesRecord {
     pub activities: Vec<Activity>,
 }
 
+/// A discount document's content: the request for one quote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscountRecord {
+    /// The quote it is for.
+    pub quote_id: String,
+    /// The quote's account.
+    pub account_id: String,
+    /// The request and, once decided, the decision.
+    pub request: DiscountRequest,
+}
+
 /// A document's content as domain values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
@@ -194,6 +220,8 @@ pub enum Record {
     Account(Box<AccountRecord>),
     /// `activities/…`
     Activities(ActivitiesRecord),
+    /// `discount/…`
+    Discount(Box<DiscountRecord>),
     /// `quote/…`
     Quote(Box<Quote>),
     /// `order/…`
@@ -206,6 +234,7 @@ impl Record {
         match self {
             Record::Account(a) => &a.account.id,
             Record::Activities(a) => &a.account_id,
+            Record::Discount(d) => &d.account_id,
             Record::Quote(q) => &q.account_id,
             Record::Order(o) => &o.account_id,
         }
@@ -240,6 +269,7 @@ fn top_key(kind: DocKind) -> &'static str {
     match kind {
         DocKind::Account => "account",
         DocKind::Activities => "items",
+        DocKind::Discount => "discount",
         DocKind::Quote => "quote",
         DocKind::Order => "order",
     }
@@ -312,9 +342,17 @@ pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
             }
             value::reconcile_map(doc, &obj, &m)?;
         }
+        Record::Discount(d) => {
+            let obj = map_at(doc, "discount")?;
+            value::reconcile_map(doc, &obj, &to_map(d.as_ref())?)?;
+        }
         Record::Quote(q) => {
             let obj = map_at(doc, "quote")?;
-            value::reconcile_map(doc, &obj, &to_map(q.as_ref())?)?;
+            let mut map = to_map(q.as_ref())?;
+            // The request lives in its own document (customers receive the
+            // quote, never the rep's reason).
+            map.remove("discount_request");
+            value::reconcile_map(doc, &obj, &map)?;
         }
         Record::Order(o) => {
             let obj = map_at(doc, "order")?;
@@ -393,10 +431,26 @@ pub fn read(doc: &AutoCommit, id: &DocId) -> Result<Option<Record>, DocError> {
             activities.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
             Record::Activities(ActivitiesRecord { account_id: id.key().to_string(), period, activities })
         }
+        DocKind::Discount => {
+            let d = take("discount");
+            if d.as_object().is_some_and(Map::is_empty) {
+                return Ok(None);
+            }
+            let discount: DiscountRecord = from_json(d)?;
+            if discount.quote_id != id.key() {
+                return Err(DocError::Shape("the quote id differs from the document id"));
+            }
+            Record::Discount(Box::new(discount))
+        }
         DocKind::Quote => {
-            let q = take("quote");
+            let mut q = take("quote");
             if q.as_object().is_some_and(Map::is_empty) {
                 return Ok(None);
+            }
+            // Written by versions before discount documents: not the
+            // quote's any more (the decision that counts is in `discount/`).
+            if let Some(m) = q.as_object_mut() {
+                m.remove("discount_request");
             }
             let mut quote: Quote = from_json(q)?;
             if quote.id != id.key() {
@@ -440,7 +494,7 @@ pub fn id_of(doc: &AutoCommit) -> Result<DocId, DocError> {
 pub fn conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
     let mut all = value::conflicts(doc, &device_of);
     for c in &mut all {
-        for prefix in ["quote/", "order/", "account/", "items/"] {
+        for prefix in ["quote/", "order/", "account/", "items/", "discount/"] {
             if let Some(rest) = c.path.strip_prefix(prefix) {
                 c.path = rest.to_string();
                 break;
@@ -456,7 +510,7 @@ mod tests {
 
     #[test]
     fn ids_parse_and_refuse_garbage() {
-        for ok in ["account/a-1", "quote/0f0e", "order/x_y", "activities/acc-1/2026-11"] {
+        for ok in ["account/a-1", "quote/0f0e", "order/x_y", "activities/acc-1/2026-11", "discount/0f0e"] {
             assert_eq!(DocId::parse(ok).map(|d| d.as_str().to_string()).ok().as_deref(), Some(ok));
         }
         for bad in [

@@ -743,12 +743,21 @@ impl Store {
         })
     }
 
+    /// Publishes the customer-specific price lists of `accounts` again
+    /// (under a new catalog sequence, unchanged), so a rep who was just
+    /// assigned those accounts receives them: reps receive only their own
+    /// accounts' lists. Returns the catalog sequence afterwards.
+    pub fn republish_price_lists(&self, accounts: &[String]) -> Result<Seq> {
+        self.write(|tx| republish_price_lists_in(tx, accounts))
+    }
+
     /// Everything that changed after `since`: what a device at cursor
     /// `since` needs to reach [`CatalogDelta::to`]. Rows at sequence 0 are
     /// the seed every database is created with (the German tax classes) and
     /// are never shipped.
     pub fn catalog_changes_since(&self, since: Seq) -> Result<CatalogDelta> {
-        self.read(|c| Ok(catalog_page(c, since, None, usize::MAX, true, None)?.0))
+        let all = crate::catalog::CatalogAudience::Everything { costs: true };
+        self.read(|c| Ok(catalog_page(c, since, None, usize::MAX, &all)?.0))
     }
 
     /// One page of the reference-data delta since `since`, as the hub
@@ -759,26 +768,44 @@ impl Store {
         since: Seq,
         after: Option<(Seq, i64)>,
         limit: usize,
-        include_costs: bool,
-        audience: Option<crate::catalog::PriceAudience<'_>>,
+        audience: &crate::catalog::CatalogAudience<'_>,
     ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
-        self.read(|c| catalog_page(c, since, after, limit, include_costs, audience))
+        self.read(|c| catalog_page(c, since, after, limit, audience))
     }
+}
+
+pub(crate) fn republish_price_lists_in(tx: &Transaction<'_>, accounts: &[String]) -> Result<Seq> {
+    let current: Seq = tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
+    let list = serde_json::to_string(accounts).map_err(|e| Error::validation("accounts", e.to_string()))?;
+    let n: i64 = tx.query_row(
+        "SELECT count(*) FROM price_lists WHERE customer_id IN (SELECT value FROM json_each(?1))",
+        [&list],
+        |r| r.get(0),
+    )?;
+    if n == 0 {
+        return Ok(current);
+    }
+    let seq = current + 1;
+    tx.execute("UPDATE catalog_state SET seq = ?1 WHERE id = 1", [seq])?;
+    tx.execute(
+        "UPDATE price_lists SET seq = ?1 WHERE customer_id IN (SELECT value FROM json_each(?2))",
+        rusqlite::params![seq, list],
+    )?;
+    Ok(seq)
 }
 
 /// One page of the delta since `since`: at most `limit` products after
 /// `after` (in sequence, row order: a device that applies them in this order
 /// gets the hub's row order, which unselective searches list by), and with the last page everything else
 /// (price lists, tombstones, the discount policy, content, and product costs
-/// if `include_costs`). Returns the page and, if more products follow,
+/// as `audience` allows). Returns the page and, if more products follow,
 /// where the next page starts.
 pub(crate) fn catalog_page(
     c: &Connection,
     since: Seq,
     after: Option<(Seq, i64)>,
     limit: usize,
-    include_costs: bool,
-    audience: Option<crate::catalog::PriceAudience<'_>>,
+    audience: &crate::catalog::CatalogAudience<'_>,
 ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
     let to: Seq = c.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
     let mut delta = CatalogDelta { since, to, ..Default::default() };
@@ -816,8 +843,8 @@ pub(crate) fn catalog_page(
     for id in ids {
         if let Some(l) = load_price_list(c, &id)? {
             // A customer's device never receives another customer's or
-            // another group's prices.
-            if audience.is_some_and(|a| !a.sees(&l.scope)) {
+            // another group's prices, a rep's only their accounts'.
+            if !audience.sees_list(&l.scope) {
                 continue;
             }
             delta.price_lists.push(l);
@@ -826,13 +853,13 @@ pub(crate) fn catalog_page(
     let mut stmt = c.prepare("SELECT entity, key, seq FROM tombstones WHERE seq > ?1 ORDER BY seq, entity, key")?;
     let rows = stmt.query_map([since], |r| Ok(Tombstone { entity: r.get(0)?, key: r.get(1)?, seq: r.get(2)? }))?;
     delta.tombstones = rows.collect::<Result<_, _>>()?;
+    delta.content = content_where(c, "seq > ?1", since)?;
+    if !audience.staff() {
+        return Ok((delta, None));
+    }
     let policy: Option<String> =
         c.query_row("SELECT body FROM discount_policy WHERE id = 1 AND seq > ?1", [since], |r| r.get(0)).optional()?;
     delta.discount_policy = policy.map(|b| json("discount policy", &b)).transpose()?;
-    delta.content = content_where(c, "seq > ?1", since)?;
-    if !include_costs {
-        return Ok((delta, None));
-    }
     // Marketing reference data goes to reps and admins, like costs.
     let model: Option<String> =
         c.query_row("SELECT body FROM scoring_model WHERE id = 1 AND seq > ?1", [since], |r| r.get(0)).optional()?;
@@ -841,6 +868,9 @@ pub(crate) fn catalog_page(
     let bodies: Vec<String> = stmt.query_map([since], |r| r.get(0))?.collect::<Result<_, _>>()?;
     for b in bodies {
         delta.campaigns.push(json("campaign", &b)?);
+    }
+    if !audience.costs() {
+        return Ok((delta, None));
     }
     let mut stmt = c.prepare("SELECT sku, cost, seq FROM product_costs WHERE seq > ?1 ORDER BY seq, sku")?;
     let mut rows = stmt.query([since])?;

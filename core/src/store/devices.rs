@@ -212,14 +212,17 @@ impl Store {
                 tx.prepare_cached("DELETE FROM hub_assignments WHERE rep = ?1 AND account_id = ?2")?
                     .execute(params![rep, a])?;
             }
+            let mut added_now = Vec::new();
             for a in add {
                 let added = tx
                     .prepare_cached("INSERT OR IGNORE INTO hub_assignments (rep, account_id) VALUES (?1, ?2)")?
                     .execute(params![rep, a])?;
                 if added > 0 {
                     super::docs::touch_account(tx, a)?;
+                    added_now.push(a.clone());
                 }
             }
+            super::catalog::republish_price_lists_in(tx, &added_now)?;
             assigned_in(tx, rep)
         })
     }

@@ -10,8 +10,9 @@ use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::Store;
-use crate::docs::{self, AccountRecord, DocId, DocKind, FieldConflict, Record};
+use crate::docs::{self, AccountRecord, DiscountRecord, DocId, DocKind, FieldConflict, Record};
 use crate::error::{Error, Result};
+use crate::transition::{self, Actor};
 
 impl From<docs::DocError> for Error {
     fn from(e: docs::DocError) -> Self {
@@ -89,14 +90,52 @@ fn commit_time() -> i64 {
     if crate::account::reproducible() { 0 } else { Utc::now().timestamp() }
 }
 
+/// A quote with its discount request (from its own document).
+pub(crate) fn load_quote(c: &Connection, id: &str) -> Result<Option<crate::quote::Quote>> {
+    let Some(Record::Quote(mut q)) = load_record(c, &DocId::quote(id))? else { return Ok(None) };
+    if let Some(Record::Discount(d)) = load_record(c, &DocId::discount(id))? {
+        q.discount_request = Some(d.request);
+    }
+    Ok(Some(*q))
+}
+
 /// Writes `record` as one change by this device (only the fields that
-/// differ), stores the document and rewrites its projection.
+/// differ), stores the document and rewrites its projection. A quote's
+/// discount request goes to its own document, written first. The change
+/// must pass the transition rules that hold for everyone
+/// ([`transition::check`] with [`Actor::LOCAL`]); the hub checks the role's
+/// permissions again when the change arrives.
 pub(crate) fn write_record(tx: &Transaction<'_>, record: &Record, message: &str) -> Result<()> {
+    write_split(tx, record, message, true)
+}
+
+fn write_split(tx: &Transaction<'_>, record: &Record, message: &str, checked: bool) -> Result<()> {
+    if let Record::Quote(q) = record {
+        if let Some(request) = &q.discount_request {
+            let d =
+                DiscountRecord { quote_id: q.id.clone(), account_id: q.account_id.clone(), request: request.clone() };
+            write_one(tx, &Record::Discount(Box::new(d)), message, checked)?;
+        }
+        let mut bare = q.clone();
+        bare.discount_request = None;
+        return write_one(tx, &Record::Quote(bare), message, checked);
+    }
+    write_one(tx, record, message, checked)
+}
+
+fn write_one(tx: &Transaction<'_>, record: &Record, message: &str, checked: bool) -> Result<()> {
     let id = id_for(record);
     let mut doc = match load_doc(tx, &id)? {
         Some(d) => d.with_actor(docs::actor_for(&device_id(tx)?)),
         None => docs::genesis(&id, docs::actor_for(&device_id(tx)?))?,
     };
+    if checked {
+        let before = docs::read(&doc, &id)?;
+        let found = transition::check(&Actor::LOCAL, &id, before.as_ref(), Some(record), &mut LocalFacts(tx))?;
+        if let Some(refusal) = found {
+            return Err(Error::Refused(Box::new(refusal)));
+        }
+    }
     docs::write(&mut doc, record)?;
     let changed = doc.commit_with(CommitOptions::default().with_message(message).with_time(commit_time())).is_some();
     if changed || !exists(tx, &id)? {
@@ -114,6 +153,7 @@ pub(crate) fn id_for(record: &Record) -> DocId {
     match record {
         Record::Account(a) => DocId::account(&a.account.id),
         Record::Activities(a) => DocId::activities(&a.account_id, &a.period),
+        Record::Discount(d) => DocId::discount(&d.quote_id),
         Record::Quote(q) => DocId::quote(&q.id),
         Record::Order(o) => DocId::order(&o.id),
     }
@@ -178,8 +218,67 @@ fn project(tx: &Transaction<'_>, id: &DocId, record: &Record) -> Result<()> {
             }
             Ok(())
         }
+        Record::Discount(d) => match load_record(tx, &DocId::quote(&d.quote_id))? {
+            // The quote's projection shows its request.
+            Some(Record::Quote(q)) => super::quotes::project_quote(tx, &q),
+            _ => Ok(()),
+        },
         Record::Quote(q) => super::quotes::project_quote(tx, q),
         Record::Order(o) => super::quotes::project_order(tx, o),
+    }
+}
+
+/// What the transition rules know on this database: its own policy, costs,
+/// price lists and documents (on the embedded hub, the hub's).
+pub(crate) struct LocalFacts<'a>(pub(crate) &'a Connection);
+
+impl transition::Facts for LocalFacts<'_> {
+    fn policy(&mut self) -> Result<crate::quote::DiscountPolicy> {
+        super::quotes::load_policy(self.0)
+    }
+
+    fn cost(&mut self, sku: &str) -> Result<Option<rust_decimal::Decimal>> {
+        Ok(super::quotes::cost_of(self.0, sku))
+    }
+
+    fn current_price(
+        &mut self,
+        account_id: &str,
+        line: &crate::quote::QuoteLine,
+        day: chrono::NaiveDate,
+        currency: crate::money::Currency,
+    ) -> Result<Option<rust_decimal::Decimal>> {
+        let group: Option<Option<String>> = self
+            .0
+            .prepare_cached("SELECT customer_group FROM accounts WHERE id = ?1")?
+            .query_row([account_id], |r| r.get(0))
+            .optional()?;
+        let Some(group) = group else { return Ok(None) };
+        super::quotes::current_unit_price(self.0, account_id, group.as_deref(), line, day, currency)
+    }
+
+    fn record(&mut self, id: &DocId) -> Result<Option<Record>> {
+        load_record(self.0, id)
+    }
+
+    fn number_holder(&mut self, number: &str) -> Result<Option<String>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT id FROM quotes WHERE number = ?1 ORDER BY id LIMIT 1")?
+            .query_row([number], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn order_of_quote(&mut self, quote_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT id FROM orders WHERE quote_id = ?1 ORDER BY id LIMIT 1")?
+            .query_row([quote_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn now(&mut self) -> crate::account::Timestamp {
+        Utc::now()
     }
 }
 
@@ -207,8 +306,10 @@ pub(crate) fn backfill(tx: &Transaction<'_>) -> Result<usize> {
     for id in missing("orders", "order")? {
         records.push(Record::Order(Box::new(super::quotes::order_in(tx, &id)?)));
     }
+    // Rows that exist already: materialised as they are (rules that came
+    // later judge later changes, not the data found).
     for r in &records {
-        write_record(tx, r, "upgrade")?;
+        write_split(tx, r, "upgrade", false)?;
     }
     Ok(records.len())
 }

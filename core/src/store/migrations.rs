@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "0006_hub", include_str!("../../migrations/0006_hub.sql")),
     (7, "0007_links", include_str!("../../migrations/0007_links.sql")),
     (8, "0008_scoring", include_str!("../../migrations/0008_scoring.sql")),
+    (9, "0009_authority", include_str!("../../migrations/0009_authority.sql")),
 ];
 
 /// The schema version this build creates and understands.
@@ -41,13 +42,27 @@ fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64> {
     if current > SCHEMA_VERSION {
         return Err(Error::SchemaTooNew { found: current, supported: SCHEMA_VERSION });
     }
-    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current && m.0 <= target) {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(sql)
-            .map_err(|e| Error::Corrupt { what: "schema migration", reason: format!("{name} failed: {e}") })?;
-        tx.pragma_update(None, "user_version", version)?;
-        tx.commit()?;
-    }
+    // Rebuilding a table (the only way to change a constraint in SQLite)
+    // needs foreign keys off, outside the transaction; every migration
+    // checks them itself before it commits.
+    let fk: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let result = (|| -> Result<()> {
+        for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current && m.0 <= target) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)
+                .map_err(|e| Error::Corrupt { what: "schema migration", reason: format!("{name} failed: {e}") })?;
+            let broken: bool = tx.prepare("PRAGMA foreign_key_check")?.exists([])?;
+            if broken {
+                return Err(Error::Corrupt { what: "schema migration", reason: format!("{name} broke a reference") });
+            }
+            tx.pragma_update(None, "user_version", version)?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", fk)?;
+    result?;
     Ok(current)
 }
 

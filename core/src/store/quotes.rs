@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Store;
 use super::codec::{currency, dec, dec_key, json, to_json};
-use super::docs::{load_record, write_record};
+use super::docs::{load_quote, write_record};
 use crate::account::{Timestamp, new_id};
 use crate::catalog::{PriceList, PriceListScope, PriceTier, ProductCost};
 use crate::docs::{DocId, Record};
@@ -76,13 +76,13 @@ pub(super) fn order_in(c: &Connection, id: &str) -> Result<Order> {
     body_in(c, "orders", id)
 }
 
-fn load_policy(c: &Connection) -> Result<DiscountPolicy> {
+pub(super) fn load_policy(c: &Connection) -> Result<DiscountPolicy> {
     let body: Option<String> =
         c.prepare_cached("SELECT body FROM discount_policy WHERE id = 1")?.query_row([], |r| r.get(0)).optional()?;
     body.map_or_else(|| Ok(DiscountPolicy::default()), |b| json("discount policy", &b))
 }
 
-fn cost_of(c: &Connection, sku: &str) -> Option<Decimal> {
+pub(super) fn cost_of(c: &Connection, sku: &str) -> Option<Decimal> {
     let text: Option<String> = c
         .prepare_cached("SELECT cost FROM product_costs WHERE sku = ?1")
         .and_then(|mut s| s.query_row([sku], |r| r.get(0)).optional())
@@ -91,8 +91,16 @@ fn cost_of(c: &Connection, sku: &str) -> Option<Decimal> {
     text.and_then(|t| Decimal::from_str_exact(&t).ok())
 }
 
-/// Rewrites a quote's projection row (totals recomputed from its lines).
+/// Rewrites a quote's projection row (totals recomputed from its lines;
+/// the discount request from its own document).
 pub(super) fn project_quote(tx: &Transaction<'_>, q: &Quote) -> Result<()> {
+    let mut composed;
+    let mut q = q;
+    if let Some(Record::Discount(d)) = super::docs::load_record(tx, &DocId::discount(&q.id))? {
+        composed = q.clone();
+        composed.discount_request = Some(d.request);
+        q = &composed;
+    }
     let totals = q.totals()?;
     let policy = load_policy(tx)?;
     let max_pct = policy.check(q, &|_| None).max_effective_pct;
@@ -188,6 +196,32 @@ pub(super) fn lists_for(c: &Connection, sku: &str, customer_id: &str, group: Opt
     Ok(out)
 }
 
+/// The prices in force for a quote's lines on a day, looked up once: what
+/// the discount policy measures a lowered unit price against.
+pub(crate) struct ReferencePrices(Vec<(String, Decimal, Option<Decimal>)>);
+
+impl ReferencePrices {
+    pub(crate) fn of(c: &Connection, q: &Quote, day: NaiveDate) -> Result<ReferencePrices> {
+        let group: Option<Option<String>> = c
+            .prepare_cached("SELECT customer_group FROM accounts WHERE id = ?1")?
+            .query_row([&q.account_id], |r| r.get(0))
+            .optional()?;
+        let mut out = Vec::with_capacity(q.lines.len());
+        for l in q.lines.iter().filter(|l| !l.sku.is_empty()) {
+            let price = match &group {
+                Some(g) => current_unit_price(c, &q.account_id, g.as_deref(), l, day, q.currency)?,
+                None => None,
+            };
+            out.push((l.sku.clone(), l.qty, price));
+        }
+        Ok(ReferencePrices(out))
+    }
+
+    pub(crate) fn get(&self, l: &QuoteLine) -> Option<Decimal> {
+        self.0.iter().find(|(s, q, _)| *s == l.sku && *q == l.qty).and_then(|(_, _, p)| *p)
+    }
+}
+
 /// A quote line for `sku`: the product's snapshot and the price that applies.
 fn resolve_line(
     c: &Connection,
@@ -197,17 +231,47 @@ fn resolve_line(
     day: NaiveDate,
     cur: Currency,
 ) -> Result<(QuoteLine, ResolvedPrice)> {
-    let product = super::catalog::product_in(c, sku)?.ok_or_else(|| PricingError::UnknownProduct(sku.to_string()))?;
     let group: Option<String> = c
         .prepare_cached("SELECT customer_group FROM accounts WHERE id = ?1")?
         .query_row([account_id], |r| r.get(0))
         .optional()?
         .ok_or_else(|| Error::not_found("account", account_id))?;
+    resolve_line_for(c, account_id, group.as_deref(), sku, qty, day, cur)
+}
+
+/// The unit price the price lists in force give `line` for an account in
+/// `group` on `day` (`None`: the product cannot be priced any more).
+pub(crate) fn current_unit_price(
+    c: &Connection,
+    account_id: &str,
+    group: Option<&str>,
+    line: &QuoteLine,
+    day: NaiveDate,
+    cur: Currency,
+) -> Result<Option<Decimal>> {
+    match resolve_line_for(c, account_id, group, &line.sku, line.qty, day, cur) {
+        Ok((_, price)) => Ok(Some(price.unit_price)),
+        Err(Error::Pricing(_) | Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resolve_line_for(
+    c: &Connection,
+    account_id: &str,
+    group: Option<&str>,
+    sku: &str,
+    qty: Decimal,
+    day: NaiveDate,
+    cur: Currency,
+) -> Result<(QuoteLine, ResolvedPrice)> {
+    let product = super::catalog::product_in(c, sku)?.ok_or_else(|| PricingError::UnknownProduct(sku.to_string()))?;
     let rate: String = c
         .prepare_cached("SELECT rate_percent FROM tax_classes WHERE code = ?1")?
         .query_row([&product.tax_class], |r| r.get(0))?;
-    let lists = lists_for(c, &product.sku, account_id, group.as_deref())?;
-    let ctx = PriceContext { customer_id: account_id, customer_group: group.as_deref(), day, currency: cur };
+    let lists = lists_for(c, &product.sku, account_id, group)?;
+    let ctx = PriceContext { customer_id: account_id, customer_group: group, day, currency: cur };
     pricing::check_quantity(1, qty, &product.unit)?;
     let price = pricing::resolve_price(&product, &lists, &ctx, qty)?;
     let line = QuoteLine {
@@ -225,6 +289,26 @@ fn resolve_line(
 }
 
 impl Store {
+    /// The unit price the price lists in force give `line` for the account
+    /// `account_id` in customer group `group` on `day`; `None` if the
+    /// product cannot be priced any more. For a hub whose accounts live
+    /// elsewhere (the PostgreSQL hub's catalog replica).
+    pub fn current_unit_price(
+        &self,
+        account_id: &str,
+        group: Option<&str>,
+        line: &QuoteLine,
+        day: NaiveDate,
+        cur: Currency,
+    ) -> Result<Option<Decimal>> {
+        self.read(|c| current_unit_price(c, account_id, group, line, day, cur))
+    }
+
+    /// A product's cost, if published (never on customers' devices).
+    pub fn product_cost(&self, sku: &str) -> Result<Option<Decimal>> {
+        self.read(|c| Ok(cost_of(c, sku)))
+    }
+
     /// The discount policy (the default until the back office publishes one:
     /// 10 %, no category limits, no floor, a reason required).
     pub fn discount_policy(&self) -> Result<DiscountPolicy> {
@@ -320,10 +404,7 @@ impl Store {
         f: impl FnOnce(&Transaction<'_>, &mut Quote) -> Result<T>,
     ) -> Result<(Quote, T)> {
         self.write(|tx| {
-            let mut q = match load_record(tx, &DocId::quote(id))? {
-                Some(Record::Quote(q)) => *q,
-                _ => return Err(Error::not_found("quote", id)),
-            };
+            let Some(mut q) = load_quote(tx, id)? else { return Err(Error::not_found("quote", id)) };
             let out = f(tx, &mut q)?;
             write_record(tx, &Record::Quote(Box::new(q.clone())), message)?;
             Ok((q, out))
@@ -376,12 +457,14 @@ impl Store {
             .0)
     }
 
-    /// Sends a quote (discount policy and margin floor checked).
+    /// Sends a quote (discount policy against the prices in force, and the
+    /// margin floor, checked).
     pub fn send_quote(&self, id: &str, today: NaiveDate) -> Result<Quote> {
         Ok(self
             .with_quote(id, "send quote", |tx, q| {
                 let policy = load_policy(tx)?;
-                Ok(q.send(&policy, &|sku| cost_of(tx, sku), today)?)
+                let prices = ReferencePrices::of(tx, q, today)?;
+                Ok(q.send_against(&policy, &|sku| cost_of(tx, sku), &|l| prices.get(l), today)?)
             })?
             .0)
     }
@@ -390,7 +473,8 @@ impl Store {
     pub fn request_discount_approval(&self, id: &str, reason: &str, at: Timestamp) -> Result<Quote> {
         Ok(self
             .with_quote(id, "request discount approval", |tx, q| {
-                Ok(q.request_discount_approval(&load_policy(tx)?, reason.to_string(), at)?)
+                let prices = ReferencePrices::of(tx, q, at.date_naive())?;
+                Ok(q.request_discount_approval_against(&load_policy(tx)?, &|l| prices.get(l), reason.to_string(), at)?)
             })?
             .0)
     }
@@ -442,6 +526,8 @@ impl Store {
         Ok(self
             .with_quote(id, "order quote", |tx, q| {
                 let order = q.to_order(new_id(), at)?;
+                // The quote first: an order is placed for an ordered quote.
+                write_record(tx, &Record::Quote(Box::new(q.clone())), "order quote")?;
                 write_record(tx, &Record::Order(Box::new(order.clone())), "place order")?;
                 Ok(order)
             })?

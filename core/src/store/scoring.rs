@@ -328,7 +328,8 @@ mod tests {
         let delta = hub.catalog_changes_since(0).unwrap();
         tablet.apply_catalog_delta(&delta).unwrap();
         assert_eq!(tablet.scoring_model().unwrap(), Some(ScoringModel::sample()));
-        let customer = hub.read(|c| crate::store::catalog::catalog_page(c, 0, None, 1000, false, None)).unwrap().0;
+        let audience = crate::catalog::CatalogAudience::Customer { customer: "acc", group: None };
+        let customer = hub.read(|c| crate::store::catalog::catalog_page(c, 0, None, 1000, &audience)).unwrap().0;
         assert!(
             customer.scoring_model.is_none() && customer.campaigns.is_empty(),
             "customers never get marketing data"

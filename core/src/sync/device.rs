@@ -15,6 +15,28 @@ use crate::store::Store;
 use crate::store::catalog::apply_delta_in;
 use crate::store::docs::{device_id, doc_seq, load_doc, store_doc};
 
+/// A change the hub refused, as the device keeps it for the user: which
+/// document, why, and what the device did about it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SyncRefusal {
+    /// The document, e.g. `quote/<id>`.
+    pub doc_id: String,
+    /// The rule that refused it.
+    pub code: crate::transition::RefusalCode,
+    /// Why, in plain words (the hub's).
+    pub message: String,
+    /// When the refusal arrived (RFC 3339).
+    pub refused_at: String,
+    /// `true`: the document was set back to what the hub accepted (the
+    /// refused version is in `local_version`); `false`: the hub has no
+    /// version this device may see, so the document stays here, not
+    /// offered again until it is changed.
+    pub restored: bool,
+    /// The refused version as JSON, so nothing typed is lost.
+    pub local_version: Option<String>,
+}
+
 /// What one applied response did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -29,6 +51,10 @@ pub struct SyncRound {
     pub products_received: u32,
     /// The device's catalog sequence afterwards.
     pub catalog_seq: i64,
+    /// Changes the hub refused in this round (and how the device recovered:
+    /// the next request goes through); also kept in
+    /// [`Store::sync_refusals`].
+    pub refused: Vec<SyncRefusal>,
 }
 
 pub(crate) struct Peer {
@@ -133,11 +159,181 @@ pub(crate) fn save_state(
 const AWAITING: &[u8] = &[];
 const TO_OFFER: &[u8] = &[0];
 
+/// The ids without the documents held back since a refusal; a held document
+/// that changed here since is offered again.
+fn without_held(tx: &Transaction<'_>, ids: Vec<DocId>) -> Result<Vec<DocId>> {
+    let held: Vec<(String, i64)> = tx
+        .prepare_cached("SELECT doc_id, seq FROM sync_held")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    if held.is_empty() {
+        return Ok(ids);
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        match held.iter().find(|(h, _)| h == id.as_str()) {
+            None => out.push(id),
+            Some((_, seq)) => {
+                let now: Option<i64> = tx
+                    .prepare_cached("SELECT seq FROM documents WHERE doc_id = ?1")?
+                    .query_row([id.as_str()], |r| r.get(0))
+                    .optional()?;
+                if now.is_some_and(|n| n != *seq) {
+                    tx.prepare_cached("DELETE FROM sync_held WHERE doc_id = ?1")?.execute([id.as_str()])?;
+                    out.push(id);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// How many times the hub refused a number for this document.
+fn number_refusals(tx: &Transaction<'_>, id: &DocId) -> Result<u32> {
+    let n: i64 = tx
+        .prepare_cached("SELECT count(*) FROM sync_refusals WHERE doc_id = ?1 AND code = 'number_taken'")?
+        .query_row([id.as_str()], |r| r.get(0))?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Applies a refusal: recovers every refused document and ends the
+/// session, so the next request starts from what both sides share.
+fn apply_refusal(tx: &Transaction<'_>, f: &frame::RefusalFrame) -> Result<SyncRound> {
+    let device = device_id(tx)?;
+    if f.device_id != device {
+        return Err(SyncError::WrongDevice.into());
+    }
+    let mut peer = load_peer(tx, HUB_PEER)?.ok_or(SyncError::NoRequestWaiting)?;
+    if !peer.outstanding {
+        return Err(SyncError::NoRequestWaiting.into());
+    }
+    if f.session != peer.session || f.round != peer.round {
+        return Err(SyncError::Replayed { round: f.round, last: peer.round }.into());
+    }
+    let actor = docs::actor_for(&device);
+    let now = Utc::now().to_rfc3339();
+    let mut round = SyncRound::default();
+    let mut refused = f.refused.clone();
+    refused.sort_by_key(|r| (r.doc.kind().apply_order(), r.doc.clone()));
+    for r in &refused {
+        let id = &r.doc;
+        let mut doc = load_doc(tx, id)?.unwrap_or_default().with_actor(actor.clone());
+        let local = docs::read(&doc, id).ok().flatten();
+        let local_json = local.as_ref().map(record_json);
+        let hub = if r.hub_doc.is_empty() {
+            None
+        } else {
+            let hub_doc = docs::load(&r.hub_doc).map_err(|e| refused_doc(e, id))?;
+            match docs::read(&hub_doc, id).map_err(|e| refused_doc(e, id))? {
+                Some(record) => {
+                    doc.load_incremental(&r.hub_doc).map_err(|e| refused_doc(e, id))?;
+                    Some(record)
+                }
+                None => None,
+            }
+        };
+        let restored = match (&hub, r.code, &local) {
+            // A clash of numbers on a quote the hub does not have: the quote
+            // takes another number and goes again.
+            (None, crate::transition::RefusalCode::NumberTaken, Some(docs::Record::Quote(q))) => {
+                let mut q = (**q).clone();
+                q.renumber(number_refusals(tx, id)? + 1);
+                docs::write(&mut doc, &docs::Record::Quote(Box::new(q))).map_err(|e| refused_doc(e, id))?;
+                true
+            }
+            (Some(accepted), _, _) => {
+                // Restore what the hub accepted, on top of everything both
+                // sides have: the hub's merge of this equals its own state.
+                docs::write(&mut doc, accepted).map_err(|e| refused_doc(e, id))?;
+                true
+            }
+            (None, _, _) => false,
+        };
+        if restored {
+            let message = format!("restore what the hub accepted ({})", r.code);
+            doc.commit_with(automerge::transaction::CommitOptions::default().with_message(message).with_time(0));
+            store_doc(tx, id, &mut doc).map_err(|e| refused_doc(e, id))?;
+        }
+        if !restored {
+            tx.prepare_cached(
+                "INSERT INTO sync_held (doc_id, seq) SELECT doc_id, seq FROM documents WHERE doc_id = ?1
+                 ON CONFLICT (doc_id) DO UPDATE SET seq = excluded.seq",
+            )?
+            .execute([id.as_str()])?;
+        }
+        tx.prepare_cached(
+            "INSERT INTO sync_refusals (doc_id, code, message, refused_at, restored, local_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![id.as_str(), r.code.as_str(), r.message, now, restored, local_json])?;
+        round.refused.push(SyncRefusal {
+            doc_id: id.to_string(),
+            code: r.code,
+            message: r.message.clone(),
+            refused_at: now.clone(),
+            restored,
+            local_version: local_json,
+        });
+    }
+    // Nothing of the request was stored: a new session starts from the
+    // heads both sides are known to share.
+    peer.session += 1;
+    peer.outstanding = false;
+    save_peer(tx, HUB_PEER, &peer)?;
+    round.catalog_seq = tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
+    Ok(round)
+}
+
+fn record_json(r: &docs::Record) -> String {
+    let v = match r {
+        docs::Record::Account(a) => {
+            serde_json::json!({ "account": a.account, "contacts": a.contacts, "deleted": a.deleted })
+        }
+        docs::Record::Activities(a) => serde_json::json!({ "activities": a.activities }),
+        docs::Record::Discount(d) => serde_json::to_value(d).unwrap_or_default(),
+        docs::Record::Quote(q) => serde_json::to_value(q).unwrap_or_default(),
+        docs::Record::Order(o) => serde_json::to_value(o).unwrap_or_default(),
+    };
+    v.to_string()
+}
+
+fn refused_doc(e: impl std::fmt::Display, id: &DocId) -> Error {
+    Error::Sync(SyncError::Refused { doc: id.to_string(), reason: e.to_string() })
+}
+
 fn refused(e: impl std::fmt::Display, id: &DocId) -> Error {
     Error::Sync(SyncError::Refused { doc: id.to_string(), reason: e.to_string() })
 }
 
 impl Store {
+    /// The changes the hub refused, newest first, with what the device did
+    /// about each: for the rep's screen ("the back office refused: …").
+    pub fn sync_refusals(&self) -> Result<Vec<SyncRefusal>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT doc_id, code, message, refused_at, restored, local_version FROM sync_refusals
+                 ORDER BY id DESC LIMIT 500",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let code: String = r.get(1)?;
+                out.push(SyncRefusal {
+                    doc_id: r.get(0)?,
+                    code: crate::transition::RefusalCode::parse(&code).ok_or_else(|| Error::Corrupt {
+                        what: "sync refusal",
+                        reason: "unknown refusal code".into(),
+                    })?,
+                    message: r.get(2)?,
+                    refused_at: r.get(3)?,
+                    restored: r.get(4)?,
+                    local_version: r.get(5)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
     /// Builds the next request frame for the hub. Call [`Store::sync_apply`]
     /// with the response, then again until a round reports `done`. If the
     /// previous request's response never arrived, this starts a new session
@@ -171,6 +367,7 @@ impl Store {
                 .map(|r| Ok(DocId::parse(&r?)?))
                 .collect::<Result<_>>()?;
             ids.sort_by_key(|d| (d.kind().apply_order(), d.clone()));
+            let ids = without_held(tx, ids)?;
             let mut entries = Vec::new();
             let mut size = 64;
             let mut full = false;
@@ -218,12 +415,22 @@ impl Store {
         })
     }
 
-    /// Applies the hub's response to the last request: reference data,
+    /// Applies the hub's answer to the last request: reference data,
     /// merged documents and their projections, sync states and cursors, in
-    /// one transaction. A malformed, replayed or unexpected response is
+    /// one transaction. A malformed, replayed or unexpected answer is
     /// refused with a typed error and changes nothing.
+    ///
+    /// A refusal (the hub refused changes by its rules, ADR 16) is applied
+    /// too: each refused document gets the hub's version merged and a
+    /// compensating change that restores what the hub accepted, or, if the
+    /// hub has none this device may see, is held back until it changes
+    /// here; the refusal is kept for the user ([`Store::sync_refusals`]),
+    /// and the next request carries everything else.
     pub fn sync_apply(&self, response: &[u8]) -> Result<SyncRound> {
-        let resp = frame::decode_response(response).map_err(SyncError::from)?;
+        let resp = match frame::decode_answer(response).map_err(SyncError::from)? {
+            frame::Answer::Response(r) => *r,
+            frame::Answer::Refusal(f) => return self.write(|tx| apply_refusal(tx, &f)),
+        };
         self.write(|tx| {
             let device = device_id(tx)?;
             if resp.device_id != device {

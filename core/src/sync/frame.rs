@@ -3,14 +3,18 @@
 //! strings length-prefixed):
 //!
 //! ```text
-//! magic "OSYN" | version u8 | kind u8 (1 request, 2 response)
+//! magic "OSYN" | version u8 | kind u8 (1 request, 2 response, 3 refusal)
 //! device id | session | round
 //! request:  catalog cursor (zig-zag) | resume? (seq, sku) | doc cursor | entries
 //! response: catalog part? | doc cursor | more u8 | entries
+//! refusal:  count | per refused document: doc id | code | message | the hub's document (may be empty)
 //! catalog part: complete u8 | resume? | since | to | deflated JSON of the delta
 //! entry: doc id (kind byte, 16-byte UUID or text key, month for activities)
 //!        | Automerge sync message
 //! ```
+//!
+//! Sessions, rounds, cursors and sequence numbers are at most 2^63 − 1 (they
+//! are stored as signed 64-bit integers) and never negative.
 //!
 //! [`decode_request`] and [`decode_response`] check everything (sizes
 //! before allocation, the magic and version, every document id, every
@@ -26,6 +30,9 @@ use crate::docs::{DocId, DocKind, MAX_DOC_BYTES};
 const MAGIC: &[u8; 4] = b"OSYN";
 const REQUEST: u8 = 1;
 const RESPONSE: u8 = 2;
+const REFUSAL: u8 = 3;
+/// Longest refusal message.
+const MAX_MESSAGE: usize = 1000;
 /// Largest inflated catalog JSON accepted in one response.
 const MAX_CATALOG_JSON: usize = 128 << 20;
 
@@ -97,12 +104,51 @@ pub struct Response {
     pub entries: Vec<Entry>,
 }
 
+/// One refused document in a refusal frame.
+#[derive(Debug, Clone)]
+pub struct RefusedDoc {
+    /// The document.
+    pub doc: DocId,
+    /// Why.
+    pub code: crate::transition::RefusalCode,
+    /// Why, in plain words.
+    pub message: String,
+    /// The hub's current document (its `save()` bytes), for the device to
+    /// merge before it restores what the hub accepted; empty when the hub
+    /// has none the device may see.
+    pub hub_doc: Vec<u8>,
+}
+
+/// The hub's answer when it refused changes of a request: nothing of the
+/// request was stored.
+#[derive(Debug, Clone)]
+pub struct RefusalFrame {
+    /// The device it answers.
+    pub device_id: String,
+    /// The request's session.
+    pub session: u64,
+    /// The request's round.
+    pub round: u64,
+    /// Every refused document.
+    pub refused: Vec<RefusedDoc>,
+}
+
+/// What the hub answered: a response, or a refusal.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// The request was applied.
+    Response(Box<Response>),
+    /// Changes of the request were refused; nothing was applied.
+    Refusal(RefusalFrame),
+}
+
 fn kind_code(k: DocKind) -> u8 {
     match k {
         DocKind::Account => 1,
         DocKind::Activities => 2,
         DocKind::Quote => 3,
         DocKind::Order => 4,
+        DocKind::Discount => 5,
     }
 }
 
@@ -141,6 +187,7 @@ pub(crate) fn read_doc_id(r: &mut Reader<'_>) -> Result<DocId, FrameError> {
         }
         3 => format!("quote/{key}"),
         4 => format!("order/{key}"),
+        5 => format!("discount/{key}"),
         _ => return Err(FrameError::BadDocId),
     };
     DocId::parse(&text).map_err(|_| FrameError::BadDocId)
@@ -195,7 +242,23 @@ fn put_resume(w: &mut Writer, r: Option<&CatalogResume>) {
 }
 
 fn read_resume(r: &mut Reader<'_>) -> Result<Option<CatalogResume>, FrameError> {
-    Ok(if r.bool()? { Some(CatalogResume { seq: r.int()?, row: r.int()? }) } else { None })
+    Ok(if r.bool()? { Some(CatalogResume { seq: seq(r.int()?)?, row: seq(r.int()?)? }) } else { None })
+}
+
+/// A sequence number or cursor: never negative.
+fn seq(v: i64) -> Result<i64, FrameError> {
+    if v < 0 {
+        return Err(FrameError::Malformed("a sequence number is negative"));
+    }
+    Ok(v)
+}
+
+/// A counter stored as a signed 64-bit integer: at most 2^63 − 1.
+fn counter(v: u64) -> Result<u64, FrameError> {
+    if v > i64::MAX as u64 {
+        return Err(FrameError::Malformed("a session, round or cursor is out of range"));
+    }
+    Ok(v)
 }
 
 fn header(w: &mut Writer, kind: u8, device_id: &str, session: u64, round: u64) {
@@ -220,7 +283,11 @@ fn read_header(r: &mut Reader<'_>, want: u8) -> Result<(String, u64, u64), Frame
     }
     let device = r.str(64)?;
     crate::account::check_id("device id", device).map_err(|_| FrameError::Malformed("device id"))?;
-    Ok((device.to_string(), r.uint()?, r.uint()?))
+    let (session, round) = (counter(r.uint()?)?, counter(r.uint()?)?);
+    if session == 0 || round == 0 {
+        return Err(FrameError::Malformed("sessions and rounds start at 1"));
+    }
+    Ok((device.to_string(), session, round))
 }
 
 fn check_size(bytes: &[u8]) -> Result<(), FrameError> {
@@ -250,9 +317,9 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request, FrameError> {
         device_id,
         session,
         round,
-        catalog_cursor: r.int()?,
+        catalog_cursor: seq(r.int()?)?,
         catalog_resume: read_resume(&mut r)?,
-        doc_cursor: r.uint()?,
+        doc_cursor: counter(r.uint()?)?,
         entries: read_entries(&mut r)?,
     };
     if !r.is_empty() {
@@ -291,7 +358,7 @@ pub fn decode_response(bytes: &[u8]) -> Result<Response, FrameError> {
     let catalog = if r.bool()? {
         let complete = r.bool()?;
         let resume = read_resume(&mut r)?;
-        let (since, to) = (r.int()?, r.int()?);
+        let (since, to) = (seq(r.int()?)?, seq(r.int()?)?);
         let packed = r.bytes(MAX_FRAME_BYTES)?;
         let json = miniz_oxide::inflate::decompress_to_vec_with_limit(packed, MAX_CATALOG_JSON)
             .map_err(|_| FrameError::Malformed("catalog delta does not inflate within the limit"))?;
@@ -309,7 +376,7 @@ pub fn decode_response(bytes: &[u8]) -> Result<Response, FrameError> {
         session,
         round,
         catalog,
-        doc_cursor: r.uint()?,
+        doc_cursor: counter(r.uint()?)?,
         more: r.bool()?,
         entries: read_entries(&mut r)?,
     };
@@ -317,6 +384,49 @@ pub fn decode_response(bytes: &[u8]) -> Result<Response, FrameError> {
         return Err(FrameError::Malformed("bytes after the end of the frame"));
     }
     Ok(p)
+}
+
+/// Encodes a refusal.
+pub fn encode_refusal(f: &RefusalFrame) -> Vec<u8> {
+    let mut w = Writer::default();
+    header(&mut w, REFUSAL, &f.device_id, f.session, f.round);
+    w.uint(f.refused.len() as u64);
+    for d in &f.refused {
+        put_doc_id(&mut w, &d.doc);
+        w.str(d.code.as_str());
+        let message: String = d.message.chars().take(MAX_MESSAGE / 4).collect();
+        w.str(&message);
+        w.bytes(&d.hub_doc);
+    }
+    w.buf
+}
+
+fn decode_refusal(bytes: &[u8]) -> Result<RefusalFrame, FrameError> {
+    let mut r = Reader::new(bytes);
+    let (device_id, session, round) = read_header(&mut r, REFUSAL)?;
+    let n = r.len(MAX_ENTRIES)?;
+    let mut refused = Vec::with_capacity(n.min(256));
+    for _ in 0..n {
+        let doc = read_doc_id(&mut r)?;
+        let code = crate::transition::RefusalCode::parse(r.str(64)?)
+            .ok_or(FrameError::Malformed("an unknown refusal code"))?;
+        let message = r.str(MAX_MESSAGE)?.to_string();
+        let hub_doc = r.bytes(MAX_DOC_BYTES)?.to_vec();
+        refused.push(RefusedDoc { doc, code, message, hub_doc });
+    }
+    if !r.is_empty() {
+        return Err(FrameError::Malformed("bytes after the end of the frame"));
+    }
+    Ok(RefusalFrame { device_id, session, round, refused })
+}
+
+/// Decodes and checks what the hub answered: a response or a refusal.
+pub fn decode_answer(bytes: &[u8]) -> Result<Answer, FrameError> {
+    check_size(bytes)?;
+    if bytes.len() > 5 && bytes[5] == REFUSAL {
+        return decode_refusal(bytes).map(Answer::Refusal);
+    }
+    decode_response(bytes).map(|r| Answer::Response(Box::new(r)))
 }
 
 #[cfg(test)]
@@ -393,13 +503,62 @@ mod tests {
         for n in 0..bytes.len() {
             assert!(decode_request(&bytes[..n]).is_err(), "prefix of {n} bytes accepted");
         }
-        let mut v2 = bytes.clone();
-        v2[4] = 2;
-        assert!(matches!(decode_request(&v2), Err(FrameError::Version { found: 2, supported: 1 })));
+        let mut v1 = bytes.clone();
+        v1[4] = 1;
+        assert!(matches!(decode_request(&v1), Err(FrameError::Version { found: 1, supported: 2 })));
         let mut extra = bytes.clone();
         extra.push(0);
         assert!(decode_request(&extra).is_err());
         let huge = vec![0u8; MAX_FRAME_BYTES + 1];
         assert!(matches!(decode_request(&huge), Err(FrameError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn counters_beyond_signed_64_bits_and_negative_cursors_are_refused() {
+        for (session, round) in [(u64::MAX, 1), (1, u64::MAX), (i64::MAX as u64 + 1, 1), (0, 1), (1, 0)] {
+            let q = Request { session, round, ..request() };
+            assert!(
+                matches!(decode_request(&encode_request(&q)), Err(FrameError::Malformed(_))),
+                "session {session}, round {round} accepted"
+            );
+        }
+        let q = Request { session: i64::MAX as u64, round: i64::MAX as u64, ..request() };
+        assert!(decode_request(&encode_request(&q)).is_ok(), "the largest stored value is fine");
+        for q in [
+            Request { catalog_cursor: -1, ..request() },
+            Request { doc_cursor: u64::MAX, ..request() },
+            Request { catalog_resume: Some(CatalogResume { seq: -5, row: 1 }), ..request() },
+        ] {
+            assert!(decode_request(&encode_request(&q)).is_err());
+        }
+    }
+
+    #[test]
+    fn refusals_round_trip_and_are_told_from_responses() -> Result<(), FrameError> {
+        let f = RefusalFrame {
+            device_id: "dev-1".into(),
+            session: 2,
+            round: 9,
+            refused: vec![RefusedDoc {
+                doc: DocId::discount("5b0c6a2e-8f1d-4c3b-9a7e-2d4f6b8c0e1a"),
+                code: crate::transition::RefusalCode::DiscountApprovalRequired,
+                message: "too much".into(),
+                hub_doc: vec![1, 2, 3],
+            }],
+        };
+        let bytes = encode_refusal(&f);
+        let Answer::Refusal(back) = decode_answer(&bytes)? else { panic!("not a refusal") };
+        assert_eq!((back.session, back.round, back.refused.len()), (2, 9, 1));
+        assert_eq!(back.refused[0].doc, f.refused[0].doc);
+        assert_eq!(back.refused[0].hub_doc, vec![1, 2, 3]);
+        for n in 0..bytes.len() {
+            assert!(decode_answer(&bytes[..n]).is_err(), "prefix of {n} bytes accepted");
+        }
+        let mut unknown = bytes.clone();
+        let at = bytes.windows(26).position(|w| w == b"discount_approval_required").unwrap_or(0);
+        unknown[at] = b'X';
+        assert!(decode_answer(&unknown).is_err(), "an unknown code");
+        assert!(decode_request(&bytes).is_err(), "a refusal is not a request");
+        Ok(())
     }
 }

@@ -12,15 +12,22 @@ use automerge::sync::SyncDoc;
 use automerge::{ActorId, AutoCommit};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
 use super::device::{Peer, load_peer, load_state, save_peer, save_state};
 use super::frame::{self, CatalogPart, CatalogResume, Entry, Response};
 use super::state::{self, DocSync};
 use super::{DeviceScope, SyncError, SyncLimits};
+use crate::account::Timestamp;
 use crate::catalog::{CatalogDelta, Seq};
 use crate::docs::{self, DocId, DocKind};
 use crate::error::{Error, Result};
+use crate::money::Currency;
+use crate::quote::{DiscountPolicy, QuoteLine, QuoteState};
 use crate::store::Store;
-use crate::store::docs::{device_id, doc_seq, load_doc, store_doc, stored_account};
+use crate::store::docs::{LocalFacts, device_id, doc_seq, load_doc, store_doc, stored_account};
+use crate::transition::{self, Facts, Refusal, RefusalCode};
 
 /// What the hub engine needs from storage. Every call happens inside one
 /// transaction that the caller commits after [`handle`] returns `Ok`.
@@ -46,6 +53,9 @@ pub trait HubStorage {
     /// A document's sync state with a device, for `session` (a restart from
     /// the shared heads if the stored one is from another session).
     fn sync_state(&mut self, device_id: &str, id: &DocId, session: u64) -> Result<DocSync>;
+    /// Whether a sync state with the device was ever stored for the document
+    /// (the device has received something of it).
+    fn has_sync_state(&mut self, device_id: &str, id: &DocId) -> Result<bool>;
     /// Stores a document's sync state with a device.
     fn set_sync_state(&mut self, device_id: &str, id: &DocId, session: u64, sync: &DocSync) -> Result<()>;
     /// Documents changed after `cursor` that `scope` allows, with their
@@ -55,17 +65,75 @@ pub trait HubStorage {
     fn doc_cursor(&mut self) -> Result<u64>;
     /// The catalog's sequence.
     fn catalog_seq(&mut self) -> Result<Seq>;
-    /// One page of the reference-data delta (see `Store::catalog_changes_since`);
-    /// for a customer's device (`customer`), only the price lists of that
-    /// account and of its customer group, which the storage looks up.
+    /// One page of the reference-data delta (see `Store::catalog_page`) for
+    /// the device `scope` describes ([`DeviceScope::audience`]; the storage
+    /// looks up a customer's group).
     fn catalog_page(
         &mut self,
         since: Seq,
         after: Option<(Seq, i64)>,
         limit: usize,
-        include_costs: bool,
-        customer: Option<&str>,
+        scope: &DeviceScope,
     ) -> Result<(CatalogDelta, Option<(Seq, i64)>)>;
+    /// The discount policy in force at the hub.
+    fn policy(&mut self) -> Result<DiscountPolicy>;
+    /// A product's cost at the hub.
+    fn cost(&mut self, sku: &str) -> Result<Option<Decimal>>;
+    /// The unit price the hub's price lists give `line` for the account on
+    /// `day` (`None`: cannot be priced).
+    fn current_price(
+        &mut self,
+        account_id: &str,
+        line: &QuoteLine,
+        day: NaiveDate,
+        currency: Currency,
+    ) -> Result<Option<Decimal>>;
+    /// The quote holding a number, if any.
+    fn number_holder(&mut self, number: &str) -> Result<Option<String>>;
+    /// An order made from the quote, if any.
+    fn order_of_quote(&mut self, quote_id: &str) -> Result<Option<String>>;
+    /// The hub's clock.
+    fn now(&mut self) -> Timestamp {
+        chrono::Utc::now()
+    }
+}
+
+/// The transition rules' facts at the hub: its storage, in the merging
+/// transaction (backends use it for their own writes too).
+#[allow(missing_debug_implementations)]
+pub struct HubFacts<'a>(pub &'a mut dyn HubStorage);
+
+impl Facts for HubFacts<'_> {
+    fn policy(&mut self) -> Result<DiscountPolicy> {
+        self.0.policy()
+    }
+    fn cost(&mut self, sku: &str) -> Result<Option<Decimal>> {
+        self.0.cost(sku)
+    }
+    fn current_price(
+        &mut self,
+        account_id: &str,
+        line: &QuoteLine,
+        day: NaiveDate,
+        currency: Currency,
+    ) -> Result<Option<Decimal>> {
+        self.0.current_price(account_id, line, day, currency)
+    }
+    fn record(&mut self, id: &DocId) -> Result<Option<docs::Record>> {
+        match self.0.load_doc(id)? {
+            Some(doc) => Ok(docs::read(&doc, id).ok().flatten()),
+            None => Ok(None),
+        }
+    }
+    fn number_holder(&mut self, number: &str) -> Result<Option<String>> {
+        self.0.number_holder(number)
+    }
+    fn order_of_quote(&mut self, quote_id: &str) -> Result<Option<String>> {
+        self.0.order_of_quote(quote_id)
+    }
+    fn now(&mut self) -> Timestamp {
+        self.0.now()
+    }
 }
 
 /// The account a document id alone tells (accounts and activities).
@@ -73,7 +141,31 @@ fn account_in_id(id: &DocId) -> Option<&str> {
     matches!(id.kind(), DocKind::Account | DocKind::Activities).then(|| id.key())
 }
 
-/// Answers one request frame from the device `scope` names.
+/// Whether a customer's device is kept from a quote in this state: drafts
+/// (and quotes waiting for a discount decision) never reach customers, nor
+/// do quotes cancelled before the customer received anything of them.
+fn withheld(scope: &DeviceScope, record: Option<&docs::Record>, received_before: bool) -> bool {
+    if scope.role != super::DeviceRole::Customer {
+        return false;
+    }
+    match record {
+        Some(docs::Record::Quote(q)) => match q.state {
+            QuoteState::Draft | QuoteState::NeedsDiscountApproval => true,
+            QuoteState::Cancelled => !received_before,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn refusal(id: &DocId, code: RefusalCode, message: &str) -> Refusal {
+    Refusal { doc: id.to_string(), code, message: message.to_string() }
+}
+
+/// Answers one request frame from the device `scope` names. Changes that
+/// break the transition rules (ADR 16) refuse the whole frame: every
+/// refused document is reported, nothing is stored (the caller rolls back
+/// on `Err`), and the error carries the refusal frame for the device.
 pub fn handle(
     storage: &mut dyn HubStorage,
     scope: &DeviceScope,
@@ -88,62 +180,76 @@ pub fn handle(
     if req.round <= last_round || req.session < last_session {
         return Err(SyncError::Replayed { round: req.round, last: last_round }.into());
     }
-    // Scope first, before anything is merged. The account each stored
-    // document belongs to is kept for the check after the merge.
-    let mut known_accounts = std::collections::HashMap::with_capacity(req.entries.len());
-    for e in &req.entries {
+    let actor = scope.actor();
+    let mut refused: Vec<(Refusal, bool)> = Vec::new();
+    // Scope first, before anything is merged; the merged record is checked
+    // again (a new document names its account only in its content).
+    let mut entries = Vec::with_capacity(req.entries.len());
+    for e in req.entries {
         let known = storage.doc_account(&e.doc)?.filter(|a| !a.is_empty());
         let account = known.as_deref().or_else(|| account_in_id(&e.doc));
         if !scope.allows_kind(e.doc.kind()) || account.is_some_and(|a| !scope.allows(a)) {
-            return Err(SyncError::OutOfScope { doc: e.doc.to_string() }.into());
+            refused.push((refusal(&e.doc, RefusalCode::NotPermitted, OUT_OF_SCOPE), false));
+            continue;
         }
-        known_accounts.insert(e.doc.clone(), known);
+        entries.push(e);
     }
-    let actor = storage.hub_actor()?;
+    let actor_id = storage.hub_actor()?;
     let mut out = Vec::new();
     let mut size = 64usize;
-    let mut entries = req.entries;
     entries.sort_by_key(|e| (e.doc.kind().apply_order(), e.doc.clone()));
     let in_request: std::collections::HashSet<DocId> = entries.iter().map(|e| e.doc.clone()).collect();
     for e in entries {
         let id = e.doc;
-        let known = known_accounts.remove(&id).flatten();
         storage.lock_doc(&id)?;
-        let mut doc = storage.load_doc(&id)?.unwrap_or_default().with_actor(actor.clone());
+        let mut doc = storage.load_doc(&id)?.unwrap_or_default().with_actor(actor_id.clone());
         let mut sync = storage.sync_state(&req.device_id, &id, req.session)?;
         let before = doc.get_heads();
-        // What the hub had, for the role check (the back office needs none).
-        let had = match scope.role {
-            super::DeviceRole::Admin => None,
-            _ => docs::read(&doc, &id).ok().flatten(),
-        };
+        // What the hub had: a document it cannot read any more is judged
+        // as if new.
+        let had = docs::read(&doc, &id).ok().flatten();
         state::requeue(&mut doc, &mut sync);
         let incoming = state::change_bytes(&e.message);
-        doc.sync()
-            .receive_sync_message(&mut sync.state, e.message)
-            .map_err(|err| SyncError::Refused { doc: id.to_string(), reason: err.to_string() })?;
+        if doc.sync().receive_sync_message(&mut sync.state, e.message).is_err() {
+            refused.push((refusal(&id, RefusalCode::InvalidRecord, "the changes do not apply to the document"), true));
+            continue;
+        }
         state::remember_unapplied(&mut doc, &mut sync, &incoming);
+        let mut record = had.clone();
         if doc.get_heads() != before {
-            let record = docs::read(&doc, &id)
-                .map_err(|err| SyncError::Refused { doc: id.to_string(), reason: err.to_string() })?;
-            if let Some(r) = &record {
-                super::roles::check_change(scope.role, had.as_ref(), r)
-                    .map_err(|reason| SyncError::Forbidden { doc: id.to_string(), reason })?;
-                if !scope.allows_doc(id.kind(), r.account_id()) {
-                    return Err(SyncError::OutOfScope { doc: id.to_string() }.into());
-                }
-                if known.as_deref().is_some_and(|k| k != r.account_id()) {
-                    return Err(SyncError::Refused {
-                        doc: id.to_string(),
-                        reason: "a record cannot move to another account".into(),
-                    }
-                    .into());
-                }
+            let Ok(merged) = docs::read(&doc, &id) else {
+                // The decoder's words may quote the content: say only what failed.
+                refused.push((
+                    refusal(&id, RefusalCode::InvalidRecord, "the document's content is not a valid record"),
+                    true,
+                ));
+                continue;
+            };
+            if let Some(r) = &merged
+                && !scope.allows_doc(id.kind(), r.account_id())
+            {
+                refused.push((refusal(&id, RefusalCode::NotPermitted, OUT_OF_SCOPE), false));
+                continue;
+            }
+            if let Some(r) = transition::check(&actor, &id, had.as_ref(), merged.as_ref(), &mut HubFacts(storage))? {
+                refused.push((r, true));
+                continue;
             }
             storage.save_doc(&id, &mut doc)?;
+            record = merged;
+        }
+        if !refused.is_empty() {
+            // The frame is refused anyway: no reply is built.
+            continue;
         }
         let before = sync.clone();
-        match doc.sync().generate_sync_message(&mut sync.state) {
+        let received = storage.has_sync_state(&req.device_id, &id)?;
+        let reply = if withheld(scope, record.as_ref(), received) {
+            None
+        } else {
+            doc.sync().generate_sync_message(&mut sync.state)
+        };
+        match reply {
             Some(reply) if !state::is_pure_ack(&reply, &sync.state) => {
                 size += frame::entry_size(&id, reply.clone().encode().len());
                 out.push(Entry { doc: id.clone(), message: reply });
@@ -153,6 +259,9 @@ pub fn handle(
             // state stays as it was before generating.
             _ => storage.set_sync_state(&req.device_id, &id, req.session, &before)?,
         }
+    }
+    if !refused.is_empty() {
+        return Err(reject(storage, scope, &req.device_id, req.session, req.round, refused));
     }
 
     // Announce what changed here since the device's cursor.
@@ -168,6 +277,12 @@ pub fn handle(
             continue;
         }
         let Some(mut doc) = storage.load_doc(&id)? else { continue };
+        if scope.role == super::DeviceRole::Customer {
+            let received = storage.has_sync_state(&req.device_id, &id)?;
+            if withheld(scope, docs::read(&doc, &id).ok().flatten().as_ref(), received) {
+                continue;
+            }
+        }
         let mut sync = storage.sync_state(&req.device_id, &id, req.session)?;
         state::requeue(&mut doc, &mut sync);
         let Some(msg) = doc.sync().generate_sync_message(&mut sync.state) else { continue };
@@ -189,13 +304,7 @@ pub fn handle(
     let hub_seq = storage.catalog_seq()?;
     let catalog = if req.catalog_cursor < hub_seq || req.catalog_resume.is_some() {
         let after = req.catalog_resume.as_ref().map(|r| (r.seq, r.row));
-        let (delta, next) = storage.catalog_page(
-            req.catalog_cursor,
-            after,
-            limits.catalog_page,
-            scope.include_costs,
-            scope.customer(),
-        )?;
+        let (delta, next) = storage.catalog_page(req.catalog_cursor, after, limits.catalog_page, scope)?;
         more |= next.is_some();
         Some(CatalogPart { delta, complete: next.is_none(), resume: next.map(|(seq, row)| CatalogResume { seq, row }) })
     } else {
@@ -214,14 +323,89 @@ pub fn handle(
     .map_err(SyncError::from)?)
 }
 
+const OUT_OF_SCOPE: &str = "the record is outside what this device may change (its account is not assigned to it)";
+
+/// The refusal for a frame: each refused document with the hub's current
+/// version where the device may see it (`visible`), so the device can
+/// restore what the hub accepted.
+fn reject(
+    storage: &mut dyn HubStorage,
+    scope: &DeviceScope,
+    device_id: &str,
+    session: u64,
+    round: u64,
+    refused: Vec<(Refusal, bool)>,
+) -> Error {
+    let mut docs_out = Vec::with_capacity(refused.len());
+    let mut refusals = Vec::with_capacity(refused.len());
+    for (r, visible) in refused {
+        let Ok(id) = DocId::parse(&r.doc) else { continue };
+        let mut hub_doc = Vec::new();
+        if visible && let Ok(Some(mut doc)) = storage.load_doc(&id) {
+            let record = docs::read(&doc, &id).ok().flatten();
+            let received = storage.has_sync_state(device_id, &id).unwrap_or(false);
+            if record.is_some() && !withheld(scope, record.as_ref(), received) {
+                hub_doc = doc.save();
+            }
+        }
+        docs_out.push(frame::RefusedDoc { doc: id, code: r.code, message: r.message.clone(), hub_doc });
+        refusals.push(r);
+    }
+    let frame = frame::encode_refusal(&frame::RefusalFrame {
+        device_id: device_id.to_string(),
+        session,
+        round,
+        refused: docs_out,
+    });
+    SyncError::Rejected(Box::new(super::Rejection { refusals, frame })).into()
+}
+
 /// [`HubStorage`] over an Onsite [`Store`]'s write transaction: documents,
 /// projections, sync states and the catalog in one SQLite database.
 #[derive(Debug)]
 pub struct SqliteHub<'a> {
     tx: &'a Transaction<'a>,
+    now: Option<Timestamp>,
 }
 
 impl HubStorage for SqliteHub<'_> {
+    fn policy(&mut self) -> Result<DiscountPolicy> {
+        LocalFacts(self.tx).policy()
+    }
+
+    fn cost(&mut self, sku: &str) -> Result<Option<Decimal>> {
+        LocalFacts(self.tx).cost(sku)
+    }
+
+    fn current_price(
+        &mut self,
+        account_id: &str,
+        line: &QuoteLine,
+        day: NaiveDate,
+        currency: Currency,
+    ) -> Result<Option<Decimal>> {
+        LocalFacts(self.tx).current_price(account_id, line, day, currency)
+    }
+
+    fn number_holder(&mut self, number: &str) -> Result<Option<String>> {
+        LocalFacts(self.tx).number_holder(number)
+    }
+
+    fn order_of_quote(&mut self, quote_id: &str) -> Result<Option<String>> {
+        LocalFacts(self.tx).order_of_quote(quote_id)
+    }
+
+    fn now(&mut self) -> Timestamp {
+        self.now.unwrap_or_else(chrono::Utc::now)
+    }
+
+    fn has_sync_state(&mut self, device: &str, id: &DocId) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM sync_docs WHERE peer = ?1 AND doc_id = ?2")?
+            .exists(rusqlite::params![device, id.as_str()])?)
+    }
+
     fn hub_actor(&mut self) -> Result<ActorId> {
         Ok(docs::actor_for(&device_id(self.tx)?))
     }
@@ -275,10 +459,9 @@ impl HubStorage for SqliteHub<'_> {
         since: Seq,
         after: Option<(Seq, i64)>,
         limit: usize,
-        include_costs: bool,
-        customer: Option<&str>,
+        scope: &DeviceScope,
     ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
-        let group: Option<String> = match customer {
+        let group: Option<String> = match scope.customer() {
             Some(c) => self
                 .tx
                 .prepare_cached("SELECT customer_group FROM accounts WHERE id = ?1")?
@@ -287,8 +470,7 @@ impl HubStorage for SqliteHub<'_> {
                 .flatten(),
             None => None,
         };
-        let audience = customer.map(|customer| crate::catalog::PriceAudience { customer, group: group.as_deref() });
-        crate::store::catalog::catalog_page(self.tx, since, after, limit, include_costs, audience)
+        crate::store::catalog::catalog_page(self.tx, since, after, limit, &scope.audience(group.as_deref()))
     }
 }
 
@@ -341,7 +523,20 @@ impl Store {
 
     /// [`Store::hub_handle`] with explicit frame limits.
     pub fn hub_handle_with(&self, scope: &DeviceScope, request: &[u8], limits: &SyncLimits) -> Result<Vec<u8>> {
-        self.write(|tx| handle(&mut SqliteHub { tx }, scope, request, limits))
+        self.write(|tx| handle(&mut SqliteHub { tx, now: None }, scope, request, limits))
+    }
+
+    /// [`Store::hub_handle_with`] with the hub's clock at `now` (the
+    /// transition rules' dates: validity, reorder age), for tests and a
+    /// hub configured with a fixed date.
+    pub fn hub_handle_at(
+        &self,
+        scope: &DeviceScope,
+        request: &[u8],
+        limits: &SyncLimits,
+        now: Timestamp,
+    ) -> Result<Vec<u8>> {
+        self.write(|tx| handle(&mut SqliteHub { tx, now: Some(now) }, scope, request, limits))
     }
 }
 

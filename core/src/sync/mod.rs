@@ -28,12 +28,13 @@ mod wire;
 
 use std::collections::BTreeSet;
 
-pub use device::SyncRound;
+pub use device::{SyncRefusal, SyncRound};
 pub use roles::DeviceRole;
 pub use state::DocSync;
 
-/// The frame format version this build speaks.
-pub const PROTOCOL_VERSION: u8 = 1;
+/// The frame format version this build speaks (2: discount documents and
+/// refusal frames, ADR 16).
+pub const PROTOCOL_VERSION: u8 = 2;
 /// Largest frame accepted (32 MiB).
 pub const MAX_FRAME_BYTES: usize = 32 << 20;
 /// Most documents in one frame.
@@ -117,15 +118,13 @@ pub enum SyncError {
         /// The document.
         doc: String,
     },
-    /// The device's role may not make this change.
-    #[error("change to {doc} refused: {reason}")]
-    Forbidden {
-        /// The document.
-        doc: String,
-        /// Which rule.
-        reason: String,
-    },
-    /// A change breaks a rule (an invalid record, a moved quote).
+    /// The hub refused changes of the frame by the transition rules
+    /// (ADR 16): nothing of the frame was stored. `frame` is the refusal
+    /// frame for the device, which [`crate::Store::sync_apply`] turns into
+    /// compensating changes, so its next request goes through.
+    #[error("{}", describe(&.0.refusals))]
+    Rejected(Box<Rejection>),
+    /// A document that cannot be merged or read as its record.
     #[error("change to {doc} refused: {reason}")]
     Refused {
         /// The document.
@@ -135,11 +134,31 @@ pub enum SyncError {
     },
 }
 
+/// What the hub refused of a frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Every refused document with its reason.
+    pub refusals: Vec<crate::transition::Refusal>,
+    /// The refusal frame to answer the device with.
+    pub frame: Vec<u8>,
+}
+
+fn describe(refusals: &[crate::transition::Refusal]) -> String {
+    match refusals {
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+        [] => "changes refused".into(),
+    }
+}
+
 /// What a device may see: set by the hub from the device's credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceScope {
     /// The authenticated device.
     pub device_id: String,
+    /// The person behind it, from the hub's registry: the transition rules
+    /// compare names written into records with it.
+    pub person: String,
     /// Accounts it may see; `None` for all (an admin).
     pub accounts: Option<BTreeSet<String>>,
     /// Whether product costs (the margin floor) are sent; never to customers.
@@ -151,7 +170,34 @@ pub struct DeviceScope {
 impl DeviceScope {
     /// Everything (the back office).
     pub fn all(device_id: &str) -> DeviceScope {
-        DeviceScope { device_id: device_id.to_string(), accounts: None, include_costs: true, role: DeviceRole::Admin }
+        DeviceScope {
+            device_id: device_id.to_string(),
+            person: String::new(),
+            accounts: None,
+            include_costs: true,
+            role: DeviceRole::Admin,
+        }
+    }
+
+    /// The actor the transition rules judge this device's changes as.
+    pub fn actor(&self) -> crate::transition::Actor<'_> {
+        crate::transition::Actor { role: Some(self.role), person: &self.person, device_id: &self.device_id }
+    }
+
+    /// Which reference data the device receives (ADR 16): the back office
+    /// everything; a rep the group price lists and the customer-specific
+    /// lists of their own accounts, the policy, and costs once they have
+    /// an account to quote for; a customer only their own account's and
+    /// group's prices, and never the policy, costs or marketing data.
+    pub fn audience<'a>(&'a self, customer_group: Option<&'a str>) -> crate::catalog::CatalogAudience<'a> {
+        use crate::catalog::CatalogAudience as A;
+        match (self.role, &self.accounts) {
+            (DeviceRole::Customer, _) => {
+                A::Customer { customer: self.customer().unwrap_or_default(), group: customer_group }
+            }
+            (DeviceRole::Admin, _) | (DeviceRole::Rep, None) => A::Everything { costs: self.include_costs },
+            (DeviceRole::Rep, Some(accounts)) => A::Rep { accounts, costs: self.include_costs && !accounts.is_empty() },
+        }
     }
 
     /// Whether documents of `account_id` are visible.
@@ -165,10 +211,11 @@ impl DeviceScope {
     }
 
     /// Whether documents of `kind` are visible at all: a customer never
-    /// receives activities (the reps' notes).
+    /// receives activities (the reps' notes) or discount requests (the
+    /// reps' internal reasons and the back office's decisions).
     pub fn allows_kind(&self, kind: crate::docs::DocKind) -> bool {
         match self.role {
-            DeviceRole::Customer => kind != crate::docs::DocKind::Activities,
+            DeviceRole::Customer => !matches!(kind, crate::docs::DocKind::Activities | crate::docs::DocKind::Discount),
             DeviceRole::Admin | DeviceRole::Rep => true,
         }
     }
@@ -191,7 +238,13 @@ impl DeviceScope {
             DeviceRole::Rep => (Some(assigned), true),
             DeviceRole::Customer => (Some(device.account_id.iter().cloned().collect()), false),
         };
-        DeviceScope { device_id: device.device_id.clone(), accounts, include_costs, role: device.role }
+        DeviceScope {
+            device_id: device.device_id.clone(),
+            person: device.person.clone(),
+            accounts,
+            include_costs,
+            role: device.role,
+        }
     }
 }
 
@@ -204,6 +257,9 @@ pub struct SyncReport {
     pub bytes_up: u64,
     /// Response bytes.
     pub bytes_down: u64,
+    /// Documents the hub refused on the way (each recovered on the device:
+    /// see [`crate::Store::sync_refusals`]).
+    pub refusals: u32,
 }
 
 /// Syncs `device` with `hub` in-process (the transport is a function call)
@@ -218,11 +274,19 @@ pub fn sync_in_process(
     let mut report = SyncReport::default();
     loop {
         let request = device.sync_request()?;
-        let response = hub.hub_handle(scope, &request)?;
+        // A refusal is an answer too: the device turns it into compensating
+        // changes and the next request goes through.
+        let response = match hub.hub_handle(scope, &request) {
+            Ok(r) => r,
+            Err(crate::Error::Sync(SyncError::Rejected(r))) => r.frame,
+            Err(e) => return Err(e),
+        };
         report.round_trips += 1;
         report.bytes_up += request.len() as u64;
         report.bytes_down += response.len() as u64;
-        if device.sync_apply(&response)?.done {
+        let round = device.sync_apply(&response)?;
+        report.refusals += round.refused.len() as u32;
+        if round.done {
             return Ok(report);
         }
         if report.round_trips >= max_round_trips {

@@ -38,7 +38,7 @@ final class SyncTests: XCTestCase {
     }
 
     func scope(_ device: OnsiteStore) throws -> SyncScope {
-        SyncScope(deviceId: try device.deviceId(), accounts: [account.id], includeCosts: true, role: .rep)
+        SyncScope(deviceId: try device.deviceId(), accounts: [account.id], includeCosts: true, role: .rep, person: "rep-1")
     }
 
     @discardableResult

@@ -87,6 +87,45 @@ pub struct DecisionForm {
     pub reason: String,
 }
 
+/// Parses an `application/x-www-form-urlencoded` body strictly: `None` if
+/// a value is not valid UTF-8 once percent-decoded (a lossy decoder would
+/// turn it into U+FFFD and record that as a signature) or a percent escape
+/// is broken. Unknown fields are ignored.
+pub fn parse_form(body: &[u8]) -> Option<DecisionForm> {
+    fn decode(part: &[u8]) -> Option<String> {
+        let mut out = Vec::with_capacity(part.len());
+        let mut i = 0;
+        while i < part.len() {
+            match part[i] {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    let hex = part.get(i + 1..i + 3)?;
+                    let v = u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+                    out.push(v);
+                    i += 2;
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8(out).ok()
+    }
+    let mut form = DecisionForm::default();
+    for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let mut kv = pair.splitn(2, |b| *b == b'=');
+        let key = decode(kv.next()?)?;
+        let value = decode(kv.next().unwrap_or_default())?;
+        match key.as_str() {
+            "decision" => form.decision = value,
+            "name" => form.name = value,
+            "role" => form.role = value,
+            "reason" => form.reason = value,
+            _ => {}
+        }
+    }
+    Some(form)
+}
+
 fn field(value: &str, max: usize, what_de: &str, what_en: &str, locale: DisplayLocale) -> Result<String, String> {
     let v = value.trim();
     let chars = v.chars().count();

@@ -52,8 +52,14 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// What a device may see and change, from its role and assignments.
     fn scope(&self, device: &DeviceRecord) -> Result<DeviceScope>;
     /// Answers one sync request frame in one transaction (a refused frame
-    /// stores nothing).
-    fn sync(&self, scope: &DeviceScope, request: &[u8], limits: &SyncLimits) -> Result<Vec<u8>>;
+    /// stores nothing), judging dates by `now` (`None`: the clock).
+    fn sync(
+        &self,
+        scope: &DeviceScope,
+        request: &[u8],
+        limits: &SyncLimits,
+        now: Option<onsite_core::account::Timestamp>,
+    ) -> Result<Vec<u8>>;
     /// Registers a device under `device_id` with its token's hash and link key.
     fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord>;
     /// A registered device (revoked ones too) with the key its approval

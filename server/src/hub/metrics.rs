@@ -27,6 +27,13 @@ pub struct Metrics {
     auth_failures: AtomicU64,
     refused: Mutex<BTreeMap<&'static str, u64>>,
     seen: Mutex<HashMap<String, Instant>>,
+    connections_open: AtomicU64,
+    connections_total: AtomicU64,
+    closed_at_shutdown: AtomicU64,
+    inflated_bytes: AtomicU64,
+    unauthenticated_body_bytes: AtomicU64,
+    memory_refusals: AtomicU64,
+    rate_limited: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +58,13 @@ impl Default for Metrics {
             auth_failures: AtomicU64::new(0),
             refused: Mutex::default(),
             seen: Mutex::default(),
+            connections_open: AtomicU64::new(0),
+            connections_total: AtomicU64::new(0),
+            closed_at_shutdown: AtomicU64::new(0),
+            inflated_bytes: AtomicU64::new(0),
+            unauthenticated_body_bytes: AtomicU64::new(0),
+            memory_refusals: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
         }
     }
 }
@@ -79,6 +93,54 @@ impl Metrics {
     /// Counts a failed authentication.
     pub fn auth_failure(&self) {
         self.auth_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection was accepted.
+    pub fn connection_opened(&self) {
+        self.connections_open.fetch_add(1, Ordering::Relaxed);
+        self.connections_total.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection ended.
+    pub fn connection_closed(&self) {
+        self.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Connections open now.
+    pub fn connections_open(&self) -> u64 {
+        self.connections_open.load(Ordering::Relaxed)
+    }
+
+    /// Connections closed because they outlived the shutdown grace period.
+    pub fn closed_at_shutdown(&self, n: usize) {
+        self.closed_at_shutdown.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// Bytes a request body inflated to (only authenticated requests are
+    /// ever inflated).
+    pub fn inflated(&self, bytes: usize) {
+        self.inflated_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// Inflated bytes so far.
+    pub fn inflated_bytes(&self) -> u64 {
+        self.inflated_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Body bytes read from requests without a valid token (the approval
+    /// form, which a link authenticates, is the only one).
+    pub fn unauthenticated_body(&self, bytes: usize) {
+        self.unauthenticated_body_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// A request refused because the memory budget of requests in flight was spent.
+    pub fn memory_refusal(&self) {
+        self.memory_refusals.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request refused because its address failed to authenticate too often.
+    pub fn rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a refused frame by its reason code.
@@ -134,6 +196,39 @@ impl Metrics {
         for (code, n) in locked(&self.refused).iter() {
             let _ = writeln!(s, "onsite_sync_refused_total{{reason=\"{code}\"}} {n}");
         }
+        let _ = writeln!(s, "# HELP onsite_connections_open Connections open now.");
+        let _ = writeln!(s, "# TYPE onsite_connections_open gauge");
+        let _ = writeln!(s, "onsite_connections_open {}", self.connections_open.load(Ordering::Relaxed));
+        let _ = writeln!(s, "# TYPE onsite_connections_total counter");
+        let _ = writeln!(s, "onsite_connections_total {}", self.connections_total.load(Ordering::Relaxed));
+        let _ = writeln!(s, "# TYPE onsite_connections_closed_at_shutdown_total counter");
+        let _ = writeln!(
+            s,
+            "onsite_connections_closed_at_shutdown_total {}",
+            self.closed_at_shutdown.load(Ordering::Relaxed)
+        );
+        let _ =
+            writeln!(s, "# HELP onsite_inflated_bytes_total Bytes request bodies inflated to (authenticated only).");
+        let _ = writeln!(s, "# TYPE onsite_inflated_bytes_total counter");
+        let _ = writeln!(s, "onsite_inflated_bytes_total {}", self.inflated_bytes.load(Ordering::Relaxed));
+        let _ = writeln!(s, "# TYPE onsite_unauthenticated_body_bytes_total counter");
+        let _ = writeln!(
+            s,
+            "onsite_unauthenticated_body_bytes_total {}",
+            self.unauthenticated_body_bytes.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP onsite_memory_refusals_total Requests refused (503) because the memory budget was spent."
+        );
+        let _ = writeln!(s, "# TYPE onsite_memory_refusals_total counter");
+        let _ = writeln!(s, "onsite_memory_refusals_total {}", self.memory_refusals.load(Ordering::Relaxed));
+        let _ = writeln!(
+            s,
+            "# HELP onsite_auth_rate_limited_total Requests refused (429) after too many failed authentications."
+        );
+        let _ = writeln!(s, "# TYPE onsite_auth_rate_limited_total counter");
+        let _ = writeln!(s, "onsite_auth_rate_limited_total {}", self.rate_limited.load(Ordering::Relaxed));
         let _ = writeln!(s, "# HELP onsite_active_devices Devices that authenticated in the last 15 minutes.");
         let _ = writeln!(s, "# TYPE onsite_active_devices gauge\nonsite_active_devices {}", self.active_devices());
         if let Some(c) = counts {

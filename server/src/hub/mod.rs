@@ -11,6 +11,7 @@
 pub mod approval_page;
 pub mod backend;
 pub mod http;
+pub mod listen;
 pub(crate) mod log;
 pub mod metrics;
 pub mod postgres;
@@ -22,10 +23,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum_server::tls_rustls::RustlsConfig;
-
 pub use backend::{Backend, DatabaseUrl};
 pub use http::HubConfig;
+pub use listen::ConnectionLimits;
 pub use metrics::Metrics;
 
 use crate::error::{Error, Result};
@@ -43,8 +43,9 @@ pub struct TlsFiles {
 }
 
 /// Serves `backend` on `listener` until `shutdown` resolves, then stops
-/// accepting connections and lets running requests finish (at most
-/// [`SHUTDOWN_GRACE`]).
+/// accepting connections and lets running requests finish (at most the
+/// configured grace, [`SHUTDOWN_GRACE`] by default); connections still open
+/// then are closed.
 pub async fn serve(
     listener: std::net::TcpListener,
     backend: Arc<dyn Backend>,
@@ -55,26 +56,40 @@ pub async fn serve(
 ) -> Result<()> {
     listener.set_nonblocking(true)?;
     config.tls = tls.is_some();
-    let app = http::router(backend, metrics, config).into_make_service_with_connect_info::<SocketAddr>();
-    match tls {
-        None => {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    let tls = match tls {
+        Some(files) => Some(listen::tls_config(&files.cert, &files.key).map_err(Error::Tls)?),
+        None => None,
+    };
+    let limits = config.connections;
+    let metrics_listener = match &config.metrics_listen {
+        Some(addr) => {
+            let l = std::net::TcpListener::bind(addr)
+                .map_err(|e| Error::Usage(format!("cannot listen on {addr} for metrics: {e}")))?;
+            l.set_nonblocking(true)?;
+            Some(tokio::net::TcpListener::from_std(l)?)
         }
-        Some(files) => {
-            // Several providers may be compiled in; pick ring explicitly.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let rustls = RustlsConfig::from_pem_file(&files.cert, &files.key)
-                .await
-                .map_err(|e| Error::Tls(format!("{}: {e}", files.cert.display())))?;
-            let handle = axum_server::Handle::new();
-            let stopper = handle.clone();
-            tokio::spawn(async move {
-                shutdown.await;
-                stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
-            });
-            axum_server::from_tcp_rustls(listener, rustls).handle(handle).serve(app).await?;
-        }
+        None => None,
+    };
+    let (app, metrics_app) = http::routers(backend, metrics.clone(), config);
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let metrics_task = metrics_listener.map(|l| {
+        let mut stop = stop_rx.clone();
+        let m = metrics.clone();
+        tokio::spawn(async move {
+            let until = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            listen::run(l, metrics_app, None, limits, m, until).await
+        })
+    });
+    let main = listen::run(listener, app, tls, limits, metrics, shutdown).await;
+    let _ = stop_tx.send(true);
+    if let Some(t) = metrics_task {
+        let _ = t.await;
+    }
+    if main > 0 {
+        log::line("info", &format!("stopped; {main} connections were closed at the end of the grace period"));
     }
     Ok(())
 }

@@ -28,8 +28,9 @@ use onsite_core::docs::{self, DocId, DocKind, Record};
 use onsite_core::import::{self, Format};
 use onsite_core::quote::{CustomerDecision, DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
 use onsite_core::store::ImportSummary;
-use onsite_core::sync::hub::{HubStorage, handle};
+use onsite_core::sync::hub::{HubFacts, HubStorage, handle};
 use onsite_core::sync::{DeviceRole, DeviceScope, DocSync, SyncLimits};
+use onsite_core::transition::{self, Actor};
 use onsite_core::{Store, StoreOptions};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -40,10 +41,19 @@ use super::backend::{Backend, Counts, QuoteView};
 use crate::error::{Error, Result};
 
 const SCHEMA: &str = include_str!("postgres_schema.sql");
-const SCHEMA_VERSION: i32 = 2;
+const SCHEMA_VERSION: i32 = 3;
 /// From version 1: devices keep their approval-link key.
 const UPGRADE_TO_2: &str =
     "ALTER TABLE devices ADD COLUMN IF NOT EXISTS link_key BYTEA; UPDATE hub_meta SET version = 2 WHERE id = 1;";
+/// From version 2: quote numbers and orders' quotes as columns, for the
+/// transition checks (ADR 16).
+const UPGRADE_TO_3: &str = "
+    ALTER TABLE documents ADD COLUMN IF NOT EXISTS number TEXT, ADD COLUMN IF NOT EXISTS quote_ref TEXT;
+    UPDATE documents SET number = body::json->>'number' WHERE kind = 'quote' AND body IS NOT NULL;
+    UPDATE documents SET quote_ref = body::json->>'quote_id' WHERE kind = 'order' AND body IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS documents_number ON documents (number) WHERE number IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS documents_quote_ref ON documents (quote_ref) WHERE quote_ref IS NOT NULL;
+    UPDATE hub_meta SET version = 3 WHERE id = 1;";
 /// Advisory lock keys: schema set-up, catalog publishing.
 const LOCK_SCHEMA: i64 = 0x6f6e_7369_7465_0001;
 const LOCK_PUBLISH: i64 = 0x6f6e_7369_7465_0002;
@@ -201,6 +211,10 @@ impl PgBackend {
                 tx.batch_execute(UPGRADE_TO_2)?;
                 version = 2;
             }
+            if version == 2 {
+                tx.batch_execute(UPGRADE_TO_3)?;
+                version = 3;
+            }
             if version > SCHEMA_VERSION {
                 return Err(Error::Usage(format!(
                     "the PostgreSQL database has hub schema version {version}, newer than the {SCHEMA_VERSION} this build knows"
@@ -297,9 +311,11 @@ impl PgBackend {
         result
     }
 
-    /// Changes one quote as the hub's own actor, under the document's row
-    /// lock; saves it when `f` changed it (also when `f` failed, so a quote
-    /// found expired is stored as expired) and returns `f`'s outcome.
+    /// Changes one quote (and its discount request, which lives in its own
+    /// document) as the hub's own actor, under the documents' row locks;
+    /// saves what `f` changed (also when `f` failed, so a quote found
+    /// expired is stored as expired) after the transition rules that hold
+    /// for everyone, and returns `f`'s outcome.
     fn modify_quote<E>(
         &self,
         quote_id: &str,
@@ -307,28 +323,66 @@ impl PgBackend {
         mut f: impl FnMut(&mut Quote) -> std::result::Result<(), E>,
     ) -> Result<(Quote, std::result::Result<(), E>)> {
         let id = DocId::quote(quote_id);
+        let did = DocId::discount(quote_id);
         let actor = self.actor.clone();
+        let corrupt = |e: docs::DocError| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() };
         self.with_hub(|hub| {
             hub.lock_doc(&id)?;
+            hub.lock_doc(&did)?;
             let Some(doc) = hub.load_doc(&id)? else {
                 return Err(onsite_core::Error::not_found("quote", quote_id));
             };
             let mut doc = doc.with_actor(actor.clone());
-            let Some(Record::Quote(before)) = docs::read(&doc, &id)
-                .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?
-            else {
+            let Some(Record::Quote(before)) = docs::read(&doc, &id).map_err(corrupt)? else {
                 return Err(onsite_core::Error::not_found("quote", quote_id));
             };
+            let ddoc = hub.load_doc(&did)?;
+            let dbefore = match &ddoc {
+                Some(d) => docs::read(d, &did).map_err(corrupt)?,
+                None => None,
+            };
             let mut q = (*before).clone();
+            if let Some(Record::Discount(d)) = &dbefore {
+                q.discount_request = Some(d.request.clone());
+            }
             let outcome = f(&mut q);
-            if q != *before {
-                docs::write(&mut doc, &Record::Quote(Box::new(q.clone())))
-                    .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?;
+            let commit = |doc: &mut AutoCommit| {
                 doc.commit_with(
                     automerge::transaction::CommitOptions::default()
                         .with_message(message.to_string())
                         .with_time(chrono::Utc::now().timestamp()),
                 );
+            };
+            if let Some(request) = &q.discount_request {
+                let after = Record::Discount(Box::new(docs::DiscountRecord {
+                    quote_id: q.id.clone(),
+                    account_id: q.account_id.clone(),
+                    request: request.clone(),
+                }));
+                if dbefore.as_ref() != Some(&after) {
+                    let found =
+                        transition::check(&Actor::LOCAL, &did, dbefore.as_ref(), Some(&after), &mut HubFacts(hub))?;
+                    if let Some(r) = found {
+                        return Err(onsite_core::Error::Refused(Box::new(r)));
+                    }
+                    let mut dd = match ddoc {
+                        Some(d) => d.with_actor(actor.clone()),
+                        None => docs::genesis(&did, actor.clone()).map_err(corrupt)?,
+                    };
+                    docs::write(&mut dd, &after).map_err(corrupt)?;
+                    commit(&mut dd);
+                    hub.save_doc(&did, &mut dd)?;
+                }
+            }
+            let mut bare = q.clone();
+            bare.discount_request = None;
+            if bare != *before {
+                let (b, a) = (Record::Quote(before), Record::Quote(Box::new(bare)));
+                if let Some(r) = transition::check(&Actor::LOCAL, &id, Some(&b), Some(&a), &mut HubFacts(hub))? {
+                    return Err(onsite_core::Error::Refused(Box::new(r)));
+                }
+                docs::write(&mut doc, &a).map_err(corrupt)?;
+                commit(&mut doc);
                 hub.save_doc(&id, &mut doc)?;
             }
             Ok((q, outcome))
@@ -387,6 +441,8 @@ struct PgHub<'t, 'c> {
     changed: Vec<DocId>,
     /// The PostgreSQL error behind a failed call (to tell retryable ones).
     error: Option<postgres::Error>,
+    /// The hub's clock for the transition rules (`None`: the real one).
+    now: Option<onsite_core::account::Timestamp>,
 }
 
 impl<'t, 'c> PgHub<'t, 'c> {
@@ -405,6 +461,7 @@ impl<'t, 'c> PgHub<'t, 'c> {
             placeholders: HashSet::new(),
             changed: Vec::new(),
             error: None,
+            now: None,
         }
     }
 
@@ -492,29 +549,74 @@ impl<'t, 'c> PgHub<'t, 'c> {
     fn project(&mut self, id: &DocId, doc: &AutoCommit) -> onsite_core::Result<()> {
         let record =
             docs::read(doc, id).map_err(|e| onsite_core::Error::Corrupt { what: "document", reason: e.to_string() })?;
-        let (account, state, body) = match &record {
-            Some(Record::Quote(q)) => (
-                q.account_id.clone(),
-                Some(q.state.as_str().to_string()),
-                Some(serde_json::to_string(q).map_err(|e| onsite_core::Error::Backend(e.to_string()))?),
-            ),
-            Some(Record::Order(o)) => (
-                o.account_id.clone(),
-                None,
-                Some(serde_json::to_string(o).map_err(|e| onsite_core::Error::Backend(e.to_string()))?),
-            ),
-            Some(r) => (r.account_id().to_string(), None, None),
-            None => (String::new(), None, None),
+        let (account, state, body, number, quote_ref) = match &record {
+            Some(Record::Quote(q)) => {
+                let mut q = (**q).clone();
+                q.discount_request = self.discount_of(&q.id)?;
+                (
+                    q.account_id.clone(),
+                    Some(q.state.as_str().to_string()),
+                    Some(body_of(&q)?),
+                    Some(q.number.clone()),
+                    None,
+                )
+            }
+            Some(Record::Order(o)) => {
+                (o.account_id.clone(), None, Some(body_of(o.as_ref())?), None, o.quote_id.clone())
+            }
+            Some(r) => (r.account_id().to_string(), None, None, None, None),
+            None => (String::new(), None, None, None, None),
         };
         let r = self.exec(
-            "INSERT INTO documents (doc_id, kind, account_id, seq, state, body) VALUES ($1, $2, $3, 0, $4, $5)
+            "INSERT INTO documents (doc_id, kind, account_id, seq, state, body, number, quote_ref)
+             VALUES ($1, $2, $3, 0, $4, $5, $6, $7)
              ON CONFLICT (doc_id) DO UPDATE SET account_id = excluded.account_id, state = excluded.state,
-               body = excluded.body, updated_at = now()",
-            &[&id.as_str(), &id.kind().as_str(), &account, &state, &body],
+               body = excluded.body, number = excluded.number, quote_ref = excluded.quote_ref, updated_at = now()",
+            &[&id.as_str(), &id.kind().as_str(), &account, &state, &body, &number, &quote_ref],
         );
         r?;
+        // The quote's projection shows its discount request.
+        if let Some(Record::Discount(d)) = &record {
+            let qid = DocId::quote(&d.quote_id);
+            if let Some(qdoc) = self.load(&qid)?
+                && let Ok(Some(Record::Quote(q))) = docs::read(&qdoc, &qid)
+            {
+                let mut q = *q;
+                q.discount_request = Some(d.request.clone());
+                let body = body_of(&q)?;
+                let r = self.exec("UPDATE documents SET body = $2 WHERE doc_id = $1", &[&qid.as_str(), &body]);
+                r?;
+            }
+        }
         Ok(())
     }
+
+    fn discount_of(&mut self, quote_id: &str) -> onsite_core::Result<Option<onsite_core::quote::DiscountRequest>> {
+        let did = DocId::discount(quote_id);
+        Ok(match self.load(&did)? {
+            Some(doc) => match docs::read(&doc, &did) {
+                Ok(Some(Record::Discount(d))) => Some(d.request),
+                _ => None,
+            },
+            None => None,
+        })
+    }
+
+    /// A customer's account's group, from its document.
+    fn group_of(&mut self, account_id: &str) -> onsite_core::Result<Option<String>> {
+        let id = DocId::account(account_id);
+        if let Some(doc) = self.load(&id)?
+            && let Ok(Some(Record::Account(a))) = docs::read(&doc, &id)
+        {
+            return Ok(a.account.customer_group);
+        }
+        Ok(None)
+    }
+}
+
+/// A projection body.
+fn body_of<T: serde::Serialize>(v: &T) -> onsite_core::Result<String> {
+    serde_json::to_string(v).map_err(|e| onsite_core::Error::Backend(e.to_string()))
 }
 
 impl HubStorage for PgHub<'_, '_> {
@@ -664,22 +766,57 @@ impl HubStorage for PgHub<'_, '_> {
         since: Seq,
         after: Option<(Seq, i64)>,
         limit: usize,
-        include_costs: bool,
-        customer: Option<&str>,
+        scope: &DeviceScope,
     ) -> onsite_core::Result<(CatalogDelta, Option<(Seq, i64)>)> {
-        // A customer's group, from their account document.
-        let mut group = None;
-        if let Some(c) = customer {
-            let id = DocId::account(c);
-            if let Some(doc) = self.load(&id)?
-                && let Ok(Some(Record::Account(a))) = docs::read(&doc, &id)
-            {
-                group = a.account.customer_group;
-            }
-        }
-        let audience =
-            customer.map(|customer| onsite_core::catalog::PriceAudience { customer, group: group.as_deref() });
-        self.replica.catalog_page(since, after, limit, include_costs, audience)
+        let group = match scope.customer() {
+            Some(c) => self.group_of(c)?,
+            None => None,
+        };
+        self.replica.catalog_page(since, after, limit, &scope.audience(group.as_deref()))
+    }
+
+    fn has_sync_state(&mut self, device_id: &str, id: &DocId) -> onsite_core::Result<bool> {
+        let r = self.opt("SELECT 1 FROM sync_docs WHERE device_id = $1 AND doc_id = $2", &[&device_id, &id.as_str()]);
+        Ok(r?.is_some())
+    }
+
+    fn policy(&mut self) -> onsite_core::Result<DiscountPolicy> {
+        self.replica.discount_policy()
+    }
+
+    fn cost(&mut self, sku: &str) -> onsite_core::Result<Option<rust_decimal::Decimal>> {
+        self.replica.product_cost(sku)
+    }
+
+    fn current_price(
+        &mut self,
+        account_id: &str,
+        line: &onsite_core::quote::QuoteLine,
+        day: NaiveDate,
+        currency: onsite_core::money::Currency,
+    ) -> onsite_core::Result<Option<rust_decimal::Decimal>> {
+        let group = self.group_of(account_id)?;
+        self.replica.current_unit_price(account_id, group.as_deref(), line, day, currency)
+    }
+
+    fn number_holder(&mut self, number: &str) -> onsite_core::Result<Option<String>> {
+        let r = self.opt(
+            "SELECT doc_id FROM documents WHERE number = $1 AND kind = 'quote' ORDER BY doc_id LIMIT 1",
+            &[&number],
+        );
+        Ok(r?.and_then(|row| DocId::parse(row.get::<_, &str>(0)).ok()).map(|id| id.key().to_string()))
+    }
+
+    fn order_of_quote(&mut self, quote_id: &str) -> onsite_core::Result<Option<String>> {
+        let r = self.opt(
+            "SELECT doc_id FROM documents WHERE quote_ref = $1 AND kind = 'order' ORDER BY doc_id LIMIT 1",
+            &[&quote_id],
+        );
+        Ok(r?.and_then(|row| DocId::parse(row.get::<_, &str>(0)).ok()).map(|id| id.key().to_string()))
+    }
+
+    fn now(&mut self) -> onsite_core::account::Timestamp {
+        self.now.unwrap_or_else(chrono::Utc::now)
     }
 }
 
@@ -754,8 +891,17 @@ impl Backend for PgBackend {
         Ok(DeviceScope::for_device(device, assigned))
     }
 
-    fn sync(&self, scope: &DeviceScope, request: &[u8], limits: &SyncLimits) -> Result<Vec<u8>> {
-        self.with_hub(|hub| handle(hub, scope, request, limits))
+    fn sync(
+        &self,
+        scope: &DeviceScope,
+        request: &[u8],
+        limits: &SyncLimits,
+        now: Option<onsite_core::account::Timestamp>,
+    ) -> Result<Vec<u8>> {
+        self.with_hub(|hub| {
+            hub.now = now;
+            handle(hub, scope, request, limits)
+        })
     }
 
     fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord> {
@@ -855,7 +1001,8 @@ impl Backend for PgBackend {
         if rep.trim().is_empty() {
             return Err(onsite_core::Error::validation("rep", "must not be empty").into());
         }
-        self.with_hub(|hub| {
+        let mut newly = Vec::new();
+        let accounts = self.with_hub(|hub| {
             hub.exec("DELETE FROM assignments WHERE rep = $1 AND account_id = ANY($2)", &[&rep, &remove])?;
             let mut added = Vec::new();
             for a in add {
@@ -871,8 +1018,15 @@ impl Backend for PgBackend {
                 hub.changed.push(DocId::parse(row.get::<_, &str>(0))?);
             }
             let rows = hub.rows("SELECT account_id FROM assignments WHERE rep = $1", &[&rep])?;
+            newly.clone_from(&added);
             Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
-        })
+        })?;
+        // Reps receive only their accounts' own price lists: publish the
+        // new accounts' lists again, so the rep's devices get them.
+        if !newly.is_empty() {
+            self.publish(|replica| replica.republish_price_lists(&newly).map(|_| ()))?;
+        }
+        Ok(accounts)
     }
 
     fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary> {

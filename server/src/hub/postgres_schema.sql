@@ -1,5 +1,6 @@
--- The hub's PostgreSQL schema, version 2 (version 1 lacked devices.link_key;
--- the upgrade is in postgres.rs). Applied once by the first
+-- The hub's PostgreSQL schema, version 3 (version 1 lacked devices.link_key,
+-- version 2 the quote number and order's quote columns; the upgrades are in
+-- postgres.rs). Applied once by the first
 -- instance that finds an empty database (under an advisory lock).
 
 CREATE TABLE hub_meta (
@@ -33,8 +34,14 @@ CREATE TABLE documents (
     seq        BIGINT NOT NULL,
     state      TEXT,
     body       TEXT,
-    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- A quote's number (unique by the hub's rules, ADR 16) and an order's
+    -- quote, for the transition checks.
+    number     TEXT,
+    quote_ref  TEXT
 );
+CREATE INDEX documents_number ON documents (number) WHERE number IS NOT NULL;
+CREATE INDEX documents_quote_ref ON documents (quote_ref) WHERE quote_ref IS NOT NULL;
 CREATE INDEX documents_seq ON documents (seq);
 CREATE INDEX documents_account ON documents (account_id, seq);
 CREATE INDEX documents_kind_state ON documents (kind, state);
@@ -85,4 +92,4 @@ CREATE TABLE catalog_releases (
     published_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
-INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 2, 0);
+INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 3, 0);

@@ -54,8 +54,17 @@ impl Backend for SqliteBackend {
         Ok(self.store.device_scope(device)?)
     }
 
-    fn sync(&self, scope: &DeviceScope, request: &[u8], limits: &SyncLimits) -> Result<Vec<u8>> {
-        Ok(self.store.hub_handle_with(scope, request, limits)?)
+    fn sync(
+        &self,
+        scope: &DeviceScope,
+        request: &[u8],
+        limits: &SyncLimits,
+        now: Option<onsite_core::account::Timestamp>,
+    ) -> Result<Vec<u8>> {
+        Ok(match now {
+            Some(now) => self.store.hub_handle_at(scope, request, limits, now)?,
+            None => self.store.hub_handle_with(scope, request, limits)?,
+        })
     }
 
     fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord> {

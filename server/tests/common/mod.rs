@@ -106,9 +106,14 @@ pub fn bootstrap_admin(backend: &dyn Backend) -> String {
 
 /// Starts a hub on `db` with a bootstrapped admin.
 pub fn hub(db: &Db) -> Hub {
+    hub_with(db, quiet())
+}
+
+/// [`hub`] with a configuration of its own.
+pub fn hub_with(db: &Db, config: HubConfig) -> Hub {
     let backend = db.backend();
     let admin_token = bootstrap_admin(backend.as_ref());
-    let running = RunningHub::start(backend.clone(), quiet(), "127.0.0.1:0", None).unwrap();
+    let running = RunningHub::start(backend.clone(), config, "127.0.0.1:0", None).unwrap();
     let admin = HubClient::new(&running.url(), &admin_token, None).unwrap();
     Hub { running, backend, admin, admin_token }
 }

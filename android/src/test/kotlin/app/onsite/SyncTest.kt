@@ -52,7 +52,7 @@ class SyncTest {
         dir.deleteRecursively()
     }
 
-    private fun scope(device: Onsite) = SyncScope(device.blocking.deviceId(), listOf(account.id), true, DeviceRole.REP)
+    private fun scope(device: Onsite) = SyncScope(device.blocking.deviceId(), listOf(account.id), true, DeviceRole.REP, "rep-1")
 
     private suspend fun sync(device: Onsite) = device.sync { request -> hub.hubHandle(scope(device), request) }
 

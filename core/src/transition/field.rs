@@ -1,0 +1,66 @@
+//! Accounts with their contacts, and activities.
+
+use std::collections::HashMap;
+
+use super::{Actor, RefusalCode, Rule, no};
+use crate::docs::{AccountRecord, ActivitiesRecord};
+use crate::sync::DeviceRole;
+
+/// Customers change no account; reps change neither the customer group
+/// (it selects the prices) nor the assigned rep, and delete neither the
+/// account nor its contacts (the back office does, ADR 16).
+pub(super) fn account(actor: &Actor<'_>, before: Option<&AccountRecord>, after: &AccountRecord) -> Rule {
+    if actor.is(DeviceRole::Customer) {
+        return Err(no(RefusalCode::NotPermitted, "a customer cannot change accounts or contacts"));
+    }
+    if !actor.is(DeviceRole::Rep) {
+        return Ok(());
+    }
+    let Some(before) = before else {
+        return Ok(());
+    };
+    if before.deleted != after.deleted {
+        return Err(no(RefusalCode::DeletionForbidden, "only the back office deletes or restores an account"));
+    }
+    if before.account.customer_group != after.account.customer_group {
+        return Err(no(RefusalCode::NotPermitted, "the customer group is the back office's to change"));
+    }
+    if before.account.assigned_rep != after.account.assigned_rep {
+        return Err(no(RefusalCode::NotPermitted, "accounts are assigned by the back office"));
+    }
+    if before.contacts.iter().any(|c| !after.contacts.iter().any(|a| a.id == c.id)) {
+        return Err(no(RefusalCode::DeletionForbidden, "only the back office removes contacts"));
+    }
+    Ok(())
+}
+
+/// Customers log nothing; a rep logs under their own person and changes or
+/// removes only their own activities.
+pub(super) fn activities(actor: &Actor<'_>, before: Option<&ActivitiesRecord>, after: &ActivitiesRecord) -> Rule {
+    if actor.is(DeviceRole::Customer) {
+        return Err(no(RefusalCode::NotPermitted, "a customer cannot log activities"));
+    }
+    if !actor.is(DeviceRole::Rep) {
+        return Ok(());
+    }
+    let old: HashMap<&str, &crate::activity::Activity> =
+        before.map(|b| b.activities.iter().map(|a| (a.id.as_str(), a)).collect()).unwrap_or_default();
+    for a in &after.activities {
+        match old.get(a.id.as_str()) {
+            Some(o) if *o == a => {}
+            Some(o) if o.by != actor.person => {
+                return Err(no(RefusalCode::NotPermitted, "a rep changes only the activities they logged"));
+            }
+            _ if a.by != actor.person => {
+                return Err(no(RefusalCode::IdentityMismatch, "an activity is logged under the rep's own name"));
+            }
+            _ => {}
+        }
+    }
+    for (id, o) in &old {
+        if !after.activities.iter().any(|a| a.id == *id) && o.by != actor.person {
+            return Err(no(RefusalCode::DeletionForbidden, "a rep removes only the activities they logged"));
+        }
+    }
+    Ok(())
+}
