@@ -1,4 +1,4 @@
--- Version 9: the hub decides what is true (ADR 16).
+-- Version 9: the hub decides what is true (ADR 17).
 --
 -- Discount requests are documents of their own (`discount/<quote id>`):
 -- customers receive quotes, never the rep's internal reason. The documents
@@ -65,4 +65,11 @@ CREATE INDEX sync_refusals_doc ON sync_refusals (doc_id);
 CREATE TABLE sync_held (
     doc_id TEXT PRIMARY KEY,
     seq    INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- At the hub: reps who were sent every product cost once (a rep receives
+-- costs only once they have an account to quote for, whatever their
+-- catalog cursor is by then).
+CREATE TABLE hub_cost_grants (
+    device_id TEXT PRIMARY KEY
 ) STRICT, WITHOUT ROWID;

@@ -52,7 +52,7 @@ pub enum Error {
     /// A sync frame was refused; nothing of it was applied.
     #[error(transparent)]
     Sync(crate::sync::SyncError),
-    /// A change breaks a transition rule (ADR 16); nothing was written.
+    /// A change breaks a transition rule (ADR 17); nothing was written.
     #[error("{0}")]
     Refused(Box<crate::transition::Refusal>),
     /// The database was written by a newer version of Onsite.

@@ -484,7 +484,7 @@ const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// base-32 characters in groups of four (`Q-7K3M-Q9XD-2F8A`), 60 bits of
 /// SHA-256 of the id (and of `attempt`, from 0, for a renumbering after a
 /// clash). At a million quotes the chance that any two share a number is
-/// about 4 × 10⁻⁷; the hub refuses a clash anyway (ADR 16).
+/// about 4 × 10⁻⁷; the hub refuses a clash anyway (ADR 17).
 pub fn quote_number(id: &str, attempt: u32) -> String {
     let mut h = Sha256::new();
     h.update(id.as_bytes());

@@ -193,6 +193,13 @@ pub struct ServeArgs {
     /// connections still open then are closed.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub shutdown_grace: u64,
+    /// MiB that all request bodies in flight may hold together, as sent and
+    /// inflated (beyond it requests are answered 503 with Retry-After).
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(8..=65536))]
+    pub memory_budget_mib: u64,
+    /// Open connections at most.
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(16..=1_000_000))]
+    pub max_connections: u64,
 }
 
 /// Where the hub is and how to authenticate.

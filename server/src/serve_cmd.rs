@@ -63,9 +63,11 @@ pub(crate) fn serve(args: &ServeArgs, io: &mut Io<'_>) -> Result<()> {
         trusted_proxies: args.trusted_proxies.clone(),
         metrics_listen: args.metrics_listen.clone(),
         body_timeout: Duration::from_secs(args.body_timeout),
+        memory_budget: usize::try_from(args.memory_budget_mib << 20).unwrap_or(usize::MAX),
         connections: hub::ConnectionLimits {
             header_timeout: Duration::from_secs(args.header_timeout),
             grace: Duration::from_secs(args.shutdown_grace),
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
             ..defaults.connections
         },
         ..defaults

@@ -743,6 +743,11 @@ impl Store {
         })
     }
 
+    /// Every product cost (at the hub; never on customers' devices).
+    pub fn product_costs(&self) -> Result<Vec<crate::catalog::ProductCost>> {
+        self.read(costs_in)
+    }
+
     /// Publishes the customer-specific price lists of `accounts` again
     /// (under a new catalog sequence, unchanged), so a rep who was just
     /// assigned those accounts receives them: reps receive only their own
@@ -772,6 +777,21 @@ impl Store {
     ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
         self.read(|c| catalog_page(c, since, after, limit, audience))
     }
+}
+
+/// Every product cost.
+pub(crate) fn costs_in(c: &Connection) -> Result<Vec<crate::catalog::ProductCost>> {
+    let mut stmt = c.prepare_cached("SELECT sku, cost, seq FROM product_costs ORDER BY sku")?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(crate::catalog::ProductCost {
+            sku: r.get(0)?,
+            cost: dec("product cost", &r.get::<_, String>(1)?)?,
+            seq: r.get(2)?,
+        });
+    }
+    Ok(out)
 }
 
 pub(crate) fn republish_price_lists_in(tx: &Transaction<'_>, accounts: &[String]) -> Result<Seq> {

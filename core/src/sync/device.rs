@@ -420,7 +420,7 @@ impl Store {
     /// one transaction. A malformed, replayed or unexpected answer is
     /// refused with a typed error and changes nothing.
     ///
-    /// A refusal (the hub refused changes by its rules, ADR 16) is applied
+    /// A refusal (the hub refused changes by its rules, ADR 17) is applied
     /// too: each refused document gets the hub's version merged and a
     /// compensating change that restores what the hub accepted, or, if the
     /// hub has none this device may see, is held back until it changes

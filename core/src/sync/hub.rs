@@ -75,6 +75,12 @@ pub trait HubStorage {
         limit: usize,
         scope: &DeviceScope,
     ) -> Result<(CatalogDelta, Option<(Seq, i64)>)>;
+    /// Whether the device was sent every product cost once.
+    fn costs_sent(&mut self, device_id: &str) -> Result<bool>;
+    /// Records that it was.
+    fn set_costs_sent(&mut self, device_id: &str) -> Result<()>;
+    /// Every product cost.
+    fn all_costs(&mut self) -> Result<Vec<crate::catalog::ProductCost>>;
     /// The discount policy in force at the hub.
     fn policy(&mut self) -> Result<DiscountPolicy>;
     /// A product's cost at the hub.
@@ -163,7 +169,7 @@ fn refusal(id: &DocId, code: RefusalCode, message: &str) -> Refusal {
 }
 
 /// Answers one request frame from the device `scope` names. Changes that
-/// break the transition rules (ADR 16) refuse the whole frame: every
+/// break the transition rules (ADR 17) refuse the whole frame: every
 /// refused document is reported, nothing is stored (the caller rolls back
 /// on `Err`), and the error carries the refusal frame for the device.
 pub fn handle(
@@ -310,6 +316,7 @@ pub fn handle(
     } else {
         None
     };
+    let catalog = grant_costs(storage, scope, &req.device_id, req.catalog_cursor, catalog)?;
     storage.set_peer_round(&req.device_id, req.session, req.round)?;
     Ok(frame::encode_response(&Response {
         device_id: req.device_id,
@@ -321,6 +328,40 @@ pub fn handle(
         entries: out,
     })
     .map_err(SyncError::from)?)
+}
+
+/// A rep receives product costs once they have an account to quote for
+/// (`DeviceScope::audience`); deltas carry only what changed since the
+/// device's cursor, so the first time a rep's scope allows costs, every
+/// cost goes with the last page of the answer (once per device).
+fn grant_costs(
+    storage: &mut dyn HubStorage,
+    scope: &DeviceScope,
+    device_id: &str,
+    cursor: Seq,
+    catalog: Option<CatalogPart>,
+) -> Result<Option<CatalogPart>> {
+    if !scope.audience(None).costs() || scope.role != super::DeviceRole::Rep || storage.costs_sent(device_id)? {
+        return Ok(catalog);
+    }
+    let mut part = match catalog {
+        Some(p) if !p.complete => return Ok(Some(p)),
+        Some(p) => p,
+        None => CatalogPart {
+            delta: CatalogDelta { since: cursor, to: cursor, ..Default::default() },
+            complete: true,
+            resume: None,
+        },
+    };
+    let have: std::collections::HashSet<String> =
+        part.delta.product_costs.iter().map(|c| c.sku.to_ascii_lowercase()).collect();
+    for c in storage.all_costs()? {
+        if !have.contains(&c.sku.to_ascii_lowercase()) {
+            part.delta.product_costs.push(c);
+        }
+    }
+    storage.set_costs_sent(device_id)?;
+    Ok(Some(part))
 }
 
 const OUT_OF_SCOPE: &str = "the record is outside what this device may change (its account is not assigned to it)";
@@ -397,6 +438,19 @@ impl HubStorage for SqliteHub<'_> {
 
     fn now(&mut self) -> Timestamp {
         self.now.unwrap_or_else(chrono::Utc::now)
+    }
+
+    fn costs_sent(&mut self, device: &str) -> Result<bool> {
+        Ok(self.tx.prepare_cached("SELECT 1 FROM hub_cost_grants WHERE device_id = ?1")?.exists([device])?)
+    }
+
+    fn set_costs_sent(&mut self, device: &str) -> Result<()> {
+        self.tx.prepare_cached("INSERT OR IGNORE INTO hub_cost_grants (device_id) VALUES (?1)")?.execute([device])?;
+        Ok(())
+    }
+
+    fn all_costs(&mut self) -> Result<Vec<crate::catalog::ProductCost>> {
+        crate::store::catalog::costs_in(self.tx)
     }
 
     fn has_sync_state(&mut self, device: &str, id: &DocId) -> Result<bool> {

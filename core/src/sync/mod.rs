@@ -33,7 +33,7 @@ pub use roles::DeviceRole;
 pub use state::DocSync;
 
 /// The frame format version this build speaks (2: discount documents and
-/// refusal frames, ADR 16).
+/// refusal frames, ADR 17).
 pub const PROTOCOL_VERSION: u8 = 2;
 /// Largest frame accepted (32 MiB).
 pub const MAX_FRAME_BYTES: usize = 32 << 20;
@@ -119,7 +119,7 @@ pub enum SyncError {
         doc: String,
     },
     /// The hub refused changes of the frame by the transition rules
-    /// (ADR 16): nothing of the frame was stored. `frame` is the refusal
+    /// (ADR 17): nothing of the frame was stored. `frame` is the refusal
     /// frame for the device, which [`crate::Store::sync_apply`] turns into
     /// compensating changes, so its next request goes through.
     #[error("{}", describe(&.0.refusals))]
@@ -184,7 +184,7 @@ impl DeviceScope {
         crate::transition::Actor { role: Some(self.role), person: &self.person, device_id: &self.device_id }
     }
 
-    /// Which reference data the device receives (ADR 16): the back office
+    /// Which reference data the device receives (ADR 17): the back office
     /// everything; a rep the group price lists and the customer-specific
     /// lists of their own accounts, the policy, and costs once they have
     /// an account to quote for; a customer only their own account's and

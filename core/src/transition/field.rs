@@ -8,7 +8,7 @@ use crate::sync::DeviceRole;
 
 /// Customers change no account; reps change neither the customer group
 /// (it selects the prices) nor the assigned rep, and delete neither the
-/// account nor its contacts (the back office does, ADR 16).
+/// account nor its contacts (the back office does, ADR 17).
 pub(super) fn account(actor: &Actor<'_>, before: Option<&AccountRecord>, after: &AccountRecord) -> Rule {
     if actor.is(DeviceRole::Customer) {
         return Err(no(RefusalCode::NotPermitted, "a customer cannot change accounts or contacts"));

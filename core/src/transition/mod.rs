@@ -1,6 +1,6 @@
 //! The transition rules: which changes to field data are allowed, and for
 //! whom. One set of functions that a device runs before it writes and the
-//! hub runs after it merges a device's changes (ADR 16, `docs/security.md`).
+//! hub runs after it merges a device's changes (ADR 17, `docs/security.md`).
 //!
 //! A change is judged as a *transition*: the record as it was accepted
 //! (`before`, `None` for a new document) and as it would be (`after`),

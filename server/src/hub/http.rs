@@ -11,7 +11,7 @@
 //! the headers before any body byte is read, failed authentications are
 //! rate-limited per address, bodies are read within a deadline and
 //! inflated within a per-request limit and a budget shared by all requests
-//! in flight (ADR 16).
+//! in flight (ADR 17).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -347,28 +347,37 @@ async fn read_body(hub: &Hub, headers: &HeaderMap, body: Body, limit: usize) -> 
     if !gzip {
         return Ok((Bytes::from(raw), held));
     }
-    // Inflate a slice at a time, each reserved before it is written.
-    use std::io::Read;
-    let mut decoder = flate2::read::GzDecoder::new(&raw[..]);
-    let mut out = Vec::with_capacity(raw.len().saturating_mul(4).min(limit));
-    let mut buf = vec![0u8; 64 << 10];
-    loop {
-        let n = decoder
-            .read(&mut buf)
-            .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_body", "the gzip body does not inflate"))?;
-        if n == 0 {
-            break;
+    // Inflate a slice at a time, each reserved before it is written, on the
+    // blocking pool (it is CPU work).
+    let h = hub.clone();
+    let inflated = tokio::task::spawn_blocking(move || -> ApiResult<(Vec<u8>, Reserved)> {
+        use std::io::Read;
+        let mut decoder = flate2::read::GzDecoder::new(&raw[..]);
+        let mut out = Vec::with_capacity(raw.len().saturating_mul(4).min(limit));
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            let n = decoder
+                .read(&mut buf)
+                .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_body", "the gzip body does not inflate"))?;
+            if n == 0 {
+                break;
+            }
+            if out.len() + n > limit {
+                h.metrics.inflated(out.len());
+                return Err(too_large(limit));
+            }
+            if let Err(e) = reserve(&h, &mut held, n) {
+                h.metrics.inflated(out.len());
+                return Err(e);
+            }
+            out.extend_from_slice(&buf[..n]);
         }
-        if out.len() + n > limit {
-            hub.metrics.inflated(out.len());
-            return Err(too_large(limit));
-        }
-        reserve(hub, &mut held, n)?;
-        out.extend_from_slice(&buf[..n]);
-    }
-    hub.metrics.inflated(out.len());
-    drop(raw);
-    Ok((Bytes::from(out), held))
+        h.metrics.inflated(out.len());
+        Ok((out, held))
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("worker failed: {e}")))??;
+    Ok((Bytes::from(inflated.0), inflated.1))
 }
 
 fn too_large(limit: usize) -> ApiError {

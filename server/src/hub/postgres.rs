@@ -46,13 +46,14 @@ const SCHEMA_VERSION: i32 = 3;
 const UPGRADE_TO_2: &str =
     "ALTER TABLE devices ADD COLUMN IF NOT EXISTS link_key BYTEA; UPDATE hub_meta SET version = 2 WHERE id = 1;";
 /// From version 2: quote numbers and orders' quotes as columns, for the
-/// transition checks (ADR 16).
+/// transition checks (ADR 17).
 const UPGRADE_TO_3: &str = "
     ALTER TABLE documents ADD COLUMN IF NOT EXISTS number TEXT, ADD COLUMN IF NOT EXISTS quote_ref TEXT;
     UPDATE documents SET number = body::json->>'number' WHERE kind = 'quote' AND body IS NOT NULL;
     UPDATE documents SET quote_ref = body::json->>'quote_id' WHERE kind = 'order' AND body IS NOT NULL;
     CREATE INDEX IF NOT EXISTS documents_number ON documents (number) WHERE number IS NOT NULL;
     CREATE INDEX IF NOT EXISTS documents_quote_ref ON documents (quote_ref) WHERE quote_ref IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS cost_grants (device_id TEXT PRIMARY KEY);
     UPDATE hub_meta SET version = 3 WHERE id = 1;";
 /// Advisory lock keys: schema set-up, catalog publishing.
 const LOCK_SCHEMA: i64 = 0x6f6e_7369_7465_0001;
@@ -773,6 +774,20 @@ impl HubStorage for PgHub<'_, '_> {
             None => None,
         };
         self.replica.catalog_page(since, after, limit, &scope.audience(group.as_deref()))
+    }
+
+    fn costs_sent(&mut self, device_id: &str) -> onsite_core::Result<bool> {
+        let r = self.opt("SELECT 1 FROM cost_grants WHERE device_id = $1", &[&device_id]);
+        Ok(r?.is_some())
+    }
+
+    fn set_costs_sent(&mut self, device_id: &str) -> onsite_core::Result<()> {
+        let r = self.exec("INSERT INTO cost_grants (device_id) VALUES ($1) ON CONFLICT DO NOTHING", &[&device_id]);
+        r.map(|_| ())
+    }
+
+    fn all_costs(&mut self) -> onsite_core::Result<Vec<onsite_core::catalog::ProductCost>> {
+        self.replica.product_costs()
     }
 
     fn has_sync_state(&mut self, device_id: &str, id: &DocId) -> onsite_core::Result<bool> {

@@ -35,7 +35,7 @@ CREATE TABLE documents (
     state      TEXT,
     body       TEXT,
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    -- A quote's number (unique by the hub's rules, ADR 16) and an order's
+    -- A quote's number (unique by the hub's rules, ADR 17) and an order's
     -- quote, for the transition checks.
     number     TEXT,
     quote_ref  TEXT
@@ -90,6 +90,11 @@ CREATE TABLE catalog_releases (
     since        BIGINT NOT NULL,
     delta        BYTEA NOT NULL,
     published_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- Reps who were sent every product cost once (ADR 17).
+CREATE TABLE cost_grants (
+    device_id TEXT PRIMARY KEY
 );
 
 INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 3, 0);

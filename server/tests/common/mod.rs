@@ -5,6 +5,7 @@
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 pub mod browser;
+pub mod hostile;
 
 /// Runs a scenario against SQLite and against PostgreSQL.
 #[allow(unused_macros)]
