@@ -555,3 +555,37 @@ fn each_role_may_change_only_what_it_may() {
     assert_eq!(sync_in_process(&phone, &w.hub, &customer, 5).unwrap().refusals, 0);
     assert_eq!(w.hub.quote(&q.id).unwrap().approval_status(), ApprovalStatus::Approved);
 }
+
+#[test]
+fn a_clash_of_quote_numbers_is_refused_and_the_device_renumbers() {
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let (anna, ben) = (open(&dir, "anna"), open(&dir, "ben"));
+    sync(&anna, &w.hub, &w.account.id);
+    sync(&ben, &w.hub, &w.account.id);
+    let first = quote_with_line(&anna, &w.account.id, 5, 0);
+    sync(&anna, &w.hub, &w.account.id);
+    sync(&ben, &w.hub, &w.account.id);
+    // Ben's quote gets Anna's number (as a clash of two 60-bit numbers
+    // would): his tablet holds both, its projection does not fail.
+    let second = quote_with_line(&ben, &w.account.id, 7, 0);
+    let bytes = ben.export_doc(&format!("quote/{}", second.id)).unwrap();
+    let mut doc = automerge::AutoCommit::load(&bytes).unwrap();
+    let (_, obj) = doc.get(automerge::ROOT, "quote").unwrap().unwrap();
+    doc.put(&obj, "number", first.number.as_str()).unwrap();
+    doc.commit();
+    ben.import_doc(&doc.save()).unwrap();
+    assert_eq!(ben.quote(&second.id).unwrap().number, first.number);
+    assert_eq!(ben.quote(&first.id).unwrap().number, first.number, "two quotes, one number, on the tablet");
+    // The hub refuses the clash with its own code; the tablet renumbers
+    // and the quote arrives.
+    let report = sync_in_process(&ben, &w.hub, &rep_scope(&ben, &w.account.id), 10).unwrap();
+    assert_eq!(report.refusals, 1);
+    assert_eq!(ben.sync_refusals().unwrap()[0].code, onsite_core::transition::RefusalCode::NumberTaken);
+    let renumbered = ben.quote(&second.id).unwrap().number;
+    assert_ne!(renumbered, first.number);
+    assert_eq!(w.hub.quote(&second.id).unwrap().number, renumbered);
+    assert_eq!(w.hub.quote(&first.id).unwrap().number, first.number);
+}

@@ -75,6 +75,24 @@ class SyncScenario(unittest.TestCase):
         self.assertEqual(sorted(v.value for v in phone.values), ['"+49 89 1111"', '"+49 89 2222"'])
         self.assertEqual(sorted(v.device_id for v in phone.values), sorted([self.anna.device_id(), self.ben.device_id()]))
 
+    def test_a_refused_change_is_restored_and_reported(self):
+        sync(self.anna, self.hub, self.scope(self.anna))
+        phone = self.ben  # a customer's phone, for this test
+        customer = onsite.SyncScope(device_id=phone.device_id(), accounts=[self.account.id], include_costs=False,
+                                    role=onsite.DeviceRole.CUSTOMER, person="petra")
+        sync(phone, self.hub, customer)
+        renamed = phone.account(self.account.id)
+        renamed.name = "Umbenannt GmbH"
+        phone.save_account(renamed, [])
+        response = self.hub.hub_handle(customer, phone.sync_request())
+        round_ = phone.sync_apply(response)
+        self.assertEqual([r.code for r in round_.refused], [onsite.RefusalCode.NOT_PERMITTED])
+        self.assertTrue(round_.refused[0].restored)
+        self.assertEqual(phone.account(self.account.id).name, self.account.name, "restored on the phone")
+        self.assertIn("Umbenannt GmbH", phone.sync_refusals()[0].local_version, "the refused version is kept")
+        self.assertEqual(self.hub.account(self.account.id).name, self.account.name, "nothing stored at the hub")
+        self.assertLessEqual(sync(phone, self.hub, customer), 2, "and the phone is not stuck")
+
     def test_hostile_frames_get_typed_errors(self):
         request = self.anna.sync_request()
         with self.assertRaises(onsite.OnsiteError.Sync):

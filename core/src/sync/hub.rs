@@ -249,8 +249,9 @@ pub fn handle(
             continue;
         }
         let before = sync.clone();
-        let received = storage.has_sync_state(&req.device_id, &id)?;
-        let reply = if withheld(scope, record.as_ref(), received) {
+        let customer = scope.role == super::DeviceRole::Customer;
+        let received = customer && storage.has_sync_state(&req.device_id, &id)?;
+        let reply = if customer && withheld(scope, record.as_ref(), received) {
             None
         } else {
             doc.sync().generate_sync_message(&mut sync.state)

@@ -1,7 +1,7 @@
 //! Discount requests and the back office's decisions.
 
-use super::{Actor, RefusalCode, Rule, no};
-use crate::docs::DiscountRecord;
+use super::{Actor, Facts, RefusalCode, Rule, no};
+use crate::docs::{DiscountRecord, DocId, Record};
 use crate::quote::DiscountRequest;
 use crate::sync::DeviceRole;
 
@@ -16,9 +16,21 @@ fn decision_part(r: &DiscountRequest) -> (Option<&str>, Option<bool>, Option<cra
 /// A request is made under the requester's own person and undecided; a
 /// decision is the back office's, by another person than the requester,
 /// and final; customers never see or touch requests.
-pub(super) fn check(actor: &Actor<'_>, before: Option<&DiscountRecord>, after: &DiscountRecord) -> Rule {
+pub(super) fn check(
+    actor: &Actor<'_>,
+    before: Option<&DiscountRecord>,
+    after: &DiscountRecord,
+    facts: &mut dyn Facts,
+) -> Rule {
     if actor.is(DeviceRole::Customer) {
         return Err(no(RefusalCode::NotPermitted, "a customer cannot see or change discount requests"));
+    }
+    // A request belongs to its quote's account (else a rep of one account
+    // could plant requests for another's quotes).
+    if let Some(Record::Quote(q)) = facts.record(&DocId::quote(&after.quote_id))?
+        && q.account_id != after.account_id
+    {
+        return Err(no(RefusalCode::Immutable, "a discount request belongs to its quote's account"));
     }
     let new = &after.request;
     if let Some(by) = &new.decided_by

@@ -92,6 +92,11 @@ fn created(actor: &Actor<'_>, q: &Quote, facts: &mut dyn Facts) -> Rule {
     {
         return Err(no(RefusalCode::NumberTaken, "the quote number is another quote's; renumber it"));
     }
+    if let Some(Record::Discount(d)) = facts.record(&DocId::discount(&q.id))?
+        && d.account_id != q.account_id
+    {
+        return Err(no(RefusalCode::Immutable, "the quote's discount request belongs to another account"));
+    }
     Ok(())
 }
 

@@ -213,8 +213,13 @@ fn discount_decisions_are_the_back_offices_by_another_person_and_final() {
     let judge = |actor: &Actor<'_>, b: Option<&DiscountRecord>, a: &DiscountRecord| {
         let b = b.map(|d| Record::Discount(Box::new(d.clone())));
         let a = Record::Discount(Box::new(a.clone()));
-        check(actor, &DocId::discount("q-3"), b.as_ref(), Some(&a), &mut facts()).ok().flatten().map(|r| r.code)
+        let mut f = facts();
+        f.records.insert(DocId::quote("q-3"), Record::Quote(Box::new(draft("q-3"))));
+        check(actor, &DocId::discount("q-3"), b.as_ref(), Some(&a), &mut f).ok().flatten().map(|r| r.code)
     };
+    let mut planted = asked.clone();
+    planted.account_id = "acc-other".into();
+    assert_eq!(judge(&REP, None, &planted), Some(RefusalCode::Immutable), "a request for another account's quote");
     assert_eq!(judge(&REP, None, &asked), None);
     let mut as_other = asked.clone();
     as_other.request.requested_by = "rep-ben".into();

@@ -47,8 +47,12 @@ extension OnsiteStore {
 
     /// Syncs with the hub until nothing is left to exchange: builds each
     /// request frame, hands its bytes to `transport` (a URLSession POST in
-    /// the app) and applies the response. Returns the round trips taken. A
-    /// failed transport call leaves the store intact; sync again later.
+    /// the app) and applies the response. Returns the round trips taken. The
+    /// transport returns the body of a 200 answer and also of a 409 answer
+    /// with `Content-Type: application/x-onsite-sync`: that is a refusal (the
+    /// hub refused changes), which the store recovers from; `syncRefusals()`
+    /// says what to tell the user. A failed transport call leaves the store
+    /// intact; sync again later.
     @discardableResult
     public func sync(maxRoundTrips: Int = 20, transport: (Data) async throws -> Data) async throws -> Int {
         for trip in 1...maxRoundTrips {

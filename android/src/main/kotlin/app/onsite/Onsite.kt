@@ -80,6 +80,10 @@ class Onsite private constructor(
      * Syncs with the hub until nothing is left to exchange: builds each
      * request frame, hands its bytes to [transport] (an OkHttp POST in the
      * app) and applies the response bytes. Returns the round trips taken.
+     * The transport returns the body of a 200 answer and also of a 409
+     * answer with `Content-Type: application/x-onsite-sync`: that is a
+     * refusal (the hub refused changes), which the store recovers from;
+     * see `blocking.syncRefusals()` for what to tell the user.
      * A failed transport call leaves the store intact; sync again later.
      */
     suspend fun sync(maxRoundTrips: Int = 20, transport: suspend (ByteArray) -> ByteArray): Int {
