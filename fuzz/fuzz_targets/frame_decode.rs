@@ -12,6 +12,10 @@ fuzz_target!(|data: &[u8]| {
         let again = frame::decode_request(&frame::encode_request(&req)).expect("re-encoded request decodes");
         assert_eq!(again.entries.len(), req.entries.len());
     }
+    if let Ok(frame::Answer::Refusal(r)) = frame::decode_answer(data) {
+        let again = frame::decode_answer(&frame::encode_refusal(&r)).expect("re-encoded refusal decodes");
+        assert!(matches!(again, frame::Answer::Refusal(a) if a.refused.len() == r.refused.len()));
+    }
     if let Ok(resp) = frame::decode_response(data) {
         let bytes = frame::encode_response(&resp).expect("re-encode");
         let again = frame::decode_response(&bytes).expect("re-encoded response decodes");

@@ -130,6 +130,7 @@ fn a_one_page_quote_reads_back_correctly() {
     assert!(tool("pdfinfo", &[&path]).contains("Pages:           1"));
 
     let text = tool("pdftotext", &["-layout", &path, "-"]);
+    let title = format!("Angebot {}", q.number);
     let order = [
         "Onsite Befestigungstechnik GmbH",
         "Müller Maschinenbau GmbH & Co. KG",
@@ -138,7 +139,7 @@ fn a_one_page_quote_reads_back_correctly() {
         "Schloßallee 24",
         "Gültig bis",
         "31.03.2026",
-        "Angebot Q-Q42",
+        title.as_str(),
         "Bezeichnung",
         "Sechskantschraube DIN 933 M8×10",
         "12.340,00 €",
@@ -168,10 +169,12 @@ fn a_one_page_quote_reads_back_correctly() {
 #[test]
 fn english_labels_and_formats() {
     let dir = tempfile::tempdir().unwrap();
-    let path = save(dir.path(), "en.pdf", &render(&quote(2, DisplayLocale::En)));
+    let q = quote(2, DisplayLocale::En);
+    let path = save(dir.path(), "en.pdf", &render(&q));
     let text = tool("pdftotext", &["-layout", &path, "-"]);
+    let title = format!("Quote {}", q.number);
     for needle in [
-        "Quote Q-Q42",
+        title.as_str(),
         "Valid until",
         "Mar 31, 2026",
         "Unit price",

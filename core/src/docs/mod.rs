@@ -362,6 +362,34 @@ pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
     Ok(())
 }
 
+/// [`write`], then every top-level field of the record that still has
+/// concurrent values is written once more, so it has exactly one: after
+/// this the document reads as `record` with no concurrency left for the
+/// rules restored on read (a compensating change after a refusal must
+/// read exactly as what the hub accepted).
+pub fn write_resolved(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
+    write(doc, record)?;
+    let (key, map) = match record {
+        Record::Account(a) => ("account", to_map(&a.account)?),
+        Record::Activities(_) => return Ok(()),
+        Record::Discount(d) => ("discount", to_map(d.as_ref())?),
+        Record::Quote(q) => {
+            let mut m = to_map(q.as_ref())?;
+            m.remove("discount_request");
+            ("quote", m)
+        }
+        Record::Order(o) => ("order", to_map(o.as_ref())?),
+    };
+    let obj = map_at(doc, key)?;
+    for (k, v) in &map {
+        let concurrent = doc.get_all(&obj, k.as_str())?.len() > 1;
+        if concurrent && !v.is_object() && !v.is_array() {
+            value::put_scalar(doc, &obj, k, v)?;
+        }
+    }
+    Ok(())
+}
+
 /// The concurrent values of one field of the quote map.
 fn all_strings(doc: &AutoCommit, obj: &ObjId, key: &str) -> Vec<String> {
     doc.get_all(obj, key)

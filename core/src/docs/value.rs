@@ -139,6 +139,12 @@ fn at_with(doc: &mut AutoCommit, obj: &ObjId, prop: Prop, prev: Option<&Json>, v
     }
 }
 
+/// Puts a scalar at `key` of the map `obj` (superseding every concurrent value).
+pub(crate) fn put_scalar(doc: &mut AutoCommit, obj: &ObjId, key: &str, v: &Json) -> Result<(), DocError> {
+    doc.put(obj, key, scalar_of(v).unwrap_or(ScalarValue::Null))?;
+    Ok(())
+}
+
 /// Reads the object `obj` as JSON (the value each field resolves to), in one
 /// pass over the document (Automerge's own hydration).
 pub(crate) fn hydrate(doc: &AutoCommit, obj: &ObjId) -> Result<Json, DocError> {

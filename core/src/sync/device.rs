@@ -244,7 +244,7 @@ fn apply_refusal(tx: &Transaction<'_>, f: &frame::RefusalFrame) -> Result<SyncRo
             (Some(accepted), _, _) => {
                 // Restore what the hub accepted, on top of everything both
                 // sides have: the hub's merge of this equals its own state.
-                docs::write(&mut doc, accepted).map_err(|e| refused_doc(e, id))?;
+                docs::write_resolved(&mut doc, accepted).map_err(|e| refused_doc(e, id))?;
                 true
             }
             (None, _, _) => false,

@@ -3,7 +3,7 @@
 //!
 //! | from | to | who | when |
 //! |---|---|---|---|
-//! | (new) | draft, needs discount approval, sent, cancelled | rep (as itself), back office | revision 1, no approval, a free number |
+//! | (new) | draft, needs discount approval, sent, cancelled | rep (as itself), back office | no approval, a free number |
 //! | draft | draft (edits) | rep, back office | |
 //! | draft | needs discount approval | rep, back office | an undecided request in `discount/` |
 //! | needs discount approval | needs discount approval (edits) | rep, back office | |
@@ -78,8 +78,10 @@ fn created(actor: &Actor<'_>, q: &Quote, facts: &mut dyn Facts) -> Rule {
     if actor.is(DeviceRole::Rep) && q.rep != actor.person {
         return Err(no(RefusalCode::IdentityMismatch, "a quote is made under the rep's own name"));
     }
-    if q.revision != 1 || q.rejection_reason.is_some() {
-        return Err(no(RefusalCode::InvalidRecord, "a new quote starts at revision 1 without a rejection"));
+    // Any revision: a quote made, sent (as a PDF) and revised offline
+    // reaches the hub first at its latest revision.
+    if q.rejection_reason.is_some() {
+        return Err(no(RefusalCode::InvalidRecord, "a new quote has no rejection"));
     }
     if !matches!(q.state, S::Draft | S::NeedsDiscountApproval | S::Sent | S::Cancelled) {
         return Err(no(RefusalCode::IllegalTransition, format!("a new quote cannot be {}", q.state)));
