@@ -31,32 +31,17 @@ pub enum OnsiteError {
 
 impl From<onsite_core::Error> for OnsiteError {
     fn from(e: onsite_core::Error) -> Self {
-        use onsite_core::Error as E;
+        use onsite_core::ErrorKind as K;
         let message = e.to_string();
-        match e {
-            E::Validation { .. } | E::Import(_) | E::Money(_) | E::Pricing(_) => OnsiteError::Validation(message),
-            E::Quote(q) => match q {
-                onsite_core::quote::QuoteError::IllegalTransition { .. }
-                | onsite_core::quote::QuoteError::StaleApproval { .. } => OnsiteError::Conflict(message),
-                _ => OnsiteError::Validation(message),
-            },
-            E::NotFound { .. } => OnsiteError::NotFound(message),
-            E::Pdf(onsite_core::pdf::PdfError::Font) => OnsiteError::Internal(message),
-            E::Pdf(_) => OnsiteError::Validation(message),
-            E::Conflict { .. } => OnsiteError::Conflict(message),
-            E::Sync(onsite_core::sync::SyncError::OutOfScope { .. } | onsite_core::sync::SyncError::WrongDevice) => {
-                OnsiteError::Unauthorized(message)
-            }
-            // A change against the transition rules: the record's state
-            // does not allow it (reload, then retry).
-            E::Refused(_) => OnsiteError::Conflict(message),
-            E::Sync(_) => OnsiteError::Sync(message),
-            E::SchemaTooNew { .. }
-            | E::EncryptionUnavailable
-            | E::Sqlite(_)
-            | E::Io(_)
-            | E::Corrupt { .. }
-            | E::Backend(_) => OnsiteError::Storage(message),
+        // The core's one classification (the CLI and the hub use it too).
+        match e.kind() {
+            K::Invalid => OnsiteError::Validation(message),
+            K::NotFound => OnsiteError::NotFound(message),
+            K::Conflict => OnsiteError::Conflict(message),
+            K::Unauthorized => OnsiteError::Unauthorized(message),
+            K::Sync => OnsiteError::Sync(message),
+            K::Storage => OnsiteError::Storage(message),
+            K::Internal => OnsiteError::Internal(message),
         }
     }
 }

@@ -89,6 +89,95 @@ pub enum Error {
     },
 }
 
+/// What kind of failure an error is: the one classification every edge
+/// uses (the bindings' public error, the command line's exit codes, the
+/// hub's HTTP statuses), so a failure means the same on a phone, in a
+/// script and over the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The input breaks a rule (a field, a file, an amount); fix and retry.
+    Invalid,
+    /// A looked-up record does not exist.
+    NotFound,
+    /// The change collides with the record's current state (a stale
+    /// approval, a state that does not allow the action, a change the
+    /// transition rules refuse); reload, then retry.
+    Conflict,
+    /// The device is not allowed to do this (another device's frame, a
+    /// record outside its scope).
+    Unauthorized,
+    /// A sync frame is malformed, replayed or unexpected; sync again later.
+    Sync,
+    /// The database could not be read or written.
+    Storage,
+    /// A bug.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The kind's name, e.g. `conflict` (the hub's error codes use it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Sync => "sync",
+            ErrorKind::Storage => "storage",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
+impl Error {
+    /// The error's kind (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
+        use crate::quote::QuoteError as Q;
+        use crate::sync::SyncError as S;
+        match self {
+            Error::Validation { .. } | Error::Import(_) | Error::Money(_) | Error::Pricing(_) => ErrorKind::Invalid,
+            Error::Quote(Q::IllegalTransition { .. } | Q::StaleApproval { .. } | Q::Expired(_)) => ErrorKind::Conflict,
+            Error::Quote(_) => ErrorKind::Invalid,
+            Error::Pdf(crate::pdf::PdfError::Font) => ErrorKind::Internal,
+            Error::Pdf(_) => ErrorKind::Invalid,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Conflict { .. } | Error::Refused(_) => ErrorKind::Conflict,
+            Error::Sync(S::OutOfScope { .. } | S::WrongDevice) => ErrorKind::Unauthorized,
+            Error::Sync(S::Rejected(_)) => ErrorKind::Conflict,
+            Error::Sync(_) => ErrorKind::Sync,
+            Error::SchemaTooNew { .. }
+            | Error::EncryptionUnavailable
+            | Error::Sqlite(_)
+            | Error::Io(_)
+            | Error::Corrupt { .. }
+            | Error::Backend(_) => ErrorKind::Storage,
+        }
+    }
+
+    /// The variant's name, for logs that must not carry the message (it
+    /// may quote stored data).
+    pub fn variant(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "validation",
+            Error::NotFound { .. } => "not found",
+            Error::Conflict { .. } => "conflict",
+            Error::Money(_) => "money",
+            Error::Pricing(_) => "pricing",
+            Error::Quote(_) => "quote",
+            Error::Pdf(_) => "pdf",
+            Error::Import(_) => "import",
+            Error::Sync(_) => "sync",
+            Error::Refused(_) => "refused",
+            Error::SchemaTooNew { .. } => "schema too new",
+            Error::EncryptionUnavailable => "encryption unavailable",
+            Error::Sqlite(_) => "sqlite",
+            Error::Io(_) => "i/o",
+            Error::Backend(_) => "backend",
+            Error::Corrupt { .. } => "corrupt",
+        }
+    }
+}
+
 /// Result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

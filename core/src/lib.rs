@@ -51,7 +51,7 @@ pub mod sync;
 pub mod text;
 pub mod transition;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("onsite_core");

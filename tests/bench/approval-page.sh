@@ -6,7 +6,7 @@
 # Usage: tests/bench/approval-page.sh   (results go to stdout)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo build --profile server -p onsite-server --locked >/dev/null 2>&1
+cargo build --profile server -p onsite-cli --locked >/dev/null 2>&1
 bin=target/server/onsite
 work=$(mktemp -d)
 trap 'kill "$hub" 2>/dev/null || true; rm -rf "$work"' EXIT

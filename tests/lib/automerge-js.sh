@@ -12,7 +12,7 @@ if [ ! -f "$cache/node_modules/@automerge/automerge/package.json" ]; then
     mkdir -p "$cache"
     (cd "$cache" && npm install --silent --no-audit --no-fund @automerge/automerge@3.5.0 >/dev/null)
 fi
-cargo build -q --locked -p onsite-server --bin onsite
+cargo build -q --locked -p onsite-cli --bin onsite
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 target/debug/onsite demo --out "$work/demo" --products 100 --accounts 3 >/dev/null

@@ -8,11 +8,12 @@
 use std::ffi::OsString;
 use std::sync::Arc;
 
+use onsite_cli::ExitStatus;
+use onsite_cli::cli::run;
+use onsite_cli::output::Io;
 use onsite_core::import::{Format, parse};
 use onsite_core::store::{AccountQuery, ProductQuery};
 use onsite_core::{Store, StoreOptions};
-use onsite_server::ExitStatus;
-use onsite_server::cli::{Io, run};
 
 fn onsite(args: &[&str]) -> (ExitStatus, String, String) {
     let mut out = Vec::new();

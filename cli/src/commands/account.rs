@@ -1,0 +1,109 @@
+//! `onsite account`: list, search and show customer accounts.
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::Subcommand;
+use onsite_core::store::{AccountQuery, AccountSummary, Page};
+
+use super::catalog::SearchArgs;
+use crate::args::DbArg;
+use crate::error::Result;
+use crate::files::open_existing;
+use crate::output::{Io, clip, pad, rpad};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AccountCommand {
+    /// List accounts by name.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+        /// Only accounts assigned to this rep.
+        #[arg(long)]
+        rep: Option<String>,
+        /// Accounts per page.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Accounts to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        /// Print the page as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search accounts by company name, city or contact name.
+    Search {
+        #[command(flatten)]
+        search: SearchArgs,
+    },
+    /// Show one account with its contacts, latest activities and quotes (JSON).
+    Show {
+        #[command(flatten)]
+        db: DbArg,
+        /// The account id.
+        id: String,
+    },
+}
+
+/// One account with its contacts and latest activities, as JSON.
+fn show_account(db: &Path, id: &str, io: &mut Io<'_>) -> Result<()> {
+    let store = open_existing(db)?;
+    let shown = serde_json::json!({
+        "account": store.account(id)?,
+        "contacts": store.contacts(id)?,
+        "activities": store.activities_for_account(id, 20)?,
+        "quotes": store.quotes_for_account(id)?,
+    });
+    serde_json::to_writer_pretty(&mut io.out, &shown)?;
+    writeln!(io.out)?;
+    Ok(())
+}
+
+pub(crate) fn print_accounts(out: &mut dyn Write, page: &Page<AccountSummary>) -> Result<()> {
+    if page.items.is_empty() {
+        writeln!(out, "no accounts found")?;
+        return Ok(());
+    }
+    for (i, a) in page.items.iter().enumerate() {
+        let legal = a.legal_form.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
+        writeln!(
+            out,
+            "{}  {}  {}  group {}  {}  {} contacts",
+            rpad(&(page.offset as usize + i + 1).to_string(), 4),
+            pad(&clip(&format!("{}{legal}", a.name), 48), 48),
+            pad(&clip(&a.city, 18), 18),
+            a.customer_group.as_deref().unwrap_or("-"),
+            pad(a.assigned_rep.as_deref().unwrap_or("-"), 6),
+            a.contact_count
+        )?;
+        for c in &a.matching_contacts {
+            writeln!(out, "        ↳ {} ({})", c.name, c.role.as_str().replace('_', " "))?;
+        }
+    }
+    if page.has_more {
+        writeln!(out, "… more with --offset {}", page.offset as usize + page.items.len())?;
+    }
+    Ok(())
+}
+
+pub(crate) fn run(cmd: AccountCommand, io: &mut Io<'_>) -> Result<()> {
+    let (page, json) = match cmd {
+        AccountCommand::Show { db, id } => return show_account(&db.db, &id, io),
+        AccountCommand::List { db, rep, limit, offset, json } => {
+            let store = open_existing(&db.db)?;
+            (store.list_accounts(rep.as_deref(), offset, limit)?, json)
+        }
+        AccountCommand::Search { search } => {
+            let store = open_existing(&search.db.db)?;
+            let q = AccountQuery { text: search.query.join(" "), offset: search.offset, limit: search.limit };
+            (store.search_accounts(&q)?, search.json)
+        }
+    };
+    if json {
+        serde_json::to_writer_pretty(&mut io.out, &page)?;
+        writeln!(io.out)?;
+        Ok(())
+    } else {
+        print_accounts(io.out, &page)
+    }
+}

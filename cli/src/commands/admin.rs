@@ -1,0 +1,341 @@
+//! `onsite admin …`: the back-office API from the command line.
+
+use std::path::PathBuf;
+
+use clap::{Subcommand, ValueEnum};
+use serde_json::{Value, json};
+
+use crate::args::{FormatArg, HubArgs};
+use crate::client::HubClient;
+use crate::error::{Error, Result};
+use crate::files::read_file;
+use crate::output::Io;
+use crate::output::{clip, pad};
+
+fn client(hub: &HubArgs) -> Result<HubClient> {
+    let token = hub.token.as_deref().ok_or_else(|| {
+        Error::Usage("a device token is needed: --token or ONSITE_TOKEN (see `onsite admin bootstrap`)".into())
+    })?;
+    HubClient::new(&hub.hub, token, hub.ca_cert.as_deref())
+}
+
+fn print_json(io: &mut Io<'_>, v: &Value) -> Result<()> {
+    serde_json::to_writer_pretty(&mut io.out, v)?;
+    writeln!(io.out)?;
+    Ok(())
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub(crate) fn run(cmd: AdminCommand, io: &mut Io<'_>) -> Result<()> {
+    match cmd {
+        AdminCommand::Bootstrap { database, person, label } => super::serve::bootstrap(&database, &person, &label, io),
+        AdminCommand::Device(DeviceCommand::Issue { hub, person, role, account, label, json }) => {
+            let v = client(&hub)?.post_json(
+                "/v1/admin/devices",
+                &json!({ "person": person, "role": role, "account_id": account, "label": label }),
+            )?;
+            if json {
+                return print_json(io, &v);
+            }
+            let d = &v["device"];
+            writeln!(io.out, "device {} ({} {})", s(d, "device_id"), s(d, "role"), s(d, "person"))?;
+            writeln!(io.out, "token (shown once, store it now): {}", s(&v, "token"))?;
+            Ok(())
+        }
+        AdminCommand::Device(DeviceCommand::Revoke { hub, device_id }) => {
+            let v = client(&hub)?.post_json(&format!("/v1/admin/devices/{}/revoke", enc(&device_id)), &json!({}))?;
+            writeln!(io.out, "revoked device {} at {}", device_id, s(&v["device"], "revoked_at"))?;
+            Ok(())
+        }
+        AdminCommand::Device(DeviceCommand::List { hub, json }) => {
+            let v = client(&hub)?.get_json("/v1/admin/devices")?;
+            if json {
+                return print_json(io, &v);
+            }
+            writeln!(
+                io.out,
+                "{}  {}  {}  {}  state",
+                pad("device", 36),
+                pad("role", 8),
+                pad("person", 20),
+                pad("last seen", 25)
+            )?;
+            for d in v["devices"].as_array().into_iter().flatten() {
+                let state = if d["revoked_at"].is_string() { "revoked" } else { "active" };
+                writeln!(
+                    io.out,
+                    "{}  {}  {}  {}  {state}",
+                    pad(s(d, "device_id"), 36),
+                    pad(s(d, "role"), 8),
+                    pad(&clip(s(d, "person"), 20), 20),
+                    pad(s(d, "last_seen_at"), 25)
+                )?;
+            }
+            Ok(())
+        }
+        AdminCommand::Assign { hub, rep, remove, accounts } => {
+            let body = if remove { json!({ "remove": accounts }) } else { json!({ "add": accounts }) };
+            let v = client(&hub)?.post_json(&format!("/v1/admin/reps/{}/accounts", enc(&rep)), &body)?;
+            let list: Vec<&str> = v["accounts"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            writeln!(io.out, "{rep} now has {} accounts: {}", list.len(), list.join(", "))?;
+            Ok(())
+        }
+        AdminCommand::Publish(PublishCommand::Catalog { hub, file, format }) => {
+            let bytes = read_file(&file)?;
+            let format = format.map(|f| match f {
+                FormatArg::Csv => "csv",
+                FormatArg::Json => "json",
+            });
+            let ct = if format == Some("csv") { "text/csv" } else { "application/octet-stream" };
+            let path =
+                format.map_or_else(|| "/v1/admin/catalog".to_string(), |f| format!("/v1/admin/catalog?format={f}"));
+            let v = client(&hub)?.post_bytes(&path, ct, &bytes)?;
+            writeln!(
+                io.out,
+                "published {}: {} added, {} updated, {} deleted products, {} price lists; catalog sequence {}",
+                file.display(),
+                v["products_added"],
+                v["products_updated"],
+                v["products_deleted"],
+                v["price_lists_changed"],
+                v["seq"]
+            )?;
+            Ok(())
+        }
+        AdminCommand::Publish(PublishCommand::Policy { hub, file }) => {
+            let policy: Value = serde_json::from_slice(&read_file(&file)?)?;
+            let v = client(&hub)?.put_json("/v1/admin/discount-policy", &policy)?;
+            writeln!(io.out, "published the discount policy; catalog sequence {}", v["catalog_seq"])?;
+            Ok(())
+        }
+        AdminCommand::Quotes { hub, state, pending_discount, json } => {
+            let mut path = "/v1/admin/quotes?".to_string();
+            if let Some(st) = &state {
+                path.push_str(&format!("state={}&", enc(st)));
+            }
+            if pending_discount {
+                path.push_str("pending_discount=true");
+            }
+            let v = client(&hub)?.get_json(path.trim_end_matches(['?', '&']))?;
+            if json {
+                return print_json(io, &v);
+            }
+            let quotes = v["quotes"].as_array().cloned().unwrap_or_default();
+            if quotes.is_empty() {
+                writeln!(io.out, "no quotes")?;
+            }
+            for q in &quotes {
+                let discount = match q.get("discount_request") {
+                    Some(r) if r.is_object() => match r.get("approved") {
+                        Some(Value::Bool(true)) => format!("discount {}% approved", s(r, "requested_pct")),
+                        Some(Value::Bool(false)) => format!("discount {}% rejected", s(r, "requested_pct")),
+                        _ => format!("discount {}% PENDING", s(r, "requested_pct")),
+                    },
+                    _ => String::new(),
+                };
+                writeln!(
+                    io.out,
+                    "{}  {}  {}  rev {}  {} {}  {}",
+                    pad(s(q, "number"), 14),
+                    pad(s(q, "id"), 36),
+                    pad(s(q, "state"), 24),
+                    q["revision"],
+                    s(q, "gross_total"),
+                    s(q, "currency"),
+                    discount
+                )?;
+            }
+            Ok(())
+        }
+        AdminCommand::Discount { hub, decision, quote_id } => {
+            let approved = decision == Decision::Approve;
+            let v = client(&hub)?.post_json(
+                &format!("/v1/admin/quotes/{}/discount-decision", enc(&quote_id)),
+                &json!({ "approved": approved }),
+            )?;
+            let q = &v["quote"];
+            writeln!(
+                io.out,
+                "discount on quote {} {}; the quote is {} again and goes to the rep with the next sync",
+                s(q, "number"),
+                if approved { "approved" } else { "rejected" },
+                s(q, "state")
+            )?;
+            Ok(())
+        }
+        AdminCommand::Orders { hub, account, json } => {
+            let path = account
+                .map_or_else(|| "/v1/admin/orders".to_string(), |a| format!("/v1/admin/orders?account={}", enc(&a)));
+            let v = client(&hub)?.get_json(&path)?;
+            if json {
+                return print_json(io, &v);
+            }
+            let orders = v["orders"].as_array().cloned().unwrap_or_default();
+            if orders.is_empty() {
+                writeln!(io.out, "no orders")?;
+            }
+            for o in &orders {
+                let origin = if o["reorder_of"].is_string() { "reorder" } else { "from quote" };
+                writeln!(
+                    io.out,
+                    "{}  account {}  {}  {} {}  {origin}",
+                    pad(s(o, "id"), 36),
+                    pad(s(o, "account_id"), 36),
+                    pad(s(o, "created_at"), 25),
+                    s(o, "gross_total"),
+                    s(o, "currency")
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminCommand {
+    /// Create the first admin device directly in the hub's database and print its token.
+    Bootstrap {
+        /// The hub's database (as for `onsite serve`).
+        #[arg(long, env = "ONSITE_DATABASE", default_value = "sqlite:onsite-hub.sqlite")]
+        database: String,
+        /// The back-office person the device belongs to.
+        #[arg(long)]
+        person: String,
+        /// A label for the device.
+        #[arg(long, default_value = "back office")]
+        label: String,
+    },
+    /// Issue, revoke and list device tokens.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Assign accounts to a rep (or take them away with --remove).
+    Assign {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The rep (the person of their devices).
+        #[arg(long)]
+        rep: String,
+        /// Remove the accounts instead of adding them.
+        #[arg(long)]
+        remove: bool,
+        /// Account ids.
+        #[arg(required = true, num_args = 1..)]
+        accounts: Vec<String>,
+    },
+    /// Publish reference data; devices receive the delta with their next sync.
+    #[command(subcommand)]
+    Publish(PublishCommand),
+    /// List quotes, by state or with a pending discount request.
+    Quotes {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Only quotes in this state (draft, needs_discount_approval, sent, approved, …).
+        #[arg(long)]
+        state: Option<String>,
+        /// Only quotes whose discount request waits for a decision.
+        #[arg(long)]
+        pending_discount: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve or reject a quote's discount request.
+    Discount {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The decision.
+        #[arg(value_enum)]
+        decision: Decision,
+        /// The quote id.
+        quote_id: String,
+    },
+    /// List orders.
+    Orders {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Only this account's orders.
+        #[arg(long)]
+        account: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Decision {
+    Approve,
+    Reject,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DeviceCommand {
+    /// Issue a device token for a person and a role (the token is shown once).
+    Issue {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The person behind the device (a rep's id for reps).
+        #[arg(long)]
+        person: String,
+        /// admin, rep or customer.
+        #[arg(long, value_parser = ["admin", "rep", "customer"])]
+        role: String,
+        /// The customer's account (customers only).
+        #[arg(long)]
+        account: Option<String>,
+        /// A label ("Anna's tablet").
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a device's token; its next request is refused.
+    Revoke {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The device id.
+        device_id: String,
+    },
+    /// List devices.
+    List {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PublishCommand {
+    /// Import a catalog file (products, tax classes, price lists, costs, policy), all or nothing.
+    Catalog {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The file (CSV or JSON; formats in docs/catalog-import.md).
+        file: PathBuf,
+        /// File format; default: from the content.
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+    },
+    /// Publish the discount policy (JSON, as in docs/pricing.md).
+    Policy {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The policy file.
+        file: PathBuf,
+    },
+}

@@ -1,0 +1,217 @@
+//! `onsite catalog`: import, search, show and export the product catalog.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+use onsite_core::import::{self, Format};
+use onsite_core::money::DisplayLocale;
+use onsite_core::store::{ImportSummary, Page, ProductHit, ProductQuery};
+use onsite_core::{Store, StoreOptions};
+
+use crate::args::{DbArg, FormatArg, LocaleArg};
+use crate::error::{Error, Result};
+use crate::files::{open_existing, read_file};
+use crate::output::{Io, Progress, clip, pad, rpad};
+
+/// What every search command takes.
+#[derive(Debug, Args)]
+pub(crate) struct SearchArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Search words (all must match as word beginnings).
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    /// Results per page.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    /// Results to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+    /// Print the page as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CatalogCommand {
+    /// Import products (CSV or JSON) or a whole catalog (JSON), all or nothing.
+    ///
+    /// Every bad row is reported with its line number and nothing is changed.
+    /// Formats: docs/catalog-import.md. The database is created if missing.
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// The file to import.
+        file: PathBuf,
+        /// File format; default: from the extension, else from the content.
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search products by words, word beginnings or SKU.
+    Search {
+        #[command(flatten)]
+        search: SearchArgs,
+        /// Include inactive products.
+        #[arg(long)]
+        all: bool,
+        /// Number and currency format.
+        #[arg(long, value_enum, default_value = "de-DE")]
+        locale: LocaleArg,
+    },
+    /// Show one product with its specifications.
+    Show {
+        #[command(flatten)]
+        db: DbArg,
+        /// The product's SKU.
+        sku: String,
+        /// Number and currency format.
+        #[arg(long, value_enum, default_value = "de-DE")]
+        locale: LocaleArg,
+        /// Print the product as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write all products as CSV in the import format.
+    Export {
+        #[command(flatten)]
+        db: DbArg,
+        /// Output file; default: standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Parses and imports one catalog file, with progress on a terminal.
+pub(crate) fn import_file(store: &Store, file: &Path, format: Option<Format>, progress: bool) -> Result<ImportSummary> {
+    let bytes = read_file(file)?;
+    let format = format.unwrap_or_else(|| Format::detect(Some(file), &bytes));
+    let parsed = import::parse(&bytes, format);
+    let mut bar = Progress::new(progress, "importing");
+    let result = store.import_catalog(parsed, &mut |p| bar.update(p.done, p.total));
+    bar.finish();
+    Ok(result?)
+}
+
+pub(crate) fn run(cmd: CatalogCommand, io: &mut Io<'_>) -> Result<()> {
+    match cmd {
+        CatalogCommand::Import { db, file, format, json } => {
+            let started = Instant::now();
+            let store = Store::open(&db.db, StoreOptions::default())?;
+            let format = format.map(|f| match f {
+                FormatArg::Csv => Format::Csv,
+                FormatArg::Json => Format::Json,
+            });
+            let s = import_file(&store, &file, format, io.progress)?;
+            if json {
+                serde_json::to_writer_pretty(&mut io.out, &s)?;
+                writeln!(io.out)?;
+            } else {
+                writeln!(
+                    io.out,
+                    "imported {}: {} added, {} updated, {} unchanged, {} deleted products; {} price lists, {} tax classes changed; catalog sequence {} ({} ms)",
+                    file.display(),
+                    s.products_added,
+                    s.products_updated,
+                    s.products_unchanged,
+                    s.products_deleted,
+                    s.price_lists_changed,
+                    s.tax_classes_changed,
+                    s.seq,
+                    started.elapsed().as_millis()
+                )?;
+            }
+            Ok(())
+        }
+        CatalogCommand::Search { search, all, locale } => {
+            let store = open_existing(&search.db.db)?;
+            let q = ProductQuery {
+                text: search.query.join(" "),
+                offset: search.offset,
+                limit: search.limit,
+                include_inactive: all,
+            };
+            let page = store.search_products(&q)?;
+            if search.json {
+                serde_json::to_writer_pretty(&mut io.out, &page)?;
+                writeln!(io.out)?;
+            } else {
+                print_products(io.out, &page, locale.into())?;
+            }
+            Ok(())
+        }
+        CatalogCommand::Show { db, sku, locale, json } => {
+            let store = open_existing(&db.db)?;
+            let p = store.product(&sku)?;
+            if json {
+                serde_json::to_writer_pretty(&mut io.out, &p)?;
+                writeln!(io.out)?;
+                return Ok(());
+            }
+            let locale: DisplayLocale = locale.into();
+            writeln!(io.out, "{}  {}", p.sku, p.name)?;
+            writeln!(io.out, "  category     {}", p.category)?;
+            writeln!(io.out, "  list price   {} per {}", p.list_price.format(locale), p.unit)?;
+            writeln!(io.out, "  tax class    {}", p.tax_class)?;
+            writeln!(io.out, "  C-part       {}", if p.c_part { "yes" } else { "no" })?;
+            writeln!(io.out, "  active       {}", if p.active { "yes" } else { "no" })?;
+            if let Some(img) = &p.image {
+                writeln!(io.out, "  image        {img}")?;
+            }
+            for a in &p.attributes {
+                writeln!(io.out, "  {} {}", pad(&a.key, 12), a.value)?;
+            }
+            if !p.description.is_empty() {
+                writeln!(io.out, "\n  {}", p.description)?;
+            }
+            Ok(())
+        }
+        CatalogCommand::Export { db, out } => {
+            let store = open_existing(&db.db)?;
+            let products = store.products()?;
+            let csv = import::export_csv(&products);
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, csv).map_err(|source| Error::File { path: path.clone(), source })?;
+                    writeln!(io.out, "wrote {} products to {}", products.len(), path.display())?;
+                }
+                None => io.out.write_all(csv.as_bytes())?,
+            }
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn print_products(out: &mut dyn Write, page: &Page<ProductHit>, locale: DisplayLocale) -> Result<()> {
+    if page.items.is_empty() {
+        writeln!(out, "no products found")?;
+        return Ok(());
+    }
+    writeln!(out, "{}  {}  {}  {}  unit", rpad("#", 4), pad("SKU", 18), pad("name", 56), rpad("list price", 11))?;
+    for (i, h) in page.items.iter().enumerate() {
+        let mark = if h.exact_sku {
+            "="
+        } else if !h.active {
+            "x"
+        } else {
+            " "
+        };
+        writeln!(
+            out,
+            "{}{mark} {}  {}  {}  {}",
+            rpad(&(page.offset as usize + i + 1).to_string(), 4),
+            pad(&clip(&h.sku, 18), 18),
+            pad(&clip(&h.name, 56), 56),
+            rpad(&h.list_price.format(locale), 11),
+            h.unit
+        )?;
+    }
+    if page.has_more {
+        writeln!(out, "… more with --offset {}", page.offset as usize + page.items.len())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! One file per command: its arguments and what it does.
+
+pub mod account;
+pub mod admin;
+pub mod catalog;
+pub mod doc;
+pub mod lead;
+pub mod pdf;
+pub mod quote;
+pub mod serve;

@@ -1,0 +1,15 @@
+//! The command line and the hub end to end, in one test binary: real
+//! processes and a hub on loopback, over SQLite and PostgreSQL.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+#[macro_use]
+mod common;
+
+mod approval_web;
+mod cli;
+mod edges;
+mod hostile;
+mod hub;
+mod openapi;
+mod serve_cli;

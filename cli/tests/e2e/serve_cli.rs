@@ -1,0 +1,163 @@
+//! `onsite serve` and `onsite admin` as an operator runs them: real
+//! processes talking HTTP on loopback, exit codes, a graceful stop.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+fn onsite(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_onsite")).args(args).output().expect("run onsite")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+struct Serve {
+    child: Child,
+    url: String,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+fn serve(database: &str) -> Serve {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onsite"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert!(line.starts_with("onsite hub listening on http://127.0.0.1:"), "{line}");
+    let url = line.split_whitespace().nth(4).unwrap().to_string();
+    Serve { child, url, out }
+}
+
+fn token_in(stdout: &str) -> String {
+    stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("ost_"))
+        .unwrap_or_else(|| panic!("no token in {stdout}"))
+        .to_string()
+}
+
+#[test]
+fn an_operator_runs_the_hub_and_the_back_office_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite:{}", dir.path().join("hub.sqlite").display());
+    let r = onsite(&["admin", "bootstrap", "--database", &database, "--person", "backoffice"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let admin = token_in(&text(&r.stdout));
+    assert!(text(&r.stdout).contains("shown once"));
+
+    let mut hub = serve(&database);
+    let h = hub.url.clone();
+    let run = |args: &[&str]| {
+        let mut all = vec!["admin"];
+        all.extend_from_slice(args);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_onsite"));
+        cmd.args(&all).env("ONSITE_HUB", &h).env("ONSITE_TOKEN", &admin);
+        cmd.output().unwrap()
+    };
+
+    let r = run(&["device", "issue", "--person", "rep-anna", "--role", "rep", "--label", "Annas Tablet"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let rep_token = token_in(&text(&r.stdout));
+    let rep_id = text(&r.stdout).split_whitespace().nth(1).unwrap().to_string();
+    let r = run(&["device", "list"]);
+    let listed = text(&r.stdout);
+    assert!(listed.contains("rep-anna") && listed.contains("backoffice") && listed.contains("active"), "{listed}");
+    assert!(!listed.contains("ost_"), "tokens are never listed");
+
+    let csv = dir.path().join("catalog.csv");
+    std::fs::write(
+        &csv,
+        "sku;name;unit;list_price;tax_class\nA-1;Schraube;pc;0,12;DE-STD\nA-2;Mutter;pc;0,05;DE-STD\n",
+    )
+    .unwrap();
+    let r = run(&["publish", "catalog", csv.to_str().unwrap()]);
+    assert!(text(&r.stdout).contains("2 added"), "{} {}", text(&r.stdout), text(&r.stderr));
+    let policy = dir.path().join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"max_discount_pct":"10","category_limits":[],"min_margin_pct":"15","reason_required":true}"#,
+    )
+    .unwrap();
+    let r = run(&["publish", "policy", policy.to_str().unwrap()]);
+    assert!(text(&r.stdout).contains("catalog sequence 2"), "{}", text(&r.stdout));
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "sku;name;unit;list_price;tax_class\nB-1;;pc;abc;DE-STD\n").unwrap();
+    let r = run(&["publish", "catalog", bad.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(3), "a refused file: {}", text(&r.stderr));
+    assert!(text(&r.stderr).contains("422"), "{}", text(&r.stderr));
+
+    let r = run(&["assign", "--rep", "rep-anna", "acc-1", "acc-2"]);
+    assert!(text(&r.stdout).contains("rep-anna now has 2 accounts"), "{}", text(&r.stdout));
+    assert!(text(&run(&["quotes"]).stdout).contains("no quotes"));
+    assert!(text(&run(&["orders"]).stdout).contains("no orders"));
+    assert_eq!(run(&["quotes", "--state", "bogus"]).status.code(), Some(3));
+    assert_eq!(run(&["discount", "approve", "no-such-quote"]).status.code(), Some(4));
+
+    // A rep's token cannot use the back office; a revoked token nothing.
+    let r = Command::new(env!("CARGO_BIN_EXE_onsite"))
+        .args(["admin", "device", "list", "--hub", &h, "--token", &rep_token])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(5), "{}", text(&r.stderr));
+    // A refused frame is logged with the device id and the reason only.
+    let e = onsite_cli::client::HubClient::new(&h, &rep_token, None).unwrap().sync_frame(b"garbage").unwrap_err();
+    assert!(e.to_string().contains("400"), "{e}");
+    assert!(run(&["device", "revoke", &rep_id]).status.success());
+    assert!(text(&run(&["device", "list"]).stdout).contains("revoked"));
+    let r = Command::new(env!("CARGO_BIN_EXE_onsite"))
+        .args(["admin", "orders", "--hub", &h, "--token", &rep_token])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(5));
+    let r = Command::new(env!("CARGO_BIN_EXE_onsite"))
+        .args(["admin", "orders", "--hub", &h])
+        .env_remove("ONSITE_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2), "no token: {}", text(&r.stderr));
+
+    // SIGTERM: the hub stops accepting, finishes, and says so.
+    let pid = hub.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = hub.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut hub.out, &mut rest).unwrap();
+    assert!(rest.contains("onsite hub stopped"), "{rest}");
+    let mut log = String::new();
+    std::io::Read::read_to_string(hub.child.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(log.contains("authentication refused") && log.contains("shutting down"), "{log}");
+    assert!(log.contains(&format!("sync refused for device {rep_id}: bad_frame")), "{log}");
+    assert!(!log.contains("rep-anna") && !log.contains(&rep_token), "no personal data or secrets in the log: {log}");
+}
+
+#[test]
+fn the_load_generator_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lt");
+    let r = onsite(&[
+        "loadtest",
+        "--devices",
+        "12",
+        "--concurrency",
+        "4",
+        "--products",
+        "50",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(report["devices"], 12);
+    assert_eq!(report["changes_made"], 12 * 8);
+    assert_eq!(report["changes_lost"], 0);
+    assert!(report["round_trips"].as_u64().unwrap() >= 12);
+    assert!(report["server_peak_rss_kib"].as_u64().unwrap() > 1000);
+    assert!(out.join("report.json").exists());
+}

@@ -1,0 +1,142 @@
+//! What the hub stores, behind one trait: the embedded SQLite default
+//! ([`super::sqlite::SqliteBackend`]) and PostgreSQL for several instances
+//! ([`super::postgres::PgBackend`]). Calls block; the HTTP layer runs them
+//! on Tokio's blocking pool.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use onsite_core::account::{Account, Contact};
+use onsite_core::approval_link::LinkKey;
+use onsite_core::catalog::Seq;
+use onsite_core::devices::{DeviceRecord, NewDevice, TokenSecrets};
+use onsite_core::import::Format;
+use onsite_core::quote::{CustomerDecision, DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
+use onsite_core::store::ImportSummary;
+use onsite_core::sync::{DeviceScope, SyncLimits};
+
+use crate::error::{Error, Result};
+
+/// Sizes the metrics endpoint reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Field-data documents stored.
+    pub documents: u64,
+    /// Registered devices (revoked ones included).
+    pub devices: u64,
+    /// The catalog's sequence.
+    pub catalog_seq: i64,
+}
+
+/// A quote as its approval page shows it.
+#[derive(Debug, Clone)]
+pub struct QuoteView {
+    /// The quote.
+    pub quote: Quote,
+    /// Its customer.
+    pub account: Account,
+    /// The addressee.
+    pub contact: Option<Contact>,
+    /// Titles of the attached case studies and stories.
+    pub value_arguments: Vec<String>,
+}
+
+/// The hub's storage and back-office operations.
+pub trait Backend: Send + Sync + std::fmt::Debug {
+    /// `sqlite` or `postgres`.
+    fn kind(&self) -> &'static str;
+    /// Fails if the database does not answer (the health check).
+    fn check(&self) -> Result<()>;
+    /// The live device a token hash belongs to (`None`: unknown or revoked).
+    fn authenticate(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>>;
+    /// What a device may see and change, from its role and assignments.
+    fn scope(&self, device: &DeviceRecord) -> Result<DeviceScope>;
+    /// Answers one sync request frame in one transaction (a refused frame
+    /// stores nothing), judging dates by `now` (`None`: the clock).
+    fn sync(
+        &self,
+        scope: &DeviceScope,
+        request: &[u8],
+        limits: &SyncLimits,
+        now: Option<onsite_core::account::Timestamp>,
+    ) -> Result<Vec<u8>>;
+    /// Registers a device under `device_id` with its token's hash and link key.
+    fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord>;
+    /// A registered device (revoked ones too) with the key its approval
+    /// links are signed with.
+    fn device_link_key(&self, device_id: &str) -> Result<Option<(DeviceRecord, Option<LinkKey>)>>;
+    /// A quote with what its approval page and PDF show (`None`: unknown).
+    fn quote_view(&self, quote_id: &str) -> Result<Option<QuoteView>>;
+    /// Records a customer's decision from an approval link, in one
+    /// transaction with the check that it is for the current revision.
+    fn customer_decision(&self, quote_id: &str, decision: CustomerDecision, today: NaiveDate) -> Result<Quote>;
+    /// Revokes a device's token.
+    fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord>;
+    /// Every registered device.
+    fn devices(&self) -> Result<Vec<DeviceRecord>>;
+    /// Adds and removes a rep's accounts; returns the rep's accounts after.
+    fn assign(&self, rep: &str, add: &[String], remove: &[String]) -> Result<BTreeSet<String>>;
+    /// Imports a catalog file (products, tax classes, price lists, costs,
+    /// discount policy), all or nothing, and publishes it under a new
+    /// catalog sequence.
+    fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary>;
+    /// Publishes a new discount policy; returns the new catalog sequence.
+    fn publish_policy(&self, policy: &DiscountPolicy) -> Result<Seq>;
+    /// Quotes, newest first, by state or with a pending discount request.
+    fn quotes(&self, state: Option<QuoteState>, pending_discount: bool) -> Result<Vec<QuoteListing>>;
+    /// The back office's decision on a quote's discount request.
+    fn decide_discount(&self, quote_id: &str, approved: bool, by: &str) -> Result<QuoteListing>;
+    /// Orders, newest first, optionally of one account.
+    fn orders(&self, account_id: Option<&str>) -> Result<Vec<Order>>;
+    /// Sizes for the metrics.
+    fn counts(&self) -> Result<Counts>;
+}
+
+/// Where the hub keeps its data, from `--database`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite:PATH` (or a bare path): the embedded default.
+    Sqlite(std::path::PathBuf),
+    /// `postgres://…` or `postgresql://…`.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Parses `--database`.
+    pub fn parse(s: &str) -> Result<DatabaseUrl> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(s.to_string()));
+        }
+        let path = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")).unwrap_or(s);
+        if path.is_empty() || s.contains("://") && !s.starts_with("sqlite://") {
+            return Err(Error::Config(format!(
+                "--database must be sqlite:PATH or postgres://…, not {:?}",
+                s.split("://").next().unwrap_or_default()
+            )));
+        }
+        Ok(DatabaseUrl::Sqlite(path.into()))
+    }
+}
+
+/// Opens (creating or migrating as needed) the backend `url` names.
+pub fn open(url: &DatabaseUrl, pool: usize) -> Result<std::sync::Arc<dyn Backend>> {
+    Ok(match url {
+        DatabaseUrl::Sqlite(path) => std::sync::Arc::new(super::sqlite::SqliteBackend::open(path, pool)?),
+        DatabaseUrl::Postgres(url) => std::sync::Arc::new(super::postgres::PgBackend::open(url, pool)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(DatabaseUrl::parse("sqlite:hub.db").unwrap(), DatabaseUrl::Sqlite("hub.db".into()));
+        assert_eq!(DatabaseUrl::parse("hub.db").unwrap(), DatabaseUrl::Sqlite("hub.db".into()));
+        assert_eq!(DatabaseUrl::parse("sqlite:///var/hub.db").unwrap(), DatabaseUrl::Sqlite("/var/hub.db".into()));
+        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db").unwrap(), DatabaseUrl::Postgres(_)));
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert!(DatabaseUrl::parse("sqlite:").is_err());
+    }
+}
