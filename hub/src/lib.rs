@@ -12,6 +12,7 @@
 
 pub mod approval_page;
 pub mod backend;
+pub mod database;
 pub mod error;
 pub mod http;
 pub mod listen;
@@ -26,7 +27,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use backend::{Backend, DatabaseUrl};
+pub use backend::Backend;
+pub use database::DatabaseUrl;
 pub use http::HubConfig;
 pub use listen::ConnectionLimits;
 pub use metrics::Metrics;

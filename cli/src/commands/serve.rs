@@ -43,7 +43,7 @@ pub(crate) fn serve(args: &ServeArgs, io: &mut Io<'_>) -> Result<()> {
         (None, None) => None,
         _ => return Err(Error::Usage("--tls-cert and --tls-key go together".into())),
     };
-    let backend = onsite_hub::backend::open(&url, usize::from(args.pool))?;
+    let backend = onsite_hub::database::open(&url, usize::from(args.pool))?;
     let listener = std::net::TcpListener::bind(&args.listen)
         .map_err(|e| Error::Usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr()?;
@@ -90,7 +90,7 @@ pub(crate) fn serve(args: &ServeArgs, io: &mut Io<'_>) -> Result<()> {
 
 /// Registers an admin device directly in the database and prints its token.
 pub(crate) fn bootstrap(database: &str, person: &str, label: &str, io: &mut Io<'_>) -> Result<()> {
-    let backend = onsite_hub::backend::open(&DatabaseUrl::parse(database)?, 2)?;
+    let backend = onsite_hub::database::open(&DatabaseUrl::parse(database)?, 2)?;
     let token = token::generate()?;
     let new =
         NewDevice { person: person.to_string(), role: DeviceRole::Admin, account_id: None, label: label.to_string() };

@@ -68,7 +68,7 @@ impl Db {
     }
 
     pub fn backend(&self) -> Arc<dyn Backend> {
-        onsite_hub::backend::open(&DatabaseUrl::parse(&self.url).unwrap(), 8).unwrap()
+        onsite_hub::database::open(&DatabaseUrl::parse(&self.url).unwrap(), 8).unwrap()
     }
 }
 
