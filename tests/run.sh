@@ -65,6 +65,21 @@ count() { # sums "N passed" / "N failed" from cargo test and nextest summaries
     passed=$((passed + p)); failed=$((failed + f))
 }
 
+# The layers declared in layers.toml hold in the code (and the check
+# itself fails on each kind of breach: its self-test).
+step "structure (layers.toml)"
+python3 tests/structure/test_check.py 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+line=$(grep -E '^structure self-test: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); p=${p:-0}
+f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+'); f=${f:-1}
+if python3 tests/structure/check.py; then p=$((p + 1)); else f=$((f + 1)); status=1; fi
+passed=$((passed + p)); failed=$((failed + f))
+structure="structure: $p passed, $f failed
+"
+p_structure=$p; f_structure=$f
+: >"$log"
+
 step "rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --exclude onsite-uniffi-bindgen --locked --no-fail-fast --profile ci 2>&1 | tee "$log"
@@ -80,7 +95,7 @@ else
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     count
 fi
-rust="rust: $passed passed, $failed failed"
+rust="rust: $((passed - ${p_structure:-0})) passed, $((failed - ${f_structure:-0})) failed"
 
 step "Automerge interop (documents in the JavaScript implementation)"
 bash tests/lib/automerge-js.sh 2>&1 | tee "$log"
@@ -138,6 +153,6 @@ if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
     echo "error: no test ran" >&2
     status=1
 fi
-printf '\n%s%s%s\n' "$rust" "$interop" "$langs"
+printf '\n%s%s%s%s\n' "$structure" "$rust" "$interop" "$langs"
 echo "tests: $passed passed, $failed failed"
 exit "$status"

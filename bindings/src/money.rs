@@ -19,5 +19,5 @@ pub fn parse_money(text: String, locale: DisplayLocale) -> Result<Money, OnsiteE
 /// A fresh random id for a new account or contact.
 #[uniffi::export]
 pub fn new_id() -> String {
-    onsite_core::account::new_id()
+    onsite_core::ids::new_id()
 }

@@ -2,7 +2,7 @@
 //! concurrent values of a record, export and import, activities.
 
 use onsite_core::activity::Activity;
-use onsite_core::docs::FieldConflict;
+use onsite_core::crdt::FieldConflict;
 use onsite_core::store::DocInfo;
 use onsite_core::sync::{DeviceRole, DeviceScope, SyncRefusal, SyncRound};
 

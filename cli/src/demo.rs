@@ -15,8 +15,8 @@ use std::time::Instant;
 
 use chrono::{Days, Utc};
 use onsite_core::account::{Account, BuyingRole, Contact};
+use onsite_core::crdt::FieldConflict;
 use onsite_core::devices::{NewDevice, TokenSecrets};
-use onsite_core::docs::FieldConflict;
 use onsite_core::import;
 use onsite_core::money::{DisplayLocale, Money};
 use onsite_core::pdf::{PdfOptions, RepContact};
@@ -451,7 +451,7 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     b_edit.phone = Some("+49 171 555 02 02".into());
     ben.store.save_contact(&b_edit)?;
     let newcomer = Contact {
-        id: onsite_core::account::new_id(),
+        id: onsite_core::ids::new_id(),
         account_id: account.id.clone(),
         first_name: "Katrin".into(),
         last_name: "Vogt".into(),

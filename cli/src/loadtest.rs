@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use onsite_core::account::Timestamp;
 use onsite_core::activity::{Activity, ActivityKind};
+use onsite_core::ids::Timestamp;
 use onsite_core::money::DisplayLocale;
 use onsite_core::sample;
 use onsite_core::{Store, StoreOptions};
@@ -332,7 +332,7 @@ pub fn measure(args: &LoadtestArgs, log: &mut dyn Write) -> Result<LoadReport> {
         for j in 0..args.backlog as usize {
             let account = &d.accounts[j % d.accounts.len()];
             store.log_activity(&Activity {
-                id: onsite_core::account::new_id(),
+                id: onsite_core::ids::new_id(),
                 account_id: account.clone(),
                 contact_id: None,
                 kind: if j % 2 == 0 { ActivityKind::Visit } else { ActivityKind::Call },

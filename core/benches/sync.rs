@@ -22,9 +22,10 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use onsite_core::account::{BuyingRole, Contact, new_id};
+use onsite_core::account::{BuyingRole, Contact};
 use onsite_core::activity::{Activity, ActivityKind};
-use onsite_core::docs::{self, DocId, Record};
+use onsite_core::crdt::{self, DocId, Record};
+use onsite_core::ids::new_id;
 use onsite_core::import::{CatalogBatch, ParsedCatalog, Row};
 use onsite_core::money::DisplayLocale;
 use onsite_core::sample::{self, Rng};
@@ -124,7 +125,7 @@ fn largest_documents() {
         "| document | changes | save() size | load | read (hydrate + rules) | one edit (load, write, commit, save) |"
     );
     println!("|---|---|---|---|---|---|");
-    let actor = docs::actor_for("5b0c6a2e-8f1d-4c3b-9a7e-2d4f6b8c0e1a");
+    let actor = crdt::actor_for("5b0c6a2e-8f1d-4c3b-9a7e-2d4f6b8c0e1a");
     let ps = sample::products(300, 5);
     let accs = sample::accounts(1, 5);
     let (account, contacts) = accs[0].clone();
@@ -141,7 +142,7 @@ fn largest_documents() {
         today(),
     );
     let qid = DocId::quote(&q.id);
-    let mut doc = docs::genesis(&qid, actor.clone()).unwrap();
+    let mut doc = crdt::genesis(&qid, actor.clone()).unwrap();
     for p in ps.iter().filter(|p| p.active).take(200) {
         q.lines.push(onsite_core::quote::QuoteLine {
             sku: p.sku.clone(),
@@ -155,52 +156,52 @@ fn largest_documents() {
             c_part: p.c_part,
         });
         q.revision_hash = q.compute_hash();
-        docs::write(&mut doc, &Record::Quote(Box::new(q.clone()))).unwrap();
+        crdt::write(&mut doc, &Record::Quote(Box::new(q.clone()))).unwrap();
         doc.commit();
     }
     measure("quote, 200 lines", &qid, doc.save());
 
     // An account with 50 contacts, one commit per contact.
     let aid = DocId::account(&account.id);
-    let mut doc = docs::genesis(&aid, actor.clone()).unwrap();
-    let mut record = docs::AccountRecord { account: account.clone(), contacts: Vec::new(), deleted: false };
+    let mut doc = crdt::genesis(&aid, actor.clone()).unwrap();
+    let mut record = crdt::AccountRecord { account: account.clone(), contacts: Vec::new(), deleted: false };
     for i in 0..50 {
         let mut c = contacts[i % contacts.len()].clone();
         c.id = new_id();
         c.last_name = format!("{} {i}", c.last_name);
         c.role = BuyingRole::User;
         record.contacts.push(c);
-        docs::write(&mut doc, &Record::Account(Box::new(record.clone()))).unwrap();
+        crdt::write(&mut doc, &Record::Account(Box::new(record.clone()))).unwrap();
         doc.commit();
     }
     measure("account, 50 contacts", &aid, doc.save());
 
     // A busy month: 300 activities for one account.
     let mid = DocId::activities(&account.id, "2026-11");
-    let mut doc = docs::genesis(&mid, actor).unwrap();
+    let mut doc = crdt::genesis(&mid, actor).unwrap();
     let mut month =
-        docs::ActivitiesRecord { account_id: account.id.clone(), period: "2026-11".into(), activities: Vec::new() };
+        crdt::ActivitiesRecord { account_id: account.id.clone(), period: "2026-11".into(), activities: Vec::new() };
     for _ in 0..300 {
         let day = rng.below(7) as i64;
         month.activities.push(activity(&mut rng, &account.id, "rep-1", day));
-        docs::write(&mut doc, &Record::Activities(month.clone())).unwrap();
+        crdt::write(&mut doc, &Record::Activities(month.clone())).unwrap();
         doc.commit();
     }
     measure("activities, 300 in one month", &mid, doc.save());
 }
 
 fn measure(name: &str, id: &DocId, bytes: Vec<u8>) {
-    let doc = docs::load(&bytes).unwrap();
+    let doc = crdt::load(&bytes).unwrap();
     let changes = automerge::AutoCommit::load(&bytes).unwrap().get_changes(&[]).len();
     let (load, _, _) = common::time(50, || {
-        std::hint::black_box(docs::load(&bytes).unwrap());
+        std::hint::black_box(crdt::load(&bytes).unwrap());
     });
     let (read, _, _) = common::time(50, || {
-        std::hint::black_box(docs::read(&doc, id).unwrap());
+        std::hint::black_box(crdt::read(&doc, id).unwrap());
     });
-    let record = docs::read(&doc, id).unwrap().unwrap();
+    let record = crdt::read(&doc, id).unwrap().unwrap();
     let (edit, _, _) = common::time(50, || {
-        let mut d = docs::load(&bytes).unwrap();
+        let mut d = crdt::load(&bytes).unwrap();
         let mut r = record.clone();
         match &mut r {
             Record::Quote(q) => q.lines[100].qty += Decimal::ONE,
@@ -208,7 +209,7 @@ fn measure(name: &str, id: &DocId, bytes: Vec<u8>) {
             Record::Activities(m) => m.activities[150].notes.push('!'),
             Record::Order(_) | Record::Discount(_) => {}
         }
-        docs::write(&mut d, &r).unwrap();
+        crdt::write(&mut d, &r).unwrap();
         d.commit();
         std::hint::black_box(d.save());
     });

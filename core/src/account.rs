@@ -5,11 +5,11 @@
 //! API; a later version makes Automerge documents their source of truth and
 //! keeps the tables as projections, without changing this API.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::ids::{Timestamp, check_id};
 use crate::rules;
+use crate::rules::{FieldError, Result};
 
 /// A postal address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,12 +100,9 @@ impl BuyingRole {
         BuyingRole::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| Error::validation("buying role", "unknown role"))
+            .ok_or_else(|| FieldError::new("buying role", "unknown role"))
     }
 }
-
-/// A point in time, in UTC.
-pub type Timestamp = DateTime<Utc>;
 
 /// Whether and how a contact agreed to (or withdrew from) marketing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,51 +140,6 @@ pub struct Contact {
     pub consent: Option<MarketingConsent>,
 }
 
-thread_local! {
-    static ID_SEQUENCE: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
-}
-
-/// A fresh random id (a UUID) for a new record.
-pub fn new_id() -> String {
-    match ID_SEQUENCE.with(std::cell::Cell::get) {
-        None => uuid::Uuid::new_v4().to_string(),
-        Some(state) => {
-            // splitmix64, twice, for a reproducible UUID-shaped id
-            let next = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            ID_SEQUENCE.with(|c| c.set(Some(next)));
-            let mix = |mut z: u64| {
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                z ^ (z >> 31)
-            };
-            let hi = mix(next);
-            let lo = mix(next ^ 0xD1B5_4A32_D192_ED03);
-            uuid::Builder::from_random_bytes(((u128::from(hi) << 64) | u128::from(lo)).to_be_bytes())
-                .into_uuid()
-                .to_string()
-        }
-    }
-}
-
-/// Whether [`reproducible_ids`] is on for this thread (document changes
-/// then carry time 0, so their hashes replay too).
-pub(crate) fn reproducible() -> bool {
-    ID_SEQUENCE.with(std::cell::Cell::get).is_some()
-}
-
-/// Makes [`new_id`] on this thread reproducible from `seed` (`None`: random
-/// again). For simulations and tests that must replay exactly.
-pub fn reproducible_ids(seed: Option<u64>) {
-    ID_SEQUENCE.with(|c| c.set(seed));
-}
-
-pub(crate) fn check_id(field: &'static str, id: &str) -> Result<()> {
-    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(Error::validation(field, "must be 1-64 letters, digits, '-' or '_'"));
-    }
-    Ok(())
-}
-
 impl Address {
     fn validate(&self) -> Result<()> {
         rules::line("street", &self.street, 200, false)?;
@@ -196,7 +148,7 @@ impl Address {
         if !(self.country.is_empty()
             || (self.country.len() == 2 && self.country.chars().all(|c| c.is_ascii_uppercase())))
         {
-            return Err(Error::validation("country", "must be an ISO code such as DE"));
+            return Err(FieldError::new("country", "must be an ISO code such as DE"));
         }
         Ok(())
     }
@@ -212,14 +164,14 @@ impl Account {
         rules::opt_line("customer group", &self.customer_group, 64)?;
         rules::opt_line("assigned rep", &self.assigned_rep, 64)?;
         if self.attributes.len() > 100 {
-            return Err(Error::validation("attributes", "at most 100 per account"));
+            return Err(FieldError::new("attributes", "at most 100 per account"));
         }
         for (k, v) in &self.attributes {
             rules::line("attribute name", k, 64, true)?;
             rules::line("attribute value", v, 500, false)?;
         }
         if self.employees.is_some_and(|e| e > 10_000_000) {
-            return Err(Error::validation("employees", "is implausibly large"));
+            return Err(FieldError::new("employees", "is implausibly large"));
         }
         self.billing_address.validate()?;
         if let Some(a) = &self.shipping_address {
@@ -231,7 +183,7 @@ impl Account {
                 && chars[..2].iter().all(char::is_ascii_uppercase)
                 && chars[2..].iter().all(char::is_ascii_alphanumeric);
             if !ok {
-                return Err(Error::validation(
+                return Err(FieldError::new(
                     "VAT ID",
                     "must be a country prefix and 2-13 letters or digits, e.g. DE123456789",
                 ));
@@ -257,7 +209,7 @@ impl Contact {
                 })
                 && !e.chars().any(|c| c.is_whitespace() || c.is_control());
             if !valid {
-                return Err(Error::validation("email", "is not an e-mail address"));
+                return Err(FieldError::new("email", "is not an e-mail address"));
             }
         }
         if let Some(c) = &self.consent {
@@ -279,6 +231,8 @@ impl Contact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::new_id;
+    use chrono::Utc;
 
     fn contact() -> Contact {
         Contact {

@@ -4,9 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::account::{Timestamp, check_id};
-use crate::error::{Error, Result};
+use crate::ids::{Timestamp, check_id};
 use crate::rules;
+use crate::rules::{FieldError, Result};
 
 /// What kind of activity it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -126,7 +126,7 @@ impl Activity {
         rules::line("subject", &self.subject, 300, false)?;
         rules::text("notes", &self.notes, 20_000, false, true)?;
         if self.at.timestamp() < 0 {
-            return Err(Error::validation("activity time", "before 1970"));
+            return Err(FieldError::new("activity time", "before 1970"));
         }
         Ok(())
     }

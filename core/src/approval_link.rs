@@ -96,7 +96,7 @@ pub struct ApprovalLink {
 }
 
 fn id_ok(id: &str) -> bool {
-    crate::account::check_id("id", id).is_ok()
+    crate::ids::check_id("id", id).is_ok()
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
 use crate::rules;
+use crate::rules::{FieldError, Result};
 
 /// A catalog sequence number: every published change carries the sequence
 /// at which it was made, so a device can ask for "everything since N".
@@ -81,80 +81,6 @@ pub enum PriceListScope {
     Customer(String),
 }
 
-/// Whose price lists a customer's device may receive: its own account's and
-/// its customer group's, never another customer's or another group's.
-/// (Reps and the back office receive every list: no audience.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PriceAudience<'a> {
-    /// The customer's account.
-    pub customer: &'a str,
-    /// The account's customer group, if it has one.
-    pub group: Option<&'a str>,
-}
-
-/// Which reference data a device receives (see
-/// [`crate::sync::DeviceScope::audience`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CatalogAudience<'a> {
-    /// The back office: everything (costs if `costs`).
-    Everything {
-        /// Whether product costs are included.
-        costs: bool,
-    },
-    /// A rep: group price lists, the customer-specific lists of `accounts`
-    /// only, the policy, marketing data, and costs if `costs`.
-    Rep {
-        /// The rep's accounts.
-        accounts: &'a std::collections::BTreeSet<String>,
-        /// Whether product costs are included.
-        costs: bool,
-    },
-    /// A customer: only the lists of `customer` and of its `group`; no
-    /// policy, costs or marketing data.
-    Customer {
-        /// The customer's account.
-        customer: &'a str,
-        /// Its customer group.
-        group: Option<&'a str>,
-    },
-}
-
-impl CatalogAudience<'_> {
-    /// Whether a price list with `scope` is sent.
-    pub fn sees_list(&self, scope: &PriceListScope) -> bool {
-        match (self, scope) {
-            (CatalogAudience::Everything { .. }, _) => true,
-            (CatalogAudience::Rep { .. }, PriceListScope::CustomerGroup(_)) => true,
-            (CatalogAudience::Rep { accounts, .. }, PriceListScope::Customer(c)) => accounts.contains(c),
-            (CatalogAudience::Customer { customer, group }, s) => PriceAudience { customer, group: *group }.sees(s),
-        }
-    }
-
-    /// Whether product costs are sent.
-    pub fn costs(&self) -> bool {
-        match self {
-            CatalogAudience::Everything { costs } | CatalogAudience::Rep { costs, .. } => *costs,
-            CatalogAudience::Customer { .. } => false,
-        }
-    }
-
-    /// Whether the staff's reference data is sent: the discount policy
-    /// (limits, margin floor), the scoring model and campaigns.
-    pub fn staff(&self) -> bool {
-        !matches!(self, CatalogAudience::Customer { .. })
-    }
-}
-
-impl PriceAudience<'_> {
-    /// Whether a list with `scope` is for this customer.
-    pub fn sees(&self, scope: &PriceListScope) -> bool {
-        match scope {
-            PriceListScope::Customer(c) => c == self.customer,
-            PriceListScope::CustomerGroup(g) => Some(g.as_str()) == self.group,
-        }
-    }
-}
-
 /// One price of a price list: from `min_qty` units on, `unit_price` each.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceTier {
@@ -195,50 +121,6 @@ impl PriceList {
     pub fn valid_on(&self, day: NaiveDate) -> bool {
         self.valid_from.is_none_or(|f| f <= day) && self.valid_to.is_none_or(|t| day <= t)
     }
-}
-
-/// A record that was deleted at a sequence number, kept so deltas carry it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tombstone {
-    /// `product`, `price_list` or `tax_class`.
-    pub entity: String,
-    /// The deleted record's key.
-    pub key: String,
-    /// Sequence of the deletion.
-    pub seq: Seq,
-}
-
-/// Everything that changed in the catalog after a sequence number.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogDelta {
-    /// The sequence the delta starts after.
-    pub since: Seq,
-    /// The catalog's current sequence: the device's next cursor.
-    pub to: Seq,
-    /// Changed or new tax classes.
-    pub tax_classes: Vec<TaxClass>,
-    /// Changed or new products.
-    pub products: Vec<Product>,
-    /// Changed or new price lists, each whole with its tiers.
-    pub price_lists: Vec<PriceList>,
-    /// Records deleted after `since`.
-    pub tombstones: Vec<Tombstone>,
-    /// The discount policy, if it changed after `since`.
-    #[serde(default)]
-    pub discount_policy: Option<crate::quote::DiscountPolicy>,
-    /// Product costs changed after `since`. Reps' devices need them for the
-    /// margin floor; the hub must leave them out for customers' devices.
-    #[serde(default)]
-    pub product_costs: Vec<ProductCost>,
-    /// Content library items changed after `since`.
-    #[serde(default)]
-    pub content: Vec<ContentItem>,
-    /// The lead-scoring model, if it changed after `since` (reps and admins only).
-    #[serde(default)]
-    pub scoring_model: Option<crate::scoring::ScoringModel>,
-    /// Campaigns changed after `since` (reps and admins only).
-    #[serde(default)]
-    pub campaigns: Vec<crate::funnel::Campaign>,
 }
 
 /// What a piece of content is.
@@ -331,7 +213,7 @@ impl TaxClass {
         rules::key("tax class code", &self.code, MAX_KEY)?;
         rules::text("tax class name", &self.name, MAX_NAME, true, false)?;
         if self.rate_percent < Decimal::ZERO || self.rate_percent > Decimal::ONE_HUNDRED {
-            return Err(Error::validation("tax rate", "must be between 0 and 100 percent"));
+            return Err(FieldError::new("tax rate", "must be between 0 and 100 percent"));
         }
         Ok(())
     }
@@ -348,13 +230,13 @@ impl Product {
         rules::key("unit", &self.unit, MAX_KEY)?;
         rules::key("tax class", &self.tax_class, MAX_KEY)?;
         if self.list_price.amount.is_sign_negative() && !self.list_price.amount.is_zero() {
-            return Err(Error::validation("list price", "is negative"));
+            return Err(FieldError::new("list price", "is negative"));
         }
         if self.list_price.amount.scale() > 6 {
-            return Err(Error::validation("list price", "has more than 6 decimal places"));
+            return Err(FieldError::new("list price", "has more than 6 decimal places"));
         }
         if self.attributes.len() > 200 {
-            return Err(Error::validation("attributes", "more than 200 specifications"));
+            return Err(FieldError::new("attributes", "more than 200 specifications"));
         }
         for a in &self.attributes {
             rules::text("attribute name", &a.key, MAX_NAME, true, false)?;
@@ -380,19 +262,19 @@ impl PriceList {
         if let (Some(f), Some(t)) = (self.valid_from, self.valid_to)
             && f > t
         {
-            return Err(Error::validation("validity", "valid_from is after valid_to"));
+            return Err(FieldError::new("validity", "valid_from is after valid_to"));
         }
         let mut seen = std::collections::HashSet::new();
         for t in &self.tiers {
             rules::key("sku", &t.sku, MAX_KEY)?;
             if t.min_qty <= Decimal::ZERO {
-                return Err(Error::validation("min_qty", "must be greater than zero"));
+                return Err(FieldError::new("min_qty", "must be greater than zero"));
             }
             if t.unit_price.is_sign_negative() && !t.unit_price.is_zero() {
-                return Err(Error::validation("unit_price", "is negative"));
+                return Err(FieldError::new("unit_price", "is negative"));
             }
             if !seen.insert((t.sku.as_str(), t.min_qty.normalize())) {
-                return Err(Error::validation("tiers", format!("two prices for SKU {} from the same quantity", t.sku)));
+                return Err(FieldError::new("tiers", format!("two prices for SKU {} from the same quantity", t.sku)));
             }
         }
         Ok(())
@@ -425,10 +307,10 @@ mod tests {
         assert!(product().validate().is_ok());
         let mut p = product();
         p.sku = "A B".into();
-        assert!(matches!(p.validate(), Err(Error::Validation { field: "sku", .. })));
+        assert!(matches!(p.validate(), Err(FieldError { field: "sku", .. })));
         let mut p = product();
         p.list_price.amount = Decimal::new(-1, 0);
-        assert!(matches!(p.validate(), Err(Error::Validation { field: "list price", .. })));
+        assert!(matches!(p.validate(), Err(FieldError { field: "list price", .. })));
         let mut p = product();
         p.name = "  ".into();
         assert!(p.validate().is_err());

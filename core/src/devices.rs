@@ -9,8 +9,8 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
-use crate::sync::DeviceRole;
+use crate::roles::DeviceRole;
+use crate::rules::{FieldError, Result};
 
 /// A device the back office registered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,18 +73,18 @@ impl NewDevice {
     pub fn validate(&self) -> Result<()> {
         let person = self.person.trim();
         if person.is_empty() || person.len() > MAX_NAME || person.chars().any(char::is_control) {
-            return Err(Error::validation("person", format!("must be 1 to {MAX_NAME} printable characters")));
+            return Err(FieldError::new("person", format!("must be 1 to {MAX_NAME} printable characters")));
         }
         if self.label.len() > MAX_NAME || self.label.chars().any(char::is_control) {
-            return Err(Error::validation("label", format!("must be at most {MAX_NAME} printable characters")));
+            return Err(FieldError::new("label", format!("must be at most {MAX_NAME} printable characters")));
         }
         match (self.role, &self.account_id) {
-            (DeviceRole::Customer, None) => Err(Error::validation("account_id", "a customer device needs its account")),
+            (DeviceRole::Customer, None) => Err(FieldError::new("account_id", "a customer device needs its account")),
             (DeviceRole::Customer, Some(a)) if a.trim().is_empty() || a.len() > MAX_NAME => {
-                Err(Error::validation("account_id", "must be an account id"))
+                Err(FieldError::new("account_id", "must be an account id"))
             }
             (DeviceRole::Admin | DeviceRole::Rep, Some(_)) => {
-                Err(Error::validation("account_id", "only customer devices belong to one account"))
+                Err(FieldError::new("account_id", "only customer devices belong to one account"))
             }
             _ => Ok(()),
         }

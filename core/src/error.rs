@@ -51,10 +51,10 @@ pub enum Error {
     Import(ImportReport),
     /// A sync frame was refused; nothing of it was applied.
     #[error(transparent)]
-    Sync(crate::sync::SyncError),
+    Sync(crate::sync::error::SyncError),
     /// A change breaks a transition rule (ADR 17); nothing was written.
     #[error("{0}")]
-    Refused(Box<crate::transition::Refusal>),
+    Refused(Box<crate::transition::refusal::Refusal>),
     /// The database was written by a newer version of Onsite.
     #[error(
         "the database has schema version {found}, newer than the {supported} this build knows; \
@@ -133,7 +133,7 @@ impl Error {
     /// The error's kind (see [`ErrorKind`]).
     pub fn kind(&self) -> ErrorKind {
         use crate::quote::QuoteError as Q;
-        use crate::sync::SyncError as S;
+        use crate::sync::error::SyncError as S;
         match self {
             Error::Validation { .. } | Error::Import(_) | Error::Money(_) | Error::Pricing(_) => ErrorKind::Invalid,
             Error::Quote(Q::IllegalTransition { .. } | Q::StaleApproval { .. } | Q::Expired(_)) => ErrorKind::Conflict,
@@ -180,6 +180,12 @@ impl Error {
 
 /// Result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<crate::rules::FieldError> for Error {
+    fn from(e: crate::rules::FieldError) -> Self {
+        Error::Validation { field: e.field, reason: e.reason }
+    }
+}
 
 impl Error {
     /// Shorthand for a [`Error::Validation`].

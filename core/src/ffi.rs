@@ -6,7 +6,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::account::Timestamp;
+use crate::ids::Timestamp;
 
 /// How decimals are named in foreign code: `Decimal` would shadow
 /// Foundation's `Decimal` in Swift.

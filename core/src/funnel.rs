@@ -216,15 +216,15 @@ pub struct EventSummary {
 /// `bounced` (`1`/`0` for visits), `seconds` and `scroll_pct` (visits).
 /// All or nothing: every bad row is reported by line, and a file already
 /// counted (same SHA-256) is refused.
-pub fn count_events(campaigns: &mut [Campaign], bytes: &[u8]) -> Result<EventSummary, Vec<crate::import::Problem>> {
-    use crate::import::Problem;
+pub fn count_events(campaigns: &mut [Campaign], bytes: &[u8]) -> Result<EventSummary, Vec<crate::table::Problem>> {
+    use crate::table::Problem;
     use sha2::{Digest, Sha256};
     let digest: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
     let problem = |line: u64, key: Option<&str>, reason: String| Problem { line, key: key.map(str::to_string), reason };
     if let Some(c) = campaigns.iter().find(|c| c.imported_files.contains(&digest)) {
         return Err(vec![problem(1, Some(&c.id), "this file was counted already".into())]);
     }
-    let (cols, table) = crate::import::csv_table(bytes)?;
+    let (cols, table) = crate::table::csv_table(bytes)?;
     let col = |n: &str| cols.iter().position(|c| c == n);
     let (Some(ci), Some(ei)) = (col("campaign"), col("event")) else {
         return Err(vec![problem(1, None, "the header needs the columns campaign and event".into())]);

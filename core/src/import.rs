@@ -18,9 +18,11 @@ use serde_json::value::RawValue;
 use crate::catalog::{
     Attribute, ContentItem, ContentKind, PriceList, PriceListScope, PriceTier, Product, ProductCost, TaxClass,
 };
-use crate::error::Error;
 use crate::money::{Currency, Money, parse_decimal_flexible};
 use crate::quote::{CategoryLimit, DiscountPolicy};
+use crate::rules::FieldError;
+pub use crate::table::Problem;
+use crate::table::{detect_delimiter, problem, strip_bom};
 
 /// A parsed item with the line of the file it started on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,26 +54,6 @@ pub struct CatalogBatch {
     pub scoring_model: Option<Row<crate::scoring::ScoringModel>>,
     /// New or changed campaigns (each replaces the stored one whole).
     pub campaigns: Vec<Row<crate::funnel::Campaign>>,
-}
-
-/// One bad row of an import file.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Problem {
-    /// 1-based line number (the header line for column problems).
-    pub line: u64,
-    /// The row's key (SKU, price list id, tax class code), if it had one.
-    pub key: Option<String>,
-    /// What is wrong, in plain words.
-    pub reason: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.key {
-            Some(k) => write!(f, "line {} ({}): {}", self.line, k, self.reason),
-            None => write!(f, "line {}: {}", self.line, self.reason),
-        }
-    }
 }
 
 /// Every problem found in a rejected import. Nothing was changed.
@@ -132,19 +114,8 @@ pub fn parse(bytes: &[u8], format: Format) -> ParsedCatalog {
     }
 }
 
-fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-}
-
-fn problem(line: u64, key: Option<&str>, reason: impl Into<String>) -> Problem {
-    Problem { line, key: key.map(str::to_string), reason: reason.into() }
-}
-
-fn rule_reason(e: &Error) -> String {
-    match e {
-        Error::Validation { field, reason } => format!("{field} {reason}"),
-        other => other.to_string(),
-    }
+fn rule_reason(e: &FieldError) -> String {
+    format!("{} {}", e.field, e.reason)
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -183,67 +154,7 @@ enum Col {
     Attr(usize),
 }
 
-fn detect_delimiter(bytes: &[u8]) -> u8 {
-    let mut counts = [(b';', 0usize), (b',', 0), (b'\t', 0)];
-    let mut quoted = false;
-    for &b in bytes.iter().take_while(|&&b| b != b'\n') {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if !quoted {
-            for c in &mut counts {
-                if c.0 == b {
-                    c.1 += 1;
-                }
-            }
-        }
-    }
-    counts.iter().max_by_key(|c| c.1).filter(|c| c.1 > 0).map_or(b',', |c| c.0)
-}
-
 /// Parses CSV: a header line naming the columns, then one product a line.
-/// Lower-cased header names, and rows as (line, fields).
-pub(crate) type CsvTable = (Vec<String>, Vec<(u64, Vec<String>)>);
-
-/// A plain CSV table for the marketing imports, read like catalog files
-/// (byte-order mark, `;` or `,`, quoted and multi-line fields): the header's
-/// names trimmed and lower-cased, and every non-empty row with its 1-based
-/// line. Unreadable rows are problems; an empty file is one.
-pub(crate) fn csv_table(bytes: &[u8]) -> Result<CsvTable, Vec<Problem>> {
-    let bytes = strip_bom(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(detect_delimiter(bytes))
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let mut records = reader.byte_records();
-    let header = match records.next() {
-        None => return Err(vec![problem(1, None, "the file is empty: expected a header line")]),
-        Some(Err(e)) => return Err(vec![problem(1, None, format!("unreadable header: {e}"))]),
-        Some(Ok(h)) => h,
-    };
-    let names = header.iter().map(|f| String::from_utf8_lossy(f).trim().to_lowercase()).collect();
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    for record in records {
-        match record {
-            Err(e) => {
-                problems.push(problem(e.position().map_or(0, |p| p.line()), None, format!("unreadable row: {e}")))
-            }
-            Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
-                if r.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-                    continue;
-                }
-                match r.iter().map(|f| std::str::from_utf8(f).map(|s| s.trim().to_string())).collect() {
-                    Ok(fields) => rows.push((line, fields)),
-                    Err(_) => problems.push(problem(line, None, "the row is not UTF-8")),
-                }
-            }
-        }
-    }
-    if problems.is_empty() { Ok((names, rows)) } else { Err(problems) }
-}
-
 pub fn parse_csv(bytes: &[u8]) -> ParsedCatalog {
     let bytes = strip_bom(bytes);
     let mut out = ParsedCatalog::default();

@@ -31,10 +31,11 @@ pub mod account;
 pub mod activity;
 pub mod approval_link;
 pub mod catalog;
+pub mod crdt;
 pub mod devices;
-pub mod docs;
 pub mod error;
 pub mod funnel;
+pub mod ids;
 
 #[cfg(feature = "uniffi")]
 mod ffi;
@@ -43,15 +44,20 @@ pub mod money;
 pub mod pdf;
 pub mod pricing;
 pub mod quote;
+pub mod release;
+pub mod roles;
 mod rules;
 pub mod sample;
+pub mod scope;
 pub mod scoring;
 pub mod store;
 pub mod sync;
+pub mod table;
 pub mod text;
 pub mod transition;
 
 pub use error::{Error, ErrorKind, Result};
+pub use rules::FieldError;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("onsite_core");

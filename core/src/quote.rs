@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::account::Timestamp;
+use crate::ids::Timestamp;
 use crate::money::{Currency, DisplayLocale};
 use crate::pricing::{self, PricingError, PricingLine, Totals};
 
@@ -253,7 +253,8 @@ pub struct DiscountRequest {
 impl DiscountRequest {
     /// Checks lengths, characters and percentages.
     pub fn validate(&self) -> Result<(), QuoteError> {
-        let invalid = |field: &'static str, e: crate::Error| QuoteError::Invalid { field, reason: e.to_string() };
+        let invalid =
+            |field: &'static str, e: crate::rules::FieldError| QuoteError::Invalid { field, reason: e.to_string() };
         crate::rules::line("requested by", &self.requested_by, 64, true).map_err(|e| invalid("requested by", e))?;
         crate::rules::text("discount reason", &self.reason, 2000, false, true)
             .map_err(|e| invalid("discount reason", e))?;
@@ -513,7 +514,7 @@ pub fn is_quote_number(n: &str) -> bool {
 }
 
 fn check_line(field: &'static str, i: usize, l: &QuoteLine) -> Result<(), QuoteError> {
-    let invalid = |e: crate::Error| QuoteError::Invalid { field, reason: format!("line {}: {e}", i + 1) };
+    let invalid = |e: crate::rules::FieldError| QuoteError::Invalid { field, reason: format!("line {}: {e}", i + 1) };
     if !l.sku.is_empty() {
         crate::rules::key("sku", &l.sku, 64).map_err(invalid)?;
     }
@@ -529,9 +530,9 @@ fn check_line(field: &'static str, i: usize, l: &QuoteLine) -> Result<(), QuoteE
 impl Approval {
     /// Checks ids, the hash's shape, lengths and characters.
     pub fn validate(&self) -> Result<(), QuoteError> {
-        let invalid = |e: crate::Error| QuoteError::Invalid { field: "approval", reason: e.to_string() };
-        crate::account::check_id("quote id", &self.quote_id).map_err(invalid)?;
-        crate::account::check_id("device id", &self.device_id).map_err(invalid)?;
+        let invalid = |e: crate::rules::FieldError| QuoteError::Invalid { field: "approval", reason: e.to_string() };
+        crate::ids::check_id("quote id", &self.quote_id).map_err(invalid)?;
+        crate::ids::check_id("device id", &self.device_id).map_err(invalid)?;
         if self.revision_hash.len() != 64 || !self.revision_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(QuoteError::Invalid { field: "approval", reason: "the revision hash is not a SHA-256".into() });
         }
@@ -745,7 +746,7 @@ impl Quote {
                 .map_err(|e| QuoteError::Invalid { field, reason: e.to_string() })
         };
         let id = |field: &'static str, v: &str| {
-            crate::account::check_id(field, v).map_err(|e| QuoteError::Invalid { field, reason: e.to_string() })
+            crate::ids::check_id(field, v).map_err(|e| QuoteError::Invalid { field, reason: e.to_string() })
         };
         id("quote id", &self.id)?;
         id("account id", &self.account_id)?;
@@ -1016,7 +1017,7 @@ impl Order {
     /// Checks ids, lines and amounts, and that the lines price.
     pub fn validate(&self) -> Result<(), QuoteError> {
         let id = |field: &'static str, v: &str| {
-            crate::account::check_id(field, v).map_err(|e| QuoteError::Invalid { field, reason: e.to_string() })
+            crate::ids::check_id(field, v).map_err(|e| QuoteError::Invalid { field, reason: e.to_string() })
         };
         id("order id", &self.id)?;
         id("account id", &self.account_id)?;

@@ -1,22 +1,42 @@
 //! Field rules shared by the domain types: keys, single-line and multi-line
 //! text. Messages name the field, never its content (it may be personal data).
 
-use crate::error::{Error, Result};
+/// A field that breaks a rule: which field, and why (never its content).
+/// Domain validation returns it; it converts into the crate's
+/// [`Error::Validation`](crate::Error::Validation).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {field}: {reason}")]
+pub struct FieldError {
+    /// The field or parameter at fault, e.g. `"sku"` or `"email"`.
+    pub field: &'static str,
+    /// Why it was refused, in plain words.
+    pub reason: String,
+}
+
+impl FieldError {
+    /// A refusal of `field`.
+    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        FieldError { field, reason: reason.into() }
+    }
+}
+
+/// Result of a domain rule.
+pub type Result<T, E = FieldError> = std::result::Result<T, E>;
 
 /// Checks a text field: not blank if `required`, at most `max` characters,
 /// no control characters (line breaks and tabs only where `multiline`).
 pub(crate) fn text(field: &'static str, v: &str, max: usize, required: bool, multiline: bool) -> Result<()> {
     if required && v.trim().is_empty() {
-        return Err(Error::validation(field, "is empty"));
+        return Err(FieldError::new(field, "is empty"));
     }
     if v.chars().count() > max {
-        return Err(Error::validation(field, format!("longer than {max} characters")));
+        return Err(FieldError::new(field, format!("longer than {max} characters")));
     }
     if v.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t'))) {
-        return Err(Error::validation(field, "contains control characters"));
+        return Err(FieldError::new(field, "contains control characters"));
     }
     if v.chars().any(is_invisible_override) {
-        return Err(Error::validation(field, "contains bidirectional override or invisible formatting characters"));
+        return Err(FieldError::new(field, "contains bidirectional override or invisible formatting characters"));
     }
     Ok(())
 }
@@ -42,13 +62,13 @@ pub(crate) fn opt_line(field: &'static str, v: &Option<String>, max: usize) -> R
 /// A key: 1 to `max` characters, no spaces or control characters.
 pub(crate) fn key(field: &'static str, v: &str, max: usize) -> Result<()> {
     if v.is_empty() {
-        return Err(Error::validation(field, "is empty"));
+        return Err(FieldError::new(field, "is empty"));
     }
     if v.chars().count() > max {
-        return Err(Error::validation(field, format!("longer than {max} characters")));
+        return Err(FieldError::new(field, format!("longer than {max} characters")));
     }
     if v.chars().any(|c| c.is_whitespace() || c.is_control() || is_invisible_override(c)) {
-        return Err(Error::validation(field, "contains spaces or control characters"));
+        return Err(FieldError::new(field, "contains spaces or control characters"));
     }
     Ok(())
 }

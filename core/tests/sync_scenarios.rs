@@ -96,7 +96,7 @@ fn two_reps_edit_the_same_account_offline_and_converge_with_the_loser_visible() 
     b.phone = Some("+49 89 2222".into());
     ben.save_contact(&b).unwrap();
     let new = Contact {
-        id: onsite_core::account::new_id(),
+        id: onsite_core::ids::new_id(),
         account_id: w.account.id.clone(),
         first_name: "Clara".into(),
         last_name: "Berg".into(),
@@ -348,7 +348,7 @@ fn a_customer_reorders_consumables_from_the_phone() {
     assert_eq!(phone.order(&order.id).unwrap(), order);
     // Other customers' and other groups' price lists stay at the hub.
     let audience =
-        onsite_core::catalog::PriceAudience { customer: &w.account.id, group: w.account.customer_group.as_deref() };
+        onsite_core::release::PriceAudience { customer: &w.account.id, group: w.account.customer_group.as_deref() };
     let hub_lists = w.hub.price_list_ids().unwrap();
     let theirs: Vec<&String> =
         hub_lists.iter().filter(|l| audience.sees(&w.hub.price_list(l).unwrap().scope)).collect();

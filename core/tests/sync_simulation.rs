@@ -13,8 +13,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use onsite_core::account::{BuyingRole, Contact, new_id};
+use onsite_core::account::{BuyingRole, Contact};
 use onsite_core::activity::{Activity, ActivityKind};
+use onsite_core::ids::new_id;
 use onsite_core::import::{CatalogBatch, ParsedCatalog, Row};
 use onsite_core::money::DisplayLocale;
 use onsite_core::sync::{DeviceScope, sync_in_process};
@@ -218,7 +219,7 @@ fn snapshot(s: &Store, scope: &DeviceScope) -> String {
 
 fn run(seed: u64) {
     let mut rng = Rng(seed);
-    onsite_core::account::reproducible_ids(Some(seed));
+    onsite_core::ids::reproducible_ids(Some(seed));
     let dir = tempfile::tempdir().unwrap();
     let open = |n: &str| {
         let options = StoreOptions { device_id: Some(new_id()), ..StoreOptions::default() };

@@ -9,7 +9,7 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
-use onsite_core::docs::{DiscountRecord, DocId, Record};
+use onsite_core::crdt::{DiscountRecord, DocId, Record};
 use onsite_core::money::{Currency, DisplayLocale};
 use onsite_core::quote::{
     Approval, ApprovalStatus, DiscountPolicy, DiscountRequest, Quote, QuoteLine, QuoteState, SignerAuth,
@@ -44,7 +44,7 @@ impl Facts for F {
         Ok((l.sku == "A").then(|| Decimal::new(1000, 2)))
     }
     fn record(&mut self, id: &DocId) -> onsite_core::Result<Option<Record>> {
-        Ok(self.grant.clone().filter(|_| id.kind() == onsite_core::docs::DocKind::Discount).map(|request| {
+        Ok(self.grant.clone().filter(|_| id.kind() == onsite_core::crdt::DocKind::Discount).map(|request| {
             Record::Discount(Box::new(DiscountRecord { quote_id: id.key().into(), account_id: "acc-1".into(), request }))
         }))
     }

@@ -58,7 +58,7 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         scope: &DeviceScope,
         request: &[u8],
         limits: &SyncLimits,
-        now: Option<onsite_core::account::Timestamp>,
+        now: Option<onsite_core::ids::Timestamp>,
     ) -> Result<Vec<u8>>;
     /// Registers a device under `device_id` with its token's hash and link key.
     fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord>;

@@ -26,9 +26,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use onsite_core::devices::{DeviceRecord, NewDevice, TokenSecrets, token_hash};
 use onsite_core::import::Format;
-use onsite_core::pdf::Letterhead;
 use onsite_core::quote::{DiscountPolicy, QuoteState};
-use onsite_core::sync::{DeviceRole, MAX_FRAME_BYTES, SyncError, SyncLimits};
+use onsite_core::sync::{DeviceRole, MAX_FRAME_BYTES, SyncError};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
@@ -36,6 +35,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use super::backend::Backend;
+use super::config::HubConfig;
 use super::log;
 use super::metrics::Metrics;
 use super::token;
@@ -65,76 +65,6 @@ pub const ROUTES: &[(&str, &str)] = &[
 pub const MAX_CATALOG_BYTES: usize = 256 << 20;
 /// Largest JSON body of the other back-office calls.
 const MAX_JSON_BYTES: usize = 1 << 20;
-
-/// How the hub answers.
-#[derive(Debug, Clone)]
-pub struct HubConfig {
-    /// A request running longer is answered with 408.
-    pub request_timeout: Duration,
-    /// Frame sizes.
-    pub limits: SyncLimits,
-    /// Whether this listener terminates TLS (tokens accepted from anywhere).
-    pub tls: bool,
-    /// Write a log line per refusal and failed authentication to stderr.
-    pub log: bool,
-    /// The address customers reach the hub at (printed into PDFs the hub
-    /// renders); `None` takes scheme and `Host` of each request.
-    pub public_url: Option<String>,
-    /// The seller shown on approval pages and hub-rendered PDFs.
-    pub letterhead: Letterhead,
-    /// The date the hub takes as today for link and quote validity and the
-    /// transition rules; `None` (the default) is the local date. For tests.
-    pub today: Option<chrono::NaiveDate>,
-    /// Connection limits: head and handshake deadlines, how many, shutdown grace.
-    pub connections: super::listen::ConnectionLimits,
-    /// A request body must arrive within this (else 408).
-    pub body_timeout: Duration,
-    /// Bytes all request bodies in flight may hold together, compressed
-    /// and inflated (beyond it: 503 with `Retry-After`).
-    pub memory_budget: usize,
-    /// Proxies whose `X-Forwarded-For` is believed (and from which plain
-    /// HTTP carries tokens, like loopback).
-    pub trusted_proxies: Vec<IpAddr>,
-    /// A separate address serving `/metrics` without a token (for
-    /// Prometheus on an internal interface); on the main address
-    /// `/metrics` needs an admin token.
-    pub metrics_listen: Option<String>,
-    /// Failed authentications an address may make per window before it is
-    /// answered 429 (with `Retry-After`) until the window ends.
-    pub auth_failures: (u32, Duration),
-}
-
-impl HubConfig {
-    fn today(&self) -> chrono::NaiveDate {
-        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
-    }
-
-    /// The hub's clock for the transition rules: noon of the configured
-    /// day, or the real time.
-    fn now(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.today.and_then(|d| d.and_hms_opt(12, 0, 0)).map(|t| t.and_utc())
-    }
-}
-
-impl Default for HubConfig {
-    fn default() -> Self {
-        HubConfig {
-            request_timeout: Duration::from_secs(60),
-            limits: SyncLimits::default(),
-            tls: false,
-            log: true,
-            public_url: None,
-            letterhead: Letterhead::default(),
-            today: None,
-            connections: super::listen::ConnectionLimits::default(),
-            body_timeout: Duration::from_secs(30),
-            memory_budget: 256 << 20,
-            trusted_proxies: Vec::new(),
-            metrics_listen: None,
-            auth_failures: (20, Duration::from_secs(60)),
-        }
-    }
-}
 
 #[derive(Clone)]
 struct Hub {
@@ -308,6 +238,20 @@ fn reserve(hub: &Hub, held: &mut Reserved, bytes: usize) -> ApiResult<()> {
     }
 }
 
+/// Makes room in `buf` for `more` bytes, reserving from the budget what its
+/// allocation grows by (its capacity, not its length: a doubling vector
+/// may hold twice what it has been given).
+fn grow(hub: &Hub, held: &mut Reserved, buf: &mut Vec<u8>, more: usize, limit: usize) -> ApiResult<()> {
+    let needed = buf.len() + more;
+    if needed <= buf.capacity() {
+        return Ok(());
+    }
+    let capacity = buf.capacity().saturating_mul(2).max(64 << 10).max(needed).min(limit.max(needed));
+    reserve(hub, held, capacity - buf.capacity())?;
+    buf.reserve_exact(capacity - buf.len());
+    Ok(())
+}
+
 /// Reads a request body: within the body deadline, at most `limit` bytes
 /// as sent and (for `Content-Encoding: gzip`) at most `limit` inflated,
 /// every byte reserved from the memory budget of requests in flight.
@@ -339,7 +283,7 @@ async fn read_body(hub: &Hub, headers: &HeaderMap, body: Body, limit: usize) -> 
                 if raw.len() + chunk.len() > limit {
                     return Err(too_large(limit));
                 }
-                reserve(hub, &mut held, chunk.len())?;
+                grow(hub, &mut held, &mut raw, chunk.len(), limit)?;
                 raw.extend_from_slice(&chunk);
             }
         }
@@ -360,7 +304,7 @@ async fn read_body(hub: &Hub, headers: &HeaderMap, body: Body, limit: usize) -> 
     let inflated = tokio::task::spawn_blocking(move || -> ApiResult<(Vec<u8>, Reserved)> {
         use std::io::Read;
         let mut decoder = flate2::read::GzDecoder::new(&raw[..]);
-        let mut out = Vec::with_capacity(raw.len().saturating_mul(4).min(limit));
+        let mut out = Vec::new();
         let mut buf = vec![0u8; 64 << 10];
         loop {
             let n = decoder
@@ -373,7 +317,7 @@ async fn read_body(hub: &Hub, headers: &HeaderMap, body: Body, limit: usize) -> 
                 h.metrics.inflated(out.len());
                 return Err(too_large(limit));
             }
-            if let Err(e) = reserve(&h, &mut held, n) {
+            if let Err(e) = grow(&h, &mut held, &mut out, n, limit) {
                 h.metrics.inflated(out.len());
                 return Err(e);
             }

@@ -12,6 +12,7 @@
 
 pub mod approval_page;
 pub mod backend;
+pub mod config;
 pub mod database;
 pub mod error;
 pub mod http;
@@ -25,18 +26,13 @@ pub mod token;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use backend::Backend;
+pub use config::{ConnectionLimits, HubConfig, SHUTDOWN_GRACE};
 pub use database::DatabaseUrl;
-pub use http::HubConfig;
-pub use listen::ConnectionLimits;
 pub use metrics::Metrics;
 
 pub use error::{Error, Result};
-
-/// How long running requests may take to finish after a shutdown signal.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// A certificate chain and its private key, both PEM.
 #[derive(Debug, Clone)]

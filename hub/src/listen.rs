@@ -21,33 +21,9 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
+use super::config::ConnectionLimits;
 use super::log;
 use super::metrics::Metrics;
-
-/// How connections are bounded.
-#[derive(Debug, Clone, Copy)]
-pub struct ConnectionLimits {
-    /// The request head (request line and headers) must arrive within this.
-    pub header_timeout: Duration,
-    /// The TLS handshake must finish within this.
-    pub handshake_timeout: Duration,
-    /// Open connections at most; more wait in the kernel's backlog.
-    pub max_connections: usize,
-    /// After a shutdown signal, running requests may finish within this;
-    /// then every connection still open is closed.
-    pub grace: Duration,
-}
-
-impl Default for ConnectionLimits {
-    fn default() -> Self {
-        ConnectionLimits {
-            header_timeout: Duration::from_secs(10),
-            handshake_timeout: Duration::from_secs(10),
-            max_connections: 4096,
-            grace: super::SHUTDOWN_GRACE,
-        }
-    }
-}
 
 /// Decrements the open-connection gauge when a connection ends.
 struct Open(Arc<Metrics>);
@@ -144,19 +120,50 @@ async fn serve_io<I>(
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
-    let conn = builder.serve_connection(io, service);
-    tokio::pin!(conn);
+    let mut conn = builder.serve_connection(io, service);
     let stopped = async {
         let _ = stop.wait_for(|s| *s).await.map(|_| ());
     };
-    tokio::select! {
-        _ = conn.as_mut() => {}
+    let served = tokio::select! {
+        r = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)) => r,
         () = stopped => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
+            std::pin::Pin::new(&mut conn).graceful_shutdown();
+            std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)).await
         }
+    };
+    if served.is_ok() {
+        linger(conn.into_parts().io.into_inner()).await;
     }
 }
+
+/// Closes a connection so that the peer reads the last response: the
+/// write side first, then what the peer still sends is read and dropped
+/// (for at most a second and 1 MiB) until it closes too. Closing with
+/// unread bytes (a body the hub refused without reading it) would reset
+/// the connection, and the peer could lose the response to the reset.
+async fn linger<I>(mut io: I)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if io.shutdown().await.is_err() {
+        return;
+    }
+    let drain = async {
+        let mut buf = [0u8; 16 << 10];
+        let mut left = 1usize << 20;
+        while left > 0 {
+            match io.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
+}
+
+/// How long [`linger`] waits for the peer to close.
+const LINGER: Duration = Duration::from_secs(1);
 
 /// The rustls configuration for a certificate chain and key (PEM files).
 pub fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> Result<Arc<rustls::ServerConfig>, String> {

@@ -22,11 +22,12 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use chrono::NaiveDate;
 use onsite_core::approval_link::LinkKey;
-use onsite_core::catalog::{CatalogDelta, Seq};
+use onsite_core::catalog::Seq;
+use onsite_core::crdt::{self, DocId, DocKind, Record};
 use onsite_core::devices::{DeviceRecord, NewDevice, TokenSecrets};
-use onsite_core::docs::{self, DocId, DocKind, Record};
 use onsite_core::import::{self, Format};
 use onsite_core::quote::{CustomerDecision, DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
+use onsite_core::release::CatalogDelta;
 use onsite_core::store::ImportSummary;
 use onsite_core::sync::hub::{HubFacts, HubStorage, handle};
 use onsite_core::sync::{DeviceRole, DeviceScope, DocSync, SyncLimits};
@@ -229,7 +230,7 @@ impl PgBackend {
         let first = Store::open(replica_dir.join("replica-0.sqlite"), StoreOptions::default())?;
         let backend = PgBackend {
             pool,
-            actor: docs::actor_for(&instance),
+            actor: crdt::actor_for(&instance),
             replica_dir,
             generation: std::sync::atomic::AtomicU32::new(0),
             replica: Mutex::new(Arc::new(first)),
@@ -326,7 +327,7 @@ impl PgBackend {
         let id = DocId::quote(quote_id);
         let did = DocId::discount(quote_id);
         let actor = self.actor.clone();
-        let corrupt = |e: docs::DocError| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() };
+        let corrupt = |e: crdt::DocError| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() };
         self.with_hub(|hub| {
             hub.lock_doc(&id)?;
             hub.lock_doc(&did)?;
@@ -334,12 +335,12 @@ impl PgBackend {
                 return Err(onsite_core::Error::not_found("quote", quote_id));
             };
             let mut doc = doc.with_actor(actor.clone());
-            let Some(Record::Quote(before)) = docs::read(&doc, &id).map_err(corrupt)? else {
+            let Some(Record::Quote(before)) = crdt::read(&doc, &id).map_err(corrupt)? else {
                 return Err(onsite_core::Error::not_found("quote", quote_id));
             };
             let ddoc = hub.load_doc(&did)?;
             let dbefore = match &ddoc {
-                Some(d) => docs::read(d, &did).map_err(corrupt)?,
+                Some(d) => crdt::read(d, &did).map_err(corrupt)?,
                 None => None,
             };
             let mut q = (*before).clone();
@@ -355,7 +356,7 @@ impl PgBackend {
                 );
             };
             if let Some(request) = &q.discount_request {
-                let after = Record::Discount(Box::new(docs::DiscountRecord {
+                let after = Record::Discount(Box::new(crdt::DiscountRecord {
                     quote_id: q.id.clone(),
                     account_id: q.account_id.clone(),
                     request: request.clone(),
@@ -368,9 +369,9 @@ impl PgBackend {
                     }
                     let mut dd = match ddoc {
                         Some(d) => d.with_actor(actor.clone()),
-                        None => docs::genesis(&did, actor.clone()).map_err(corrupt)?,
+                        None => crdt::genesis(&did, actor.clone()).map_err(corrupt)?,
                     };
-                    docs::write(&mut dd, &after).map_err(corrupt)?;
+                    crdt::write(&mut dd, &after).map_err(corrupt)?;
                     commit(&mut dd);
                     hub.save_doc(&did, &mut dd)?;
                 }
@@ -382,7 +383,7 @@ impl PgBackend {
                 if let Some(r) = transition::check(&Actor::LOCAL, &id, Some(&b), Some(&a), &mut HubFacts(hub))? {
                     return Err(onsite_core::Error::Refused(Box::new(r)));
                 }
-                docs::write(&mut doc, &a).map_err(corrupt)?;
+                crdt::write(&mut doc, &a).map_err(corrupt)?;
                 commit(&mut doc);
                 hub.save_doc(&id, &mut doc)?;
             }
@@ -443,7 +444,7 @@ struct PgHub<'t, 'c> {
     /// The PostgreSQL error behind a failed call (to tell retryable ones).
     error: Option<postgres::Error>,
     /// The hub's clock for the transition rules (`None`: the real one).
-    now: Option<onsite_core::account::Timestamp>,
+    now: Option<onsite_core::ids::Timestamp>,
 }
 
 impl<'t, 'c> PgHub<'t, 'c> {
@@ -549,7 +550,7 @@ impl<'t, 'c> PgHub<'t, 'c> {
 
     fn project(&mut self, id: &DocId, doc: &AutoCommit) -> onsite_core::Result<()> {
         let record =
-            docs::read(doc, id).map_err(|e| onsite_core::Error::Corrupt { what: "document", reason: e.to_string() })?;
+            crdt::read(doc, id).map_err(|e| onsite_core::Error::Corrupt { what: "document", reason: e.to_string() })?;
         let (account, state, body, number, quote_ref) = match &record {
             Some(Record::Quote(q)) => {
                 let mut q = (**q).clone();
@@ -580,7 +581,7 @@ impl<'t, 'c> PgHub<'t, 'c> {
         if let Some(Record::Discount(d)) = &record {
             let qid = DocId::quote(&d.quote_id);
             if let Some(qdoc) = self.load(&qid)?
-                && let Ok(Some(Record::Quote(q))) = docs::read(&qdoc, &qid)
+                && let Ok(Some(Record::Quote(q))) = crdt::read(&qdoc, &qid)
             {
                 let mut q = *q;
                 q.discount_request = Some(d.request.clone());
@@ -595,7 +596,7 @@ impl<'t, 'c> PgHub<'t, 'c> {
     fn discount_of(&mut self, quote_id: &str) -> onsite_core::Result<Option<onsite_core::quote::DiscountRequest>> {
         let did = DocId::discount(quote_id);
         Ok(match self.load(&did)? {
-            Some(doc) => match docs::read(&doc, &did) {
+            Some(doc) => match crdt::read(&doc, &did) {
                 Ok(Some(Record::Discount(d))) => Some(d.request),
                 _ => None,
             },
@@ -607,7 +608,7 @@ impl<'t, 'c> PgHub<'t, 'c> {
     fn group_of(&mut self, account_id: &str) -> onsite_core::Result<Option<String>> {
         let id = DocId::account(account_id);
         if let Some(doc) = self.load(&id)?
-            && let Ok(Some(Record::Account(a))) = docs::read(&doc, &id)
+            && let Ok(Some(Record::Account(a))) = crdt::read(&doc, &id)
         {
             return Ok(a.account.customer_group);
         }
@@ -830,7 +831,7 @@ impl HubStorage for PgHub<'_, '_> {
         Ok(r?.and_then(|row| DocId::parse(row.get::<_, &str>(0)).ok()).map(|id| id.key().to_string()))
     }
 
-    fn now(&mut self) -> onsite_core::account::Timestamp {
+    fn now(&mut self) -> onsite_core::ids::Timestamp {
         self.now.unwrap_or_else(chrono::Utc::now)
     }
 }
@@ -911,7 +912,7 @@ impl Backend for PgBackend {
         scope: &DeviceScope,
         request: &[u8],
         limits: &SyncLimits,
-        now: Option<onsite_core::account::Timestamp>,
+        now: Option<onsite_core::ids::Timestamp>,
     ) -> Result<Vec<u8>> {
         self.with_hub(|hub| {
             hub.now = now;
@@ -920,7 +921,7 @@ impl Backend for PgBackend {
     }
 
     fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord> {
-        new.validate()?;
+        new.validate().map_err(onsite_core::Error::from)?;
         let mut c = self.pool.get()?;
         let row = c.client().query_one(
             &format!(
@@ -955,14 +956,14 @@ impl Backend for PgBackend {
         let qid = DocId::quote(quote_id);
         let found = self.with_hub(|hub| {
             let Some(doc) = hub.load_doc(&qid)? else { return Ok(None) };
-            let Some(Record::Quote(q)) = docs::read(&doc, &qid)
+            let Some(Record::Quote(q)) = crdt::read(&doc, &qid)
                 .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?
             else {
                 return Ok(None);
             };
             let aid = DocId::account(&q.account_id);
             let account = match hub.load_doc(&aid)? {
-                Some(doc) => docs::read(&doc, &aid)
+                Some(doc) => crdt::read(&doc, &aid)
                     .map_err(|e| onsite_core::Error::Corrupt { what: "account", reason: e.to_string() })?,
                 None => None,
             };

@@ -59,7 +59,7 @@ impl Backend for SqliteBackend {
         scope: &DeviceScope,
         request: &[u8],
         limits: &SyncLimits,
-        now: Option<onsite_core::account::Timestamp>,
+        now: Option<onsite_core::ids::Timestamp>,
     ) -> Result<Vec<u8>> {
         Ok(match now {
             Some(now) => self.store.hub_handle_at(scope, request, limits, now)?,

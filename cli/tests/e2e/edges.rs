@@ -307,9 +307,9 @@ fn the_log_holds_codes_and_ids_never_what_a_frame_held() {
     let (crm_id, crm_token) = hub.device("crm-import", "admin");
     let mut crm = Hostile::new(&hub.url, &crm_id, &crm_token);
     let (account, contacts) = onsite_core::sample::accounts(1, 3).remove(0);
-    let id = onsite_core::docs::DocId::account(&account.id);
-    let record = onsite_core::docs::AccountRecord { account, contacts, deleted: false };
-    crm.create(&id, &onsite_core::docs::Record::Account(Box::new(record)));
+    let id = onsite_core::crdt::DocId::account(&account.id);
+    let record = onsite_core::crdt::AccountRecord { account, contacts, deleted: false };
+    crm.create(&id, &onsite_core::crdt::Record::Account(Box::new(record)));
     assert_eq!(crm.push(&[&id]), crate::common::hostile::Outcome::Accepted);
     // A value that does not decode, holding a person's name and address.
     crm.raw(&id, |doc| {
@@ -354,6 +354,34 @@ fn counters_out_of_range_are_a_bad_frame_not_a_lockout() {
     // The device is not locked out: its normal first round goes through.
     assert!(client.sync_frame(&frame(1, 1)).is_ok());
     assert!(client.sync_frame(&frame(1, 2)).is_ok());
+    let (status, _) = hub.stop();
+    assert!(status.success());
+}
+
+/// A request the hub refuses before reading its body (no token, a rep at
+/// the back-office API) still gets its answer: the hub closes such a
+/// connection by lingering, so the unread body does not reset it.
+#[test]
+fn a_request_refused_before_its_body_is_read_gets_its_answer() {
+    let hub = serve(&[]);
+    let (_, rep) = hub.device("rep-anna", "rep");
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let body = vec![b'x'; 900 << 10];
+    let mut statuses = std::collections::BTreeMap::new();
+    for i in 0..60 {
+        let mut req = agent.post(format!("{}/v1/admin/catalog", hub.url)).header("Content-Type", "text/csv");
+        // a quarter without a token (fewer than the failures that get an
+        // address limited), the rest a rep's
+        if i % 4 != 0 {
+            req = req.header("Authorization", &format!("Bearer {rep}"));
+        }
+        let status = match req.send(&body[..]) {
+            Ok(r) => r.status().as_u16().to_string(),
+            Err(e) => format!("{e}"),
+        };
+        *statuses.entry(status).or_insert(0) += 1;
+    }
+    assert_eq!(statuses, [("401".to_string(), 15), ("403".to_string(), 45)].into(), "every refusal was answered");
     let (status, _) = hub.stop();
     assert!(status.success());
 }

@@ -8,8 +8,8 @@
 use crate::common::hostile::{Hostile, Outcome};
 use crate::common::{Db, Dev, Hub, hub, publish_catalog, seed_accounts};
 use chrono::{Days, Utc};
-use onsite_core::account::new_id;
-use onsite_core::docs::{DocId, DocKind, Record};
+use onsite_core::crdt::{DocId, DocKind, Record};
+use onsite_core::ids::new_id;
 use onsite_core::money::{Currency, DisplayLocale};
 use onsite_core::quote::{Approval, Order, Quote, QuoteLine, QuoteState, SignerAuth};
 use onsite_core::transition::RefusalCode as R;
@@ -363,7 +363,7 @@ fn a_hostile_rep_cannot_write_what_the_core_refuses(db: &Db) {
         notes: String::new(),
     };
     let month = |v: onsite_core::activity::Activity| {
-        Record::Activities(onsite_core::docs::ActivitiesRecord {
+        Record::Activities(onsite_core::crdt::ActivitiesRecord {
             account_id: w.acc1.clone(),
             period: period.clone(),
             activities: vec![v],

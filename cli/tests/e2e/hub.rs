@@ -106,7 +106,7 @@ fn a_field_day_through_the_hub(db: &Db) {
     assert_eq!(phone.store.activity_count().unwrap(), 0, "a customer never sees the reps' notes");
     assert_eq!(phone.store.product_count().unwrap(), 200, "and the catalog");
     let account = crm.store.account(acc1).unwrap();
-    let audience = onsite_core::catalog::PriceAudience { customer: acc1, group: account.customer_group.as_deref() };
+    let audience = onsite_core::release::PriceAudience { customer: acc1, group: account.customer_group.as_deref() };
     let (all, theirs) = (anna.store.price_list_ids().unwrap(), phone.store.price_list_ids().unwrap());
     let for_anna = lists
         .iter()

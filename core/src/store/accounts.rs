@@ -3,17 +3,17 @@
 //! Callers see only domain values; how they are stored (plain tables today,
 //! projections of Automerge documents later) stays inside this file.
 
-use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::Store;
 use super::docs::{load_record, write_record};
+use super::projections::{account_in, check_contact_owner, load_contacts};
 use super::search::{AccountQuery, Page, check_page};
-use crate::account::{Account, Address, BuyingRole, Contact, MarketingConsent};
-use crate::docs::{AccountRecord, DocId, Record};
+use crate::account::{Account, BuyingRole, Contact};
+use crate::crdt::{AccountRecord, DocId, Record};
 use crate::error::{Error, Result};
-use crate::text::{fold, fts_prefix_query, tokens};
+use crate::text::{fts_prefix_query, tokens};
 
 /// An account as listed or found by search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,174 +49,6 @@ pub struct ContactMatch {
     pub role: BuyingRole,
 }
 
-pub(super) const ACCOUNT_COLS: &str = "id, name, legal_form, employees, industry, billing_street, billing_postal_code, \
-    billing_city, billing_country, shipping_street, shipping_postal_code, shipping_city, shipping_country, \
-    vat_id, customer_group, assigned_rep, attributes";
-
-pub(super) const CONTACT_COLS: &str = "id, account_id, first_name, last_name, role, title, email, phone, \
-    consent_granted, consent_at, consent_source";
-
-pub(super) fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
-    let shipping = match (r.get::<_, Option<String>>(9)?, r.get(10)?, r.get(11)?, r.get(12)?) {
-        (Some(street), Some(postal_code), Some(city), Some(country)) => {
-            Some(Address { street, postal_code, city, country })
-        }
-        _ => None,
-    };
-    Ok(Account {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        legal_form: r.get(2)?,
-        employees: r.get(3)?,
-        industry: r.get(4)?,
-        billing_address: Address { street: r.get(5)?, postal_code: r.get(6)?, city: r.get(7)?, country: r.get(8)? },
-        shipping_address: shipping,
-        vat_id: r.get(13)?,
-        customer_group: r.get(14)?,
-        assigned_rep: r.get(15)?,
-        attributes: {
-            let text: String = r.get(16)?;
-            serde_json::from_str(&text)
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(16, rusqlite::types::Type::Text, Box::new(e)))?
-        },
-    })
-}
-
-pub(super) fn contact_from_row(r: &rusqlite::Row<'_>) -> Result<Contact> {
-    let role: String = r.get(4)?;
-    let consent = match (r.get::<_, Option<bool>>(8)?, r.get::<_, Option<String>>(9)?) {
-        (Some(granted), Some(at)) => Some(MarketingConsent {
-            granted,
-            at: DateTime::parse_from_rfc3339(&at)
-                .map_err(|e| Error::Corrupt { what: "consent time", reason: e.to_string() })?
-                .with_timezone(&Utc),
-            source: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
-        }),
-        _ => None,
-    };
-    Ok(Contact {
-        id: r.get(0)?,
-        account_id: r.get(1)?,
-        first_name: r.get(2)?,
-        last_name: r.get(3)?,
-        role: BuyingRole::parse(&role).map_err(|_| Error::Corrupt { what: "contact role", reason: role })?,
-        title: r.get(5)?,
-        email: r.get(6)?,
-        phone: r.get(7)?,
-        consent,
-    })
-}
-
-fn load_contacts(c: &Connection, account_id: &str) -> Result<Vec<Contact>> {
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT {CONTACT_COLS} FROM contacts WHERE account_id = ?1 ORDER BY last_name, first_name, id"
-    ))?;
-    let mut rows = stmt.query([account_id])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push(contact_from_row(r)?);
-    }
-    Ok(out)
-}
-
-/// Rewrites the search row of one account from its current data.
-fn reindex(tx: &Transaction<'_>, account_id: &str) -> Result<()> {
-    let row: Option<(i64, String, String, Option<String>)> = tx
-        .prepare_cached("SELECT rid, name, billing_city, shipping_city FROM accounts WHERE id = ?1")?
-        .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
-    let Some((rid, name, city, ship_city)) = row else { return Ok(()) };
-    let people: Vec<String> = load_contacts(tx, account_id)?
-        .iter()
-        .map(|c| format!("{} {}", c.full_name(), c.title.as_deref().unwrap_or("")))
-        .collect();
-    tx.prepare_cached("DELETE FROM account_search WHERE rowid = ?1")?.execute([rid])?;
-    tx.prepare_cached("INSERT INTO account_search (rowid, name, city, contacts) VALUES (?1, ?2, ?3, ?4)")?.execute(
-        params![rid, fold(&name), fold(&format!("{city} {}", ship_city.unwrap_or_default())), fold(&people.join(" "))],
-    )?;
-    Ok(())
-}
-
-fn upsert_account(tx: &Transaction<'_>, a: &Account, now: &str) -> Result<()> {
-    let ship = a.shipping_address.as_ref();
-    tx.prepare_cached(&format!(
-        "INSERT INTO accounts ({ACCOUNT_COLS}, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, legal_form = excluded.legal_form,
-           employees = excluded.employees, industry = excluded.industry,
-           billing_street = excluded.billing_street, billing_postal_code = excluded.billing_postal_code,
-           billing_city = excluded.billing_city, billing_country = excluded.billing_country,
-           shipping_street = excluded.shipping_street, shipping_postal_code = excluded.shipping_postal_code,
-           shipping_city = excluded.shipping_city, shipping_country = excluded.shipping_country,
-           vat_id = excluded.vat_id, customer_group = excluded.customer_group,
-           assigned_rep = excluded.assigned_rep, attributes = excluded.attributes,
-           updated_at = excluded.updated_at"
-    ))?
-    .execute(params![
-        a.id,
-        a.name,
-        a.legal_form,
-        a.employees,
-        a.industry,
-        a.billing_address.street,
-        a.billing_address.postal_code,
-        a.billing_address.city,
-        a.billing_address.country,
-        ship.map(|s| &s.street),
-        ship.map(|s| &s.postal_code),
-        ship.map(|s| &s.city),
-        ship.map(|s| &s.country),
-        a.vat_id,
-        a.customer_group,
-        a.assigned_rep,
-        serde_json::to_string(&a.attributes.iter().collect::<std::collections::BTreeMap<_, _>>())
-            .map_err(|e| Error::validation("attributes", e.to_string()))?,
-        now
-    ])?;
-    Ok(())
-}
-
-/// A contact cannot move to another account.
-fn check_contact_owner(tx: &Transaction<'_>, c: &Contact) -> Result<()> {
-    let owner: Option<String> = tx
-        .prepare_cached("SELECT account_id FROM contacts WHERE id = ?1")?
-        .query_row([&c.id], |r| r.get(0))
-        .optional()?;
-    if owner.is_some_and(|o| o != c.account_id) {
-        return Err(Error::Conflict {
-            what: "contact",
-            reason: "it belongs to another account; contacts cannot move".into(),
-        });
-    }
-    Ok(())
-}
-
-fn upsert_contact(tx: &Transaction<'_>, c: &Contact, now: &str) -> Result<()> {
-    let consent = c.consent.as_ref();
-    tx.prepare_cached(&format!(
-        "INSERT INTO contacts ({CONTACT_COLS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
-           role = excluded.role, title = excluded.title, email = excluded.email, phone = excluded.phone,
-           consent_granted = excluded.consent_granted, consent_at = excluded.consent_at,
-           consent_source = excluded.consent_source, updated_at = excluded.updated_at"
-    ))?
-    .execute(params![
-        c.id,
-        c.account_id,
-        c.first_name,
-        c.last_name,
-        c.role.as_str(),
-        c.title,
-        c.email,
-        c.phone,
-        consent.map(|m| m.granted),
-        consent.map(|m| m.at.to_rfc3339()),
-        consent.map(|m| &m.source),
-        now
-    ])?;
-    Ok(())
-}
-
 fn summaries(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<AccountSummary>> {
     let mut stmt = c.prepare_cached(sql)?;
     let rows = stmt.query_map(params, |r| {
@@ -236,48 +68,6 @@ fn summaries(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result
 
 const SUMMARY_COLS: &str = "a.id, a.name, a.legal_form, a.billing_city, a.customer_group, a.assigned_rep, \
     (SELECT count(*) FROM contacts c WHERE c.account_id = a.id)";
-
-/// One account row (the projection).
-pub(super) fn account_in(c: &Connection, id: &str) -> Result<Account> {
-    c.prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ?1"))?
-        .query_row([id], account_from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found("account", id))
-}
-
-/// The contacts of an account (the projection).
-pub(super) fn contacts_in(c: &Connection, account_id: &str) -> Result<Vec<Contact>> {
-    load_contacts(c, account_id)
-}
-
-/// Rewrites the projection rows of one account document: the account, its
-/// contacts (those no longer in the document are removed) and its search row.
-pub(super) fn project_account(tx: &Transaction<'_>, r: &AccountRecord) -> Result<()> {
-    let id = &r.account.id;
-    if r.deleted {
-        let rid: Option<i64> =
-            tx.prepare_cached("SELECT rid FROM accounts WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
-        if let Some(rid) = rid {
-            tx.prepare_cached("DELETE FROM account_search WHERE rowid = ?1")?.execute([rid])?;
-            tx.prepare_cached("DELETE FROM accounts WHERE rid = ?1")?.execute([rid])?;
-        }
-        return Ok(());
-    }
-    let now = Utc::now().to_rfc3339();
-    upsert_account(tx, &r.account, &now)?;
-    let keep: Vec<&str> = r.contacts.iter().map(|c| c.id.as_str()).collect();
-    let existing: Vec<String> = tx
-        .prepare_cached("SELECT id FROM contacts WHERE account_id = ?1")?
-        .query_map([id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for gone in existing.iter().filter(|e| !keep.contains(&e.as_str())) {
-        tx.prepare_cached("DELETE FROM contacts WHERE id = ?1")?.execute([gone])?;
-    }
-    for c in &r.contacts {
-        upsert_contact(tx, c, &now)?;
-    }
-    reindex(tx, id)
-}
 
 /// The account document's record, or NotFound.
 fn account_record(tx: &Transaction<'_>, id: &str) -> Result<AccountRecord> {
@@ -440,8 +230,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::new_id;
+    use crate::account::{Address, MarketingConsent};
+    use crate::ids::new_id;
     use crate::store::tests::temp_store;
+    use chrono::{DateTime, Utc};
 
     fn account(name: &str, city: &str, rep: &str) -> Account {
         Account {

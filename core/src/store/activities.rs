@@ -7,7 +7,7 @@ use rusqlite::{Transaction, params};
 use super::Store;
 use super::docs::{load_record, write_record};
 use crate::activity::{Activity, ActivityKind};
-use crate::docs::{ActivitiesRecord, DocId, Record};
+use crate::crdt::{ActivitiesRecord, DocId, Record};
 use crate::error::{Error, Result};
 
 fn kind_of(s: &str) -> Result<ActivityKind> {

@@ -7,12 +7,11 @@ use rusqlite::{Connection, OptionalExtension, Row as SqlRow, Transaction, params
 
 use super::Store;
 use super::codec::{currency, date, dec, dec_key, json, to_json};
-use crate::catalog::{
-    Attribute, CatalogDelta, ContentItem, PriceList, PriceListScope, PriceTier, Product, Seq, TaxClass, Tombstone,
-};
+use crate::catalog::{Attribute, ContentItem, PriceList, PriceListScope, PriceTier, Product, Seq, TaxClass};
 use crate::error::{Error, Result};
 use crate::import::{CatalogBatch, ImportReport, ParsedCatalog, Problem, Row};
 use crate::money::Money;
+use crate::release::{CatalogDelta, Tombstone};
 use crate::text::fold;
 
 /// What an import changed.
@@ -761,7 +760,7 @@ impl Store {
     /// the seed every database is created with (the German tax classes) and
     /// are never shipped.
     pub fn catalog_changes_since(&self, since: Seq) -> Result<CatalogDelta> {
-        let all = crate::catalog::CatalogAudience::Everything { costs: true };
+        let all = crate::release::CatalogAudience::Everything { costs: true };
         self.read(|c| Ok(catalog_page(c, since, None, usize::MAX, &all)?.0))
     }
 
@@ -773,7 +772,7 @@ impl Store {
         since: Seq,
         after: Option<(Seq, i64)>,
         limit: usize,
-        audience: &crate::catalog::CatalogAudience<'_>,
+        audience: &crate::release::CatalogAudience<'_>,
     ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
         self.read(|c| catalog_page(c, since, after, limit, audience))
     }
@@ -825,7 +824,7 @@ pub(crate) fn catalog_page(
     since: Seq,
     after: Option<(Seq, i64)>,
     limit: usize,
-    audience: &crate::catalog::CatalogAudience<'_>,
+    audience: &crate::release::CatalogAudience<'_>,
 ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
     let to: Seq = c.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
     let mut delta = CatalogDelta { since, to, ..Default::default() };

@@ -13,7 +13,8 @@ use crate::approval_link::{ApprovalLink, LinkKey};
 use crate::devices::{DeviceRecord, NewDevice, TokenSecrets};
 use crate::error::{Error, Result};
 use crate::quote::{Order, Quote, QuoteListing, QuoteState};
-use crate::sync::{DeviceRole, DeviceScope};
+use crate::roles::DeviceRole;
+use crate::sync::DeviceScope;
 
 const DEVICE_COLS: &str = "device_id, person, role, account_id, label, created_at, revoked_at, last_seen_at";
 

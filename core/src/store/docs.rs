@@ -10,14 +10,15 @@ use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::Store;
-use crate::docs::{self, AccountRecord, DiscountRecord, DocId, DocKind, FieldConflict, Record};
+use super::{projections, reference};
+use crate::crdt::{self, AccountRecord, DiscountRecord, DocId, DocKind, FieldConflict, Record};
 use crate::error::{Error, Result};
 use crate::transition::{self, Actor};
 
-impl From<docs::DocError> for Error {
-    fn from(e: docs::DocError) -> Self {
+impl From<crdt::DocError> for Error {
+    fn from(e: crdt::DocError) -> Self {
         match e {
-            docs::DocError::BadId(id) => Error::validation("document id", format!("{id:?} is not a document id")),
+            crdt::DocError::BadId(id) => Error::validation("document id", format!("{id:?} is not a document id")),
             other => Error::Corrupt { what: "document", reason: other.to_string() },
         }
     }
@@ -30,7 +31,7 @@ pub(crate) fn device_id(c: &Connection) -> Result<String> {
 
 /// Sets the device id of a database that has no documents and never synced.
 pub(crate) fn set_device_id(tx: &Transaction<'_>, id: &str) -> Result<()> {
-    crate::account::check_id("device id", id)?;
+    crate::ids::check_id("device id", id)?;
     if device_id(tx)? == id {
         return Ok(());
     }
@@ -49,13 +50,13 @@ pub(crate) fn load_doc(c: &Connection, id: &DocId) -> Result<Option<AutoCommit>>
         .prepare_cached("SELECT bytes FROM documents WHERE doc_id = ?1")?
         .query_row([id.as_str()], |r| r.get(0))
         .optional()?;
-    bytes.map(|b| docs::load(&b).map_err(Error::from)).transpose()
+    bytes.map(|b| crdt::load(&b).map_err(Error::from)).transpose()
 }
 
 /// The stored document as a record (rules settled), if it exists and has content.
 pub(crate) fn load_record(c: &Connection, id: &DocId) -> Result<Option<Record>> {
     match load_doc(c, id)? {
-        Some(doc) => Ok(docs::read(&doc, id)?),
+        Some(doc) => Ok(crdt::read(&doc, id)?),
         None => Ok(None),
     }
 }
@@ -87,7 +88,7 @@ pub(crate) fn doc_seq(c: &Connection) -> Result<i64> {
 }
 
 fn commit_time() -> i64 {
-    if crate::account::reproducible() { 0 } else { Utc::now().timestamp() }
+    if crate::ids::reproducible() { 0 } else { Utc::now().timestamp() }
 }
 
 /// A quote with its discount request (from its own document).
@@ -126,17 +127,17 @@ fn write_split(tx: &Transaction<'_>, record: &Record, message: &str, checked: bo
 fn write_one(tx: &Transaction<'_>, record: &Record, message: &str, checked: bool) -> Result<()> {
     let id = id_for(record);
     let mut doc = match load_doc(tx, &id)? {
-        Some(d) => d.with_actor(docs::actor_for(&device_id(tx)?)),
-        None => docs::genesis(&id, docs::actor_for(&device_id(tx)?))?,
+        Some(d) => d.with_actor(crdt::actor_for(&device_id(tx)?)),
+        None => crdt::genesis(&id, crdt::actor_for(&device_id(tx)?))?,
     };
     if checked {
-        let before = docs::read(&doc, &id)?;
+        let before = crdt::read(&doc, &id)?;
         let found = transition::check(&Actor::LOCAL, &id, before.as_ref(), Some(record), &mut LocalFacts(tx))?;
         if let Some(refusal) = found {
             return Err(Error::Refused(Box::new(refusal)));
         }
     }
-    docs::write(&mut doc, record)?;
+    crdt::write(&mut doc, record)?;
     let changed = doc.commit_with(CommitOptions::default().with_message(message).with_time(commit_time())).is_some();
     if changed || !exists(tx, &id)? {
         store_doc(tx, &id, &mut doc)?;
@@ -162,7 +163,7 @@ pub(crate) fn id_for(record: &Record) -> DocId {
 /// Saves a changed document (local edit or merge), moves its sequence and
 /// rewrites its projection. Returns the record as projected.
 pub(crate) fn store_doc(tx: &Transaction<'_>, id: &DocId, doc: &mut AutoCommit) -> Result<Option<Record>> {
-    let record = docs::read(doc, id)?;
+    let record = crdt::read(doc, id)?;
     let account = record.as_ref().map_or_else(|| stored_account(tx, id), |r| Ok(Some(r.account_id().to_string())))?;
     let seq = next_seq(tx)?;
     tx.prepare_cached(
@@ -193,38 +194,21 @@ pub(crate) fn stored_account(c: &Connection, id: &DocId) -> Result<Option<String
 
 fn project(tx: &Transaction<'_>, id: &DocId, record: &Record) -> Result<()> {
     match record {
-        Record::Account(a) => super::accounts::project_account(tx, a),
-        Record::Activities(a) => {
-            tx.prepare_cached("DELETE FROM activities WHERE doc_id = ?1")?.execute([id.as_str()])?;
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO activities (id, doc_id, account_id, contact_id, kind, at, by, subject, notes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (id) DO UPDATE SET doc_id = excluded.doc_id, account_id = excluded.account_id,
-                   contact_id = excluded.contact_id, kind = excluded.kind, at = excluded.at, by = excluded.by,
-                   subject = excluded.subject, notes = excluded.notes",
-            )?;
-            for x in &a.activities {
-                ins.execute(params![
-                    x.id,
-                    id.as_str(),
-                    x.account_id,
-                    x.contact_id,
-                    x.kind.as_str(),
-                    x.at.to_rfc3339(),
-                    x.by,
-                    x.subject,
-                    x.notes
-                ])?;
-            }
-            Ok(())
-        }
+        Record::Account(a) => projections::project_account(tx, a),
+        Record::Activities(a) => projections::project_activities(tx, id, a),
         Record::Discount(d) => match load_record(tx, &DocId::quote(&d.quote_id))? {
             // The quote's projection shows its request.
-            Some(Record::Quote(q)) => super::quotes::project_quote(tx, &q),
+            Some(Record::Quote(q)) => projections::project_quote(tx, &q, Some(&d.request)),
             _ => Ok(()),
         },
-        Record::Quote(q) => super::quotes::project_quote(tx, q),
-        Record::Order(o) => super::quotes::project_order(tx, o),
+        Record::Quote(q) => {
+            let discount = match load_record(tx, &DocId::discount(&q.id))? {
+                Some(Record::Discount(d)) => Some(d.request),
+                _ => None,
+            };
+            projections::project_quote(tx, q, discount.as_ref())
+        }
+        Record::Order(o) => projections::project_order(tx, o),
     }
 }
 
@@ -234,11 +218,11 @@ pub(crate) struct LocalFacts<'a>(pub(crate) &'a Connection);
 
 impl transition::Facts for LocalFacts<'_> {
     fn policy(&mut self) -> Result<crate::quote::DiscountPolicy> {
-        super::quotes::load_policy(self.0)
+        reference::load_policy(self.0)
     }
 
     fn cost(&mut self, sku: &str) -> Result<Option<rust_decimal::Decimal>> {
-        Ok(super::quotes::cost_of(self.0, sku))
+        Ok(reference::cost_of(self.0, sku))
     }
 
     fn current_price(
@@ -254,7 +238,7 @@ impl transition::Facts for LocalFacts<'_> {
             .query_row([account_id], |r| r.get(0))
             .optional()?;
         let Some(group) = group else { return Ok(None) };
-        super::quotes::current_unit_price(self.0, account_id, group.as_deref(), line, day, currency)
+        reference::current_unit_price(self.0, account_id, group.as_deref(), line, day, currency)
     }
 
     fn record(&mut self, id: &DocId) -> Result<Option<Record>> {
@@ -277,7 +261,7 @@ impl transition::Facts for LocalFacts<'_> {
             .optional()?)
     }
 
-    fn now(&mut self) -> crate::account::Timestamp {
+    fn now(&mut self) -> crate::ids::Timestamp {
         Utc::now()
     }
 }
@@ -296,15 +280,15 @@ pub(crate) fn backfill(tx: &Transaction<'_>) -> Result<usize> {
     };
     let mut records = Vec::new();
     for id in missing("accounts", "account")? {
-        let account = super::accounts::account_in(tx, &id)?;
-        let contacts = super::accounts::contacts_in(tx, &id)?;
+        let account = projections::account_in(tx, &id)?;
+        let contacts = projections::contacts_in(tx, &id)?;
         records.push(Record::Account(Box::new(AccountRecord { account, contacts, deleted: false })));
     }
     for id in missing("quotes", "quote")? {
-        records.push(Record::Quote(Box::new(super::quotes::quote_in(tx, &id)?)));
+        records.push(Record::Quote(Box::new(projections::quote_in(tx, &id)?)));
     }
     for id in missing("orders", "order")? {
-        records.push(Record::Order(Box::new(super::quotes::order_in(tx, &id)?)));
+        records.push(Record::Order(Box::new(projections::order_in(tx, &id)?)));
     }
     // Rows that exist already: materialised as they are (rules that came
     // later judge later changes, not the data found).
@@ -376,9 +360,9 @@ impl Store {
     /// the stored one if it exists, then projected. Returns its id.
     pub fn import_doc(&self, bytes: &[u8]) -> Result<String> {
         let mut incoming =
-            docs::load(bytes).map_err(|e| Error::validation("document", format!("not an Automerge document: {e}")))?;
-        let id = docs::id_of(&incoming).map_err(|e| Error::validation("document", e.to_string()))?;
-        docs::read(&incoming, &id).map_err(|e| Error::validation("document", e.to_string()))?;
+            crdt::load(bytes).map_err(|e| Error::validation("document", format!("not an Automerge document: {e}")))?;
+        let id = crdt::id_of(&incoming).map_err(|e| Error::validation("document", e.to_string()))?;
+        crdt::read(&incoming, &id).map_err(|e| Error::validation("document", e.to_string()))?;
         self.write(|tx| {
             let mut doc = match load_doc(tx, &id)? {
                 Some(mut d) => {
@@ -399,7 +383,7 @@ impl Store {
         let id = DocId::parse(doc_id)?;
         self.read(|c| {
             let doc = load_doc(c, &id)?.ok_or_else(|| Error::not_found("document", doc_id))?;
-            Ok(docs::conflicts(&doc))
+            Ok(crdt::conflicts(&doc))
         })
     }
 }

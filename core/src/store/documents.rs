@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use rusqlite::OptionalExtension;
 
 use super::Store;
-use super::quotes::lists_for;
+use super::reference::lists_for;
 use crate::error::{Error, Result};
 use crate::pdf::{self, CustomerPrice, DatasheetContext, PdfOptions, PriceStep, QuoteContext, RepContact};
 

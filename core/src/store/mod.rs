@@ -15,7 +15,9 @@ mod devices;
 pub(crate) mod docs;
 mod documents;
 mod migrations;
+mod projections;
 mod quotes;
+mod reference;
 mod scoring;
 mod search;
 

@@ -2,21 +2,23 @@
 //! quote operation loads the quote, applies the domain rule (`quote.rs`) and
 //! saves it in one write transaction, so a failed rule changes nothing.
 
-use chrono::{NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use chrono::NaiveDate;
+use rusqlite::Transaction;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::Store;
-use super::codec::{currency, dec, dec_key, json, to_json};
+use super::codec::{currency, dec, json};
 use super::docs::{load_quote, write_record};
-use crate::account::{Timestamp, new_id};
-use crate::catalog::{PriceList, PriceListScope, PriceTier, ProductCost};
-use crate::docs::{DocId, Record};
+use super::projections::{order_in, quote_in};
+use super::reference::{ReferencePrices, cost_of, current_unit_price, load_policy, resolve_line};
+use crate::catalog::ProductCost;
+use crate::crdt::Record;
 use crate::error::{Error, Result};
+use crate::ids::{Timestamp, new_id};
 use crate::import::{CatalogBatch, ParsedCatalog, Row};
 use crate::money::{Currency, DisplayLocale};
-use crate::pricing::{self, PriceContext, PricingError, ResolvedPrice};
+use crate::pricing::{PricingError, ResolvedPrice};
 use crate::quote::{Approval, CustomerDecision, DiscountPolicy, Order, Quote, QuoteLine, reorder};
 
 /// A quote as listed for an account.
@@ -53,239 +55,6 @@ pub struct GrantedDiscount {
     pub reason: Option<String>,
     /// The quote's state.
     pub state: String,
-}
-
-/// The JSON `body` of one projection row of `table` (`quotes`, `orders`).
-fn body_in<T: serde::de::DeserializeOwned>(c: &Connection, table: &'static str, id: &str) -> Result<T> {
-    let (entity, what) = if table == "quotes" { ("quote", "quote body") } else { ("order", "order body") };
-    let body: String = c
-        .prepare_cached(&format!("SELECT body FROM {table} WHERE id = ?1"))?
-        .query_row([id], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::not_found(entity, id))?;
-    json(what, &body)
-}
-
-/// One quote from its projection row.
-pub(super) fn quote_in(c: &Connection, id: &str) -> Result<Quote> {
-    body_in(c, "quotes", id)
-}
-
-/// One order from its projection row.
-pub(super) fn order_in(c: &Connection, id: &str) -> Result<Order> {
-    body_in(c, "orders", id)
-}
-
-pub(super) fn load_policy(c: &Connection) -> Result<DiscountPolicy> {
-    let body: Option<String> =
-        c.prepare_cached("SELECT body FROM discount_policy WHERE id = 1")?.query_row([], |r| r.get(0)).optional()?;
-    body.map_or_else(|| Ok(DiscountPolicy::default()), |b| json("discount policy", &b))
-}
-
-pub(super) fn cost_of(c: &Connection, sku: &str) -> Option<Decimal> {
-    let text: Option<String> = c
-        .prepare_cached("SELECT cost FROM product_costs WHERE sku = ?1")
-        .and_then(|mut s| s.query_row([sku], |r| r.get(0)).optional())
-        .ok()
-        .flatten();
-    text.and_then(|t| Decimal::from_str_exact(&t).ok())
-}
-
-/// Rewrites a quote's projection row (totals recomputed from its lines;
-/// the discount request from its own document).
-pub(super) fn project_quote(tx: &Transaction<'_>, q: &Quote) -> Result<()> {
-    let mut composed;
-    let mut q = q;
-    if let Some(Record::Discount(d)) = super::docs::load_record(tx, &DocId::discount(&q.id))? {
-        composed = q.clone();
-        composed.discount_request = Some(d.request);
-        q = &composed;
-    }
-    let totals = q.totals()?;
-    let policy = load_policy(tx)?;
-    let max_pct = policy.check(q, &|_| None).max_effective_pct;
-    tx.prepare_cached(
-        "INSERT INTO quotes (id, number, account_id, rep, state, revision, revision_hash, valid_until, currency,
-                             gross_total, max_discount_pct, updated_at, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT (id) DO UPDATE SET number = excluded.number, account_id = excluded.account_id,
-           rep = excluded.rep, currency = excluded.currency, state = excluded.state, revision = excluded.revision,
-           revision_hash = excluded.revision_hash, valid_until = excluded.valid_until,
-           gross_total = excluded.gross_total, max_discount_pct = excluded.max_discount_pct,
-           updated_at = excluded.updated_at, body = excluded.body",
-    )?
-    .execute(params![
-        q.id,
-        q.number,
-        q.account_id,
-        q.rep,
-        q.state.as_str(),
-        q.revision,
-        q.revision_hash,
-        q.valid_until.to_string(),
-        q.currency.code(),
-        dec_key(totals.gross_total),
-        dec_key(max_pct),
-        Utc::now().to_rfc3339(),
-        to_json("quote body", q)?
-    ])?;
-    Ok(())
-}
-
-/// Writes an order's projection row.
-pub(super) fn project_order(tx: &Transaction<'_>, o: &Order) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO orders (id, account_id, quote_id, reorder_of, created_at, gross_total, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, quote_id = excluded.quote_id,
-           reorder_of = excluded.reorder_of, created_at = excluded.created_at,
-           gross_total = excluded.gross_total, body = excluded.body",
-    )?
-    .execute(params![
-        o.id,
-        o.account_id,
-        o.quote_id,
-        o.reorder_of,
-        o.created_at.to_rfc3339(),
-        dec_key(o.gross_total),
-        to_json("order body", o)?
-    ])?;
-    Ok(())
-}
-
-/// The price lists that may price `sku` for this customer or group, each
-/// with only that SKU's tiers.
-pub(super) fn lists_for(c: &Connection, sku: &str, customer_id: &str, group: Option<&str>) -> Result<Vec<PriceList>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT l.id, l.name, l.currency, l.customer_group, l.customer_id, l.valid_from, l.valid_to, l.seq,
-                t.min_qty, t.unit_price
-         FROM price_tiers t JOIN price_lists l ON l.id = t.price_list_id
-         WHERE t.sku = ?1 AND (l.customer_id = ?2 OR l.customer_group = ?3)
-         ORDER BY l.id",
-    )?;
-    let mut rows = stmt.query(params![sku, customer_id, group])?;
-    let mut out: Vec<PriceList> = Vec::new();
-    while let Some(r) = rows.next()? {
-        let id: String = r.get(0)?;
-        let tier = PriceTier {
-            sku: sku.to_string(),
-            min_qty: dec("tier min_qty", &r.get::<_, String>(8)?)?,
-            unit_price: dec("tier unit_price", &r.get::<_, String>(9)?)?,
-        };
-        if let Some(last) = out.last_mut().filter(|l| l.id == id) {
-            last.tiers.push(tier);
-            continue;
-        }
-        let scope = match (r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?) {
-            (Some(g), None) => PriceListScope::CustomerGroup(g),
-            (None, Some(c)) => PriceListScope::Customer(c),
-            _ => return Err(Error::Corrupt { what: "price list scope", reason: "neither or both set".into() }),
-        };
-        let date = |s: Option<String>| super::codec::date("price list validity", s);
-        out.push(PriceList {
-            id,
-            name: r.get(1)?,
-            currency: currency("price list currency", &r.get::<_, String>(2)?)?,
-            scope,
-            valid_from: date(r.get(5)?)?,
-            valid_to: date(r.get(6)?)?,
-            tiers: vec![tier],
-            seq: r.get(7)?,
-        });
-    }
-    Ok(out)
-}
-
-/// The prices in force for a quote's lines on a day, looked up once: what
-/// the discount policy measures a lowered unit price against.
-pub(crate) struct ReferencePrices(Vec<(String, Decimal, Option<Decimal>)>);
-
-impl ReferencePrices {
-    pub(crate) fn of(c: &Connection, q: &Quote, day: NaiveDate) -> Result<ReferencePrices> {
-        let group: Option<Option<String>> = c
-            .prepare_cached("SELECT customer_group FROM accounts WHERE id = ?1")?
-            .query_row([&q.account_id], |r| r.get(0))
-            .optional()?;
-        let mut out = Vec::with_capacity(q.lines.len());
-        for l in q.lines.iter().filter(|l| !l.sku.is_empty()) {
-            let price = match &group {
-                Some(g) => current_unit_price(c, &q.account_id, g.as_deref(), l, day, q.currency)?,
-                None => None,
-            };
-            out.push((l.sku.clone(), l.qty, price));
-        }
-        Ok(ReferencePrices(out))
-    }
-
-    pub(crate) fn get(&self, l: &QuoteLine) -> Option<Decimal> {
-        self.0.iter().find(|(s, q, _)| *s == l.sku && *q == l.qty).and_then(|(_, _, p)| *p)
-    }
-}
-
-/// A quote line for `sku`: the product's snapshot and the price that applies.
-fn resolve_line(
-    c: &Connection,
-    account_id: &str,
-    sku: &str,
-    qty: Decimal,
-    day: NaiveDate,
-    cur: Currency,
-) -> Result<(QuoteLine, ResolvedPrice)> {
-    let group: Option<String> = c
-        .prepare_cached("SELECT customer_group FROM accounts WHERE id = ?1")?
-        .query_row([account_id], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::not_found("account", account_id))?;
-    resolve_line_for(c, account_id, group.as_deref(), sku, qty, day, cur)
-}
-
-/// The unit price the price lists in force give `line` for an account in
-/// `group` on `day` (`None`: the product cannot be priced any more).
-pub(crate) fn current_unit_price(
-    c: &Connection,
-    account_id: &str,
-    group: Option<&str>,
-    line: &QuoteLine,
-    day: NaiveDate,
-    cur: Currency,
-) -> Result<Option<Decimal>> {
-    match resolve_line_for(c, account_id, group, &line.sku, line.qty, day, cur) {
-        Ok((_, price)) => Ok(Some(price.unit_price)),
-        Err(Error::Pricing(_) | Error::NotFound { .. }) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn resolve_line_for(
-    c: &Connection,
-    account_id: &str,
-    group: Option<&str>,
-    sku: &str,
-    qty: Decimal,
-    day: NaiveDate,
-    cur: Currency,
-) -> Result<(QuoteLine, ResolvedPrice)> {
-    let product = super::catalog::product_in(c, sku)?.ok_or_else(|| PricingError::UnknownProduct(sku.to_string()))?;
-    let rate: String = c
-        .prepare_cached("SELECT rate_percent FROM tax_classes WHERE code = ?1")?
-        .query_row([&product.tax_class], |r| r.get(0))?;
-    let lists = lists_for(c, &product.sku, account_id, group)?;
-    let ctx = PriceContext { customer_id: account_id, customer_group: group, day, currency: cur };
-    pricing::check_quantity(1, qty, &product.unit)?;
-    let price = pricing::resolve_price(&product, &lists, &ctx, qty)?;
-    let line = QuoteLine {
-        sku: product.sku.clone(),
-        name: product.name.clone(),
-        unit: product.unit.clone(),
-        category: product.category.clone(),
-        qty,
-        unit_price: price.unit_price,
-        discount_pct: Decimal::ZERO,
-        tax_rate_pct: dec("tax rate", &rate)?,
-        c_part: product.c_part,
-    };
-    Ok((line, price))
 }
 
 impl Store {
@@ -624,6 +393,7 @@ mod tests {
     use crate::import::{Format, parse};
     use crate::quote::{ApprovalStatus, CategoryLimit, QuoteError, QuoteState, SignerAuth};
     use crate::store::tests::temp_store;
+    use chrono::Utc;
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str_exact(s).unwrap()

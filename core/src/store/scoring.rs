@@ -12,11 +12,11 @@ use super::Store;
 use super::codec::json;
 use crate::account::Contact;
 use crate::activity::{Activity, ActivityKind};
-use crate::docs::DocId;
+use crate::crdt::DocId;
 use crate::error::{Error, Result};
 use crate::funnel::{Campaign, FunnelReport, funnel};
-use crate::import::Problem;
 use crate::scoring::{self, CallListEntry, Coverage, FitScore, InterestScore, Lead, ScoringModel, Touch};
+use crate::table::Problem;
 
 /// One account's scores, in full.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -69,7 +69,7 @@ fn parse_activity_rows(bytes: &[u8]) -> std::result::Result<Vec<(u64, ActivityRo
             Err(e) => problems.push(problem(e.line() as u64, None, format!("bad JSON: {e}"))),
         }
     } else {
-        let (cols, table) = crate::import::csv_table(bytes)?;
+        let (cols, table) = crate::table::csv_table(bytes)?;
         let at = |name: &str| cols.iter().position(|c| c == name);
         let (Some(e), Some(k), Some(t)) = (at("email"), at("kind"), at("at")) else {
             return Err(vec![problem(1, None, "the header needs the columns email, kind and at".into())]);
@@ -143,7 +143,7 @@ impl Store {
     /// `limit` explained. `None` ranks every account. Everything is read in
     /// three queries and scored in memory.
     pub fn call_list(&self, rep: Option<&str>, now: DateTime<Utc>, limit: usize) -> Result<Vec<CallListEntry>> {
-        use super::accounts::{ACCOUNT_COLS, CONTACT_COLS, account_from_row, contact_from_row};
+        use super::projections::{ACCOUNT_COLS, CONTACT_COLS, account_from_row, contact_from_row};
         let model = self.require_model()?;
         let (accounts, contacts, touches) = self.read(|c| {
             let wanted: Option<std::collections::HashSet<String>> = match rep {
@@ -219,7 +219,7 @@ impl Store {
     pub fn account_score(&self, account_id: &str, now: DateTime<Utc>) -> Result<AccountScore> {
         let model = self.require_model()?;
         let (account, contacts) = self.read(|c| {
-            Ok((super::accounts::account_in(c, account_id)?, super::accounts::contacts_in(c, account_id)?))
+            Ok((super::projections::account_in(c, account_id)?, super::projections::contacts_in(c, account_id)?))
         })?;
         let acts = self.activities_for_account(account_id, u32::MAX)?;
         let touches = Touch::of(&acts, &contacts);
@@ -328,7 +328,7 @@ mod tests {
         let delta = hub.catalog_changes_since(0).unwrap();
         tablet.apply_catalog_delta(&delta).unwrap();
         assert_eq!(tablet.scoring_model().unwrap(), Some(ScoringModel::sample()));
-        let audience = crate::catalog::CatalogAudience::Customer { customer: "acc", group: None };
+        let audience = crate::release::CatalogAudience::Customer { customer: "acc", group: None };
         let customer = hub.read(|c| crate::store::catalog::catalog_page(c, 0, None, 1000, &audience)).unwrap().0;
         assert!(
             customer.scoring_model.is_none() && customer.campaigns.is_empty(),

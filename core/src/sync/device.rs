@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use super::frame::{self, CatalogResume, Entry, Request};
 use super::state::DocSync;
 use super::{HUB_PEER, SyncError, SyncLimits, state};
-use crate::docs::{self, DocId};
+use crate::crdt::{self, DocId};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::catalog::apply_delta_in;
@@ -210,7 +210,7 @@ fn apply_refusal(tx: &Transaction<'_>, f: &frame::RefusalFrame) -> Result<SyncRo
     if f.session != peer.session || f.round != peer.round {
         return Err(SyncError::Replayed { round: f.round, last: peer.round }.into());
     }
-    let actor = docs::actor_for(&device);
+    let actor = crdt::actor_for(&device);
     let now = Utc::now().to_rfc3339();
     let mut round = SyncRound::default();
     let mut refused = f.refused.clone();
@@ -218,13 +218,13 @@ fn apply_refusal(tx: &Transaction<'_>, f: &frame::RefusalFrame) -> Result<SyncRo
     for r in &refused {
         let id = &r.doc;
         let mut doc = load_doc(tx, id)?.unwrap_or_default().with_actor(actor.clone());
-        let local = docs::read(&doc, id).ok().flatten();
+        let local = crdt::read(&doc, id).ok().flatten();
         let local_json = local.as_ref().map(record_json);
         let hub = if r.hub_doc.is_empty() {
             None
         } else {
-            let hub_doc = docs::load(&r.hub_doc).map_err(|e| refused_doc(e, id))?;
-            match docs::read(&hub_doc, id).map_err(|e| refused_doc(e, id))? {
+            let hub_doc = crdt::load(&r.hub_doc).map_err(|e| refused_doc(e, id))?;
+            match crdt::read(&hub_doc, id).map_err(|e| refused_doc(e, id))? {
                 Some(record) => {
                     doc.load_incremental(&r.hub_doc).map_err(|e| refused_doc(e, id))?;
                     Some(record)
@@ -235,16 +235,16 @@ fn apply_refusal(tx: &Transaction<'_>, f: &frame::RefusalFrame) -> Result<SyncRo
         let restored = match (&hub, r.code, &local) {
             // A clash of numbers on a quote the hub does not have: the quote
             // takes another number and goes again.
-            (None, crate::transition::RefusalCode::NumberTaken, Some(docs::Record::Quote(q))) => {
+            (None, crate::transition::RefusalCode::NumberTaken, Some(crdt::Record::Quote(q))) => {
                 let mut q = (**q).clone();
                 q.renumber(number_refusals(tx, id)? + 1);
-                docs::write(&mut doc, &docs::Record::Quote(Box::new(q))).map_err(|e| refused_doc(e, id))?;
+                crdt::write(&mut doc, &crdt::Record::Quote(Box::new(q))).map_err(|e| refused_doc(e, id))?;
                 true
             }
             (Some(accepted), _, _) => {
                 // Restore what the hub accepted, on top of everything both
                 // sides have: the hub's merge of this equals its own state.
-                docs::write_resolved(&mut doc, accepted).map_err(|e| refused_doc(e, id))?;
+                crdt::write_resolved(&mut doc, accepted).map_err(|e| refused_doc(e, id))?;
                 true
             }
             (None, _, _) => false,
@@ -284,15 +284,15 @@ fn apply_refusal(tx: &Transaction<'_>, f: &frame::RefusalFrame) -> Result<SyncRo
     Ok(round)
 }
 
-fn record_json(r: &docs::Record) -> String {
+fn record_json(r: &crdt::Record) -> String {
     let v = match r {
-        docs::Record::Account(a) => {
+        crdt::Record::Account(a) => {
             serde_json::json!({ "account": a.account, "contacts": a.contacts, "deleted": a.deleted })
         }
-        docs::Record::Activities(a) => serde_json::json!({ "activities": a.activities }),
-        docs::Record::Discount(d) => serde_json::to_value(d).unwrap_or_default(),
-        docs::Record::Quote(q) => serde_json::to_value(q).unwrap_or_default(),
-        docs::Record::Order(o) => serde_json::to_value(o).unwrap_or_default(),
+        crdt::Record::Activities(a) => serde_json::json!({ "activities": a.activities }),
+        crdt::Record::Discount(d) => serde_json::to_value(d).unwrap_or_default(),
+        crdt::Record::Quote(q) => serde_json::to_value(q).unwrap_or_default(),
+        crdt::Record::Order(o) => serde_json::to_value(o).unwrap_or_default(),
     };
     v.to_string()
 }
@@ -452,7 +452,7 @@ impl Store {
                 catalog_done = part.complete;
             }
             let edited_meanwhile = doc_seq(tx)? != peer.local_cursor;
-            let actor = docs::actor_for(&device);
+            let actor = crdt::actor_for(&device);
             let mut entries = resp.entries;
             entries.sort_by_key(|e| (e.doc.kind().apply_order(), e.doc.clone()));
             for e in entries {

@@ -22,11 +22,19 @@
 
 use automerge::sync::Message;
 
+use super::error::FrameError;
 use super::wire::{Reader, Writer};
-use super::{FrameError, MAX_ENTRIES, MAX_FRAME_BYTES, PROTOCOL_VERSION};
-use crate::catalog::{CatalogDelta, Seq};
-use crate::docs::{DocId, DocKind, MAX_DOC_BYTES};
+use crate::catalog::Seq;
+use crate::crdt::{DocId, DocKind, MAX_DOC_BYTES};
+use crate::release::CatalogDelta;
 
+/// The frame format version this build speaks (2: discount documents and
+/// refusal frames, ADR 17).
+pub const PROTOCOL_VERSION: u8 = 2;
+/// Largest frame accepted (32 MiB).
+pub const MAX_FRAME_BYTES: usize = 32 << 20;
+/// Most documents in one frame.
+pub const MAX_ENTRIES: usize = 100_000;
 const MAGIC: &[u8; 4] = b"OSYN";
 const REQUEST: u8 = 1;
 const RESPONSE: u8 = 2;
@@ -110,7 +118,7 @@ pub struct RefusedDoc {
     /// The document.
     pub doc: DocId,
     /// Why.
-    pub code: crate::transition::RefusalCode,
+    pub code: crate::transition::refusal::RefusalCode,
     /// Why, in plain words.
     pub message: String,
     /// The hub's current document (its `save()` bytes), for the device to
@@ -282,7 +290,7 @@ fn read_header(r: &mut Reader<'_>, want: u8) -> Result<(String, u64, u64), Frame
         return Err(FrameError::Malformed(if want == REQUEST { "expected a request" } else { "expected a response" }));
     }
     let device = r.str(64)?;
-    crate::account::check_id("device id", device).map_err(|_| FrameError::Malformed("device id"))?;
+    crate::ids::check_id("device id", device).map_err(|_| FrameError::Malformed("device id"))?;
     let (session, round) = (counter(r.uint()?)?, counter(r.uint()?)?);
     if session == 0 || round == 0 {
         return Err(FrameError::Malformed("sessions and rounds start at 1"));
@@ -408,7 +416,7 @@ fn decode_refusal(bytes: &[u8]) -> Result<RefusalFrame, FrameError> {
     let mut refused = Vec::with_capacity(n.min(256));
     for _ in 0..n {
         let doc = read_doc_id(&mut r)?;
-        let code = crate::transition::RefusalCode::parse(r.str(64)?)
+        let code = crate::transition::refusal::RefusalCode::parse(r.str(64)?)
             .ok_or(FrameError::Malformed("an unknown refusal code"))?;
         let message = r.str(MAX_MESSAGE)?.to_string();
         let hub_doc = r.bytes(MAX_DOC_BYTES)?.to_vec();
@@ -541,7 +549,7 @@ mod tests {
             round: 9,
             refused: vec![RefusedDoc {
                 doc: DocId::discount("5b0c6a2e-8f1d-4c3b-9a7e-2d4f6b8c0e1a"),
-                code: crate::transition::RefusalCode::DiscountApprovalRequired,
+                code: crate::transition::refusal::RefusalCode::DiscountApprovalRequired,
                 message: "too much".into(),
                 hub_doc: vec![1, 2, 3],
             }],

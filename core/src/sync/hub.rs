@@ -19,12 +19,13 @@ use super::device::{Peer, load_peer, load_state, save_peer, save_state};
 use super::frame::{self, CatalogPart, CatalogResume, Entry, Response};
 use super::state::{self, DocSync};
 use super::{DeviceScope, SyncError, SyncLimits};
-use crate::account::Timestamp;
-use crate::catalog::{CatalogDelta, Seq};
-use crate::docs::{self, DocId, DocKind};
+use crate::catalog::Seq;
+use crate::crdt::{self, DocId, DocKind};
 use crate::error::{Error, Result};
+use crate::ids::Timestamp;
 use crate::money::Currency;
 use crate::quote::{DiscountPolicy, QuoteLine, QuoteState};
+use crate::release::CatalogDelta;
 use crate::store::Store;
 use crate::store::docs::{LocalFacts, device_id, doc_seq, load_doc, store_doc, stored_account};
 use crate::transition::{self, Facts, Refusal, RefusalCode};
@@ -125,9 +126,9 @@ impl Facts for HubFacts<'_> {
     ) -> Result<Option<Decimal>> {
         self.0.current_price(account_id, line, day, currency)
     }
-    fn record(&mut self, id: &DocId) -> Result<Option<docs::Record>> {
+    fn record(&mut self, id: &DocId) -> Result<Option<crdt::Record>> {
         match self.0.load_doc(id)? {
-            Some(doc) => Ok(docs::read(&doc, id).ok().flatten()),
+            Some(doc) => Ok(crdt::read(&doc, id).ok().flatten()),
             None => Ok(None),
         }
     }
@@ -150,12 +151,12 @@ fn account_in_id(id: &DocId) -> Option<&str> {
 /// Whether a customer's device is kept from a quote in this state: drafts
 /// (and quotes waiting for a discount decision) never reach customers, nor
 /// do quotes cancelled before the customer received anything of them.
-fn withheld(scope: &DeviceScope, record: Option<&docs::Record>, received_before: bool) -> bool {
+fn withheld(scope: &DeviceScope, record: Option<&crdt::Record>, received_before: bool) -> bool {
     if scope.role != super::DeviceRole::Customer {
         return false;
     }
     match record {
-        Some(docs::Record::Quote(q)) => match q.state {
+        Some(crdt::Record::Quote(q)) => match q.state {
             QuoteState::Draft | QuoteState::NeedsDiscountApproval => true,
             QuoteState::Cancelled => !received_before,
             _ => false,
@@ -213,7 +214,7 @@ pub fn handle(
         let before = doc.get_heads();
         // What the hub had: a document it cannot read any more is judged
         // as if new.
-        let had = docs::read(&doc, &id).ok().flatten();
+        let had = crdt::read(&doc, &id).ok().flatten();
         state::requeue(&mut doc, &mut sync);
         let incoming = state::change_bytes(&e.message);
         if doc.sync().receive_sync_message(&mut sync.state, e.message).is_err() {
@@ -223,7 +224,7 @@ pub fn handle(
         state::remember_unapplied(&mut doc, &mut sync, &incoming);
         let mut record = had.clone();
         if doc.get_heads() != before {
-            let Ok(merged) = docs::read(&doc, &id) else {
+            let Ok(merged) = crdt::read(&doc, &id) else {
                 // The decoder's words may quote the content: say only what failed.
                 refused.push((
                     refusal(&id, RefusalCode::InvalidRecord, "the document's content is not a valid record"),
@@ -286,7 +287,7 @@ pub fn handle(
         let Some(mut doc) = storage.load_doc(&id)? else { continue };
         if scope.role == super::DeviceRole::Customer {
             let received = storage.has_sync_state(&req.device_id, &id)?;
-            if withheld(scope, docs::read(&doc, &id).ok().flatten().as_ref(), received) {
+            if withheld(scope, crdt::read(&doc, &id).ok().flatten().as_ref(), received) {
                 continue;
             }
         }
@@ -384,7 +385,7 @@ fn reject(
         let Ok(id) = DocId::parse(&r.doc) else { continue };
         let mut hub_doc = Vec::new();
         if visible && let Ok(Some(mut doc)) = storage.load_doc(&id) {
-            let record = docs::read(&doc, &id).ok().flatten();
+            let record = crdt::read(&doc, &id).ok().flatten();
             let received = storage.has_sync_state(device_id, &id).unwrap_or(false);
             if record.is_some() && !withheld(scope, record.as_ref(), received) {
                 hub_doc = doc.save();
@@ -462,7 +463,7 @@ impl HubStorage for SqliteHub<'_> {
     }
 
     fn hub_actor(&mut self) -> Result<ActorId> {
-        Ok(docs::actor_for(&device_id(self.tx)?))
+        Ok(crdt::actor_for(&device_id(self.tx)?))
     }
 
     fn peer_round(&mut self, device: &str) -> Result<Option<(u64, u64)>> {

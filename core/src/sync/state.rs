@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use automerge::ChangeHash;
 use automerge::sync::{BloomFilter, Capability, Have, State};
 
-use super::FrameError;
+use super::error::FrameError;
 use super::wire::{Reader, Writer};
 
 const FORMAT: u8 = 1;
@@ -222,7 +222,7 @@ pub(crate) fn remember_unapplied(doc: &mut automerge::AutoCommit, sync: &mut Doc
         return;
     }
     sync.queued.extend_from_slice(incoming);
-    if sync.queued.len() > crate::docs::MAX_DOC_BYTES {
+    if sync.queued.len() > crate::crdt::MAX_DOC_BYTES {
         sync.queued.clear();
         sync.state.needs_reset = true;
     }

@@ -3,7 +3,7 @@
 //! remaining input and the caller's limit first, so hostile lengths fail
 //! with a typed error instead of allocating or panicking.
 
-use super::FrameError;
+use super::error::FrameError;
 
 /// Appends values to a byte buffer.
 #[derive(Debug, Default)]

@@ -1,15 +1,15 @@
 //! Discount requests and the back office's decisions.
 
 use super::{Actor, Facts, RefusalCode, Rule, no};
-use crate::docs::{DiscountRecord, DocId, Record};
+use crate::crdt::{DiscountRecord, DocId, Record};
 use crate::quote::DiscountRequest;
-use crate::sync::DeviceRole;
+use crate::roles::DeviceRole;
 
-fn request_part(r: &DiscountRequest) -> (&str, rust_decimal::Decimal, &str, crate::account::Timestamp) {
+fn request_part(r: &DiscountRequest) -> (&str, rust_decimal::Decimal, &str, crate::ids::Timestamp) {
     (&r.requested_by, r.requested_pct.normalize(), &r.reason, r.requested_at)
 }
 
-fn decision_part(r: &DiscountRequest) -> (Option<&str>, Option<bool>, Option<crate::account::Timestamp>, Option<&str>) {
+fn decision_part(r: &DiscountRequest) -> (Option<&str>, Option<bool>, Option<crate::ids::Timestamp>, Option<&str>) {
     (r.decided_by.as_deref(), r.approved, r.decided_at, r.decision_reason.as_deref())
 }
 

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use super::{Actor, RefusalCode, Rule, no};
-use crate::docs::{AccountRecord, ActivitiesRecord};
-use crate::sync::DeviceRole;
+use crate::crdt::{AccountRecord, ActivitiesRecord};
+use crate::roles::DeviceRole;
 
 /// Customers change no account; reps change neither the customer group
 /// (it selects the prices) nor the assigned rep, and delete neither the

@@ -30,143 +30,24 @@
 //!   or as a reorder of an existing order of the same account at the prices
 //!   in force; never changed afterwards.
 
+mod actor;
 mod discount;
 mod field;
 mod order;
 mod quote;
+pub mod refusal;
+
+pub use actor::Actor;
+pub use refusal::{Refusal, RefusalCode};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-use crate::account::Timestamp;
-use crate::docs::{DocId, Record};
+use crate::crdt::{DocId, Record};
 use crate::error::{Error, Result};
+use crate::ids::Timestamp;
 use crate::money::Currency;
 use crate::quote::{DiscountPolicy, QuoteLine};
-use crate::sync::DeviceRole;
-
-/// Who makes a change, as the hub's registry knows them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Actor<'a> {
-    /// The role behind the device; `None` for a device's own write through
-    /// the store's API (the rules that hold for everyone are checked, the
-    /// role's permissions are the hub's to check).
-    pub role: Option<DeviceRole>,
-    /// The person behind the device (a rep id, a back-office user, a
-    /// customer contact), from the registry.
-    pub person: &'a str,
-    /// The device.
-    pub device_id: &'a str,
-}
-
-impl Actor<'_> {
-    /// A device's own write through the store's API.
-    pub const LOCAL: Actor<'static> = Actor { role: None, person: "", device_id: "" };
-
-    fn is(&self, role: DeviceRole) -> bool {
-        self.role == Some(role)
-    }
-}
-
-/// Why a change was refused, as a code a program can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(rename_all = "snake_case")]
-pub enum RefusalCode {
-    /// The record breaks a validation rule (length, characters, count, amount).
-    InvalidRecord,
-    /// The role may not make this change at all.
-    NotPermitted,
-    /// The quote's state may not move this way.
-    IllegalTransition,
-    /// A field that may not change (any more) was changed.
-    Immutable,
-    /// A discount above the limit without a granted request.
-    DiscountApprovalRequired,
-    /// A line below the minimum margin over cost.
-    BelowMarginFloor,
-    /// An approval that is not bound to the current revision, not by the
-    /// customer side, or rewrites an earlier one.
-    ApprovalInvalid,
-    /// An order without an approved quote, or a reorder of an order that
-    /// does not exist (in this account).
-    OrderUnbacked,
-    /// A price that differs from the price lists in force.
-    PriceMismatch,
-    /// A deletion the role may not make, or a record emptied.
-    DeletionForbidden,
-    /// The quote number is another quote's.
-    NumberTaken,
-    /// A person or device written into the record is not the one behind
-    /// the device.
-    IdentityMismatch,
-}
-
-impl RefusalCode {
-    /// Every code.
-    pub const ALL: [RefusalCode; 12] = [
-        RefusalCode::InvalidRecord,
-        RefusalCode::NotPermitted,
-        RefusalCode::IllegalTransition,
-        RefusalCode::Immutable,
-        RefusalCode::DiscountApprovalRequired,
-        RefusalCode::BelowMarginFloor,
-        RefusalCode::ApprovalInvalid,
-        RefusalCode::OrderUnbacked,
-        RefusalCode::PriceMismatch,
-        RefusalCode::DeletionForbidden,
-        RefusalCode::NumberTaken,
-        RefusalCode::IdentityMismatch,
-    ];
-
-    /// The code's name, e.g. `discount_approval_required`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefusalCode::InvalidRecord => "invalid_record",
-            RefusalCode::NotPermitted => "not_permitted",
-            RefusalCode::IllegalTransition => "illegal_transition",
-            RefusalCode::Immutable => "immutable",
-            RefusalCode::DiscountApprovalRequired => "discount_approval_required",
-            RefusalCode::BelowMarginFloor => "below_margin_floor",
-            RefusalCode::ApprovalInvalid => "approval_invalid",
-            RefusalCode::OrderUnbacked => "order_unbacked",
-            RefusalCode::PriceMismatch => "price_mismatch",
-            RefusalCode::DeletionForbidden => "deletion_forbidden",
-            RefusalCode::NumberTaken => "number_taken",
-            RefusalCode::IdentityMismatch => "identity_mismatch",
-        }
-    }
-
-    /// Parses a code's name.
-    pub fn parse(s: &str) -> Option<RefusalCode> {
-        RefusalCode::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
-
-impl std::fmt::Display for RefusalCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A refused change: which document, the code, and the reason in plain
-/// words (names fields and numbers, never personal data).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Refusal {
-    /// The document, e.g. `quote/<id>`.
-    pub doc: String,
-    /// What kind of rule refused it.
-    pub code: RefusalCode,
-    /// Why, in plain words.
-    pub message: String,
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "change to {} refused ({}): {}", self.doc, self.code, self.message)
-    }
-}
 
 /// What the rules know beyond the two records. On a device: its own store;
 /// at the hub: the hub's storage in the merging transaction (documents
@@ -285,7 +166,7 @@ fn validate(r: &Record) -> Rule {
             }
         }
         Record::Discount(d) => {
-            crate::account::check_id("quote id", &d.quote_id).map_err(|e| invalid(e.to_string()))?;
+            crate::ids::check_id("quote id", &d.quote_id).map_err(|e| invalid(e.to_string()))?;
             d.request.validate().map_err(|e| invalid(e.to_string()))?;
         }
         Record::Quote(q) => q.validate().map_err(|e| invalid(e.to_string()))?,

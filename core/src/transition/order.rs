@@ -5,9 +5,9 @@
 use chrono::Duration;
 
 use super::{Actor, Facts, RefusalCode, Rule, no};
-use crate::docs::{DocId, Record};
+use crate::crdt::{DocId, Record};
 use crate::quote::{ApprovalStatus, Order, QuoteState};
-use crate::sync::DeviceRole;
+use crate::roles::DeviceRole;
 
 /// How old a reorder made offline may be when it reaches the hub.
 const REORDER_MAX_AGE_DAYS: i64 = 62;

@@ -20,9 +20,9 @@
 use chrono::Days;
 
 use super::{Actor, Facts, RefusalCode, Rule, no};
-use crate::docs::{DocId, Record};
+use crate::crdt::{DocId, Record};
 use crate::quote::{ApprovalStatus, Quote, QuoteState, SignerAuth};
-use crate::sync::DeviceRole;
+use crate::roles::DeviceRole;
 
 use QuoteState as S;
 

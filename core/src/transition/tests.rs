@@ -8,9 +8,10 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 use super::*;
-use crate::docs::{AccountRecord, ActivitiesRecord, DiscountRecord};
+use crate::crdt::{AccountRecord, ActivitiesRecord, DiscountRecord};
 use crate::money::DisplayLocale;
 use crate::quote::{Approval, DiscountRequest, Order, Quote, QuoteLine, QuoteState, SignerAuth};
+use crate::roles::DeviceRole;
 
 /// Facts held in memory: a policy, costs, one price per SKU, documents.
 #[derive(Default, Clone)]

@@ -9,7 +9,7 @@ use automerge::sync::{Capability, State, SyncDoc};
 use automerge::transaction::CommitOptions;
 use automerge::{AutoCommit, ReadDoc};
 use onsite_cli::client::HubClient;
-use onsite_core::docs::{self, DocId, Record};
+use onsite_core::crdt::{self, DocId, Record};
 use onsite_core::sync::frame::{self, Answer, Entry, Request};
 use onsite_core::transition::RefusalCode;
 
@@ -122,11 +122,11 @@ impl Hostile {
 
     /// The record a document holds here.
     pub fn record(&self, id: &DocId) -> Option<Record> {
-        self.docs.get(id).and_then(|(d, _)| docs::read(d, id).ok().flatten())
+        self.docs.get(id).and_then(|(d, _)| crdt::read(d, id).ok().flatten())
     }
 
     /// Ids of the documents of `kind` held here.
-    pub fn ids(&self, kind: docs::DocKind) -> Vec<DocId> {
+    pub fn ids(&self, kind: crdt::DocKind) -> Vec<DocId> {
         self.docs.keys().filter(|d| d.kind() == kind).cloned().collect()
     }
 
@@ -135,7 +135,7 @@ impl Hostile {
         let mut r = self.record(id).unwrap_or_else(|| panic!("{id} is not here"));
         f(&mut r);
         let (doc, _) = self.docs.get_mut(id).unwrap();
-        docs::write(doc, &r).unwrap();
+        crdt::write(doc, &r).unwrap();
         doc.commit_with(CommitOptions::default().with_message("hostile".to_string()));
     }
 
@@ -148,8 +148,8 @@ impl Hostile {
 
     /// Creates a new document holding `record`.
     pub fn create(&mut self, id: &DocId, record: &Record) {
-        let mut doc = docs::genesis(id, docs::actor_for(&self.device_id)).unwrap();
-        docs::write(&mut doc, record).unwrap();
+        let mut doc = crdt::genesis(id, crdt::actor_for(&self.device_id)).unwrap();
+        crdt::write(&mut doc, record).unwrap();
         doc.commit();
         self.docs.insert(id.clone(), (doc, State::new()));
     }
@@ -164,7 +164,7 @@ impl Hostile {
         self.docs = snap
             .iter()
             .map(|(id, b)| {
-                (id.clone(), (AutoCommit::load(b).unwrap().with_actor(docs::actor_for(&self.device_id)), State::new()))
+                (id.clone(), (AutoCommit::load(b).unwrap().with_actor(crdt::actor_for(&self.device_id)), State::new()))
             })
             .collect();
     }

@@ -24,8 +24,9 @@ use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
-use crate::account::{Account, Contact, check_id};
+use crate::account::{Account, Contact};
 use crate::activity::Activity;
+use crate::ids::check_id;
 use crate::quote::{DiscountRequest, Order, Quote, QuoteState};
 
 pub use value::{ConflictValue, FieldConflict};

@@ -1,4 +1,4 @@
-//! The roles behind devices. What each may change is in
+//! The roles behind devices (the domain: who a person is to us). What each may change is in
 //! [`crate::transition`], which the hub runs on every merged record.
 
 /// The role of the person behind a device (from the device's token).

@@ -1,0 +1,130 @@
+//! The publication envelope: what the back office releases to devices,
+//! as a delta since a catalog sequence number ([`CatalogDelta`], deletions
+//! as [`Tombstone`]s), and to whom ([`CatalogAudience`]: which price lists,
+//! costs and staff data each device receives). Above the domain: it carries
+//! catalog, quote, scoring and funnel values; nothing of the domain imports it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{ContentItem, PriceList, PriceListScope, Product, ProductCost, Seq, TaxClass};
+use crate::funnel::Campaign;
+use crate::quote::DiscountPolicy;
+use crate::scoring::ScoringModel;
+
+/// A record that was deleted at a sequence number, kept so deltas carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    /// `product`, `price_list` or `tax_class`.
+    pub entity: String,
+    /// The deleted record's key.
+    pub key: String,
+    /// Sequence of the deletion.
+    pub seq: Seq,
+}
+
+/// Everything that changed in the catalog after a sequence number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogDelta {
+    /// The sequence the delta starts after.
+    pub since: Seq,
+    /// The catalog's current sequence: the device's next cursor.
+    pub to: Seq,
+    /// Changed or new tax classes.
+    pub tax_classes: Vec<TaxClass>,
+    /// Changed or new products.
+    pub products: Vec<Product>,
+    /// Changed or new price lists, each whole with its tiers.
+    pub price_lists: Vec<PriceList>,
+    /// Records deleted after `since`.
+    pub tombstones: Vec<Tombstone>,
+    /// The discount policy, if it changed after `since`.
+    #[serde(default)]
+    pub discount_policy: Option<DiscountPolicy>,
+    /// Product costs changed after `since`. Reps' devices need them for the
+    /// margin floor; the hub must leave them out for customers' devices.
+    #[serde(default)]
+    pub product_costs: Vec<ProductCost>,
+    /// Content library items changed after `since`.
+    #[serde(default)]
+    pub content: Vec<ContentItem>,
+    /// The lead-scoring model, if it changed after `since` (reps and admins only).
+    #[serde(default)]
+    pub scoring_model: Option<ScoringModel>,
+    /// Campaigns changed after `since` (reps and admins only).
+    #[serde(default)]
+    pub campaigns: Vec<Campaign>,
+}
+
+/// Whose price lists a customer's device may receive: its own account's and
+/// its customer group's, never another customer's or another group's.
+/// (Reps and the back office receive every list: no audience.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceAudience<'a> {
+    /// The customer's account.
+    pub customer: &'a str,
+    /// The account's customer group, if it has one.
+    pub group: Option<&'a str>,
+}
+
+/// Which reference data a device receives (see
+/// [`crate::scope::DeviceScope::audience`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogAudience<'a> {
+    /// The back office: everything (costs if `costs`).
+    Everything {
+        /// Whether product costs are included.
+        costs: bool,
+    },
+    /// A rep: group price lists, the customer-specific lists of `accounts`
+    /// only, the policy, marketing data, and costs if `costs`.
+    Rep {
+        /// The rep's accounts.
+        accounts: &'a std::collections::BTreeSet<String>,
+        /// Whether product costs are included.
+        costs: bool,
+    },
+    /// A customer: only the lists of `customer` and of its `group`; no
+    /// policy, costs or marketing data.
+    Customer {
+        /// The customer's account.
+        customer: &'a str,
+        /// Its customer group.
+        group: Option<&'a str>,
+    },
+}
+
+impl CatalogAudience<'_> {
+    /// Whether a price list with `scope` is sent.
+    pub fn sees_list(&self, scope: &PriceListScope) -> bool {
+        match (self, scope) {
+            (CatalogAudience::Everything { .. }, _) => true,
+            (CatalogAudience::Rep { .. }, PriceListScope::CustomerGroup(_)) => true,
+            (CatalogAudience::Rep { accounts, .. }, PriceListScope::Customer(c)) => accounts.contains(c),
+            (CatalogAudience::Customer { customer, group }, s) => PriceAudience { customer, group: *group }.sees(s),
+        }
+    }
+
+    /// Whether product costs are sent.
+    pub fn costs(&self) -> bool {
+        match self {
+            CatalogAudience::Everything { costs } | CatalogAudience::Rep { costs, .. } => *costs,
+            CatalogAudience::Customer { .. } => false,
+        }
+    }
+
+    /// Whether the staff's reference data is sent: the discount policy
+    /// (limits, margin floor), the scoring model and campaigns.
+    pub fn staff(&self) -> bool {
+        !matches!(self, CatalogAudience::Customer { .. })
+    }
+}
+
+impl PriceAudience<'_> {
+    /// Whether a list with `scope` is for this customer.
+    pub fn sees(&self, scope: &PriceListScope) -> bool {
+        match scope {
+            PriceListScope::Customer(c) => c == self.customer,
+            PriceListScope::CustomerGroup(g) => Some(g.as_str()) == self.group,
+        }
+    }
+}
