@@ -10,8 +10,8 @@
 //!   [`account`], [`text`];
 //! - mapping layers: [`import`] (CSV/JSON files to domain values) and
 //!   [`store`] (SQLite tables, migrations, full-text search);
-//! - [`sample`]: a deterministic generator of realistic data for the demo,
-//!   tests and benchmarks.
+//! - `sample` (feature `sample`, never in the phone library): a deterministic
+//!   generator of realistic data for the demo, tests and benchmarks.
 //!
 //! The entry point is [`Store`]:
 //!
@@ -47,6 +47,7 @@ pub mod quote;
 pub mod release;
 pub mod roles;
 mod rules;
+#[cfg(any(test, feature = "sample"))]
 pub mod sample;
 pub mod scope;
 pub mod scoring;

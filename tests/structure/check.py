@@ -9,7 +9,8 @@ fails when
 - modules of the crate import each other in a circle (in one layer too),
 - a module is placed in no layer,
 - a crate depends on a workspace crate it may not, or on an external crate
-  forbidden to it (the core on HTTP, the bindings on the hub, ...).
+  forbidden to it (the core on HTTP, the bindings on the hub, ...), or
+  enables a feature forbidden to it (the phone library the sample data).
 
 Test code (`#[cfg(test)]` modules, `tests.rs` files) is not read: tests may
 reach anywhere. A module's own `mod.rs` may import its children (it is the
@@ -247,12 +248,15 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
-def dependencies(manifest: Path) -> set[str]:
+def dependencies(manifest: Path) -> dict[str, set[str]]:
+    """Normal and build dependencies, each with the features it enables."""
     data = tomllib.loads(manifest.read_text(encoding="utf-8"))
-    deps = set()
+    deps: dict[str, set[str]] = {}
     for table in ("dependencies", "build-dependencies"):
         for name, spec in data.get(table, {}).items():
-            deps.add(spec.get("package", name) if isinstance(spec, dict) else name)
+            key = spec.get("package", name) if isinstance(spec, dict) else name
+            features = set(spec.get("features", [])) if isinstance(spec, dict) else set()
+            deps.setdefault(key, set()).update(features)
     return deps
 
 
@@ -271,6 +275,8 @@ def check(root: Path) -> list[str]:
                 problems.append(f"{crate_name}: depends on {dep}, which layers.toml does not allow")
             if dep in set(rules.get("never", [])):
                 problems.append(f"{crate_name}: depends on {dep}, forbidden to it by layers.toml")
+            for feature in sorted(deps[dep] & set(rules.get("never_features", {}).get(dep, []))):
+                problems.append(f"{crate_name}: enables feature {feature} of {dep}, forbidden to it by layers.toml")
         if "src" not in rules:
             continue
         crate = Crate(root, crate_name, rules)

@@ -32,6 +32,7 @@ layers = [
 manifest = "up/Cargo.toml"
 may_use = ["lowest"]
 never = []
+never_features = { lowest = ["sample"] }
 """
 
 CLEAN = {
@@ -139,6 +140,14 @@ def a_workspace_crate_it_may_not_use_fails():
     files["low/Cargo.toml"] = '[package]\nname = "lowest"\n[dependencies]\nupper = { path = "../up" }\n'
     problems = run(files)
     assert any("lowest: depends on upper, which layers.toml does not allow" in p for p in problems), problems
+
+
+@case
+def a_forbidden_feature_fails():
+    files = dict(CLEAN)
+    files["up/Cargo.toml"] = '[package]\nname = "upper"\n[dependencies]\nlowest = { path = "../low", features = ["sample"] }\n'
+    problems = run(files)
+    assert any("upper: enables feature sample of lowest, forbidden" in p for p in problems), problems
 
 
 @case
