@@ -20,6 +20,7 @@ use crate::catalog::{
 };
 use crate::money::{Currency, Money, parse_decimal_flexible};
 use crate::quote::{CategoryLimit, DiscountPolicy};
+use crate::release::{ReferenceData, Sequenced, Tombstone};
 use crate::rules::FieldError;
 pub use crate::table::Problem;
 use crate::table::{detect_delimiter, problem, strip_bom};
@@ -71,6 +72,58 @@ impl fmt::Display for ImportReport {
             write!(f, "\n  {p}")?;
         }
         Ok(())
+    }
+}
+
+/// Where each record of a [`CatalogBatch`] stands in its file, by kind and
+/// position in [`ReferenceData`]'s lists (for problem reports).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceLines {
+    /// Lines of the products.
+    pub products: Vec<u64>,
+    /// Lines of the price lists.
+    pub price_lists: Vec<u64>,
+    /// Lines of the tombstones (deleted SKUs).
+    pub tombstones: Vec<u64>,
+    /// Lines of the product costs.
+    pub product_costs: Vec<u64>,
+    /// Lines of the content items.
+    pub content: Vec<u64>,
+}
+
+impl CatalogBatch {
+    /// The rows as the store's write model (every record new: sequence 0),
+    /// and the line each one came from.
+    pub fn into_data(self) -> (ReferenceData, SourceLines) {
+        fn split<T>(rows: Vec<Row<T>>) -> (Vec<T>, Vec<u64>) {
+            rows.into_iter().map(|r| (r.item, r.line)).unzip()
+        }
+        let fresh = |r: Row<_>| Sequenced { seq: 0, item: r.item };
+        let (tax_classes, _) = split(self.tax_classes);
+        let (products, product_lines) = split(self.products);
+        let (price_lists, list_lines) = split(self.price_lists);
+        let (deleted, deleted_lines) = split(self.deleted_skus);
+        let (product_costs, cost_lines) = split(self.product_costs);
+        let (content, content_lines) = split(self.content);
+        let data = ReferenceData {
+            tax_classes,
+            products,
+            price_lists,
+            tombstones: deleted.iter().map(|sku| Tombstone::product(sku)).collect(),
+            discount_policy: self.discount_policy.map(fresh),
+            product_costs,
+            content,
+            scoring_model: self.scoring_model.map(|r| Sequenced { seq: 0, item: r.item }),
+            campaigns: self.campaigns.into_iter().map(|r| Sequenced { seq: 0, item: r.item }).collect(),
+        };
+        let lines = SourceLines {
+            products: product_lines,
+            price_lists: list_lines,
+            tombstones: deleted_lines,
+            product_costs: cost_lines,
+            content: content_lines,
+        };
+        (data, lines)
     }
 }
 

@@ -128,3 +128,76 @@ impl PriceAudience<'_> {
         }
     }
 }
+
+/// A record with the catalog sequence number it carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sequenced<T> {
+    /// The sequence; `0` for new data that the write stamps with the next one.
+    pub seq: Seq,
+    /// The record.
+    pub item: T,
+}
+
+/// Reference data to write: the one model every writer hands the store
+/// (a catalog file's rows, a delta from the hub, the back office's policy
+/// and cost setters, the campaign-event import). Every record carries its
+/// sequence number explicitly: `0` for new data, which the write stamps
+/// with the next sequence, or the hub's own for a delta on a device.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReferenceData {
+    /// New or changed tax classes.
+    pub tax_classes: Vec<TaxClass>,
+    /// New or changed products.
+    pub products: Vec<Product>,
+    /// New or changed price lists, each whole with its tiers.
+    pub price_lists: Vec<PriceList>,
+    /// Deleted products and price lists.
+    pub tombstones: Vec<Tombstone>,
+    /// A new discount policy.
+    pub discount_policy: Option<Sequenced<DiscountPolicy>>,
+    /// New or changed product costs.
+    pub product_costs: Vec<ProductCost>,
+    /// New or changed content library items.
+    pub content: Vec<ContentItem>,
+    /// A new lead-scoring model.
+    pub scoring_model: Option<Sequenced<ScoringModel>>,
+    /// New or changed campaigns (each replaces the stored one whole).
+    pub campaigns: Vec<Sequenced<Campaign>>,
+}
+
+impl ReferenceData {
+    /// What a delta from the hub writes on a device: its records with the
+    /// hub's sequences (the policy, model and campaigns, which carry none
+    /// of their own, with the delta's end).
+    pub fn from_delta(delta: &CatalogDelta) -> ReferenceData {
+        let at = |item| Sequenced { seq: delta.to, item };
+        ReferenceData {
+            tax_classes: delta.tax_classes.clone(),
+            products: delta.products.clone(),
+            price_lists: delta.price_lists.clone(),
+            tombstones: delta.tombstones.clone(),
+            discount_policy: delta.discount_policy.clone().map(at),
+            product_costs: delta.product_costs.clone(),
+            content: delta.content.clone(),
+            scoring_model: delta.scoring_model.clone().map(|item| Sequenced { seq: delta.to, item }),
+            campaigns: delta.campaigns.iter().cloned().map(|item| Sequenced { seq: delta.to, item }).collect(),
+        }
+    }
+
+    /// The deleted products' SKUs.
+    pub fn deleted_products(&self) -> impl Iterator<Item = &Tombstone> {
+        self.tombstones.iter().filter(|t| t.entity == Tombstone::PRODUCT)
+    }
+}
+
+impl Tombstone {
+    /// The entity of a deleted product.
+    pub const PRODUCT: &'static str = "product";
+    /// The entity of a deleted price list.
+    pub const PRICE_LIST: &'static str = "price_list";
+
+    /// A product deleted by new data (stamped when written).
+    pub fn product(sku: &str) -> Tombstone {
+        Tombstone { entity: Tombstone::PRODUCT.into(), key: sku.to_string(), seq: 0 }
+    }
+}

@@ -9,9 +9,9 @@ use super::Store;
 use super::codec::{currency, date, dec, dec_key, json, to_json};
 use crate::catalog::{Attribute, ContentItem, PriceList, PriceListScope, PriceTier, Product, Seq, TaxClass};
 use crate::error::{Error, Result};
-use crate::import::{CatalogBatch, ImportReport, ParsedCatalog, Problem, Row};
+use crate::import::{ImportReport, ParsedCatalog, Problem, SourceLines};
 use crate::money::Money;
-use crate::release::{CatalogDelta, Tombstone};
+use crate::release::{CatalogDelta, ReferenceData, Sequenced, Tombstone};
 use crate::text::fold;
 
 /// What an import changed.
@@ -166,84 +166,72 @@ fn sku_exists(c: &Connection, sku: &str) -> Result<bool> {
 }
 
 /// Checks that need the database: references to tax classes and products.
-fn reference_problems(tx: &Transaction<'_>, batch: &CatalogBatch) -> Result<Vec<Problem>> {
+/// `lines` says where each record came from (empty: not from a file, line 0).
+fn reference_problems(tx: &Transaction<'_>, data: &ReferenceData, lines: &SourceLines) -> Result<Vec<Problem>> {
+    let at = |of: &[u64], i: usize| of.get(i).copied().unwrap_or(0);
     let mut problems = Vec::new();
     let mut tax: HashSet<String> = {
         let mut stmt = tx.prepare("SELECT code FROM tax_classes")?;
         let codes = stmt.query_map([], |r| r.get::<_, String>(0))?;
         codes.collect::<Result<_, _>>()?
     };
-    tax.extend(batch.tax_classes.iter().map(|t| t.item.code.clone()));
-    let deleted: HashSet<String> = batch.deleted_skus.iter().map(|d| d.item.to_lowercase()).collect();
-    let in_batch: HashSet<String> = batch.products.iter().map(|p| p.item.sku.to_lowercase()).collect();
-    for Row { line, item } in &batch.products {
+    tax.extend(data.tax_classes.iter().map(|t| t.code.clone()));
+    let deleted: HashSet<String> = data.deleted_products().map(|d| d.key.to_lowercase()).collect();
+    let in_batch: HashSet<String> = data.products.iter().map(|p| p.sku.to_lowercase()).collect();
+    let known = |sku: &str| -> Result<bool> {
+        let k = sku.to_lowercase();
+        Ok(!deleted.contains(&k) && (in_batch.contains(&k) || sku_exists(tx, sku)?))
+    };
+    for (i, item) in data.products.iter().enumerate() {
+        let line = at(&lines.products, i);
         if !tax.contains(&item.tax_class) {
-            problems.push(Problem {
-                line: *line,
-                key: Some(item.sku.clone()),
-                reason: format!("unknown tax class {:?}", item.tax_class),
-            });
+            problems.push(problem(line, &item.sku, format!("unknown tax class {:?}", item.tax_class)));
         }
         if deleted.contains(&item.sku.to_lowercase()) {
-            problems.push(Problem {
-                line: *line,
-                key: Some(item.sku.clone()),
-                reason: "is also listed in deleted_skus".into(),
-            });
+            problems.push(problem(line, &item.sku, "is also listed in deleted_skus"));
         }
     }
-    for Row { line, item } in &batch.price_lists {
+    for (i, item) in data.price_lists.iter().enumerate() {
         let mut missing: Vec<&str> = Vec::new();
         for t in &item.tiers {
-            let k = t.sku.to_lowercase();
-            let known = !deleted.contains(&k) && (in_batch.contains(&k) || sku_exists(tx, &t.sku)?);
-            if !known && !missing.contains(&t.sku.as_str()) {
+            if !known(&t.sku)? && !missing.contains(&t.sku.as_str()) {
                 missing.push(&t.sku);
             }
         }
         if !missing.is_empty() {
             let shown: Vec<&str> = missing.iter().take(5).copied().collect();
             let more = if missing.len() > 5 { format!(" and {} more", missing.len() - 5) } else { String::new() };
-            problems.push(Problem {
-                line: *line,
-                key: Some(item.id.clone()),
-                reason: format!("prices unknown SKU {}{more}", shown.join(", ")),
-            });
+            let reason = format!("prices unknown SKU {}{more}", shown.join(", "));
+            problems.push(problem(at(&lines.price_lists, i), &item.id, reason));
         }
     }
-    for Row { line, item } in &batch.product_costs {
-        let k = item.sku.to_lowercase();
-        if deleted.contains(&k) || !(in_batch.contains(&k) || sku_exists(tx, &item.sku)?) {
-            problems.push(Problem {
-                line: *line,
-                key: Some(item.sku.clone()),
-                reason: "cost for an unknown SKU".into(),
-            });
+    for (i, item) in data.product_costs.iter().enumerate() {
+        if !known(&item.sku)? {
+            problems.push(problem(at(&lines.product_costs, i), &item.sku, "cost for an unknown SKU"));
         }
     }
-    for Row { line, item } in &batch.content {
+    for (i, item) in data.content.iter().enumerate() {
         for sku in &item.skus {
-            let k = sku.to_lowercase();
-            if deleted.contains(&k) || !(in_batch.contains(&k) || sku_exists(tx, sku)?) {
-                problems.push(Problem {
-                    line: *line,
-                    key: Some(item.id.clone()),
-                    reason: format!("refers to unknown SKU {sku}"),
-                });
+            if !known(sku)? {
+                problems.push(problem(at(&lines.content, i), &item.id, format!("refers to unknown SKU {sku}")));
                 break;
             }
         }
     }
-    for Row { line, item } in &batch.deleted_skus {
-        if !sku_exists(tx, item)? {
-            problems.push(Problem {
-                line: *line,
-                key: Some(item.clone()),
-                reason: "cannot delete an unknown SKU".into(),
-            });
+    for (i, t) in data.tombstones.iter().enumerate() {
+        if t.entity == Tombstone::PRODUCT && !sku_exists(tx, &t.key)? {
+            problems.push(problem(at(&lines.tombstones, i), &t.key, UNKNOWN_DELETION));
         }
     }
     Ok(problems)
+}
+
+/// The problem of deleting a SKU the store does not have (a device that
+/// never received it: not a problem in a delta).
+const UNKNOWN_DELETION: &str = "cannot delete an unknown SKU";
+
+fn problem(line: u64, key: &str, reason: impl Into<String>) -> Problem {
+    Problem { line, key: Some(key.to_string()), reason: reason.into() }
 }
 
 /// How written rows get their sequence numbers.
@@ -274,9 +262,27 @@ fn write_single(tx: &Transaction<'_>, table: &str, body: &str, carried: Option<S
     Ok(true)
 }
 
+/// Deletes a product and its search row (a SKU not stored is no error: a
+/// device may never have received it). `bump_lists`: the price lists that
+/// priced it get the new sequence, so devices drop its tiers too.
+fn delete_product(tx: &Transaction<'_>, sku: &str, seq: Seq, bump_lists: bool) -> Result<()> {
+    let id: Option<i64> = tx.query_row("SELECT id FROM products WHERE sku = ?1", [sku], |r| r.get(0)).optional()?;
+    if let Some(id) = id {
+        if bump_lists {
+            tx.execute(
+                "UPDATE price_lists SET seq = ?1 WHERE id IN (SELECT price_list_id FROM price_tiers WHERE sku = ?2)",
+                params![seq, sku],
+            )?;
+        }
+        tx.execute("DELETE FROM product_search WHERE rowid = ?1", [id])?;
+        tx.execute("DELETE FROM products WHERE id = ?1", [id])?;
+    }
+    Ok(())
+}
+
 fn write_batch(
     tx: &Transaction<'_>,
-    batch: &CatalogBatch,
+    batch: &ReferenceData,
     stamp: Stamp,
     progress: &mut dyn FnMut(super::ImportProgress),
 ) -> Result<ImportSummary> {
@@ -286,7 +292,7 @@ fn write_batch(
     let stamp_of = |row_seq: Seq| if carried { row_seq } else { next };
     let mut s = ImportSummary::default();
 
-    for Row { item: t, .. } in &batch.tax_classes {
+    for t in &batch.tax_classes {
         let seq = stamp_of(t.seq);
         let old: Option<(String, String)> = tx
             .query_row("SELECT name, rate_percent FROM tax_classes WHERE code = ?1", [&t.code], |r| {
@@ -306,14 +312,14 @@ fn write_batch(
         }
     }
 
-    let total = batch.products.len() + batch.deleted_skus.len();
+    let total = batch.products.len() + batch.tombstones.len();
     let insert_sql = format!(
         "INSERT INTO products ({PRODUCT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (sku) DO NOTHING"
     );
     let select_sql = format!("SELECT id, {PRODUCT_COLS} FROM products WHERE sku = ?1");
     let has_tombstones = tx.prepare("SELECT 1 FROM tombstones WHERE entity = 'product' LIMIT 1")?.exists([])?;
-    for (i, Row { item: p, .. }) in batch.products.iter().enumerate() {
+    for (i, p) in batch.products.iter().enumerate() {
         let seq = stamp_of(p.seq);
         let attrs = to_json("product attributes", &p.attributes)?;
         let price = p.list_price.amount.to_string();
@@ -367,7 +373,7 @@ fn write_batch(
         }
     }
 
-    for Row { item: l, .. } in &batch.price_lists {
+    for l in &batch.price_lists {
         let seq = stamp_of(l.seq);
         let old = load_price_list(tx, &l.id)?;
         if !carried && old.as_ref().is_some_and(|o| same_list(o, l)) {
@@ -405,36 +411,34 @@ fn write_batch(
         s.price_lists_changed += 1;
     }
 
-    for (i, Row { line, item: sku }) in batch.deleted_skus.iter().enumerate() {
-        // A carried tombstone's sequence travels in `line` (see apply_catalog_delta).
-        let seq = if carried { *line as Seq } else { next };
-        let id: Option<i64> = tx.query_row("SELECT id FROM products WHERE sku = ?1", [sku], |r| r.get(0)).optional()?;
-        if let Some(id) = id {
-            if !carried {
-                tx.execute(
-                    "UPDATE price_lists SET seq = ?1 WHERE id IN (SELECT price_list_id FROM price_tiers WHERE sku = ?2)",
-                    params![seq, sku],
-                )?;
+    for (i, t) in batch.tombstones.iter().enumerate() {
+        let seq = stamp_of(t.seq);
+        match t.entity.as_str() {
+            Tombstone::PRODUCT => {
+                delete_product(tx, &t.key, seq, !carried)?;
+                s.products_deleted += 1;
             }
-            tx.execute("DELETE FROM product_search WHERE rowid = ?1", [id])?;
-            tx.execute("DELETE FROM products WHERE id = ?1", [id])?;
+            Tombstone::PRICE_LIST => {
+                tx.execute("DELETE FROM price_lists WHERE id = ?1", [&t.key])?;
+                s.price_lists_changed += 1;
+            }
+            _ => return Err(Error::validation("tombstone", "unknown kind of record")),
         }
         tx.execute(
-            "INSERT INTO tombstones (entity, key, seq) VALUES ('product', ?1, ?2)
+            "INSERT INTO tombstones (entity, key, seq) VALUES (?1, ?2, ?3)
              ON CONFLICT (entity, key) DO UPDATE SET seq = excluded.seq",
-            params![sku, seq],
+            params![t.entity, t.key, seq],
         )?;
-        s.products_deleted += 1;
         if (batch.products.len() + i + 1).is_multiple_of(1000) {
             progress(super::ImportProgress { done: batch.products.len() + i + 1, total });
         }
     }
 
-    if let Some(Row { line, item: policy }) = &batch.discount_policy {
+    if let Some(Sequenced { seq, item: policy }) = &batch.discount_policy {
         let body = to_json("discount policy", policy)?;
-        s.policy_changed = write_single(tx, "discount_policy", &body, carried.then_some(*line as Seq), next)?;
+        s.policy_changed = write_single(tx, "discount_policy", &body, carried.then_some(*seq), next)?;
     }
-    for Row { item: c, .. } in &batch.product_costs {
+    for c in &batch.product_costs {
         let old: Option<String> = tx
             .prepare_cached("SELECT cost FROM product_costs WHERE sku = ?1")?
             .query_row([&c.sku], |r| r.get(0))
@@ -448,7 +452,7 @@ fn write_batch(
             s.costs_changed += 1;
         }
     }
-    for Row { item: c, .. } in &batch.content {
+    for c in &batch.content {
         let skus = to_json("content skus", &c.skus)?;
         let old: Option<(String, String, String, Option<String>, String)> = tx
             .prepare_cached("SELECT kind, title, summary, url, skus FROM content_items WHERE id = ?1")?
@@ -466,18 +470,18 @@ fn write_batch(
         }
     }
 
-    if let Some(Row { line, item: model }) = &batch.scoring_model {
+    if let Some(Sequenced { seq, item: model }) = &batch.scoring_model {
         let body = to_json("scoring model", model)?;
-        s.scoring_changed = write_single(tx, "scoring_model", &body, carried.then_some(*line as Seq), next)?;
+        s.scoring_changed = write_single(tx, "scoring_model", &body, carried.then_some(*seq), next)?;
     }
-    for Row { line, item: c } in &batch.campaigns {
+    for Sequenced { seq: carried_seq, item: c } in &batch.campaigns {
         let body = to_json("campaign", c)?;
         let old: Option<String> = tx
             .prepare_cached("SELECT body FROM campaigns WHERE id = ?1")?
             .query_row([&c.id], |r| r.get(0))
             .optional()?;
         if carried || old.as_deref() != Some(body.as_str()) {
-            let seq = if carried { *line as Seq } else { next };
+            let seq = stamp_of(*carried_seq);
             tx.prepare_cached(
                 "INSERT INTO campaigns (id, body, seq) VALUES (?1, ?2, ?3)
                  ON CONFLICT (id) DO UPDATE SET body = excluded.body, seq = excluded.seq",
@@ -554,15 +558,17 @@ impl Store {
         parsed: ParsedCatalog,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportSummary> {
-        let ParsedCatalog { batch, mut problems } = parsed;
-        self.write(|tx| {
-            problems.extend(reference_problems(tx, &batch)?);
-            if !problems.is_empty() {
-                problems.sort_by_key(|p| p.line);
-                return Err(Error::Import(ImportReport { problems }));
-            }
-            write_batch(tx, &batch, Stamp::Next, progress)
-        })
+        let ParsedCatalog { batch, problems } = parsed;
+        let (data, lines) = batch.into_data();
+        self.write(|tx| publish_in(tx, &data, &lines, problems, progress))
+    }
+
+    /// Publishes reference data the back office made (a policy, costs,
+    /// deletions, counted campaign figures) through the same checked write
+    /// as a file: all or nothing, under the next catalog sequence.
+    pub(crate) fn publish(&self, data: &ReferenceData) -> Result<ImportSummary> {
+        validate(data, |reason| Error::validation("reference data", reason))?;
+        self.write(|tx| publish_in(tx, data, &SourceLines::default(), Vec::new(), &mut |_| {}))
     }
 
     /// Applies a delta from the hub on a device: rows keep the hub's
@@ -573,102 +579,91 @@ impl Store {
     pub fn apply_catalog_delta(&self, delta: &CatalogDelta) -> Result<ImportSummary> {
         self.write(|tx| apply_delta_in(tx, delta, true))
     }
+
+    /// Deletes products by SKU, keeping tombstones for deltas. Unknown SKUs
+    /// fail the whole call.
+    pub fn delete_products(&self, skus: &[&str]) -> Result<ImportSummary> {
+        let tombstones = skus.iter().map(|s| Tombstone::product(s)).collect();
+        self.publish(&ReferenceData { tombstones, ..Default::default() })
+    }
+}
+
+/// Every record's own rules (a file's rows passed them in the parser, with
+/// their lines); `invalid` words what is wrong with the whole.
+fn validate(data: &ReferenceData, invalid: impl Fn(String) -> Error) -> Result<()> {
+    if let Some(m) = &data.scoring_model {
+        m.item.validate().map_err(|e| invalid(e.to_string()))?;
+    }
+    for c in &data.campaigns {
+        c.item.validate().map_err(|e| invalid(e.to_string()))?;
+    }
+    for c in &data.content {
+        c.validate()?;
+    }
+    if data.product_costs.iter().any(|c| c.cost < rust_decimal::Decimal::ZERO) {
+        return Err(invalid("a product cost is negative".into()));
+    }
+    if data.tombstones.iter().any(|t| t.entity != Tombstone::PRODUCT && t.entity != Tombstone::PRICE_LIST) {
+        return Err(invalid("unknown kind of tombstone".into()));
+    }
+    for t in &data.tax_classes {
+        t.validate()?;
+    }
+    for p in &data.products {
+        p.validate()?;
+    }
+    for l in &data.price_lists {
+        l.validate()?;
+    }
+    Ok(())
+}
+
+/// A file's rows or the back office's data, checked and written under the
+/// next sequence (`problems`: those the parser found already).
+fn publish_in(
+    tx: &Transaction<'_>,
+    data: &ReferenceData,
+    lines: &SourceLines,
+    mut problems: Vec<Problem>,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportSummary> {
+    problems.extend(reference_problems(tx, data, lines)?);
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.line);
+        return Err(Error::Import(ImportReport { problems }));
+    }
+    write_batch(tx, data, Stamp::Next, progress)
 }
 
 /// [`Store::apply_catalog_delta`] inside a transaction. A page that is not
 /// `complete` (a split delta) writes its rows but leaves the cursor.
 pub(crate) fn apply_delta_in(tx: &Transaction<'_>, delta: &CatalogDelta, complete: bool) -> Result<ImportSummary> {
-    {
-        if delta.to < delta.since {
-            return Err(Error::validation("catalog delta", "ends before it starts"));
-        }
-        fn rows<T: Clone>(items: &[T]) -> Vec<Row<T>> {
-            items.iter().map(|item| Row { line: 0, item: item.clone() }).collect()
-        }
-        let mut batch = CatalogBatch {
-            tax_classes: rows(&delta.tax_classes),
-            products: rows(&delta.products),
-            price_lists: rows(&delta.price_lists),
-            deleted_skus: Vec::new(),
-            discount_policy: delta.discount_policy.clone().map(|item| Row { line: delta.to.max(0) as u64, item }),
-            product_costs: rows(&delta.product_costs),
-            content: rows(&delta.content),
-            scoring_model: delta.scoring_model.clone().map(|item| Row { line: delta.to.max(0) as u64, item }),
-            campaigns: delta.campaigns.iter().map(|c| Row { line: delta.to.max(0) as u64, item: c.clone() }).collect(),
-        };
-        if let Some(m) = &batch.scoring_model {
-            m.item.validate().map_err(|e| Error::validation("catalog delta", e.to_string()))?;
-        }
-        for c in &batch.campaigns {
-            c.item.validate().map_err(|e| Error::validation("catalog delta", e.to_string()))?;
-        }
-        for c in &batch.content {
-            c.item.validate()?;
-        }
-        if batch.product_costs.iter().any(|c| c.item.cost < rust_decimal::Decimal::ZERO) {
-            return Err(Error::validation("catalog delta", "a product cost is negative"));
-        }
-        let mut deleted_lists = Vec::new();
-        for t in &delta.tombstones {
-            match t.entity.as_str() {
-                "product" => batch.deleted_skus.push(Row { line: t.seq.max(0) as u64, item: t.key.clone() }),
-                "price_list" => deleted_lists.push(t),
-                _ => return Err(Error::validation("catalog delta", "unknown kind of tombstone")),
-            }
-        }
-        for t in &batch.tax_classes {
-            t.item.validate()?;
-        }
-        for p in &batch.products {
-            p.item.validate()?;
-        }
-        for l in &batch.price_lists {
-            l.item.validate()?;
-        }
-        {
-            let current: Seq = tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
-            if delta.since > current {
-                return Err(Error::validation(
-                    "catalog delta",
-                    format!(
-                        "starts after sequence {} but this device is at {current}; ask for a delta since {current}",
-                        delta.since
-                    ),
-                ));
-            }
-            if complete && delta.to <= current {
-                return Ok(ImportSummary { seq: current, ..Default::default() });
-            }
-            let mut problems = reference_problems(tx, &batch)?;
-            problems.retain(|p| p.reason != "cannot delete an unknown SKU");
-            if let Some(p) = problems.first() {
-                return Err(Error::validation("catalog delta", p.reason.clone()));
-            }
-            for t in &deleted_lists {
-                tx.execute("DELETE FROM price_lists WHERE id = ?1", [&t.key])?;
-                tx.execute(
-                    "INSERT INTO tombstones (entity, key, seq) VALUES ('price_list', ?1, ?2)
-                     ON CONFLICT (entity, key) DO UPDATE SET seq = excluded.seq",
-                    params![t.key, t.seq],
-                )?;
-            }
-            let to = if complete { delta.to } else { current };
-            write_batch(tx, &batch, Stamp::Carried { to }, &mut |_| {})
-        }
+    let invalid = |reason: String| Error::validation("catalog delta", reason);
+    if delta.to < delta.since {
+        return Err(invalid("ends before it starts".into()));
     }
+    let data = ReferenceData::from_delta(delta);
+    validate(&data, invalid)?;
+    let current: Seq = tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
+    if delta.since > current {
+        return Err(invalid(format!(
+            "starts after sequence {} but this device is at {current}; ask for a delta since {current}",
+            delta.since
+        )));
+    }
+    if complete && delta.to <= current {
+        return Ok(ImportSummary { seq: current, ..Default::default() });
+    }
+    let mut problems = reference_problems(tx, &data, &SourceLines::default())?;
+    problems.retain(|p| p.reason != UNKNOWN_DELETION);
+    if let Some(p) = problems.first() {
+        return Err(invalid(p.reason.clone()));
+    }
+    let to = if complete { delta.to } else { current };
+    write_batch(tx, &data, Stamp::Carried { to }, &mut |_| {})
 }
 
 impl Store {
-    /// Deletes products by SKU, keeping tombstones for deltas. Unknown SKUs
-    /// fail the whole call.
-    pub fn delete_products(&self, skus: &[&str]) -> Result<ImportSummary> {
-        let batch = CatalogBatch {
-            deleted_skus: skus.iter().map(|s| Row { line: 0, item: (*s).to_string() }).collect(),
-            ..Default::default()
-        };
-        self.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {})
-    }
-
     /// One product by SKU (case-insensitive).
     pub fn product(&self, sku: &str) -> Result<Product> {
         self.read(|c| {

@@ -16,10 +16,10 @@ use crate::catalog::ProductCost;
 use crate::crdt::Record;
 use crate::error::{Error, Result};
 use crate::ids::{Timestamp, new_id};
-use crate::import::{CatalogBatch, ParsedCatalog, Row};
 use crate::money::{Currency, DisplayLocale};
 use crate::pricing::{PricingError, ResolvedPrice};
 use crate::quote::{Approval, CustomerDecision, DiscountPolicy, Order, Quote, QuoteLine, reorder};
+use crate::release::{ReferenceData, Sequenced};
 
 /// A quote as listed for an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -100,8 +100,9 @@ impl Store {
         {
             return Err(Error::validation("discount policy", "percentages must be between 0 and 100"));
         }
-        let batch = CatalogBatch { discount_policy: Some(Row { line: 0, item: policy.clone() }), ..Default::default() };
-        self.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).map(|_| ())
+        let data =
+            ReferenceData { discount_policy: Some(Sequenced { seq: 0, item: policy.clone() }), ..Default::default() };
+        self.publish(&data).map(|_| ())
     }
 
     /// Publishes product costs (for the margin floor; never shown to
@@ -110,14 +111,9 @@ impl Store {
         if costs.iter().any(|(_, c)| *c < Decimal::ZERO) {
             return Err(Error::validation("cost", "is negative"));
         }
-        let batch = CatalogBatch {
-            product_costs: costs
-                .iter()
-                .map(|(sku, cost)| Row { line: 0, item: ProductCost { sku: sku.clone(), cost: *cost, seq: 0 } })
-                .collect(),
-            ..Default::default()
-        };
-        self.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).map(|_| ())
+        let product_costs =
+            costs.iter().map(|(sku, cost)| ProductCost { sku: sku.clone(), cost: *cost, seq: 0 }).collect();
+        self.publish(&ReferenceData { product_costs, ..Default::default() }).map(|_| ())
     }
 
     /// A quote line for `sku` with the account's price on `day`, and where

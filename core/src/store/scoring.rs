@@ -241,9 +241,12 @@ impl Store {
         let mut all = self.campaigns()?;
         let summary = crate::funnel::count_events(&mut all, bytes)
             .map_err(|problems| Error::Import(crate::import::ImportReport { problems }))?;
-        let changed: Vec<&Campaign> = all.iter().filter(|c| summary.campaigns.contains(&c.id)).collect();
-        let json = serde_json::json!({ "campaigns": changed }).to_string();
-        self.import_catalog(crate::import::parse(json.as_bytes(), crate::import::Format::Json), &mut |_| {})?;
+        let campaigns = all
+            .into_iter()
+            .filter(|c| summary.campaigns.contains(&c.id))
+            .map(|item| crate::release::Sequenced { seq: 0, item })
+            .collect();
+        self.publish(&crate::release::ReferenceData { campaigns, ..Default::default() })?;
         Ok(summary)
     }
 
