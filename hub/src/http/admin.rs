@@ -1,0 +1,163 @@
+//! The back-office JSON API: devices, rep assignments, the catalog and
+//! the discount policy, quotes, discount decisions and orders.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use onsite_core::devices::{NewDevice, TokenSecrets};
+use onsite_core::import::Format;
+use onsite_core::quote::{DiscountPolicy, QuoteState};
+use onsite_core::sync::DeviceRole;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::Admin;
+use super::body::{MAX_CATALOG_BYTES, json_body, read_body};
+use super::{ApiError, ApiResult, Hub, blocking};
+use crate::token;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IssueRequest {
+    person: String,
+    role: String,
+    #[serde(default)]
+    account_id: Option<String>,
+    #[serde(default)]
+    label: String,
+}
+pub(super) async fn issue_device(
+    State(hub): State<Hub>,
+    _: Admin,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let req: IssueRequest = json_body(&hub, &headers, body).await?;
+    let role = DeviceRole::parse(&req.role).ok_or_else(|| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "role must be admin, rep or customer")
+    })?;
+    let new = NewDevice { person: req.person, role, account_id: req.account_id, label: req.label };
+    let backend = hub.backend.clone();
+    let (device, token) = blocking(move || {
+        let token = token::generate()?;
+        let id = uuid::Uuid::new_v4().to_string();
+        Ok((backend.register_device(&id, &new, &TokenSecrets::of(&token))?, token))
+    })
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(json!({ "device": device, "token": token }))).into_response())
+}
+pub(super) async fn list_devices(State(hub): State<Hub>, _: Admin) -> ApiResult<Response> {
+    let backend = hub.backend.clone();
+    let devices = blocking(move || backend.devices()).await?;
+    Ok(axum::Json(json!({ "devices": devices })).into_response())
+}
+pub(super) async fn revoke_device(State(hub): State<Hub>, _: Admin, Path(id): Path<String>) -> ApiResult<Response> {
+    let backend = hub.backend.clone();
+    let device = blocking(move || backend.revoke_device(&id)).await?;
+    Ok(axum::Json(json!({ "device": device })).into_response())
+}
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AssignRequest {
+    #[serde(default)]
+    add: Vec<String>,
+    #[serde(default)]
+    remove: Vec<String>,
+}
+pub(super) async fn assign_accounts(
+    State(hub): State<Hub>,
+    _: Admin,
+    Path(rep): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let req: AssignRequest = json_body(&hub, &headers, body).await?;
+    let backend = hub.backend.clone();
+    let rep2 = rep.clone();
+    let accounts = blocking(move || backend.assign(&rep2, &req.add, &req.remove)).await?;
+    Ok(axum::Json(json!({ "rep": rep, "accounts": accounts })).into_response())
+}
+#[derive(Debug, Deserialize)]
+pub(super) struct CatalogQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
+pub(super) async fn publish_catalog(
+    State(hub): State<Hub>,
+    _: Admin,
+    Query(q): Query<CatalogQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let (body, _held) = read_body(&hub, &headers, body, MAX_CATALOG_BYTES).await?;
+    let format = match q.format.as_deref() {
+        Some("csv") => Format::Csv,
+        Some("json") => Format::Json,
+        None => Format::detect(None, &body),
+        Some(_) => {
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "format must be csv or json"));
+        }
+    };
+    let backend = hub.backend.clone();
+    let summary = blocking(move || backend.publish_catalog(&body, format)).await?;
+    Ok(axum::Json(summary).into_response())
+}
+pub(super) async fn publish_policy(
+    State(hub): State<Hub>,
+    _: Admin,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let policy: DiscountPolicy = json_body(&hub, &headers, body).await?;
+    let backend = hub.backend.clone();
+    let seq = blocking(move || backend.publish_policy(&policy)).await?;
+    Ok(axum::Json(json!({ "catalog_seq": seq })).into_response())
+}
+#[derive(Debug, Deserialize)]
+pub(super) struct QuotesQuery {
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    pending_discount: Option<bool>,
+}
+pub(super) async fn list_quotes(State(hub): State<Hub>, _: Admin, Query(q): Query<QuotesQuery>) -> ApiResult<Response> {
+    let state = match q.state.as_deref() {
+        None => None,
+        Some(s) => Some(QuoteState::parse(s).ok_or_else(|| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("unknown quote state {s:?}"))
+        })?),
+    };
+    let backend = hub.backend.clone();
+    let pending = q.pending_discount.unwrap_or(false);
+    let quotes = blocking(move || backend.quotes(state, pending)).await?;
+    Ok(axum::Json(json!({ "quotes": quotes })).into_response())
+}
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DecisionRequest {
+    approved: bool,
+}
+pub(super) async fn decide_discount(
+    State(hub): State<Hub>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let by = admin.person;
+    let req: DecisionRequest = json_body(&hub, &headers, body).await?;
+    let backend = hub.backend.clone();
+    let quote = blocking(move || backend.decide_discount(&id, req.approved, &by)).await?;
+    Ok(axum::Json(json!({ "quote": quote })).into_response())
+}
+#[derive(Debug, Deserialize)]
+pub(super) struct OrdersQuery {
+    #[serde(default)]
+    account: Option<String>,
+}
+pub(super) async fn list_orders(State(hub): State<Hub>, _: Admin, Query(q): Query<OrdersQuery>) -> ApiResult<Response> {
+    let backend = hub.backend.clone();
+    let orders = blocking(move || backend.orders(q.account.as_deref())).await?;
+    Ok(axum::Json(json!({ "orders": orders })).into_response())
+}
