@@ -27,6 +27,7 @@ pub(super) struct IssueRequest {
     #[serde(default)]
     label: String,
 }
+
 pub(super) async fn issue_device(
     State(hub): State<Hub>,
     _: Admin,
@@ -47,16 +48,19 @@ pub(super) async fn issue_device(
     .await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "device": device, "token": token }))).into_response())
 }
+
 pub(super) async fn list_devices(State(hub): State<Hub>, _: Admin) -> ApiResult<Response> {
     let backend = hub.backend.clone();
     let devices = blocking(move || backend.devices()).await?;
     Ok(axum::Json(json!({ "devices": devices })).into_response())
 }
+
 pub(super) async fn revoke_device(State(hub): State<Hub>, _: Admin, Path(id): Path<String>) -> ApiResult<Response> {
     let backend = hub.backend.clone();
     let device = blocking(move || backend.revoke_device(&id)).await?;
     Ok(axum::Json(json!({ "device": device })).into_response())
 }
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AssignRequest {
@@ -65,6 +69,7 @@ pub(super) struct AssignRequest {
     #[serde(default)]
     remove: Vec<String>,
 }
+
 pub(super) async fn assign_accounts(
     State(hub): State<Hub>,
     _: Admin,
@@ -78,11 +83,13 @@ pub(super) async fn assign_accounts(
     let accounts = blocking(move || backend.assign(&rep2, &req.add, &req.remove)).await?;
     Ok(axum::Json(json!({ "rep": rep, "accounts": accounts })).into_response())
 }
+
 #[derive(Debug, Deserialize)]
 pub(super) struct CatalogQuery {
     #[serde(default)]
     format: Option<String>,
 }
+
 pub(super) async fn publish_catalog(
     State(hub): State<Hub>,
     _: Admin,
@@ -103,6 +110,7 @@ pub(super) async fn publish_catalog(
     let summary = blocking(move || backend.publish_catalog(&body, format)).await?;
     Ok(axum::Json(summary).into_response())
 }
+
 pub(super) async fn publish_policy(
     State(hub): State<Hub>,
     _: Admin,
@@ -114,6 +122,7 @@ pub(super) async fn publish_policy(
     let seq = blocking(move || backend.publish_policy(&policy)).await?;
     Ok(axum::Json(json!({ "catalog_seq": seq })).into_response())
 }
+
 #[derive(Debug, Deserialize)]
 pub(super) struct QuotesQuery {
     #[serde(default)]
@@ -121,6 +130,7 @@ pub(super) struct QuotesQuery {
     #[serde(default)]
     pending_discount: Option<bool>,
 }
+
 pub(super) async fn list_quotes(State(hub): State<Hub>, _: Admin, Query(q): Query<QuotesQuery>) -> ApiResult<Response> {
     let state = match q.state.as_deref() {
         None => None,
@@ -133,11 +143,13 @@ pub(super) async fn list_quotes(State(hub): State<Hub>, _: Admin, Query(q): Quer
     let quotes = blocking(move || backend.quotes(state, pending)).await?;
     Ok(axum::Json(json!({ "quotes": quotes })).into_response())
 }
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DecisionRequest {
     approved: bool,
 }
+
 pub(super) async fn decide_discount(
     State(hub): State<Hub>,
     Admin(admin): Admin,
@@ -151,11 +163,13 @@ pub(super) async fn decide_discount(
     let quote = blocking(move || backend.decide_discount(&id, req.approved, &by)).await?;
     Ok(axum::Json(json!({ "quote": quote })).into_response())
 }
+
 #[derive(Debug, Deserialize)]
 pub(super) struct OrdersQuery {
     #[serde(default)]
     account: Option<String>,
 }
+
 pub(super) async fn list_orders(State(hub): State<Hub>, _: Admin, Query(q): Query<OrdersQuery>) -> ApiResult<Response> {
     let backend = hub.backend.clone();
     let orders = blocking(move || backend.orders(q.account.as_deref())).await?;

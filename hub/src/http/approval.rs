@@ -39,14 +39,17 @@ pub(super) fn html(status: StatusCode, body: String) -> Response {
     )
         .into_response()
 }
+
 pub(super) fn header_locale(headers: &HeaderMap) -> DisplayLocale {
     page::locale_from_header(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
+
 /// The address the approval is recorded with: the peer, or behind a
 /// trusted proxy the last `X-Forwarded-For` entry (the one it added).
 pub(super) fn client_address(hub: &Hub, peer: SocketAddr, headers: &HeaderMap) -> String {
     client_ip(hub, peer, headers).to_string()
 }
+
 /// Resolves a link: its outcome, or the page to answer right away.
 pub(super) async fn resolve(
     hub: &Hub,
@@ -95,6 +98,7 @@ pub(super) async fn resolve(
         }
     }
 }
+
 pub(super) fn page_context<'a>(hub: &'a Hub, segment: &'a str, link: &ApprovalLink) -> PageContext<'a> {
     PageContext {
         seller: &hub.config.letterhead.company,
@@ -104,6 +108,7 @@ pub(super) fn page_context<'a>(hub: &'a Hub, segment: &'a str, link: &ApprovalLi
         form_error: None,
     }
 }
+
 pub(super) fn outcome_status(outcome: &Outcome) -> StatusCode {
     match outcome {
         Outcome::Withdrawn(_) | Outcome::Expired(..) => StatusCode::GONE,
@@ -111,11 +116,13 @@ pub(super) fn outcome_status(outcome: &Outcome) -> StatusCode {
         Outcome::Closed(_) | Outcome::Open(_) => StatusCode::OK,
     }
 }
+
 #[derive(Debug, Deserialize)]
 pub(super) struct PageQuery {
     #[serde(default)]
     done: Option<String>,
 }
+
 pub(super) async fn approval_get(
     State(hub): State<Hub>,
     Path(segment): Path<String>,
@@ -130,6 +137,7 @@ pub(super) async fn approval_get(
     let ctx = PageContext { just_decided: query.done.is_some(), ..page_context(&hub, &segment, &link) };
     html(outcome_status(&outcome), page::outcome_page(&outcome, &ctx))
 }
+
 pub(super) async fn approval_post(
     State(hub): State<Hub>,
     Path(segment): Path<String>,
@@ -183,6 +191,7 @@ pub(super) async fn approval_post(
         ),
     }
 }
+
 pub(super) async fn approval_pdf(
     State(hub): State<Hub>,
     Path(segment): Path<String>,
@@ -233,6 +242,7 @@ pub(super) async fn approval_pdf(
         Err(e) => e.into_response(),
     }
 }
+
 /// `Content-Disposition: attachment` for `name` as RFC 6266 and RFC 5987
 /// write it: a plain ASCII fallback (anything else, quotes and backslashes
 /// become `_`) and the exact name percent-encoded as UTF-8.
@@ -252,6 +262,7 @@ pub fn attachment(name: &str) -> HeaderValue {
     HeaderValue::from_str(&format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}"))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;

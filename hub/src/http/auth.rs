@@ -21,6 +21,7 @@ use crate::token;
 pub(super) struct AuthLimiter {
     failures: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
+
 impl AuthLimiter {
     /// Seconds until `ip` may try again, if it is over the limit.
     fn blocked(&self, ip: IpAddr, (limit, window): (u32, Duration)) -> Option<u64> {
@@ -42,6 +43,7 @@ impl AuthLimiter {
         e.1 = e.1.saturating_add(1);
     }
 }
+
 /// Checks the bearer token and the transport; counts and logs failures.
 pub(super) async fn authenticate(hub: &Hub, peer: SocketAddr, headers: &HeaderMap) -> ApiResult<DeviceRecord> {
     let fail = |status, code, message: &str| {
@@ -91,11 +93,13 @@ pub(super) async fn authenticate(hub: &Hub, peer: SocketAddr, headers: &HeaderMa
         }
     }
 }
+
 /// Whether plain HTTP from `peer` may carry tokens: loopback (a proxy on
 /// this host) or a proxy named with `--trusted-proxy`.
 pub(super) fn trusted_transport(hub: &Hub, peer: SocketAddr) -> bool {
     peer.ip().is_loopback() || hub.config.trusted_proxies.contains(&peer.ip())
 }
+
 /// The client's address: the peer's, or behind a trusted proxy the last
 /// `X-Forwarded-For` entry (the one that proxy added). Any other peer's
 /// `X-Forwarded-For` is ignored.
@@ -111,9 +115,11 @@ pub(super) fn client_ip(hub: &Hub, peer: SocketAddr, headers: &HeaderMap) -> IpA
     }
     peer.ip()
 }
+
 /// An authenticated admin device: the extractor of every back-office
 /// handler (401 without a valid token, 403 for other roles).
 pub(super) struct Admin(pub(super) DeviceRecord);
+
 impl axum::extract::FromRequestParts<Hub> for Admin {
     type Rejection = ApiError;
 
@@ -126,6 +132,7 @@ impl axum::extract::FromRequestParts<Hub> for Admin {
         admin(hub, peer, &parts.headers).await.map(Admin)
     }
 }
+
 pub(super) async fn admin(hub: &Hub, peer: SocketAddr, headers: &HeaderMap) -> ApiResult<DeviceRecord> {
     let device = authenticate(hub, peer, headers).await?;
     if device.role != DeviceRole::Admin {

@@ -9,11 +9,14 @@ use super::{ApiError, ApiResult, Hub};
 
 /// Largest catalog upload (after decompression).
 pub const MAX_CATALOG_BYTES: usize = 256 << 20;
+
 /// Largest JSON body of the other back-office calls.
 pub(super) const MAX_JSON_BYTES: usize = 1 << 20;
+
 /// Memory reserved from the budget for one request body; given back when
 /// dropped.
 pub(super) struct Reserved(Vec<tokio::sync::OwnedSemaphorePermit>);
+
 pub(super) fn reserve(hub: &Hub, held: &mut Reserved, bytes: usize) -> ApiResult<()> {
     let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX);
     if kib == 0 {
@@ -30,6 +33,7 @@ pub(super) fn reserve(hub: &Hub, held: &mut Reserved, bytes: usize) -> ApiResult
         }
     }
 }
+
 /// Makes room in `buf` for `more` bytes, reserving from the budget what its
 /// allocation grows by (its capacity, not its length: a doubling vector
 /// may hold twice what it has been given).
@@ -43,6 +47,7 @@ pub(super) fn grow(hub: &Hub, held: &mut Reserved, buf: &mut Vec<u8>, more: usiz
     buf.reserve_exact(capacity - buf.len());
     Ok(())
 }
+
 /// Reads a request body: within the body deadline, at most `limit` bytes
 /// as sent and (for `Content-Encoding: gzip`) at most `limit` inflated,
 /// every byte reserved from the memory budget of requests in flight.
@@ -126,9 +131,11 @@ pub(super) async fn read_body(
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("worker failed: {e}")))??;
     Ok((Bytes::from(inflated.0), inflated.1))
 }
+
 pub(super) fn too_large(limit: usize) -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body exceeds {limit} bytes"))
 }
+
 pub(super) async fn json_body<T: serde::de::DeserializeOwned>(
     hub: &Hub,
     headers: &HeaderMap,

@@ -73,6 +73,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/a/{link}"),
     ("GET", "/a/{link}/quote.pdf"),
 ];
+
 #[derive(Clone)]
 struct Hub {
     backend: Arc<dyn Backend>,
@@ -82,6 +83,7 @@ struct Hub {
     budget: Arc<Semaphore>,
     limiter: Arc<AuthLimiter>,
 }
+
 /// An error answered as `{"error": code, "message": …}`.
 #[derive(Debug)]
 pub struct ApiError {
@@ -90,11 +92,13 @@ pub struct ApiError {
     message: String,
     retry_after: Option<u64>,
 }
+
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError { status, code, message: message.into(), retry_after: None }
     }
 }
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry = match (self.retry_after, self.status) {
@@ -109,6 +113,7 @@ impl IntoResponse for ApiError {
         r
     }
 }
+
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
         use onsite_core::ErrorKind as K;
@@ -146,7 +151,9 @@ impl From<Error> for ApiError {
         ApiError::new(status, code, e.to_string())
     }
 }
+
 type ApiResult<T> = Result<T, ApiError>;
+
 /// Runs a blocking backend call on the blocking pool.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> crate::Result<T> + Send + 'static) -> ApiResult<T> {
     match tokio::task::spawn_blocking(f).await {
@@ -154,6 +161,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> crate::Result<T> + Send
         Err(e) => Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("worker failed: {e}"))),
     }
 }
+
 /// The hub's router with its layers, and the router of a separate metrics
 /// address (`/metrics` without a token). Requests carry their peer address
 /// as `ConnectInfo<SocketAddr>` (see `listen.rs`).
@@ -183,10 +191,12 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .with_state(hub);
     (app, open_metrics)
 }
+
 /// The hub's router alone (tests that serve it themselves).
 pub fn router(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConfig) -> Router {
     routers(backend, metrics, config).0
 }
+
 /// Counts every answered request by its route template and status.
 async fn count(State(hub): State<Hub>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let route = request
@@ -197,6 +207,7 @@ async fn count(State(hub): State<Hub>, request: axum::extract::Request, next: ax
     hub.metrics.request(route, response.status().as_u16());
     response
 }
+
 async fn health(State(hub): State<Hub>) -> Response {
     let backend = hub.backend.clone();
     let kind = backend.kind();
@@ -212,10 +223,12 @@ async fn health(State(hub): State<Hub>) -> Response {
     };
     status.into_response()
 }
+
 /// `/metrics` on the main address: back office only.
 async fn metrics_text(State(hub): State<Hub>, _: Admin) -> Response {
     metrics_open(State(hub)).await
 }
+
 /// `/metrics` on the separate metrics address.
 async fn metrics_open(State(hub): State<Hub>) -> Response {
     let backend = hub.backend.clone();

@@ -84,5 +84,6 @@ pub(super) async fn sync(
         }
     }
 }
+
 /// The media type of sync frames (requests, responses and refusals).
 pub const SYNC_TYPE: &str = "application/x-onsite-sync";
