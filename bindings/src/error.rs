@@ -73,5 +73,8 @@ mod tests {
         let u: OnsiteError =
             onsite_core::Error::Sync(onsite_core::sync::SyncError::OutOfScope { doc: "quote/x".into() }).into();
         assert!(matches!(u, OnsiteError::Unauthorized(_)));
+        let stale: OnsiteError =
+            onsite_core::Error::Quote(onsite_core::quote::QuoteError::StaleApproval { current: 2 }).into();
+        assert!(matches!(stale, OnsiteError::Conflict(_)), "a stale approval is a conflict, as at the hub (409)");
     }
 }

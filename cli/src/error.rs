@@ -100,3 +100,21 @@ impl Error {
 
 /// Result with the command line's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_means_the_same_exit_in_process_and_over_the_hub() {
+        use onsite_core::quote::QuoteError;
+        let stale = Error::Core(onsite_core::Error::Quote(QuoteError::StaleApproval { current: 2 }));
+        let conflict = Error::Hub { status: 409, message: "conflict".into() };
+        assert_eq!(stale.status(), ExitStatus::BadInput);
+        assert_eq!(conflict.status(), stale.status());
+        let missing = Error::Core(onsite_core::Error::not_found("quote", "q"));
+        assert_eq!(missing.status(), Error::Hub { status: 404, message: String::new() }.status());
+        let scope = Error::Core(onsite_core::Error::Sync(onsite_core::sync::SyncError::WrongDevice));
+        assert_eq!(scope.status(), Error::Hub { status: 403, message: String::new() }.status());
+    }
+}

@@ -198,3 +198,47 @@ impl Error {
         Error::NotFound { entity, key: key.into() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quote::{QuoteError as Q, QuoteState};
+    use crate::sync::{FrameError, SyncError as S};
+    use crate::transition::{Refusal, RefusalCode};
+
+    #[test]
+    fn every_error_has_one_kind() {
+        use ErrorKind as K;
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default();
+        let refusal = Refusal { doc: "quote/q".into(), code: RefusalCode::IllegalTransition, message: "x".into() };
+        let cases: Vec<(Error, ErrorKind)> = vec![
+            (Error::validation("email", "is not an e-mail address"), K::Invalid),
+            (crate::rules::FieldError::new("sku", "is empty").into(), K::Invalid),
+            (Error::Quote(Q::Empty), K::Invalid),
+            (Error::Quote(Q::ReasonRequired), K::Invalid),
+            // Collisions with the record's current state: the same on a
+            // phone, in a script and over the API (a stale approval was
+            // "invalid input" at the hub once).
+            (Error::Quote(Q::StaleApproval { current: 2 }), K::Conflict),
+            (
+                Error::Quote(Q::IllegalTransition { from: QuoteState::Draft, action: "decide the discount of" }),
+                K::Conflict,
+            ),
+            (Error::Quote(Q::Expired(day)), K::Conflict),
+            (Error::Refused(Box::new(refusal)), K::Conflict),
+            (Error::Conflict { what: "contact", reason: "x".into() }, K::Conflict),
+            (Error::not_found("quote", "q"), K::NotFound),
+            (Error::Sync(S::OutOfScope { doc: "quote/q".into() }), K::Unauthorized),
+            (Error::Sync(S::WrongDevice), K::Unauthorized),
+            (Error::Sync(S::Frame(FrameError::Truncated)), K::Sync),
+            (Error::Sync(S::NoRequestWaiting), K::Sync),
+            (Error::SchemaTooNew { found: 99, supported: 9 }, K::Storage),
+            (Error::Corrupt { what: "quote body", reason: "x".into() }, K::Storage),
+            (Error::Pdf(crate::pdf::PdfError::Font), K::Internal),
+            (Error::Pdf(crate::pdf::PdfError::BadImage { what: "logo" }), K::Invalid),
+        ];
+        for (e, kind) in cases {
+            assert_eq!(e.kind(), kind, "{e}");
+        }
+    }
+}

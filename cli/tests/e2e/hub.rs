@@ -78,6 +78,13 @@ fn a_field_day_through_the_hub(db: &Db) {
         .unwrap();
     assert_eq!(decided["quote"]["discount_request"]["approved"], true);
     assert!(hub.quotes("?pending_discount=true").is_empty());
+    // Deciding it again collides with the quote's state: a conflict (409),
+    // as the same call is on a device (ErrorKind::Conflict).
+    let again = hub
+        .admin
+        .post_json(&format!("/v1/admin/quotes/{}/discount-decision", q.id), &json!({ "approved": false }))
+        .unwrap_err();
+    assert_eq!(status(again), 409);
     anna.sync();
     let q = anna.store.quote(&q.id).unwrap();
     assert_eq!(q.state, QuoteState::Draft, "the decision arrived on the tablet");
