@@ -5,7 +5,7 @@ use crate::catalog::{ContentItem, PriceList, PriceListScope, Product, ProductCos
 use crate::quote::DiscountPolicy;
 
 /// Writes products in the documented CSV form (`;`-delimited, German decimal
-/// commas, one `attr:` column per attribute name). [`parse_csv`] reads it
+/// commas, one `attr:` column per attribute name). [`parse_csv`](super::parse_csv) reads it
 /// back to the same products.
 pub fn export_csv(products: &[Product]) -> String {
     let mut attr_keys: Vec<&str> = Vec::new();
@@ -58,7 +58,7 @@ pub fn export_csv(products: &[Product]) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-/// Writes a catalog in the documented JSON import form. [`parse_json`] reads
+/// Writes a catalog in the documented JSON import form. [`parse_json`](super::parse_json) reads
 /// it back to the same values.
 pub fn export_json(tax_classes: &[TaxClass], products: &[Product], price_lists: &[PriceList]) -> String {
     use serde_json::{Map, Value, json};
