@@ -53,6 +53,14 @@ pub(crate) fn detect_delimiter(bytes: &[u8]) -> u8 {
     counts.iter().max_by_key(|c| c.1).filter(|c| c.1 > 0).map_or(b',', |c| c.0)
 }
 
+/// A CSV reader over a file's bytes as every import reads them: without
+/// a byte-order mark, the delimiter from the header line, rows of any
+/// length (the header is a record like the others).
+pub(crate) fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    let bytes = strip_bom(bytes);
+    csv::ReaderBuilder::new().delimiter(detect_delimiter(bytes)).has_headers(false).flexible(true).from_reader(bytes)
+}
+
 /// Lower-cased header names, and rows as (line, fields).
 pub(crate) type CsvTable = (Vec<String>, Vec<(u64, Vec<String>)>);
 
@@ -61,12 +69,7 @@ pub(crate) type CsvTable = (Vec<String>, Vec<(u64, Vec<String>)>);
 /// names trimmed and lower-cased, and every non-empty row with its 1-based
 /// line. Unreadable rows are problems; an empty file is one.
 pub(crate) fn csv_table(bytes: &[u8]) -> Result<CsvTable, Vec<Problem>> {
-    let bytes = strip_bom(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(detect_delimiter(bytes))
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
+    let mut reader = reader(bytes);
     let mut records = reader.byte_records();
     let header = match records.next() {
         None => return Err(vec![problem(1, None, "the file is empty: expected a header line")]),

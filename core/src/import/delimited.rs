@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::{ParsedCatalog, Seen, parse_bool, push_product};
 use crate::catalog::{Attribute, Product};
 use crate::money::{Currency, Money, parse_decimal_flexible};
-use crate::table::{detect_delimiter, problem, strip_bom};
+use crate::table::{problem, reader};
 
 const CSV_REQUIRED: &[&str] = &["sku", "name", "unit", "list_price", "tax_class"];
 const CSV_OPTIONAL: &[&str] = &["description", "category", "currency", "c_part", "active", "image"];
@@ -19,13 +19,8 @@ enum Col {
 
 /// Parses CSV: a header line naming the columns, then one product a line.
 pub fn parse_csv(bytes: &[u8]) -> ParsedCatalog {
-    let bytes = strip_bom(bytes);
     let mut out = ParsedCatalog::default();
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(detect_delimiter(bytes))
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
+    let mut reader = reader(bytes);
     let mut records = reader.byte_records();
 
     let header = match records.next() {
