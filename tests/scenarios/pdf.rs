@@ -2,8 +2,6 @@
 //! pdftotext (what a reader sees, in order), pdffonts (embedded, subset
 //! font) and pdfinfo (pages). tests/run.sh installs poppler-utils and qpdf.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: failing loudly is the point
-
 use std::path::Path;
 use std::process::Command;
 
