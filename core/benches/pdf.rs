@@ -14,61 +14,23 @@ use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Instant;
 
-use chrono::NaiveDate;
-use onsite_core::account::{Account, Address};
+use onsite_core::account::Account;
 use onsite_core::catalog::{Attribute, Product};
+use onsite_core::fixtures;
 use onsite_core::money::{Currency, DisplayLocale, Money};
-use onsite_core::pdf::{CustomerPrice, DatasheetContext, PdfOptions, PriceStep, QuoteContext, RepContact};
-use onsite_core::quote::{Quote, QuoteLine};
+use onsite_core::pdf::{CustomerPrice, DatasheetContext, PriceStep};
+use onsite_core::quote::Quote;
 use rust_decimal::Decimal;
 
+/// The fixtures' quote of `lines` hex-bolt lines, every name short enough
+/// for one row (the figures in BENCHMARKS.md are for these names).
 fn quote(lines: usize) -> Quote {
-    let mut q = Quote::new(
-        "3f0e8a52-bench".into(),
-        "acc".into(),
-        None,
-        "rep-1".into(),
-        Currency::EUR,
-        DisplayLocale::De,
-        NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
-    );
-    q.lines = (0..lines)
-        .map(|i| QuoteLine {
-            sku: format!("SKS-A2-{i:06}"),
-            name: format!("Sechskantschraube DIN 933 M8×{}, Edelstahl A2, Großpackung", 10 + i % 90),
-            unit: "pc".into(),
-            category: "Schrauben".into(),
-            qty: Decimal::new(100 + i as i64, 0),
-            unit_price: Decimal::new(1234 + i as i64, 4),
-            discount_pct: Decimal::new(if i % 3 == 0 { 5 } else { 0 }, 0),
-            tax_rate_pct: Decimal::new(if i % 5 == 0 { 7 } else { 19 }, 0),
-            c_part: true,
-        })
-        .collect();
-    q.header_discount_pct = Decimal::new(3, 0);
+    let mut q = fixtures::quote_with_lines("3f0e8a52-bench", lines, DisplayLocale::De);
+    for (i, l) in q.lines.iter_mut().enumerate() {
+        l.name = format!("Sechskantschraube DIN 933 M8×{}, Edelstahl A2, Großpackung", 10 + i % 90);
+    }
     q.revision_hash = q.compute_hash();
     q
-}
-
-fn account() -> Account {
-    Account {
-        id: "acc".into(),
-        name: "Müller Maschinenbau".into(),
-        legal_form: Some("GmbH".into()),
-        employees: None,
-        industry: None,
-        billing_address: Address {
-            street: "Schloßallee 24".into(),
-            postal_code: "80331".into(),
-            city: "München".into(),
-            country: "DE".into(),
-        },
-        shipping_address: None,
-        vat_id: None,
-        customer_group: None,
-        assigned_rep: None,
-        attributes: Default::default(),
-    }
 }
 
 /// The same quote as an HTML page, as an HTML-to-PDF quote tool would print it.
@@ -131,18 +93,10 @@ fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
         return;
     }
-    let acc = account();
-    let ctx = QuoteContext {
-        account: &acc,
-        contact: None,
-        rep: RepContact {
-            name: "Jürgen Groß".into(),
-            email: "j.gross@onsite.example".into(),
-            phone: "+49 170 1".into(),
-        },
-        value_arguments: vec!["Kanban für C-Teile: 40 % weniger Lagerbestand".into()],
-    };
-    let opts = PdfOptions::dated(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap());
+    // The customer as in BENCHMARKS.md's figures: a plain GmbH.
+    let acc = Account { legal_form: Some("GmbH".into()), ..fixtures::account(fixtures::ACCOUNT_ID) };
+    let ctx = fixtures::quote_context(&acc, None);
+    let opts = fixtures::pdf_options();
     let small = quote(10);
     let large = quote(200);
     let one_page = onsite_core::pdf::render_quote(&small, &ctx, &opts).unwrap();

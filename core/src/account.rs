@@ -231,21 +231,12 @@ impl Contact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
     use crate::ids::new_id;
     use chrono::Utc;
 
     fn contact() -> Contact {
-        Contact {
-            id: new_id(),
-            account_id: new_id(),
-            first_name: "Anna".into(),
-            last_name: "Weiß".into(),
-            role: BuyingRole::DecisionMaker,
-            title: None,
-            email: Some("anna.weiss@example.de".into()),
-            phone: None,
-            consent: None,
-        }
+        Contact { email: Some("anna.weiss@example.de".into()), ..fixtures::contact(&new_id(), &new_id()) }
     }
 
     #[test]
@@ -274,17 +265,9 @@ mod tests {
     #[test]
     fn vat_id_rules() {
         let mut a = Account {
-            id: new_id(),
-            name: "Müller Maschinenbau".into(),
-            legal_form: Some("GmbH".into()),
-            employees: Some(62),
-            industry: None,
             billing_address: Address::default(),
-            shipping_address: None,
             vat_id: Some("DE123456789".into()),
-            customer_group: None,
-            assigned_rep: None,
-            attributes: Default::default(),
+            ..fixtures::account(&new_id())
         };
         assert!(a.validate().is_ok());
         for bad in ["123", "aÜ12345", "DE 1234"] {

@@ -232,6 +232,7 @@ impl ApprovalLink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
     use proptest::prelude::*;
 
     fn unhex(s: &str) -> Vec<u8> {
@@ -265,30 +266,8 @@ mod tests {
     }
 
     fn quote() -> Quote {
-        let mut q = Quote::new(
-            "8d0c2f7e-3a41-4f7b-9f0e-2b1c6d5e4a33".into(),
-            "acc-1".into(),
-            None,
-            "rep-1".into(),
-            crate::money::Currency::EUR,
-            crate::money::DisplayLocale::De,
-            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
-        );
-        q.edit(|q| {
-            q.lines = vec![crate::quote::QuoteLine {
-                sku: "A".into(),
-                name: "Artikel".into(),
-                unit: "pc".into(),
-                category: "Schrauben".into(),
-                qty: rust_decimal::Decimal::ONE,
-                unit_price: rust_decimal::Decimal::TEN,
-                discount_pct: rust_decimal::Decimal::ZERO,
-                tax_rate_pct: rust_decimal::Decimal::new(19, 0),
-                c_part: false,
-            }]
-        })
-        .unwrap();
-        q
+        let line = fixtures::line("A", rust_decimal::Decimal::ONE, rust_decimal::Decimal::TEN);
+        fixtures::quote("8d0c2f7e-3a41-4f7b-9f0e-2b1c6d5e4a33", vec![line])
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! - mapping layers: [`import`] (CSV/JSON files to domain values) and
 //!   [`store`] (SQLite tables, migrations, full-text search);
 //! - `sample` (feature `sample`, never in the phone library): a deterministic
-//!   generator of realistic data for the demo, tests and benchmarks.
+//!   generator of realistic data for the demo, tests and benchmarks;
+//!   `fixtures` (the same feature): the few hand-made records tests and
+//!   benchmarks share (an account, quote lines, quotes, an approval).
 //!
 //! The entry point is [`Store`]:
 //!
@@ -34,6 +36,8 @@ pub mod catalog;
 pub mod crdt;
 pub mod devices;
 pub mod error;
+#[cfg(any(test, feature = "sample"))]
+pub mod fixtures;
 pub mod funnel;
 pub mod ids;
 

@@ -419,11 +419,8 @@ fn build_decimal(neg: bool, int: &str, frac: Option<&str>, original: &str) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::dec;
     use proptest::prelude::*;
-
-    fn dec(s: &str) -> Decimal {
-        Decimal::from_str_exact(s).unwrap_or_default()
-    }
 
     #[test]
     fn formats_german_and_english() {

@@ -356,12 +356,9 @@ pub fn totals(lines: &[PricingLine], header_discount_pct: Decimal, currency: Cur
 mod tests {
     use super::*;
     use crate::catalog::PriceTier;
+    use crate::fixtures::dec as d;
     use crate::money::Money;
     use proptest::prelude::*;
-
-    fn d(s: &str) -> Decimal {
-        Decimal::from_str_exact(s).unwrap()
-    }
 
     fn line(qty: &str, price: &str, disc: &str, rate: &str) -> PricingLine {
         PricingLine {

@@ -96,6 +96,18 @@ pub enum QuoteState {
 }
 
 impl QuoteState {
+    /// Every state, in the order of the lifecycle.
+    pub const ALL: [QuoteState; 8] = [
+        QuoteState::Draft,
+        QuoteState::NeedsDiscountApproval,
+        QuoteState::Sent,
+        QuoteState::Approved,
+        QuoteState::Rejected,
+        QuoteState::Expired,
+        QuoteState::Ordered,
+        QuoteState::Cancelled,
+    ];
+
     /// The stored name, e.g. `needs_discount_approval`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -112,18 +124,7 @@ impl QuoteState {
 
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<QuoteState> {
-        [
-            QuoteState::Draft,
-            QuoteState::NeedsDiscountApproval,
-            QuoteState::Sent,
-            QuoteState::Approved,
-            QuoteState::Rejected,
-            QuoteState::Expired,
-            QuoteState::Ordered,
-            QuoteState::Cancelled,
-        ]
-        .into_iter()
-        .find(|q| q.as_str() == s)
+        QuoteState::ALL.into_iter().find(|q| q.as_str() == s)
     }
 
     fn is_open(self) -> bool {
@@ -1100,65 +1101,26 @@ pub fn reorder(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::{self, date as day, dec as d, now};
     use proptest::prelude::*;
 
-    fn d(s: &str) -> Decimal {
-        Decimal::from_str_exact(s).unwrap()
-    }
-
-    fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    fn now() -> Timestamp {
-        chrono::DateTime::parse_from_rfc3339("2026-03-10T09:00:00Z").unwrap().with_timezone(&chrono::Utc)
-    }
-
     fn line(sku: &str, qty: &str, price: &str, disc: &str, category: &str, c_part: bool) -> QuoteLine {
-        QuoteLine {
-            sku: sku.into(),
-            name: format!("Artikel {sku}"),
-            unit: "pc".into(),
-            category: category.into(),
-            qty: d(qty),
-            unit_price: d(price),
-            discount_pct: d(disc),
-            tax_rate_pct: d("19"),
-            c_part,
-        }
+        QuoteLine { category: category.into(), discount_pct: d(disc), c_part, ..fixtures::line(sku, d(qty), d(price)) }
     }
 
     fn quote() -> Quote {
-        let mut q = Quote::new(
-            "q-1".into(),
-            "acc-1".into(),
-            None,
-            "rep-1".into(),
-            Currency::EUR,
-            DisplayLocale::De,
-            day("2026-03-31"),
-        );
-        q.edit(|q| {
-            q.lines = vec![
+        fixtures::quote(
+            "q-1",
+            vec![
                 line("A", "100", "0.12", "5", "Schrauben", true),
                 line("B", "1", "189.00", "0", "Werkzeug/Elektro", false),
-            ]
-        })
-        .unwrap();
-        q
+            ],
+        )
     }
 
+    /// Signed on the rep's tablet, on site.
     fn approval(q: &Quote) -> Approval {
-        Approval {
-            quote_id: q.id.clone(),
-            revision_hash: q.revision_hash.clone(),
-            signer_name: "Anna Weiß".into(),
-            signer_role: "Einkauf".into(),
-            auth: SignerAuth::RepDeviceOnSite,
-            device_time: now(),
-            device_id: "tablet-7".into(),
-            client_address: None,
-        }
+        Approval { auth: SignerAuth::RepDeviceOnSite, ..fixtures::approval(q, "Anna Weiß", "tablet-7", now()) }
     }
 
     const NO_COST: &dyn Fn(&str) -> Option<Decimal> = &|_| None;

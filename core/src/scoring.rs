@@ -779,38 +779,25 @@ pub fn call_list(leads: &[Lead<'_>], model: &ScoringModel, now: DateTime<Utc>, l
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::{Address, MarketingConsent};
+    use crate::account::MarketingConsent;
+    use crate::fixtures;
     use proptest::prelude::*;
 
     fn account(id: &str, employees: Option<u32>, industry: Option<&str>) -> Account {
         Account {
-            id: id.into(),
             name: format!("Firma {id}"),
             legal_form: Some("GmbH".into()),
             employees,
             industry: industry.map(str::to_string),
-            billing_address: Address {
-                street: "Hauptstraße 1".into(),
-                postal_code: "80331".into(),
-                city: "München".into(),
-                country: "DE".into(),
-            },
-            shipping_address: None,
-            vat_id: None,
-            customer_group: None,
             assigned_rep: Some("rep-1".into()),
-            attributes: HashMap::new(),
+            ..fixtures::account(id)
         }
     }
 
     fn contact(id: &str, account: &str, consent: bool) -> Contact {
         Contact {
-            id: id.into(),
-            account_id: account.into(),
             first_name: "Eva".into(),
             last_name: id.into(),
-            role: BuyingRole::DecisionMaker,
-            title: None,
             email: Some(format!("{id}@example.com")),
             phone: Some("+49 89 1".into()),
             consent: consent.then(|| MarketingConsent {
@@ -818,6 +805,7 @@ mod tests {
                 at: now() - chrono::Duration::days(400),
                 source: "web double opt-in".into(),
             }),
+            ..fixtures::contact(id, account)
         }
     }
 

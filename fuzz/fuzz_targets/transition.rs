@@ -10,7 +10,8 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
 use onsite_core::crdt::{DiscountRecord, DocId, Record};
-use onsite_core::money::{Currency, DisplayLocale};
+use onsite_core::fixtures;
+use onsite_core::money::Currency;
 use onsite_core::quote::{
     Approval, ApprovalStatus, DiscountPolicy, DiscountRequest, Quote, QuoteLine, QuoteState, SignerAuth,
 };
@@ -59,17 +60,6 @@ impl Facts for F {
     }
 }
 
-const STATES: [QuoteState; 8] = [
-    QuoteState::Draft,
-    QuoteState::NeedsDiscountApproval,
-    QuoteState::Sent,
-    QuoteState::Approved,
-    QuoteState::Rejected,
-    QuoteState::Expired,
-    QuoteState::Ordered,
-    QuoteState::Cancelled,
-];
-
 fn text(it: &mut impl Iterator<Item = u8>) -> String {
     let n = it.next().unwrap_or(0) as usize % 24;
     let bytes: Vec<u8> = it.take(n).collect();
@@ -81,7 +71,7 @@ fn mutate(q: &mut Quote, it: &mut impl Iterator<Item = u8>, steps: usize) {
         let Some(op) = it.next() else { return };
         let v = it.next().unwrap_or(0);
         match op % 14 {
-            0 => q.state = STATES[v as usize % STATES.len()],
+            0 => q.state = QuoteState::ALL[v as usize % QuoteState::ALL.len()],
             1 => {
                 if let Some(l) = q.lines.first_mut() {
                     l.discount_pct = Decimal::from(v % 101);
@@ -140,20 +130,12 @@ fuzz_target!(|data: &[u8]| {
         _ => Some(DeviceRole::Customer),
     };
     let actor = Actor { role, person: "rep-anna", device_id: "phone-1" };
-    let valid = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default();
-    let mut base = Quote::new("q-1".into(), "acc-1".into(), None, "rep-anna".into(), Currency::EUR, DisplayLocale::De, valid);
-    let line = QuoteLine {
-        sku: "A".into(),
-        name: "Schraube".into(),
-        unit: "pc".into(),
-        category: "Schrauben".into(),
-        qty: Decimal::from(100),
-        unit_price: Decimal::new(1000, 2),
-        discount_pct: Decimal::ZERO,
-        tax_rate_pct: Decimal::from(19),
-        c_part: true,
-    };
-    let _ = base.edit(|q| q.lines = vec![line]);
+    // A draft by Anna valid past the rules' clock, 100 × A at 10 € (the cost above is 5 €).
+    let mut base = fixtures::quote("q-1", vec![fixtures::line("A", Decimal::from(100), Decimal::new(1000, 2))]);
+    let _ = base.edit(|q| {
+        q.rep = "rep-anna".into();
+        q.valid_until = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default();
+    });
     let grant = it.next().unwrap_or(0);
     let mut facts = F {
         policy: DiscountPolicy { min_margin_pct: Decimal::from(grant % 20), ..DiscountPolicy::default() },

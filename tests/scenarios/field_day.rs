@@ -3,8 +3,6 @@
 //! with the catalog through deltas, and searches offline while the hub keeps
 //! publishing.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: failing loudly is the point
-
 use std::ffi::OsString;
 use std::sync::Arc;
 

@@ -2,15 +2,13 @@
 //! pdftotext (what a reader sees, in order), pdffonts (embedded, subset
 //! font) and pdfinfo (pages). tests/run.sh installs poppler-utils and qpdf.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: failing loudly is the point
-
 use std::path::Path;
 use std::process::Command;
 
-use chrono::NaiveDate;
-use onsite_core::account::{Account, Address, BuyingRole, Contact};
-use onsite_core::money::{Currency, DisplayLocale};
-use onsite_core::pdf::{PdfOptions, QuoteContext, RepContact, render_quote};
+use onsite_core::account::Account;
+use onsite_core::fixtures::{self, ACCOUNT_ID, CONTACT_ID};
+use onsite_core::money::DisplayLocale;
+use onsite_core::pdf::{QuoteContext, RepContact, render_quote};
 use onsite_core::quote::{Quote, QuoteLine};
 use rust_decimal::Decimal;
 
@@ -23,63 +21,25 @@ fn tool(name: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn account() -> Account {
-    Account {
-        id: "acc-1".into(),
-        name: "Müller Maschinenbau".into(),
-        legal_form: Some("GmbH & Co. KG".into()),
-        employees: Some(62),
-        industry: None,
-        billing_address: Address {
-            street: "Schloßallee 24".into(),
-            postal_code: "80331".into(),
-            city: "München".into(),
-            country: "DE".into(),
-        },
-        shipping_address: None,
-        vat_id: None,
-        customer_group: None,
-        assigned_rep: None,
-        attributes: Default::default(),
-    }
-}
-
-fn contact() -> Contact {
-    Contact {
-        id: "c-1".into(),
-        account_id: "acc-1".into(),
-        first_name: "Anna".into(),
-        last_name: "Weiß".into(),
-        role: BuyingRole::DecisionMaker,
-        title: None,
-        email: None,
-        phone: None,
-        consent: None,
-    }
-}
-
+/// `lines` lines in round figures the texts and totals below are checked
+/// against: line `i` is 1,000 + `i` pieces at 12.34 € without discount,
+/// line 1 a glove with a name that wraps, line 2 at 7 % VAT.
 fn quote(lines: usize, locale: DisplayLocale) -> Quote {
-    let valid = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
-    let mut q =
-        Quote::new("q-42".into(), "acc-1".into(), Some("c-1".into()), "rep-1".into(), Currency::EUR, locale, valid);
+    let lines = (0..lines)
+        .map(|i| QuoteLine {
+            name: if i == 1 {
+                "Schutzhandschuhe Nitril Größe 9 für Außenanwendungen, witterungsbeständig, mit Dichtscheibe aus EPDM – Großpackung für Industrie und Handwerk".into()
+            } else {
+                format!("Sechskantschraube DIN 933 M8×{}, Edelstahl A2", 10 + i)
+            },
+            tax_rate_pct: Decimal::new(if i == 2 { 7 } else { 19 }, 0),
+            ..fixtures::line(&format!("SKS-A2-{i:06}"), Decimal::new(1000 + i as i64, 0), Decimal::new(1234, 2))
+        })
+        .collect();
+    let mut q = fixtures::quote("q-42", lines);
     q.edit(|q| {
-        q.lines = (0..lines)
-            .map(|i| QuoteLine {
-                sku: format!("SKS-A2-{i:06}"),
-                name: if i == 1 {
-                    "Schutzhandschuhe Nitril Größe 9 für Außenanwendungen, witterungsbeständig, mit Dichtscheibe aus EPDM – Großpackung für Industrie und Handwerk".into()
-                } else {
-                    format!("Sechskantschraube DIN 933 M8×{}, Edelstahl A2", 10 + i)
-                },
-                unit: "pc".into(),
-                category: "Schrauben".into(),
-                qty: Decimal::new(1000 + i as i64, 0),
-                unit_price: Decimal::new(1234, 2),
-                discount_pct: Decimal::ZERO,
-                tax_rate_pct: Decimal::new(if i == 2 { 7 } else { 19 }, 0),
-                c_part: true,
-            })
-            .collect();
+        q.contact_id = Some(CONTACT_ID.into());
+        q.locale = locale;
         q.payment_terms = "14 Tage 2 % Skonto, 30 Tage netto".into();
     })
     .unwrap();
@@ -87,18 +47,8 @@ fn quote(lines: usize, locale: DisplayLocale) -> Quote {
 }
 
 fn render(q: &Quote) -> Vec<u8> {
-    let (acc, c) = (account(), contact());
-    let ctx = QuoteContext {
-        account: &acc,
-        contact: Some(&c),
-        rep: RepContact {
-            name: "Jürgen Groß".into(),
-            email: "j.gross@onsite.example".into(),
-            phone: "+49 170 1".into(),
-        },
-        value_arguments: vec!["Kanban für C-Teile: 40 % weniger Lagerbestand".into()],
-    };
-    render_quote(q, &ctx, &PdfOptions::dated(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap())).unwrap()
+    let (acc, c) = (fixtures::account(ACCOUNT_ID), fixtures::contact(CONTACT_ID, ACCOUNT_ID));
+    render_quote(q, &fixtures::quote_context(&acc, Some(&c)), &fixtures::pdf_options()).unwrap()
 }
 
 fn save(dir: &Path, name: &str, bytes: &[u8]) -> String {
@@ -228,11 +178,11 @@ fn logos_in_png_and_jpeg_and_a_visible_replacement_glyph() {
     let dir = tempfile::tempdir().unwrap();
     let mut q = quote(1, DisplayLocale::De);
     q.edit(|q| q.lines[0].name = "Schraube 🦀 mit Sonderzeichen".into()).unwrap();
-    let (acc, c) = (account(), contact());
+    let (acc, c) = (fixtures::account(ACCOUNT_ID), fixtures::contact(CONTACT_ID, ACCOUNT_ID));
     for format in [image::ImageFormat::Png, image::ImageFormat::Jpeg] {
         let ctx =
             QuoteContext { account: &acc, contact: Some(&c), rep: RepContact::default(), value_arguments: vec![] };
-        let mut opts = PdfOptions::dated(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap());
+        let mut opts = fixtures::pdf_options();
         opts.letterhead.logo = Some(image(format));
         let bytes = render_quote(&q, &ctx, &opts).unwrap();
         let path = save(dir.path(), "logo.pdf", &bytes);
@@ -260,12 +210,10 @@ fn a_datasheet_shows_the_customers_prices_and_specifications() {
       "content": [{"id": "CS-1", "kind": "case_study", "title": "Holzbau Huber: 30 % schneller montiert", "summary": "Ohne Vorbohren.", "skus": ["MS-6100"]}]
     }"#;
     store.import_catalog(parse(catalog.as_bytes(), Format::Json), &mut |_| {}).unwrap();
-    let mut acc = account();
-    acc.customer_group = Some("A".into());
+    let acc = Account { customer_group: Some("A".into()), ..fixtures::account(ACCOUNT_ID) };
     store.save_account(&acc).unwrap();
-    let opts = PdfOptions::dated(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap());
-    let rep =
-        RepContact { name: "Jürgen Groß".into(), email: "j.gross@onsite.example".into(), phone: "+49 170 1".into() };
+    let opts = fixtures::pdf_options();
+    let rep = fixtures::rep();
     let bytes = store
         .render_datasheet_pdf("ms-6100", &acc.id, rep.clone(), Some(&image(image::ImageFormat::Png)), &opts)
         .unwrap();

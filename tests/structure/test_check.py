@@ -70,6 +70,13 @@ def run(files: dict[str, str], layers: str = LAYERS) -> list[str]:
         return lines[:-1]
 
 
+def fails(changes: dict[str, str], expected: str) -> None:
+    """The clean tree with `changes` (file name -> text) fails the check
+    with a problem that contains `expected`."""
+    problems = run({**CLEAN, **changes})
+    assert any(expected in p for p in problems), problems
+
+
 CASES = []
 
 
@@ -86,68 +93,72 @@ def a_tree_that_keeps_its_layers_passes():
 
 @case
 def an_upward_import_fails():
-    files = dict(CLEAN)
-    files["low/src/base.rs"] = "use crate::top::g;\npub struct Id;\n"
-    problems = run(files)
-    assert any("`base` (layer 1) imports `top` (layer 4): an import that runs upwards" in p for p in problems), problems
+    fails(
+        {"low/src/base.rs": "use crate::top::g;\npub struct Id;\n"},
+        "`base` (layer 1) imports `top` (layer 4): an import that runs upwards",
+    )
 
 
 @case
 def an_upward_import_through_a_reexport_fails():
-    files = dict(CLEAN)
-    files["low/src/sub/mod.rs"] = "pub mod bottom;\npub use crate::top::g;\n"
-    files["low/src/domain.rs"] = "use crate::sub::g;\npub struct Thing;\n"
-    problems = run(files)
-    assert any("`domain` (layer 2) imports `top`" in p for p in problems), problems
+    fails(
+        {
+            "low/src/sub/mod.rs": "pub mod bottom;\npub use crate::top::g;\n",
+            "low/src/domain.rs": "use crate::sub::g;\npub struct Thing;\n",
+        },
+        "`domain` (layer 2) imports `top`",
+    )
 
 
 @case
 def a_lower_part_of_a_folder_may_not_import_its_face():
-    files = dict(CLEAN)
-    files["low/src/sub/bottom.rs"] = "use super::f;\npub struct Low;\n"
-    problems = run(files)
-    assert any("`sub::bottom` (layer 2) imports `sub` (layer 3)" in p for p in problems), problems
+    fails(
+        {"low/src/sub/bottom.rs": "use super::f;\npub struct Low;\n"},
+        "`sub::bottom` (layer 2) imports `sub` (layer 3)",
+    )
 
 
 @case
 def a_circle_within_one_layer_fails():
-    files = dict(CLEAN)
-    files["low/src/base.rs"] = "pub struct Id;\n"
-    files["low/src/domain.rs"] = "use crate::sub::bottom::Low;\npub struct Thing;\n"
-    problems = run(files)
-    assert any("circle: domain, sub::bottom" in p for p in problems), problems
+    fails(
+        {
+            "low/src/base.rs": "pub struct Id;\n",
+            "low/src/domain.rs": "use crate::sub::bottom::Low;\npub struct Thing;\n",
+        },
+        "circle: domain, sub::bottom",
+    )
 
 
 @case
 def a_module_in_no_layer_fails():
-    files = dict(CLEAN)
-    files["low/src/stray.rs"] = "pub struct S;\n"
-    problems = run(files)
-    assert any("module `stray` is in no layer" in p for p in problems), problems
+    fails(
+        {"low/src/stray.rs": "pub struct S;\n"},
+        "module `stray` is in no layer",
+    )
 
 
 @case
 def a_forbidden_dependency_fails():
-    files = dict(CLEAN)
-    files["low/Cargo.toml"] = '[package]\nname = "lowest"\n[dependencies]\naxum = "0.8"\n'
-    problems = run(files)
-    assert any("lowest: depends on axum, forbidden" in p for p in problems), problems
+    fails(
+        {"low/Cargo.toml": '[package]\nname = "lowest"\n[dependencies]\naxum = "0.8"\n'},
+        "lowest: depends on axum, forbidden",
+    )
 
 
 @case
 def a_workspace_crate_it_may_not_use_fails():
-    files = dict(CLEAN)
-    files["low/Cargo.toml"] = '[package]\nname = "lowest"\n[dependencies]\nupper = { path = "../up" }\n'
-    problems = run(files)
-    assert any("lowest: depends on upper, which layers.toml does not allow" in p for p in problems), problems
+    fails(
+        {"low/Cargo.toml": '[package]\nname = "lowest"\n[dependencies]\nupper = { path = "../up" }\n'},
+        "lowest: depends on upper, which layers.toml does not allow",
+    )
 
 
 @case
 def a_forbidden_feature_fails():
-    files = dict(CLEAN)
-    files["up/Cargo.toml"] = '[package]\nname = "upper"\n[dependencies]\nlowest = { path = "../low", features = ["sample"] }\n'
-    problems = run(files)
-    assert any("upper: enables feature sample of lowest, forbidden" in p for p in problems), problems
+    fails(
+        {"up/Cargo.toml": '[package]\nname = "upper"\n[dependencies]\nlowest = { path = "../low", features = ["sample"] }\n'},
+        "upper: enables feature sample of lowest, forbidden",
+    )
 
 
 @case

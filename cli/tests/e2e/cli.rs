@@ -3,7 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: failing loudly is the point
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn onsite(args: &[&str]) -> Output {
@@ -16,6 +16,15 @@ fn text(b: &[u8]) -> String {
 
 fn p(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
+}
+
+/// Runs `onsite demo` into `{dir}/demo` with that many products and
+/// accounts; the folder.
+fn demo(dir: &Path, products: &str, accounts: &str) -> PathBuf {
+    let out = dir.join("demo");
+    let r = onsite(&["demo", "--out", p(&out), "--products", products, "--accounts", accounts]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    out
 }
 
 #[test]
@@ -273,8 +282,7 @@ fn quote_price_reads_json_and_prints_the_priced_quote() {
 #[test]
 fn quote_pdf_and_datasheet_commands_write_pdfs() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("demo");
-    assert!(onsite(&["demo", "--out", p(&out), "--products", "600", "--accounts", "12"]).status.success());
+    let out = demo(dir.path(), "600", "12");
     let json = out.join("quote.json");
     let pdf = dir.path().join("again.pdf");
     let r = onsite(&["quote", "pdf", "--input", p(&json), "--out", p(&pdf), "--locale", "en-US"]);
@@ -327,8 +335,7 @@ fn quote_pdf_and_datasheet_commands_write_pdfs() {
 #[test]
 fn documents_export_and_import_as_automerge_files() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("demo");
-    assert!(onsite(&["demo", "--out", p(&out), "--products", "200", "--accounts", "4"]).status.success());
+    let out = demo(dir.path(), "200", "4");
     let db = out.join("crm.sqlite");
     let list = onsite(&["doc", "list", "--db", p(&db), "--json"]);
     assert!(list.status.success(), "{}", text(&list.stderr));
@@ -370,8 +377,7 @@ fn documents_export_and_import_as_automerge_files() {
 #[test]
 fn lead_and_campaign_commands_on_the_demo_stores() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("demo");
-    assert!(onsite(&["demo", "--out", p(&out), "--products", "300", "--accounts", "30"]).status.success());
+    let out = demo(dir.path(), "300", "30");
     let (tablet, hub) = (out.join("anna-tablet.sqlite"), out.join("hub.sqlite"));
 
     // The call list on the rep's tablet, as text and as JSON.

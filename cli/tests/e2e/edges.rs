@@ -4,12 +4,13 @@
 //! rate-limited authentication, metrics behind a token, logs without
 //! personal data, and counters out of range.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use crate::common::hostile::Hostile;
+use crate::common::spawn_serve;
 use onsite_cli::client::HubClient;
 use serde_json::json;
 
@@ -38,17 +39,7 @@ fn serve(extra: &[&str]) -> Served {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let admin_token = text.split_whitespace().find(|w| w.starts_with("ost_")).unwrap().to_string();
     let metrics = format!("127.0.0.1:{}", port());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onsite"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", &database, "--metrics-listen", &metrics])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let url = line.split_whitespace().nth(4).unwrap().to_string();
+    let (mut child, mut out, url) = spawn_serve(&database, &[&["--metrics-listen", metrics.as_str()], extra].concat());
     std::thread::spawn(move || {
         let mut rest = String::new();
         let _ = out.read_to_string(&mut rest);
@@ -88,12 +79,14 @@ impl Served {
     }
 
     /// Stops the hub with SIGTERM; its exit status and everything it logged.
-    fn stop(mut self) -> (std::process::ExitStatus, String) {
+    /// Stops the hub with SIGTERM; it must exit cleanly. Its log.
+    fn stop(mut self) -> String {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         let status = self.child.wait().unwrap();
         let log = self.stderr.take().unwrap().join().unwrap();
-        (status, log)
+        assert!(status.success(), "{status:?}\n{log}");
+        log
     }
 
     fn device(&self, person: &str, role: &str) -> (String, String) {
@@ -141,8 +134,7 @@ fn an_unauthenticated_peer_costs_the_hub_almost_nothing() {
     // 80 × 32 MiB would be 2.5 GiB; the bodies are not even read.
     assert!(grown < 32 << 10, "the hub grew by {grown} KiB");
     assert!(hub.metric("onsite_auth_rate_limited_total") >= 1.0, "the address was limited after its failures");
-    let (status, _) = hub.stop();
-    assert!(status.success());
+    hub.stop();
 }
 
 #[test]
@@ -172,8 +164,7 @@ fn authenticated_bodies_are_bounded_per_request_and_together() {
     assert!(grown < 64 << 10, "the hub grew by {grown} KiB");
     assert_eq!(hub.metric("onsite_memory_refusals_total"), 16.0);
     // A body over the frame limit is refused at the limit (a bigger budget).
-    let (status, _) = hub.stop();
-    assert!(status.success());
+    hub.stop();
     let hub = serve(&["--memory-budget-mib", "128"]);
     let (_, token) = hub.device("rep-anna", "rep");
     let over = gzip(&vec![0u8; (32 << 20) + 4096]);
@@ -181,8 +172,7 @@ fn authenticated_bodies_are_bounded_per_request_and_together() {
     assert!(hub.metric("onsite_inflated_bytes_total") <= f64::from(32u32 << 20));
     // The budget is given back: a normal request goes through.
     assert!(hub.admin.get_json("/v1/admin/devices").is_ok());
-    let (status, _) = hub.stop();
-    assert!(status.success());
+    hub.stop();
 }
 
 /// Opens `n` connections that send half a request head and stop.
@@ -218,8 +208,7 @@ fn unfinished_request_heads_are_closed_at_their_deadline() {
     assert_eq!(closed_now, 300, "every half-sent head was closed by the hub");
     assert!(hub.metric("onsite_connections_total") >= 300.0, "all 300 had been accepted");
     assert!(hub.metric("onsite_connections_open") <= 1.0, "only the metrics request itself is open");
-    let (status, _) = hub.stop();
-    assert!(status.success());
+    hub.stop();
 }
 
 #[test]
@@ -241,8 +230,7 @@ fn shutdown_ends_within_its_grace_even_with_stuck_clients() {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let (status, log) = hub.stop();
-    assert!(status.success(), "{status:?}\n{log}");
+    let log = hub.stop();
     let forced: usize = log
         .lines()
         .find_map(|l| l.split("closing ").nth(1)?.split(' ').next()?.parse().ok())
@@ -277,8 +265,7 @@ fn failed_authentications_are_rate_limited_and_counted() {
     assert!(retry.is_some_and(|s| (1..=60).contains(&s)), "{retry:?}");
     assert_eq!(hub.metric("onsite_auth_rate_limited_total"), 180.0);
     assert!(hub.metric("onsite_auth_failures_total") >= 20.0);
-    let (status, _) = hub.stop();
-    assert!(status.success());
+    hub.stop();
 }
 
 #[test]
@@ -297,8 +284,7 @@ fn metrics_need_an_admin_token_or_their_own_address() {
     assert_eq!(status(&rep), 403);
     assert_eq!(status(&hub.admin_token), 200);
     assert!(hub.metric("onsite_up{backend=\"sqlite\"}") == 1.0, "the metrics address needs no token");
-    let (s, _) = hub.stop();
-    assert!(s.success());
+    hub.stop();
 }
 
 #[test]
@@ -323,8 +309,7 @@ fn the_log_holds_codes_and_ids_never_what_a_frame_held() {
     if let crate::common::hostile::Outcome::Refused(r) = &outcome {
         assert!(!r[0].2.contains("Weiß") && !r[0].2.contains("example.de"), "{}", r[0].2);
     }
-    let (status, log) = hub.stop();
-    assert!(status.success());
+    let log = hub.stop();
     assert!(log.contains(&format!("sync refused for device {crm_id}: invalid_record")), "{log}");
     for secret in ["Anna", "Weiß", "example.de", "crm-import", &crm_token] {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
@@ -354,8 +339,7 @@ fn counters_out_of_range_are_a_bad_frame_not_a_lockout() {
     // The device is not locked out: its normal first round goes through.
     assert!(client.sync_frame(&frame(1, 1)).is_ok());
     assert!(client.sync_frame(&frame(1, 2)).is_ok());
-    let (status, _) = hub.stop();
-    assert!(status.success());
+    hub.stop();
 }
 
 /// A request the hub refuses before reading its body (no token, a rep at
@@ -382,6 +366,5 @@ fn a_request_refused_before_its_body_is_read_gets_its_answer() {
         *statuses.entry(status).or_insert(0) += 1;
     }
     assert_eq!(statuses, [("401".to_string(), 15), ("403".to_string(), 45)].into(), "every refusal was answered");
-    let (status, _) = hub.stop();
-    assert!(status.success());
+    hub.stop();
 }

@@ -9,6 +9,7 @@ use crate::common::hostile::{Hostile, Outcome};
 use crate::common::{Db, Dev, Hub, hub, publish_catalog, seed_accounts};
 use chrono::{Days, Utc};
 use onsite_core::crdt::{DocId, DocKind, Record};
+use onsite_core::fixtures;
 use onsite_core::ids::new_id;
 use onsite_core::money::{Currency, DisplayLocale};
 use onsite_core::quote::{Approval, Order, Quote, QuoteLine, QuoteState, SignerAuth};
@@ -109,6 +110,16 @@ impl World {
         q
     }
 
+    /// A new draft for Anna's account, valid for 30 days, with `lines`, made
+    /// by hand (not by a store: its rules do not run).
+    fn new_quote(&self, lines: Vec<QuoteLine>) -> Quote {
+        let valid = Utc::now().date_naive() + Days::new(30);
+        let mut q =
+            Quote::new(new_id(), self.acc1.clone(), None, "rep-anna".into(), Currency::EUR, DisplayLocale::De, valid);
+        q.lines = lines;
+        q
+    }
+
     /// The quote approved on Eva's phone (honest) and ordered by Anna.
     fn ordered(&self) -> (Quote, Order) {
         let q = self.sent_quote(0);
@@ -123,16 +134,7 @@ impl World {
 }
 
 fn approval(device: &str, q: &Quote) -> Approval {
-    Approval {
-        quote_id: q.id.clone(),
-        revision_hash: q.revision_hash.clone(),
-        signer_name: "Eva Weiß".into(),
-        signer_role: "Einkauf".into(),
-        auth: SignerAuth::CustomerDevice,
-        device_time: Utc::now(),
-        device_id: device.into(),
-        client_address: None,
-    }
+    fixtures::approval(q, "Eva Weiß", device, Utc::now())
 }
 
 /// `f` turns the hostile device's copy into a forbidden one: refused with
@@ -182,16 +184,7 @@ fn a_hostile_rep_cannot_break_the_quote_rules(db: &Db) {
     let mut m = w.hostile("rep-anna", "rep", None);
 
     // Straight to "sent" with 90 %: the policy in force refuses it.
-    let mut greedy = Quote::new(
-        new_id(),
-        w.acc1.clone(),
-        None,
-        "rep-anna".into(),
-        Currency::EUR,
-        DisplayLocale::De,
-        Utc::now().date_naive() + Days::new(30),
-    );
-    greedy.lines = vec![line_of(&w, 90)];
+    let mut greedy = w.new_quote(vec![line_of(&w, 90)]);
     resend(&mut greedy);
     let gid = DocId::quote(&greedy.id);
     refused(&w, &mut m, &[&gid], R::DiscountApprovalRequired, |m| {
@@ -331,16 +324,7 @@ fn a_hostile_rep_cannot_write_what_the_core_refuses(db: &Db) {
         })
     });
     // 3 MiB of notes and 5,000 lines on a new quote.
-    let mut q = Quote::new(
-        new_id(),
-        w.acc1.clone(),
-        None,
-        "rep-anna".into(),
-        Currency::EUR,
-        DisplayLocale::De,
-        Utc::now().date_naive() + Days::new(30),
-    );
-    q.lines = vec![line_of(&w, 0)];
+    let mut q = w.new_quote(vec![line_of(&w, 0)]);
     q.notes = "x".repeat(3 << 20);
     q.revision_hash = q.compute_hash();
     let qid = DocId::quote(&q.id);

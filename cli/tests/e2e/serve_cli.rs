@@ -1,8 +1,10 @@
 //! `onsite serve` and `onsite admin` as an operator runs them: real
 //! processes talking HTTP on loopback, exit codes, a graceful stop.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::BufReader;
+use std::process::{Child, Command, Output};
+
+use crate::common::spawn_serve;
 
 fn onsite(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_onsite")).args(args).output().expect("run onsite")
@@ -19,17 +21,7 @@ struct Serve {
 }
 
 fn serve(database: &str) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onsite"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert!(line.starts_with("onsite hub listening on http://127.0.0.1:"), "{line}");
-    let url = line.split_whitespace().nth(4).unwrap().to_string();
+    let (child, out, url) = spawn_serve(database, &[]);
     Serve { child, url, out }
 }
 

@@ -215,86 +215,17 @@ pub fn render_quote(quote: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::{Address, BuyingRole};
-    use crate::money::Currency;
-    use crate::quote::QuoteLine;
+    use crate::fixtures::{self, ACCOUNT_ID, CONTACT_ID};
 
-    fn account() -> Account {
-        Account {
-            id: "acc-1".into(),
-            name: "Müller Maschinenbau".into(),
-            legal_form: Some("GmbH & Co. KG".into()),
-            employees: Some(62),
-            industry: None,
-            billing_address: Address {
-                street: "Hauptstraße 1".into(),
-                postal_code: "80331".into(),
-                city: "München".into(),
-                country: "DE".into(),
-            },
-            shipping_address: None,
-            vat_id: None,
-            customer_group: None,
-            assigned_rep: None,
-            attributes: Default::default(),
-        }
+    fn quote(lines: usize) -> Quote {
+        fixtures::quote_with_lines("q-7", lines, DisplayLocale::De)
     }
 
-    pub(crate) fn quote(lines: usize) -> Quote {
-        let day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default();
-        let mut q =
-            Quote::new("q-7".into(), "acc-1".into(), None, "rep-1".into(), Currency::EUR, DisplayLocale::De, day);
-        let _ = q.edit(|q| {
-            q.lines = (0..lines)
-                .map(|i| QuoteLine {
-                    sku: format!("SKS-A2-{i:06}"),
-                    name: if i % 7 == 3 {
-                        format!("Sechskantschraube DIN 933 M8×{i}, Edelstahl A2, für Außenanwendungen – Großpackung mit Prüfzeugnis 3.1")
-                    } else {
-                        format!("Sechskantschraube DIN 933 M8×{i}, Edelstahl A2")
-                    },
-                    unit: "pc".into(),
-                    category: "Schrauben".into(),
-                    qty: Decimal::new(100 + i as i64, 0),
-                    unit_price: Decimal::new(1234 + i as i64, 4),
-                    discount_pct: Decimal::new(if i % 3 == 0 { 5 } else { 0 }, 0),
-                    tax_rate_pct: Decimal::new(if i % 5 == 0 { 7 } else { 19 }, 0),
-                    c_part: true,
-                })
-                .collect();
-            q.header_discount_pct = Decimal::new(3, 0);
-        });
-        q
-    }
-
-    use rust_decimal::Decimal;
-
-    pub(crate) fn render(q: &Quote, locale: DisplayLocale) -> Result<Vec<u8>, PdfError> {
-        let acc = account();
-        let contact = Contact {
-            id: "c-1".into(),
-            account_id: "acc-1".into(),
-            first_name: "Anna".into(),
-            last_name: "Weiß".into(),
-            role: BuyingRole::DecisionMaker,
-            title: None,
-            email: None,
-            phone: None,
-            consent: None,
-        };
-        let ctx = QuoteContext {
-            account: &acc,
-            contact: Some(&contact),
-            rep: RepContact {
-                name: "Jürgen Groß".into(),
-                email: "j.gross@onsite.example".into(),
-                phone: "+49 170 1234567".into(),
-            },
-            value_arguments: vec!["Kanban für C-Teile: 40 % weniger Lagerbestand".into()],
-        };
-        let mut opts = PdfOptions::dated(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap_or_default());
+    fn render(q: &Quote, locale: DisplayLocale) -> Result<Vec<u8>, PdfError> {
+        let (acc, contact) = (fixtures::account(ACCOUNT_ID), fixtures::contact(CONTACT_ID, ACCOUNT_ID));
+        let mut opts = fixtures::pdf_options();
         opts.locale = Some(locale);
-        render_quote(q, &ctx, &opts)
+        render_quote(q, &fixtures::quote_context(&acc, Some(&contact)), &opts)
     }
 
     #[test]
@@ -312,9 +243,9 @@ mod tests {
     #[test]
     fn a_broken_logo_is_a_clear_error() {
         let q = quote(1);
-        let acc = account();
+        let acc = fixtures::account(ACCOUNT_ID);
         let ctx = QuoteContext { account: &acc, contact: None, rep: RepContact::default(), value_arguments: vec![] };
-        let mut opts = PdfOptions::dated(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap_or_default());
+        let mut opts = fixtures::pdf_options();
         opts.letterhead.logo = Some(b"not an image".to_vec());
         assert_eq!(render_quote(&q, &ctx, &opts), Err(PdfError::BadImage { what: "logo" }));
     }

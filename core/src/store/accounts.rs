@@ -231,41 +231,31 @@ impl Store {
 mod tests {
     use super::*;
     use crate::account::{Address, MarketingConsent};
+    use crate::fixtures;
     use crate::ids::new_id;
     use crate::store::tests::temp_store;
     use chrono::{DateTime, Utc};
 
     fn account(name: &str, city: &str, rep: &str) -> Account {
         Account {
-            id: new_id(),
             name: name.into(),
             legal_form: Some("GmbH".into()),
-            employees: Some(62),
             industry: Some("Maschinenbau".into()),
-            billing_address: Address {
-                street: "Hauptstraße 1".into(),
-                postal_code: "80331".into(),
-                city: city.into(),
-                country: "DE".into(),
-            },
-            shipping_address: None,
+            billing_address: Address { street: "Hauptstraße 1".into(), city: city.into(), ..fixtures::address() },
             vat_id: Some("DE123456789".into()),
             customer_group: Some("A".into()),
             assigned_rep: Some(rep.into()),
-            attributes: Default::default(),
+            ..fixtures::account(&new_id())
         }
     }
 
     fn contact(account: &Account, first: &str, last: &str, role: BuyingRole) -> Contact {
         Contact {
-            id: new_id(),
-            account_id: account.id.clone(),
             first_name: first.into(),
             last_name: last.into(),
             role,
             title: Some("Einkaufsleitung".into()),
             email: Some("einkauf@example.de".into()),
-            phone: None,
             consent: Some(MarketingConsent {
                 granted: true,
                 at: DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z")
@@ -273,6 +263,7 @@ mod tests {
                     .unwrap_or_default(),
                 source: "Messe Hannover".into(),
             }),
+            ..fixtures::contact(&new_id(), &account.id)
         }
     }
 

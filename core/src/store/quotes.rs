@@ -385,23 +385,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::{Account, Address};
+    use crate::account::Account;
+    use crate::fixtures::{self, date as day, dec as d, now};
     use crate::import::{Format, parse};
-    use crate::quote::{ApprovalStatus, CategoryLimit, QuoteError, QuoteState, SignerAuth};
+    use crate::quote::{ApprovalStatus, CategoryLimit, QuoteError, QuoteState};
     use crate::store::tests::temp_store;
-    use chrono::Utc;
-
-    fn d(s: &str) -> Decimal {
-        Decimal::from_str_exact(s).unwrap()
-    }
-
-    fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    fn now() -> Timestamp {
-        chrono::DateTime::parse_from_rfc3339("2026-03-10T09:00:00Z").unwrap().with_timezone(&Utc)
-    }
 
     fn setup() -> (tempfile::TempDir, Store, String) {
         let (dir, s) = temp_store();
@@ -420,38 +408,16 @@ mod tests {
         }"#;
         s.import_catalog(parse(catalog.as_bytes(), Format::Json), &mut |_| {}).unwrap();
         let account = Account {
-            id: new_id(),
-            name: "Müller Maschinenbau".into(),
-            legal_form: Some("GmbH".into()),
-            employees: Some(62),
-            industry: None,
-            billing_address: Address {
-                street: "Hauptstraße 1".into(),
-                postal_code: "80331".into(),
-                city: "München".into(),
-                country: "DE".into(),
-            },
-            shipping_address: None,
-            vat_id: None,
             customer_group: Some("A".into()),
             assigned_rep: Some("rep-1".into()),
-            attributes: Default::default(),
+            ..fixtures::account(&new_id())
         };
         s.save_account(&account).unwrap();
         (dir, s, account.id)
     }
 
     fn approval(q: &Quote) -> Approval {
-        Approval {
-            quote_id: q.id.clone(),
-            revision_hash: q.revision_hash.clone(),
-            signer_name: "Anna Weiß".into(),
-            signer_role: "Einkauf".into(),
-            auth: SignerAuth::CustomerDevice,
-            device_time: now(),
-            device_id: "phone-1".into(),
-            client_address: None,
-        }
+        fixtures::approval(q, "Anna Weiß", "phone-1", now())
     }
 
     #[test]

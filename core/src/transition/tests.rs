@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::crdt::{AccountRecord, ActivitiesRecord, DiscountRecord};
-use crate::money::DisplayLocale;
-use crate::quote::{Approval, DiscountRequest, Order, Quote, QuoteLine, QuoteState, SignerAuth};
+use crate::fixtures;
+use crate::quote::{Approval, DiscountRequest, Order, Quote, QuoteLine, QuoteState};
 use crate::roles::DeviceRole;
 
 /// Facts held in memory: a policy, costs, one price per SKU, documents.
@@ -56,30 +56,28 @@ pub(crate) fn now() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).single().unwrap_or_default()
 }
 
-pub(crate) const ACCOUNT: &str = "acc-1";
+/// The account of [`draft`].
+pub(crate) const ACCOUNT: &str = fixtures::ACCOUNT_ID;
 pub(crate) const REP: Actor<'static> = Actor { role: Some(DeviceRole::Rep), person: "rep-anna", device_id: "tablet-1" };
 pub(crate) const BOSS: Actor<'static> =
     Actor { role: Some(DeviceRole::Admin), person: "backoffice", device_id: "office-1" };
 pub(crate) const EVA: Actor<'static> = Actor { role: Some(DeviceRole::Customer), person: "eva", device_id: "phone-1" };
 
+/// 100 pieces of `sku` at `price` cents with `discount` %.
 pub(crate) fn line(sku: &str, price: i64, discount: i64) -> QuoteLine {
     QuoteLine {
-        sku: sku.into(),
-        name: format!("Artikel {sku}"),
-        unit: "pc".into(),
-        category: "Schrauben".into(),
-        qty: Decimal::new(100, 0),
-        unit_price: Decimal::new(price, 2),
         discount_pct: Decimal::new(discount, 0),
-        tax_rate_pct: Decimal::new(19, 0),
-        c_part: true,
+        ..fixtures::line(sku, Decimal::new(100, 0), Decimal::new(price, 2))
     }
 }
 
+/// A draft by Anna, valid past the rules' clock ([`now`]).
 pub(crate) fn draft(id: &str) -> Quote {
-    let valid = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default();
-    let mut q = Quote::new(id.into(), ACCOUNT.into(), None, "rep-anna".into(), Currency::EUR, DisplayLocale::De, valid);
-    let _ = q.edit(|q| q.lines = vec![line("A", 1000, 0)]);
+    let mut q = fixtures::quote(id, vec![line("A", 1000, 0)]);
+    let _ = q.edit(|q| {
+        q.rep = "rep-anna".into();
+        q.valid_until = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default();
+    });
     q
 }
 
@@ -109,16 +107,7 @@ fn sent(q: &Quote) -> Quote {
 }
 
 fn approval(q: &Quote, device: &str) -> Approval {
-    Approval {
-        quote_id: q.id.clone(),
-        revision_hash: q.revision_hash.clone(),
-        signer_name: "Eva Weiß".into(),
-        signer_role: "Einkauf".into(),
-        auth: SignerAuth::CustomerDevice,
-        device_time: now(),
-        device_id: device.into(),
-        client_address: None,
-    }
+    fixtures::approval(q, "Eva Weiß", device, now())
 }
 
 #[test]
@@ -507,22 +496,11 @@ fn edit() -> impl Strategy<Value = (u8, Edit)> {
     (0u8..3, e)
 }
 
-const STATES: [QuoteState; 8] = [
-    QuoteState::Draft,
-    QuoteState::NeedsDiscountApproval,
-    QuoteState::Sent,
-    QuoteState::Approved,
-    QuoteState::Rejected,
-    QuoteState::Expired,
-    QuoteState::Ordered,
-    QuoteState::Cancelled,
-];
-
 fn apply(q: &Quote, grant: &Option<DiscountRecord>, e: &Edit) -> (Quote, Option<DiscountRecord>) {
     let mut q = q.clone();
     let mut g = grant.clone();
     match e {
-        Edit::State(s) => q.state = STATES[*s as usize % STATES.len()],
+        Edit::State(s) => q.state = QuoteState::ALL[*s as usize % QuoteState::ALL.len()],
         Edit::Discount(d) => q.lines[0].discount_pct = Decimal::new(*d, 0),
         Edit::Price(p) => q.lines[0].unit_price = Decimal::new(*p, 2),
         Edit::Qty(n) => q.lines[0].qty = Decimal::new(*n, 0),

@@ -26,6 +26,8 @@ macro_rules! on_both_backends {
     )*};
 }
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 
 use onsite_cli::client::{HubClient, sync_store};
@@ -210,4 +212,23 @@ pub fn status(e: onsite_cli::Error) -> u16 {
         onsite_cli::Error::Hub { status, .. } => status,
         other => panic!("expected an HTTP error, got {other:?}"),
     }
+}
+
+/// A real `onsite serve --listen 127.0.0.1:0 --database {database} {extra}`
+/// process, its standard output after the first line (which names the
+/// address) and the URL it listens on.
+pub fn spawn_serve(database: &str, extra: &[&str]) -> (Child, BufReader<ChildStdout>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onsite"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert!(line.starts_with("onsite hub listening on http://127.0.0.1:"), "{line}");
+    let url = line.split_whitespace().nth(4).unwrap().to_string();
+    (child, out, url)
 }

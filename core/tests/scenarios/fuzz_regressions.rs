@@ -3,10 +3,9 @@
 //! messages) is refused by the frame decoders with a typed error, and by
 //! the hub and a device without changing their stores.
 
-#![allow(clippy::unwrap_used, clippy::panic)]
-
 use onsite_core::sync::{DeviceScope, frame};
-use onsite_core::{Store, StoreOptions};
+
+use crate::common::open;
 
 fn crashers() -> Vec<(String, Vec<u8>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/crashers");
@@ -43,8 +42,7 @@ fn every_crasher_is_a_typed_error() {
 #[test]
 fn crashers_change_no_store() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Store::open(dir.path().join("hub.sqlite"), StoreOptions::default()).unwrap();
-    let device = Store::open(dir.path().join("device.sqlite"), StoreOptions::default()).unwrap();
+    let (hub, device) = (open(&dir, "hub"), open(&dir, "device"));
     let scope = DeviceScope::all("dev-1");
     let _ = device.sync_request().unwrap();
     for (name, bytes) in crashers() {

@@ -1,28 +1,23 @@
 //! Sync scenarios: a hub and devices in one process, frames passed as bytes.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
 use chrono::{NaiveDate, TimeZone, Utc};
 use onsite_core::account::{Account, BuyingRole, Contact};
-use onsite_core::import::{CatalogBatch, ParsedCatalog, Row};
+use onsite_core::fixtures;
+use onsite_core::import::CatalogBatch;
 use onsite_core::money::DisplayLocale;
-use onsite_core::quote::{Approval, ApprovalStatus, QuoteState, SignerAuth};
-use onsite_core::sync::{DeviceRole, DeviceScope, sync_in_process};
-use onsite_core::{Store, StoreOptions, sample};
+use onsite_core::quote::{ApprovalStatus, QuoteState};
+use onsite_core::sync::{DeviceRole, DeviceScope, SyncReport, sync_in_process};
+use onsite_core::{Store, sample};
 use rust_decimal::Decimal;
 
+use crate::common::{import, open, rows};
+
+/// A hub with a catalog of 50 products, their price lists and one account
+/// (with contacts); devices open beside it.
 struct World {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     hub: Store,
     account: Account,
-}
-
-fn open(dir: &tempfile::TempDir, name: &str) -> Store {
-    Store::open(dir.path().join(format!("{name}.sqlite")), StoreOptions::default()).unwrap()
-}
-
-fn rows<T: Clone>(v: &[T]) -> Vec<Row<T>> {
-    v.iter().enumerate().map(|(i, item)| Row { line: i as u64 + 2, item: item.clone() }).collect()
 }
 
 fn world() -> World {
@@ -30,24 +25,67 @@ fn world() -> World {
     let hub = open(&dir, "hub");
     let products = sample::products(50, 7);
     let accounts = sample::accounts(3, 7);
-    let batch = CatalogBatch {
-        products: rows(&products),
-        price_lists: rows(&sample::price_lists(&products, &accounts, 7)),
-        ..Default::default()
-    };
-    hub.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).unwrap();
+    import(
+        &hub,
+        CatalogBatch {
+            products: rows(&products),
+            price_lists: rows(&sample::price_lists(&products, &accounts, 7)),
+            ..Default::default()
+        },
+    );
     let (account, contacts) = accounts[0].clone();
     hub.save_account_with_contacts(&account, &contacts).unwrap();
-    World { _dir: dir, hub, account }
+    World { dir, hub, account }
 }
 
-fn rep_scope(store: &Store, account: &str) -> DeviceScope {
-    DeviceScope {
-        device_id: store.device_id().unwrap(),
-        person: "rep-1".into(),
-        accounts: Some([account.to_string()].into_iter().collect()),
-        include_costs: true,
-        role: DeviceRole::Rep,
+impl World {
+    /// A new, empty device store.
+    fn open(&self, name: &str) -> Store {
+        open(&self.dir, name)
+    }
+
+    /// A rep's tablet, synced once (it holds the catalog and the account).
+    fn rep(&self, name: &str) -> Store {
+        let device = self.open(name);
+        self.sync(&device);
+        device
+    }
+
+    /// What a rep's tablet may see: the world's account, with costs.
+    fn rep_scope(&self, device: &Store) -> DeviceScope {
+        DeviceScope {
+            device_id: device.device_id().unwrap(),
+            person: "rep-1".into(),
+            accounts: Some([self.account.id.clone()].into_iter().collect()),
+            include_costs: true,
+            role: DeviceRole::Rep,
+        }
+    }
+
+    /// What the customer's phone may see: its own account, no costs.
+    fn customer_scope(&self, phone: &Store) -> DeviceScope {
+        DeviceScope {
+            include_costs: false,
+            role: DeviceRole::Customer,
+            person: "petra.einkauf".into(),
+            ..self.rep_scope(phone)
+        }
+    }
+
+    /// Syncs a rep's tablet until done (10 rounds at most); the round trips.
+    fn sync(&self, device: &Store) -> u32 {
+        sync_in_process(device, &self.hub, &self.rep_scope(device), 10).unwrap().round_trips
+    }
+
+    /// Syncs the customer's phone until done (10 rounds at most).
+    fn sync_customer(&self, phone: &Store) -> SyncReport {
+        sync_in_process(phone, &self.hub, &self.customer_scope(phone), 10).unwrap()
+    }
+
+    /// The customer approves `quote` as it is on `phone`, offline, now.
+    fn approve_on(&self, phone: &Store, quote: &onsite_core::quote::Quote) -> onsite_core::quote::Quote {
+        let approval = fixtures::approval(quote, "Petra Einkauf", &phone.device_id().unwrap(), Utc::now());
+        phone.approve_quote(&quote.id, approval, today()).unwrap()
     }
 }
 
@@ -63,26 +101,10 @@ fn quote_with_line(store: &Store, account: &str, qty: i64, discount_pct: i64) ->
     store.add_quote_line(&q.id, &sku, Decimal::new(qty, 0), Decimal::new(discount_pct, 0), today()).unwrap()
 }
 
-fn customer_scope(store: &Store, account: &str) -> DeviceScope {
-    DeviceScope {
-        include_costs: false,
-        role: DeviceRole::Customer,
-        person: "petra.einkauf".into(),
-        ..rep_scope(store, account)
-    }
-}
-
-fn sync(device: &Store, hub: &Store, account: &str) -> u32 {
-    sync_in_process(device, hub, &rep_scope(device, account), 10).unwrap().round_trips
-}
-
 #[test]
 fn two_reps_edit_the_same_account_offline_and_converge_with_the_loser_visible() {
     let w = world();
-    let dir = tempfile::tempdir().unwrap();
-    let (anna, ben) = (open(&dir, "anna"), open(&dir, "ben"));
-    sync(&anna, &w.hub, &w.account.id);
-    sync(&ben, &w.hub, &w.account.id);
+    let (anna, ben) = (w.rep("anna"), w.rep("ben"));
     assert_eq!(anna.account(&w.account.id).unwrap(), w.account);
     assert_eq!(anna.product_count().unwrap(), 50, "the catalog came with the first sync");
     let before = anna.contacts(&w.account.id).unwrap();
@@ -112,9 +134,9 @@ fn two_reps_edit_the_same_account_offline_and_converge_with_the_loser_visible() 
     anna.save_account(&renamed).unwrap();
 
     // Everyone syncs (Anna twice: she sees Ben's change on her second sync).
-    sync(&anna, &w.hub, &w.account.id);
-    sync(&ben, &w.hub, &w.account.id);
-    sync(&anna, &w.hub, &w.account.id);
+    w.sync(&anna);
+    w.sync(&ben);
+    w.sync(&anna);
 
     let contacts = |s: &Store| s.contacts(&w.account.id).unwrap();
     assert_eq!(contacts(&anna), contacts(&ben));
@@ -141,10 +163,7 @@ fn two_reps_edit_the_same_account_offline_and_converge_with_the_loser_visible() 
 #[test]
 fn custom_attributes_edited_on_two_tablets_merge_key_by_key() {
     let w = world();
-    let dir = tempfile::tempdir().unwrap();
-    let (anna, ben) = (open(&dir, "anna"), open(&dir, "ben"));
-    sync(&anna, &w.hub, &w.account.id);
-    sync(&ben, &w.hub, &w.account.id);
+    let (anna, ben) = (w.rep("anna"), w.rep("ben"));
     let mut a = anna.account(&w.account.id).unwrap();
     a.attributes.insert("annual_revenue".into(), "12 500 000".into());
     anna.save_account(&a).unwrap();
@@ -152,7 +171,7 @@ fn custom_attributes_edited_on_two_tablets_merge_key_by_key() {
     b.attributes.insert("equipment".into(), "Trumpf TruLaser; Bosch Rexroth".into());
     ben.save_account(&b).unwrap();
     for s in [&anna, &ben, &anna] {
-        sync(s, &w.hub, &w.account.id);
+        w.sync(s);
     }
     for s in [&anna, &ben, &w.hub] {
         let got = s.account(&w.account.id).unwrap().attributes;
@@ -165,30 +184,17 @@ fn custom_attributes_edited_on_two_tablets_merge_key_by_key() {
 #[test]
 fn a_customer_approves_revision_1_offline_while_the_rep_makes_revision_2() {
     let w = world();
-    let dir = tempfile::tempdir().unwrap();
-    let (rep, phone) = (open(&dir, "rep"), open(&dir, "phone"));
-    sync(&rep, &w.hub, &w.account.id);
+    let (rep, phone) = (w.rep("rep"), w.open("phone"));
     let today = today();
     let q = quote_with_line(&rep, &w.account.id, 10, 0);
     let sent = rep.send_quote(&q.id, today).unwrap();
-    sync(&rep, &w.hub, &w.account.id);
-    let customer = customer_scope(&phone, &w.account.id);
-    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
+    w.sync(&rep);
+    w.sync_customer(&phone);
     let on_phone = phone.quote(&q.id).unwrap();
     assert_eq!((on_phone.state, on_phone.revision_hash.clone()), (QuoteState::Sent, sent.revision_hash.clone()));
 
     // Offline on both sides.
-    let approval = Approval {
-        quote_id: q.id.clone(),
-        revision_hash: sent.revision_hash.clone(),
-        signer_name: "Petra Einkauf".into(),
-        signer_role: "Einkaufsleiterin".into(),
-        auth: SignerAuth::CustomerDevice,
-        device_time: Utc::now(),
-        device_id: phone.device_id().unwrap(),
-        client_address: None,
-    };
-    let approved = phone.approve_quote(&q.id, approval, today).unwrap();
+    let approved = w.approve_on(&phone, &sent);
     assert_eq!(approved.approval_status(), ApprovalStatus::Approved);
     let mut edited = rep.quote(&q.id).unwrap();
     edited.lines[0].qty = Decimal::new(12, 0);
@@ -196,9 +202,9 @@ fn a_customer_approves_revision_1_offline_while_the_rep_makes_revision_2() {
     assert_eq!((r2.revision, r2.state), (2, QuoteState::Draft));
     rep.send_quote(&q.id, today).unwrap();
 
-    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
-    sync(&rep, &w.hub, &w.account.id);
-    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
+    w.sync_customer(&phone);
+    w.sync(&rep);
+    w.sync_customer(&phone);
     for s in [&rep, &phone, &w.hub] {
         let q = s.quote(&q.id).unwrap();
         assert_eq!(q.revision, 2);
@@ -212,16 +218,13 @@ fn a_customer_approves_revision_1_offline_while_the_rep_makes_revision_2() {
 }
 
 fn import_products(hub: &Store, products: &[onsite_core::catalog::Product]) {
-    let batch = CatalogBatch { products: rows(products), ..Default::default() };
-    hub.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).unwrap();
+    import(hub, CatalogBatch { products: rows(products), ..Default::default() });
 }
 
 #[test]
 fn the_back_office_publishes_new_prices_while_a_rep_is_offline() {
     let w = world();
-    let dir = tempfile::tempdir().unwrap();
-    let rep = open(&dir, "rep");
-    sync(&rep, &w.hub, &w.account.id);
+    let rep = w.rep("rep");
     let today = today();
     let mut product = rep.products().unwrap()[0].clone();
     let old_price = product.list_price.amount;
@@ -237,7 +240,7 @@ fn the_back_office_publishes_new_prices_while_a_rep_is_offline() {
     let gone = w.hub.products().unwrap()[1].sku.clone();
     w.hub.delete_products(&[gone.as_str()]).unwrap();
 
-    let trips = sync(&rep, &w.hub, &w.account.id);
+    let trips = w.sync(&rep);
     assert!(trips <= 2, "{trips} round trips");
     assert_eq!(rep.catalog_seq().unwrap(), w.hub.catalog_seq().unwrap());
     assert_eq!(rep.product(&product.sku).unwrap().list_price.amount, old_price + Decimal::new(1000, 2));
@@ -282,53 +285,38 @@ fn a_large_catalog_arrives_in_pages_and_resumes_after_a_lost_response() {
 #[test]
 fn a_discount_over_the_limit_is_held_until_the_back_office_approves_it() {
     let w = world();
-    let dir = tempfile::tempdir().unwrap();
-    let rep = open(&dir, "rep");
-    sync(&rep, &w.hub, &w.account.id);
+    let rep = w.rep("rep");
     let today = today();
     let q = quote_with_line(&rep, &w.account.id, 5, 25);
     assert!(rep.send_quote(&q.id, today).is_err(), "25 % is over the 10 % limit");
     let at = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
     rep.request_discount_approval(&q.id, "Rahmenvertrag", at).unwrap();
-    sync(&rep, &w.hub, &w.account.id);
+    w.sync(&rep);
     assert_eq!(w.hub.quote(&q.id).unwrap().state, QuoteState::NeedsDiscountApproval);
     w.hub.decide_discount(&q.id, true, "backoffice-1", at).unwrap();
-    sync(&rep, &w.hub, &w.account.id);
+    w.sync(&rep);
     let sent = rep.send_quote(&q.id, today).unwrap();
     assert_eq!(sent.state, QuoteState::Sent);
-    sync(&rep, &w.hub, &w.account.id);
+    w.sync(&rep);
     assert_eq!(w.hub.quote(&q.id).unwrap().state, QuoteState::Sent);
 }
 
 #[test]
 fn a_customer_reorders_consumables_from_the_phone() {
     let w = world();
-    let dir = tempfile::tempdir().unwrap();
-    let (rep, phone) = (open(&dir, "rep"), open(&dir, "phone"));
-    sync(&rep, &w.hub, &w.account.id);
+    let (rep, phone) = (w.rep("rep"), w.open("phone"));
     let today = today();
     let q = quote_with_line(&rep, &w.account.id, 100, 0);
     let sku = q.lines[0].sku.clone();
     let sent = rep.send_quote(&q.id, today).unwrap();
-    sync(&rep, &w.hub, &w.account.id);
+    w.sync(&rep);
     // The customer approves on the phone (approvals come from the customer's side).
-    let customer = customer_scope(&phone, &w.account.id);
-    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
-    let approval = Approval {
-        quote_id: q.id.clone(),
-        revision_hash: sent.revision_hash.clone(),
-        signer_name: "Petra Einkauf".into(),
-        signer_role: "Einkauf".into(),
-        auth: SignerAuth::CustomerDevice,
-        device_time: Utc::now(),
-        device_id: phone.device_id().unwrap(),
-        client_address: None,
-    };
-    phone.approve_quote(&q.id, approval, today).unwrap();
-    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
-    sync(&rep, &w.hub, &w.account.id);
+    w.sync_customer(&phone);
+    w.approve_on(&phone, &sent);
+    w.sync_customer(&phone);
+    w.sync(&rep);
     let order = rep.order_quote(&q.id, Utc::now()).unwrap();
-    sync(&rep, &w.hub, &w.account.id);
+    w.sync(&rep);
 
     // Another customer's special prices, published at the hub.
     let mut special = w.hub.price_list(&w.hub.price_list_ids().unwrap()[0]).unwrap();
@@ -337,14 +325,13 @@ fn a_customer_reorders_consumables_from_the_phone() {
     let mut other_group = special.clone();
     other_group.id = "SPECIAL-GROUP".into();
     other_group.scope = onsite_core::catalog::PriceListScope::CustomerGroup("not-their-group".into());
-    let batch = CatalogBatch { price_lists: rows(&[special, other_group]), ..Default::default() };
-    w.hub.import_catalog(ParsedCatalog { batch, problems: Vec::new() }, &mut |_| {}).unwrap();
-    sync(&rep, &w.hub, &w.account.id);
+    import(&w.hub, CatalogBatch { price_lists: rows(&[special, other_group]), ..Default::default() });
+    w.sync(&rep);
     assert!(rep.price_list("SPECIAL-OTHER").is_err(), "reps see their own accounts' special prices only");
     assert!(rep.price_list("SPECIAL-GROUP").is_ok(), "and every group's");
 
     // The customer's phone sees its own account's orders, not product costs.
-    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
+    w.sync_customer(&phone);
     assert_eq!(phone.order(&order.id).unwrap(), order);
     // Other customers' and other groups' price lists stay at the hub.
     let audience =
@@ -359,8 +346,8 @@ fn a_customer_reorders_consumables_from_the_phone() {
     assert!(rep.price_list("SPECIAL-GROUP").is_ok() && phone.price_list("SPECIAL-GROUP").is_err());
     assert_eq!(phone.activity_count().unwrap(), 0, "nor the reps' activities");
     let again = phone.reorder(&order.id, &[(sku.clone(), Decimal::new(40, 0))], today, Utc::now()).unwrap();
-    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
-    sync(&rep, &w.hub, &w.account.id);
+    w.sync_customer(&phone);
+    w.sync(&rep);
     for s in [&w.hub, &rep] {
         let o = s.order(&again.id).unwrap();
         assert_eq!(o, again);
@@ -376,10 +363,8 @@ fn state_of(s: &Store) -> (Vec<onsite_core::store::DocInfo>, i64) {
 #[test]
 fn hostile_frames_are_refused_and_change_nothing() {
     let w = world();
-    let dir = tempfile::tempdir().unwrap();
-    let rep = open(&dir, "rep");
-    let scope = rep_scope(&rep, &w.account.id);
-    sync(&rep, &w.hub, &w.account.id);
+    let rep = w.rep("rep");
+    let scope = w.rep_scope(&rep);
     let hub_before = state_of(&w.hub);
 
     // Garbage, truncation, a wrong version, a huge frame: typed errors.
@@ -411,7 +396,7 @@ fn hostile_frames_are_refused_and_change_nothing() {
     assert_eq!(state_of(&rep), rep_before);
     rep.sync_apply(&resp).unwrap();
     assert!(rep.sync_apply(&resp).is_err(), "applied twice");
-    sync(&rep, &w.hub, &w.account.id);
+    w.sync(&rep);
     assert!(w.hub.quote(&q.id).is_ok());
 
     // An account and a quote outside the rep's scope are refused, with
@@ -440,12 +425,10 @@ fn a_quote_cannot_be_moved_to_another_account_by_a_crafted_document() {
     use automerge::ReadDoc;
     use automerge::transaction::Transactable;
     let w = world();
-    let dir = tempfile::tempdir().unwrap();
-    let rep = open(&dir, "rep");
-    sync(&rep, &w.hub, &w.account.id);
+    let rep = w.rep("rep");
     let today = today();
     let q = rep.create_quote(&w.account.id, None, "rep-1", DisplayLocale::De, today + chrono::Days::new(9)).unwrap();
-    sync(&rep, &w.hub, &w.account.id);
+    w.sync(&rep);
     // Craft a change that moves the quote, with any Automerge implementation.
     let bytes = rep.export_doc(&format!("quote/{}", q.id)).unwrap();
     let mut doc = automerge::AutoCommit::load(&bytes).unwrap();
@@ -455,7 +438,7 @@ fn a_quote_cannot_be_moved_to_another_account_by_a_crafted_document() {
     doc.put(&obj, "account_id", other.id.as_str()).unwrap();
     doc.commit();
     rep.import_doc(&doc.save()).unwrap();
-    let mut wide = rep_scope(&rep, &w.account.id);
+    let mut wide = w.rep_scope(&rep);
     wide.accounts.as_mut().unwrap().insert(other.id.clone());
     let report = sync_in_process(&rep, &w.hub, &wide, 5).unwrap();
     assert_eq!(report.refusals, 1);
@@ -469,8 +452,7 @@ fn a_quote_cannot_be_moved_to_another_account_by_a_crafted_document() {
 fn documents_export_as_standard_automerge_and_import_elsewhere() {
     use automerge::ReadDoc;
     let w = world();
-    let dir = tempfile::tempdir().unwrap();
-    let other = open(&dir, "other");
+    let other = w.open("other");
     let doc_id = format!("account/{}", w.account.id);
     let bytes = w.hub.export_doc(&doc_id).unwrap();
     // Any Automerge implementation reads it.
@@ -488,14 +470,12 @@ fn documents_export_as_standard_automerge_and_import_elsewhere() {
 fn each_role_may_change_only_what_it_may() {
     use onsite_core::transition::RefusalCode;
     let w = world();
-    let dir = tempfile::tempdir().unwrap();
-    let (rep, phone) = (open(&dir, "rep"), open(&dir, "phone"));
-    sync(&rep, &w.hub, &w.account.id);
+    let (rep, phone) = (w.rep("rep"), w.open("phone"));
     let q = quote_with_line(&rep, &w.account.id, 10, 0);
     rep.send_quote(&q.id, today()).unwrap();
-    sync(&rep, &w.hub, &w.account.id);
-    let customer = customer_scope(&phone, &w.account.id);
-    sync_in_process(&phone, &w.hub, &customer, 10).unwrap();
+    w.sync(&rep);
+    let customer = w.customer_scope(&phone);
+    w.sync_customer(&phone);
     let last_code = |s: &Store| s.sync_refusals().unwrap().first().map(|r| r.code);
 
     // A customer's phone lowers a price (through a crafted edit): refused,
@@ -514,9 +494,9 @@ fn each_role_may_change_only_what_it_may() {
     assert_eq!(phone.quote(&q.id).unwrap().lines[0].unit_price, q.lines[0].unit_price, "restored on the phone");
 
     // A fresh phone may not touch the account.
-    let phone2 = open(&dir, "phone2");
-    let customer2 = customer_scope(&phone2, &w.account.id);
-    sync_in_process(&phone2, &w.hub, &customer2, 10).unwrap();
+    let phone2 = w.open("phone2");
+    let customer2 = w.customer_scope(&phone2);
+    w.sync_customer(&phone2);
     let mut renamed = phone2.account(&w.account.id).unwrap();
     renamed.name = "Umbenannt GmbH".into();
     phone2.save_account(&renamed).unwrap();
@@ -525,33 +505,21 @@ fn each_role_may_change_only_what_it_may() {
     assert_eq!(w.hub.account(&w.account.id).unwrap().name, w.account.name);
 
     // A rep may not decide their own discount request.
-    let rep2 = open(&dir, "rep2");
-    sync(&rep2, &w.hub, &w.account.id);
+    let rep2 = w.rep("rep2");
     let big = quote_with_line(&rep2, &w.account.id, 5, 30);
     let at = Utc::now();
     rep2.request_discount_approval(&big.id, "Wettbewerb", at).unwrap();
-    sync(&rep2, &w.hub, &w.account.id);
+    w.sync(&rep2);
     rep2.decide_discount(&big.id, true, "boss-of-myself", at).unwrap();
     // Both documents are refused: the decision, and the quote leaving the wait without one.
-    assert_eq!(sync_in_process(&rep2, &w.hub, &rep_scope(&rep2, &w.account.id), 5).unwrap().refusals, 2);
+    assert_eq!(sync_in_process(&rep2, &w.hub, &w.rep_scope(&rep2), 5).unwrap().refusals, 2);
     let codes: Vec<RefusalCode> = rep2.sync_refusals().unwrap().iter().map(|r| r.code).collect();
     assert!(codes.contains(&RefusalCode::NotPermitted) && codes.contains(&RefusalCode::IllegalTransition), "{codes:?}");
     assert_eq!(w.hub.quote(&big.id).unwrap().state, QuoteState::NeedsDiscountApproval);
     assert_eq!(rep2.quote(&big.id).unwrap().state, QuoteState::NeedsDiscountApproval, "restored");
 
     // The customer's phone still approves what it may, after its refusal.
-    let sent = phone.quote(&q.id).unwrap();
-    let approval = Approval {
-        quote_id: q.id.clone(),
-        revision_hash: sent.revision_hash.clone(),
-        signer_name: "Petra Einkauf".into(),
-        signer_role: "Einkauf".into(),
-        auth: SignerAuth::CustomerDevice,
-        device_time: Utc::now(),
-        device_id: phone.device_id().unwrap(),
-        client_address: None,
-    };
-    phone.approve_quote(&q.id, approval, today()).unwrap();
+    w.approve_on(&phone, &phone.quote(&q.id).unwrap());
     assert_eq!(sync_in_process(&phone, &w.hub, &customer, 5).unwrap().refusals, 0);
     assert_eq!(w.hub.quote(&q.id).unwrap().approval_status(), ApprovalStatus::Approved);
 }
@@ -561,13 +529,10 @@ fn a_clash_of_quote_numbers_is_refused_and_the_device_renumbers() {
     use automerge::ReadDoc;
     use automerge::transaction::Transactable;
     let w = world();
-    let dir = tempfile::tempdir().unwrap();
-    let (anna, ben) = (open(&dir, "anna"), open(&dir, "ben"));
-    sync(&anna, &w.hub, &w.account.id);
-    sync(&ben, &w.hub, &w.account.id);
+    let (anna, ben) = (w.rep("anna"), w.rep("ben"));
     let first = quote_with_line(&anna, &w.account.id, 5, 0);
-    sync(&anna, &w.hub, &w.account.id);
-    sync(&ben, &w.hub, &w.account.id);
+    w.sync(&anna);
+    w.sync(&ben);
     // Ben's quote gets Anna's number (as a clash of two 60-bit numbers
     // would): his tablet holds both, its projection does not fail.
     let second = quote_with_line(&ben, &w.account.id, 7, 0);
@@ -581,7 +546,7 @@ fn a_clash_of_quote_numbers_is_refused_and_the_device_renumbers() {
     assert_eq!(ben.quote(&first.id).unwrap().number, first.number, "two quotes, one number, on the tablet");
     // The hub refuses the clash with its own code; the tablet renumbers
     // and the quote arrives.
-    let report = sync_in_process(&ben, &w.hub, &rep_scope(&ben, &w.account.id), 10).unwrap();
+    let report = sync_in_process(&ben, &w.hub, &w.rep_scope(&ben), 10).unwrap();
     assert_eq!(report.refusals, 1);
     assert_eq!(ben.sync_refusals().unwrap()[0].code, onsite_core::transition::RefusalCode::NumberTaken);
     let renumbered = ben.quote(&second.id).unwrap().number;

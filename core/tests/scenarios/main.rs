@@ -1,0 +1,15 @@
+//! The core's integration tests, in one binary (each test binary links
+//! SQLite, Automerge and printpdf again): a module per concern, the helpers
+//! they share in `common`.
+//!
+//! - `sync_scenarios`: a hub and devices in one process, frames passed as bytes;
+//! - `sync_simulation`: the seeded multi-device simulation
+//!   (`ONSITE_SIM_SEED` replays a run, `ONSITE_SIM_CASES` runs more);
+//! - `fuzz_regressions`: every input in `fuzz/crashers/` is refused.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: failing loudly is the point
+
+mod common;
+mod fuzz_regressions;
+mod sync_scenarios;
+mod sync_simulation;
