@@ -7,7 +7,7 @@ mod canvas;
 mod datasheet;
 mod fonts;
 mod labels;
-mod quote_doc;
+mod quote;
 
 use chrono::NaiveDate;
 use printpdf::{FontId, ParsedFont, PdfDocument, PdfPage, PdfSaveOptions, RawImage, XObject, XObjectId};
@@ -18,7 +18,7 @@ use crate::money::DisplayLocale;
 use crate::quote::Quote;
 
 pub use datasheet::{CustomerPrice, DatasheetContext, PriceStep};
-pub use quote_doc::quote_link;
+pub use quote::quote_link;
 
 /// Why a document could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -209,7 +209,7 @@ pub fn render_datasheet(
 
 /// Renders a quote as an A4 PDF.
 pub fn render_quote(quote: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Result<Vec<u8>, PdfError> {
-    quote_doc::render(quote, ctx, opts)
+    self::quote::render(quote, ctx, opts)
 }
 
 #[cfg(test)]
