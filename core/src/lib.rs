@@ -39,6 +39,7 @@ pub mod funnel;
 #[cfg(feature = "uniffi")]
 mod ffi;
 pub mod import;
+pub mod lexicon;
 pub mod money;
 pub mod pdf;
 pub mod pricing;
