@@ -1,0 +1,233 @@
+//! Matching a planned query against one product's texts: each query
+//! word's best match, which ranking, the tiers of a selective query and
+//! the explanations of a page all need (ADR 16).
+//!
+//! A product's texts are folded once each ([`text::analyze`]: the words the
+//! index holds, as ranges, with their other spellings and glued forms);
+//! the query's whole-word alternatives are looked up in a hash map and its
+//! word beginnings compared, so matching costs little per product.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use super::search::{MatchField, MatchKind};
+use super::search_index::FxHasher;
+use super::search_plan::{Plan, WordHit, tier_of};
+use crate::text::{self, Analyzed};
+
+/// A [`WordHit::to`] that means "the whole word" (a match in another
+/// spelling or a glued word, whose offsets do not point into the text).
+pub(super) const WHOLE_WORD: usize = usize::MAX;
+
+/// One text of a product.
+pub(super) struct Field<'a> {
+    pub field: MatchField,
+    pub text: &'a str,
+    /// The description ranks after SKU, name and attributes.
+    pub description: bool,
+    pub words: Analyzed,
+}
+
+impl<'a> Field<'a> {
+    pub(super) fn new(field: MatchField, text: &'a str, description: bool) -> Field<'a> {
+        Field { field, text, description, words: text::analyze(text, true) }
+    }
+}
+
+/// The best match of a query word in some fields.
+#[derive(Debug, Clone)]
+pub(super) struct Best {
+    pub hit: WordHit,
+    /// Index of the field.
+    pub field: usize,
+    /// Index of the word in the field.
+    pub word: usize,
+    /// The match was on the word glued to the one before.
+    pub glued: bool,
+}
+
+/// A query's alternatives up to a tier, ready to match many products.
+pub(super) struct Matcher<'p> {
+    plan: &'p Plan,
+    tier: u8,
+    /// term → (query word, alternative) of the whole-word alternatives.
+    whole: HashMap<&'p str, Vec<(usize, usize)>, BuildHasherDefault<FxHasher>>,
+    /// (query word, alternative) of the word beginnings.
+    starts: Vec<(usize, usize)>,
+}
+
+impl<'p> Matcher<'p> {
+    pub(super) fn new(plan: &'p Plan, tier: u8) -> Matcher<'p> {
+        let mut whole: HashMap<&str, Vec<(usize, usize)>, BuildHasherDefault<FxHasher>> = HashMap::default();
+        let mut starts = Vec::new();
+        for (wi, w) in plan.words.iter().enumerate() {
+            for (ai, a) in w.alts.iter().enumerate().filter(|(_, a)| tier_of(a.kind) <= tier) {
+                if a.kind == MatchKind::WordStart {
+                    starts.push((wi, ai));
+                } else {
+                    whole.entry(a.term.as_str()).or_default().push((wi, ai));
+                }
+            }
+        }
+        Matcher { plan, tier, whole, starts }
+    }
+
+    /// Calls `f(query word, hit)` for every way a query word matches the
+    /// folded product word `t`.
+    fn each(&self, t: &str, f: &mut dyn FnMut(usize, WordHit)) {
+        if let Some(list) = self.whole.get(t) {
+            for &(wi, ai) in list {
+                let w = &self.plan.words[wi];
+                if let Some(h) = w.alt_hit(&w.alts[ai], t) {
+                    f(wi, h);
+                }
+            }
+        }
+        for &(wi, ai) in &self.starts {
+            let w = &self.plan.words[wi];
+            if let Some(h) = w.alt_hit(&w.alts[ai], t) {
+                f(wi, h);
+            }
+        }
+    }
+
+    /// Each query word's best match in `fields`: not in the description
+    /// before in it (as the tiers rank them), then by kind, then by field,
+    /// then over more letters. A glued pair of query words that matched one
+    /// glued word counts for both: a size (`m10x12`) whenever it did, a code
+    /// (`din 933`) only if apart they did not.
+    pub(super) fn best(&self, fields: &[Field<'_>]) -> Vec<Option<Best>> {
+        let n = self.plan.words.len();
+        let mut out: Vec<Option<Best>> = vec![None; n];
+        let mut glued: Vec<Option<Best>> = vec![None; self.plan.glue.len()];
+        let key = |f: &Field<'_>, h: &WordHit| (f.description, h.kind, f.field);
+        let offer = |slot: &mut Option<Best>, fi: usize, b: Best| {
+            let better = match slot.as_ref() {
+                None => true,
+                Some(o) => {
+                    let (k, ko) = (key(&fields[fi], &b.hit), key(&fields[o.field], &o.hit));
+                    k < ko || k == ko && b.hit.better_than(&o.hit)
+                }
+            };
+            if better {
+                *slot = Some(b);
+            }
+        };
+        let mut buf = String::new();
+        for (fi, f) in fields.iter().enumerate() {
+            for i in 0..f.words.words.len() {
+                self.each(f.words.word(i), &mut |wi, hit| {
+                    offer(&mut out[wi], fi, Best { hit, field: fi, word: i, glued: false });
+                });
+                if let Some(o) = f.words.other(i) {
+                    self.each(o, &mut |wi, hit| {
+                        let hit = WordHit { from: 0, to: WHOLE_WORD, ..hit };
+                        offer(&mut out[wi], fi, Best { hit, field: fi, word: i, glued: false });
+                    });
+                }
+                if f.words.glued(i, &mut buf) {
+                    let g = buf.as_str();
+                    // A query word written glued (`din933`) meets the text's glued pair.
+                    self.each(g, &mut |wi, hit| {
+                        let hit = WordHit { from: 0, to: WHOLE_WORD, ..hit };
+                        offer(&mut out[wi], fi, Best { hit, field: fi, word: i, glued: true });
+                    });
+                    for (gi, q) in self.plan.glue.iter().enumerate() {
+                        let kind = if g == q.word {
+                            MatchKind::Exact
+                        } else if self.tier >= 2 && g.starts_with(q.word.as_str()) {
+                            MatchKind::WordStart
+                        } else {
+                            continue;
+                        };
+                        let hit = WordHit { kind, from: 0, to: WHOLE_WORD, read_as: None, edits: 0 };
+                        offer(&mut glued[gi], fi, Best { hit, field: fi, word: i, glued: true });
+                    }
+                }
+            }
+        }
+        for (q, b) in self.plan.glue.iter().zip(glued) {
+            match b {
+                Some(b) if q.dimension || out[q.at - 1].is_none() || out[q.at].is_none() => {
+                    out[q.at - 1] = Some(b.clone());
+                    out[q.at] = Some(b);
+                }
+                // A size's numbers apart (`M10`, and `12` elsewhere) are no
+                // whole-word match of the size (as tier 1 has it).
+                None if q.dimension => {
+                    for b in out[q.at - 1..=q.at].iter_mut().flatten() {
+                        if b.hit.kind < MatchKind::WordStart {
+                            b.hit.kind = MatchKind::WordStart;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+impl Matcher<'_> {
+    /// The relevance of a product from its SKU and name alone (`folded_name`
+    /// is `fold(name)`), cheaply (no glued words), for ranking the many
+    /// products of one tier: as [`relevance`] has it.
+    pub(super) fn quick_relevance(&self, sku: &str, name: &str, folded_name: &str) -> u32 {
+        let mut best = vec![0u32; self.plan.words.len()];
+        let sku = text::fold(sku);
+        let other = text::other_spelling(name);
+        let texts = [(8, Some(sku.as_str())), (4, Some(folded_name)), (4, other.as_deref())];
+        for (weight, t) in texts {
+            for w in t.into_iter().flat_map(text::folded_words) {
+                self.each(w, &mut |wi, hit| {
+                    let v = weight + u32::from(matches!(hit.kind, MatchKind::Exact | MatchKind::Inflected));
+                    best[wi] = best[wi].max(v);
+                });
+            }
+        }
+        best.iter().map(|&b| b.max(1)).sum()
+    }
+}
+
+/// The relevance of a product's best matches (ADR 4): per query word 8 in
+/// the SKU, 4 in the name, 1 elsewhere, plus 1 for a whole word.
+pub(super) fn relevance(best: &[Option<Best>], fields: &[Field<'_>]) -> u32 {
+    best.iter()
+        .map(|b| {
+            b.as_ref().map_or(1, |b| {
+                let weight = match fields[b.field].field {
+                    MatchField::Sku => 8,
+                    MatchField::Name => 4,
+                    MatchField::Details => 1,
+                };
+                weight + u32::from(matches!(b.hit.kind, MatchKind::Exact | MatchKind::Inflected))
+            })
+        })
+        .sum()
+}
+
+/// Why the product matched one query word, from its best match.
+pub(super) fn word_match(query: &str, b: &Best, fields: &[Field<'_>]) -> super::search::WordMatch {
+    let f = &fields[b.field];
+    let words = &f.words.words;
+    let (ws, we) = if b.glued && b.word > 0 { (words[b.word - 1].at.0, words[b.word].at.1) } else { words[b.word].at };
+    let (os, oe) = text::original_range(f.text, ws, we);
+    let chars = |s: &str| s.chars().count().min(u32::MAX as usize) as u32;
+    // Positions inside the word only for matches on its plain fold.
+    let (start, len) = if !b.glued && b.hit.to != WHOLE_WORD {
+        let (hs, he) = text::original_range(f.text, ws + b.hit.from, (ws + b.hit.to).min(we));
+        (chars(&f.text[..hs]), chars(&f.text[hs..he]))
+    } else {
+        (chars(&f.text[..os]), chars(&f.text[os..oe]))
+    };
+    super::search::WordMatch {
+        query: query.to_string(),
+        kind: b.hit.kind,
+        field: f.field,
+        word: f.text[os..oe].to_string(),
+        start: (f.field != MatchField::Details).then_some(start),
+        len,
+        read_as: b.hit.read_as.clone(),
+        edits: b.hit.edits as u32,
+    }
+}
