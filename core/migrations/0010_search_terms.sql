@@ -1,21 +1,14 @@
 -- Version 10: search that finds compound parts, inflections and typos
 -- (issue 24, ADR 16).
 --
--- The product index again, with `_` as a token character: description
--- words are indexed as `_word`, so queries that must match in the SKU, the
--- name or the attributes never read the description's doclists (a word
--- like "Lager" is in every description). Its rows are rebuilt from the
--- products when the store is opened (search_state.index_format below).
+-- The product index is derived from the products: the store creates and
+-- fills its tables (product_search, and product_details for the
+-- descriptions) from the products when it is opened and
+-- search_state.index_format below is older than its own (see
+-- core/src/store/search_index.rs). So a device that upgrades with a
+-- catalog gets the new index at once, and a later change of the indexed
+-- words needs no migration, only a new index format.
 DROP TABLE product_search;
-CREATE VIRTUAL TABLE product_search USING fts5 (
-    sku, name, description, attrs,
-    content = '',
-    contentless_delete = 1,
-    detail = column,
-    tokenize = 'unicode61 remove_diacritics 2 tokenchars ''_''',
-    prefix = '2 3 4 5 6'
-);
-INSERT INTO product_search (product_search, rank) VALUES ('automerge', 8);
 
 -- The vocabulary of the product index: every letters-only word it holds
 -- and every word of a description, with how many products hold it where.
@@ -33,10 +26,8 @@ CREATE TABLE search_terms (
 ) STRICT, WITHOUT ROWID;
 
 -- generation: changes with search_terms; readers keep the vocabulary in
--- memory per generation. index_format: the version of the words written
--- to product_search (text::index_words); a store whose index is older
--- rebuilds index and vocabulary from the products when it is opened, so a
--- device that upgrades with a catalog gets the new index at once.
+-- memory per generation. index_format: the version of the index's tables
+-- and words; 0 means none yet.
 CREATE TABLE search_state (
     id           INTEGER PRIMARY KEY CHECK (id = 1),
     generation   INTEGER NOT NULL,

@@ -129,7 +129,10 @@ pub fn glued(prev: &Word, next: &Word) -> Option<String> {
 fn transliterate(s: &str) -> Option<String> {
     // ä ö ü Ä Ö Ü are C3 A4/B6/BC/84/96/9C in UTF-8, a combining diaeresis CC 88.
     let b = s.as_bytes();
-    let umlaut = b.windows(2).any(|w| matches!(w, [0xC3, 0xA4 | 0xB6 | 0xBC | 0x84 | 0x96 | 0x9C] | [0xCC, 0x88]));
+    let umlaut = b.iter().enumerate().any(|(i, &c)| {
+        (c == 0xC3 && matches!(b.get(i + 1), Some(0xA4 | 0xB6 | 0xBC | 0x84 | 0x96 | 0x9C)))
+            || (c == 0xCC && b.get(i + 1) == Some(&0x88))
+    });
     if !umlaut {
         return None;
     }

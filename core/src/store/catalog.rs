@@ -90,7 +90,7 @@ fn same_product(a: &Product, b: &Product) -> bool {
 /// Rebuilds the search index and its vocabulary from the products (a store
 /// upgraded from an older index format, see `search_index::INDEX_FORMAT`).
 pub(super) fn rebuild_search_index(tx: &Transaction<'_>) -> Result<u64> {
-    search_index::clear(tx)?;
+    search_index::recreate(tx)?;
     let mut indexer = SearchIndexer::default();
     let mut n = 0;
     {

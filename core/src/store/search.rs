@@ -37,7 +37,7 @@ use super::Store;
 use super::codec::{currency, dec, json};
 use super::search_index;
 use super::search_match::{Field, Matcher, relevance, word_match};
-use super::search_plan::{Plan, Scope, tier_of};
+use super::search_plan::{Plan, tier_of};
 use crate::catalog::Attribute;
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
@@ -346,9 +346,9 @@ fn search_products(
     tiers(c, &plan, &lex, &mut seen, &mut found, need, all)?;
     // Typos, only if the page is still short.
     if found.len() < need {
-        let without = plan.expression(3, Scope::Primary);
+        let without = plan.expression(3);
         plan.expand_typos(&lex);
-        if let Some(expr) = plan.expression(4, Scope::Primary).filter(|e| Some(e) != without.as_ref()) {
+        if let Some(expr) = plan.expression(4).filter(|e| Some(e) != without.as_ref()) {
             let (ids, _) = tier_ids(c, &plan, 4, &expr, &seen, need - found.len(), all)?;
             for id in ids {
                 seen.insert(id);
@@ -357,13 +357,8 @@ fn search_products(
         }
     }
     // Descriptions, only if nothing matched in SKUs, names and attributes.
-    let with_descriptions = plan.expression(4, Scope::All);
-    if found.is_empty()
-        && seen.is_empty()
-        && let Some(expr) = with_descriptions.filter(|e| Some(e) != plan.expression(4, Scope::Primary).as_ref())
-    {
-        let (ids, _) = tier_ids(c, &plan, 4, &expr, &seen, need, all)?;
-        for id in ids {
+    if found.is_empty() && seen.is_empty() {
+        for id in with_descriptions(c, &plan, need, all)? {
             seen.insert(id);
             found.push((DESCRIPTION_TIER, id));
         }
@@ -414,7 +409,7 @@ fn tiers(
         seen.insert(id);
         found.push((tier, id));
     };
-    let exprs: [Option<String>; 3] = [1, 2, 3].map(|t| plan.expression(t, Scope::Primary));
+    let exprs: [Option<String>; 3] = [1, 2, 3].map(|t| plan.expression(t));
     let cap = RANK_CAP as u64;
     let mut next: u8 = 1; // the first tier not yet run
     if plan.slots() > 1 {
@@ -479,6 +474,68 @@ fn tiers(
         previous = Some(expr);
     }
     Ok(())
+}
+
+/// The fallback when no product matches in SKU, name and attributes:
+/// products whose every word matches there or in the description (whole
+/// words, inflections, word beginnings), ranked when at most [`RANK_CAP`],
+/// else in catalog order; at least `need` of them if there are so many.
+///
+/// The descriptions have an index of their own, so each word's products
+/// are the union of both indexes', and the query their intersection: for
+/// words that many descriptions hold, that reads long posting lists, which
+/// only this fallback does.
+fn with_descriptions(c: &Connection, plan: &Plan, need: usize, all: bool) -> Result<Vec<i64>> {
+    let mut words: Vec<String> = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    for (primary, description) in plan.per_word() {
+        let mut either = Vec::new();
+        for (table, expr) in [("product_search", primary), ("product_details", description)] {
+            if let Some(expr) = expr {
+                args.push(expr);
+                either.push(format!("SELECT rowid AS id FROM {table} WHERE {table} MATCH ?{}", args.len()));
+            }
+        }
+        if either.is_empty() {
+            return Ok(Vec::new()); // a word no text holds
+        }
+        words.push(format!("SELECT id FROM ({})", either.join(" UNION ")));
+    }
+    let sql = format!("SELECT id FROM ({}) ORDER BY id LIMIT ?{}", words.join(" INTERSECT "), args.len() + 1);
+    let mut stmt = c.prepare_cached(&sql)?;
+    let m = Matcher::new(plan, 4);
+    let mut row = c.prepare_cached("SELECT sku, name, active FROM products WHERE id = ?1")?;
+    let mut limit = (RANK_CAP + 1).max(need) * 2;
+    loop {
+        let mut values: Vec<rusqlite::types::Value> = args.iter().cloned().map(Into::into).collect();
+        values.push((limit as i64).into());
+        let ids: Vec<i64> =
+            stmt.query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let complete = ids.len() < limit;
+        let rank = ids.len() <= RANK_CAP;
+        let mut out: Vec<(u32, usize, String, String, i64)> = Vec::new();
+        for id in ids {
+            let found = row
+                .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))
+                .optional()?;
+            let Some((sku, name, _)) = found.filter(|f| f.2 || all) else { continue };
+            if rank {
+                let folded = fold(&name);
+                let relevance = m.quick_relevance(&sku, &name, &folded);
+                out.push((u32::MAX - relevance, folded.chars().count(), folded, sku, id));
+            } else {
+                out.push((0, out.len(), String::new(), String::new(), id));
+                if out.len() >= need {
+                    break;
+                }
+            }
+        }
+        if complete || out.len() >= need {
+            out.sort();
+            return Ok(out.into_iter().map(|(.., id)| id).collect());
+        }
+        limit *= 2; // many inactive products: read further
+    }
 }
 
 /// The products matching `expr` that are not in `seen`, in catalog order,
@@ -805,6 +862,21 @@ mod tests {
         assert!(!skus(&s, ProductQuery::new("alt")).contains(&"OLD-1".to_string()));
         let q = ProductQuery { include_inactive: true, ..ProductQuery::new("alt") };
         assert_eq!(skus(&s, q), vec!["OLD-1"]);
+    }
+
+    #[test]
+    fn descriptions_are_searched_past_many_inactive_products() -> Result<()> {
+        let (_d, s) = temp_store();
+        let mut csv = String::from("sku;name;description;unit;list_price;tax_class;active\n");
+        for i in 0..400 {
+            csv.push_str(&format!("OLD-{i};Altware {i};Lieferung ab Lager;pc;1,00;DE-STD;nein\n"));
+        }
+        csv.push_str("NEW-1;Neuware;Lieferung ab Lager;pc;1,00;DE-STD;ja\n");
+        s.import_catalog(parse(csv.as_bytes(), Format::Csv), &mut |_| {})?;
+        let p = s.search_products(&ProductQuery::new("lieferung lager"))?;
+        assert_eq!(p.items.iter().map(|h| h.sku.as_str()).collect::<Vec<_>>(), vec!["NEW-1"]);
+        assert_eq!(p.items[0].matches[0].field, MatchField::Details);
+        Ok(())
     }
 
     #[test]

@@ -51,7 +51,14 @@ impl Store {
     #[doc(hidden)]
     pub fn write_prefix_baseline_index(&self) -> Result<()> {
         self.write(|tx| {
-            tx.execute("INSERT INTO product_search (product_search) VALUES ('delete-all')", [])?;
+            // The table as migration 1 created it.
+            tx.execute_batch(
+                "DROP TABLE IF EXISTS product_search; DROP TABLE IF EXISTS product_details;
+                 CREATE VIRTUAL TABLE product_search USING fts5 (
+                     sku, name, description, attrs, content = '', contentless_delete = 1, detail = column,
+                     tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6');
+                 INSERT INTO product_search (product_search, rank) VALUES ('automerge', 8);",
+            )?;
             let rows: Vec<(i64, String, String, String, String)> = {
                 let mut stmt = tx.prepare("SELECT id, sku, name, description, attributes FROM products ORDER BY id")?;
                 let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;

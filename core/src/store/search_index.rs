@@ -1,9 +1,9 @@
 //! Keeping the product search index and its vocabulary (ADR 16).
 //!
-//! Every product row has one row in the FTS5 table `product_search` with
-//! its words as [`text::index_words`] writes them (description words
-//! marked, [`DESCRIPTION_MARK`]), and adds its letters-only words and its
-//! description's words to the counts in `search_terms`. Writes collect the count changes
+//! Every product row has one row in the FTS5 table `product_search` and
+//! one in `product_details` (its description) with its words as
+//! [`text::index_words`] writes them, and adds its letters-only words and
+//! its description's words to the counts in `search_terms`. Writes collect the count changes
 //! of a whole transaction in memory and store them once at its end, so a
 //! bulk import costs one statement per distinct word, not per product.
 //! Readers keep the vocabulary as a [`Lexicon`] in memory, rebuilt when
@@ -23,10 +23,43 @@ use crate::text::{self, is_letters};
 /// older rebuilds it when opened (`ensure_format`). 1: issue 24's words.
 pub(super) const INDEX_FORMAT: i64 = 1;
 
-/// Marks description words in the index (`_lager`): queries that need a
-/// word in the SKU, name or attributes then never read description
-/// doclists (see migration 10 and `search_plan::Scope`).
-pub(super) const DESCRIPTION_MARK: &str = "_";
+/// Drops the index and the vocabulary and creates them empty (before a
+/// rebuild).
+pub(super) fn recreate(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch("DROP TABLE IF EXISTS product_search; DROP TABLE IF EXISTS product_details;")?;
+    tx.execute_batch(TABLES)?;
+    tx.execute("DELETE FROM search_terms", [])?;
+    tx.execute("UPDATE search_state SET generation = generation + 1 WHERE id = 1", [])?;
+    Ok(())
+}
+
+/// The index's tables, derived from the products and rebuilt with them
+/// ([`recreate`]), so their definition lives here, versioned by
+/// [`INDEX_FORMAT`]: `product_search` for SKUs, names and attribute values,
+/// and `product_details`, the descriptions' own small index. Descriptions
+/// are searched only when nothing matches elsewhere, so their index has
+/// no prefix indexes and no columns (`detail = none`), and queries over
+/// names never read their long posting lists ("Lager" is in every
+/// description).
+const TABLES: &str = "
+CREATE VIRTUAL TABLE product_search USING fts5 (
+    sku, name, attrs,
+    content = '',
+    contentless_delete = 1,
+    detail = column,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3 4 5 6'
+);
+INSERT INTO product_search (product_search, rank) VALUES ('automerge', 8);
+CREATE VIRTUAL TABLE product_details USING fts5 (
+    description,
+    content = '',
+    contentless_delete = 1,
+    detail = none,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO product_details (product_details, rank) VALUES ('automerge', 8);
+";
 
 /// The indexed texts of one product.
 struct Indexed {
@@ -37,37 +70,11 @@ struct Indexed {
     category: String,
 }
 
-fn indexed(p: &Product) -> Indexed {
-    let mut out = Indexed {
-        sku: String::new(),
-        name: String::new(),
-        description: String::new(),
-        attrs: String::new(),
-        category: String::new(),
-    };
-    for a in &p.attributes {
-        // Each value on its own: no glue across two values.
-        text::index_words(&a.value, true, "", &mut out.attrs);
-    }
-    text::index_words(&p.sku, false, "", &mut out.sku);
-    text::index_words(&p.name, true, "", &mut out.name);
-    text::index_words(&p.description, true, DESCRIPTION_MARK, &mut out.description);
-    text::index_words(&p.category, false, "", &mut out.category);
+/// How the words of a text are indexed (see [`text::index_words`]).
+fn words_of(s: &str, glue: bool, marker: &str) -> String {
+    let mut out = String::new();
+    text::index_words(s, glue, marker, &mut out);
     out
-}
-
-/// The distinct words of some indexed texts (without the description
-/// mark), letters-only ones unless `all`.
-fn distinct<'a>(texts: &[&'a str], all: bool) -> Vec<&'a str> {
-    let mut v: Vec<&str> = texts
-        .iter()
-        .flat_map(|t| t.split(' '))
-        .map(|t| t.strip_prefix(DESCRIPTION_MARK).unwrap_or(t))
-        .filter(|t| !t.is_empty() && (all || is_letters(t)))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
 }
 
 /// FxHash (as in rustc): the vocabulary counts hash millions of short
@@ -91,30 +98,77 @@ impl std::hash::Hasher for FxHasher {
     }
 }
 
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
 /// Index changes of one write transaction.
 #[derive(Default)]
 pub(super) struct SearchIndexer {
-    /// term → change of (docs, sku_docs, desc_docs, category_docs).
-    counts: HashMap<String, [i64; 4], std::hash::BuildHasherDefault<FxHasher>>,
+    /// term → change of (docs, sku_docs, desc_docs, category_docs), and
+    /// the last product that counted it in each place.
+    counts: FxMap<String, ([i64; 4], [u64; 4])>,
+    /// Numbers the products counted.
+    stamp: u64,
+    /// Attribute values and categories repeat across products (materials,
+    /// sizes, norms; a category tree): their indexed words, once per
+    /// transaction.
+    seen_values: FxMap<String, String>,
+    seen_categories: FxMap<String, String>,
 }
 
 impl SearchIndexer {
+    fn indexed(&mut self, p: &Product) -> Indexed {
+        let mut attrs = String::new();
+        for a in &p.attributes {
+            // Each value on its own: no glue across two values.
+            let words = match self.seen_values.get(a.value.as_str()) {
+                Some(w) => w,
+                None => self.seen_values.entry(a.value.clone()).or_insert_with(|| words_of(&a.value, true, "")),
+            };
+            if !words.is_empty() {
+                if !attrs.is_empty() {
+                    attrs.push(' ');
+                }
+                attrs.push_str(words);
+            }
+        }
+        let category = match self.seen_categories.get(p.category.as_str()) {
+            Some(w) => w.clone(),
+            None => self
+                .seen_categories
+                .entry(p.category.clone())
+                .or_insert_with(|| words_of(&p.category, false, ""))
+                .clone(),
+        };
+        Indexed {
+            sku: words_of(&p.sku, false, ""),
+            name: words_of(&p.name, true, ""),
+            description: words_of(&p.description, true, ""),
+            attrs,
+            category,
+        }
+    }
+
+    /// Counts each distinct word of the product once per place: a word
+    /// remembers the last product (`self.stamp`) that counted it there.
     fn count(&mut self, ix: &Indexed, by: i64) {
-        let cols: [Vec<&str>; 4] = [
-            distinct(&[&ix.name, &ix.attrs], false),
-            distinct(&[&ix.sku], false),
-            distinct(&[&ix.description], true),
-            distinct(&[&ix.category], false),
+        self.stamp += 1;
+        let stamp = self.stamp;
+        let places: [(&str, usize, bool); 5] = [
+            (&ix.name, 0, false),
+            (&ix.attrs, 0, false),
+            (&ix.sku, 1, false),
+            (&ix.description, 2, true),
+            (&ix.category, 3, false),
         ];
-        for (k, words) in cols.iter().enumerate() {
-            for &w in words {
-                match self.counts.get_mut(w) {
-                    Some(c) => c[k] += by,
-                    None => {
-                        let mut c = [0; 4];
-                        c[k] = by;
-                        self.counts.insert(w.to_string(), c);
-                    }
+        for (text, k, all) in places {
+            for w in text.split(' ').filter(|t| !t.is_empty() && (all || is_letters(t))) {
+                let c = match self.counts.get_mut(w) {
+                    Some(c) => c,
+                    None => self.counts.entry(w.to_string()).or_default(),
+                };
+                if c.1[k] != stamp {
+                    c.1[k] = stamp;
+                    c.0[k] += by;
                 }
             }
         }
@@ -122,11 +176,13 @@ impl SearchIndexer {
 
     /// Indexes product row `id`.
     pub(super) fn add(&mut self, tx: &Transaction<'_>, id: i64, p: &Product) -> Result<()> {
-        let ix = indexed(p);
-        tx.prepare_cached(
-            "INSERT INTO product_search (rowid, sku, name, description, attrs) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![id, ix.sku, ix.name, ix.description, ix.attrs])?;
+        let ix = self.indexed(p);
+        tx.prepare_cached("INSERT INTO product_search (rowid, sku, name, attrs) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![id, ix.sku, ix.name, ix.attrs])?;
+        if !ix.description.is_empty() {
+            tx.prepare_cached("INSERT INTO product_details (rowid, description) VALUES (?1, ?2)")?
+                .execute(params![id, ix.description])?;
+        }
         self.count(&ix, 1);
         Ok(())
     }
@@ -134,7 +190,11 @@ impl SearchIndexer {
     /// Removes product row `id`, indexed as `p`, from the index.
     pub(super) fn remove(&mut self, tx: &Transaction<'_>, id: i64, p: &Product) -> Result<()> {
         tx.prepare_cached("DELETE FROM product_search WHERE rowid = ?1")?.execute([id])?;
-        self.count(&indexed(p), -1);
+        let ix = self.indexed(p);
+        if !ix.description.is_empty() {
+            tx.prepare_cached("DELETE FROM product_details WHERE rowid = ?1")?.execute([id])?;
+        }
+        self.count(&ix, -1);
         Ok(())
     }
 
@@ -147,7 +207,7 @@ impl SearchIndexer {
                  ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs, sku_docs = sku_docs + excluded.sku_docs,
                    desc_docs = desc_docs + excluded.desc_docs, category_docs = category_docs + excluded.category_docs",
             )?;
-            for (term, c) in &self.counts {
+            for (term, (c, _)) in &self.counts {
                 if c.iter().any(|&n| n != 0) {
                     upsert.execute(params![term, c[0], c[1], c[2], c[3]])?;
                     changed = true;
@@ -163,14 +223,6 @@ impl SearchIndexer {
         }
         Ok(())
     }
-}
-
-/// Empties the index and the vocabulary (before a rebuild).
-pub(super) fn clear(tx: &Transaction<'_>) -> Result<()> {
-    tx.execute("INSERT INTO product_search (product_search) VALUES ('delete-all')", [])?;
-    tx.execute("DELETE FROM search_terms", [])?;
-    tx.execute("UPDATE search_state SET generation = generation + 1 WHERE id = 1", [])?;
-    Ok(())
 }
 
 /// Whether the index was written in an older format and needs a rebuild.

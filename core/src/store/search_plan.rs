@@ -7,13 +7,15 @@
 //! The expression of tier *k* lets every word match at any tier up to *k*,
 //! so the tiers' results nest and each tier adds the products the one
 //! before did not find. Terms the vocabulary knows not to be in the index
-//! are left out, so an impossible tier costs no query at all.
+//! are left out, so an impossible tier costs no query at all. Description
+//! words have an index of their own, asked only as a fallback (see
+//! `store::search`): there a word matches as a whole word, an inflection
+//! or a word beginning, never as a compound part or a typo.
 
 use crate::lexicon::{Lexicon, Where, inflection};
 use crate::text::{self, Word, is_letters};
 
 use super::search::MatchKind;
-use super::search_index::DESCRIPTION_MARK;
 
 /// At most this many query words are used: longer input adds nothing but cost.
 pub(super) const MAX_WORDS: usize = 16;
@@ -30,23 +32,6 @@ pub(super) fn tier_of(kind: MatchKind) -> u8 {
         MatchKind::CompoundPart => 3,
         MatchKind::Typo => 4,
     }
-}
-
-/// Which texts every query word must match in. A product that needs its
-/// description for some word ranks after all that match in their SKU, name
-/// or attributes: descriptions repeat words like "Lager" ("Lieferung ab
-/// Lager") in every product, and a whole word there says less than the
-/// part of a compound in the name. Description words are indexed with a
-/// mark (`_lager`), so the primary scope never reads their doclists. In
-/// descriptions a word matches as a whole word, an inflection or a word
-/// beginning, never as a compound part or a typo: prose is noisy, and
-/// every alternative there costs the query time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Scope {
-    /// SKU, name and attribute values.
-    Primary,
-    /// Also the description (its words are indexed with a mark).
-    All,
 }
 
 /// One index word a query word may match.
@@ -130,26 +115,23 @@ impl QueryWord {
             || self.alts.iter().any(|a| a.kind == MatchKind::WordStart && term.starts_with(a.term.as_str()))
     }
 
-    /// The FTS5 alternatives of this word up to `tier` in `scope`; `None` if none.
-    fn alternatives(&self, tier: u8, scope: Scope) -> Option<String> {
+    /// The FTS5 alternatives of this word up to `tier` in the texts `at`
+    /// (the product index, or the descriptions' index); `None` if none.
+    fn alternatives(&self, tier: u8, at: Where) -> Option<String> {
+        let here = |a: &Alt| match at {
+            Where::Primary => a.primary,
+            Where::Description => a.description,
+        };
+        let usable: Vec<&Alt> = self.alts.iter().filter(|a| tier_of(a.kind) <= tier && here(a)).collect();
+        let prefixes: Vec<&&Alt> = usable.iter().filter(|a| a.kind == MatchKind::WordStart).collect();
         let mut alts: Vec<String> = Vec::new();
-        let usable = |a: &&Alt| tier_of(a.kind) <= tier;
-        let prefixes: Vec<&Alt> = self.alts.iter().filter(usable).filter(|a| a.kind == MatchKind::WordStart).collect();
-        for a in self.alts.iter().filter(usable) {
-            let star = if a.kind == MatchKind::WordStart { "*" } else { "" };
+        for a in &usable {
             // A word beginning covers the whole words that begin with it.
-            let covered = |marked: bool| {
-                a.kind != MatchKind::WordStart
-                    && prefixes.iter().any(|p| {
-                        (if marked { p.description } else { p.primary }) && a.term.starts_with(p.term.as_str())
-                    })
-            };
-            if a.primary && !covered(false) {
-                alts.push(format!("\"{}\"{star}", a.term));
+            if a.kind != MatchKind::WordStart && prefixes.iter().any(|p| a.term.starts_with(p.term.as_str())) {
+                continue;
             }
-            if scope == Scope::All && a.description && !covered(true) {
-                alts.push(format!("\"{DESCRIPTION_MARK}{}\"{star}", a.term));
-            }
+            let star = if a.kind == MatchKind::WordStart { "*" } else { "" };
+            alts.push(format!("\"{}\"{star}", a.term));
         }
         alts.sort();
         alts.dedup();
@@ -228,8 +210,6 @@ pub(super) struct Glue {
     /// A dimension: whole-word matches (tier 1) need the glued word, as
     /// `M10×12` is one size, not `M10` and a `12` somewhere.
     pub dimension: bool,
-    /// Whether descriptions hold the glued word, or a word beginning with it.
-    pub in_description: (bool, bool),
 }
 
 /// A query, planned against a vocabulary.
@@ -259,9 +239,7 @@ impl Plan {
                 None => text::glued(&ws[i - 1], &ws[i]).map(|w| (w, false)),
             };
             if let Some((word, dimension)) = found {
-                let in_description =
-                    (lex.has_word(&word, Where::Description), lex.has_prefix(&word, Where::Description));
-                glue.push(Glue { at: i, word, dimension, in_description });
+                glue.push(Glue { at: i, word, dimension });
             }
         }
         let words = ws.into_iter().map(|w| QueryWord::new(w, lex)).collect();
@@ -336,25 +314,21 @@ impl Plan {
         }
     }
 
-    /// The FTS5 MATCH expression of `tier` in `scope`: every word (or
-    /// glued pair) must match at that tier or a better one. `None` if some
-    /// word cannot.
-    pub(super) fn expression(&self, tier: u8, scope: Scope) -> Option<String> {
+    /// The FTS5 MATCH expression of `tier` over SKUs, names and attributes:
+    /// every word (or glued pair) must match at that tier or a better one.
+    /// `None` if some word cannot.
+    pub(super) fn expression(&self, tier: u8) -> Option<String> {
         let mut slots: Vec<String> = Vec::new();
         let mut i = 0;
         while i < self.words.len() {
             match self.glue.iter().find(|g| g.at == i + 1) {
                 Some(g) => {
-                    let (w, star) = (&g.word, if tier >= 2 { "*" } else { "" });
-                    let in_description = if tier >= 2 { g.in_description.1 } else { g.in_description.0 };
-                    let glued = if scope == Scope::All && in_description {
-                        format!("(\"{w}\"{star} OR \"{DESCRIPTION_MARK}{w}\"{star})")
-                    } else {
-                        format!("\"{w}\"{star}")
-                    };
+                    let star = if tier >= 2 { "*" } else { "" };
+                    let glued = format!("\"{}\"{star}", g.word);
                     let apart = (!g.dimension || tier >= 2)
                         .then(|| {
-                            self.words[i].alternatives(tier, scope).zip(self.words[i + 1].alternatives(tier, scope))
+                            let (a, b) = (&self.words[i], &self.words[i + 1]);
+                            a.alternatives(tier, Where::Primary).zip(b.alternatives(tier, Where::Primary))
                         })
                         .flatten();
                     slots.push(match apart {
@@ -364,12 +338,19 @@ impl Plan {
                     i += 2;
                 }
                 None => {
-                    slots.push(self.words[i].alternatives(tier, scope)?);
+                    slots.push(self.words[i].alternatives(tier, Where::Primary)?);
                     i += 1;
                 }
             }
         }
         Some(slots.join(" AND "))
+    }
+
+    /// For each word, its alternatives (all tiers) in SKUs, names and
+    /// attributes, and in descriptions (whole words, inflections, word
+    /// beginnings): what the description fallback asks of both indexes.
+    pub(super) fn per_word(&self) -> Vec<(Option<String>, Option<String>)> {
+        self.words.iter().map(|w| (w.alternatives(4, Where::Primary), w.alternatives(4, Where::Description))).collect()
     }
 }
 
@@ -417,44 +398,41 @@ mod tests {
     #[test]
     fn tiers_widen_and_unknown_words_cost_nothing() {
         let p = plan("schraube");
-        assert_eq!(p.expression(1, Scope::Primary).as_deref(), Some("\"schraube\""));
-        assert_eq!(p.expression(2, Scope::Primary).as_deref(), Some("\"schraube\"*"));
+        assert_eq!(p.expression(1).as_deref(), Some("\"schraube\""));
+        assert_eq!(p.expression(2).as_deref(), Some("\"schraube\"*"));
         assert_eq!(
-            p.expression(3, Scope::Primary).as_deref(),
+            p.expression(3).as_deref(),
             Some("(\"schraube\"* OR \"sechskantschraube\")"),
             "the part of a compound"
         );
-        assert_eq!(p.expression(3, Scope::All), p.expression(3, Scope::Primary), "no parts in descriptions");
+        assert_eq!(p.per_word()[0].1, None, "no description holds schraube");
         let p = plan("sechskantschruabe");
-        let none = (p.expression(1, Scope::All), p.expression(2, Scope::All), p.expression(3, Scope::All));
+        let none = (p.expression(1), p.expression(2), p.expression(3));
         assert_eq!(none, (None, None, None), "not in the index");
-        assert_eq!(p.expression(4, Scope::Primary).as_deref(), Some("\"sechskantschraube\""));
-        assert_eq!(p.expression(4, Scope::All), p.expression(4, Scope::Primary), "no typos in descriptions");
+        assert_eq!(p.expression(4).as_deref(), Some("\"sechskantschraube\""));
+        assert_eq!(p.per_word()[0].1, None, "no typos in descriptions");
         let p = plan("sechskantschraub");
-        assert_eq!(p.expression(2, Scope::All).as_deref(), Some("(\"_sechskantschraub\"* OR \"sechskantschraub\"*)"));
+        assert_eq!(p.per_word()[0].1.as_deref(), Some("\"sechskantschraub\"*"), "a word beginning in descriptions");
     }
 
     #[test]
     fn numbers_and_codes_always_query_and_glue() {
         let p = plan("DIN 933 M8");
-        assert_eq!(
-            p.expression(1, Scope::Primary).as_deref(),
-            Some("((\"din\" AND \"933\") OR \"din933\") AND \"m8\"")
-        );
+        assert_eq!(p.expression(1).as_deref(), Some("((\"din\" AND \"933\") OR \"din933\") AND \"m8\""));
         let p = plan("din933");
-        assert_eq!(p.expression(1, Scope::Primary).as_deref(), Some("\"din933\""));
-        assert_eq!(p.expression(4, Scope::All), p.expression(4, Scope::Primary), "no description holds it");
+        assert_eq!(p.expression(1).as_deref(), Some("\"din933\""));
+        assert_eq!(p.per_word()[0].1, None, "no description holds it");
         assert!(p.words[0].alts.iter().all(|a| a.kind != MatchKind::Typo), "never typos for codes");
         let p = plan("M10×12");
-        assert_eq!(p.expression(1, Scope::Primary).as_deref(), Some("\"m10x12\""), "one size");
-        assert_eq!(p.expression(2, Scope::Primary).as_deref(), Some("((\"m10\"* AND \"12\"*) OR \"m10x12\"*)"));
+        assert_eq!(p.expression(1).as_deref(), Some("\"m10x12\""), "one size");
+        assert_eq!(p.expression(2).as_deref(), Some("((\"m10\"* AND \"12\"*) OR \"m10x12\"*)"));
     }
 
     #[test]
-    fn description_words_are_marked_and_only_in_the_last_scope() {
+    fn description_words_are_asked_of_their_own_index() {
         let p = plan("lager");
-        assert_eq!(p.expression(2, Scope::Primary), None, "no name holds it");
-        assert_eq!(p.expression(2, Scope::All).as_deref(), Some("\"_lager\"*"));
+        assert_eq!(p.expression(2), None, "no name holds it");
+        assert_eq!(p.per_word()[0], (None, Some("\"lager\"*".to_string())));
     }
 
     #[test]
@@ -464,7 +442,7 @@ mod tests {
             p.words[0].alts.iter().filter(|a| a.kind == MatchKind::Exact).map(|a| a.term.as_str()).collect();
         assert_eq!(exact, vec!["dubel", "duebel"]);
         let p = plan("unterlegscheiben");
-        assert_eq!(p.expression(1, Scope::All).as_deref(), Some("\"unterlegscheibe\""));
+        assert_eq!(p.expression(1).as_deref(), Some("\"unterlegscheibe\""));
         assert_eq!(p.words[0].hit("unterlegscheibe", 1).map(|h| h.kind), Some(MatchKind::Inflected));
     }
 
@@ -489,7 +467,7 @@ mod tests {
         for q in ["\"", "NEAR(", "a OR b", "*", "sku:x", "^schraube", "\u{0}", "x\"y"] {
             if let Some(p) = Plan::new(q, &lex()) {
                 for t in [1, 2, 3, 4] {
-                    if let Some(e) = p.expression(t, Scope::Primary) {
+                    if let Some(e) = p.expression(t) {
                         assert!(!e.contains(':') && !e.contains('^') && e.matches('"').count() % 2 == 0, "{q:?} → {e}");
                     }
                 }
