@@ -20,10 +20,25 @@ pub fn fold(s: &str) -> String {
         return s.to_ascii_lowercase();
     }
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        fold_char(c, &mut out);
+    let mut rest = s;
+    while !rest.is_empty() {
+        // Runs of ASCII at once: most of a product text is.
+        let run = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+        push_lowercase(&mut out, &rest[..run]);
+        rest = &rest[run..];
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            fold_char(c, &mut out);
+            rest = chars.as_str();
+        }
     }
     out
+}
+
+fn push_lowercase(out: &mut String, ascii: &str) {
+    let from = out.len();
+    out.push_str(ascii);
+    out[from..].make_ascii_lowercase();
 }
 
 fn fold_char(c: char, out: &mut String) {
@@ -127,6 +142,9 @@ pub fn glued(prev: &Word, next: &Word) -> Option<String> {
 /// combining diaeresis); the rest unchanged. `None` if there is nothing to
 /// transliterate.
 fn transliterate(s: &str) -> Option<String> {
+    if s.is_ascii() {
+        return None;
+    }
     // ä ö ü Ä Ö Ü are C3 A4/B6/BC/84/96/9C in UTF-8, a combining diaeresis CC 88.
     let b = s.as_bytes();
     let umlaut = b.iter().enumerate().any(|(i, &c)| {
@@ -160,6 +178,52 @@ fn transliterate(s: &str) -> Option<String> {
         changed = true;
     }
     changed.then_some(out)
+}
+
+/// [`fold`] of `s` and, if `s` has an `ä`, `ö` or `ü`, [`other_spelling`]
+/// of it, in one pass: product texts are long, and ranking folds many.
+fn fold_both(s: &str) -> (String, Option<String>) {
+    if s.is_ascii() {
+        return (s.to_ascii_lowercase(), None);
+    }
+    let mut folded = String::with_capacity(s.len());
+    let mut other: Option<String> = None;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let run = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+        push_lowercase(&mut folded, &rest[..run]);
+        if let Some(o) = other.as_mut() {
+            push_lowercase(o, &rest[..run]);
+        }
+        rest = &rest[run..];
+        let mut chars = rest.chars();
+        let Some(c) = chars.next() else { break };
+        let before = folded.len();
+        let done = &s[..s.len() - rest.len()];
+        let spelled = match c {
+            'ä' | 'Ä' => Some("ae"),
+            'ö' | 'Ö' => Some("oe"),
+            'ü' | 'Ü' => Some("ue"),
+            // A combining diaeresis after a vowel: the mark folds to
+            // nothing, the other spelling adds an `e` to the vowel.
+            '\u{308}' if done.ends_with(['a', 'o', 'u', 'A', 'O', 'U']) => Some("e"),
+            _ => None,
+        };
+        fold_char(c, &mut folded);
+        rest = chars.as_str();
+        match (spelled, other.as_mut()) {
+            (Some(sp), Some(o)) => o.push_str(sp),
+            (Some(sp), None) => {
+                let mut o = String::with_capacity(s.len() + 8);
+                o.push_str(&folded[..before]);
+                o.push_str(sp);
+                other = Some(o);
+            }
+            (None, Some(o)) => o.push_str(&folded[before..]),
+            (None, None) => {}
+        }
+    }
+    (folded, other)
 }
 
 /// The fold of `s` with `ä`, `ö`, `ü` written `ae`, `oe`, `ue` (`Dübel` →
@@ -284,10 +348,15 @@ impl Analyzed {
 /// without their positions in `s`; with `glue`, each word also has its
 /// glued form with the one before, if any.
 pub fn analyze(s: &str, glue: bool) -> Analyzed {
-    let folded = fold(s);
+    analyze_spelled(s, glue, true)
+}
+
+/// [`analyze`], without the other spellings unless `spellings`: they match
+/// only terms that hold an `ae`, `oe` or `ue`, and cost a second fold.
+pub fn analyze_spelled(s: &str, glue: bool, spellings: bool) -> Analyzed {
+    let (folded, other) = if spellings { fold_both(s) } else { (fold(s), None) };
     let sp = spans(&folded);
     // The other spelling has the same word boundaries (ä → ae: letters).
-    let other = transliterate(s).map(|t| fold(&t));
     let osp = other.as_deref().map(spans).filter(|o| o.len() == sp.len());
     let b = folded.as_bytes();
     let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
@@ -385,27 +454,17 @@ pub fn folded_words(folded: &str) -> impl Iterator<Item = &str> {
 fn spans(folded: &str) -> Vec<(usize, usize)> {
     let b = folded.as_bytes();
     let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
-    let mut spans = Vec::new();
+    let mut spans = Vec::with_capacity(b.len() / 4 + 1);
     let mut start: Option<usize> = None;
-    if folded.is_ascii() {
-        for (i, &c) in b.iter().enumerate() {
-            let word_char = c.is_ascii_alphanumeric() && !(c == b'x' && i > 0 && digit_at(i - 1) && digit_at(i + 1));
-            match (word_char, start) {
-                (true, None) => start = Some(i),
-                (false, Some(st)) => {
-                    spans.push((st, i));
-                    start = None;
-                }
-                _ => {}
-            }
-        }
-        if let Some(st) = start {
-            spans.push((st, folded.len()));
-        }
-        return spans;
-    }
-    for (i, c) in folded.char_indices() {
-        let word_char = c.is_alphanumeric() && !(c == 'x' && i > 0 && digit_at(i - 1) && digit_at(i + 1));
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        // ASCII byte by byte; other chars decoded (folded text has few).
+        let (word_char, len) = if c.is_ascii() {
+            (c.is_ascii_alphanumeric() && !(c == b'x' && i > 0 && digit_at(i - 1) && digit_at(i + 1)), 1)
+        } else {
+            folded[i..].chars().next().map_or((false, 1), |ch| (ch.is_alphanumeric(), ch.len_utf8()))
+        };
         match (word_char, start) {
             (true, None) => start = Some(i),
             (false, Some(st)) => {
@@ -414,6 +473,7 @@ fn spans(folded: &str) -> Vec<(usize, usize)> {
             }
             _ => {}
         }
+        i += len;
     }
     if let Some(st) = start {
         spans.push((st, folded.len()));
@@ -580,6 +640,22 @@ mod tests {
                 let (st, en) = original_range(&s, a.words[i].at.0, a.words[i].at.1);
                 prop_assert!(fold(&s[st..en]).contains(&w.text), "{:?} → {:?}", w.text, &s[st..en]);
             }
+        }
+
+        /// Folding runs of ASCII at once is folding char by char.
+        #[test]
+        fn fold_is_char_by_char(s in "[a-zA-Z0-9äöüÄÖÜßéàç×\\u{308} ,.\\-]{0,30}|\\PC{0,20}") {
+            let mut by_char = String::new();
+            for c in s.chars() {
+                fold_char(c, &mut by_char);
+            }
+            prop_assert_eq!(fold(&s), by_char);
+        }
+
+        /// One pass folds as `fold` and `other_spelling` do.
+        #[test]
+        fn fold_both_agrees(s in "[a-zA-Z0-9äöüÄÖÜßéàç×\\u{308} ,.\\-]{0,30}|\\PC{0,20}") {
+            prop_assert_eq!(fold_both(&s), (fold(&s), other_spelling(&s)));
         }
 
         /// The index writes exactly the words of `words`.

@@ -216,6 +216,40 @@ impl Lexicon {
         self.find(t).map_or(0, |e| u64::from(e.docs) + u64::from(e.sku_docs))
     }
 
+    /// Products whose description holds `t`.
+    pub fn desc_docs(&self, t: &str) -> u64 {
+        self.find(t).map_or(0, |e| u64::from(e.desc_docs))
+    }
+
+    /// Products with a description word that begins with `p`, summed over
+    /// those words, or `None` once the sum passes `cap`.
+    pub fn prefix_desc_docs(&self, p: &str, cap: u64) -> Option<u64> {
+        let from = self.entries.partition_point(|e| *e.text < *p);
+        let mut sum = 0u64;
+        for e in self.entries[from..].iter().take_while(|e| e.text.starts_with(p)) {
+            sum += u64::from(e.desc_docs);
+            if sum > cap {
+                return None;
+            }
+        }
+        Some(sum)
+    }
+
+    /// The description words that begin with `p`, or `None` if there are
+    /// more than `max` (a query can then ask for them by name instead of
+    /// as a prefix, which an index without prefix indexes answers slowly).
+    pub fn desc_words_with_prefix(&self, p: &str, max: usize) -> Option<Vec<&str>> {
+        let from = self.entries.partition_point(|e| *e.text < *p);
+        let mut out = Vec::new();
+        for e in self.entries[from..].iter().take_while(|e| e.text.starts_with(p)).filter(|e| e.desc_docs > 0) {
+            if out.len() == max {
+                return None;
+            }
+            out.push(&*e.text);
+        }
+        Some(out)
+    }
+
     /// The inflected forms of `w` (see [`inflection::forms`]) that the
     /// catalog's texts hold, with whether they are in SKU, name or
     /// attributes and whether in descriptions.
@@ -384,6 +418,13 @@ mod tests {
         assert_eq!(l.prefix_docs("sechskant", 1000), Some(70));
         assert_eq!(l.prefix_docs("s", 50), None, "passes the cap");
         assert_eq!((l.primary_docs("sks"), l.primary_docs("lager")), (40, 0));
+        assert_eq!(
+            (l.desc_docs("lager"), l.prefix_desc_docs("la", 100), l.prefix_desc_docs("la", 50)),
+            (90, Some(90), None)
+        );
+        assert_eq!(l.desc_words_with_prefix("lag", 4), Some(vec!["lager"]));
+        assert_eq!(l.desc_words_with_prefix("lag", 0), None, "more than the most");
+        assert_eq!(l.desc_words_with_prefix("stahl", 4), Some(vec![]), "not in descriptions");
     }
 
     #[test]

@@ -327,7 +327,7 @@ fn write_batch(
     );
     let select_sql = format!("SELECT id, {PRODUCT_COLS} FROM products WHERE sku = ?1");
     let has_tombstones = tx.prepare("SELECT 1 FROM tombstones WHERE entity = 'product' LIMIT 1")?.exists([])?;
-    let mut indexer = SearchIndexer::default();
+    let mut indexer = SearchIndexer::for_index(tx)?;
     for (i, Row { item: p, .. }) in batch.products.iter().enumerate() {
         let seq = stamp_of(p.seq);
         let attrs = to_json("product attributes", &p.attributes)?;

@@ -37,12 +37,12 @@ use super::Store;
 use super::codec::{currency, dec, json};
 use super::search_index;
 use super::search_match::{Field, Matcher, relevance, word_match};
-use super::search_plan::{Plan, tier_of};
+use super::search_plan::{Plan, QueryWord, tier_of};
 use crate::catalog::Attribute;
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
 use crate::money::Money;
-use crate::text::fold;
+use crate::text::{fold, is_letters};
 
 /// Largest page a search returns.
 pub const MAX_PAGE: u32 = 500;
@@ -358,7 +358,7 @@ fn search_products(
     }
     // Descriptions, only if nothing matched in SKUs, names and attributes.
     if found.is_empty() && seen.is_empty() {
-        for id in with_descriptions(c, &plan, need, all)? {
+        for id in with_descriptions(c, &plan, &lex, need, all)? {
             seen.insert(id);
             found.push((DESCRIPTION_TIER, id));
         }
@@ -391,11 +391,12 @@ fn search_products(
 /// tiers one by one, each cheap, and an unselective one fills the page in
 /// catalog order. A longer query that the vocabulary's counts bound by
 /// [`RANK_CAP`] runs its widest tier once: it finds every product, whose
-/// tiers then come from their texts. Any other longer query runs its word
-/// beginnings first (tier 2, which holds tier 1): if they are at most
-/// RANK_CAP products, their tiers come from their texts; otherwise the
-/// whole words run for the first places and the rows already read fill the
-/// rest. Compound parts run last, and only if the page is still short.
+/// tiers then come from their texts. Any other longer query runs its whole
+/// words first, and its word beginnings (the longest lists: `10*` is every
+/// number that begins with 10) only if the page is still short: if those
+/// add at most RANK_CAP products, their tiers come from their texts;
+/// otherwise the rows already read fill the page in catalog order.
+/// Compound parts run last, and only if the page is still short.
 fn tiers(
     c: &Connection,
     plan: &Plan,
@@ -424,34 +425,38 @@ fn tiers(
                 }
             }
         } else if let Some(starts) = &exprs[1] {
-            let (ids, complete) = fts_ids(c, starts, seen, seen.len() + RANK_CAP + 1)?;
-            if complete && ids.len() <= RANK_CAP {
-                for (t, id) in classify(c, plan, 2, ids, all)? {
-                    push(seen, found, t, id);
-                }
-            } else {
-                if let Some(exact) = exprs[0].as_ref().filter(|e| *e != starts) {
-                    let (more, _) = tier_ids(c, plan, 1, exact, seen, need - found.len(), all)?;
-                    for id in more {
-                        push(seen, found, 1, id);
-                    }
-                }
-                // The word beginnings read so far, in catalog order, fill the page.
-                let mut active = c.prepare_cached("SELECT active FROM products WHERE id = ?1")?;
+            // Whole words first: when they fill the page, the word
+            // beginnings (the longest lists to read) need no query.
+            if let Some(exact) = exprs[0].as_ref().filter(|e| *e != starts) {
+                let (ids, _) = tier_ids(c, plan, 1, exact, seen, need - found.len(), all)?;
                 for id in ids {
-                    if found.len() >= need {
-                        break;
-                    }
-                    let a: Option<bool> = active.query_row([id], |r| r.get(0)).optional()?;
-                    if !seen.contains(&id) && a.is_some_and(|a| a || all) {
-                        push(seen, found, 2, id);
-                    }
+                    push(seen, found, 1, id);
                 }
-                if found.len() < need {
-                    // More than the first rows: a deep page.
-                    let (more, _) = tier_ids(c, plan, 2, starts, seen, need - found.len(), all)?;
-                    for id in more {
-                        push(seen, found, 2, id);
+            }
+            if found.len() < need {
+                let (ids, complete) = fts_ids(c, starts, seen, seen.len() + RANK_CAP + 1)?;
+                if complete && ids.len() <= RANK_CAP {
+                    for (t, id) in classify(c, plan, 2, ids, all)? {
+                        push(seen, found, t, id);
+                    }
+                } else {
+                    // The word beginnings read so far, in catalog order, fill the page.
+                    let mut active = c.prepare_cached("SELECT active FROM products WHERE id = ?1")?;
+                    for id in ids {
+                        if found.len() >= need {
+                            break;
+                        }
+                        let a: Option<bool> = active.query_row([id], |r| r.get(0)).optional()?;
+                        if !seen.contains(&id) && a.is_some_and(|a| a || all) {
+                            push(seen, found, 2, id);
+                        }
+                    }
+                    if found.len() < need {
+                        // More than the first rows: a deep page.
+                        let (more, _) = tier_ids(c, plan, 2, starts, seen, need - found.len(), all)?;
+                        for id in more {
+                            push(seen, found, 2, id);
+                        }
                     }
                 }
             }
@@ -481,60 +486,214 @@ fn tiers(
 /// words, inflections, word beginnings), ranked when at most [`RANK_CAP`],
 /// else in catalog order; at least `need` of them if there are so many.
 ///
-/// The descriptions have an index of their own, so each word's products
-/// are the union of both indexes', and the query their intersection: for
-/// words that many descriptions hold, that reads long posting lists, which
-/// only this fallback does.
-fn with_descriptions(c: &Connection, plan: &Plan, need: usize, all: bool) -> Result<Vec<i64>> {
-    let mut words: Vec<String> = Vec::new();
-    let mut args: Vec<String> = Vec::new();
-    for (primary, description) in plan.per_word() {
-        let mut either = Vec::new();
-        for (table, expr) in [("product_search", primary), ("product_details", description)] {
+/// The descriptions have an index of their own, so a word's products are
+/// those of both indexes, and the query's their intersection. Words that
+/// many descriptions hold ("Lager") have long lists there, so the most
+/// selective word leads (by the vocabulary's counts): if it has at most
+/// [`CHECK_CAP`] products, each is checked against the other words by its
+/// texts; otherwise the words' lists are intersected in catalog order,
+/// reading only as far as the page needs.
+fn with_descriptions(c: &Connection, plan: &Plan, lex: &Lexicon, need: usize, all: bool) -> Result<Vec<i64>> {
+    let exprs = plan.per_word(lex);
+    if exprs.iter().any(|(p, d)| p.is_none() && d.is_none()) {
+        return Ok(Vec::new()); // a word no text holds
+    }
+    let mut order: Vec<(u64, usize)> = Vec::with_capacity(exprs.len());
+    for (i, (w, (p, _))) in plan.words.iter().zip(&exprs).enumerate() {
+        order.push((word_bound(c, lex, w, p.as_deref(), CHECK_CAP as u64)?, i));
+    }
+    order.sort();
+    let m = Matcher::new(plan, 4);
+    let mut out: Vec<(u32, usize, String, String, i64)> = Vec::new();
+    if order[0].0 <= CHECK_CAP as u64 {
+        let (p, d) = &exprs[order[0].1];
+        let mut ids = Vec::new();
+        for (table, expr) in [("product_search", p), ("product_details", d)] {
             if let Some(expr) = expr {
-                args.push(expr);
-                either.push(format!("SELECT rowid AS id FROM {table} WHERE {table} MATCH ?{}", args.len()));
+                let sql = format!("SELECT rowid FROM {table} WHERE {table} MATCH ?1");
+                let mut stmt = c.prepare_cached(&sql)?;
+                ids.extend(stmt.query_map([expr], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?);
             }
         }
-        if either.is_empty() {
-            return Ok(Vec::new()); // a word no text holds
-        }
-        words.push(format!("SELECT id FROM ({})", either.join(" UNION ")));
-    }
-    let sql = format!("SELECT id FROM ({}) ORDER BY id LIMIT ?{}", words.join(" INTERSECT "), args.len() + 1);
-    let mut stmt = c.prepare_cached(&sql)?;
-    let m = Matcher::new(plan, 4);
-    let mut row = c.prepare_cached("SELECT sku, name, active FROM products WHERE id = ?1")?;
-    let mut limit = (RANK_CAP + 1).max(need) * 2;
-    loop {
-        let mut values: Vec<rusqlite::types::Value> = args.iter().cloned().map(Into::into).collect();
-        values.push((limit as i64).into());
-        let ids: Vec<i64> =
-            stmt.query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(0))?.collect::<Result<_, _>>()?;
-        let complete = ids.len() < limit;
-        let rank = ids.len() <= RANK_CAP;
-        let mut out: Vec<(u32, usize, String, String, i64)> = Vec::new();
+        ids.sort_unstable();
+        ids.dedup();
+        let described = plan.in_descriptions();
+        let in_description = Matcher::new(&described, 4);
+        let mut row =
+            c.prepare_cached("SELECT sku, name, attributes, description, active FROM products WHERE id = ?1")?;
         for id in ids {
             let found = row
-                .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))
+                .query_row([id], |r| {
+                    let text = |i: usize| r.get::<_, String>(i);
+                    Ok((text(0)?, text(1)?, text(2)?, text(3)?, r.get::<_, bool>(4)?))
+                })
                 .optional()?;
-            let Some((sku, name, _)) = found.filter(|f| f.2 || all) else { continue };
-            if rank {
+            let Some((sku, name, attributes, description, active)) = found else { continue };
+            if !(active || all) {
+                continue;
+            }
+            let attrs: Vec<StoredAttribute<'_>> = serde_json::from_str(&attributes)
+                .map_err(|e| Error::Corrupt { what: "product attributes", reason: e.to_string() })?;
+            let values = attrs.iter().map(|a| a.value.as_ref()).collect::<Vec<&str>>().join(" ; ");
+            let primary = m.best(&[
+                Field::for_kinds(&m, MatchField::Sku, &sku),
+                Field::for_kinds(&m, MatchField::Name, &name),
+                Field::for_kinds(&m, MatchField::Details, &values),
+            ]);
+            let described =
+                in_description.best(&[Field::for_kinds(&in_description, MatchField::Details, &description)]);
+            if primary.iter().zip(&described).all(|(p, d)| p.is_some() || d.is_some()) {
                 let folded = fold(&name);
                 let relevance = m.quick_relevance(&sku, &name, &folded);
                 out.push((u32::MAX - relevance, folded.chars().count(), folded, sku, id));
-            } else {
-                out.push((0, out.len(), String::new(), String::new(), id));
-                if out.len() >= need {
-                    break;
-                }
             }
         }
-        if complete || out.len() >= need {
-            out.sort();
-            return Ok(out.into_iter().map(|(.., id)| id).collect());
+        out.sort();
+        return Ok(out.into_iter().map(|(.., id)| id).collect());
+    }
+    // Long lists: intersect them in catalog order, as far as needed.
+    let mut statements = Vec::new();
+    let mut args: Vec<(usize, &str)> = Vec::new();
+    for &(_, i) in &order {
+        let (p, d) = &exprs[i];
+        for (table, expr) in [("product_search", p), ("product_details", d)] {
+            if let Some(expr) = expr {
+                statements.push(c.prepare_cached(&format!("SELECT rowid FROM {table} WHERE {table} MATCH ?1"))?);
+                args.push((i, expr.as_str()));
+            }
         }
-        limit *= 2; // many inactive products: read further
+    }
+    let mut cursors: Vec<(usize, rusqlite::Rows<'_>)> = Vec::with_capacity(statements.len());
+    for (stmt, &(i, expr)) in statements.iter_mut().zip(&args) {
+        cursors.push((i, stmt.query([expr])?));
+    }
+    let mut words = Intersection::new(cursors, plan.words.len())?;
+    let mut row = c.prepare_cached("SELECT sku, name, active FROM products WHERE id = ?1")?;
+    let want = (RANK_CAP + 1).max(need);
+    let mut matched: Vec<(String, String, i64)> = Vec::new();
+    while let Some(id) = words.next()? {
+        let found = row
+            .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))
+            .optional()?;
+        if let Some((sku, name, _)) = found.filter(|f| f.2 || all) {
+            matched.push((sku, name, id));
+            if matched.len() >= want {
+                break;
+            }
+        }
+    }
+    if matched.len() > RANK_CAP {
+        return Ok(matched.into_iter().map(|(.., id)| id).collect()); // catalog order
+    }
+    for (sku, name, id) in matched {
+        let folded = fold(&name);
+        let relevance = m.quick_relevance(&sku, &name, &folded);
+        out.push((u32::MAX - relevance, folded.chars().count(), folded, sku, id));
+    }
+    out.sort();
+    Ok(out.into_iter().map(|(.., id)| id).collect())
+}
+
+/// A description fallback whose leading word has at most this many
+/// products checks them one by one (see [`with_descriptions`]).
+const CHECK_CAP: usize = 64;
+
+/// An upper bound of the products query word `w` matches in SKU, name and
+/// attributes and in descriptions, from the vocabulary's counts; numbers
+/// and codes, which it does not count in SKUs, names and attributes, by
+/// reading at most `cap + 1` matches of their expression `primary`. Values
+/// above `cap` are not exact.
+fn word_bound(c: &Connection, lex: &Lexicon, w: &QueryWord, primary: Option<&str>, cap: u64) -> Result<u64> {
+    let mut sum = 0u64;
+    let mut uncounted = false;
+    for a in &w.alts {
+        let prefix = a.kind == MatchKind::WordStart;
+        if a.primary {
+            if !is_letters(&a.term) {
+                uncounted = true;
+            } else if prefix {
+                sum += lex.prefix_docs(&a.term, cap).unwrap_or(cap + 1);
+            } else {
+                sum += lex.primary_docs(&a.term);
+            }
+        }
+        if a.description {
+            sum += if prefix { lex.prefix_desc_docs(&a.term, cap).unwrap_or(cap + 1) } else { lex.desc_docs(&a.term) };
+        }
+        if sum > cap {
+            return Ok(sum);
+        }
+    }
+    if uncounted && let Some(expr) = primary {
+        let n: i64 = c
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT rowid FROM product_search WHERE product_search MATCH ?1 LIMIT ?2)",
+            )?
+            .query_row(params![expr, cap as i64 + 1], |r| r.get(0))?;
+        sum += n.max(0) as u64;
+    }
+    Ok(sum)
+}
+
+/// The products every query word matches, in catalog order: each word's
+/// cursors (over the product index and the descriptions' index, each in
+/// rowid order) merged, the words intersected.
+struct Intersection<'s> {
+    /// (query word, cursor, its current rowid or `None` at its end).
+    cursors: Vec<(usize, rusqlite::Rows<'s>, Option<i64>)>,
+    words: usize,
+}
+
+impl<'s> Intersection<'s> {
+    fn new(cursors: Vec<(usize, rusqlite::Rows<'s>)>, words: usize) -> Result<Intersection<'s>> {
+        let mut out = Intersection { cursors: Vec::with_capacity(cursors.len()), words };
+        for (w, mut rows) in cursors {
+            let head = Self::read(&mut rows)?;
+            out.cursors.push((w, rows, head));
+        }
+        Ok(out)
+    }
+
+    fn read(rows: &mut rusqlite::Rows<'s>) -> Result<Option<i64>> {
+        Ok(match rows.next()? {
+            Some(r) => Some(r.get(0)?),
+            None => None,
+        })
+    }
+
+    /// Moves every cursor to its first rowid at or after `target`.
+    fn seek(&mut self, target: i64) -> Result<()> {
+        for (_, rows, head) in &mut self.cursors {
+            while head.is_some_and(|h| h < target) {
+                *head = Self::read(rows)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The first rowid at or after the cursors' heads that every word has.
+    fn next(&mut self) -> Result<Option<i64>> {
+        let mut target = i64::MIN;
+        loop {
+            self.seek(target)?;
+            // Each word's smallest head: the word's next product.
+            let mut next: Vec<Option<i64>> = vec![None; self.words];
+            for (w, _, head) in &self.cursors {
+                if let Some(h) = *head {
+                    next[*w] = Some(next[*w].map_or(h, |n: i64| n.min(h)));
+                }
+            }
+            let Some(heads) = next.into_iter().collect::<Option<Vec<i64>>>() else { return Ok(None) };
+            let (lo, hi) = (heads.iter().copied().min(), heads.iter().copied().max());
+            match (lo, hi) {
+                (Some(lo), Some(hi)) if lo == hi => {
+                    self.seek(lo + 1)?;
+                    return Ok(Some(lo));
+                }
+                (_, Some(hi)) => target = hi,
+                _ => return Ok(None),
+            }
+        }
     }
 }
 
@@ -634,21 +793,28 @@ fn classify(c: &Connection, plan: &Plan, tier: u8, ids: Vec<i64>, all: bool) -> 
         if !(active || all) {
             continue;
         }
-        let attrs: Vec<StoredAttribute<'_>> = serde_json::from_str(&attributes)
-            .map_err(|e| Error::Corrupt { what: "product attributes", reason: e.to_string() })?;
-        // The attribute values as one text; " ; " glues nothing across two.
-        let values: Vec<&str> = attrs.iter().map(|a| a.value.as_ref()).collect();
-        let values = values.join(" ; ");
-        let fields = [
-            Field::new(MatchField::Sku, &sku, false),
-            Field::new(MatchField::Name, &name, false),
-            Field::new(MatchField::Details, &values, false),
-        ];
-        let hits = m.best(&fields);
+        let primary = [Field::for_kinds(&m, MatchField::Sku, &sku), Field::for_kinds(&m, MatchField::Name, &name)];
+        let mut hits = m.best(&primary);
+        // The attributes only when they may hold a better match than SKU
+        // and name (most often they cannot: analysing them is most of the cost).
+        let values: String;
+        let with_attrs: [Field<'_>; 3];
+        let fields: &[Field<'_>] = if m.may_improve(&hits, &attributes) {
+            let attrs: Vec<StoredAttribute<'_>> = serde_json::from_str(&attributes)
+                .map_err(|e| Error::Corrupt { what: "product attributes", reason: e.to_string() })?;
+            // The attribute values as one text; " ; " glues nothing across two.
+            values = attrs.iter().map(|a| a.value.as_ref()).collect::<Vec<&str>>().join(" ; ");
+            let [s, n] = primary;
+            with_attrs = [s, n, Field::for_kinds(&m, MatchField::Details, &values)];
+            hits = m.best(&with_attrs);
+            &with_attrs
+        } else {
+            &primary
+        };
         // A word FTS matched that these words do not (a tokenizer corner): the tier itself.
         let shown = hits.iter().map(|h| h.as_ref().map_or(tier, |h| tier_of(h.hit.kind))).max().unwrap_or(tier);
-        let rank = u32::MAX - relevance(&hits, &fields);
-        let folded = fold(&name);
+        let rank = u32::MAX - relevance(&hits, fields);
+        let folded = fields[1].words.folded.clone();
         ranked.push((shown, rank, folded.chars().count(), folded, sku, id));
     }
     ranked.sort();
@@ -876,6 +1042,48 @@ mod tests {
         let p = s.search_products(&ProductQuery::new("lieferung lager"))?;
         assert_eq!(p.items.iter().map(|h| h.sku.as_str()).collect::<Vec<_>>(), vec!["NEW-1"]);
         assert_eq!(p.items[0].matches[0].field, MatchField::Details);
+        Ok(())
+    }
+
+    #[test]
+    fn a_word_in_names_and_one_in_descriptions_meet() -> Result<()> {
+        let (_d, s) = temp_store();
+        let mut csv = String::from("sku;name;description;unit;list_price;tax_class\n");
+        for i in 0..200 {
+            let description = if i % 2 == 0 { "Lieferung ab Lager" } else { "Sofort lieferbar" };
+            csv.push_str(&format!("K-{i};Kiste {i};{description};pc;1,00;DE-STD\n"));
+        }
+        s.import_catalog(parse(csv.as_bytes(), Format::Csv), &mut |_| {})?;
+        let p = s.search_products(&ProductQuery::new("kiste lager").page(0, 500))?;
+        assert_eq!(p.items.len(), 100, "the long lists intersected");
+        assert!(p.items.iter().all(|h| h.sku[2..].parse::<u32>().is_ok_and(|n| n % 2 == 0)));
+        let fields: Vec<MatchField> = p.items[0].matches.iter().map(|m| m.field).collect();
+        assert_eq!(fields, vec![MatchField::Name, MatchField::Details]);
+        // "17" leads (few products begin with it) and the others are checked.
+        let p = s.search_products(&ProductQuery::new("kiste 17 lieferbar"))?;
+        let skus: Vec<&str> = p.items.iter().map(|h| h.sku.as_str()).collect();
+        assert_eq!(skus, vec!["K-17", "K-171", "K-173", "K-175", "K-177", "K-179"], "the whole number first");
+        Ok(())
+    }
+
+    #[test]
+    fn pages_of_a_longer_query_agree_with_one_page() -> Result<()> {
+        let (_d, s) = temp_store();
+        let mut csv = String::from("sku;name;unit;list_price;tax_class;attr:Material\n");
+        // More products per word than are ranked, fewer whole-word matches.
+        for i in 0..100 {
+            csv.push_str(&format!("A-{i};Kiste Holz {};pc;1,00;DE-STD;Kiefer\n", 1000 - i * 7 % 100));
+            csv.push_str(&format!("B-{i};Kistenbox Holzbau {i};pc;1,00;DE-STD;Stahl\n"));
+        }
+        s.import_catalog(parse(csv.as_bytes(), Format::Csv), &mut |_| {})?;
+        let all = skus(&s, ProductQuery::new("kiste holz").page(0, 500));
+        assert_eq!(all.len(), 200);
+        assert!(all[..100].iter().all(|k| k.starts_with("A-")), "whole words first: {all:?}");
+        let mut paged = Vec::new();
+        for off in (0..200).step_by(7) {
+            paged.extend(skus(&s, ProductQuery::new("kiste holz").page(off, 7)));
+        }
+        assert_eq!(paged, all);
         Ok(())
     }
 

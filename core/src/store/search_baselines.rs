@@ -2,12 +2,13 @@
 //! the same run: a naive `LIKE '%word%'` scan, and the prefix search as it
 //! was before issue 24 (ADR 4). Not for production use.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::Store;
 use super::codec::json;
 use super::search::{HIT_COLS, Page, ProductHit, ProductQuery, RANK_CAP, check_page, collect, hit, page};
-use crate::catalog::Attribute;
+use super::search_index::PREFIX_BASELINE_FORMAT;
+use crate::catalog::{Attribute, Product};
 use crate::error::Result;
 use crate::text::{fold, fts_prefix_query, tokens};
 
@@ -46,8 +47,9 @@ impl Store {
     /// Rewrites the product index as it was written before issue 24 (each
     /// column folded, nothing else), for measuring
     /// [`Store::search_products_prefix`] as it was: today's search does not
-    /// work on it. The store marks its index as outdated, so opening it
-    /// again rebuilds the current one.
+    /// work on it. Imports into this store then index products the old way
+    /// too and keep no vocabulary, so the benchmark can time the import as
+    /// it was. Opening the store again rebuilds the current index.
     #[doc(hidden)]
     pub fn write_prefix_baseline_index(&self) -> Result<()> {
         self.write(|tx| {
@@ -57,25 +59,44 @@ impl Store {
                  CREATE VIRTUAL TABLE product_search USING fts5 (
                      sku, name, description, attrs, content = '', contentless_delete = 1, detail = column,
                      tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6');
-                 INSERT INTO product_search (product_search, rank) VALUES ('automerge', 8);",
+                 INSERT INTO product_search (product_search, rank) VALUES ('automerge', 8);
+                 DELETE FROM search_terms;
+                 UPDATE search_state SET generation = generation + 1 WHERE id = 1;",
             )?;
             let rows: Vec<(i64, String, String, String, String)> = {
                 let mut stmt = tx.prepare("SELECT id, sku, name, description, attributes FROM products ORDER BY id")?;
                 let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
                 rows.collect::<Result<_, _>>()?
             };
-            let mut ins = tx.prepare(
-                "INSERT INTO product_search (rowid, sku, name, description, attrs) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
             for (id, sku, name, description, attributes) in rows {
                 let attrs: Vec<Attribute> = json("product attributes", &attributes)?;
                 let values: Vec<&str> = attrs.iter().map(|a| a.value.as_str()).collect();
-                ins.execute(params![id, fold(&sku), fold(&name), fold(&description), fold(&values.join(" "))])?;
+                insert_as_before(tx, id, &sku, &name, &description, &values)?;
             }
-            tx.execute("UPDATE search_state SET index_format = 0 WHERE id = 1", [])?;
+            tx.execute("UPDATE search_state SET index_format = ?1 WHERE id = 1", [PREFIX_BASELINE_FORMAT])?;
             Ok(())
         })
     }
+}
+
+/// Indexes product row `id` as the import did before issue 24 (a store
+/// with the baseline's index, see [`Store::write_prefix_baseline_index`]).
+pub(super) fn index_product_as_before(tx: &Transaction<'_>, id: i64, p: &Product) -> Result<()> {
+    let values: Vec<&str> = p.attributes.iter().map(|a| a.value.as_str()).collect();
+    insert_as_before(tx, id, &p.sku, &p.name, &p.description, &values)
+}
+
+fn insert_as_before(
+    tx: &Transaction<'_>,
+    id: i64,
+    sku: &str,
+    name: &str,
+    description: &str,
+    values: &[&str],
+) -> Result<()> {
+    tx.prepare_cached("INSERT INTO product_search (rowid, sku, name, description, attrs) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![id, fold(sku), fold(name), fold(description), fold(&values.join(" "))])?;
+    Ok(())
 }
 
 fn prefix_search(c: &Connection, q: &ProductQuery) -> Result<Page<ProductHit>> {
@@ -194,10 +215,17 @@ mod tests {
             "no glued words in the old index"
         );
         assert_eq!(s.search_products_prefix(&ProductQuery::new("sechs m8"))?.items.len(), 1);
+        // Imports into it index the old way, without a vocabulary.
+        let more = "sku;name;unit;list_price;tax_class\nMUT-8;Sechskantmutter M8;pc;0,05;DE-STD\n";
+        s.import_catalog(parse(more.as_bytes(), Format::Csv), &mut |_| {})?;
+        assert_eq!(s.search_products_prefix(&ProductQuery::new("sechskantm"))?.items.len(), 1);
+        let words: i64 = s.read(|c| Ok(c.query_row("SELECT count(*) FROM search_terms", [], |r| r.get(0))?))?;
+        assert_eq!(words, 0);
         let path = s.path().to_path_buf();
         drop(s);
         let again = Store::open(&path, crate::store::StoreOptions::default())?;
         assert_eq!(again.search_products(&ProductQuery::new("din933"))?.items.len(), 1, "reopening rebuilt the index");
+        assert_eq!(again.search_products(&ProductQuery::new("mutter"))?.items.len(), 1, "with the vocabulary");
         Ok(())
     }
 }

@@ -23,6 +23,13 @@ use crate::text::{self, is_letters};
 /// older rebuilds it when opened (`ensure_format`). 1: issue 24's words.
 pub(super) const INDEX_FORMAT: i64 = 1;
 
+/// The index as it was written before issue 24 (each column folded, one
+/// table, no vocabulary). Only the benchmarks' baseline writes it
+/// (`Store::write_prefix_baseline_index`), so that today's import and
+/// search are measured against the old ones in one run; a store that finds
+/// it when opened rebuilds the current index (it is older than any format).
+pub(super) const PREFIX_BASELINE_FORMAT: i64 = -1;
+
 /// Drops the index and the vocabulary and creates them empty (before a
 /// rebuild).
 pub(super) fn recreate(tx: &Transaction<'_>) -> Result<()> {
@@ -103,6 +110,9 @@ type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 /// Index changes of one write transaction.
 #[derive(Default)]
 pub(super) struct SearchIndexer {
+    /// The store holds the baseline's index ([`PREFIX_BASELINE_FORMAT`]):
+    /// write that, and no vocabulary.
+    baseline: bool,
     /// term → change of (docs, sku_docs, desc_docs, category_docs), and
     /// the last product that counted it in each place.
     counts: FxMap<String, ([i64; 4], [u64; 4])>,
@@ -116,6 +126,13 @@ pub(super) struct SearchIndexer {
 }
 
 impl SearchIndexer {
+    /// The indexer for a write transaction on the index the store holds.
+    pub(super) fn for_index(tx: &Transaction<'_>) -> Result<SearchIndexer> {
+        let format: i64 =
+            tx.prepare_cached("SELECT index_format FROM search_state WHERE id = 1")?.query_row([], |r| r.get(0))?;
+        Ok(SearchIndexer { baseline: format == PREFIX_BASELINE_FORMAT, ..SearchIndexer::default() })
+    }
+
     fn indexed(&mut self, p: &Product) -> Indexed {
         let mut attrs = String::new();
         for a in &p.attributes {
@@ -176,6 +193,9 @@ impl SearchIndexer {
 
     /// Indexes product row `id`.
     pub(super) fn add(&mut self, tx: &Transaction<'_>, id: i64, p: &Product) -> Result<()> {
+        if self.baseline {
+            return super::search_baselines::index_product_as_before(tx, id, p);
+        }
         let ix = self.indexed(p);
         tx.prepare_cached("INSERT INTO product_search (rowid, sku, name, attrs) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![id, ix.sku, ix.name, ix.attrs])?;
@@ -190,6 +210,9 @@ impl SearchIndexer {
     /// Removes product row `id`, indexed as `p`, from the index.
     pub(super) fn remove(&mut self, tx: &Transaction<'_>, id: i64, p: &Product) -> Result<()> {
         tx.prepare_cached("DELETE FROM product_search WHERE rowid = ?1")?.execute([id])?;
+        if self.baseline {
+            return Ok(());
+        }
         let ix = self.indexed(p);
         if !ix.description.is_empty() {
             tx.prepare_cached("DELETE FROM product_details WHERE rowid = ?1")?.execute([id])?;

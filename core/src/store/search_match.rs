@@ -32,6 +32,12 @@ impl<'a> Field<'a> {
     pub(super) fn new(field: MatchField, text: &'a str, description: bool) -> Field<'a> {
         Field { field, text, description, words: text::analyze(text, true) }
     }
+
+    /// A field for `m` to find each word's best kind of match in (not for
+    /// explanations): without the other spellings if `m` needs none.
+    pub(super) fn for_kinds(m: &Matcher<'_>, field: MatchField, text: &'a str) -> Field<'a> {
+        Field { field, text, description: false, words: text::analyze_spelled(text, true, m.spelled) }
+    }
 }
 
 /// The best match of a query word in some fields.
@@ -54,14 +60,20 @@ pub(super) struct Matcher<'p> {
     whole: HashMap<&'p str, Vec<(usize, usize)>, BuildHasherDefault<FxHasher>>,
     /// (query word, alternative) of the word beginnings.
     starts: Vec<(usize, usize)>,
+    /// Some term holds an `ae`, `oe` or `ue`, so it may meet a text's
+    /// other spelling (`duebel` for `Dübel`) where it does not meet the
+    /// text's fold; else the other spellings find nothing more.
+    spelled: bool,
 }
 
 impl<'p> Matcher<'p> {
     pub(super) fn new(plan: &'p Plan, tier: u8) -> Matcher<'p> {
         let mut whole: HashMap<&str, Vec<(usize, usize)>, BuildHasherDefault<FxHasher>> = HashMap::default();
         let mut starts = Vec::new();
+        let mut spelled = false;
         for (wi, w) in plan.words.iter().enumerate() {
             for (ai, a) in w.alts.iter().enumerate().filter(|(_, a)| tier_of(a.kind) <= tier) {
+                spelled |= ["ae", "oe", "ue"].iter().any(|p| a.term.contains(p));
                 if a.kind == MatchKind::WordStart {
                     starts.push((wi, ai));
                 } else {
@@ -69,7 +81,7 @@ impl<'p> Matcher<'p> {
                 }
             }
         }
-        Matcher { plan, tier, whole, starts }
+        Matcher { plan, tier, whole, starts, spelled }
     }
 
     /// Calls `f(query word, hit)` for every way a query word matches the
@@ -169,13 +181,52 @@ impl<'p> Matcher<'p> {
 }
 
 impl Matcher<'_> {
+    /// Whether a text may hold a better match for some query word than
+    /// `best` (from fields that rank before it): only if it contains,
+    /// as a substring of its fold or of its other spelling's fold, a term
+    /// of a stronger kind than the word's best (a same kind there ranks
+    /// after the fields that have it). Conservative: glued pairs and terms
+    /// with digits always may (their indexed forms are no substrings).
+    /// `raw` may be any text that holds the text's words, such as the JSON
+    /// of the attributes; it is folded only if some term needs looking for.
+    pub(super) fn may_improve(&self, best: &[Option<Best>], raw: &str) -> bool {
+        if !self.plan.glue.is_empty() {
+            return true;
+        }
+        let mut terms: Vec<&str> = Vec::new();
+        for (w, b) in self.plan.words.iter().zip(best) {
+            let found = b.as_ref().map(|b| b.hit.kind);
+            if found == Some(MatchKind::Exact) {
+                continue; // nothing is stronger
+            }
+            for a in w.alts.iter().filter(|a| tier_of(a.kind) <= self.tier && found.is_none_or(|k| a.kind < k)) {
+                if !text::is_letters(&a.term) {
+                    return true;
+                }
+                terms.push(&a.term);
+            }
+        }
+        if terms.is_empty() {
+            return false;
+        }
+        let folded = text::fold(raw);
+        if terms.iter().any(|t| folded.contains(t)) {
+            return true;
+        }
+        // A term can meet a word's other spelling (`duebel` for `Dübel`)
+        // and not its fold only if it holds the letters that spelling adds.
+        terms.retain(|t| ["ae", "oe", "ue"].iter().any(|p| t.contains(p)));
+        // (See `spelled`.)
+        !terms.is_empty() && text::other_spelling(raw).is_some_and(|o| terms.iter().any(|t| o.contains(t)))
+    }
+
     /// The relevance of a product from its SKU and name alone (`folded_name`
     /// is `fold(name)`), cheaply (no glued words), for ranking the many
     /// products of one tier: as [`relevance`] has it.
     pub(super) fn quick_relevance(&self, sku: &str, name: &str, folded_name: &str) -> u32 {
         let mut best = vec![0u32; self.plan.words.len()];
         let sku = text::fold(sku);
-        let other = text::other_spelling(name);
+        let other = if self.spelled { text::other_spelling(name) } else { None };
         let texts = [(8, Some(sku.as_str())), (4, Some(folded_name)), (4, other.as_deref())];
         for (weight, t) in texts {
             for w in t.into_iter().flat_map(text::folded_words) {
@@ -229,5 +280,104 @@ pub(super) fn word_match(query: &str, b: &Best, fields: &[Field<'_>]) -> super::
         len,
         read_as: b.hit.read_as.clone(),
         edits: b.hit.edits as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lexicon::{Lexicon, TermCount};
+    use proptest::prelude::*;
+
+    const WORDS: &[&str] = &[
+        "schraube",
+        "sechskantschraube",
+        "schrauben",
+        "stahl",
+        "edelstahl",
+        "verzinkt",
+        "dübel",
+        "duebel",
+        "messing",
+        "mutter",
+        "sechskantmutter",
+        "m8",
+        "din",
+        "933",
+        "40",
+    ];
+
+    fn lexicon() -> Lexicon {
+        let rows = WORDS
+            .iter()
+            .map(|w| TermCount { term: text::fold(w), docs: 5, sku_docs: 0, desc_docs: 0, category_docs: 0 })
+            .chain([TermCount { term: "duebel".into(), docs: 5, sku_docs: 0, desc_docs: 0, category_docs: 0 }])
+            .collect();
+        Lexicon::new(1, rows)
+    }
+
+    /// `Matcher::quick_relevance` as if every term needed the other spellings.
+    fn quick_relevance_with_spellings(m: &Matcher<'_>, sku: &str, name: &str) -> u32 {
+        let mut best = vec![0u32; m.plan.words.len()];
+        let sku = text::fold(sku);
+        let (folded, other) = (text::fold(name), text::other_spelling(name));
+        for (weight, t) in [(8, Some(sku.as_str())), (4, Some(folded.as_str())), (4, other.as_deref())] {
+            for w in t.into_iter().flat_map(text::folded_words) {
+                m.each(w, &mut |wi, hit| {
+                    let v = weight + u32::from(matches!(hit.kind, MatchKind::Exact | MatchKind::Inflected));
+                    best[wi] = best[wi].max(v);
+                });
+            }
+        }
+        best.iter().map(|&b| b.max(1)).sum()
+    }
+
+    fn summary(best: &[Option<Best>]) -> Vec<Option<(MatchKind, usize, usize, usize)>> {
+        best.iter().map(|b| b.as_ref().map(|b| (b.hit.kind, b.field, b.hit.from, b.hit.to))).collect()
+    }
+
+    fn text_of(picks: &[usize], cut: usize) -> String {
+        picks
+            .iter()
+            .map(|&i| {
+                let w = WORDS[i % WORDS.len()];
+                // Some words only begun, as a rep types them.
+                if i % 3 == 0 { w.chars().take(cut.max(2)).collect() } else { w.to_string() }
+            })
+            .collect::<Vec<String>>()
+            .join(" ")
+    }
+
+    proptest! {
+        /// Skipping a text that `may_improve` rules out changes no word's best match.
+        #[test]
+        fn a_skipped_text_would_have_changed_nothing(
+            q in prop::collection::vec(0usize..45, 1..4),
+            name in prop::collection::vec(0usize..15, 0..4),
+            attrs in prop::collection::vec(0usize..15, 0..4),
+            cut in 2usize..6,
+            tier in 1u8..5,
+        ) {
+            let lex = lexicon();
+            let Some(mut plan) = Plan::new(&text_of(&q, cut), &lex) else { return Ok(()) };
+            plan.expand_parts(&lex);
+            plan.expand_typos(&lex);
+            let m = Matcher::new(&plan, tier);
+            let (name, attrs) = (text_of(&name, 9), text_of(&attrs, 9));
+            let primary = [Field::new(MatchField::Sku, "X-1", false), Field::new(MatchField::Name, &name, false)];
+            let without = m.best(&primary);
+            if !m.may_improve(&without, &attrs) {
+                let [s, n] = primary;
+                let with = m.best(&[s, n, Field::new(MatchField::Details, &attrs, false)]);
+                prop_assert_eq!(summary(&with), summary(&without));
+            }
+            // Without the other spellings where the terms need none: the same kinds and fields.
+            let kinds = |b: &[Option<Best>]| b.iter().map(|b| b.as_ref().map(|b| (b.hit.kind, b.field))).collect::<Vec<_>>();
+            let full = m.best(&[Field::new(MatchField::Name, &name, false), Field::new(MatchField::Details, &attrs, false)]);
+            let lean = m.best(&[Field::for_kinds(&m, MatchField::Name, &name), Field::for_kinds(&m, MatchField::Details, &attrs)]);
+            prop_assert_eq!(kinds(&lean), kinds(&full));
+            let folded = text::fold(&name);
+            prop_assert_eq!(m.quick_relevance("X-1", &name, &folded), quick_relevance_with_spellings(&m, "X-1", &name));
+        }
     }
 }

@@ -20,6 +20,11 @@ use super::search::MatchKind;
 /// At most this many query words are used: longer input adds nothing but cost.
 pub(super) const MAX_WORDS: usize = 16;
 
+/// A word beginning in descriptions that at most this many of their words
+/// have is asked as those words: the descriptions' index has no prefix
+/// indexes, and a prefix query there reads every matching word's list first.
+const PREFIX_AS_WORDS: usize = 16;
+
 /// Shortest query word that matches compound parts.
 const MIN_PART_QUERY: usize = 3;
 
@@ -118,6 +123,12 @@ impl QueryWord {
     /// The FTS5 alternatives of this word up to `tier` in the texts `at`
     /// (the product index, or the descriptions' index); `None` if none.
     fn alternatives(&self, tier: u8, at: Where) -> Option<String> {
+        self.alternatives_in(tier, at, None)
+    }
+
+    /// [`QueryWord::alternatives`]; with `lex`, a word beginning in
+    /// descriptions that few of their words have is asked as those words.
+    fn alternatives_in(&self, tier: u8, at: Where, lex: Option<&Lexicon>) -> Option<String> {
         let here = |a: &Alt| match at {
             Where::Primary => a.primary,
             Where::Description => a.description,
@@ -130,8 +141,17 @@ impl QueryWord {
             if a.kind != MatchKind::WordStart && prefixes.iter().any(|p| a.term.starts_with(p.term.as_str())) {
                 continue;
             }
-            let star = if a.kind == MatchKind::WordStart { "*" } else { "" };
-            alts.push(format!("\"{}\"{star}", a.term));
+            let named = match (lex, at, a.kind) {
+                (Some(lex), Where::Description, MatchKind::WordStart) => {
+                    lex.desc_words_with_prefix(&a.term, PREFIX_AS_WORDS)
+                }
+                _ => None,
+            };
+            match named {
+                Some(words) => alts.extend(words.into_iter().map(|w| format!("\"{w}\""))),
+                None if a.kind == MatchKind::WordStart => alts.push(format!("\"{}\"*", a.term)),
+                None => alts.push(format!("\"{}\"", a.term)),
+            }
         }
         alts.sort();
         alts.dedup();
@@ -348,9 +368,27 @@ impl Plan {
 
     /// For each word, its alternatives (all tiers) in SKUs, names and
     /// attributes, and in descriptions (whole words, inflections, word
-    /// beginnings): what the description fallback asks of both indexes.
-    pub(super) fn per_word(&self) -> Vec<(Option<String>, Option<String>)> {
-        self.words.iter().map(|w| (w.alternatives(4, Where::Primary), w.alternatives(4, Where::Description))).collect()
+    /// beginnings, see [`PREFIX_AS_WORDS`]): what the description fallback
+    /// asks of both indexes.
+    pub(super) fn per_word(&self, lex: &Lexicon) -> Vec<(Option<String>, Option<String>)> {
+        self.words
+            .iter()
+            .map(|w| (w.alternatives(4, Where::Primary), w.alternatives_in(4, Where::Description, Some(lex))))
+            .collect()
+    }
+
+    /// The plan with only the alternatives descriptions hold, and no glued
+    /// pairs: what the fallback asks of a description.
+    pub(super) fn in_descriptions(&self) -> Plan {
+        let words = self
+            .words
+            .iter()
+            .map(|w| QueryWord {
+                text: w.text.clone(),
+                alts: w.alts.iter().filter(|a| a.description).cloned().collect(),
+            })
+            .collect();
+        Plan { words, glue: Vec::new(), expanded_parts: true, expanded_typos: true }
     }
 }
 
@@ -405,14 +443,18 @@ mod tests {
             Some("(\"schraube\"* OR \"sechskantschraube\")"),
             "the part of a compound"
         );
-        assert_eq!(p.per_word()[0].1, None, "no description holds schraube");
+        assert_eq!(p.per_word(&lex())[0].1, None, "no description holds schraube");
         let p = plan("sechskantschruabe");
         let none = (p.expression(1), p.expression(2), p.expression(3));
         assert_eq!(none, (None, None, None), "not in the index");
         assert_eq!(p.expression(4).as_deref(), Some("\"sechskantschraube\""));
-        assert_eq!(p.per_word()[0].1, None, "no typos in descriptions");
+        assert_eq!(p.per_word(&lex())[0].1, None, "no typos in descriptions");
         let p = plan("sechskantschraub");
-        assert_eq!(p.per_word()[0].1.as_deref(), Some("\"sechskantschraub\"*"), "a word beginning in descriptions");
+        assert_eq!(
+            p.per_word(&lex())[0].1.as_deref(),
+            Some("\"sechskantschraube\""),
+            "a word beginning in descriptions, asked as the description words it begins"
+        );
     }
 
     #[test]
@@ -421,7 +463,7 @@ mod tests {
         assert_eq!(p.expression(1).as_deref(), Some("((\"din\" AND \"933\") OR \"din933\") AND \"m8\""));
         let p = plan("din933");
         assert_eq!(p.expression(1).as_deref(), Some("\"din933\""));
-        assert_eq!(p.per_word()[0].1, None, "no description holds it");
+        assert_eq!(p.per_word(&lex())[0].1, None, "no description holds it");
         assert!(p.words[0].alts.iter().all(|a| a.kind != MatchKind::Typo), "never typos for codes");
         let p = plan("M10×12");
         assert_eq!(p.expression(1).as_deref(), Some("\"m10x12\""), "one size");
@@ -432,7 +474,10 @@ mod tests {
     fn description_words_are_asked_of_their_own_index() {
         let p = plan("lager");
         assert_eq!(p.expression(2), None, "no name holds it");
-        assert_eq!(p.per_word()[0], (None, Some("\"lager\"*".to_string())));
+        assert_eq!(p.per_word(&lex())[0], (None, Some("\"lager\"".to_string())));
+        assert_eq!(p.in_descriptions().words[0].alts.len(), p.words[0].alts.len(), "all of them in descriptions");
+        let p = plan("schraube");
+        assert!(p.in_descriptions().words[0].alts.is_empty(), "no description holds schraube");
     }
 
     #[test]
