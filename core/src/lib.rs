@@ -7,7 +7,7 @@
 //!
 //! - domain modules, pure values and functions: [`money`], [`catalog`],
 //!   [`pricing`], [`quote`],
-//!   [`account`], [`text`];
+//!   [`account`], [`text`], [`lexicon`] (the search vocabulary);
 //! - mapping layers: [`import`] (CSV/JSON files to domain values) and
 //!   [`store`] (SQLite tables, migrations, full-text search);
 //! - [`sample`]: a deterministic generator of realistic data for the demo,

@@ -36,7 +36,7 @@ use serde::Serialize;
 use super::Store;
 use super::codec::{currency, dec, json};
 use super::search_index;
-use super::search_match::{Field, Matcher, relevance, word_match};
+use super::search_match::{Best, Field, Matcher, relevance, word_match};
 use super::search_plan::{Plan, QueryWord, tier_of};
 use crate::catalog::Attribute;
 use crate::error::{Error, Result};
@@ -389,14 +389,15 @@ fn search_products(
 /// A long posting list costs each query that reads it, so the order of
 /// the queries matters: a query of one word (or one glued pair) runs the
 /// tiers one by one, each cheap, and an unselective one fills the page in
-/// catalog order. A longer query that the vocabulary's counts bound by
-/// [`RANK_CAP`] runs its widest tier once: it finds every product, whose
-/// tiers then come from their texts. Any other longer query runs its whole
-/// words first, and its word beginnings (the longest lists: `10*` is every
-/// number that begins with 10) only if the page is still short: if those
-/// add at most RANK_CAP products, their tiers come from their texts;
-/// otherwise the rows already read fill the page in catalog order.
-/// Compound parts run last, and only if the page is still short.
+/// catalog order. A longer query with a selective word (see [`led`]) reads
+/// only that word's products and checks the others on their texts. A
+/// longer query that the vocabulary's counts bound by [`RANK_CAP`] runs its
+/// widest tier once: it finds every product, whose tiers then come from
+/// their texts. Any other longer query runs its word beginnings first
+/// (tier 2, which holds tier 1): if they are at most RANK_CAP products,
+/// their tiers come from their texts; otherwise the whole words run for the
+/// first places and the rows already read fill the rest. Compound parts run
+/// last, and only if the page is still short.
 fn tiers(
     c: &Connection,
     plan: &Plan,
@@ -414,49 +415,51 @@ fn tiers(
     let cap = RANK_CAP as u64;
     let mut next: u8 = 1; // the first tier not yet run
     if plan.slots() > 1 {
+        if let Some((lead, ids)) = led(c, plan, lex, seen)? {
+            for (t, id) in classify(c, plan, 3, ids, all, Some(lead))? {
+                push(seen, found, t, id);
+            }
+            return Ok(());
+        }
         if plan.bound(lex, cap).is_some_and(|b| b <= cap) {
             if let Some(widest) = &exprs[2] {
                 let (ids, complete) = fts_ids(c, widest, seen, seen.len() + RANK_CAP + 1)?;
                 if complete && ids.len() <= RANK_CAP {
-                    for (t, id) in classify(c, plan, 3, ids, all)? {
+                    for (t, id) in classify(c, plan, 3, ids, all, None)? {
                         push(seen, found, t, id);
                     }
                     return Ok(());
                 }
             }
         } else if let Some(starts) = &exprs[1] {
-            // Whole words first: when they fill the page, the word
-            // beginnings (the longest lists to read) need no query.
-            if let Some(exact) = exprs[0].as_ref().filter(|e| *e != starts) {
-                let (ids, _) = tier_ids(c, plan, 1, exact, seen, need - found.len(), all)?;
-                for id in ids {
-                    push(seen, found, 1, id);
+            let (ids, complete) = fts_ids(c, starts, seen, seen.len() + RANK_CAP + 1)?;
+            if complete && ids.len() <= RANK_CAP {
+                for (t, id) in classify(c, plan, 2, ids, all, None)? {
+                    push(seen, found, t, id);
                 }
-            }
-            if found.len() < need {
-                let (ids, complete) = fts_ids(c, starts, seen, seen.len() + RANK_CAP + 1)?;
-                if complete && ids.len() <= RANK_CAP {
-                    for (t, id) in classify(c, plan, 2, ids, all)? {
-                        push(seen, found, t, id);
+            } else {
+                if let Some(exact) = exprs[0].as_ref().filter(|e| *e != starts) {
+                    let (more, _) = tier_ids(c, plan, 1, exact, seen, need - found.len(), all)?;
+                    for id in more {
+                        push(seen, found, 1, id);
                     }
-                } else {
-                    // The word beginnings read so far, in catalog order, fill the page.
-                    let mut active = c.prepare_cached("SELECT active FROM products WHERE id = ?1")?;
-                    for id in ids {
-                        if found.len() >= need {
-                            break;
-                        }
-                        let a: Option<bool> = active.query_row([id], |r| r.get(0)).optional()?;
-                        if !seen.contains(&id) && a.is_some_and(|a| a || all) {
-                            push(seen, found, 2, id);
-                        }
+                }
+                // The word beginnings read so far, in catalog order, fill the page.
+                let mut active = c.prepare_cached("SELECT active FROM products WHERE id = ?1")?;
+                for id in ids {
+                    if found.len() >= need {
+                        break;
                     }
-                    if found.len() < need {
-                        // More than the first rows: a deep page.
-                        let (more, _) = tier_ids(c, plan, 2, starts, seen, need - found.len(), all)?;
-                        for id in more {
-                            push(seen, found, 2, id);
-                        }
+                    let a: Option<bool> = active.query_row([id], |r| r.get(0)).optional()?;
+                    if !seen.contains(&id) && a.is_some_and(|a| a || all) {
+                        push(seen, found, 2, id);
+                    }
+                }
+                if found.len() < need {
+                    // More than the first rows: a deep page.
+                    let (more, _) = tier_ids(c, plan, 2, starts, seen, need - found.len(), all)?;
+                    for id in more {
+                        push(seen, found, 2, id);
                     }
                 }
             }
@@ -480,6 +483,23 @@ fn tiers(
     }
     Ok(())
 }
+
+/// A longer query's selective word and all the products it matches at
+/// tiers up to 3, if they are at most [`LEAD_CAP`]: they are all the
+/// query can find there, so their texts tell which match every word, at
+/// which tier. The words' intersection in the index would cost more: it
+/// reads the long lists of the other words (a SKU's `hss` and `hg` beside
+/// its number). `None` if no word is known to be that selective.
+fn led(c: &Connection, plan: &Plan, lex: &Lexicon, seen: &HashSet<i64>) -> Result<Option<(usize, Vec<i64>)>> {
+    let Some(lead) = plan.lead(lex, LEAD_CAP as u64) else { return Ok(None) };
+    let Some(expr) = plan.word_expression(lead, 3) else { return Ok(Some((lead, Vec::new()))) };
+    let (ids, complete) = fts_ids(c, &expr, seen, seen.len() + LEAD_CAP + 1)?;
+    Ok(complete.then_some((lead, ids)))
+}
+
+/// Most products a query's leading word may have (see [`led`]): checking
+/// one by its texts costs a few microseconds.
+const LEAD_CAP: usize = 24;
 
 /// The fallback when no product matches in SKU, name and attributes:
 /// products whose every word matches there or in the description (whole
@@ -779,7 +799,17 @@ struct StoredAttribute<'a> {
 /// of `tier`, from their texts: each word's best match in SKU, name and
 /// attributes, the weakest of them the product's tier. Ranked by tier,
 /// then as [`tier_ids`] ranks.
-fn classify(c: &Connection, plan: &Plan, tier: u8, ids: Vec<i64>, all: bool) -> Result<Vec<(u8, i64)>> {
+///
+/// With `checked`, only the leading word (its index) is known to match
+/// (see [`led`]): products that do not match every other word are left out.
+fn classify(
+    c: &Connection,
+    plan: &Plan,
+    tier: u8,
+    ids: Vec<i64>,
+    all: bool,
+    checked: Option<usize>,
+) -> Result<Vec<(u8, i64)>> {
     let m = Matcher::new(plan, tier);
     let mut row = c.prepare_cached("SELECT sku, name, attributes, active FROM products WHERE id = ?1")?;
     let mut ranked: Vec<(u8, u32, usize, String, String, i64)> = Vec::with_capacity(ids.len());
@@ -793,28 +823,56 @@ fn classify(c: &Connection, plan: &Plan, tier: u8, ids: Vec<i64>, all: bool) -> 
         if !(active || all) {
             continue;
         }
-        let primary = [Field::for_kinds(&m, MatchField::Sku, &sku), Field::for_kinds(&m, MatchField::Name, &name)];
-        let mut hits = m.best(&primary);
-        // The attributes only when they may hold a better match than SKU
-        // and name (most often they cannot: analysing them is most of the cost).
-        let values: String;
-        let with_attrs: [Field<'_>; 3];
-        let fields: &[Field<'_>] = if m.may_improve(&hits, &attributes) {
-            let attrs: Vec<StoredAttribute<'_>> = serde_json::from_str(&attributes)
+        // Each word's best kind of match and field: from the texts' words
+        // alone when the matcher allows (letters-only queries), else from
+        // the analysed texts. The attributes only when they may hold a
+        // better match than SKU and name (most often they cannot, and
+        // analysing them is most of the cost).
+        let values = |attributes: &str| -> Result<String> {
+            let attrs: Vec<StoredAttribute<'_>> = serde_json::from_str(attributes)
                 .map_err(|e| Error::Corrupt { what: "product attributes", reason: e.to_string() })?;
             // The attribute values as one text; " ; " glues nothing across two.
-            values = attrs.iter().map(|a| a.value.as_ref()).collect::<Vec<&str>>().join(" ; ");
-            let [s, n] = primary;
-            with_attrs = [s, n, Field::for_kinds(&m, MatchField::Details, &values)];
-            hits = m.best(&with_attrs);
-            &with_attrs
-        } else {
-            &primary
+            Ok(attrs.iter().map(|a| a.value.as_ref()).collect::<Vec<&str>>().join(" ; "))
         };
+        let kinds: Vec<Option<(MatchKind, MatchField)>> =
+            match m.kinds(&[(MatchField::Sku, &sku), (MatchField::Name, &name)]) {
+                Some(k) => {
+                    let found: Vec<Option<MatchKind>> = k.iter().map(|k| k.map(|k| k.0)).collect();
+                    if m.may_improve(&found, &attributes) {
+                        let v = values(&attributes)?;
+                        m.kinds(&[(MatchField::Sku, &sku), (MatchField::Name, &name), (MatchField::Details, &v)])
+                            .unwrap_or(k)
+                    } else {
+                        k
+                    }
+                }
+                None => {
+                    let primary =
+                        [Field::for_kinds(&m, MatchField::Sku, &sku), Field::for_kinds(&m, MatchField::Name, &name)];
+                    let hits = m.best(&primary);
+                    let found: Vec<Option<MatchKind>> = hits.iter().map(|h| h.as_ref().map(|h| h.hit.kind)).collect();
+                    let of = |hits: &[Option<Best>], fields: &[Field<'_>]| -> Vec<Option<(MatchKind, MatchField)>> {
+                        hits.iter().map(|h| h.as_ref().map(|h| (h.hit.kind, fields[h.field].field))).collect()
+                    };
+                    if m.may_improve(&found, &attributes) {
+                        let v = values(&attributes)?;
+                        let [s, n] = primary;
+                        let fields = [s, n, Field::for_kinds(&m, MatchField::Details, &v)];
+                        of(&m.best(&fields), &fields)
+                    } else {
+                        of(&hits, &primary)
+                    }
+                }
+            };
+        if let Some(lead) = checked
+            && kinds.iter().enumerate().any(|(i, k)| k.is_none() && i != lead)
+        {
+            continue;
+        }
         // A word FTS matched that these words do not (a tokenizer corner): the tier itself.
-        let shown = hits.iter().map(|h| h.as_ref().map_or(tier, |h| tier_of(h.hit.kind))).max().unwrap_or(tier);
-        let rank = u32::MAX - relevance(&hits, fields);
-        let folded = fields[1].words.folded.clone();
+        let shown = kinds.iter().map(|k| k.map_or(tier, |(kind, _)| tier_of(kind))).max().unwrap_or(tier);
+        let rank = u32::MAX - relevance(&kinds);
+        let folded = fold(&name);
         ranked.push((shown, rank, folded.chars().count(), folded, sku, id));
     }
     ranked.sort();
@@ -1075,12 +1133,20 @@ mod tests {
             csv.push_str(&format!("A-{i};Kiste Holz {};pc;1,00;DE-STD;Kiefer\n", 1000 - i * 7 % 100));
             csv.push_str(&format!("B-{i};Kistenbox Holzbau {i};pc;1,00;DE-STD;Stahl\n"));
         }
+        for i in 0..30 {
+            csv.push_str(&format!("C-{i};Bretterkiste Holzbau {i};pc;1,00;DE-STD;Stahl\n"));
+        }
         s.import_catalog(parse(csv.as_bytes(), Format::Csv), &mut |_| {})?;
-        let all = skus(&s, ProductQuery::new("kiste holz").page(0, 500));
-        assert_eq!(all.len(), 200);
-        assert!(all[..100].iter().all(|k| k.starts_with("A-")), "whole words first: {all:?}");
+        let page = search(&s, ProductQuery::new("kiste holz").page(0, 500));
+        let all: Vec<String> = page.items.iter().map(|h| h.sku.clone()).collect();
+        assert_eq!(all.len(), 230);
+        let groups: Vec<(char, Option<MatchTier>)> =
+            page.items.iter().map(|h| (h.sku.chars().next().unwrap_or(' '), h.tier)).collect();
+        assert!(groups[..100].iter().all(|g| *g == ('A', Some(MatchTier::Exact))), "whole words first");
+        assert!(groups[100..200].iter().all(|g| *g == ('B', Some(MatchTier::WordStart))), "then word starts");
+        assert!(groups[200..].iter().all(|g| *g == ('C', Some(MatchTier::CompoundPart))), "then parts");
         let mut paged = Vec::new();
-        for off in (0..200).step_by(7) {
+        for off in (0..230).step_by(7) {
             paged.extend(skus(&s, ProductQuery::new("kiste holz").page(off, 7)));
         }
         assert_eq!(paged, all);

@@ -64,6 +64,10 @@ pub(super) struct Matcher<'p> {
     /// other spelling (`duebel` for `Dübel`) where it does not meet the
     /// text's fold; else the other spellings find nothing more.
     spelled: bool,
+    /// Every query word is letters only (so no glued pairs either): then a
+    /// text's glued forms (`din933`, `10x12`) meet no term in a way its
+    /// plain words do not, and [`Matcher::kinds`] can skip them.
+    lean: bool,
 }
 
 impl<'p> Matcher<'p> {
@@ -81,7 +85,8 @@ impl<'p> Matcher<'p> {
                 }
             }
         }
-        Matcher { plan, tier, whole, starts, spelled }
+        let lean = plan.glue.is_empty() && plan.words.iter().all(|w| text::is_letters(&w.text) && w.text != "x");
+        Matcher { plan, tier, whole, starts, spelled, lean }
     }
 
     /// Calls `f(query word, hit)` for every way a query word matches the
@@ -189,13 +194,12 @@ impl Matcher<'_> {
     /// with digits always may (their indexed forms are no substrings).
     /// `raw` may be any text that holds the text's words, such as the JSON
     /// of the attributes; it is folded only if some term needs looking for.
-    pub(super) fn may_improve(&self, best: &[Option<Best>], raw: &str) -> bool {
+    pub(super) fn may_improve(&self, best: &[Option<MatchKind>], raw: &str) -> bool {
         if !self.plan.glue.is_empty() {
             return true;
         }
         let mut terms: Vec<&str> = Vec::new();
-        for (w, b) in self.plan.words.iter().zip(best) {
-            let found = b.as_ref().map(|b| b.hit.kind);
+        for (w, &found) in self.plan.words.iter().zip(best) {
             if found == Some(MatchKind::Exact) {
                 continue; // nothing is stronger
             }
@@ -220,9 +224,34 @@ impl Matcher<'_> {
         !terms.is_empty() && text::other_spelling(raw).is_some_and(|o| terms.iter().any(|t| o.contains(t)))
     }
 
+    /// Each query word's best kind of match and its field in `texts`, as
+    /// [`Matcher::best`] has them on fields made by [`Field::for_kinds`],
+    /// without positions and without analysing the texts: only their folds'
+    /// words (and other spellings) are compared. `None` unless the matcher
+    /// is lean (every query word letters only).
+    pub(super) fn kinds(&self, texts: &[(MatchField, &str)]) -> Option<Vec<Option<(MatchKind, MatchField)>>> {
+        if !self.lean {
+            return None;
+        }
+        let mut out: Vec<Option<(MatchKind, MatchField)>> = vec![None; self.plan.words.len()];
+        for &(field, t) in texts {
+            let folded = text::fold(t);
+            let other = if self.spelled { text::other_spelling(t) } else { None };
+            for w in [Some(folded.as_str()), other.as_deref()].into_iter().flatten().flat_map(text::folded_words) {
+                self.each(w, &mut |wi, hit| {
+                    if out[wi].is_none_or(|o| (hit.kind, field) < o) {
+                        out[wi] = Some((hit.kind, field));
+                    }
+                });
+            }
+        }
+        Some(out)
+    }
+
     /// The relevance of a product from its SKU and name alone (`folded_name`
     /// is `fold(name)`), cheaply (no glued words), for ranking the many
-    /// products of one tier: as [`relevance`] has it.
+    /// products of one tier: as [`relevance`] has it, with attribute values
+    /// counted as no match.
     pub(super) fn quick_relevance(&self, sku: &str, name: &str, folded_name: &str) -> u32 {
         let mut best = vec![0u32; self.plan.words.len()];
         let sku = text::fold(sku);
@@ -240,18 +269,20 @@ impl Matcher<'_> {
     }
 }
 
-/// The relevance of a product's best matches (ADR 4): per query word 8 in
-/// the SKU, 4 in the name, 1 elsewhere, plus 1 for a whole word.
-pub(super) fn relevance(best: &[Option<Best>], fields: &[Field<'_>]) -> u32 {
-    best.iter()
-        .map(|b| {
-            b.as_ref().map_or(1, |b| {
-                let weight = match fields[b.field].field {
+/// The relevance of a product from each query word's best kind of match
+/// and its field (ADR 4): per word 8 in the SKU, 4 in the name, 1
+/// elsewhere, plus 1 for a whole word.
+pub(super) fn relevance(kinds: &[Option<(MatchKind, MatchField)>]) -> u32 {
+    kinds
+        .iter()
+        .map(|k| {
+            k.map_or(1, |(kind, field)| {
+                let weight = match field {
                     MatchField::Sku => 8,
                     MatchField::Name => 4,
                     MatchField::Details => 1,
                 };
-                weight + u32::from(matches!(b.hit.kind, MatchKind::Exact | MatchKind::Inflected))
+                weight + u32::from(matches!(kind, MatchKind::Exact | MatchKind::Inflected))
             })
         })
         .sum()
@@ -366,7 +397,8 @@ mod tests {
             let (name, attrs) = (text_of(&name, 9), text_of(&attrs, 9));
             let primary = [Field::new(MatchField::Sku, "X-1", false), Field::new(MatchField::Name, &name, false)];
             let without = m.best(&primary);
-            if !m.may_improve(&without, &attrs) {
+            let found: Vec<Option<MatchKind>> = without.iter().map(|b| b.as_ref().map(|b| b.hit.kind)).collect();
+            if !m.may_improve(&found, &attrs) {
                 let [s, n] = primary;
                 let with = m.best(&[s, n, Field::new(MatchField::Details, &attrs, false)]);
                 prop_assert_eq!(summary(&with), summary(&without));
@@ -376,6 +408,13 @@ mod tests {
             let full = m.best(&[Field::new(MatchField::Name, &name, false), Field::new(MatchField::Details, &attrs, false)]);
             let lean = m.best(&[Field::for_kinds(&m, MatchField::Name, &name), Field::for_kinds(&m, MatchField::Details, &attrs)]);
             prop_assert_eq!(kinds(&lean), kinds(&full));
+            // Without analysing the texts at all, for letters-only queries: the same again.
+            if let Some(k) = m.kinds(&[(MatchField::Name, &name), (MatchField::Details, &attrs)]) {
+                let by_field = |b: &[Option<Best>], f: &[MatchField; 2]| {
+                    b.iter().map(|b| b.as_ref().map(|b| (b.hit.kind, f[b.field]))).collect::<Vec<_>>()
+                };
+                prop_assert_eq!(k, by_field(&full, &[MatchField::Name, MatchField::Details]));
+            }
             let folded = text::fold(&name);
             prop_assert_eq!(m.quick_relevance("X-1", &name, &folded), quick_relevance_with_spellings(&m, "X-1", &name));
         }

@@ -256,7 +256,8 @@ impl Plan {
             }
             let found = match text::dimension(&ws[i - 1], &ws[i]) {
                 Some(word) => Some((word, true)),
-                None => text::glued(&ws[i - 1], &ws[i]).map(|w| (w, false)),
+                // A code glued across a space only, as the index has it.
+                None => text::glued(&ws[i - 1], &ws[i]).filter(|_| ws[i].after_space).map(|w| (w, false)),
             };
             if let Some((word, dimension)) = found {
                 glue.push(Glue { at: i, word, dimension });
@@ -270,24 +271,60 @@ impl Plan {
     /// attributes, from the vocabulary's counts (`None`: unknown, a number
     /// or code is in the way); stops counting past `cap`.
     pub(super) fn bound(&self, lex: &Lexicon, cap: u64) -> Option<u64> {
-        let mut best: Option<u64> = None;
-        for (i, w) in self.words.iter().enumerate() {
-            if !w.letters() || self.glue.iter().any(|g| g.at == i || g.at == i + 1) {
-                continue;
-            }
-            let mut sum = 0u64;
-            for a in w.alts.iter().filter(|a| a.primary && tier_of(a.kind) <= 3) {
-                sum += match a.kind {
-                    MatchKind::WordStart => lex.prefix_docs(&a.term, cap).unwrap_or(cap + 1),
-                    _ => lex.primary_docs(&a.term),
-                };
-                if sum > cap {
-                    break;
-                }
-            }
-            best = Some(best.map_or(sum, |b| b.min(sum)));
+        (0..self.words.len()).filter_map(|i| self.word_bound(i, lex, cap)).min()
+    }
+
+    /// An upper bound of the products word `i` can match at tiers up to 3
+    /// in SKU, name and attributes; `None` for a number or code (which the
+    /// vocabulary does not count there) and for a word of a glued pair.
+    /// Values above `cap` are not exact.
+    fn word_bound(&self, i: usize, lex: &Lexicon, cap: u64) -> Option<u64> {
+        let w = &self.words[i];
+        if !w.letters() || self.glued(i) {
+            return None;
         }
-        best
+        let mut sum = 0u64;
+        for a in w.alts.iter().filter(|a| a.primary && tier_of(a.kind) <= 3) {
+            sum += match a.kind {
+                MatchKind::WordStart => lex.prefix_docs(&a.term, cap).unwrap_or(cap + 1),
+                _ => lex.primary_docs(&a.term),
+            };
+            if sum > cap {
+                break;
+            }
+        }
+        Some(sum)
+    }
+
+    fn glued(&self, i: usize) -> bool {
+        self.glue.iter().any(|g| g.at == i || g.at == i + 1)
+    }
+
+    /// The word that may lead a longer query (see `store::search`): the
+    /// letters-only word with the smallest bound if that is at most `cap`,
+    /// else the longest number or code of five characters or more (a SKU's
+    /// number; shorter ones, sizes and norms, are rarely selective), whose
+    /// count only the index knows; never a word of a glued pair.
+    pub(super) fn lead(&self, lex: &Lexicon, cap: u64) -> Option<usize> {
+        let counted = (0..self.words.len())
+            .filter_map(|i| self.word_bound(i, lex, cap).map(|b| (b, i)))
+            .min()
+            .filter(|&(b, _)| b <= cap);
+        if let Some((_, i)) = counted {
+            return Some(i);
+        }
+        (0..self.words.len())
+            .filter(|&i| !self.words[i].letters() && !self.glued(i))
+            .map(|i| (self.words[i].text.chars().count(), std::cmp::Reverse(i)))
+            .filter(|&(n, _)| n >= 5)
+            .max()
+            .map(|(_, std::cmp::Reverse(i))| i)
+    }
+
+    /// The FTS5 expression of word `i` alone at `tier`, in SKUs, names and
+    /// attributes; `None` if it cannot match there.
+    pub(super) fn word_expression(&self, i: usize, tier: u8) -> Option<String> {
+        self.words[i].alternatives(tier, Where::Primary)
     }
 
     /// How many words or glued pairs every match needs.
@@ -468,6 +505,19 @@ mod tests {
         let p = plan("M10×12");
         assert_eq!(p.expression(1).as_deref(), Some("\"m10x12\""), "one size");
         assert_eq!(p.expression(2).as_deref(), Some("((\"m10\"* AND \"12\"*) OR \"m10x12\"*)"));
+    }
+
+    #[test]
+    fn a_selective_word_or_a_long_number_leads() {
+        let l = lex();
+        let p = plan("sechskantmutter din");
+        assert_eq!(p.lead(&l, 64), Some(0), "at most 2 × 30 products have the compound (whole or begun)");
+        assert_eq!(p.lead(&l, 32), None, "more than the most, and no number");
+        let p = plan("m8 054539 din");
+        assert_eq!(p.lead(&l, 32), Some(1), "the longest number: its count is the index's");
+        assert_eq!(plan("din 933").lead(&l, 32), None, "a glued pair never leads");
+        assert_eq!(p.word_expression(1, 3).as_deref(), Some("\"054539\"*"));
+        assert!(plan("hg-058121").glue.is_empty(), "glued across a space only, as indexed");
     }
 
     #[test]
