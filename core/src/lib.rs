@@ -7,7 +7,7 @@
 //!
 //! - domain modules, pure values and functions: [`money`], [`catalog`],
 //!   [`pricing`], [`quote`],
-//!   [`account`], [`text`];
+//!   [`account`], [`text`], [`lexicon`] (the search vocabulary);
 //! - mapping layers: [`import`] (CSV/JSON files to domain values) and
 //!   [`store`] (SQLite tables, migrations, full-text search);
 //! - `sample` (feature `sample`, never in the phone library): a deterministic
@@ -44,6 +44,7 @@ pub mod ids;
 #[cfg(feature = "uniffi")]
 mod ffi;
 pub mod import;
+pub mod lexicon;
 pub mod money;
 pub mod pdf;
 pub mod pricing;

@@ -66,6 +66,18 @@ class OnsiteScenario(unittest.TestCase):
         self.assertEqual(onsite.format_money(product.list_price, onsite.DisplayLocale.DE), "0,10 €")
         self.assertEqual(onsite.format_money(onsite.parse_money("€1,234.56", onsite.DisplayLocale.EN), onsite.DisplayLocale.DE), "1.234,56 €")
 
+    def test_search_finds_other_spellings_and_typos_and_says_why(self):
+        self.store.import_catalog(CATALOG, onsite.CatalogFormat.CSV)
+        hit = self.store.search_products("mueller", 0, 20, False).items[0]
+        self.assertEqual(hit.sku, "MS-6100")
+        self.assertEqual(hit.tier, onsite.MatchTier.EXACT)
+        why = hit.matches[0]
+        self.assertEqual((why.query, why.word, why.start, why.len), ("mueller", "Müller", 0, 6))
+        self.assertEqual(why.field, onsite.MatchField.NAME)
+        hit = self.store.search_products("strassenbesne", 0, 20, False).items[0]
+        self.assertEqual((hit.sku, hit.tier), ("STR-1", onsite.MatchTier.TYPO))
+        self.assertEqual((hit.matches[0].read_as, hit.matches[0].edits), ("strassenbesen", 1))
+
     def test_account_with_contacts_round_trips(self):
         a = account()
         people = [

@@ -32,6 +32,9 @@ pub(crate) enum AccountCommand {
         json: bool,
     },
     /// Search accounts by company name, city or contact name.
+    ///
+    /// Every word must match as a word beginning, in any case, with or
+    /// without umlauts.
     Search {
         #[command(flatten)]
         search: SearchArgs,

@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::{Args, Subcommand};
 use onsite_core::import::{self, Format};
 use onsite_core::money::DisplayLocale;
-use onsite_core::store::{ImportSummary, Page, ProductHit, ProductQuery};
+use onsite_core::store::{ImportSummary, MatchField, MatchKind, Page, ProductHit, ProductQuery, WordMatch};
 use onsite_core::{Store, StoreOptions};
 
 use crate::args::{DbArg, FormatArg, LocaleArg};
@@ -20,7 +20,7 @@ use crate::output::{Io, Progress, clip, pad, rpad};
 pub(crate) struct SearchArgs {
     #[command(flatten)]
     pub db: DbArg,
-    /// Search words (all must match as word beginnings).
+    /// Search words (all must match; how, see the command's help).
     #[arg(required = true, num_args = 1..)]
     pub query: Vec<String>,
     /// Results per page.
@@ -53,6 +53,12 @@ pub(crate) enum CatalogCommand {
         json: bool,
     },
     /// Search products by words, word beginnings or SKU.
+    ///
+    /// Finds parts of compounds ("mutter" finds Sechskantmutter), plurals
+    /// ("unterlegscheiben"), typos ("sechskantschruabe", one from five
+    /// letters, two from nine, never in numbers), other spellings ("duebel",
+    /// "m10x12", "din933"). Best first: the exact SKU, then all words whole,
+    /// then word beginnings, parts, typos; "↳" says why a hit matched.
     Search {
         #[command(flatten)]
         search: SearchArgs,
@@ -209,9 +215,34 @@ pub(crate) fn print_products(out: &mut dyn Write, page: &Page<ProductHit>, local
             rpad(&h.list_price.format(locale), 11),
             h.unit
         )?;
+        if let Some(why) = why(&h.matches) {
+            writeln!(out, "       ↳ {}", clip(&why, 100))?;
+        }
     }
     if page.has_more {
         writeln!(out, "… more with --offset {}", page.offset as usize + page.items.len())?;
     }
     Ok(())
+}
+
+/// Why a hit matched, for the words that did not simply match as typed in
+/// the SKU or name: `mutter: part of Sechskantmutter; sechskantschruabe:
+/// read as Sechskantschraube (1 typo)`. `None` if every word did.
+fn why(matches: &[WordMatch]) -> Option<String> {
+    let parts: Vec<String> = matches
+        .iter()
+        .filter_map(|m| {
+            let how = match m.kind {
+                MatchKind::Inflected => format!("as {}", m.word),
+                MatchKind::CompoundPart => format!("part of {}", m.word),
+                MatchKind::Typo => {
+                    format!("read as {} ({} typo{})", m.word, m.edits, if m.edits == 1 { "" } else { "s" })
+                }
+                _ if m.field == MatchField::Details => format!("in the details: {}", m.word),
+                _ => return None,
+            };
+            Some(format!("{}: {how}", m.query))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
 }

@@ -153,6 +153,14 @@ fn import_good_and_bad_files_with_exit_codes() {
     assert!(text(&r.stdout).contains("no products found"), "B-1 was not imported either");
     let r = onsite(&["catalog", "search", "--db", p(&db), "grosse", "--locale", "en-US"]);
     assert!(text(&r.stdout).contains("€1,234.50"), "{}", text(&r.stdout));
+    // Typos and sizes are found, and the table says why.
+    let r = onsite(&["catalog", "search", "--db", p(&db), "sechskantschruabe", "m8x40"]);
+    let out = text(&r.stdout);
+    assert!(out.contains("A-1") && out.contains("sechskantschruabe: read as Sechskantschraube (1 typo)"), "{out}");
+    let r = onsite(&["catalog", "search", "--db", p(&db), "groesse", "--json"]);
+    let page: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(page["items"][0]["tier"], "exact");
+    assert_eq!(page["items"][0]["matches"][0]["word"], "Größe", "the other spelling of Größe");
     let r = onsite(&["catalog", "show", "--db", p(&db), "a-1"]);
     assert!(text(&r.stdout).contains("Material"), "{}", text(&r.stdout));
 

@@ -7,12 +7,12 @@ use rusqlite::{Connection, OptionalExtension, Row as SqlRow, Transaction, params
 
 use super::Store;
 use super::codec::{currency, date, dec, dec_key, json, to_json};
+use super::search_index::{self, SearchIndexer};
 use crate::catalog::{Attribute, ContentItem, PriceList, PriceListScope, PriceTier, Product, Seq, TaxClass};
 use crate::error::{Error, Result};
 use crate::import::{ImportReport, ParsedCatalog, Problem, SourceLines};
 use crate::money::Money;
 use crate::release::{CatalogDelta, ReferenceData, Sequenced, Tombstone};
-use crate::text::fold;
 
 /// What an import changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -86,11 +86,24 @@ fn same_product(a: &Product, b: &Product) -> bool {
     strip(a) == strip(b) && a.sku == b.sku
 }
 
-fn index_product(tx: &Transaction<'_>, id: i64, p: &Product) -> Result<()> {
-    let attrs: Vec<&str> = p.attributes.iter().map(|a| a.value.as_str()).collect();
-    tx.prepare_cached("INSERT INTO product_search (rowid, sku, name, description, attrs) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![id, fold(&p.sku), fold(&p.name), fold(&p.description), fold(&attrs.join(" "))])?;
-    Ok(())
+/// Rebuilds the search index and its vocabulary from the products (a store
+/// upgraded from an older index format, see `search_index::INDEX_FORMAT`).
+pub(super) fn rebuild_search_index(tx: &Transaction<'_>) -> Result<u64> {
+    search_index::recreate(tx)?;
+    let mut indexer = SearchIndexer::default();
+    let mut n = 0;
+    {
+        let mut stmt = tx.prepare(&format!("SELECT id, {PRODUCT_COLS} FROM products ORDER BY id"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            indexer.add(tx, id, &product_from_row_at(r, 1)?)?;
+            n += 1;
+        }
+    }
+    indexer.finish(tx)?;
+    search_index::mark_current(tx)?;
+    Ok(n)
 }
 
 fn load_price_list(c: &Connection, id: &str) -> Result<Option<PriceList>> {
@@ -262,19 +275,30 @@ fn write_single(tx: &Transaction<'_>, table: &str, body: &str, carried: Option<S
     Ok(true)
 }
 
-/// Deletes a product and its search row (a SKU not stored is no error: a
+/// Deletes a product and its search entries (a SKU not stored is no error: a
 /// device may never have received it). `bump_lists`: the price lists that
 /// priced it get the new sequence, so devices drop its tiers too.
-fn delete_product(tx: &Transaction<'_>, sku: &str, seq: Seq, bump_lists: bool) -> Result<()> {
-    let id: Option<i64> = tx.query_row("SELECT id FROM products WHERE sku = ?1", [sku], |r| r.get(0)).optional()?;
-    if let Some(id) = id {
+fn delete_product(
+    tx: &Transaction<'_>,
+    indexer: &mut SearchIndexer,
+    select_sql: &str,
+    sku: &str,
+    seq: Seq,
+    bump_lists: bool,
+) -> Result<()> {
+    let found = tx
+        .prepare_cached(select_sql)?
+        .query_row([sku], |r| Ok((r.get::<_, i64>(0)?, product_from_row_at(r, 1))))
+        .optional()?;
+    if let Some((id, stored)) = found {
+        let stored = stored?;
         if bump_lists {
             tx.execute(
                 "UPDATE price_lists SET seq = ?1 WHERE id IN (SELECT price_list_id FROM price_tiers WHERE sku = ?2)",
                 params![seq, sku],
             )?;
         }
-        tx.execute("DELETE FROM product_search WHERE rowid = ?1", [id])?;
+        indexer.remove(tx, id, &stored)?;
         tx.execute("DELETE FROM products WHERE id = ?1", [id])?;
     }
     Ok(())
@@ -319,6 +343,7 @@ fn write_batch(
     );
     let select_sql = format!("SELECT id, {PRODUCT_COLS} FROM products WHERE sku = ?1");
     let has_tombstones = tx.prepare("SELECT 1 FROM tombstones WHERE entity = 'product' LIMIT 1")?.exists([])?;
+    let mut indexer = SearchIndexer::for_index(tx)?;
     for (i, p) in batch.products.iter().enumerate() {
         let seq = stamp_of(p.seq);
         let attrs = to_json("product attributes", &p.attributes)?;
@@ -342,7 +367,7 @@ fn write_batch(
         let inserted = tx.prepare_cached(&insert_sql)?.execute(&values[..])?;
         if inserted == 1 {
             let id = tx.last_insert_rowid();
-            index_product(tx, id, p)?;
+            indexer.add(tx, id, p)?;
             if has_tombstones {
                 tx.prepare_cached("DELETE FROM tombstones WHERE entity = 'product' AND key = ?1 COLLATE NOCASE")?
                     .execute([&p.sku])?;
@@ -352,7 +377,8 @@ fn write_batch(
             let (id, stored) = tx
                 .prepare_cached(&select_sql)?
                 .query_row([&p.sku], |r| Ok((r.get::<_, i64>(0)?, product_from_row_at(r, 1))))?;
-            if !carried && same_product(&stored?, p) {
+            let stored = stored?;
+            if !carried && same_product(&stored, p) {
                 s.products_unchanged += 1;
             } else {
                 let mut with_id = values.to_vec();
@@ -363,8 +389,8 @@ fn write_batch(
                      c_part = ?11, active = ?12, seq = ?13 WHERE id = ?14",
                 )?
                 .execute(&with_id[..])?;
-                tx.prepare_cached("DELETE FROM product_search WHERE rowid = ?1")?.execute([id])?;
-                index_product(tx, id, p)?;
+                indexer.remove(tx, id, &stored)?;
+                indexer.add(tx, id, p)?;
                 s.products_updated += 1;
             }
         }
@@ -415,7 +441,7 @@ fn write_batch(
         let seq = stamp_of(t.seq);
         match t.entity.as_str() {
             Tombstone::PRODUCT => {
-                delete_product(tx, &t.key, seq, !carried)?;
+                delete_product(tx, &mut indexer, &select_sql, &t.key, seq, !carried)?;
                 s.products_deleted += 1;
             }
             Tombstone::PRICE_LIST => {
@@ -433,6 +459,8 @@ fn write_batch(
             progress(super::ImportProgress { done: batch.products.len() + i + 1, total });
         }
     }
+
+    indexer.finish(tx)?;
 
     if let Some(Sequenced { seq, item: policy }) = &batch.discount_policy {
         let body = to_json("discount policy", policy)?;

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "0007_links", include_str!("../../migrations/0007_links.sql")),
     (8, "0008_scoring", include_str!("../../migrations/0008_scoring.sql")),
     (9, "0009_authority", include_str!("../../migrations/0009_authority.sql")),
+    (10, "0010_search_terms", include_str!("../../migrations/0010_search_terms.sql")),
 ];
 
 /// The schema version this build creates and understands.
@@ -115,6 +116,13 @@ mod tests {
         assert_eq!(upgraded.catalog_seq()?, 3);
         let hits = upgraded.search_products(&crate::store::ProductQuery::new("sechskant"))?;
         assert_eq!(hits.items.len(), 1, "search index carried over");
+        // The index was rebuilt in today's words on the first open.
+        for q in ["schraube", "m8x40", "din933", "groesse 9", "sechskantschruabe"] {
+            let hits = upgraded.search_products(&crate::store::ProductQuery::new(q))?;
+            assert_eq!(hits.items.len(), 1, "{q}: the upgraded index finds compounds, sizes, codes, typos");
+        }
+        let hit = &upgraded.search_products(&crate::store::ProductQuery::new("schraube"))?.items[0];
+        assert_eq!(hit.tier, Some(crate::store::MatchTier::CompoundPart));
         assert!(upgraded.list_accounts(None, 0, 10)?.items.is_empty());
         Ok(())
     }

@@ -20,16 +20,22 @@ mod quotes;
 mod reference;
 mod scoring;
 mod search;
+mod search_baselines;
+mod search_hit;
+mod search_index;
+mod search_match;
+mod search_plan;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
+use crate::lexicon::Lexicon;
 
 pub use accounts::{AccountSummary, ContactMatch};
 pub use catalog::{ImportProgress, ImportSummary};
@@ -37,7 +43,7 @@ pub use docs::DocInfo;
 pub use migrations::SCHEMA_VERSION;
 pub use quotes::{GrantedDiscount, QuoteSummary};
 pub use scoring::{AccountScore, ActivityImportSummary};
-pub use search::{AccountQuery, Page, ProductHit, ProductQuery};
+pub use search::{AccountQuery, MatchField, MatchKind, MatchTier, Page, ProductHit, ProductQuery, WordMatch};
 
 /// How to open a [`Store`].
 #[derive(Clone)]
@@ -84,6 +90,8 @@ pub struct Store {
     readers: Vec<Mutex<Connection>>,
     writer: Mutex<Connection>,
     next_reader: AtomicUsize,
+    /// The search vocabulary of the latest catalog state a reader saw.
+    lexicon: Mutex<Option<Arc<Lexicon>>>,
 }
 
 impl fmt::Debug for Store {
@@ -142,6 +150,9 @@ impl Store {
             if (1..migrations::DOCUMENTS_VERSION).contains(&found) {
                 docs::backfill(&tx)?;
             }
+            if search_index::outdated(&tx)? {
+                catalog::rebuild_search_index(&tx)?;
+            }
             tx.commit()?;
         }
 
@@ -156,7 +167,13 @@ impl Store {
             r.set_prepared_statement_cache_capacity(64);
             readers.push(Mutex::new(r));
         }
-        Ok(Store { path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
+        Ok(Store {
+            path,
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            lexicon: Mutex::new(None),
+        })
     }
 
     /// The database file.
