@@ -127,15 +127,20 @@ impl HubClient {
         }
     }
 
-    /// `GET path` as JSON.
-    pub fn get_json(&self, path: &str) -> Result<Value> {
+    /// `GET path` with the token: the answer's bytes, at most `MAX_JSON`.
+    fn get(&self, path: &str) -> Result<Vec<u8>> {
         let resp = self
             .agent
             .get(self.url(path))
             .header("Authorization", &format!("Bearer {}", self.token))
             .call()
             .map_err(http_err)?;
-        Ok(serde_json::from_slice(&Self::answer(resp, MAX_JSON)?)?)
+        Self::answer(resp, MAX_JSON)
+    }
+
+    /// `GET path` as JSON.
+    pub fn get_json(&self, path: &str) -> Result<Value> {
+        Ok(serde_json::from_slice(&self.get(path)?)?)
     }
 
     /// `POST path` with a JSON body.
@@ -157,13 +162,7 @@ impl HubClient {
 
     /// `GET path` as text (health, metrics).
     pub fn get_text(&self, path: &str) -> Result<String> {
-        let resp = self
-            .agent
-            .get(self.url(path))
-            .header("Authorization", &format!("Bearer {}", self.token))
-            .call()
-            .map_err(http_err)?;
-        Ok(String::from_utf8_lossy(&Self::answer(resp, MAX_JSON)?).into_owned())
+        Ok(String::from_utf8_lossy(&self.get(path)?).into_owned())
     }
 }
 
