@@ -24,6 +24,13 @@ if ! command -v qpdf >/dev/null || ! command -v pdftotext >/dev/null; then
     apt-get update -qq && apt-get install -y -qq poppler-utils qpdf >/dev/null || fail "could not install poppler-utils and qpdf"
 fi
 
+# An independent build of SQLite3 Multiple Ciphers (PyPI's apsw-sqlite3mc)
+# opens the encrypted stores in the Python tests, with the key and not without.
+if ! python3 -c 'import apsw, sys; sys.exit(0 if apsw.Connection(":memory:").execute("pragma cipher").fetchall() else 1)' 2>/dev/null; then
+    step "installing apsw-sqlite3mc (once)"
+    python3 -m pip install -q --disable-pip-version-check apsw-sqlite3mc==3.54.0.0 || fail "could not install apsw-sqlite3mc"
+fi
+
 # A real browser for the approval page tests (Debian's chromium); they
 # must run, none may skip.
 if ! command -v chromium >/dev/null; then

@@ -29,6 +29,39 @@ pub enum OnsiteError {
     Internal(String),
 }
 
+/// Why a store could not be opened: [`OpenError::Storage`] says what to do
+/// through its `reason` (a wrong key, a missing key, a damaged file…).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum OpenError {
+    /// The database file could not be opened or read.
+    #[error("{detail}")]
+    Storage {
+        /// What to do: find the right key, pass one, erase and sync anew,
+        /// update the app, or free the disk.
+        reason: onsite_core::StorageReason,
+        /// The message, for people and logs (never personal data).
+        detail: String,
+    },
+    /// The arguments were refused (a key that is not 32 bytes).
+    #[error("{detail}")]
+    Validation {
+        /// The message.
+        detail: String,
+    },
+}
+
+impl From<onsite_core::Error> for OpenError {
+    fn from(e: onsite_core::Error) -> Self {
+        let detail = e.to_string();
+        match e.storage_reason() {
+            Some(reason) => OpenError::Storage { reason, detail },
+            // Opening fails with a storage problem or with bad arguments;
+            // nothing else reaches here, and a bug still says what it is.
+            None => OpenError::Validation { detail },
+        }
+    }
+}
+
 impl From<onsite_core::Error> for OnsiteError {
     fn from(e: onsite_core::Error) -> Self {
         use onsite_core::ErrorKind as K;
@@ -76,5 +109,18 @@ mod tests {
         let stale: OnsiteError =
             onsite_core::Error::Quote(onsite_core::quote::QuoteError::StaleApproval { current: 2 }).into();
         assert!(matches!(stale, OnsiteError::Conflict(_)), "a stale approval is a conflict, as at the hub (409)");
+    }
+
+    #[test]
+    fn opening_errors_carry_a_reason_to_act_on() {
+        use onsite_core::{KeyError, StorageReason as R};
+        let wrong: OpenError = onsite_core::Error::Key(KeyError::Wrong).into();
+        assert!(matches!(&wrong, OpenError::Storage { reason: R::WrongKey, detail } if detail.contains("wrong key")));
+        let missing: OpenError = onsite_core::Error::Key(KeyError::Required).into();
+        assert!(matches!(missing, OpenError::Storage { reason: R::KeyRequired, .. }));
+        let corrupt: OpenError = onsite_core::Error::Corrupt { what: "database file", reason: "x".into() }.into();
+        assert!(matches!(corrupt, OpenError::Storage { reason: R::Corrupt, .. }));
+        let short: OpenError = onsite_core::Error::Key(KeyError::Malformed).into();
+        assert!(matches!(short, OpenError::Validation { .. }));
     }
 }

@@ -17,9 +17,9 @@ mod quotes;
 mod store;
 mod sync;
 
-pub use error::OnsiteError;
+pub use error::{OnsiteError, OpenError};
 pub use quotes::{ProductCost, QuantityChange};
-pub use store::{AccountPage, CatalogFormat, OnsiteStore, ProductPage};
+pub use store::{AccountPage, CatalogFormat, OnsiteStore, ProductPage, generate_store_key};
 pub use sync::SyncScope;
 
 uniffi::setup_scaffolding!("onsite");

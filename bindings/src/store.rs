@@ -6,9 +6,18 @@ use onsite_core::account::{Account, Contact};
 use onsite_core::catalog::{Product, TaxClass};
 use onsite_core::import::{self, Format};
 use onsite_core::store::{AccountQuery, AccountSummary, ImportSummary, Page, ProductHit, ProductQuery};
-use onsite_core::{Store, StoreOptions};
+use onsite_core::{Store, StoreKey, StoreOptions};
 
 use crate::OnsiteError;
+use crate::error::OpenError;
+
+/// A new random 256-bit store key (32 bytes) from the operating system's
+/// generator. Keep it wrapped by the platform's key store (the Kotlin and
+/// Swift layers do) and pass it to [`OnsiteStore::open`].
+#[uniffi::export]
+pub fn generate_store_key() -> Result<Vec<u8>, OnsiteError> {
+    Ok(StoreKey::generate()?.as_bytes().to_vec())
+}
 
 /// One page of product search results (UniFFI has no generic records).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -63,9 +72,24 @@ pub struct OnsiteStore {
 
 #[uniffi::export]
 impl OnsiteStore {
-    /// Opens or creates the database file at `path` and migrates it.
+    /// Opens or creates the encrypted database at `path` with its 32-byte
+    /// `key` and migrates it; a plaintext database there is encrypted in
+    /// place first. A wrong key, an encrypted file without its key or a
+    /// damaged file is `OpenError::Storage` with its reason; nothing is
+    /// created over an existing file.
     #[uniffi::constructor]
-    pub fn open(path: String) -> Result<Arc<Self>, OnsiteError> {
+    pub fn open(path: String, mut key: Vec<u8>) -> Result<Arc<Self>, OpenError> {
+        let parsed = StoreKey::from_bytes(&key);
+        key.fill(0);
+        let key = parsed?;
+        let options = StoreOptions { key: Some(key), ..StoreOptions::default() };
+        Ok(Arc::new(OnsiteStore { inner: Store::open(path, options)? }))
+    }
+
+    /// Opens or creates a plaintext database (back-office scripts on a
+    /// server's disk); devices use [`OnsiteStore::open`].
+    #[uniffi::constructor]
+    pub fn open_unencrypted(path: String) -> Result<Arc<Self>, OpenError> {
         Ok(Arc::new(OnsiteStore { inner: Store::open(path, StoreOptions::default())? }))
     }
 

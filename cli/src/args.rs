@@ -10,6 +10,9 @@ pub(crate) struct DbArg {
     /// The SQLite database file.
     #[arg(long, env = "ONSITE_DB")]
     pub db: PathBuf,
+    /// The key file of an encrypted database (64 hexadecimal digits).
+    #[arg(long, env = "ONSITE_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
 }
 
 /// Where the hub is and how to authenticate.

@@ -117,7 +117,7 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<()> {
         Command::Activity(c) => lead::activity(c, io),
         Command::Campaign(c) => lead::campaign(c, io),
         Command::Datasheet { db, sku, account, out, image, locale } => {
-            pdf::datasheet(&db.db, &sku, &account, &out, image.as_deref(), locale.into(), io)
+            pdf::datasheet(&db, &sku, &account, &out, image.as_deref(), locale.into(), io)
         }
     }
 }

@@ -246,7 +246,7 @@ pub fn measure(args: &LoadtestArgs, log: &mut dyn Write) -> Result<LoadReport> {
     // The back office: an admin token straight into the database.
     let admin_token = token::generate()?;
     {
-        let backend = onsite_hub::database::open(&url, 2)?;
+        let backend = onsite_hub::database::open(&url, 2, None)?;
         let new = onsite_core::devices::NewDevice {
             person: format!("loadtest-admin-{run}"),
             role: onsite_core::sync::DeviceRole::Admin,

@@ -66,9 +66,9 @@ pub enum Error {
         /// Newest version this build can handle.
         supported: i64,
     },
-    /// An encryption key was given but this build has no encrypted storage.
-    #[error("encryption at rest is not available in this build (no SQLCipher); open without a key")]
-    EncryptionUnavailable,
+    /// The database file and the key given do not go together (ADR 20).
+    #[error(transparent)]
+    Key(#[from] KeyError),
     /// SQLite reported an error.
     #[error("storage error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -87,6 +87,46 @@ pub enum Error {
         /// What was wrong with it.
         reason: String,
     },
+}
+
+/// Why an encrypted store could not be opened with the key given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The key does not decrypt the file (another device's key, or a key
+    /// lost and replaced): restore the right key, or erase the store and
+    /// sync it anew.
+    #[error("the key does not open this database (wrong key)")]
+    Wrong,
+    /// The file is encrypted and no key was given.
+    #[error("the database is encrypted and no key was given")]
+    Required,
+    /// A key was given for a plaintext file that was not to be encrypted
+    /// in place.
+    #[error("the database is not encrypted; open it with encryption in place allowed")]
+    NotEncrypted,
+    /// The key is not 32 bytes (64 hexadecimal digits in a key file).
+    #[error("invalid key: must be 32 bytes (64 hexadecimal digits)")]
+    Malformed,
+}
+
+/// Why the database could not be opened or read, for a caller to act on
+/// (the bindings' `Storage` error carries it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum StorageReason {
+    /// The key does not open the file: find the right key or erase the store.
+    WrongKey,
+    /// The file is encrypted and no key was given: pass the key.
+    KeyRequired,
+    /// The file is plaintext and was not to be encrypted in place.
+    NotEncrypted,
+    /// The file is damaged: erase it and sync the store anew.
+    Corrupt,
+    /// A newer version of Onsite wrote the file: update the app.
+    SchemaTooNew,
+    /// The disk or the file system failed (full, read-only, missing
+    /// directory); the file itself may be fine.
+    Unavailable,
 }
 
 /// What kind of failure an error is: the one classification every edge
@@ -145,8 +185,9 @@ impl Error {
             Error::Sync(S::OutOfScope { .. } | S::WrongDevice) => ErrorKind::Unauthorized,
             Error::Sync(S::Rejected(_)) => ErrorKind::Conflict,
             Error::Sync(_) => ErrorKind::Sync,
+            Error::Key(KeyError::Malformed) => ErrorKind::Invalid,
             Error::SchemaTooNew { .. }
-            | Error::EncryptionUnavailable
+            | Error::Key(_)
             | Error::Sqlite(_)
             | Error::Io(_)
             | Error::Corrupt { .. }
@@ -169,12 +210,38 @@ impl Error {
             Error::Sync(_) => "sync",
             Error::Refused(_) => "refused",
             Error::SchemaTooNew { .. } => "schema too new",
-            Error::EncryptionUnavailable => "encryption unavailable",
+            Error::Key(_) => "key",
             Error::Sqlite(_) => "sqlite",
             Error::Io(_) => "i/o",
             Error::Backend(_) => "backend",
             Error::Corrupt { .. } => "corrupt",
         }
+    }
+}
+
+impl Error {
+    /// Why storage failed, for an error of kind [`ErrorKind::Storage`];
+    /// `None` for every other kind.
+    pub fn storage_reason(&self) -> Option<StorageReason> {
+        if self.kind() != ErrorKind::Storage {
+            return None;
+        }
+        Some(match self {
+            Error::Key(KeyError::Wrong) => StorageReason::WrongKey,
+            Error::Key(KeyError::Required) => StorageReason::KeyRequired,
+            Error::Key(_) => StorageReason::NotEncrypted,
+            Error::SchemaTooNew { .. } => StorageReason::SchemaTooNew,
+            Error::Corrupt { .. } => StorageReason::Corrupt,
+            Error::Sqlite(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+                ) =>
+            {
+                StorageReason::Corrupt
+            }
+            _ => StorageReason::Unavailable,
+        })
     }
 }
 
@@ -234,11 +301,40 @@ mod tests {
             (Error::Sync(S::NoRequestWaiting), K::Sync),
             (Error::SchemaTooNew { found: 99, supported: 9 }, K::Storage),
             (Error::Corrupt { what: "quote body", reason: "x".into() }, K::Storage),
+            (Error::Key(KeyError::Wrong), K::Storage),
+            (Error::Key(KeyError::Required), K::Storage),
+            (Error::Key(KeyError::NotEncrypted), K::Storage),
+            (Error::Key(KeyError::Malformed), K::Invalid),
             (Error::Pdf(crate::pdf::PdfError::Font), K::Internal),
             (Error::Pdf(crate::pdf::PdfError::BadImage { what: "logo" }), K::Invalid),
         ];
         for (e, kind) in cases {
             assert_eq!(e.kind(), kind, "{e}");
+        }
+    }
+
+    #[test]
+    fn storage_errors_say_what_to_do() {
+        use StorageReason as R;
+        let corrupt = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some("database disk image is malformed".into()),
+        );
+        let full = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
+        let cases: Vec<(Error, Option<StorageReason>)> = vec![
+            (Error::Key(KeyError::Wrong), Some(R::WrongKey)),
+            (Error::Key(KeyError::Required), Some(R::KeyRequired)),
+            (Error::Key(KeyError::NotEncrypted), Some(R::NotEncrypted)),
+            (Error::Key(KeyError::Malformed), None),
+            (Error::Corrupt { what: "database file", reason: "x".into() }, Some(R::Corrupt)),
+            (Error::Sqlite(corrupt), Some(R::Corrupt)),
+            (Error::Sqlite(full), Some(R::Unavailable)),
+            (Error::SchemaTooNew { found: 99, supported: 9 }, Some(R::SchemaTooNew)),
+            (Error::Io(std::io::Error::other("disk")), Some(R::Unavailable)),
+            (Error::validation("sku", "empty"), None),
+        ];
+        for (e, reason) in cases {
+            assert_eq!(e.storage_reason(), reason, "{e}");
         }
     }
 }

@@ -62,9 +62,9 @@ pub mod table;
 pub mod text;
 pub mod transition;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, KeyError, Result, StorageReason};
 pub use rules::FieldError;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("onsite_core");
-pub use store::{Store, StoreOptions};
+pub use store::{Store, StoreKey, StoreOptions};

@@ -30,11 +30,20 @@ impl DatabaseUrl {
     }
 }
 
-/// Opens (creating or migrating as needed) the backend `url` names.
-pub fn open(url: &DatabaseUrl, pool: usize) -> Result<std::sync::Arc<dyn Backend>> {
-    Ok(match url {
-        DatabaseUrl::Sqlite(path) => std::sync::Arc::new(super::sqlite::SqliteBackend::open(path, pool)?),
-        DatabaseUrl::Postgres(url) => std::sync::Arc::new(super::postgres::PgBackend::open(url, pool)?),
+/// Opens (creating or migrating as needed) the backend `url` names. `key`
+/// encrypts the embedded SQLite database at rest (`--database-key-file`);
+/// PostgreSQL relies on the server's disk encryption and refuses a key.
+pub fn open(url: &DatabaseUrl, pool: usize, key: Option<onsite_core::StoreKey>) -> Result<std::sync::Arc<dyn Backend>> {
+    Ok(match (url, key) {
+        (DatabaseUrl::Sqlite(path), key) => std::sync::Arc::new(super::sqlite::SqliteBackend::open(path, pool, key)?),
+        (DatabaseUrl::Postgres(url), None) => std::sync::Arc::new(super::postgres::PgBackend::open(url, pool)?),
+        (DatabaseUrl::Postgres(_), Some(_)) => {
+            return Err(Error::Config(
+                "--database-key-file encrypts the embedded SQLite database; PostgreSQL relies on the \
+                 server's disk encryption (docs/hub.md)"
+                    .into(),
+            ));
+        }
     })
 }
 

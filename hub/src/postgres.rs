@@ -186,6 +186,13 @@ fn retryable(e: &postgres::Error) -> bool {
 
 /// Applies published releases (each row's first column: a deflated delta)
 /// to a replica, in order.
+/// A replica holds the catalog with its costs; it is rebuilt from the
+/// releases on every start, so it is encrypted with a key that lives only
+/// in this process's memory.
+fn replica_options() -> Result<StoreOptions> {
+    Ok(StoreOptions { key: Some(onsite_core::StoreKey::generate()?), ..StoreOptions::default() })
+}
+
 fn apply_releases(replica: &Store, rows: &[Row]) -> Result<()> {
     for r in rows {
         let delta: CatalogDelta = serde_json::from_slice(&inflate(r.get::<_, &[u8]>(0))?)?;
@@ -227,7 +234,7 @@ impl PgBackend {
         let instance = uuid::Uuid::new_v4().to_string();
         let replica_dir = std::env::temp_dir().join(format!("onsite-replica-{instance}"));
         std::fs::create_dir_all(&replica_dir)?;
-        let first = Store::open(replica_dir.join("replica-0.sqlite"), StoreOptions::default())?;
+        let first = Store::open(replica_dir.join("replica-0.sqlite"), replica_options()?)?;
         let backend = PgBackend {
             pool,
             actor: crdt::actor_for(&instance),
@@ -274,7 +281,7 @@ impl PgBackend {
     /// until the instance stops: requests may still be reading it.
     fn rebuild_replica(&self, c: &mut Conn<'_>) -> Result<()> {
         let n = self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        let fresh = Store::open(self.replica_dir.join(format!("replica-{n}.sqlite")), StoreOptions::default())?;
+        let fresh = Store::open(self.replica_dir.join(format!("replica-{n}.sqlite")), replica_options()?)?;
         let st = c.statement("SELECT delta FROM catalog_releases ORDER BY seq")?;
         apply_releases(&fresh, &c.client().query(&st, &[])?)?;
         *self.replica.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(fresh);

@@ -24,9 +24,10 @@ pub struct SqliteBackend {
 }
 
 impl SqliteBackend {
-    /// Opens or creates the hub database at `path`.
-    pub fn open(path: &Path, readers: usize) -> Result<SqliteBackend> {
-        let options = StoreOptions { readers: readers.clamp(1, 64), ..StoreOptions::default() };
+    /// Opens or creates the hub database at `path`, encrypted at rest with
+    /// `key` if one is given (a plaintext database is encrypted in place).
+    pub fn open(path: &Path, readers: usize, key: Option<onsite_core::StoreKey>) -> Result<SqliteBackend> {
+        let options = StoreOptions { readers: readers.clamp(1, 64), key, ..StoreOptions::default() };
         Ok(SqliteBackend { store: Store::open(path, options)? })
     }
 

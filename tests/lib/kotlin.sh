@@ -24,4 +24,4 @@ rm -rf "$out" && mkdir -p "$out"
     android/src/main/kotlin/app/onsite/*.kt android/src/test/kotlin/app/onsite/*.kt 2>&1 | grep -v '^warning' || true
 [ -d "$out/classes/app/onsite" ] || { echo "kotlin: compilation failed" >&2; exit 1; }
 java -Djna.library.path=target/bindings/lib -cp "$out/classes:$klib/kotlin-stdlib.jar:$cp" \
-    org.junit.runner.JUnitCore app.onsite.OnsiteTest app.onsite.QuoteTest app.onsite.SyncTest app.onsite.LeadTest
+    org.junit.runner.JUnitCore app.onsite.OnsiteTest app.onsite.QuoteTest app.onsite.SyncTest app.onsite.LeadTest app.onsite.EncryptionTest

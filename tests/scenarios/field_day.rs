@@ -32,7 +32,10 @@ fn a_tablet_catches_up_with_the_back_office_and_searches_offline() {
     assert_eq!(status, ExitStatus::Ok, "{stderr}");
     assert!(stdout.contains("Published the catalog over HTTP: 4000 products"), "{stdout}");
 
-    let hub = Store::open(out.join("hub.sqlite"), StoreOptions::default()).unwrap();
+    // The demo encrypts its stores and leaves the keys in keys/.
+    let key = std::fs::read_to_string(out.join("keys/hub.key")).unwrap();
+    let key = Some(onsite_core::StoreKey::from_hex(&key).unwrap());
+    let hub = Store::open(out.join("hub.sqlite"), StoreOptions { key, ..StoreOptions::default() }).unwrap();
     // Catalog CSV, reference data JSON, the scoring model and campaigns,
     // and the assignments that publish the reps' accounts' own prices again.
     let seq = hub.catalog_seq().unwrap();
@@ -40,7 +43,9 @@ fn a_tablet_catches_up_with_the_back_office_and_searches_offline() {
     assert_eq!(hub.account_count().unwrap(), 60);
 
     // The tablet starts empty and asks for everything since its cursor, 0.
-    let tablet = Store::open(dir.path().join("tablet.sqlite"), StoreOptions::default()).unwrap();
+    let key = Some(onsite_core::StoreKey::generate().unwrap());
+    let tablet =
+        Store::open(dir.path().join("tablet.sqlite"), StoreOptions { key, ..StoreOptions::default() }).unwrap();
     let delta = hub.catalog_changes_since(tablet.catalog_seq().unwrap()).unwrap();
     assert_eq!(delta.products.len(), 4000);
     tablet.apply_catalog_delta(&delta).unwrap();
@@ -72,8 +77,16 @@ fn a_tablet_catches_up_with_the_back_office_and_searches_offline() {
     let file = dir.path().join("price-change.json");
     std::fs::write(&file, json).unwrap();
     let db = out.join("hub.sqlite");
-    let (status, stdout, stderr) =
-        onsite(&["catalog", "import", "--db", db.to_str().unwrap(), file.to_str().unwrap(), "--json"]);
+    let (status, stdout, stderr) = onsite(&[
+        "catalog",
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        "--key-file",
+        out.join("keys/hub.key").to_str().unwrap(),
+        file.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(status, ExitStatus::Ok, "{stderr}");
     assert!(stdout.contains("\"products_updated\": 1"), "{stdout}");
     let delta = hub.catalog_changes_since(tablet.catalog_seq().unwrap()).unwrap();
@@ -89,7 +102,9 @@ fn a_tablet_catches_up_with_the_back_office_and_searches_offline() {
 #[test]
 fn searches_keep_answering_while_an_import_writes() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("busy.sqlite"), StoreOptions::default()).unwrap());
+    let key = Some(onsite_core::StoreKey::generate().unwrap());
+    let store =
+        Arc::new(Store::open(dir.path().join("busy.sqlite"), StoreOptions { key, ..StoreOptions::default() }).unwrap());
     let first = onsite_core::import::export_csv(&onsite_core::sample::products(2_000, 1));
     store.import_catalog(parse(first.as_bytes(), Format::Csv), &mut |_| {}).unwrap();
     let before = store.product_count().unwrap();

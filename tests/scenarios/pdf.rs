@@ -199,7 +199,8 @@ fn a_datasheet_shows_the_customers_prices_and_specifications() {
     use onsite_core::import::{Format, parse};
     use onsite_core::{Store, StoreOptions};
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("d.sqlite"), StoreOptions::default()).unwrap();
+    let key = Some(onsite_core::StoreKey::generate().unwrap());
+    let store = Store::open(dir.path().join("d.sqlite"), StoreOptions { key, ..StoreOptions::default() }).unwrap();
     let catalog = r#"{
       "products": [{"sku": "MS-6100", "name": "Müller-Schraube Holzbau 6×100", "unit": "pc", "list_price": "0.35",
                     "tax_class": "DE-STD", "description": "Tellerkopf, Torx, ohne Vorbohren.",

@@ -16,7 +16,7 @@ NOW = "2026-11-27T12:00:00Z"
 class LeadScenario(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
-        self.store = onsite.OnsiteStore.open(os.path.join(self.dir.name, "rep.sqlite"))
+        self.store = onsite.OnsiteStore.open(os.path.join(self.dir.name, "rep.sqlite"), onsite.generate_store_key())
         self.store.import_catalog(MODEL, onsite.CatalogFormat.JSON)
         consent = onsite.MarketingConsent(granted=True, at="2026-01-10T09:00:00Z", source="web double opt-in")
         self.ids = {}
@@ -76,6 +76,6 @@ class LeadScenario(unittest.TestCase):
             self.store.call_list(None, "yesterday", 10)
         with self.assertRaises(onsite.OnsiteError.Validation):
             self.store.import_activities(b"email;kind;at\nx@y.de;telepathy;2026-11-20T10:00:00Z\n", "m")
-        bare = onsite.OnsiteStore.open(os.path.join(self.dir.name, "bare.sqlite"))
+        bare = onsite.OnsiteStore.open(os.path.join(self.dir.name, "bare.sqlite"), onsite.generate_store_key())
         with self.assertRaises(onsite.OnsiteError.NotFound):
             bare.call_list(None, NOW, 10)

@@ -46,7 +46,7 @@ def contact(account_id, first, last, role):
 class OnsiteScenario(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
-        self.store = onsite.OnsiteStore.open(os.path.join(self.dir.name, "device.sqlite"))
+        self.store = onsite.OnsiteStore.open(os.path.join(self.dir.name, "device.sqlite"), onsite.generate_store_key())
 
     def tearDown(self):
         del self.store
@@ -120,9 +120,10 @@ class OnsiteScenario(unittest.TestCase):
         self.assertIn("contacts cannot move", str(e.exception))
         self.assertNotIn("Weiß", str(e.exception), "no personal data in messages")
 
-        with self.assertRaises(onsite.OnsiteError.Storage) as e:
-            onsite.OnsiteStore.open(os.path.join(self.dir.name, "missing-dir", "x.sqlite"))
-        self.assertIn("storage error", str(e.exception))
+        with self.assertRaises(onsite.OpenError.Storage) as e:
+            onsite.OnsiteStore.open(os.path.join(self.dir.name, "missing-dir", "x.sqlite"), onsite.generate_store_key())
+        self.assertEqual(e.exception.reason, onsite.StorageReason.UNAVAILABLE)
+        self.assertIn("storage error", e.exception.detail)
 
         with self.assertRaises(onsite.OnsiteError.Validation):
             self.store.search_products("x", 0, 0, False)

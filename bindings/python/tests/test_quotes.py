@@ -19,7 +19,7 @@ TODAY = "2026-03-10"
 class QuoteScenario(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
-        self.store = onsite.OnsiteStore.open(os.path.join(self.dir.name, "q.sqlite"))
+        self.store = onsite.OnsiteStore.open(os.path.join(self.dir.name, "q.sqlite"), onsite.generate_store_key())
         self.store.import_catalog(CATALOG, onsite.CatalogFormat.CSV)
         self.account = onsite.Account(
             id=onsite.new_id(), name="Müller Maschinenbau", legal_form="GmbH", employees=62, industry=None,

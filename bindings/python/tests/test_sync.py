@@ -26,9 +26,9 @@ class SyncScenario(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
         path = lambda name: os.path.join(self.dir.name, name + ".sqlite")
-        self.hub = onsite.OnsiteStore.open(path("hub"))
-        self.anna = onsite.OnsiteStore.open(path("anna"))
-        self.ben = onsite.OnsiteStore.open(path("ben"))
+        self.hub = onsite.OnsiteStore.open(path("hub"), onsite.generate_store_key())
+        self.anna = onsite.OnsiteStore.open(path("anna"), onsite.generate_store_key())
+        self.ben = onsite.OnsiteStore.open(path("ben"), onsite.generate_store_key())
         self.hub.import_catalog(CATALOG, onsite.CatalogFormat.CSV)
         self.account = onsite.Account(
             id=onsite.new_id(), name="Müller Maschinenbau", legal_form="GmbH", employees=62, industry=None,

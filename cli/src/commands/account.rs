@@ -1,7 +1,6 @@
 //! `onsite account`: list, search and show customer accounts.
 
 use std::io::Write;
-use std::path::Path;
 
 use clap::Subcommand;
 use onsite_core::store::{AccountQuery, AccountSummary, Page};
@@ -49,7 +48,7 @@ pub(crate) enum AccountCommand {
 }
 
 /// One account with its contacts and latest activities, as JSON.
-fn show_account(db: &Path, id: &str, io: &mut Io<'_>) -> Result<()> {
+fn show_account(db: &DbArg, id: &str, io: &mut Io<'_>) -> Result<()> {
     let store = open_existing(db)?;
     let shown = serde_json::json!({
         "account": store.account(id)?,
@@ -91,13 +90,13 @@ pub(crate) fn print_accounts(out: &mut dyn Write, page: &Page<AccountSummary>) -
 
 pub(crate) fn run(cmd: AccountCommand, io: &mut Io<'_>) -> Result<()> {
     let (page, json) = match cmd {
-        AccountCommand::Show { db, id } => return show_account(&db.db, &id, io),
+        AccountCommand::Show { db, id } => return show_account(&db, &id, io),
         AccountCommand::List { db, rep, limit, offset, json } => {
-            let store = open_existing(&db.db)?;
+            let store = open_existing(&db)?;
             (store.list_accounts(rep.as_deref(), offset, limit)?, json)
         }
         AccountCommand::Search { search } => {
-            let store = open_existing(&search.db.db)?;
+            let store = open_existing(&search.db)?;
             let q = AccountQuery { text: search.query.join(" "), offset: search.offset, limit: search.limit };
             (store.search_accounts(&q)?, search.json)
         }

@@ -40,7 +40,9 @@ fn enc(s: &str) -> String {
 
 pub(crate) fn run(cmd: AdminCommand, io: &mut Io<'_>) -> Result<()> {
     match cmd {
-        AdminCommand::Bootstrap { database, person, label } => super::serve::bootstrap(&database, &person, &label, io),
+        AdminCommand::Bootstrap { database, database_key_file, person, label } => {
+            super::serve::bootstrap(&database, database_key_file.as_deref(), &person, &label, io)
+        }
         AdminCommand::Device(DeviceCommand::Issue { hub, person, role, account, label, json }) => {
             let v = client(&hub)?.post_json(
                 "/v1/admin/devices",
@@ -210,6 +212,9 @@ pub(crate) enum AdminCommand {
         /// The hub's database (as for `onsite serve`).
         #[arg(long, env = "ONSITE_DATABASE", default_value = "sqlite:onsite-hub.sqlite")]
         database: String,
+        /// The key file of an encrypted embedded database (as for `onsite serve`).
+        #[arg(long, env = "ONSITE_DATABASE_KEY_FILE")]
+        database_key_file: Option<std::path::PathBuf>,
         /// The back-office person the device belongs to.
         #[arg(long)]
         person: String,

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
+use onsite_core::Store;
 use onsite_core::import::{self, Format};
 use onsite_core::money::DisplayLocale;
 use onsite_core::store::{ImportSummary, MatchField, MatchKind, Page, ProductHit, ProductQuery, WordMatch};
-use onsite_core::{Store, StoreOptions};
 
 use crate::args::{DbArg, FormatArg, LocaleArg};
 use crate::error::{Error, Result};
@@ -107,7 +107,7 @@ pub(crate) fn run(cmd: CatalogCommand, io: &mut Io<'_>) -> Result<()> {
     match cmd {
         CatalogCommand::Import { db, file, format, json } => {
             let started = Instant::now();
-            let store = Store::open(&db.db, StoreOptions::default())?;
+            let store = crate::files::open_store(&db)?;
             let format = format.map(|f| match f {
                 FormatArg::Csv => Format::Csv,
                 FormatArg::Json => Format::Json,
@@ -134,7 +134,7 @@ pub(crate) fn run(cmd: CatalogCommand, io: &mut Io<'_>) -> Result<()> {
             Ok(())
         }
         CatalogCommand::Search { search, all, locale } => {
-            let store = open_existing(&search.db.db)?;
+            let store = open_existing(&search.db)?;
             let q = ProductQuery {
                 text: search.query.join(" "),
                 offset: search.offset,
@@ -151,7 +151,7 @@ pub(crate) fn run(cmd: CatalogCommand, io: &mut Io<'_>) -> Result<()> {
             Ok(())
         }
         CatalogCommand::Show { db, sku, locale, json } => {
-            let store = open_existing(&db.db)?;
+            let store = open_existing(&db)?;
             let p = store.product(&sku)?;
             if json {
                 serde_json::to_writer_pretty(&mut io.out, &p)?;
@@ -177,7 +177,7 @@ pub(crate) fn run(cmd: CatalogCommand, io: &mut Io<'_>) -> Result<()> {
             Ok(())
         }
         CatalogCommand::Export { db, out } => {
-            let store = open_existing(&db.db)?;
+            let store = open_existing(&db)?;
             let products = store.products()?;
             let csv = import::export_csv(&products);
             match out {

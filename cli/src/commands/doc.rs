@@ -9,7 +9,7 @@ use crate::files::{open_existing, read_file};
 use crate::output::Io;
 
 /// Lists the documents of a database.
-pub(crate) fn list(db: &Path, json: bool, io: &mut Io<'_>) -> Result<()> {
+pub(crate) fn list(db: &DbArg, json: bool, io: &mut Io<'_>) -> Result<()> {
     let store = open_existing(db)?;
     let docs = store.documents()?;
     if json {
@@ -25,7 +25,7 @@ pub(crate) fn list(db: &Path, json: bool, io: &mut Io<'_>) -> Result<()> {
 }
 
 /// Writes one document as Automerge binary.
-pub(crate) fn export(db: &Path, doc_id: &str, out: &Path, io: &mut Io<'_>) -> Result<()> {
+pub(crate) fn export(db: &DbArg, doc_id: &str, out: &Path, io: &mut Io<'_>) -> Result<()> {
     let store = open_existing(db)?;
     let bytes = store.export_doc(doc_id)?;
     std::fs::write(out, &bytes).map_err(|source| Error::File { path: out.to_path_buf(), source })?;
@@ -34,8 +34,8 @@ pub(crate) fn export(db: &Path, doc_id: &str, out: &Path, io: &mut Io<'_>) -> Re
 }
 
 /// Imports (merges) Automerge files; creates the database if missing.
-pub(crate) fn import(db: &Path, files: &[PathBuf], io: &mut Io<'_>) -> Result<()> {
-    let store = onsite_core::Store::open(db, onsite_core::StoreOptions::default())?;
+pub(crate) fn import(db: &DbArg, files: &[PathBuf], io: &mut Io<'_>) -> Result<()> {
+    let store = crate::files::open_store(db)?;
     for file in files {
         let bytes = read_file(file)?;
         let id = store.import_doc(&bytes)?;
@@ -45,7 +45,7 @@ pub(crate) fn import(db: &Path, files: &[PathBuf], io: &mut Io<'_>) -> Result<()
 }
 
 /// Prints the fields of a document that hold concurrent values.
-pub(crate) fn conflicts(db: &Path, doc_id: &str, io: &mut Io<'_>) -> Result<()> {
+pub(crate) fn conflicts(db: &DbArg, doc_id: &str, io: &mut Io<'_>) -> Result<()> {
     let store = open_existing(db)?;
     let all = store.conflicts(doc_id)?;
     if all.is_empty() {
@@ -98,9 +98,9 @@ pub(crate) enum DocCommand {
 /// Runs `onsite doc`.
 pub(crate) fn run(cmd: DocCommand, io: &mut Io<'_>) -> Result<()> {
     match cmd {
-        DocCommand::List { db, json } => list(&db.db, json, io),
-        DocCommand::Export { db, doc, out } => export(&db.db, &doc, &out, io),
-        DocCommand::Import { db, files } => import(&db.db, &files, io),
-        DocCommand::Conflicts { db, doc } => conflicts(&db.db, &doc, io),
+        DocCommand::List { db, json } => list(&db, json, io),
+        DocCommand::Export { db, doc, out } => export(&db, &doc, &out, io),
+        DocCommand::Import { db, files } => import(&db, &files, io),
+        DocCommand::Conflicts { db, doc } => conflicts(&db, &doc, io),
     }
 }

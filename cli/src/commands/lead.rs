@@ -81,7 +81,7 @@ pub(crate) enum CampaignCommand {
 pub(crate) fn lead(c: LeadCommand, io: &mut Io<'_>) -> Result<()> {
     match c {
         LeadCommand::Calllist { db, rep, limit, json } => {
-            let store = open_existing(&db.db)?;
+            let store = open_existing(&db)?;
             let list = store.call_list(rep.as_deref(), Utc::now(), limit as usize)?;
             if json {
                 writeln!(io.out, "{}", serde_json::to_string_pretty(&list)?)?;
@@ -90,7 +90,7 @@ pub(crate) fn lead(c: LeadCommand, io: &mut Io<'_>) -> Result<()> {
             }
         }
         LeadCommand::Score { db, account } => {
-            let store = open_existing(&db.db)?;
+            let store = open_existing(&db)?;
             let score = store.account_score(&account, Utc::now())?;
             writeln!(io.out, "{}", serde_json::to_string_pretty(&score)?)?;
         }
@@ -149,7 +149,7 @@ pub(crate) fn print_call_list(out: &mut dyn std::io::Write, list: &[CallListEntr
 
 pub(crate) fn activity(c: ActivityCommand, io: &mut Io<'_>) -> Result<()> {
     let ActivityCommand::Import { db, file, source } = c;
-    let store = open_existing(&db.db)?;
+    let store = open_existing(&db)?;
     let s = store.import_activities(&read_file(&file)?, &source)?;
     writeln!(io.out, "imported {} activities", s.imported)?;
     if !s.unmatched.is_empty() {
@@ -164,7 +164,7 @@ pub(crate) fn activity(c: ActivityCommand, io: &mut Io<'_>) -> Result<()> {
 pub(crate) fn campaign(c: CampaignCommand, io: &mut Io<'_>) -> Result<()> {
     match c {
         CampaignCommand::Import { db, file } => {
-            let store = open_existing(&db.db)?;
+            let store = open_existing(&db)?;
             let s = store.import_campaign_events(&read_file(&file)?)?;
             writeln!(
                 io.out,
@@ -175,7 +175,7 @@ pub(crate) fn campaign(c: CampaignCommand, io: &mut Io<'_>) -> Result<()> {
             )?;
         }
         CampaignCommand::Report { db, id, json } => {
-            let store = open_existing(&db.db)?;
+            let store = open_existing(&db)?;
             let r = store.campaign_report(&id)?;
             if json {
                 writeln!(io.out, "{}", serde_json::to_string_pretty(&r)?)?;

@@ -73,7 +73,7 @@ pub(crate) fn default_rep() -> RepContact {
 
 /// Runs `onsite datasheet`.
 pub(crate) fn datasheet(
-    db: &Path,
+    db: &crate::args::DbArg,
     sku: &str,
     account: &str,
     out: &Path,

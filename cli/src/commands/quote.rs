@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::args::LocaleArg;
 use crate::error::{Error, Result};
-use crate::files::{open_existing, read_file};
+use crate::files::read_file;
 use crate::output::Io;
 
 #[derive(Deserialize)]
@@ -94,7 +94,7 @@ pub(crate) fn price(input: Option<PathBuf>, db: Option<PathBuf>, io: &mut Io<'_>
         None => Currency::EUR,
     };
     let day = req.date.unwrap_or_else(|| chrono::Local::now().date_naive());
-    let store = db.as_deref().map(open_existing).transpose()?;
+    let store = db.as_deref().map(crate::files::open_existing_path).transpose()?;
     let mut lines = Vec::with_capacity(req.lines.len());
     for (i, l) in req.lines.into_iter().enumerate() {
         let n = i + 1;

@@ -43,7 +43,8 @@ pub(crate) fn serve(args: &ServeArgs, io: &mut Io<'_>) -> Result<()> {
         (None, None) => None,
         _ => return Err(Error::Usage("--tls-cert and --tls-key go together".into())),
     };
-    let backend = onsite_hub::database::open(&url, usize::from(args.pool))?;
+    let key = args.database_key_file.as_deref().map(crate::files::read_key_file).transpose()?;
+    let backend = onsite_hub::database::open(&url, usize::from(args.pool), key)?;
     let listener = std::net::TcpListener::bind(&args.listen)
         .map_err(|e| Error::Usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr()?;
@@ -89,8 +90,15 @@ pub(crate) fn serve(args: &ServeArgs, io: &mut Io<'_>) -> Result<()> {
 }
 
 /// Registers an admin device directly in the database and prints its token.
-pub(crate) fn bootstrap(database: &str, person: &str, label: &str, io: &mut Io<'_>) -> Result<()> {
-    let backend = onsite_hub::database::open(&DatabaseUrl::parse(database)?, 2)?;
+pub(crate) fn bootstrap(
+    database: &str,
+    key_file: Option<&std::path::Path>,
+    person: &str,
+    label: &str,
+    io: &mut Io<'_>,
+) -> Result<()> {
+    let key = key_file.map(crate::files::read_key_file).transpose()?;
+    let backend = onsite_hub::database::open(&DatabaseUrl::parse(database)?, 2, key)?;
     let token = token::generate()?;
     let new =
         NewDevice { person: person.to_string(), role: DeviceRole::Admin, account_id: None, label: label.to_string() };
@@ -110,6 +118,11 @@ pub struct ServeArgs {
     /// (several instances may share one database).
     #[arg(long, env = "ONSITE_DATABASE", default_value = "sqlite:onsite-hub.sqlite")]
     pub database: String,
+    /// A file with the key (64 hexadecimal digits, `openssl rand -hex 32`)
+    /// that encrypts the embedded SQLite database at rest; a plaintext
+    /// database is encrypted in place on first start with a key.
+    #[arg(long, env = "ONSITE_DATABASE_KEY_FILE")]
+    pub database_key_file: Option<PathBuf>,
     /// TLS certificate chain (PEM); with --tls-key the hub serves HTTPS.
     #[arg(long)]
     pub tls_cert: Option<PathBuf>,

@@ -18,7 +18,7 @@ use clap::Args;
 use onsite_core::pdf::PdfOptions;
 use onsite_core::quote::{CategoryLimit, DiscountPolicy};
 use onsite_core::sync::SyncReport;
-use onsite_core::{Store, StoreOptions};
+use onsite_core::{Store, StoreKey, StoreOptions};
 use rust_decimal::Decimal;
 
 use crate::client::{HubClient, sync_store};
@@ -98,6 +98,19 @@ impl Day<'_> {
         Ok(path)
     }
 
+    /// A new key for the database at `path`, written to `keys/NAME.key`
+    /// (readable by its owner only): every store of the demo is encrypted
+    /// at rest, as on a tablet, where the key is kept by the Keystore or the
+    /// Keychain instead (ADR 20).
+    fn key_for(&mut self, path: &Path) -> Result<StoreKey> {
+        let dir = self.out.join("keys");
+        std::fs::create_dir_all(&dir).map_err(|source| Error::File { path: dir.clone(), source })?;
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let key = StoreKey::generate()?;
+        crate::files::write_key_file(&dir.join(format!("{stem}.key")), &key)?;
+        Ok(key)
+    }
+
     fn device(
         &mut self,
         admin: &HubClient,
@@ -110,7 +123,11 @@ impl Day<'_> {
         let token = issued["token"].as_str().unwrap_or_default().to_string();
         let path = self.out.join(file);
         remove_db(&path)?;
-        let store = Store::open(&path, StoreOptions { device_id: Some(id.clone()), ..StoreOptions::default() })?;
+        let key = self.key_for(&path)?;
+        let store = Store::open(
+            &path,
+            StoreOptions { device_id: Some(id.clone()), key: Some(key), ..StoreOptions::default() },
+        )?;
         let client = HubClient::new(url, &token, None)?;
         if new["role"] != "admin" {
             self.say(&format!(

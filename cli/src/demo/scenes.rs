@@ -83,7 +83,7 @@ pub(super) fn prepare(day: &mut Day<'_>, args: &DemoArgs) -> Result<Catalog> {
 /// Scene 2: The hub, on its embedded SQLite database, with an admin device.
 pub(super) fn start_hub(day: &mut Day<'_>, path: &Path, replaced: bool) -> Result<Hub> {
     let t = Instant::now();
-    let backend = Arc::new(SqliteBackend::open(path, 8)?);
+    let backend = Arc::new(SqliteBackend::open(path, 8, Some(day.key_for(path)?))?);
     let schema = backend.store().schema_version()?;
     let admin_token = token::generate()?;
     let admin_new = NewDevice {
@@ -627,22 +627,34 @@ pub(super) fn summary(day: &mut Day<'_>, hub_path: &Path, devices: [&Device; 4],
     let exe = std::env::args().next().filter(|a| a.contains('/')).unwrap_or_else(|| "onsite".into());
     let hub_db = hub_path.display();
     let anna = devices[1].path.display();
+    let keys = out.join("keys");
+    let key = |p: &Path| {
+        keys.join(format!("{}.key", p.file_stem().unwrap_or_default().to_string_lossy())).display().to_string()
+    };
+    let (hub_key, anna_key) = (key(hub_path), key(&devices[1].path));
     writeln!(w, "\nWhat just happened: one hub and four devices talked over HTTP on this machine. Every device")?;
     writeln!(w, "worked offline on its own SQLite store; edits met at the hub as CRDT changes and converged")?;
     writeln!(w, "without losing either phone number; the discount waited for the back office; the customer's")?;
     writeln!(w, "approval of revision 1 was kept but marked superseded, and only revision 2's signed link approved.")?;
     writeln!(w, "Anna's call list was scored on her tablet from the published buyer personas and the marketing")?;
     writeln!(w, "activities imported at the hub, weighed by recency and marketing consent.")?;
+    writeln!(w, "Every store is encrypted at rest (ChaCha20-Poly1305, a random 256-bit key each): `sqlite3` reads")?;
+    writeln!(
+        w,
+        "nothing of them. The demo keeps the keys in {}; a tablet keeps its key in the Android",
+        keys.display()
+    )?;
+    writeln!(w, "Keystore or the Keychain.")?;
     writeln!(w, "\nTry:")?;
-    writeln!(w, "   {exe} serve --database sqlite:{hub_db}")?;
+    writeln!(w, "   {exe} serve --database sqlite:{hub_db} --database-key-file {hub_key}")?;
     writeln!(
         w,
         "   {exe} admin quotes --hub http://127.0.0.1:8080 --token $(cat {})",
         out.join("admin-token.txt").display()
     )?;
-    writeln!(w, "   {exe} catalog search --db {anna} sechskant m10 edelstahl")?;
-    writeln!(w, "   {exe} account list --db {hub_db} --rep rep-1")?;
-    writeln!(w, "   {exe} lead calllist --db {anna} --limit 10")?;
-    writeln!(w, "   {exe} campaign report --db {anna} kanban-c-teile")?;
+    writeln!(w, "   ONSITE_KEY_FILE={anna_key} {exe} catalog search --db {anna} sechskant m10 edelstahl")?;
+    writeln!(w, "   ONSITE_KEY_FILE={hub_key} {exe} account list --db {hub_db} --rep rep-1")?;
+    writeln!(w, "   ONSITE_KEY_FILE={anna_key} {exe} lead calllist --db {anna} --limit 10")?;
+    writeln!(w, "   ONSITE_KEY_FILE={anna_key} {exe} campaign report --db {anna} kanban-c-teile")?;
     Ok(())
 }

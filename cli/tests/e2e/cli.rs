@@ -7,7 +7,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn onsite(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_onsite")).args(args).output().expect("run onsite")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onsite"));
+    // A store the demo wrote is encrypted; its key is in keys/ beside it.
+    if let Some(key) = args.iter().position(|a| *a == "--db").and_then(|i| demo_key(Path::new(args[i + 1]))) {
+        cmd.env("ONSITE_KEY_FILE", key); // as `--key-file`
+    }
+    cmd.args(args).output().expect("run onsite")
+}
+
+/// The key file the demo wrote for the store at `db`, if there is one.
+fn demo_key(db: &Path) -> Option<std::path::PathBuf> {
+    let stem = db.file_stem()?.to_string_lossy().into_owned();
+    Some(db.parent()?.join("keys").join(format!("{stem}.key"))).filter(|k| k.exists())
+}
+
+/// Opens a store the demo wrote, with its key.
+fn open_demo(db: &Path) -> onsite_core::Store {
+    let key = demo_key(db).map(|k| onsite_core::StoreKey::from_hex(&std::fs::read_to_string(k).unwrap()).unwrap());
+    onsite_core::Store::open(db, onsite_core::StoreOptions { key, ..Default::default() }).unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -76,7 +93,7 @@ fn demo_runs_the_field_day_over_http_and_leaves_everything_behind() {
     }
 
     // The hub database it leaves holds the approval as the browser made it.
-    let hub = onsite_core::Store::open(out.join("hub.sqlite"), Default::default()).unwrap();
+    let hub = open_demo(&out.join("hub.sqlite"));
     let quotes = hub.quote_listings(None, false).unwrap();
     assert_eq!(quotes.len(), 1);
     let q = hub.quote(&quotes[0].id).unwrap();
@@ -111,7 +128,7 @@ fn demo_runs_the_field_day_over_http_and_leaves_everything_behind() {
     assert!(r.status.success(), "{}", text(&r.stderr));
     assert!(text(&r.stdout).contains("replacing the previous demo's database"));
     assert!(text(&r.stdout).contains("Published the catalog over HTTP: 500 products"));
-    let hub = onsite_core::Store::open(out.join("hub.sqlite"), Default::default()).unwrap();
+    let hub = open_demo(&out.join("hub.sqlite"));
     assert_eq!(hub.devices().unwrap().len(), 5);
 }
 
@@ -368,8 +385,8 @@ fn documents_export_and_import_as_automerge_files() {
     assert!(r.status.success(), "{}", text(&r.stderr));
     assert!(text(&r.stdout).contains(&format!("as {id}")));
     let account = id.trim_start_matches("account/");
-    let a = onsite_core::Store::open(&db, Default::default()).unwrap().account(account).unwrap();
-    let b = onsite_core::Store::open(&other, Default::default()).unwrap().account(account).unwrap();
+    let a = open_demo(&db).account(account).unwrap();
+    let b = open_demo(&other).account(account).unwrap();
     assert_eq!(a, b);
 
     let bad = dir.path().join("bad.automerge");

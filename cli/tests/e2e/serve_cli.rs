@@ -153,3 +153,75 @@ fn the_load_generator_loses_nothing() {
     assert!(report["server_peak_rss_kib"].as_u64().unwrap() > 1000);
     assert!(out.join("report.json").exists());
 }
+
+/// `--database-key-file`: the embedded hub database is encrypted at rest; a
+/// plaintext one is encrypted in place on the first start with a key, and
+/// without its key the hub refuses to start instead of creating a new one.
+#[test]
+fn the_hub_database_is_encrypted_with_a_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.sqlite");
+    let database = format!("sqlite:{}", path.display());
+    let key = dir.path().join("hub.key");
+    std::fs::write(&key, format!("{}\n", onsite_core::StoreKey::generate().unwrap().to_hex())).unwrap();
+    let key_arg = key.to_str().unwrap();
+
+    // A plaintext hub database from before, with its admin.
+    let r = onsite(&["admin", "bootstrap", "--database", &database, "--person", "backoffice"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(std::fs::read(&path).unwrap().starts_with(b"SQLite format 3\0"));
+    let admin = token_in(&text(&r.stdout));
+
+    // The first start with a key encrypts it; the admin token still works.
+    let (mut child, _out, url) = spawn_serve(&database, &["--database-key-file", key_arg]);
+    let client = onsite_cli::client::HubClient::new(&url, &admin, None).unwrap();
+    let devices = client.get_json("/v1/admin/devices").unwrap();
+    assert!(devices.to_string().contains("backoffice"), "{devices}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(!bytes.starts_with(b"SQLite format 3"), "encrypted in place");
+    assert!(!bytes.windows(10).any(|w| w == b"backoffice"), "no readable person in the file");
+
+    // Without the key (or with another) it refuses to start and changes nothing.
+    let r = onsite(&["serve", "--listen", "127.0.0.1:0", "--database", &database]);
+    assert!(!r.status.success());
+    assert!(text(&r.stderr).contains("encrypted and no key was given"), "{}", text(&r.stderr));
+    let other = dir.path().join("other.key");
+    std::fs::write(&other, onsite_core::StoreKey::generate().unwrap().to_hex()).unwrap();
+    let r = onsite(&[
+        "admin",
+        "bootstrap",
+        "--database",
+        &database,
+        "--database-key-file",
+        other.to_str().unwrap(),
+        "--person",
+        "x",
+    ]);
+    assert!(text(&r.stderr).contains("wrong key"), "{}", text(&r.stderr));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing written");
+    // A key file that is not a key is a usage error, not a new database.
+    std::fs::write(&other, "not a key").unwrap();
+    let r = onsite(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        &database,
+        "--database-key-file",
+        other.to_str().unwrap(),
+    ]);
+    assert!(text(&r.stderr).contains("invalid key"), "{}", text(&r.stderr));
+    // PostgreSQL takes no key: the server's disk encryption is its part.
+    let r = onsite(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        "postgres://u@127.0.0.1:1/x",
+        "--database-key-file",
+        key_arg,
+    ]);
+    assert!(text(&r.stderr).contains("PostgreSQL relies on the server's disk encryption"), "{}", text(&r.stderr));
+}

@@ -10,6 +10,7 @@
 mod accounts;
 mod activities;
 pub(crate) mod catalog;
+mod cipher;
 pub(crate) mod codec;
 mod devices;
 pub(crate) mod docs;
@@ -39,6 +40,7 @@ use crate::lexicon::Lexicon;
 
 pub use accounts::{AccountSummary, ContactMatch};
 pub use catalog::{ImportProgress, ImportSummary};
+pub use cipher::StoreKey;
 pub use docs::DocInfo;
 pub use migrations::SCHEMA_VERSION;
 pub use quotes::{GrantedDiscount, QuoteSummary};
@@ -53,9 +55,14 @@ pub struct StoreOptions {
     pub readers: usize,
     /// How long a connection waits for a lock before giving up.
     pub busy_timeout: Duration,
-    /// Key for encryption at rest. Reserved: this build has no SQLCipher and
-    /// refuses to open with a key rather than silently store plain text.
-    pub encryption_key: Option<String>,
+    /// The key that encrypts the database and its WAL at rest (ADR 20).
+    /// `None`: a plaintext database (the hub's catalog replica, tests that
+    /// read the file). Devices always pass one.
+    pub key: Option<StoreKey>,
+    /// Whether a plaintext database opened with a key is encrypted in place
+    /// (crash-safely) or refused with [`crate::KeyError::NotEncrypted`].
+    /// Default `true`.
+    pub encrypt_plaintext: bool,
     /// The device id for a new database (for instance the installation id
     /// the back office registered). `None`: a random UUID. A database that
     /// has documents keeps its id and refuses another one.
@@ -64,7 +71,13 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { readers: 2, busy_timeout: Duration::from_secs(5), encryption_key: None, device_id: None }
+        StoreOptions {
+            readers: 2,
+            busy_timeout: Duration::from_secs(5),
+            key: None,
+            encrypt_plaintext: true,
+            device_id: None,
+        }
     }
 }
 
@@ -73,7 +86,8 @@ impl fmt::Debug for StoreOptions {
         f.debug_struct("StoreOptions")
             .field("readers", &self.readers)
             .field("busy_timeout", &self.busy_timeout)
-            .field("encryption_key", &self.encryption_key.as_ref().map(|_| "<redacted>"))
+            .field("key", &self.key)
+            .field("encrypt_plaintext", &self.encrypt_plaintext)
             .field("device_id", &self.device_id)
             .finish()
     }
@@ -106,28 +120,62 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// A failure to read a plaintext (or new) file: a damaged file is
+/// [`Error::Corrupt`].
+fn classify_plain(e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+            Error::Corrupt { what: "database file", reason: "not a readable SQLite database".into() }
+        }
+        _ => e.into(),
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its
     /// schema up to [`SCHEMA_VERSION`].
     ///
-    /// Fails with [`Error::SchemaTooNew`] for a database written by a newer
-    /// version, and with [`Error::EncryptionUnavailable`] if a key is given.
+    /// With a key, the database and its WAL are encrypted; a plaintext
+    /// database is encrypted in place first (see
+    /// [`StoreOptions::encrypt_plaintext`]). Fails with [`Error::Key`] when
+    /// the key and the file do not go together (wrong key, no key for an
+    /// encrypted file) and never creates a new database over an existing
+    /// one; with [`Error::Corrupt`] for a damaged file, and with
+    /// [`Error::SchemaTooNew`] for a database written by a newer version.
     pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
-        if options.encryption_key.is_some() {
-            return Err(Error::EncryptionUnavailable);
-        }
         if options.readers == 0 || options.readers > 64 {
             return Err(Error::validation("readers", "must be between 1 and 64"));
         }
-        let mut writer = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | OpenFlags::SQLITE_OPEN_URI,
-        )?;
-        writer.busy_timeout(options.busy_timeout)?;
+        let state = cipher::file_state(&path)?;
+        match (state, &options.key) {
+            (cipher::FileState::Encrypted, None) => return Err(Error::Key(crate::KeyError::Required)),
+            (cipher::FileState::Plain, Some(_)) if !options.encrypt_plaintext => {
+                return Err(Error::Key(crate::KeyError::NotEncrypted));
+            }
+            (cipher::FileState::Plain, Some(key)) => cipher::encrypt_in_place(&path, key)?,
+            (cipher::FileState::Encrypted, Some(_)) => cipher::check_whole_pages(&path)?,
+            _ => {}
+        }
+        let connect = |flags: OpenFlags| -> Result<Connection> {
+            let c = Connection::open_with_flags(
+                &path,
+                flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            if let Some(key) = &options.key {
+                key.apply(&c)?;
+            }
+            c.busy_timeout(options.busy_timeout)?;
+            Ok(c)
+        };
+        let mut writer = connect(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
+        // The first read of the file: where a wrong key or a damaged file shows.
+        if let Err(e) = writer.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+            return Err(match options.key {
+                Some(_) => cipher::refused(&path, e),
+                None => classify_plain(e),
+            });
+        }
         let mode: String = writer.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Corrupt {
@@ -158,11 +206,7 @@ impl Store {
 
         let mut readers = Vec::with_capacity(options.readers);
         for _ in 0..options.readers {
-            let r = Connection::open_with_flags(
-                &path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
-            )?;
-            r.busy_timeout(options.busy_timeout)?;
+            let r = connect(OpenFlags::SQLITE_OPEN_READ_ONLY)?;
             r.pragma_update(None, "query_only", true)?;
             r.set_prepared_statement_cache_capacity(64);
             readers.push(Mutex::new(r));
@@ -218,9 +262,14 @@ mod tests {
 
     pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-        let store =
-            Store::open(dir.path().join("t.sqlite"), StoreOptions::default()).unwrap_or_else(|e| panic!("open: {e}"));
+        let store = Store::open(dir.path().join("t.sqlite"), encrypted()).unwrap_or_else(|e| panic!("open: {e}"));
         (dir, store)
+    }
+
+    /// Options with a fresh key: the core's tests run on encrypted stores,
+    /// as devices do.
+    pub(crate) fn encrypted() -> StoreOptions {
+        StoreOptions { key: Some(StoreKey::generate().unwrap_or_else(|e| panic!("key: {e}"))), ..Default::default() }
     }
 
     #[test]
@@ -253,16 +302,6 @@ mod tests {
         let (_d, store) = temp_store();
         let r = store.read(|c| Ok(c.execute("DELETE FROM tax_classes", [])?));
         assert!(r.is_err(), "a reader must not write");
-    }
-
-    #[test]
-    fn refuses_an_encryption_key_it_cannot_honour() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let opts = StoreOptions { encryption_key: Some("secret".into()), ..Default::default() };
-        assert!(format!("{opts:?}").contains("redacted") && !format!("{opts:?}").contains("secret"));
-        let r = Store::open(dir.path().join("x.sqlite"), opts);
-        assert!(matches!(r, Err(Error::EncryptionUnavailable)));
-        assert!(!dir.path().join("x.sqlite").exists(), "nothing created");
     }
 
     #[test]

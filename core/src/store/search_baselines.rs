@@ -172,7 +172,7 @@ fn relevance(words: &[String], folded_sku: &str, folded_name: &str) -> u32 {
 mod tests {
     use super::*;
     use crate::import::{Format, parse};
-    use crate::store::tests::temp_store;
+    use crate::store::tests::encrypted;
 
     const CSV: &str = "sku;name;description;unit;list_price;tax_class\n\
         SKS-933;Sechskantschraube DIN 933 M8×40;Gewinde bis Kopf;pc;0,12;DE-STD\n\
@@ -180,7 +180,9 @@ mod tests {
 
     #[test]
     fn baselines_find_what_they_always_found() -> Result<()> {
-        let (_d, s) = temp_store();
+        let dir = tempfile::tempdir()?;
+        let options = encrypted();
+        let s = Store::open(dir.path().join("b.sqlite"), options.clone())?;
         s.import_catalog(parse(CSV.as_bytes(), Format::Csv), &mut |_| {})?;
         let like = s.search_products_like(&ProductQuery::new("schraube"))?;
         assert_eq!(like.items.len(), 2, "LIKE finds substrings");
@@ -203,7 +205,7 @@ mod tests {
         assert_eq!(words, 0);
         let path = s.path().to_path_buf();
         drop(s);
-        let again = Store::open(&path, crate::store::StoreOptions::default())?;
+        let again = Store::open(&path, options)?;
         assert_eq!(again.search_products(&ProductQuery::new("din933"))?.items.len(), 1, "reopening rebuilt the index");
         assert_eq!(again.search_products(&ProductQuery::new("mutter"))?.items.len(), 1, "with the vocabulary");
         Ok(())

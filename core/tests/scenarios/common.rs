@@ -1,11 +1,17 @@
 //! Helpers the scenario modules share.
 
 use onsite_core::import::{CatalogBatch, ParsedCatalog, Row};
-use onsite_core::{Store, StoreOptions};
+use onsite_core::{Store, StoreKey, StoreOptions};
 
-/// A store `{name}.sqlite` in `dir`, with default options.
+/// A store `{name}.sqlite` in `dir`, encrypted with a fresh key as a
+/// device's is.
 pub fn open(dir: &tempfile::TempDir, name: &str) -> Store {
-    Store::open(dir.path().join(format!("{name}.sqlite")), StoreOptions::default()).unwrap()
+    Store::open(dir.path().join(format!("{name}.sqlite")), encrypted()).unwrap()
+}
+
+/// Default options with a fresh key.
+pub fn encrypted() -> StoreOptions {
+    StoreOptions { key: Some(StoreKey::generate().unwrap()), ..Default::default() }
 }
 
 /// `items` as the rows of a file, numbered from line 2 (below a header).

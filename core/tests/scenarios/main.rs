@@ -7,11 +7,13 @@
 //!   (`ONSITE_SIM_SEED` replays a run, `ONSITE_SIM_CASES` runs more);
 //! - `fuzz_regressions`: every input in `fuzz/crashers/` is refused;
 //! - `search_quality`: 91 queries a German and an English rep type, recall
-//!   in the top 10 and the first right hit's rank per class (ADR 16).
+//!   in the top 10 and the first right hit's rank per class (ADR 16);
+//! - `encryption`: encrypting a store in place under `kill -9` (ADR 20).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: failing loudly is the point
 
 mod common;
+mod encryption;
 mod fuzz_regressions;
 mod search_quality;
 mod sync_scenarios;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use onsite_core::catalog::Product;
 use onsite_core::import::{self, Format};
 use onsite_core::sample;
-use onsite_core::store::{Page, ProductHit, ProductQuery, Store, StoreOptions};
+use onsite_core::store::{Page, ProductHit, ProductQuery, Store};
 use onsite_core::text::fold;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -149,7 +149,7 @@ fn measure(page: &Page<ProductHit>, right: &dyn Fn(&ProductHit) -> bool, possibl
 fn stores(dir: &std::path::Path, products: &[Product]) -> (Store, Store) {
     let csv = import::export_csv(products);
     let open = |name: &str| {
-        let s = Store::open(dir.join(name), StoreOptions::default()).unwrap();
+        let s = Store::open(dir.join(name), crate::common::encrypted()).unwrap();
         s.import_catalog(import::parse(csv.as_bytes(), Format::Csv), &mut |_| {}).unwrap();
         s
     };

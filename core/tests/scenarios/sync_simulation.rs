@@ -225,7 +225,7 @@ fn run(seed: u64) {
     let _ids = ReproducibleIds;
     let dir = tempfile::tempdir().unwrap();
     let open = |n: &str| {
-        let options = StoreOptions { device_id: Some(new_id()), ..StoreOptions::default() };
+        let options = StoreOptions { device_id: Some(new_id()), ..crate::common::encrypted() };
         Store::open(dir.path().join(format!("{n}.sqlite")), options).unwrap()
     };
     let hub = open("hub");

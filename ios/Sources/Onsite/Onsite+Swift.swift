@@ -20,10 +20,20 @@ extension OnsiteError: CustomStringConvertible, CustomDebugStringConvertible {
     public var debugDescription: String { message }
 }
 
+extension OpenError: CustomStringConvertible {
+    /// The human-readable message (never contains personal data).
+    public var description: String {
+        switch self {
+        case .Storage(_, let detail), .Validation(let detail): return detail
+        }
+    }
+}
+
 extension OnsiteStore {
-    /// Opens (or creates) the database at `path` off the calling actor.
-    public static func open(path: String) async throws -> OnsiteStore {
-        try await Task.detached(priority: .userInitiated) { try OnsiteStore.open(path: path) }.value
+    /// Opens (or creates) the encrypted database at `path` off the calling
+    /// actor, its key kept by `keys` (on a phone `KeychainKeyStorage()`).
+    public static func open(path: String, keys: StoreKeyStorage) async throws -> OnsiteStore {
+        try await Task.detached(priority: .userInitiated) { try OnsiteStore.openEncrypted(path: path, keys: keys) }.value
     }
 
     /// Imports a catalog file all-or-nothing, off the calling actor.

@@ -5,6 +5,7 @@ import XCTest
 
 /// Lead scoring and the campaign funnel from Swift: the classic case and the A/B verdict.
 final class LeadTests: XCTestCase {
+    let keys = MemoryKeyStorage()
     var dir: URL!
     var store: OnsiteStore!
     var ids: [String: String] = [:]
@@ -13,7 +14,7 @@ final class LeadTests: XCTestCase {
     override func setUpWithError() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try OnsiteStore.open(path: dir.appendingPathComponent("l.sqlite").path)
+        store = try OnsiteStore.openEncrypted(path: dir.appendingPathComponent("l.sqlite").path, keys: keys)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         let model = try Data(contentsOf: root.appendingPathComponent("tests/data/scoring-model.json"))

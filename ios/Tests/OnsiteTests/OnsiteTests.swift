@@ -4,6 +4,7 @@ import XCTest
 @testable import Onsite
 
 final class OnsiteTests: XCTestCase {
+    let keys = MemoryKeyStorage()
     var dir: URL!
     var store: OnsiteStore!
 
@@ -17,7 +18,7 @@ final class OnsiteTests: XCTestCase {
     override func setUpWithError() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try OnsiteStore.open(path: dir.appendingPathComponent("device.sqlite").path)
+        store = try OnsiteStore.openEncrypted(path: dir.appendingPathComponent("device.sqlite").path, keys: keys)
     }
 
     override func tearDownWithError() throws {
@@ -89,8 +90,9 @@ final class OnsiteTests: XCTestCase {
             XCTAssertTrue(m.contains("contacts cannot move"))
             XCTAssertFalse(m.contains("Weiß"), "no personal data")
         }
-        XCTAssertThrowsError(try OnsiteStore.open(path: dir.appendingPathComponent("missing/x.sqlite").path)) { e in
-            guard case OnsiteError.Storage(let m) = e else { return XCTFail("\(e)") }
+        XCTAssertThrowsError(try OnsiteStore.open(path: dir.appendingPathComponent("missing/x.sqlite").path, key: generateStoreKey())) { e in
+            guard case OpenError.Storage(let reason, let m) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(reason, .unavailable)
             XCTAssertTrue(m.hasPrefix("storage error"), m)
         }
         XCTAssertThrowsError(try store.searchProducts(text: "x", offset: 0, limit: 0, includeInactive: false)) { e in

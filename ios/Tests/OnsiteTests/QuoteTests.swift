@@ -4,6 +4,7 @@ import XCTest
 @testable import Onsite
 
 final class QuoteTests: XCTestCase {
+    let keys = MemoryKeyStorage()
     var dir: URL!
     var store: OnsiteStore!
     var accountId = ""
@@ -12,7 +13,7 @@ final class QuoteTests: XCTestCase {
     override func setUpWithError() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try OnsiteStore.open(path: dir.appendingPathComponent("q.sqlite").path)
+        store = try OnsiteStore.openEncrypted(path: dir.appendingPathComponent("q.sqlite").path, keys: keys)
         let catalog = """
             sku;name;unit;list_price;tax_class;c_part;category
             SKS-M8;Sechskantschraube M8×40;pc;0,12;DE-STD;ja;Schrauben

@@ -5,6 +5,7 @@ import XCTest
 
 /// Two devices sync through an in-process hub by passing frames as bytes.
 final class SyncTests: XCTestCase {
+    let keys = MemoryKeyStorage()
     var dir: URL!
     var hub: OnsiteStore!
     var anna: OnsiteStore!
@@ -15,9 +16,9 @@ final class SyncTests: XCTestCase {
     override func setUpWithError() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        hub = try OnsiteStore.open(path: dir.appendingPathComponent("hub.sqlite").path)
-        anna = try OnsiteStore.open(path: dir.appendingPathComponent("anna.sqlite").path)
-        ben = try OnsiteStore.open(path: dir.appendingPathComponent("ben.sqlite").path)
+        hub = try OnsiteStore.openEncrypted(path: dir.appendingPathComponent("hub.sqlite").path, keys: keys)
+        anna = try OnsiteStore.openEncrypted(path: dir.appendingPathComponent("anna.sqlite").path, keys: keys)
+        ben = try OnsiteStore.openEncrypted(path: dir.appendingPathComponent("ben.sqlite").path, keys: keys)
         let catalog = "sku;name;unit;list_price;tax_class\nSKS-M8;Sechskantschraube M8×40;pc;0,12;DE-STD\n"
         _ = try hub.importCatalog(data: catalog.data(using: .utf8)!, format: .csv)
         account = Account(

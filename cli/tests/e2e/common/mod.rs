@@ -70,7 +70,9 @@ impl Db {
     }
 
     pub fn backend(&self) -> Arc<dyn Backend> {
-        onsite_hub::database::open(&DatabaseUrl::parse(&self.url).unwrap(), 8).unwrap()
+        // Plaintext: `onsite serve` subprocesses open the same file
+        // (`serve_cli` runs one with --database-key-file).
+        onsite_hub::database::open(&DatabaseUrl::parse(&self.url).unwrap(), 8, None).unwrap()
     }
 }
 
@@ -164,7 +166,11 @@ impl Hub {
         let token = v["token"].as_str().unwrap().to_string();
         let store = Store::open(
             dir.join(format!("{id}.sqlite")),
-            StoreOptions { device_id: Some(id.clone()), ..StoreOptions::default() },
+            StoreOptions {
+                device_id: Some(id.clone()),
+                key: Some(onsite_core::StoreKey::generate().unwrap()),
+                ..StoreOptions::default()
+            },
         )
         .unwrap();
         Dev { store, client: HubClient::new(&self.url(), &token, None).unwrap(), id, token }

@@ -21,7 +21,7 @@ import uniffi.onsite_core.Product
  * The device's offline Onsite database.
  *
  * Open it once per process and keep it (it is thread-safe); close it with
- * [close] or `Onsite.open(path).use { ... }` to release the native handle
+ * [close] or `Onsite.open(path, vault).use { ... }` to release the native handle
  * deterministically instead of waiting for the garbage collector.
  *
  * Every `suspend` function runs the blocking native call on [io]
@@ -36,13 +36,26 @@ class Onsite private constructor(
     private val io: CoroutineDispatcher,
 ) : AutoCloseable {
     companion object {
-        /** Opens (or creates) the database at [path], blocking. */
+        /**
+         * Opens (or creates) the encrypted database at [path], blocking. Its key
+         * comes from [vault] (on a phone `AndroidKeystoreVault()`) through
+         * [StoreKeys]; a plaintext database from an older app is encrypted in
+         * place. Throws `uniffi.onsite.OpenException.Storage` whose `reason`
+         * says what to do (`WRONG_KEY`, `KEY_REQUIRED`, `CORRUPT`, …).
+         */
         @JvmStatic
-        fun open(path: String, io: CoroutineDispatcher = Dispatchers.IO): Onsite = Onsite(OnsiteStore.open(path), io)
+        fun open(path: String, vault: KeyVault, io: CoroutineDispatcher = Dispatchers.IO): Onsite {
+            val key = StoreKeys.keyFor(path, vault)
+            try {
+                return Onsite(OnsiteStore.open(path, key), io)
+            } finally {
+                key.fill(0)
+            }
+        }
 
-        /** Opens (or creates) the database at [path] off the main thread. */
-        suspend fun openAsync(path: String, io: CoroutineDispatcher = Dispatchers.IO): Onsite =
-            withContext(io) { open(path, io) }
+        /** Opens (or creates) the encrypted database at [path] off the main thread. */
+        suspend fun openAsync(path: String, vault: KeyVault, io: CoroutineDispatcher = Dispatchers.IO): Onsite =
+            withContext(io) { open(path, vault, io) }
     }
 
     /** Imports a catalog file all-or-nothing. */

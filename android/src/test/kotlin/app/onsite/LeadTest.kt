@@ -21,6 +21,7 @@ import uniffi.onsite_core.Stage
 
 /** Lead scoring and the campaign funnel from Kotlin: the classic case and the A/B verdict. */
 class LeadTest {
+    private val vault = SoftwareKeyVault.generate()
     private lateinit var dir: File
     private lateinit var onsite: Onsite
     private val ids = mutableMapOf<String, String>()
@@ -28,7 +29,7 @@ class LeadTest {
 
     @Before fun setUp() {
         dir = Files.createTempDirectory("onsite-l").toFile()
-        onsite = Onsite.open(File(dir, "l.sqlite").path)
+        onsite = Onsite.open(File(dir, "l.sqlite").path, vault)
         val model = File("tests/data/scoring-model.json").readBytes()
         onsite.blocking.importCatalog(model, CatalogFormat.JSON)
         val consent = MarketingConsent(granted = true, at = "2026-01-10T09:00:00Z", source = "web double opt-in")

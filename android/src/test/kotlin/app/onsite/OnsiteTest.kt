@@ -12,12 +12,15 @@ import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Before
 import org.junit.Test
+import uniffi.onsite.OpenException
+import uniffi.onsite.generateStoreKey
 import uniffi.onsite.CatalogFormat
 import uniffi.onsite.OnsiteException
 import uniffi.onsite.OnsiteStore
 import uniffi.onsite.formatMoney
 import uniffi.onsite.newId
 import uniffi.onsite.parseMoney
+import uniffi.onsite_core.StorageReason
 import uniffi.onsite_core.Account
 import uniffi.onsite_core.Address
 import uniffi.onsite_core.BuyingRole
@@ -26,6 +29,7 @@ import uniffi.onsite_core.DisplayLocale
 import uniffi.onsite_core.MarketingConsent
 
 class OnsiteTest {
+    private val vault = SoftwareKeyVault.generate()
     private lateinit var dir: File
     private lateinit var onsite: Onsite
 
@@ -50,7 +54,7 @@ class OnsiteTest {
 
     @Before fun open() {
         dir = Files.createTempDirectory("onsite").toFile()
-        onsite = Onsite.open(File(dir, "device.sqlite").path)
+        onsite = Onsite.open(File(dir, "device.sqlite").path, vault)
     }
 
     @After fun close() {
@@ -101,8 +105,9 @@ class OnsiteTest {
             assertTrue(e.message!!.contains("contacts cannot move"))
             assertFalse("no personal data", e.message!!.contains("Weiß"))
         }
-        try { OnsiteStore.open(File(dir, "missing/x.sqlite").path); fail() } catch (e: OnsiteException.Storage) {
-            assertTrue(e.message!!, e.message!!.startsWith("storage error"))
+        try { OnsiteStore.open(File(dir, "missing/x.sqlite").path, generateStoreKey()); fail() } catch (e: OpenException.Storage) {
+            assertEquals(StorageReason.UNAVAILABLE, e.reason)
+            assertTrue(e.detail, e.detail.startsWith("storage error"))
         }
         try { onsite.searchProducts("x", limit = 0); fail() } catch (e: OnsiteException.Validation) {
             assertTrue(e.message!!.contains("limit"))
@@ -110,9 +115,9 @@ class OnsiteTest {
     }
 
     @Test fun closedHandleFailsCleanly() {
-        val other = Onsite.open(File(dir, "other.sqlite").path)
+        val other = Onsite.open(File(dir, "other.sqlite").path, vault)
         val version = other.use { it.blocking.schemaVersion() }
-        assertEquals(version, Onsite.open(File(dir, "third.sqlite").path).use { it.blocking.schemaVersion() })
+        assertEquals(version, Onsite.open(File(dir, "third.sqlite").path, vault).use { it.blocking.schemaVersion() })
         assertTrue("a migrated database", version >= 9L)
         try { other.blocking.schemaVersion(); fail() } catch (e: IllegalStateException) { /* expected */ }
     }

@@ -29,6 +29,7 @@ import uniffi.onsite_core.QuoteState
 import uniffi.onsite_core.SignerAuth
 
 class QuoteTest {
+    private val vault = SoftwareKeyVault.generate()
     private lateinit var dir: File
     private lateinit var onsite: Onsite
     private lateinit var accountId: String
@@ -36,7 +37,7 @@ class QuoteTest {
 
     @Before fun setUp() = runBlocking {
         dir = Files.createTempDirectory("onsite-q").toFile()
-        onsite = Onsite.open(File(dir, "q.sqlite").path)
+        onsite = Onsite.open(File(dir, "q.sqlite").path, vault)
         onsite.importCatalog(
             """
             sku;name;unit;list_price;tax_class;c_part;category

@@ -9,6 +9,7 @@ import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Before
 import org.junit.Test
+import uniffi.onsite.generateStoreKey
 import uniffi.onsite.CatalogFormat
 import uniffi.onsite.OnsiteException
 import uniffi.onsite.OnsiteStore
@@ -23,6 +24,7 @@ import uniffi.onsite_core.DisplayLocale
 
 /** Two devices sync through an in-process hub by passing frames as bytes. */
 class SyncTest {
+    private val vault = SoftwareKeyVault.generate()
     private lateinit var dir: File
     private lateinit var hub: OnsiteStore
     private lateinit var anna: Onsite
@@ -32,9 +34,9 @@ class SyncTest {
 
     @Before fun setUp() = runBlocking {
         dir = Files.createTempDirectory("onsite-sync").toFile()
-        hub = OnsiteStore.open(File(dir, "hub.sqlite").path)
-        anna = Onsite.open(File(dir, "anna.sqlite").path)
-        ben = Onsite.open(File(dir, "ben.sqlite").path)
+        hub = OnsiteStore.open(File(dir, "hub.sqlite").path, generateStoreKey())
+        anna = Onsite.open(File(dir, "anna.sqlite").path, vault)
+        ben = Onsite.open(File(dir, "ben.sqlite").path, vault)
         hub.importCatalog(
             "sku;name;unit;list_price;tax_class\nSKS-M8;Sechskantschraube M8×40;pc;0,12;DE-STD\n".toByteArray(),
             CatalogFormat.CSV,

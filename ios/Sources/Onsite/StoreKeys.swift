@@ -1,0 +1,99 @@
+// The store's key: a random 256-bit key made by the core, kept by the
+// platform (the Keychain on Apple platforms) and handed to the core on open.
+import Foundation
+
+#if canImport(Security)
+import Security
+#endif
+
+/// Where store keys are kept: the platform part of encryption at rest. On
+/// iOS and macOS that is `KeychainKeyStorage`; the Linux tests run the same
+/// flow with `MemoryKeyStorage`.
+public protocol StoreKeyStorage {
+    /// The key kept under `account`, or nil if there is none.
+    func load(account: String) throws -> Data?
+    /// Keeps `key` under `account`, replacing nothing: a key is written once.
+    func save(_ key: Data, account: String) throws
+}
+
+/// Keys held in memory, for tests and tools; not for phones.
+public final class MemoryKeyStorage: StoreKeyStorage {
+    private var keys: [String: Data] = [:]
+    private let lock = NSLock()
+
+    public init() {}
+
+    public func load(account: String) throws -> Data? {
+        lock.lock(); defer { lock.unlock() }
+        return keys[account]
+    }
+
+    public func save(_ key: Data, account: String) throws {
+        lock.lock(); defer { lock.unlock() }
+        keys[account] = key
+    }
+}
+
+#if canImport(Security)
+/// Store keys as generic passwords in the Keychain, readable after the first
+/// unlock and never migrated to another device or restored from a backup
+/// (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`), so background sync
+/// works while the phone is locked and a copied database is useless elsewhere.
+/// Not exercised by the Linux tests (there is no Keychain there).
+public final class KeychainKeyStorage: StoreKeyStorage {
+    private let service: String
+
+    public init(service: String = "app.onsite.store-key") {
+        self.service = service
+    }
+
+    public func load(account: String) throws -> Data? {
+        let query: [String: Any] = [
+            kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: service,
+            kSecAttrAccount as String: account,
+            kSecReturnData as String: true,
+            kSecMatchLimit as String: kSecMatchLimitOne,
+        ]
+        var item: CFTypeRef?
+        let status = SecItemCopyMatching(query as CFDictionary, &item)
+        if status == errSecItemNotFound { return nil }
+        guard status == errSecSuccess, let data = item as? Data else {
+            throw OpenError.Storage(reason: .unavailable, detail: "the Keychain refused to read the store key (\(status))")
+        }
+        return data
+    }
+
+    public func save(_ key: Data, account: String) throws {
+        let item: [String: Any] = [
+            kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: service,
+            kSecAttrAccount as String: account,
+            kSecAttrAccessible as String: kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly,
+            kSecValueData as String: key,
+        ]
+        let status = SecItemAdd(item as CFDictionary, nil)
+        guard status == errSecSuccess else {
+            throw OpenError.Storage(reason: .unavailable, detail: "the Keychain refused to keep the store key (\(status))")
+        }
+    }
+}
+#endif
+
+extension OnsiteStore {
+    /// Opens (or creates) the encrypted database at `path`, with its key from
+    /// `keys` under `account` (default: the file name). A store without a
+    /// key yet (a new one, or a plaintext one from an older app, which the
+    /// core encrypts in place) gets a new key, kept before the database is
+    /// touched. Throws `OpenError.Storage(reason:detail:)`: `.wrongKey`,
+    /// `.keyRequired`, `.corrupt`, …
+    public static func openEncrypted(path: String, keys: StoreKeyStorage, account: String? = nil) throws -> OnsiteStore {
+        let name = account ?? URL(fileURLWithPath: path).lastPathComponent
+        if let key = try keys.load(account: name) {
+            return try OnsiteStore.open(path: path, key: key)
+        }
+        let key = try generateStoreKey()
+        try keys.save(key, account: name)
+        return try OnsiteStore.open(path: path, key: key)
+    }
+}
