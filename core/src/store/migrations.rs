@@ -103,9 +103,12 @@ mod tests {
             let v: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
             assert_eq!(v, 1, "the fixture is a version-1 database");
         }
-        let upgraded = Store::open(&old, StoreOptions::default())?;
+        // An app update on a device: the old plaintext store is encrypted
+        // in place and upgraded in the same first open.
+        let upgraded = Store::open(&old, crate::store::tests::encrypted())?;
         assert_eq!(upgraded.schema_version()?, SCHEMA_VERSION);
-        let fresh = Store::open(dir.path().join("fresh.sqlite"), StoreOptions::default())?;
+        assert!(!std::fs::read(&old)?.starts_with(b"SQLite format 3"), "encrypted on the way");
+        let fresh = Store::open(dir.path().join("fresh.sqlite"), crate::store::tests::encrypted())?;
         let a = upgraded.read(|c| Ok(schema(c)))?;
         let b = fresh.read(|c| Ok(schema(c)))?;
         assert_eq!(a, b, "upgraded schema differs from a fresh one");
