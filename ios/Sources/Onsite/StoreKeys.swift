@@ -92,8 +92,22 @@ extension OnsiteStore {
         if let key = try keys.load(account: name) {
             return try OnsiteStore.open(path: path, key: key)
         }
+        if isEncryptedFile(path) {
+            // Its key is gone: a new key would not open it, and must not be kept.
+            throw OpenError.Storage(reason: .keyRequired, detail: "the store is encrypted and its key is missing")
+        }
         let key = try generateStoreKey()
         try keys.save(key, account: name)
         return try OnsiteStore.open(path: path, key: key)
     }
+}
+
+/// Whether the file at `path` exists, is not empty and does not start as a
+/// plaintext SQLite file does.
+func isEncryptedFile(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    let head = handle.readData(ofLength: 16)
+    if head.isEmpty { return false }
+    return head != "SQLite format 3\u{0}".data(using: .ascii)!
 }

@@ -41,10 +41,18 @@ final class EncryptionTests: XCTestCase {
             guard case OpenError.Storage(let reason, _) = e else { return XCTFail("\(e)") }
             XCTAssertEqual(reason, .wrongKey)
         }
-        // Another key storage has another key for it: the same reason.
-        XCTAssertThrowsError(try OnsiteStore.openEncrypted(path: path, keys: MemoryKeyStorage())) { e in
+        // Another key storage with another key for it: the same reason.
+        let other = MemoryKeyStorage()
+        try other.save(try generateStoreKey(), account: "tablet.sqlite")
+        XCTAssertThrowsError(try OnsiteStore.openEncrypted(path: path, keys: other)) { e in
             guard case OpenError.Storage(.wrongKey, _) = e else { return XCTFail("\(e)") }
         }
+        // A key storage without this store's key: no new key is made for it.
+        let empty = MemoryKeyStorage()
+        XCTAssertThrowsError(try OnsiteStore.openEncrypted(path: path, keys: empty)) { e in
+            guard case OpenError.Storage(.keyRequired, _) = e else { return XCTFail("\(e)") }
+        }
+        XCTAssertNil(try empty.load(account: "tablet.sqlite"), "no key kept for it")
         XCTAssertThrowsError(try OnsiteStore.openUnencrypted(path: path)) { e in
             guard case OpenError.Storage(.keyRequired, _) = e else { return XCTFail("\(e)") }
         }

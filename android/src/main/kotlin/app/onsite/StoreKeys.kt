@@ -88,6 +88,10 @@ object StoreKeys {
                 throw OpenException.Storage(StorageReason.WRONG_KEY, "the store's key cannot be unwrapped: ${e.javaClass.simpleName}")
             }
         }
+        if (isEncryptedFile(File(path))) {
+            // Its key is gone: a new key would not open it, and must not be kept.
+            throw OpenException.Storage(StorageReason.KEY_REQUIRED, "the store is encrypted and its key file is missing")
+        }
         val key = generateStoreKey()
         val tmp = File("${file.path}.tmp")
         java.io.FileOutputStream(tmp).use { out ->
@@ -96,5 +100,13 @@ object StoreKeys {
         }
         if (!tmp.renameTo(file)) throw OpenException.Storage(StorageReason.UNAVAILABLE, "cannot write the key file")
         return key
+    }
+
+    /** Whether [db] exists, is not empty and does not start as a plaintext SQLite file does. */
+    private fun isEncryptedFile(db: File): Boolean {
+        if (!db.isFile || db.length() == 0L) return false
+        val head = ByteArray(16)
+        val n = db.inputStream().use { it.read(head) }
+        return n < 16 || !head.contentEquals("SQLite format 3\u0000".toByteArray(Charsets.US_ASCII))
     }
 }

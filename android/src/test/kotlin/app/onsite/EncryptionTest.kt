@@ -54,6 +54,15 @@ class EncryptionTest {
         try { Onsite.open(path, SoftwareKeyVault.generate()); fail() } catch (e: OpenException.Storage) {
             assertEquals(StorageReason.WRONG_KEY, e.reason)
         }
+        // The key file lost: no new key is made for an encrypted store.
+        val keyFile = StoreKeys.keyFile(path)
+        val wrapped = keyFile.readBytes()
+        keyFile.delete()
+        try { Onsite.open(path, SoftwareKeyVault.generate()); fail() } catch (e: OpenException.Storage) {
+            assertEquals(StorageReason.KEY_REQUIRED, e.reason)
+        }
+        assertFalse("no key file written for it", keyFile.exists())
+        keyFile.writeBytes(wrapped)
         try { OnsiteStore.openUnencrypted(path); fail() } catch (e: OpenException.Storage) {
             assertEquals(StorageReason.KEY_REQUIRED, e.reason)
         }
