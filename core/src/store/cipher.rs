@@ -187,20 +187,25 @@ pub(crate) fn encrypting_path(path: &Path) -> PathBuf {
 pub(crate) fn encrypt_in_place(path: &Path, key: &StoreKey) -> Result<()> {
     let tmp = encrypting_path(path);
     remove_if_present(&tmp)?;
-    {
-        let plain = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
-        )?;
-        // Everything in the main file, the WAL emptied.
-        plain.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        let mut target = Secret(format!("{}?key=raw:{}", file_uri(&tmp), key.to_hex()));
-        let r = plain.execute("VACUUM INTO ?1", [target.0.as_str()]);
-        target.wipe();
-        r?;
-        // Closing the last connection removes the (empty) WAL.
-        plain.close().map_err(|(_, e)| e)?;
+    let plain = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    // Hold the file alone until the copy replaces it: leaving WAL mode
+    // needs every other connection gone (else SQLITE_BUSY, and nothing is
+    // changed), moves everything into the main file, and in exclusive
+    // locking mode the lock it takes is kept until this connection closes,
+    // so no write can land in the old file after the copy was taken.
+    plain.busy_timeout(std::time::Duration::ZERO)?; // another connection: fail now, change nothing
+    plain.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+    let mode: String = plain.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("delete") {
+        return Err(Error::Corrupt { what: "journal mode", reason: format!("could not leave WAL (got {mode})") });
     }
+    let mut target = Secret(format!("{}?key=raw:{}", file_uri(&tmp), key.to_hex()));
+    let r = plain.execute("VACUUM INTO ?1", [target.0.as_str()]);
+    target.wipe();
+    r?;
     File::open(&tmp)?.sync_all()?;
     {
         let check = Connection::open_with_flags(&tmp, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -210,8 +215,9 @@ pub(crate) fn encrypt_in_place(path: &Path, key: &StoreKey) -> Result<()> {
             return Err(Error::Corrupt { what: "encrypted copy", reason: ok });
         }
     }
-    // A stale shared-memory index of the plaintext WAL must not meet the
-    // encrypted file.
+    // No WAL or shared-memory index of the plaintext file may meet the
+    // encrypted one (there are none after leaving WAL mode; a crash of an
+    // earlier attempt may have left some).
     for suffix in ["-wal", "-shm"] {
         let mut side = path.as_os_str().to_os_string();
         side.push(suffix);
@@ -219,6 +225,8 @@ pub(crate) fn encrypt_in_place(path: &Path, key: &StoreKey) -> Result<()> {
     }
     fs::rename(&tmp, path)?;
     sync_dir(path)?;
+    // The lock goes with the old, now unlinked, file.
+    plain.close().map_err(|(_, e)| e)?;
     Ok(())
 }
 
@@ -385,6 +393,24 @@ mod tests {
     }
 
     #[test]
+    fn a_store_open_elsewhere_is_not_encrypted_under_it() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("old.sqlite");
+        let other = Store::open(&path, StoreOptions::default())?;
+        fill(&other)?;
+        let key = StoreKey::generate()?;
+        let r = Store::open(&path, with_key(&key));
+        assert_eq!(r.as_ref().err().and_then(|e| e.storage_reason()), Some(crate::StorageReason::Unavailable), "{r:?}");
+        // The other connection keeps working on the one file, nothing lost.
+        other.set_product_costs(&[("KOST-1".into(), Decimal::new(42, 0))])?;
+        drop(other);
+        assert_eq!(file_state(&path)?, FileState::Plain);
+        let store = Store::open(&path, with_key(&key))?;
+        assert_eq!(store.product_cost("KOST-1")?, Some(Decimal::new(42, 0)));
+        Ok(())
+    }
+
+    #[test]
     fn a_leftover_copy_of_an_interrupted_encryption_is_discarded() -> Result<()> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("old.sqlite");
@@ -406,6 +432,8 @@ mod tests {
         assert!(matches!(StoreKey::from_hex("zz"), Err(Error::Key(KeyError::Malformed))));
         assert!(matches!(StoreKey::from_hex(&"g".repeat(64)), Err(Error::Key(KeyError::Malformed))));
         assert_eq!(format!("{k:?}"), "StoreKey(<redacted>)");
+        let options = StoreOptions { key: Some(k.clone()), ..Default::default() };
+        assert!(!format!("{options:?}").contains(&k.to_hex()[..16]), "no key in a log line");
         Ok(())
     }
 
