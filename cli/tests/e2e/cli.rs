@@ -92,6 +92,15 @@ fn demo_runs_the_field_day_over_http_and_leaves_everything_behind() {
         assert!(stdout.contains(f), "{f} named in the output");
     }
 
+    // Every store it leaves is encrypted at rest: no SQLite header, none of
+    // the buying centers' e-mail addresses in the file.
+    for f in ["hub.sqlite", "crm.sqlite", "anna-tablet.sqlite", "ben-tablet.sqlite", "eva-phone.sqlite"] {
+        let bytes = std::fs::read(out.join(f)).unwrap();
+        assert!(!bytes.starts_with(b"SQLite format 3"), "{f} is encrypted");
+        assert!(!bytes.windows(8).any(|w| w == b".example"), "{f}: no e-mail address (the sample's end in .example)");
+        assert!(out.join("keys").join(f.replace(".sqlite", ".key")).exists(), "{f}'s key is kept apart");
+    }
+
     // The hub database it leaves holds the approval as the browser made it.
     let hub = open_demo(&out.join("hub.sqlite"));
     let quotes = hub.quote_listings(None, false).unwrap();
