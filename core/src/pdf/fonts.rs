@@ -56,6 +56,11 @@ impl Metrics {
         self.face.glyph_index(c).is_some()
     }
 
+    /// The glyph that shows `c`: its own, else the replacement glyph, else .notdef.
+    pub(crate) fn glyph(&self, c: char) -> u16 {
+        self.face.glyph_index(c).or_else(|| self.face.glyph_index('\u{FFFD}')).map_or(0, |g| g.0)
+    }
+
     /// Width of `text` at `size` points.
     pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
         let units: f32 = text
