@@ -18,13 +18,16 @@ pub(crate) struct FontUse<'a> {
     pub glyphs: &'a BTreeMap<u16, char>,
 }
 
-/// A decoded image, ready to embed: 8 bits per component, DEFLATE-compressed.
+/// An image ready to embed, 8 bits per component: a JPEG as it came
+/// (`DCTDecode`), anything else decoded and DEFLATE-compressed.
 #[derive(Debug, Clone)]
 pub(crate) struct Image {
     pub width: usize,
     pub height: usize,
     /// `DeviceGray` or `DeviceRGB`.
     gray: bool,
+    /// `DCTDecode` (the JPEG file) or `FlateDecode` (pixels).
+    jpeg: bool,
     pixels: Vec<u8>,
     alpha: Option<Vec<u8>>,
 }
@@ -39,10 +42,36 @@ impl Image {
         let img = image::load_from_memory_with_format(bytes, format).ok()?;
         let (width, height) = (img.width() as usize, img.height() as usize);
         let gray = !img.color().has_color();
+        // A JPEG that decoded is embedded as it is (smaller than its pixels,
+        // and not re-compressed), if PDF readers take it as it is: 8 bits,
+        // grey or colour (CMYK files are decoded to RGB instead).
+        if format == image::ImageFormat::Jpeg && jpeg_components(bytes) == Some(if gray { 1 } else { 3 }) {
+            return Some(Image { width, height, gray, jpeg: true, pixels: bytes.to_vec(), alpha: None });
+        }
         let alpha = img.color().has_alpha().then(|| img.to_luma_alpha8().pixels().map(|p| p.0[1]).collect());
         let pixels = if gray { img.to_luma8().into_raw() } else { img.to_rgb8().into_raw() };
-        Some(Image { width, height, gray, pixels: deflate(&pixels), alpha: alpha.map(|a: Vec<u8>| deflate(&a)) })
+        let alpha = alpha.map(|a: Vec<u8>| deflate(&a));
+        Some(Image { width, height, gray, jpeg: false, pixels: deflate(&pixels), alpha })
     }
+}
+
+/// The number of components of an 8-bit baseline, extended or progressive
+/// JPEG (its first start-of-frame segment), `None` for anything else.
+fn jpeg_components(b: &[u8]) -> Option<u8> {
+    let mut at = 2; // after SOI
+    while at + 4 <= b.len() {
+        if b[at] != 0xFF {
+            return None;
+        }
+        let marker = b[at + 1];
+        let len = usize::from(u16_at(b, at + 2)?);
+        match marker {
+            0xC0..=0xC2 => return (*b.get(at + 4)? == 8).then_some(*b.get(at + 9)?),
+            0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF | 0xDA => return None,
+            _ => at += 2 + len,
+        }
+    }
+    None
 }
 
 fn deflate(bytes: &[u8]) -> Vec<u8> {
@@ -201,10 +230,11 @@ fn embed_image(o: &mut Objects, img: &Image) -> usize {
         s
     });
     let mut dict = format!(
-        " /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /{} /BitsPerComponent 8 /Filter /FlateDecode",
+        " /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /{} /BitsPerComponent 8 /Filter /{}",
         img.width,
         img.height,
-        if img.gray { "DeviceGray" } else { "DeviceRGB" }
+        if img.gray { "DeviceGray" } else { "DeviceRGB" },
+        if img.jpeg { "DCTDecode" } else { "FlateDecode" }
     );
     if let Some(s) = smask {
         let _ = write!(dict, " /SMask {s} 0 R");
@@ -245,7 +275,9 @@ fn embed_font(o: &mut Objects, f: &FontUse<'_>) -> usize {
     let (bbox, ascent, descent, cap) = match &face {
         Some(face) => {
             let b = face.global_bounding_box();
-            let cap = face.capital_height().unwrap_or(face.ascender());
+            // DejaVu's OS/2 table predates the cap height field: H's top.
+            let h = face.glyph_index('H').and_then(|g| glyph_top(f.bytes, g.0));
+            let cap = face.capital_height().or(h).unwrap_or(face.ascender());
             (
                 [b.x_min, b.y_min, b.x_max, b.y_max].map(|v| scale(f32::from(v))),
                 scale(f32::from(face.ascender())),
@@ -297,6 +329,20 @@ fn cmap(glyphs: &BTreeMap<u16, char>) -> String {
     }
     s.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
     s
+}
+
+/// The top of a TrueType glyph's bounding box (`yMax` of its `glyf` entry).
+fn glyph_top(font: &[u8], glyph: u16) -> Option<i16> {
+    let face = ttf_parser::RawFace::parse(font, 0).ok()?;
+    let (head, loca, glyf) = (
+        face.table(ttf_parser::Tag::from_bytes(b"head"))?,
+        face.table(ttf_parser::Tag::from_bytes(b"loca"))?,
+        face.table(ttf_parser::Tag::from_bytes(b"glyf"))?,
+    );
+    let g = usize::from(glyph);
+    let start =
+        if u16_at(head, 50)? == 1 { u32_at(loca, 4 * g)? as usize } else { 2 * usize::from(u16_at(loca, 2 * g)?) };
+    u16_at(glyf, start + 8).map(|v| v as i16)
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
@@ -491,6 +537,7 @@ mod tests {
         assert_eq!(small.number_of_glyphs(), face.number_of_glyphs(), "glyph ids unchanged");
         assert_eq!(small.glyph_hor_advance(a), face.glyph_hor_advance(a));
         assert_eq!(small.glyph_bounding_box(a_ring), face.glyph_bounding_box(a_ring));
+        assert_eq!(glyph_top(full, a.0), face.glyph_bounding_box(a).map(|b| b.y_max));
         let b = face.glyph_index('B').unwrap();
         assert_eq!(small.glyph_bounding_box(b), None, "an unused glyph is empty");
     }
@@ -515,6 +562,18 @@ mod tests {
         let img = Image::decode(&png(image::DynamicImage::ImageLuma8(grey))).unwrap();
         assert!(img.gray && img.alpha.is_none());
         assert_eq!(miniz_oxide::inflate::decompress_to_vec_zlib(&img.pixels).unwrap(), [77; 4]);
+
+        let jpeg = {
+            let rgb = image::RgbImage::from_pixel(16, 8, image::Rgb([30, 120, 200]));
+            let mut out = std::io::Cursor::new(Vec::new());
+            image::DynamicImage::ImageRgb8(rgb).write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+            out.into_inner()
+        };
+        assert_eq!(jpeg_components(&jpeg), Some(3));
+        let img = Image::decode(&jpeg).unwrap();
+        assert!(img.jpeg && !img.gray && img.pixels == jpeg, "a JPEG is embedded as it came");
+        assert_eq!((img.width, img.height), (16, 8));
+        assert!(Image::decode(&jpeg[..jpeg.len() / 2]).is_none(), "a truncated JPEG is refused");
 
         assert!(Image::decode(b"GIF89a not ours").is_none());
         assert!(Image::decode(&png(image::DynamicImage::ImageLuma8(image::GrayImage::new(1, 1)))[..20]).is_none());
