@@ -39,21 +39,45 @@ impl Image {
         if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
             return None;
         }
-        let img = image::load_from_memory_with_format(bytes, format).ok()?;
-        let (width, height) = (img.width() as usize, img.height() as usize);
+        let mut img = image::load_from_memory_with_format(bytes, format).ok()?;
         let gray = !img.color().has_color();
+        let has_alpha = img.color().has_alpha();
+        let channels = usize::from(!gray) * 2 + 1 + usize::from(has_alpha);
+        let raw = img.width() as usize * img.height() as usize * channels;
+        if raw > MAX_PIXEL_BYTES {
+            // Too large for a page (a camera photo): scaled down to fit, as
+            // printpdf did, and stored as a JPEG at quality 85 if it has colour
+            // and no transparency.
+            let f = (MAX_PIXEL_BYTES as f64 / raw as f64).sqrt();
+            let scaled = |v: u32| ((f64::from(v) * f).floor() as u32).max(1);
+            img = img.thumbnail_exact(scaled(img.width()), scaled(img.height()));
+        }
+        let (width, height) = (img.width() as usize, img.height() as usize);
         // A JPEG that decoded is embedded as it is (smaller than its pixels,
         // and not re-compressed), if PDF readers take it as it is: 8 bits,
         // grey or colour (CMYK files are decoded to RGB instead).
-        if format == image::ImageFormat::Jpeg && jpeg_components(bytes) == Some(if gray { 1 } else { 3 }) {
+        if raw <= MAX_PIXEL_BYTES
+            && format == image::ImageFormat::Jpeg
+            && jpeg_components(bytes) == Some(if gray { 1 } else { 3 })
+        {
             return Some(Image { width, height, gray, jpeg: true, pixels: bytes.to_vec(), alpha: None });
         }
-        let alpha = img.color().has_alpha().then(|| img.to_luma_alpha8().pixels().map(|p| p.0[1]).collect());
+        if raw > MAX_PIXEL_BYTES && !gray && !has_alpha {
+            let mut out = Vec::new();
+            let rgb = img.to_rgb8();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&rgb).ok()?;
+            return Some(Image { width, height, gray, jpeg: true, pixels: out, alpha: None });
+        }
+        let alpha = has_alpha.then(|| img.to_luma_alpha8().pixels().map(|p| p.0[1]).collect());
         let pixels = if gray { img.to_luma8().into_raw() } else { img.to_rgb8().into_raw() };
         let alpha = alpha.map(|a: Vec<u8>| deflate(&a));
         Some(Image { width, height, gray, jpeg: false, pixels: deflate(&pixels), alpha })
     }
 }
+
+/// The most pixel data an image keeps (2 MiB, printpdf's limit): a logo or
+/// a product photo of about 830 × 830 colour pixels, plenty for A4.
+const MAX_PIXEL_BYTES: usize = 2 * 1024 * 1024;
 
 /// The number of components of an 8-bit baseline, extended or progressive
 /// JPEG (its first start-of-frame segment), `None` for anything else.
@@ -574,6 +598,14 @@ mod tests {
         assert!(img.jpeg && !img.gray && img.pixels == jpeg, "a JPEG is embedded as it came");
         assert_eq!((img.width, img.height), (16, 8));
         assert!(Image::decode(&jpeg[..jpeg.len() / 2]).is_none(), "a truncated JPEG is refused");
+
+        let photo = {
+            let rgb = image::RgbImage::from_fn(1200, 900, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+            png(image::DynamicImage::ImageRgb8(rgb))
+        };
+        let img = Image::decode(&photo).unwrap();
+        assert!(img.jpeg && img.width * img.height * 3 <= MAX_PIXEL_BYTES, "{}×{}", img.width, img.height);
+        assert_eq!((img.width, img.height), (965, 724), "aspect kept, 2 MiB at most");
 
         assert!(Image::decode(b"GIF89a not ours").is_none());
         assert!(Image::decode(&png(image::DynamicImage::ImageLuma8(image::GrayImage::new(1, 1)))[..20]).is_none());
