@@ -139,6 +139,28 @@ fn english_labels_and_formats() {
 }
 
 #[test]
+fn greek_and_cyrillic_names_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut q = quote(3, DisplayLocale::En);
+    q.edit(|q| {
+        q.lines[0].name = "Βίδα εξάγωνη DIN 933 M8×10, ανοξείδωτη".into();
+        q.lines[1].name = "Болт с шестигранной головкой DIN 933, нержавеющая сталь".into();
+        q.lines[2].name = "Šroub šestihranný, nerezová ocel – Łącznik ẞ".into();
+    })
+    .unwrap();
+    let path = save(dir.path(), "scripts.pdf", &render(&q));
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    let text = tool("pdftotext", &[&path, "-"]);
+    // Word by word: the names wrap in the description column.
+    let words =
+        ["Βίδα", "εξάγωνη", "ανοξείδωτη", "Болт", "шестигранной", "нержавеющая", "Šroub", "šestihranný", "Łącznik"];
+    for needle in words.into_iter().chain(["ẞ"]) {
+        assert!(text.contains(needle), "{needle:?} missing in:\n{text}");
+    }
+    assert!(!text.contains('\u{FFFD}'), "no replacement glyph: {text}");
+}
+
+#[test]
 fn a_200_line_quote_repeats_its_header_on_every_page() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = render(&quote(200, DisplayLocale::De));

@@ -1,12 +1,11 @@
-//! A page as a list of printpdf operations, addressed in points from the
-//! page's top-left corner (PDF's own origin is bottom-left).
+//! A page as a PDF content stream, addressed in points from the page's
+//! top-left corner (PDF's own origin is bottom-left).
 
-use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb, TextItem, XObjectId,
-    XObjectTransform,
-};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::fonts::{Metrics, Weight};
+use super::writer::num;
 
 /// A4 in points.
 pub(crate) const PAGE_W: f32 = 595.28;
@@ -16,6 +15,14 @@ pub(crate) const PAGE_H: f32 = 841.89;
 pub(crate) fn mm(v: f32) -> f32 {
     v * 72.0 / 25.4
 }
+
+/// A font of the document: `F0` regular, `F1` bold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FontId(pub usize);
+
+/// An image of the document, `Im0`, `Im1`, ….
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct XObjectId(pub usize);
 
 /// The two faces with their PDF ids and metrics.
 #[derive(Debug)]
@@ -44,14 +51,16 @@ pub(crate) const RULE: (f32, f32, f32) = (0.80, 0.82, 0.85);
 pub(crate) const SHADE: (f32, f32, f32) = (0.94, 0.95, 0.96);
 pub(crate) const ACCENT: (f32, f32, f32) = (0.05, 0.33, 0.55);
 
-fn color(c: (f32, f32, f32)) -> Color {
-    Color::Rgb(Rgb::new(c.0, c.1, c.2, None))
+fn color(c: (f32, f32, f32)) -> String {
+    format!("{} {} {}", num(c.0), num(c.1), num(c.2))
 }
 
-/// One page under construction.
+/// One page under construction: its content stream and, per font, the
+/// glyphs it shows with the character each stands for.
 #[derive(Debug, Default)]
 pub(crate) struct Canvas {
-    pub ops: Vec<Op>,
+    pub content: String,
+    pub glyphs: [BTreeMap<u16, char>; 2],
 }
 
 impl Canvas {
@@ -63,14 +72,23 @@ impl Canvas {
         if printable.is_empty() {
             return;
         }
-        self.ops.extend([
-            Op::StartTextSection,
-            Op::SetFont { font: PdfFontHandle::External(id.clone()), size: Pt(size) },
-            Op::SetFillColor { col: color(c) },
-            Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(PAGE_H - y) } },
-            Op::ShowText { items: vec![TextItem::Text(printable)] },
-            Op::EndTextSection,
-        ]);
+        let mut codes = String::with_capacity(4 * printable.len());
+        for ch in printable.chars() {
+            let g = m.glyph(ch);
+            if let Some(used) = self.glyphs.get_mut(id.0) {
+                used.entry(g).or_insert(ch);
+            }
+            let _ = write!(codes, "{g:04X}");
+        }
+        let _ = writeln!(
+            self.content,
+            "BT /F{} {} Tf {} rg {} {} Td <{codes}> Tj ET",
+            id.0,
+            num(size),
+            color(c),
+            num(x),
+            num(PAGE_H - y)
+        );
     }
 
     /// Text ending at `right`.
@@ -91,47 +109,36 @@ impl Canvas {
 
     /// A horizontal or any straight line.
     pub(crate) fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, thickness: f32, c: (f32, f32, f32)) {
-        let p = |x: f32, y: f32| LinePoint { p: Point { x: Pt(x), y: Pt(PAGE_H - y) }, bezier: false };
-        self.ops.extend([
-            Op::SetOutlineColor { col: color(c) },
-            Op::SetOutlineThickness { pt: Pt(thickness) },
-            Op::DrawLine { line: Line { points: vec![p(x1, y1), p(x2, y2)], is_closed: false } },
-        ]);
+        let _ = writeln!(
+            self.content,
+            "{} RG {} w {} {} m {} {} l S",
+            color(c),
+            num(thickness),
+            num(x1),
+            num(PAGE_H - y1),
+            num(x2),
+            num(PAGE_H - y2)
+        );
     }
 
     /// A filled rectangle whose top-left corner is at (`x`, `y`).
     pub(crate) fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, c: (f32, f32, f32)) {
-        self.ops.extend([
-            Op::SetFillColor { col: color(c) },
-            Op::DrawRectangle {
-                rectangle: Rect {
-                    x: Pt(x),
-                    y: Pt(PAGE_H - y - h),
-                    width: Pt(w),
-                    height: Pt(h),
-                    mode: Some(PaintMode::Fill),
-                    winding_order: None,
-                },
-            },
-        ]);
+        let _ = writeln!(self.content, "{} rg {} {} {} {} re f", color(c), num(x), num(PAGE_H - y - h), num(w), num(h));
     }
 
-    /// An image of `px` pixels drawn into the box at (`x`, `y`) of `w` × `h` points.
+    /// An image drawn into the box at (`x`, `y`) of `w` × `h` points (its
+    /// pixel size `_px` is the caller's to keep the aspect ratio with).
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn image(&mut self, id: &XObjectId, px: (usize, usize), x: f32, y: f32, w: f32, h: f32) {
-        let (pw, ph) = (px.0.max(1) as f32, px.1.max(1) as f32);
-        self.ops.push(Op::UseXobject {
-            id: id.clone(),
-            transform: XObjectTransform {
-                translate_x: Some(Pt(x)),
-                translate_y: Some(Pt(PAGE_H - y - h)),
-                rotate: None,
-                scale_x: Some(w / pw),
-                scale_y: Some(h / ph),
-                dpi: Some(72.0),
-                no_auto_scale: false,
-            },
-        });
+    pub(crate) fn image(&mut self, id: &XObjectId, _px: (usize, usize), x: f32, y: f32, w: f32, h: f32) {
+        let _ = writeln!(
+            self.content,
+            "q {} 0 0 {} {} {} cm /Im{} Do Q",
+            num(w),
+            num(h),
+            num(x),
+            num(PAGE_H - y - h),
+            id.0
+        );
     }
 
     /// A QR code for `data` with its top-left corner at (`x`, `y`), `size` points wide.

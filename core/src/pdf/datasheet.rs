@@ -58,11 +58,11 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
     let l = labels(locale);
     let mut b = DocBuilder::new(&format!("{} {}", l.datasheet, p.sku), opts.document_date, &p.sku)?;
     let logo = match &opts.letterhead.logo {
-        Some(bytes) => Some(b.image(bytes, "Logo", "logo")?),
+        Some(bytes) => Some(b.image(bytes, "logo")?),
         None => None,
     };
     let image = match ctx.image {
-        Some(bytes) => Some(b.image(bytes, "Product", "product")?),
+        Some(bytes) => Some(b.image(bytes, "product")?),
         None => None,
     };
     let f = &b.fonts;

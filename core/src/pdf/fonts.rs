@@ -1,5 +1,6 @@
-//! The embedded fonts and their metrics: DejaVu Sans regular and bold
-//! (licence in `core/fonts/LICENSE.txt`), measured with `ttf-parser` so the
+//! The embedded fonts and their metrics: DejaVu Sans regular and bold, cut
+//! down to Latin, Greek, Cyrillic and the symbols documents print
+//! (`core/fonts/subset.sh`; licence in `core/fonts/LICENSE.txt`), measured with `ttf-parser` so the
 //! layout can wrap and right-align text exactly as the PDF will show it.
 
 use ttf_parser::Face;
@@ -53,6 +54,11 @@ impl Metrics {
     /// Whether the font has a glyph for `c`.
     pub(crate) fn has(&self, c: char) -> bool {
         self.face.glyph_index(c).is_some()
+    }
+
+    /// The glyph that shows `c`: its own, else the replacement glyph, else .notdef.
+    pub(crate) fn glyph(&self, c: char) -> u16 {
+        self.face.glyph_index(c).or_else(|| self.face.glyph_index('\u{FFFD}')).map_or(0, |g| g.0)
     }
 
     /// Width of `text` at `size` points.
@@ -113,8 +119,8 @@ mod tests {
 
     #[test]
     fn measures_wraps_and_replaces() {
-        assert_eq!(regular().len(), 759_720, "the font inflates to the shipped file");
-        assert_eq!(bold().len(), 708_920);
+        assert_eq!(regular().len(), 286_064, "the font inflates to the shipped subset (fonts/subset.sh)");
+        assert_eq!(bold().len(), 264_544);
         let m = Metrics::load(regular()).unwrap();
         assert!(m.width("MMMM", 10.0) > m.width("iiii", 10.0));
         assert!((m.width("ab", 20.0) - 2.0 * m.width("ab", 10.0)).abs() < 0.01);
@@ -124,5 +130,10 @@ mod tests {
         let long = wrap(&m, &"x".repeat(200), 9.0, 50.0);
         assert!(long.len() > 3 && long.iter().all(|l| m.width(l, 9.0) <= 50.0));
         assert_eq!(m.printable("Müller € ß 🦀\u{7}"), "Müller € ß \u{FFFD}");
+        // What the subset keeps (fonts/subset.sh), in both faces.
+        let kept = "Ąčřșț Œ ẞ Βίδα εξάγωνη Болт шестигранный Ґї № ⌀ × € £ ± ≤ → • – … ✓ ½ ■";
+        for face in [regular(), bold()] {
+            assert_eq!(Metrics::load(face).unwrap().printable(kept), kept);
+        }
     }
 }

@@ -1,16 +1,18 @@
-//! PDF documents rendered on the device: the quote and (later) the product
-//! datasheet. printpdf with an embedded, subset Unicode font (DejaVu Sans),
-//! German and English, deterministic: the same input and options give
-//! byte-identical files (fixed ids, metadata dates from the options).
+//! PDF documents rendered on the device: the quote and the product
+//! datasheet. Our own small PDF writer (`writer.rs`) with an embedded,
+//! subset Unicode font (DejaVu Sans), German and English, deterministic:
+//! the same input and options give byte-identical files (fixed ids,
+//! metadata dates from the options, a file identifier hashed from the
+//! content).
 
 mod canvas;
 mod datasheet;
 mod fonts;
 mod labels;
 mod quote;
+mod writer;
 
 use chrono::NaiveDate;
-use printpdf::{FontId, ParsedFont, PdfDocument, PdfPage, PdfSaveOptions, RawImage, XObject, XObjectId};
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, Contact};
@@ -125,77 +127,55 @@ pub struct QuoteContext<'a> {
 
 /// Loads the fonts and images into a document with fixed ids.
 pub(crate) struct DocBuilder {
-    pub doc: PdfDocument,
+    title: String,
+    identifier: String,
+    date: NaiveDate,
+    images: Vec<writer::Image>,
     pub fonts: canvas::Fonts,
 }
 
+/// PostScript names of the two faces, as the PDF names them.
+const FONT_NAMES: [&str; 2] = ["DejaVuSans", "DejaVuSans-Bold"];
+
 impl DocBuilder {
     pub(crate) fn new(title: &str, date: NaiveDate, identifier: &str) -> Result<DocBuilder, PdfError> {
-        let mut doc = PdfDocument::new(title);
-        let mut warnings = Vec::new();
-        let mut load = |bytes: &'static [u8], id: &str| -> Result<(FontId, fonts::Metrics), PdfError> {
-            let parsed = ParsedFont::from_bytes(bytes, 0, &mut warnings).ok_or(PdfError::Font)?;
-            let fid = FontId(id.to_string());
-            doc.resources.fonts.map.insert(fid.clone(), printpdf::PdfFont::new(parsed));
-            Ok((fid, fonts::Metrics::load(bytes).ok_or(PdfError::Font)?))
+        let load = |bytes: &'static [u8]| fonts::Metrics::load(bytes).ok_or(PdfError::Font);
+        let fonts = canvas::Fonts {
+            regular: (canvas::FontId(0), load(fonts::regular())?),
+            bold: (canvas::FontId(1), load(fonts::bold())?),
         };
-        let regular = load(fonts::regular(), "ONSREG")?;
-        let bold = load(fonts::bold(), "ONSBLD")?;
-        let midnight = date.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
-        let when = printpdf::OffsetDateTime::from_unix_timestamp(midnight).unwrap_or(printpdf::OffsetDateTime::epoch());
-        let info = &mut doc.metadata.info;
-        info.creation_date = when;
-        info.modification_date = when;
-        info.metadata_date = when;
-        info.producer = "Onsite".into();
-        info.creator = "Onsite".into();
-        info.identifier = identifier.to_string();
-        Ok(DocBuilder { doc, fonts: canvas::Fonts { regular, bold } })
+        Ok(DocBuilder { title: title.to_string(), identifier: identifier.to_string(), date, images: Vec::new(), fonts })
     }
 
     /// Adds a PNG or JPEG; returns its id and pixel size.
     pub(crate) fn image(
         &mut self,
         bytes: &[u8],
-        id: &str,
         what: &'static str,
-    ) -> Result<(XObjectId, (usize, usize)), PdfError> {
-        let mut warnings = Vec::new();
-        let image = RawImage::decode_from_bytes(bytes, &mut warnings).map_err(|_| PdfError::BadImage { what })?;
+    ) -> Result<(canvas::XObjectId, (usize, usize)), PdfError> {
+        let image = writer::Image::decode(bytes).ok_or(PdfError::BadImage { what })?;
         let size = (image.width, image.height);
-        let xid = XObjectId(id.to_string());
-        self.doc.resources.xobjects.map.insert(xid.clone(), XObject::Image(image));
-        Ok((xid, size))
+        self.images.push(image);
+        Ok((canvas::XObjectId(self.images.len() - 1), size))
     }
 
-    pub(crate) fn finish(mut self, pages: Vec<canvas::Canvas>) -> Vec<u8> {
-        let pages = pages.into_iter().map(|c| PdfPage::new(printpdf::Mm(210.0), printpdf::Mm(297.0), c.ops)).collect();
-        let mut warnings = Vec::new();
-        let bytes = self.doc.with_pages(pages).save(&PdfSaveOptions::default(), &mut warnings);
-        deterministic_id(bytes)
+    pub(crate) fn finish(self, pages: Vec<canvas::Canvas>) -> Vec<u8> {
+        let mut glyphs: [std::collections::BTreeMap<u16, char>; 2] = Default::default();
+        for page in &pages {
+            for (all, used) in glyphs.iter_mut().zip(&page.glyphs) {
+                for (g, c) in used {
+                    all.entry(*g).or_insert(*c);
+                }
+            }
+        }
+        let faces = [fonts::regular(), fonts::bold()];
+        let fonts: Vec<writer::FontUse<'_>> =
+            (0..2).map(|i| writer::FontUse { name: FONT_NAMES[i], bytes: faces[i], glyphs: &glyphs[i] }).collect();
+        let date = format!("{}000000Z", self.date.format("%Y%m%d"));
+        let info = writer::Info { title: &self.title, identifier: &self.identifier, date: &date };
+        let contents: Vec<Vec<u8>> = pages.into_iter().map(|c| c.content.into_bytes()).collect();
+        writer::write(&info, (canvas::PAGE_W, canvas::PAGE_H), &contents, &fonts, &self.images)
     }
-}
-
-/// printpdf writes a random trailer `/ID`. Replace both strings with one
-/// derived from the document's content, of the same length, so offsets stay
-/// valid and equal input gives equal bytes (the PDF specification suggests a
-/// content hash for the ID anyway).
-fn deterministic_id(mut bytes: Vec<u8>) -> Vec<u8> {
-    use sha2::{Digest, Sha256};
-    let Some(start) = bytes.windows(5).rposition(|w| w == b"/ID[(") else { return bytes };
-    let first = start + 5;
-    let Some(len) = bytes[first..].iter().position(|&b| b == b')') else { return bytes };
-    let second = first + len + 2; // skip ")("
-    if bytes.get(second - 1) != Some(&b'(') || bytes.len() < second + len || bytes.get(second + len) != Some(&b')') {
-        return bytes;
-    }
-    let mut hasher = Sha256::new();
-    hasher.update(&bytes[..start]);
-    let hex: String = hasher.finalize().iter().map(|b| format!("{b:02X}")).collect();
-    let id: Vec<u8> = hex.bytes().cycle().take(len).collect();
-    bytes[first..first + len].copy_from_slice(&id);
-    bytes[second..second + len].copy_from_slice(&id);
-    bytes
 }
 
 /// Renders a product datasheet for one customer as an A4 PDF (one page).

@@ -112,7 +112,7 @@ impl Doc<'_> {
     }
 }
 
-fn letterhead(d: &mut Doc<'_>, opts: &PdfOptions, logo: Option<&(printpdf::XObjectId, (usize, usize))>) {
+fn letterhead(d: &mut Doc<'_>, opts: &PdfOptions, logo: Option<&(super::canvas::XObjectId, (usize, usize))>) {
     let lh = &opts.letterhead;
     d.y = 62.0;
     d.text(Weight::Bold, 15.0, LEFT, &lh.company, ACCENT);
@@ -193,7 +193,7 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     let title = format!("{} {}", l.quote, q.number);
     let mut b = DocBuilder::new(&title, opts.document_date, &q.revision_hash)?;
     let logo = match &opts.letterhead.logo {
-        Some(bytes) => Some(b.image(bytes, "Logo", "logo")?),
+        Some(bytes) => Some(b.image(bytes, "logo")?),
         None => None,
     };
     let mut d = Doc { fonts: &b.fonts, l, locale, pages: vec![Canvas::default()], y: 0.0, quote: q };
