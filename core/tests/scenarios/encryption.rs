@@ -74,7 +74,11 @@ fn encryption_in_place_survives_kill_9() {
         // Process start-up plus a fraction of the encryption, up to 1.5 times it.
         std::thread::sleep(Duration::from_millis(15) + whole.mul_f64(1.5 * f64::from(round) / f64::from(KILLS)));
         let _ = child.kill(); // SIGKILL; the child may have finished already
-        child.wait().unwrap();
+        let status = child.wait().unwrap();
+        // Killed (no exit code) or finished; a child that failed on its own
+        // (exit 127 when it could not be executed, 101 when it panicked)
+        // encrypted nothing, and the rounds below would pass without it.
+        assert!(status.success() || status.code().is_none(), "round {round}: the child failed: {status}");
 
         // Either the old file, readable without a key...
         match Store::open(&path, StoreOptions::default()) {
