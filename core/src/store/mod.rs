@@ -186,7 +186,7 @@ impl Store {
         writer.pragma_update(None, "synchronous", "NORMAL")?;
         writer.pragma_update(None, "foreign_keys", true)?;
         // 32 MB of page cache for the writer: a 100k-product import touches
-        // several indexes at once; readers keep SQLite's 2 MB default.
+        // several indexes at once; readers have 8 MB each (below).
         writer.pragma_update(None, "cache_size", -32_000)?;
         writer.set_prepared_statement_cache_capacity(64);
         let found = migrations::migrate(&mut writer)?;
@@ -208,6 +208,10 @@ impl Store {
         for _ in 0..options.readers {
             let r = connect(OpenFlags::SQLITE_OPEN_READ_ONLY)?;
             r.pragma_update(None, "query_only", true)?;
+            // 8 MB of page cache per reader (SQLite's default is 2 MB): the
+            // search index's hot pages stay decrypted in memory instead of
+            // being read and decrypted again (ADR 20; BENCHMARKS.md).
+            r.pragma_update(None, "cache_size", -8_000)?;
             r.set_prepared_statement_cache_capacity(64);
             readers.push(Mutex::new(r));
         }
