@@ -161,6 +161,34 @@ fn greek_and_cyrillic_names_read_back() {
 }
 
 #[test]
+fn notes_as_long_as_allowed_go_on_over_pages_and_tabs_keep_words_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    // 20,000 characters (the most a quote's notes may have) of numbered words.
+    let mut notes = String::from("Material:\tEdelstahl\n");
+    let mut n = 0;
+    while notes.len() + 7 <= 20_000 {
+        notes.push_str(&format!("w{n:05} "));
+        n += 1;
+    }
+    let mut q = quote(3, DisplayLocale::De);
+    q.edit(|q| q.notes = notes.clone()).unwrap();
+    let path = save(dir.path(), "notes.pdf", &render(&q));
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    let text = tool("pdftotext", &[&path, "-"]);
+    let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
+    let missing: Vec<String> = (0..n).map(|i| format!("w{i:05}")).filter(|w| !words.contains(w.as_str())).collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {n} words of the notes are not on any page, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    assert!(text.contains("Material: Edelstahl"), "a tab prints as a space: {text}");
+    let pages = tool("pdfinfo", &[&path]);
+    assert!(pages.lines().any(|l| l.starts_with("Pages:") && !l.ends_with(" 1")), "{pages}");
+}
+
+#[test]
 fn a_200_line_quote_repeats_its_header_on_every_page() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = render(&quote(200, DisplayLocale::De));
@@ -267,4 +295,43 @@ fn a_datasheet_shows_the_customers_prices_and_specifications() {
     }
     let err = store.render_datasheet_pdf("MS-6100", &acc.id, rep, Some(b"broken"), &opts).unwrap_err();
     assert!(err.to_string().contains("product image could not be read"), "{err}");
+}
+
+#[test]
+fn a_datasheet_keeps_long_descriptions_and_values_on_its_page() {
+    use onsite_core::import::{Format, parse};
+    use onsite_core::{Store, StoreOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("d.sqlite"), StoreOptions::default()).unwrap();
+    let description = "Tellerkopf, Torx, ohne Vorbohren. ".repeat(580); // 19,720 characters
+    let value = "verzinkt ".repeat(130); // 1,170 characters on one line
+    let catalog = serde_json::json!({
+        "products": [{"sku": "MS-6100", "name": "Müller-Schraube", "unit": "pc", "list_price": "0.35",
+                      "tax_class": "DE-STD", "description": description,
+                      "attributes": {"Material": value, "Antrieb": "Torx T30"}}],
+    })
+    .to_string();
+    store.import_catalog(parse(catalog.as_bytes(), Format::Json), &mut |_| {}).unwrap();
+    let acc = fixtures::account(ACCOUNT_ID);
+    store.save_account(&acc).unwrap();
+    let bytes =
+        store.render_datasheet_pdf("MS-6100", &acc.id, fixtures::rep(), None, &fixtures::pdf_options()).unwrap();
+    let path = save(dir.path(), "long.pdf", &bytes);
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    // Every word pdftotext finds lies on the A4 page, none below the footer.
+    let html = tool("pdftotext", &["-bbox", &path, "-"]);
+    let mut words = 0;
+    for w in html.lines().filter(|l| l.trim_start().starts_with("<word ")) {
+        let attr = |name: &str| -> f32 {
+            let at = w.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+            w[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        assert!(attr("xMax") <= 595.3 && attr("yMax") <= 841.9, "off the page: {w}");
+        words += 1;
+    }
+    assert!(words > 100, "{words} words");
+    let text = tool("pdftotext", &["-layout", &path, "-"]);
+    for needle in ["Technische Daten", "Torx T30", "verzinkt verzinkt", "…", "Jürgen Groß", "Amtsgericht"] {
+        assert!(text.contains(needle), "{needle:?} missing in:\n{text}");
+    }
 }

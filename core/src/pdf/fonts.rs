@@ -73,19 +73,57 @@ impl Metrics {
         units / self.units * size
     }
 
-    /// `text` with every character the font cannot show replaced by U+FFFD
-    /// (a visible replacement glyph) and control characters removed.
+    /// `text` as it is drawn: every character the font cannot show replaced
+    /// by U+FFFD (a visible replacement glyph), tabs and line breaks (where a
+    /// single line is drawn) as spaces so words stay apart, other control
+    /// characters and invisible format characters (soft hyphens, zero-width
+    /// and direction marks, variation selectors, byte-order marks) removed.
     pub(crate) fn printable(&self, text: &str) -> String {
-        text.chars().filter(|c| !c.is_control()).map(|c| if self.has(c) { c } else { '\u{FFFD}' }).collect()
+        text.chars()
+            .filter_map(|c| match c {
+                '\t' | '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => Some(' '),
+                c if c.is_control() || invisible(c) => None,
+                c if self.has(c) => Some(c),
+                _ => Some('\u{FFFD}'),
+            })
+            .collect()
     }
+}
+
+/// Unicode's default-ignorable code points: characters with no glyph of
+/// their own that a renderer without shaping must not draw.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}'
+            | '\u{34F}'
+            | '\u{61C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 /// Splits `text` into lines no wider than `width` points at `size`, at
 /// spaces where possible and inside over-long words otherwise. Existing line
-/// breaks are kept.
+/// breaks are kept. The lines are [`Metrics::printable`] already.
 pub(crate) fn wrap(m: &Metrics, text: &str, size: f32, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
-    for para in text.split('\n') {
+    // A line break is `\n`, `\r\n` or `\r`; each paragraph is measured as
+    // it will be drawn (`printable`: a tab becomes a space, between words).
+    for para in text.replace("\r\n", "\n").split(['\n', '\r']) {
+        let para = m.printable(para);
         let mut line = String::new();
         for word in para.split(' ').filter(|w| !w.is_empty()) {
             let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
@@ -113,6 +151,24 @@ pub(crate) fn wrap(m: &Metrics, text: &str, size: f32, width: f32) -> Vec<String
     lines
 }
 
+/// `text` on one line of at most `width` points: as it is if it fits, else
+/// cut and ended with "…".
+pub(crate) fn fit(m: &Metrics, text: &str, size: f32, width: f32) -> String {
+    let text = m.printable(text);
+    if m.width(&text, size) <= width {
+        return text;
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        out.push(c);
+        if m.width(&out, size) + m.width("…", size) > width {
+            out.pop();
+            break;
+        }
+    }
+    format!("{}…", out.trim_end())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +186,19 @@ mod tests {
         let long = wrap(&m, &"x".repeat(200), 9.0, 50.0);
         assert!(long.len() > 3 && long.iter().all(|l| m.width(l, 9.0) <= 50.0));
         assert_eq!(m.printable("Müller € ß 🦀\u{7}"), "Müller € ß \u{FFFD}");
+        // Tabs and line breaks keep words apart; invisible characters are not
+        // drawn as replacement glyphs (nor hyphens, for a soft hyphen).
+        assert_eq!(m.printable("M8\tA2\r\nDIN\u{2028}933"), "M8 A2  DIN 933");
+        assert_eq!(m.printable("\u{FEFF}Dübel\u{AD}set\u{200B} ✓\u{FE0F} \u{202E}x\u{202C}"), "Dübelset ✓ x");
+        assert_eq!(
+            wrap(&m, "Zeile 1\r\nZeile 2\rZeile\t3\n\nEnde", 9.0, 500.0),
+            ["Zeile 1", "Zeile 2", "Zeile 3", "", "Ende"]
+        );
+        assert_eq!(fit(&m, "Edelstahl A2", 9.0, 200.0), "Edelstahl A2");
+        let cut = fit(&m, &"Edelstahl ".repeat(100), 9.0, 200.0);
+        assert!(cut.ends_with('…') && m.width(&cut, 9.0) <= 200.0 && cut.len() > 40, "{cut}");
+        let tabbed = wrap(&m, "Edelstahl\tA2\tverzinkt\tgehärtet", 9.0, 60.0);
+        assert_eq!(tabbed.join(" "), "Edelstahl A2 verzinkt gehärtet", "a tab is a place to wrap: {tabbed:?}");
         // What the subset keeps (fonts/subset.sh), in both faces.
         let kept = "Ąčřșț Œ ẞ Βίδα εξάγωνη Болт шестигранный Ґї № ⌀ × € £ ± ≤ → • – … ✓ ½ ■";
         for face in [regular(), bold()] {

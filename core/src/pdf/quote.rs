@@ -17,6 +17,8 @@ const RIGHT: f32 = PAGE_W - 56.69;
 const BOTTOM: f32 = PAGE_H - 70.0; // content ends above the footer
 const ROW: f32 = 11.0; // line height of table text
 const BODY: f32 = 8.6;
+/// The height a continuation page has for content, below its title.
+const PAGE_ROOM: f32 = BOTTOM - 82.0;
 
 /// The approval link a quote's QR code encodes.
 pub fn quote_link(base: &str, quote: &Quote) -> String {
@@ -284,9 +286,12 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
             continue;
         }
         let lines = wrap(&d.fonts.regular.1, text, 8.6, RIGHT - LEFT - 120.0);
-        d.ensure(lines.len() as f32 * 11.5 + 6.0);
+        // The block moves to the next page whole if it fits on one; longer
+        // notes (up to 20,000 characters) go on over as many pages as needed.
+        d.ensure((lines.len() as f32 * 11.5 + 6.0).min(PAGE_ROOM));
         d.text(Weight::Bold, 8.6, LEFT, label, INK);
         for line in lines {
+            d.ensure(11.5);
             d.text(Weight::Regular, 8.6, LEFT + 120.0, &line, INK);
             d.y += 11.5;
         }
@@ -296,11 +301,12 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     // Value arguments.
     if !ctx.value_arguments.is_empty() {
         d.y += 6.0;
-        d.ensure(18.0 + ctx.value_arguments.len() as f32 * 12.0);
+        d.ensure((18.0 + ctx.value_arguments.len() as f32 * 12.0).min(PAGE_ROOM));
         d.text(Weight::Bold, 9.0, LEFT, l.value_arguments, ACCENT);
         d.y += 13.0;
         for t in &ctx.value_arguments {
             for (k, line) in wrap(&d.fonts.regular.1, t, 8.6, RIGHT - LEFT - 12.0).iter().enumerate() {
+                d.ensure(11.5);
                 d.text(Weight::Regular, 8.6, LEFT, if k == 0 { "•" } else { "" }, ACCENT);
                 d.text(Weight::Regular, 8.6, LEFT + 10.0, line, INK);
                 d.y += 11.5;
@@ -333,7 +339,7 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
                 a.signer_role,
                 when,
                 l.revision,
-                &a.revision_hash[..16]
+                a.revision_hash.get(..16).unwrap_or(&a.revision_hash)
             );
             for line in wrap(&d.fonts.bold.1, &text, 9.0, qx - LEFT - 12.0) {
                 d.text(Weight::Bold, 9.0, LEFT, &line, ACCENT);
