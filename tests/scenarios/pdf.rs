@@ -188,6 +188,54 @@ fn notes_as_long_as_allowed_go_on_over_pages_and_tabs_keep_words_apart() {
     assert!(pages.lines().any(|l| l.starts_with("Pages:") && !l.ends_with(" 1")), "{pages}");
 }
 
+/// The boxes of the words pdftotext finds: (text, xMin, yMin, xMax, yMax).
+fn words(path: &str) -> Vec<(String, f32, f32, f32, f32)> {
+    let html = tool("pdftotext", &["-bbox", path, "-"]);
+    html.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("<word "))
+        .map(|w| {
+            let attr = |name: &str| -> f32 {
+                let at = w.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                w[at..].split('"').next().unwrap().parse().unwrap()
+            };
+            let text = w.split('>').nth(1).unwrap_or("").split('<').next().unwrap_or("").to_string();
+            (text, attr("xMin"), attr("yMin"), attr("xMax"), attr("yMax"))
+        })
+        .collect()
+}
+
+#[test]
+fn long_one_line_fields_end_with_an_ellipsis_inside_the_margins() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = quote(2, DisplayLocale::De);
+    let (acc, c) = (fixtures::account(ACCOUNT_ID), fixtures::contact(CONTACT_ID, ACCOUNT_ID));
+    let long = "Müller Maschinenbau und Befestigungstechnik GmbH & Co. KG Niederlassung Süd-West Industriestraße 12";
+    let mut ctx = fixtures::quote_context(&acc, Some(&c));
+    ctx.rep.name = long.into();
+    ctx.rep.email = format!("{}@onsite.example", "vertrieb.sued-west".repeat(4));
+    let mut opts = fixtures::pdf_options();
+    opts.letterhead.company = long.into();
+    opts.letterhead.contact_line = long.into();
+    opts.letterhead.legal_line = format!("{long} {long}");
+    opts.letterhead.logo = Some(image(image::ImageFormat::Png));
+    let path = save(dir.path(), "long.pdf", &render_quote(&q, &ctx, &opts).unwrap());
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    let words = words(&path);
+    let right = 595.28 - 56.69 + 0.5;
+    for (text, _, _, x_max, _) in &words {
+        assert!(*x_max <= right, "{text:?} ends at {x_max}, past the right margin");
+    }
+    // The company beside the logo (46 mm wide at the right margin), the page
+    // label apart from the footer's sender line.
+    let logo_left = 595.28 - 56.69 - 46.0 * 72.0 / 25.4;
+    let top = words.iter().filter(|w| w.4 < 70.0);
+    assert!(top.clone().all(|w| w.3 < logo_left), "{:?}", top.collect::<Vec<_>>());
+    let seite = words.iter().find(|w| w.0 == "Seite").unwrap();
+    let footer = words.iter().filter(|w| (w.2 - seite.2).abs() < 2.0 && w.1 < seite.1);
+    assert!(footer.clone().all(|w| w.3 < seite.1), "{:?}", footer.collect::<Vec<_>>());
+    assert!(words.iter().filter(|w| w.0.ends_with('…')).count() >= 4, "{words:?}");
+}
+
 #[test]
 fn a_200_line_quote_repeats_its_header_on_every_page() {
     let dir = tempfile::tempdir().unwrap();
@@ -318,18 +366,12 @@ fn a_datasheet_keeps_long_descriptions_and_values_on_its_page() {
         store.render_datasheet_pdf("MS-6100", &acc.id, fixtures::rep(), None, &fixtures::pdf_options()).unwrap();
     let path = save(dir.path(), "long.pdf", &bytes);
     assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
-    // Every word pdftotext finds lies on the A4 page, none below the footer.
-    let html = tool("pdftotext", &["-bbox", &path, "-"]);
-    let mut words = 0;
-    for w in html.lines().filter(|l| l.trim_start().starts_with("<word ")) {
-        let attr = |name: &str| -> f32 {
-            let at = w.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
-            w[at..].split('"').next().unwrap().parse().unwrap()
-        };
-        assert!(attr("xMax") <= 595.3 && attr("yMax") <= 841.9, "off the page: {w}");
-        words += 1;
+    // Every word pdftotext finds lies inside the margins.
+    let words = words(&path);
+    for (text, _, _, x_max, y_max) in &words {
+        assert!(*x_max <= 595.28 - 56.69 + 0.5 && *y_max <= 841.9, "{text:?} off the page");
     }
-    assert!(words > 100, "{words} words");
+    assert!(words.len() > 100, "{} words", words.len());
     let text = tool("pdftotext", &["-layout", &path, "-"]);
     for needle in ["Technische Daten", "Torx T30", "verzinkt verzinkt", "…", "Jürgen Groß", "Amtsgericht"] {
         assert!(text.contains(needle), "{needle:?} missing in:\n{text}");

@@ -70,8 +70,9 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
     let money = |d: Decimal| Money::new(d, p.list_price.currency).format(locale);
 
     // Letterhead.
-    c.text(f, Weight::Bold, 15.0, LEFT, 62.0, &opts.letterhead.company, ACCENT);
-    c.text(f, Weight::Regular, 7.6, LEFT, 75.0, &opts.letterhead.address, MUTED);
+    let room = RIGHT - LEFT - if logo.is_some() { mm(46.0) + 12.0 } else { 0.0 };
+    c.text(f, Weight::Bold, 15.0, LEFT, 62.0, &fit(&f.bold.1, &opts.letterhead.company, 15.0, room), ACCENT);
+    c.text(f, Weight::Regular, 7.6, LEFT, 75.0, &fit(&f.regular.1, &opts.letterhead.address, 7.6, room), MUTED);
     if let Some((id, px)) = &logo {
         let scale = (mm(46.0) / px.0.max(1) as f32).min(mm(20.0) / px.1.max(1) as f32);
         let (w, h) = (px.0 as f32 * scale, px.1 as f32 * scale);

@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 
 use super::canvas::{ACCENT, Canvas, Fonts, INK, MUTED, PAGE_H, PAGE_W, RULE, SHADE, mm};
-use super::fonts::{Weight, wrap};
+use super::fonts::{Weight, fit, wrap};
 use super::labels::{Labels, date, labels};
 use super::{DocBuilder, PdfError, PdfOptions, QuoteContext};
 use crate::money::{DisplayLocale, Money, format_decimal};
@@ -117,9 +117,11 @@ impl Doc<'_> {
 fn letterhead(d: &mut Doc<'_>, opts: &PdfOptions, logo: Option<&(super::canvas::XObjectId, (usize, usize))>) {
     let lh = &opts.letterhead;
     d.y = 62.0;
-    d.text(Weight::Bold, 15.0, LEFT, &lh.company, ACCENT);
+    // Beside the logo's box, if there is one.
+    let room = RIGHT - LEFT - if logo.is_some() { mm(46.0) + 12.0 } else { 0.0 };
+    d.text(Weight::Bold, 15.0, LEFT, &fit(&d.fonts.bold.1, &lh.company, 15.0, room), ACCENT);
     d.y += 13.0;
-    d.text(Weight::Regular, 7.6, LEFT, &lh.address, MUTED);
+    d.text(Weight::Regular, 7.6, LEFT, &fit(&d.fonts.regular.1, &lh.address, 7.6, room), MUTED);
     if let Some((id, px)) = logo {
         // Fit the logo into 46 × 20 mm at the top right, keeping its proportions.
         let (bw, bh) = (mm(46.0), mm(20.0));
@@ -150,13 +152,14 @@ fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, opts: &PdfOptions) {
     }
     if let Some(c) = ctx.contact {
         let prefix = if d.locale == DisplayLocale::De { "z. Hd." } else { "Attn." };
-        d.text(Weight::Regular, 9.5, LEFT, &format!("{prefix} {}", c.full_name()), INK);
+        let attn = fit(&d.fonts.regular.1, &format!("{prefix} {}", c.full_name()), 9.5, 290.0);
+        d.text(Weight::Regular, 9.5, LEFT, &attn, INK);
         d.y += 12.5;
     }
     let b = &a.billing_address;
     for line in [b.street.clone(), format!("{} {}", b.postal_code, b.city), b.country.clone()] {
         if !line.trim().is_empty() {
-            d.text(Weight::Regular, 9.5, LEFT, &line, INK);
+            d.text(Weight::Regular, 9.5, LEFT, &fit(&d.fonts.regular.1, &line, 9.5, 290.0), INK);
             d.y += 12.5;
         }
     }
@@ -181,7 +184,8 @@ fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, opts: &PdfOptions) {
             continue;
         }
         d.text(Weight::Regular, 8.2, x, label, MUTED);
-        d.right(Weight::Regular, 8.2, RIGHT, &value, INK);
+        let room = RIGHT - x - d.fonts.width(Weight::Regular, label, 8.2) - 8.0;
+        d.right(Weight::Regular, 8.2, RIGHT, &fit(&d.fonts.regular.1, &value, 8.2, room), INK);
         d.y += 12.0;
     }
     d.y = d.y.max(address_end) + 26.0;
@@ -362,16 +366,11 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     let lh = &opts.letterhead;
     for (i, page) in d.pages.iter_mut().enumerate() {
         let y = PAGE_H - 48.0;
+        let label = format!("{} {} {} {}", l.page, i + 1, l.of, total);
+        let room = RIGHT - LEFT - d.fonts.width(Weight::Bold, &label, 7.4) - 10.0;
+        let sender = fit(&d.fonts.regular.1, &format!("{} · {}", lh.company, lh.contact_line), 6.6, room);
         page.line(LEFT, y, RIGHT, y, 0.4, RULE);
-        page.text(
-            d.fonts,
-            Weight::Regular,
-            6.6,
-            LEFT,
-            y + 11.0,
-            &format!("{} · {}", lh.company, lh.contact_line),
-            MUTED,
-        );
+        page.text(d.fonts, Weight::Regular, 6.6, LEFT, y + 11.0, &sender, MUTED);
         page.text(d.fonts, Weight::Regular, 6.6, LEFT, y + 20.0, &lh.legal_line, MUTED);
         page.text(
             d.fonts,
@@ -382,7 +381,6 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
             &format!("{} {} · SHA-256 {}", l.revision, q.revision, q.revision_hash),
             MUTED,
         );
-        let label = format!("{} {} {} {}", l.page, i + 1, l.of, total);
         page.text_right(d.fonts, Weight::Bold, 7.4, RIGHT, y + 11.0, &label, INK);
     }
     let pages = std::mem::take(&mut d.pages);
