@@ -2,8 +2,8 @@
 //! Unicode maps, images and the cross-reference table (issue 17). Our pages
 //! are positioned text in two fonts, rules, rectangles and images, which is
 //! a small part of PDF; writing it here instead of through printpdf (with
-//! its HTML layout, font formats, encodings and PDF parser) took about
-//! 1 MB off the mobile library.
+//! its HTML layout, font formats, encodings and PDF parser) took 2.48 MB
+//! off the mobile library (ADR 21).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
