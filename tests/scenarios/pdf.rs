@@ -188,6 +188,25 @@ fn notes_as_long_as_allowed_go_on_over_pages_and_tabs_keep_words_apart() {
     assert!(pages.lines().any(|l| l.starts_with("Pages:") && !l.ends_with(" 1")), "{pages}");
 }
 
+#[test]
+fn a_line_taller_than_a_page_goes_on_over_pages() {
+    // Far beyond the 300 characters a stored quote's line name may have, as
+    // `onsite quote pdf` could be given in a file.
+    let dir = tempfile::tempdir().unwrap();
+    let mut q = quote(3, DisplayLocale::De);
+    let name: Vec<String> = (0..1500).map(|i| format!("n{i:04}")).collect();
+    q.lines[1].name = name.join(" ");
+    let path = save(dir.path(), "tall.pdf", &render(&q));
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    let text = tool("pdftotext", &[&path, "-"]);
+    let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
+    let missing = name.iter().filter(|w| !words.contains(w.as_str())).count();
+    assert_eq!(missing, 0, "words of the long name not on any page");
+    // The line after it follows its last row, and the totals are there.
+    let last = text.find("n1499").unwrap();
+    assert!(text[last..].contains("SKS-A2-000002") && text[last..].contains("Gesamtbetrag"));
+}
+
 /// The boxes of the words pdftotext finds: (text, xMin, yMin, xMax, yMax).
 fn words(path: &str) -> Vec<(String, f32, f32, f32, f32)> {
     let html = tool("pdftotext", &["-bbox", path, "-"]);

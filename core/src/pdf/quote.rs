@@ -219,20 +219,14 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
         let sku = wrap(&d.fonts.regular.1, &line.sku, 7.6, COLS.desc.0 - COLS.sku - 6.0);
         let rows = name.len().max(sku.len()).max(1);
         let height = rows as f32 * ROW + 5.0;
-        if d.ensure(height) {
+        // A row goes to the next page whole; one taller than a page (a name
+        // or SKU far beyond the quote's limits) goes on over pages.
+        if d.ensure(height.min(PAGE_ROOM - 16.0)) {
             d.table_header();
         }
         let top = d.y;
+        // The figures on the row's first line, then its lines.
         d.text(Weight::Regular, BODY, COLS.pos, &(i + 1).to_string(), MUTED);
-        for (k, s) in sku.iter().enumerate() {
-            d.y = top + k as f32 * ROW;
-            d.text(Weight::Regular, 7.6, COLS.sku, s, MUTED);
-        }
-        for (k, n) in name.iter().enumerate() {
-            d.y = top + k as f32 * ROW;
-            d.text(Weight::Regular, BODY, COLS.desc.0, n, INK);
-        }
-        d.y = top;
         let qty = format!("{} {}", d.number(line.qty), line.unit);
         d.right(Weight::Regular, BODY, COLS.qty, &qty, INK);
         let price = d.money(line.unit_price);
@@ -243,7 +237,22 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
         }
         let net = d.money(*net);
         d.right(Weight::Regular, BODY, COLS.net, &net, INK);
-        d.y = top + height;
+        // Where row 0 would be on the current page.
+        let mut base = top;
+        for k in 0..rows {
+            d.y = base + k as f32 * ROW;
+            if k > 0 && d.ensure(ROW) {
+                d.table_header();
+                base = d.y - k as f32 * ROW;
+            }
+            if let Some(s) = sku.get(k) {
+                d.text(Weight::Regular, 7.6, COLS.sku, s, MUTED);
+            }
+            if let Some(n) = name.get(k) {
+                d.text(Weight::Regular, BODY, COLS.desc.0, n, INK);
+            }
+        }
+        d.y = base + height;
         let y = d.y - 8.0;
         d.page().line(LEFT, y, RIGHT, y, 0.3, RULE);
     }
