@@ -139,6 +139,11 @@ impl Canvas {
     /// pixel size `_px` is the caller's to keep the aspect ratio with).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn image(&mut self, id: &XObjectId, _px: (usize, usize), x: f32, y: f32, w: f32, h: f32) {
+        // An image thinner than a thousandth of a point (a strip of pixels
+        // fitted into a box) would be a singular matrix: it is not drawn.
+        if num(w) == "0" || num(h) == "0" {
+            return;
+        }
         let _ = writeln!(
             self.content,
             "q {} 0 0 {} {} {} cm /Im{} Do Q",

@@ -26,7 +26,7 @@ pub fn quote_link(base: &str, quote: &Quote) -> String {
         "{}/approve/{}/{}",
         base.trim_end_matches('/'),
         quote.id,
-        &quote.revision_hash[..quote.revision_hash.len().min(16)]
+        quote.revision_hash.get(..16).unwrap_or(&quote.revision_hash)
     )
 }
 
