@@ -161,6 +161,101 @@ fn greek_and_cyrillic_names_read_back() {
 }
 
 #[test]
+fn notes_as_long_as_allowed_go_on_over_pages_and_tabs_keep_words_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    // 20,000 characters (the most a quote's notes may have) of numbered words.
+    let mut notes = String::from("Material:\tEdelstahl\n");
+    let mut n = 0;
+    while notes.len() + 7 <= 20_000 {
+        notes.push_str(&format!("w{n:05} "));
+        n += 1;
+    }
+    let mut q = quote(3, DisplayLocale::De);
+    q.edit(|q| q.notes = notes.clone()).unwrap();
+    let path = save(dir.path(), "notes.pdf", &render(&q));
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    let text = tool("pdftotext", &[&path, "-"]);
+    let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
+    let missing: Vec<String> = (0..n).map(|i| format!("w{i:05}")).filter(|w| !words.contains(w.as_str())).collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {n} words of the notes are not on any page, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    assert!(text.contains("Material: Edelstahl"), "a tab prints as a space: {text}");
+    let pages = tool("pdfinfo", &[&path]);
+    assert!(pages.lines().any(|l| l.starts_with("Pages:") && !l.ends_with(" 1")), "{pages}");
+}
+
+#[test]
+fn a_line_taller_than_a_page_goes_on_over_pages() {
+    // Far beyond the 300 characters a stored quote's line name may have, as
+    // `onsite quote pdf` could be given in a file.
+    let dir = tempfile::tempdir().unwrap();
+    let mut q = quote(3, DisplayLocale::De);
+    let name: Vec<String> = (0..1500).map(|i| format!("n{i:04}")).collect();
+    q.lines[1].name = name.join(" ");
+    let path = save(dir.path(), "tall.pdf", &render(&q));
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    let text = tool("pdftotext", &[&path, "-"]);
+    let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
+    let missing = name.iter().filter(|w| !words.contains(w.as_str())).count();
+    assert_eq!(missing, 0, "words of the long name not on any page");
+    // The line after it follows its last row, and the totals are there.
+    let last = text.find("n1499").unwrap();
+    assert!(text[last..].contains("SKS-A2-000002") && text[last..].contains("Gesamtbetrag"));
+}
+
+/// The boxes of the words pdftotext finds: (text, xMin, yMin, xMax, yMax).
+fn words(path: &str) -> Vec<(String, f32, f32, f32, f32)> {
+    let html = tool("pdftotext", &["-bbox", path, "-"]);
+    html.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("<word "))
+        .map(|w| {
+            let attr = |name: &str| -> f32 {
+                let at = w.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                w[at..].split('"').next().unwrap().parse().unwrap()
+            };
+            let text = w.split('>').nth(1).unwrap_or("").split('<').next().unwrap_or("").to_string();
+            (text, attr("xMin"), attr("yMin"), attr("xMax"), attr("yMax"))
+        })
+        .collect()
+}
+
+#[test]
+fn long_one_line_fields_end_with_an_ellipsis_inside_the_margins() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = quote(2, DisplayLocale::De);
+    let (acc, c) = (fixtures::account(ACCOUNT_ID), fixtures::contact(CONTACT_ID, ACCOUNT_ID));
+    let long = "Müller Maschinenbau und Befestigungstechnik GmbH & Co. KG Niederlassung Süd-West Industriestraße 12";
+    let mut ctx = fixtures::quote_context(&acc, Some(&c));
+    ctx.rep.name = long.into();
+    ctx.rep.email = format!("{}@onsite.example", "vertrieb.sued-west".repeat(4));
+    let mut opts = fixtures::pdf_options();
+    opts.letterhead.company = long.into();
+    opts.letterhead.contact_line = long.into();
+    opts.letterhead.legal_line = format!("{long} {long}");
+    opts.letterhead.logo = Some(image(image::ImageFormat::Png));
+    let path = save(dir.path(), "long.pdf", &render_quote(&q, &ctx, &opts).unwrap());
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    let words = words(&path);
+    let right = 595.28 - 56.69 + 0.5;
+    for (text, _, _, x_max, _) in &words {
+        assert!(*x_max <= right, "{text:?} ends at {x_max}, past the right margin");
+    }
+    // The company beside the logo (46 mm wide at the right margin), the page
+    // label apart from the footer's sender line.
+    let logo_left = 595.28 - 56.69 - 46.0 * 72.0 / 25.4;
+    let top = words.iter().filter(|w| w.4 < 70.0);
+    assert!(top.clone().all(|w| w.3 < logo_left), "{:?}", top.collect::<Vec<_>>());
+    let seite = words.iter().find(|w| w.0 == "Seite").unwrap();
+    let footer = words.iter().filter(|w| (w.2 - seite.2).abs() < 2.0 && w.1 < seite.1);
+    assert!(footer.clone().all(|w| w.3 < seite.1), "{:?}", footer.collect::<Vec<_>>());
+    assert!(words.iter().filter(|w| w.0.ends_with('…')).count() >= 4, "{words:?}");
+}
+
+#[test]
 fn a_200_line_quote_repeats_its_header_on_every_page() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = render(&quote(200, DisplayLocale::De));
@@ -267,4 +362,37 @@ fn a_datasheet_shows_the_customers_prices_and_specifications() {
     }
     let err = store.render_datasheet_pdf("MS-6100", &acc.id, rep, Some(b"broken"), &opts).unwrap_err();
     assert!(err.to_string().contains("product image could not be read"), "{err}");
+}
+
+#[test]
+fn a_datasheet_keeps_long_descriptions_and_values_on_its_page() {
+    use onsite_core::import::{Format, parse};
+    use onsite_core::{Store, StoreOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("d.sqlite"), StoreOptions::default()).unwrap();
+    let description = "Tellerkopf, Torx, ohne Vorbohren. ".repeat(580); // 19,720 characters
+    let value = "verzinkt ".repeat(130); // 1,170 characters on one line
+    let catalog = serde_json::json!({
+        "products": [{"sku": "MS-6100", "name": "Müller-Schraube", "unit": "pc", "list_price": "0.35",
+                      "tax_class": "DE-STD", "description": description,
+                      "attributes": {"Material": value, "Antrieb": "Torx T30"}}],
+    })
+    .to_string();
+    store.import_catalog(parse(catalog.as_bytes(), Format::Json), &mut |_| {}).unwrap();
+    let acc = fixtures::account(ACCOUNT_ID);
+    store.save_account(&acc).unwrap();
+    let bytes =
+        store.render_datasheet_pdf("MS-6100", &acc.id, fixtures::rep(), None, &fixtures::pdf_options()).unwrap();
+    let path = save(dir.path(), "long.pdf", &bytes);
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    // Every word pdftotext finds lies inside the margins.
+    let words = words(&path);
+    for (text, _, _, x_max, y_max) in &words {
+        assert!(*x_max <= 595.28 - 56.69 + 0.5 && *y_max <= 841.9, "{text:?} off the page");
+    }
+    assert!(words.len() > 100, "{} words", words.len());
+    let text = tool("pdftotext", &["-layout", &path, "-"]);
+    for needle in ["Technische Daten", "Torx T30", "verzinkt verzinkt", "…", "Jürgen Groß", "Amtsgericht"] {
+        assert!(text.contains(needle), "{needle:?} missing in:\n{text}");
+    }
 }

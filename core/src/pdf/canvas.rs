@@ -4,12 +4,15 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::fonts::{Metrics, Weight};
+use super::fonts::{Metrics, Weight, fit};
 use super::writer::num;
 
 /// A4 in points.
 pub(crate) const PAGE_W: f32 = 595.28;
 pub(crate) const PAGE_H: f32 = 841.89;
+
+/// The left and right margin, 20 mm.
+pub(crate) const MARGIN: f32 = 56.69;
 
 /// Millimetres to points.
 pub(crate) fn mm(v: f32) -> f32 {
@@ -68,7 +71,13 @@ impl Canvas {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn text(&mut self, fonts: &Fonts, w: Weight, size: f32, x: f32, y: f32, text: &str, c: (f32, f32, f32)) {
         let (id, m) = fonts.get(w);
-        let printable = m.printable(text);
+        let mut printable = m.printable(text);
+        // Nothing is drawn past the right margin: text too long for the
+        // rest of its line (a long name in a one-line field) ends with "…".
+        let room = PAGE_W - MARGIN - x;
+        if m.width(&printable, size) > room + 0.5 {
+            printable = fit(m, &printable, size, room);
+        }
         if printable.is_empty() {
             return;
         }
@@ -130,6 +139,11 @@ impl Canvas {
     /// pixel size `_px` is the caller's to keep the aspect ratio with).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn image(&mut self, id: &XObjectId, _px: (usize, usize), x: f32, y: f32, w: f32, h: f32) {
+        // An image thinner than a thousandth of a point (a strip of pixels
+        // fitted into a box) would be a singular matrix: it is not drawn.
+        if num(w) == "0" || num(h) == "0" {
+            return;
+        }
         let _ = writeln!(
             self.content,
             "q {} 0 0 {} {} {} cm /Im{} Do Q",

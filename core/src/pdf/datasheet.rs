@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 
 use super::canvas::{ACCENT, Canvas, INK, MUTED, PAGE_H, RULE, SHADE, mm};
-use super::fonts::{Weight, wrap};
+use super::fonts::{Weight, fit, wrap};
 use super::labels::{date, labels};
 use super::{DocBuilder, PdfError, PdfOptions};
 use crate::catalog::{ContentItem, Product};
@@ -70,8 +70,9 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
     let money = |d: Decimal| Money::new(d, p.list_price.currency).format(locale);
 
     // Letterhead.
-    c.text(f, Weight::Bold, 15.0, LEFT, 62.0, &opts.letterhead.company, ACCENT);
-    c.text(f, Weight::Regular, 7.6, LEFT, 75.0, &opts.letterhead.address, MUTED);
+    let room = RIGHT - LEFT - if logo.is_some() { mm(46.0) + 12.0 } else { 0.0 };
+    c.text(f, Weight::Bold, 15.0, LEFT, 62.0, &fit(&f.bold.1, &opts.letterhead.company, 15.0, room), ACCENT);
+    c.text(f, Weight::Regular, 7.6, LEFT, 75.0, &fit(&f.regular.1, &opts.letterhead.address, 7.6, room), MUTED);
     if let Some((id, px)) = &logo {
         let scale = (mm(46.0) / px.0.max(1) as f32).min(mm(20.0) / px.1.max(1) as f32);
         let (w, h) = (px.0 as f32 * scale, px.1 as f32 * scale);
@@ -145,7 +146,18 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
 
     // Description and specifications.
     let mut y = iy + iw + 28.0;
-    for line in wrap(&f.regular.1, &p.description, 9.0, RIGHT - LEFT) {
+    // The datasheet is one page: a description too long for half of it
+    // (descriptions may have 20,000 characters) ends with "…" instead of
+    // running over the specifications and the footer.
+    let mut description = wrap(&f.regular.1, &p.description, 9.0, RIGHT - LEFT);
+    let max_lines = ((PAGE_H - 150.0 - 120.0 - y) / 12.5) as usize;
+    if description.len() > max_lines {
+        description.truncate(max_lines);
+        if let Some(last) = description.last_mut() {
+            *last = fit(&f.regular.1, &format!("{last} …"), 9.0, RIGHT - LEFT);
+        }
+    }
+    for line in description {
         c.text(f, Weight::Regular, 9.0, LEFT, y, &line, INK);
         y += 12.5;
     }
@@ -159,8 +171,16 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
         if i % 2 == 0 {
             c.rect(LEFT, y, RIGHT - LEFT, 16.0, SHADE);
         }
-        c.text(f, Weight::Regular, 8.8, LEFT + 6.0, y + 11.5, &a.key, MUTED);
-        c.text(f, Weight::Regular, 8.8, LEFT + 170.0, y + 11.5, &a.value, INK);
+        c.text(f, Weight::Regular, 8.8, LEFT + 6.0, y + 11.5, &fit(&f.regular.1, &a.key, 8.8, 160.0), MUTED);
+        c.text(
+            f,
+            Weight::Regular,
+            8.8,
+            LEFT + 170.0,
+            y + 11.5,
+            &fit(&f.regular.1, &a.value, 8.8, RIGHT - LEFT - 176.0),
+            INK,
+        );
         y += 16.0;
     }
     c.line(LEFT, y, RIGHT, y, 0.3, RULE);

@@ -63,54 +63,126 @@ impl Metrics {
 
     /// Width of `text` at `size` points.
     pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
-        let units: f32 = text
-            .chars()
-            .map(|c| {
-                let g = self.face.glyph_index(c).or_else(|| self.face.glyph_index('\u{FFFD}'));
-                g.and_then(|g| self.face.glyph_hor_advance(g)).map_or(0.0, f32::from)
-            })
-            .sum();
+        let units: f32 = text.chars().map(|c| self.advance(c)).sum();
         units / self.units * size
     }
 
-    /// `text` with every character the font cannot show replaced by U+FFFD
-    /// (a visible replacement glyph) and control characters removed.
-    pub(crate) fn printable(&self, text: &str) -> String {
-        text.chars().filter(|c| !c.is_control()).map(|c| if self.has(c) { c } else { '\u{FFFD}' }).collect()
+    /// The advance of `c` in font units (the replacement glyph's if the
+    /// font lacks `c`): `width` is the sum of these, so a line can be
+    /// measured as it grows instead of again and again.
+    fn advance(&self, c: char) -> f32 {
+        let g = self.face.glyph_index(c).or_else(|| self.face.glyph_index('\u{FFFD}'));
+        g.and_then(|g| self.face.glyph_hor_advance(g)).map_or(0.0, f32::from)
     }
+
+    /// `width` in font units for `size` points.
+    fn units(&self, width: f32, size: f32) -> f32 {
+        if size > 0.0 { width / size * self.units } else { f32::INFINITY }
+    }
+
+    /// `text` as it is drawn: every character the font cannot show replaced
+    /// by U+FFFD (a visible replacement glyph), tabs and line breaks (where a
+    /// single line is drawn) as spaces so words stay apart, other control
+    /// characters and invisible format characters (soft hyphens, zero-width
+    /// and direction marks, variation selectors, byte-order marks) removed.
+    pub(crate) fn printable(&self, text: &str) -> String {
+        text.chars()
+            .filter_map(|c| match c {
+                '\t' | '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => Some(' '),
+                c if c.is_control() || invisible(c) => None,
+                c if self.has(c) => Some(c),
+                _ => Some('\u{FFFD}'),
+            })
+            .collect()
+    }
+}
+
+/// Unicode's default-ignorable code points: characters with no glyph of
+/// their own that a renderer without shaping must not draw.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}'
+            | '\u{34F}'
+            | '\u{61C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 /// Splits `text` into lines no wider than `width` points at `size`, at
 /// spaces where possible and inside over-long words otherwise. Existing line
-/// breaks are kept.
+/// breaks are kept. The lines are [`Metrics::printable`] already.
 pub(crate) fn wrap(m: &Metrics, text: &str, size: f32, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
-    for para in text.split('\n') {
-        let mut line = String::new();
+    // A line break is `\n`, `\r\n` or `\r`; each paragraph is measured as
+    // it will be drawn (`printable`: a tab becomes a space, between words).
+    for para in text.replace("\r\n", "\n").split(['\n', '\r']) {
+        let para = m.printable(para);
+        let max = m.units(width, size);
+        let space = m.advance(' ');
+        let (mut line, mut used) = (String::new(), 0.0);
         for word in para.split(' ').filter(|w| !w.is_empty()) {
-            let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
-            if m.width(&candidate, size) <= width {
-                line = candidate;
+            let word_units: f32 = word.chars().map(|c| m.advance(c)).sum();
+            let with = if line.is_empty() { word_units } else { used + space + word_units };
+            if with <= max {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                used = with;
                 continue;
             }
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
             }
             // A word longer than the line is cut where it overflows.
-            let mut piece = String::new();
+            let (mut piece, mut piece_units) = (String::new(), 0.0);
             for c in word.chars() {
-                piece.push(c);
-                if m.width(&piece, size) > width && piece.chars().count() > 1 {
-                    piece.pop();
+                let a = m.advance(c);
+                if piece_units + a > max && !piece.is_empty() {
                     lines.push(std::mem::take(&mut piece));
-                    piece.push(c);
+                    piece_units = 0.0;
                 }
+                piece.push(c);
+                piece_units += a;
             }
-            line = piece;
+            (line, used) = (piece, piece_units);
         }
         lines.push(line);
     }
     lines
+}
+
+/// `text` on one line of at most `width` points: as it is if it fits, else
+/// cut and ended with "…".
+pub(crate) fn fit(m: &Metrics, text: &str, size: f32, width: f32) -> String {
+    let text = m.printable(text);
+    if m.width(&text, size) <= width {
+        return text;
+    }
+    let (max, mut used) = (m.units(width, size) - m.advance('…'), 0.0);
+    let mut out = String::new();
+    for c in text.chars() {
+        used += m.advance(c);
+        if used > max {
+            break;
+        }
+        out.push(c);
+    }
+    format!("{}…", out.trim_end())
 }
 
 #[cfg(test)]
@@ -130,6 +202,25 @@ mod tests {
         let long = wrap(&m, &"x".repeat(200), 9.0, 50.0);
         assert!(long.len() > 3 && long.iter().all(|l| m.width(l, 9.0) <= 50.0));
         assert_eq!(m.printable("Müller € ß 🦀\u{7}"), "Müller € ß \u{FFFD}");
+        // Tabs and line breaks keep words apart; invisible characters are not
+        // drawn as replacement glyphs (nor hyphens, for a soft hyphen).
+        assert_eq!(m.printable("M8\tA2\r\nDIN\u{2028}933"), "M8 A2  DIN 933");
+        assert_eq!(m.printable("\u{FEFF}Dübel\u{AD}set\u{200B} ✓\u{FE0F} \u{202E}x\u{202C}"), "Dübelset ✓ x");
+        assert_eq!(
+            wrap(&m, "Zeile 1\r\nZeile 2\rZeile\t3\n\nEnde", 9.0, 500.0),
+            ["Zeile 1", "Zeile 2", "Zeile 3", "", "Ende"]
+        );
+        assert_eq!(fit(&m, "Edelstahl A2", 9.0, 200.0), "Edelstahl A2");
+        // Characters without width (combining marks) cost no more than others.
+        let marks = format!("e{}", "\u{301}".repeat(200_000));
+        let start = std::time::Instant::now();
+        assert_eq!(wrap(&m, &marks, 9.0, 100.0).concat(), marks);
+        assert!(fit(&m, &format!("{marks} {marks}"), 9.0, 100.0).chars().count() > 200_000);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
+        let cut = fit(&m, &"Edelstahl ".repeat(100), 9.0, 200.0);
+        assert!(cut.ends_with('…') && m.width(&cut, 9.0) <= 200.0 && cut.len() > 40, "{cut}");
+        let tabbed = wrap(&m, "Edelstahl\tA2\tverzinkt\tgehärtet", 9.0, 60.0);
+        assert_eq!(tabbed.join(" "), "Edelstahl A2 verzinkt gehärtet", "a tab is a place to wrap: {tabbed:?}");
         // What the subset keeps (fonts/subset.sh), in both faces.
         let kept = "Ąčřșț Œ ẞ Βίδα εξάγωνη Болт шестигранный Ґї № ⌀ × € £ ± ≤ → • – … ✓ ½ ■";
         for face in [regular(), bold()] {

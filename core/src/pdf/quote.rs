@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 
 use super::canvas::{ACCENT, Canvas, Fonts, INK, MUTED, PAGE_H, PAGE_W, RULE, SHADE, mm};
-use super::fonts::{Weight, wrap};
+use super::fonts::{Weight, fit, wrap};
 use super::labels::{Labels, date, labels};
 use super::{DocBuilder, PdfError, PdfOptions, QuoteContext};
 use crate::money::{DisplayLocale, Money, format_decimal};
@@ -17,6 +17,8 @@ const RIGHT: f32 = PAGE_W - 56.69;
 const BOTTOM: f32 = PAGE_H - 70.0; // content ends above the footer
 const ROW: f32 = 11.0; // line height of table text
 const BODY: f32 = 8.6;
+/// The height a continuation page has for content, below its title.
+const PAGE_ROOM: f32 = BOTTOM - 82.0;
 
 /// The approval link a quote's QR code encodes.
 pub fn quote_link(base: &str, quote: &Quote) -> String {
@@ -24,7 +26,7 @@ pub fn quote_link(base: &str, quote: &Quote) -> String {
         "{}/approve/{}/{}",
         base.trim_end_matches('/'),
         quote.id,
-        &quote.revision_hash[..quote.revision_hash.len().min(16)]
+        quote.revision_hash.get(..16).unwrap_or(&quote.revision_hash)
     )
 }
 
@@ -115,9 +117,11 @@ impl Doc<'_> {
 fn letterhead(d: &mut Doc<'_>, opts: &PdfOptions, logo: Option<&(super::canvas::XObjectId, (usize, usize))>) {
     let lh = &opts.letterhead;
     d.y = 62.0;
-    d.text(Weight::Bold, 15.0, LEFT, &lh.company, ACCENT);
+    // Beside the logo's box, if there is one.
+    let room = RIGHT - LEFT - if logo.is_some() { mm(46.0) + 12.0 } else { 0.0 };
+    d.text(Weight::Bold, 15.0, LEFT, &fit(&d.fonts.bold.1, &lh.company, 15.0, room), ACCENT);
     d.y += 13.0;
-    d.text(Weight::Regular, 7.6, LEFT, &lh.address, MUTED);
+    d.text(Weight::Regular, 7.6, LEFT, &fit(&d.fonts.regular.1, &lh.address, 7.6, room), MUTED);
     if let Some((id, px)) = logo {
         // Fit the logo into 46 × 20 mm at the top right, keeping its proportions.
         let (bw, bh) = (mm(46.0), mm(20.0));
@@ -148,13 +152,14 @@ fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, opts: &PdfOptions) {
     }
     if let Some(c) = ctx.contact {
         let prefix = if d.locale == DisplayLocale::De { "z. Hd." } else { "Attn." };
-        d.text(Weight::Regular, 9.5, LEFT, &format!("{prefix} {}", c.full_name()), INK);
+        let attn = fit(&d.fonts.regular.1, &format!("{prefix} {}", c.full_name()), 9.5, 290.0);
+        d.text(Weight::Regular, 9.5, LEFT, &attn, INK);
         d.y += 12.5;
     }
     let b = &a.billing_address;
     for line in [b.street.clone(), format!("{} {}", b.postal_code, b.city), b.country.clone()] {
         if !line.trim().is_empty() {
-            d.text(Weight::Regular, 9.5, LEFT, &line, INK);
+            d.text(Weight::Regular, 9.5, LEFT, &fit(&d.fonts.regular.1, &line, 9.5, 290.0), INK);
             d.y += 12.5;
         }
     }
@@ -179,7 +184,8 @@ fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, opts: &PdfOptions) {
             continue;
         }
         d.text(Weight::Regular, 8.2, x, label, MUTED);
-        d.right(Weight::Regular, 8.2, RIGHT, &value, INK);
+        let room = RIGHT - x - d.fonts.width(Weight::Regular, label, 8.2) - 8.0;
+        d.right(Weight::Regular, 8.2, RIGHT, &fit(&d.fonts.regular.1, &value, 8.2, room), INK);
         d.y += 12.0;
     }
     d.y = d.y.max(address_end) + 26.0;
@@ -213,20 +219,14 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
         let sku = wrap(&d.fonts.regular.1, &line.sku, 7.6, COLS.desc.0 - COLS.sku - 6.0);
         let rows = name.len().max(sku.len()).max(1);
         let height = rows as f32 * ROW + 5.0;
-        if d.ensure(height) {
+        // A row goes to the next page whole; one taller than a page (a name
+        // or SKU far beyond the quote's limits) goes on over pages.
+        if d.ensure(height.min(PAGE_ROOM - 16.0)) {
             d.table_header();
         }
         let top = d.y;
+        // The figures on the row's first line, then its lines.
         d.text(Weight::Regular, BODY, COLS.pos, &(i + 1).to_string(), MUTED);
-        for (k, s) in sku.iter().enumerate() {
-            d.y = top + k as f32 * ROW;
-            d.text(Weight::Regular, 7.6, COLS.sku, s, MUTED);
-        }
-        for (k, n) in name.iter().enumerate() {
-            d.y = top + k as f32 * ROW;
-            d.text(Weight::Regular, BODY, COLS.desc.0, n, INK);
-        }
-        d.y = top;
         let qty = format!("{} {}", d.number(line.qty), line.unit);
         d.right(Weight::Regular, BODY, COLS.qty, &qty, INK);
         let price = d.money(line.unit_price);
@@ -237,7 +237,22 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
         }
         let net = d.money(*net);
         d.right(Weight::Regular, BODY, COLS.net, &net, INK);
-        d.y = top + height;
+        // Where row 0 would be on the current page.
+        let mut base = top;
+        for k in 0..rows {
+            d.y = base + k as f32 * ROW;
+            if k > 0 && d.ensure(ROW) {
+                d.table_header();
+                base = d.y - k as f32 * ROW;
+            }
+            if let Some(s) = sku.get(k) {
+                d.text(Weight::Regular, 7.6, COLS.sku, s, MUTED);
+            }
+            if let Some(n) = name.get(k) {
+                d.text(Weight::Regular, BODY, COLS.desc.0, n, INK);
+            }
+        }
+        d.y = base + height;
         let y = d.y - 8.0;
         d.page().line(LEFT, y, RIGHT, y, 0.3, RULE);
     }
@@ -284,9 +299,12 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
             continue;
         }
         let lines = wrap(&d.fonts.regular.1, text, 8.6, RIGHT - LEFT - 120.0);
-        d.ensure(lines.len() as f32 * 11.5 + 6.0);
+        // The block moves to the next page whole if it fits on one; longer
+        // notes (up to 20,000 characters) go on over as many pages as needed.
+        d.ensure((lines.len() as f32 * 11.5 + 6.0).min(PAGE_ROOM));
         d.text(Weight::Bold, 8.6, LEFT, label, INK);
         for line in lines {
+            d.ensure(11.5);
             d.text(Weight::Regular, 8.6, LEFT + 120.0, &line, INK);
             d.y += 11.5;
         }
@@ -296,11 +314,12 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     // Value arguments.
     if !ctx.value_arguments.is_empty() {
         d.y += 6.0;
-        d.ensure(18.0 + ctx.value_arguments.len() as f32 * 12.0);
+        d.ensure((18.0 + ctx.value_arguments.len() as f32 * 12.0).min(PAGE_ROOM));
         d.text(Weight::Bold, 9.0, LEFT, l.value_arguments, ACCENT);
         d.y += 13.0;
         for t in &ctx.value_arguments {
             for (k, line) in wrap(&d.fonts.regular.1, t, 8.6, RIGHT - LEFT - 12.0).iter().enumerate() {
+                d.ensure(11.5);
                 d.text(Weight::Regular, 8.6, LEFT, if k == 0 { "•" } else { "" }, ACCENT);
                 d.text(Weight::Regular, 8.6, LEFT + 10.0, line, INK);
                 d.y += 11.5;
@@ -333,7 +352,7 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
                 a.signer_role,
                 when,
                 l.revision,
-                &a.revision_hash[..16]
+                a.revision_hash.get(..16).unwrap_or(&a.revision_hash)
             );
             for line in wrap(&d.fonts.bold.1, &text, 9.0, qx - LEFT - 12.0) {
                 d.text(Weight::Bold, 9.0, LEFT, &line, ACCENT);
@@ -356,16 +375,11 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     let lh = &opts.letterhead;
     for (i, page) in d.pages.iter_mut().enumerate() {
         let y = PAGE_H - 48.0;
+        let label = format!("{} {} {} {}", l.page, i + 1, l.of, total);
+        let room = RIGHT - LEFT - d.fonts.width(Weight::Bold, &label, 7.4) - 10.0;
+        let sender = fit(&d.fonts.regular.1, &format!("{} · {}", lh.company, lh.contact_line), 6.6, room);
         page.line(LEFT, y, RIGHT, y, 0.4, RULE);
-        page.text(
-            d.fonts,
-            Weight::Regular,
-            6.6,
-            LEFT,
-            y + 11.0,
-            &format!("{} · {}", lh.company, lh.contact_line),
-            MUTED,
-        );
+        page.text(d.fonts, Weight::Regular, 6.6, LEFT, y + 11.0, &sender, MUTED);
         page.text(d.fonts, Weight::Regular, 6.6, LEFT, y + 20.0, &lh.legal_line, MUTED);
         page.text(
             d.fonts,
@@ -376,7 +390,6 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
             &format!("{} {} · SHA-256 {}", l.revision, q.revision, q.revision_hash),
             MUTED,
         );
-        let label = format!("{} {} {} {}", l.page, i + 1, l.of, total);
         page.text_right(d.fonts, Weight::Bold, 7.4, RIGHT, y + 11.0, &label, INK);
     }
     let pages = std::mem::take(&mut d.pages);

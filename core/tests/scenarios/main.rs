@@ -1,5 +1,5 @@
 //! The core's integration tests, in one binary (each test binary links
-//! SQLite, Automerge and printpdf again): a module per concern, the helpers
+//! SQLite, Automerge and the PDF code again): a module per concern, the helpers
 //! they share in `common`.
 //!
 //! - `sync_scenarios`: a hub and devices in one process, frames passed as bytes;
