@@ -10,7 +10,9 @@ const { execFileSync, spawnSync } = require("child_process");
 const [, , modules, work, onsite] = process.argv;
 const A = require(require.resolve("@automerge/automerge", { paths: [modules] }));
 const db = path.join(work, "demo", "hub.sqlite");
-const run = (...args) => execFileSync(onsite, args, { encoding: "utf8" });
+// The demo's stores are encrypted at rest; it keeps their keys in keys/.
+const env = { ...process.env, ONSITE_KEY_FILE: path.join(work, "demo", "keys", "hub.key") };
+const run = (...args) => execFileSync(onsite, args, { encoding: "utf8", env });
 // Onsite writes strings as plain scalars, which JavaScript Automerge shows
 // as ImmutableString; text objects come back as strings.
 const str = (v) => (v && typeof v === "object" && "val" in v ? v.val : v);
@@ -66,7 +68,7 @@ check("a document in another layout is refused and changes nothing", () => {
     const file = path.join(work, "other.automerge");
     fs.writeFileSync(file, A.save(other));
     const before = run("doc", "list", "--db", db, "--json");
-    const r = spawnSync(onsite, ["doc", "import", "--db", db, file], { encoding: "utf8" });
+    const r = spawnSync(onsite, ["doc", "import", "--db", db, file], { encoding: "utf8", env });
     assert.strictEqual(r.status, 3, r.stderr);
     assert.ok(r.stderr.includes("document"), r.stderr);
     assert.strictEqual(run("doc", "list", "--db", db, "--json"), before);

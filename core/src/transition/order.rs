@@ -33,7 +33,13 @@ fn from_quote(actor: &Actor<'_>, quote_id: &str, order: &Order, facts: &mut dyn 
     if q.account_id != order.account_id {
         return Err(no(RefusalCode::OrderUnbacked, "the order's quote belongs to another account"));
     }
-    if q.state != QuoteState::Ordered || q.approval_status() != ApprovalStatus::Approved {
+    // The quote's own change to `Ordered` may reach the hub in a later
+    // frame than the order (the Automerge sync protocol sends a document's
+    // changes once it knows what the hub lacks, a round later after a Bloom
+    // filter false positive): an approved quote not yet marked ordered
+    // backs the order too. One order per quote still holds (below).
+    if !matches!(q.state, QuoteState::Approved | QuoteState::Ordered) || q.approval_status() != ApprovalStatus::Approved
+    {
         return Err(no(RefusalCode::OrderUnbacked, "only an approved quote becomes an order"));
     }
     if q.lines != order.lines || q.header_discount_pct != order.header_discount_pct || q.currency != order.currency {

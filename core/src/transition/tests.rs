@@ -429,6 +429,18 @@ fn orders_need_an_approved_quote_or_an_existing_order_at_current_prices() {
     };
     let order = order_of(&q, "o-1");
     assert_eq!(judge(&REP, &order, &mut f), None);
+    // The quote's own change to Ordered may reach the hub a frame after the
+    // order: an approved quote backs it too, a sent one does not.
+    let mut approved = q.clone();
+    approved.state = QuoteState::Approved;
+    f.records.insert(DocId::quote(&q.id), Record::Quote(Box::new(approved.clone())));
+    assert_eq!(judge(&REP, &order, &mut f), None);
+    let mut sent = approved;
+    sent.state = QuoteState::Sent;
+    sent.approval = None;
+    f.records.insert(DocId::quote(&q.id), Record::Quote(Box::new(sent)));
+    assert_eq!(judge(&REP, &order, &mut f), Some(RefusalCode::OrderUnbacked));
+    f.records.insert(DocId::quote(&q.id), Record::Quote(Box::new(q.clone())));
     assert_eq!(judge(&EVA, &order, &mut f), Some(RefusalCode::NotPermitted));
     let mut other_lines = order.clone();
     other_lines.lines[0].qty = Decimal::new(4_000_000, 0);
