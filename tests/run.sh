@@ -72,6 +72,14 @@ count() { # sums "N passed" / "N failed" from cargo test and nextest summaries
     passed=$((passed + p)); failed=$((failed + f))
 }
 
+count_line() { # sums a script's own last "NAME: N passed, N failed" line (none: 1 failed)
+    local line
+    line=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
+    p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); p=${p:-0}
+    f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+'); f=${f:-1}
+    passed=$((passed + p)); failed=$((failed + f))
+}
+
 # The layers declared in layers.toml hold in the code (and the check
 # itself fails on each kind of breach: its self-test).
 step "structure (layers.toml)"
@@ -107,10 +115,7 @@ rust="rust: $((passed - ${p_structure:-0})) passed, $((failed - ${f_structure:-0
 step "Automerge interop (documents in the JavaScript implementation)"
 bash tests/lib/automerge-js.sh 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-line=$(grep -E '^interop: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); p=${p:-0}
-f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+'); f=${f:-1}
-passed=$((passed + p)); failed=$((failed + f))
+count_line interop
 interop="
 interop (Automerge JS): $p passed, $f failed"
 
@@ -124,10 +129,7 @@ bash tests/lib/cross-check.sh || status=1
 step "arm64: the core's tests under qemu-aarch64"
 ONSITE_ARM64_RELEASE="${ONSITE_ARM64_RELEASE:-0}" bash tests/lib/arm64.sh 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-line=$(grep -E '^arm64: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); p=${p:-0}
-f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+'); f=${f:-1}
-passed=$((passed + p)); failed=$((failed + f))
+count_line arm64
 arm64="
 arm64 (qemu-aarch64): $p passed, $f failed"
 
