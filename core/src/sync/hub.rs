@@ -2,20 +2,17 @@
 //!
 //! The engine decides everything the protocol needs (which documents the
 //! device may touch and see, what to announce, how much fits in a frame);
-//! the storage only loads and saves. [`SqliteHub`] stores in an Onsite
-//! [`Store`] (the embedded default); the server adds other backends behind
+//! the storage only loads and saves. [`super::sqlite::SqliteHub`] stores in
+//! an Onsite [`crate::Store`] (the embedded default); the server adds other backends behind
 //! the same trait. The caller runs [`handle`] inside one transaction of its
 //! storage and commits only if it returns `Ok`, so a refused frame stores
 //! nothing.
 
 use automerge::sync::SyncDoc;
 use automerge::{ActorId, AutoCommit};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::device::{Peer, load_peer, load_state, save_peer, save_state};
 use super::frame::{self, CatalogPart, CatalogResume, Entry, Response};
 use super::state::{self, DocSync};
 use super::{DeviceScope, SyncError, SyncLimits};
@@ -26,8 +23,6 @@ use crate::ids::Timestamp;
 use crate::money::Currency;
 use crate::quote::{DiscountPolicy, QuoteLine, QuoteState};
 use crate::release::CatalogDelta;
-use crate::store::Store;
-use crate::store::docs::{LocalFacts, device_id, doc_seq, load_doc, store_doc, stored_account};
 use crate::transition::{self, Facts, Refusal, RefusalCode};
 
 /// What the hub engine needs from storage. Every call happens inside one
@@ -401,199 +396,6 @@ fn reject(
         refused: docs_out,
     });
     SyncError::Rejected(Box::new(super::Rejection { refusals, frame })).into()
-}
-
-/// [`HubStorage`] over an Onsite [`Store`]'s write transaction: documents,
-/// projections, sync states and the catalog in one SQLite database.
-#[derive(Debug)]
-pub struct SqliteHub<'a> {
-    tx: &'a Transaction<'a>,
-    now: Option<Timestamp>,
-}
-
-impl HubStorage for SqliteHub<'_> {
-    fn policy(&mut self) -> Result<DiscountPolicy> {
-        LocalFacts(self.tx).policy()
-    }
-
-    fn cost(&mut self, sku: &str) -> Result<Option<Decimal>> {
-        LocalFacts(self.tx).cost(sku)
-    }
-
-    fn current_price(
-        &mut self,
-        account_id: &str,
-        line: &QuoteLine,
-        day: NaiveDate,
-        currency: Currency,
-    ) -> Result<Option<Decimal>> {
-        LocalFacts(self.tx).current_price(account_id, line, day, currency)
-    }
-
-    fn number_holder(&mut self, number: &str) -> Result<Option<String>> {
-        LocalFacts(self.tx).number_holder(number)
-    }
-
-    fn order_of_quote(&mut self, quote_id: &str) -> Result<Option<String>> {
-        LocalFacts(self.tx).order_of_quote(quote_id)
-    }
-
-    fn now(&mut self) -> Timestamp {
-        self.now.unwrap_or_else(chrono::Utc::now)
-    }
-
-    fn costs_sent(&mut self, device: &str) -> Result<bool> {
-        Ok(self.tx.prepare_cached("SELECT 1 FROM hub_cost_grants WHERE device_id = ?1")?.exists([device])?)
-    }
-
-    fn set_costs_sent(&mut self, device: &str) -> Result<()> {
-        self.tx.prepare_cached("INSERT OR IGNORE INTO hub_cost_grants (device_id) VALUES (?1)")?.execute([device])?;
-        Ok(())
-    }
-
-    fn all_costs(&mut self) -> Result<Vec<crate::catalog::ProductCost>> {
-        crate::store::catalog::costs_in(self.tx)
-    }
-
-    fn has_sync_state(&mut self, device: &str, id: &DocId) -> Result<bool> {
-        Ok(self
-            .tx
-            .prepare_cached("SELECT 1 FROM sync_docs WHERE peer = ?1 AND doc_id = ?2")?
-            .exists(rusqlite::params![device, id.as_str()])?)
-    }
-
-    fn hub_actor(&mut self) -> Result<ActorId> {
-        Ok(crdt::actor_for(&device_id(self.tx)?))
-    }
-
-    fn peer_round(&mut self, device: &str) -> Result<Option<(u64, u64)>> {
-        Ok(load_peer(self.tx, device)?.map(|p| (p.session, p.round)))
-    }
-
-    fn set_peer_round(&mut self, device: &str, session: u64, round: u64) -> Result<()> {
-        save_peer(
-            self.tx,
-            device,
-            &Peer { session, round, outstanding: false, local_cursor: 0, remote_cursor: 0, resume: None },
-        )
-    }
-
-    fn load_doc(&mut self, id: &DocId) -> Result<Option<AutoCommit>> {
-        load_doc(self.tx, id)
-    }
-
-    fn doc_account(&mut self, id: &DocId) -> Result<Option<String>> {
-        stored_account(self.tx, id)
-    }
-
-    fn save_doc(&mut self, id: &DocId, doc: &mut AutoCommit) -> Result<()> {
-        store_doc(self.tx, id, doc).map(|_| ())
-    }
-
-    fn sync_state(&mut self, device: &str, id: &DocId, session: u64) -> Result<DocSync> {
-        Ok(load_state(self.tx, device, id, session)?.0)
-    }
-
-    fn set_sync_state(&mut self, device: &str, id: &DocId, session: u64, sync: &DocSync) -> Result<()> {
-        save_state(self.tx, device, id, session, sync, None)
-    }
-
-    fn docs_changed_since(&mut self, cursor: u64, scope: &DeviceScope, limit: usize) -> Result<Vec<(DocId, u64)>> {
-        changed_since(self.tx, cursor, scope, limit)
-    }
-
-    fn doc_cursor(&mut self) -> Result<u64> {
-        Ok(doc_seq(self.tx)? as u64)
-    }
-
-    fn catalog_seq(&mut self) -> Result<Seq> {
-        Ok(self.tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?)
-    }
-
-    fn catalog_page(
-        &mut self,
-        since: Seq,
-        after: Option<(Seq, i64)>,
-        limit: usize,
-        scope: &DeviceScope,
-    ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
-        let group: Option<String> = match scope.customer() {
-            Some(c) => self
-                .tx
-                .prepare_cached("SELECT customer_group FROM accounts WHERE id = ?1")?
-                .query_row([c], |r| r.get(0))
-                .optional()?
-                .flatten(),
-            None => None,
-        };
-        crate::store::catalog::catalog_page(self.tx, since, after, limit, &scope.audience(group.as_deref()))
-    }
-}
-
-fn changed_since(c: &Connection, cursor: u64, scope: &DeviceScope, limit: usize) -> Result<Vec<(DocId, u64)>> {
-    let mut out = Vec::new();
-    let mut push = |id: String, seq: i64| -> Result<bool> {
-        let id = DocId::parse(&id)?;
-        if scope.allows_kind(id.kind()) {
-            out.push((id, seq as u64));
-        }
-        Ok(out.len() < limit)
-    };
-    match &scope.accounts {
-        // Everything: one pass over the sequence index.
-        None => {
-            let mut stmt = c.prepare_cached("SELECT doc_id, seq FROM documents WHERE seq > ?1 ORDER BY seq")?;
-            let mut rows = stmt.query(params![cursor as i64])?;
-            while let Some(r) = rows.next()? {
-                if !push(r.get(0)?, r.get(1)?)? {
-                    break;
-                }
-            }
-        }
-        // A few accounts: seek each account's changes in the (account, seq)
-        // index instead of scanning every device's changes since the cursor.
-        Some(accounts) => {
-            let list = serde_json::to_string(accounts).map_err(|e| Error::validation("scope", e.to_string()))?;
-            let mut stmt = c.prepare_cached(
-                "SELECT doc_id, seq FROM documents
-                 WHERE account_id IN (SELECT value FROM json_each(?2)) AND seq > ?1 ORDER BY seq",
-            )?;
-            let mut rows = stmt.query(params![cursor as i64, list])?;
-            while let Some(r) = rows.next()? {
-                if !push(r.get(0)?, r.get(1)?)? {
-                    break;
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-impl Store {
-    /// Answers a device's request frame as the hub, in one transaction:
-    /// a refused frame (malformed, replayed, out of scope, an invalid
-    /// change) stores nothing.
-    pub fn hub_handle(&self, scope: &DeviceScope, request: &[u8]) -> Result<Vec<u8>> {
-        self.hub_handle_with(scope, request, &SyncLimits::default())
-    }
-
-    /// [`Store::hub_handle`] with explicit frame limits.
-    pub fn hub_handle_with(&self, scope: &DeviceScope, request: &[u8], limits: &SyncLimits) -> Result<Vec<u8>> {
-        self.write(|tx| handle(&mut SqliteHub { tx, now: None }, scope, request, limits))
-    }
-
-    /// [`Store::hub_handle_with`] with the hub's clock at `now` (the
-    /// transition rules' dates: validity, reorder age), for tests and a
-    /// hub configured with a fixed date.
-    pub fn hub_handle_at(
-        &self,
-        scope: &DeviceScope,
-        request: &[u8],
-        limits: &SyncLimits,
-        now: Timestamp,
-    ) -> Result<Vec<u8>> {
-        self.write(|tx| handle(&mut SqliteHub { tx, now: Some(now) }, scope, request, limits))
-    }
 }
 
 impl From<SyncError> for Error {

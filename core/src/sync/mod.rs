@@ -19,19 +19,23 @@
 //! [`Store::sync_request`]: crate::Store::sync_request
 //! [`Store::sync_apply`]: crate::Store::sync_apply
 
-mod device;
+pub mod device;
 pub mod error;
 pub mod frame;
 pub mod hub;
+#[cfg(test)]
+mod memory;
+mod sqlite;
 
 mod state;
 mod wire;
 
 pub use crate::roles::DeviceRole;
 pub use crate::scope::DeviceScope;
-pub use device::{SyncRefusal, SyncRound};
+pub use device::{DeviceStorage, SyncRefusal, SyncRound};
 pub use error::{FrameError, Rejection, SyncError};
 pub use frame::{MAX_ENTRIES, MAX_FRAME_BYTES, PROTOCOL_VERSION};
+pub use sqlite::{SqliteDevice, SqliteHub};
 pub use state::DocSync;
 
 /// The peer name a device uses for its hub.
