@@ -24,6 +24,10 @@ pub enum OnsiteError {
     /// The device is not (or no longer) allowed to do this.
     #[error("{0}")]
     Unauthorized(String),
+    /// The offline lease ran out: the store was opened only to sync
+    /// (`OnsiteStore.openToRenew`); sync with the hub, then open it again.
+    #[error("{0}")]
+    LeaseExpired(String),
     /// A bug: report it with the message.
     #[error("{0}")]
     Internal(String),
@@ -48,11 +52,25 @@ pub enum OpenError {
         /// The message.
         detail: String,
     },
+    /// The device has not reached its hub for longer than the offline
+    /// lease allows: open it with `open_to_renew` and sync first.
+    #[error("{detail}")]
+    LeaseExpired {
+        /// When the device last heard from its hub (RFC 3339).
+        last_contact: String,
+        /// The lease the policy grants, in days.
+        days: u32,
+        /// The message.
+        detail: String,
+    },
 }
 
 impl From<onsite_core::Error> for OpenError {
     fn from(e: onsite_core::Error) -> Self {
         let detail = e.to_string();
+        if let onsite_core::Error::LeaseExpired { last_contact, days } = e {
+            return OpenError::LeaseExpired { last_contact, days, detail };
+        }
         match e.storage_reason() {
             Some(reason) => OpenError::Storage { reason, detail },
             // Opening fails with a storage problem or with bad arguments;
@@ -74,6 +92,7 @@ impl From<onsite_core::Error> for OnsiteError {
             K::Unauthorized => OnsiteError::Unauthorized(message),
             K::Sync => OnsiteError::Sync(message),
             K::Storage => OnsiteError::Storage(message),
+            K::LeaseExpired => OnsiteError::LeaseExpired(message),
             K::Internal => OnsiteError::Internal(message),
         }
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use onsite_core::account::{Account, Contact};
 use onsite_core::catalog::{Product, TaxClass};
 use onsite_core::import::{self, Format};
-use onsite_core::store::{AccountQuery, AccountSummary, ImportSummary, Page, ProductHit, ProductQuery};
+use onsite_core::store::{AccountQuery, AccountSummary, ImportSummary, LeaseStatus, Page, ProductHit, ProductQuery};
 use onsite_core::{Store, StoreKey, StoreOptions};
 
 use crate::OnsiteError;
@@ -14,6 +14,15 @@ use crate::error::OpenError;
 /// A new random 256-bit store key (32 bytes) from the operating system's
 /// generator. Keep it wrapped by the platform's key store (the Kotlin and
 /// Swift layers do) and pass it to [`OnsiteStore::open`].
+/// Deletes a store's files (database, WAL, shared memory, journal): what a
+/// device does when its hub answers a sync with a wipe (it was reported
+/// lost), before deleting the store's key and reporting back. Close the
+/// store first (drop every reference). Returns how many files were deleted.
+#[uniffi::export]
+pub fn destroy_store(path: String) -> Result<u32, OnsiteError> {
+    Ok(Store::destroy(path)?.len() as u32)
+}
+
 #[uniffi::export]
 pub fn generate_store_key() -> Result<Vec<u8>, OnsiteError> {
     Ok(StoreKey::generate()?.as_bytes().to_vec())
@@ -84,6 +93,26 @@ impl OnsiteStore {
         let key = parsed?;
         let options = StoreOptions { key: Some(key), ..StoreOptions::default() };
         Ok(Arc::new(OnsiteStore { inner: Store::open(path, options)? }))
+    }
+
+    /// Opens an encrypted store whose offline lease may have run out, to
+    /// sync it: until the hub's answer is applied, every call but
+    /// `sync_request`, `sync_apply` and `lease_status` fails with
+    /// `OnsiteError::LeaseExpired`. [`OnsiteStore::open`] refuses such a
+    /// store with `OpenError::LeaseExpired`.
+    #[uniffi::constructor]
+    pub fn open_to_renew(path: String, mut key: Vec<u8>) -> Result<Arc<Self>, OpenError> {
+        let parsed = StoreKey::from_bytes(&key);
+        key.fill(0);
+        let options = StoreOptions { key: Some(parsed?), ..StoreOptions::default() };
+        Ok(Arc::new(OnsiteStore { inner: Store::open_to_renew(path, options)? }))
+    }
+
+    /// Where the device stands with its offline lease (also while the store
+    /// is open only to sync): last contact with the hub, days granted, when
+    /// it runs out.
+    pub fn lease_status(&self) -> Result<LeaseStatus, OnsiteError> {
+        Ok(self.inner.lease_status()?)
     }
 
     /// Opens or creates a plaintext database (back-office scripts on a

@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use onsite_core::Store;
@@ -18,11 +19,12 @@ const COMPRESS_ABOVE: usize = 1024;
 /// Largest JSON answer read.
 const MAX_JSON: u64 = 256 << 20;
 
-/// A hub URL and a device token.
+/// A hub URL and a device token. The token is replaced by the next one
+/// when a sync answer hands it over (ADR 23); clones share it.
 #[derive(Clone)]
 pub struct HubClient {
     base: String,
-    token: String,
+    token: Arc<Mutex<String>>,
     agent: ureq::Agent,
 }
 
@@ -65,7 +67,23 @@ impl HubClient {
                     .build(),
             );
         }
-        Ok(HubClient { base, token: token.to_string(), agent: config.build().into() })
+        Ok(HubClient { base, token: Arc::new(Mutex::new(token.to_string())), agent: config.build().into() })
+    }
+
+    /// The token in use (the rotated one after a sync handed one over):
+    /// what a device keeps for its next sync.
+    pub fn token(&self) -> String {
+        self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn authorization(&self) -> String {
+        format!("Bearer {}", self.token())
+    }
+
+    /// A lost device's report that it deleted its data (after the hub
+    /// answered a sync with a wipe); the hub revokes the token with it.
+    pub fn report_wiped(&self) -> Result<Value> {
+        self.post_json("/v1/wiped", &serde_json::json!({}))
     }
 
     /// The hub's base URL.
@@ -90,16 +108,30 @@ impl HubClient {
         if status == 409 && frame {
             return Err(Error::HubFrame(body));
         }
-        let message = serde_json::from_slice::<Value>(&body)
-            .ok()
+        let json = serde_json::from_slice::<Value>(&body).ok();
+        let message = json
+            .as_ref()
             .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
             .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(300).collect());
+        if status == 410 && json.as_ref().and_then(|v| v.get("error")).and_then(Value::as_str) == Some("wipe") {
+            return Err(Error::Wipe(message));
+        }
         Err(Error::Hub { status, message })
     }
 
     /// Sends `body` (gzip-compressed when large) to `path` with `method`.
     fn send(&self, method: &str, path: &str, content_type: &str, body: &[u8], limit: u64) -> Result<Vec<u8>> {
-        let auth = format!("Bearer {}", self.token);
+        Self::answer(self.send_raw(method, path, content_type, body)?, limit)
+    }
+
+    fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<ureq::http::Response<ureq::Body>> {
+        let auth = self.authorization();
         let req = match method {
             "PUT" => self.agent.put(self.url(path)),
             _ => self.agent.post(self.url(path)),
@@ -114,27 +146,37 @@ impl HubClient {
             req.send(body)
         }
         .map_err(http_err)?;
-        Self::answer(resp, limit)
+        Ok(resp)
     }
 
     /// One sync round trip: a request frame out, the answer back: the
     /// response frame, or the refusal frame the hub answers 409 with when
-    /// it refused changes (the device applies both).
+    /// it refused changes (the device applies both). A next token in the
+    /// answer replaces the client's once the whole answer has arrived.
     pub fn sync_frame(&self, frame: &[u8]) -> Result<Vec<u8>> {
-        match self.send("POST", "/v1/sync", onsite_hub::http::SYNC_TYPE, frame, MAX_FRAME_BYTES as u64) {
+        let resp = self.send_raw("POST", "/v1/sync", onsite_hub::http::SYNC_TYPE, frame)?;
+        let next = resp
+            .headers()
+            .get(onsite_hub::http::NEXT_TOKEN)
+            .and_then(|v| v.to_str().ok())
+            .filter(|t| onsite_hub::token::well_formed(t))
+            .map(str::to_string);
+        match Self::answer(resp, MAX_FRAME_BYTES as u64) {
+            Ok(body) => {
+                if let Some(next) = next {
+                    *self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = next;
+                }
+                Ok(body)
+            }
             Err(Error::HubFrame(refusal)) => Ok(refusal),
-            other => other,
+            Err(e) => Err(e),
         }
     }
 
     /// `GET path` with the token: the answer's bytes, at most `MAX_JSON`.
     fn get(&self, path: &str) -> Result<Vec<u8>> {
-        let resp = self
-            .agent
-            .get(self.url(path))
-            .header("Authorization", &format!("Bearer {}", self.token))
-            .call()
-            .map_err(http_err)?;
+        let resp =
+            self.agent.get(self.url(path)).header("Authorization", &self.authorization()).call().map_err(http_err)?;
         Self::answer(resp, MAX_JSON)
     }
 

@@ -53,6 +53,10 @@ pub enum Error {
         /// The hub's message.
         message: String,
     },
+    /// The hub reported this device lost: delete its store and key, then
+    /// report back ([`crate::client::HubClient::report_wiped`]).
+    #[error("the hub answered 410: {0}")]
+    Wipe(String),
     /// The hub refused changes of a sync request and answered with a
     /// refusal frame (for the device to apply).
     #[error("the hub refused changes of the request")]
@@ -82,7 +86,8 @@ impl Error {
             // The core's one classification (the bindings and the hub use it too).
             K::Invalid | K::Conflict | K::Sync => ExitStatus::BadInput,
             K::NotFound => ExitStatus::NotFound,
-            K::Unauthorized => ExitStatus::Unauthorized,
+            // The store opens again after a sync: the device's hub must say so.
+            K::Unauthorized | K::LeaseExpired => ExitStatus::Unauthorized,
             K::Storage | K::Internal => ExitStatus::Failure,
         };
         match self {
@@ -90,7 +95,7 @@ impl Error {
             Error::NoDatabase(_) => ExitStatus::NotFound,
             Error::File { source, .. } if source.kind() == std::io::ErrorKind::NotFound => ExitStatus::NotFound,
             Error::Usage(_) | Error::Serve(onsite_hub::Error::Config(_)) => ExitStatus::Usage,
-            Error::Hub { status: 401 | 403, .. } => ExitStatus::Unauthorized,
+            Error::Hub { status: 401 | 403, .. } | Error::Wipe(_) => ExitStatus::Unauthorized,
             Error::Hub { status: 404, .. } => ExitStatus::NotFound,
             Error::Hub { status: 400 | 409 | 413 | 422, .. } => ExitStatus::BadInput,
             _ => ExitStatus::Failure,

@@ -1,5 +1,6 @@
 //! The hub's registry of devices: who is behind each device, in which role,
-//! and the hash of the token it authenticates with.
+//! the hash of the token it authenticates with, and where the device is in
+//! its life: active, its token expired, reported lost, revoked (ADR 23).
 //!
 //! Tokens are made and shown by the hub (the server crate); the core only
 //! stores their SHA-256. A token carries 256 random bits, so a fast hash is
@@ -33,6 +34,35 @@ pub struct DeviceRecord {
     pub revoked_at: Option<String>,
     /// When it last authenticated.
     pub last_seen_at: Option<String>,
+    /// When its token stops authenticating (RFC 3339); a sync renews it
+    /// before then ([`DeviceRecord::rotation_due`]).
+    pub token_expires_at: Option<String>,
+    /// When the back office reported it lost: its next contact is answered
+    /// with a wipe.
+    pub lost_at: Option<String>,
+    /// When it reported back that it wiped its data (its token is revoked
+    /// then).
+    pub wiped_at: Option<String>,
+}
+
+/// Where a registered device stands when it authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// May sync.
+    Active,
+    /// Its token expired: the back office issues a new one.
+    Expired,
+    /// Reported lost: it is told to wipe itself (even with an expired token).
+    Lost,
+    /// Revoked (or wiped): refused like an unknown token.
+    Revoked,
+}
+
+/// A token's lifetime unless the hub is configured otherwise.
+pub const DEFAULT_TOKEN_DAYS: u32 = 90;
+
+fn parse_time(t: Option<&str>) -> Option<chrono::DateTime<chrono::Utc>> {
+    t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&chrono::Utc))
 }
 
 impl DeviceRecord {
@@ -44,6 +74,28 @@ impl DeviceRecord {
             .as_deref()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .is_none_or(|t| now.signed_duration_since(t) > chrono::Duration::seconds(60))
+    }
+
+    /// Where the device stands at `now`. A token without an expiry (or one
+    /// that cannot be read) counts as expired: the registry always writes
+    /// one.
+    pub fn standing(&self, now: chrono::DateTime<chrono::Utc>) -> Standing {
+        if self.revoked_at.is_some() {
+            Standing::Revoked
+        } else if self.lost_at.is_some() {
+            Standing::Lost
+        } else if parse_time(self.token_expires_at.as_deref()).is_none_or(|t| t <= now) {
+            Standing::Expired
+        } else {
+            Standing::Active
+        }
+    }
+
+    /// Whether a sync at `now` should hand the device its next token: the
+    /// last third of a `lifetime` has begun.
+    pub fn rotation_due(&self, now: chrono::DateTime<chrono::Utc>, lifetime: chrono::Duration) -> bool {
+        self.standing(now) == Standing::Active
+            && parse_time(self.token_expires_at.as_deref()).is_some_and(|t| t - now < lifetime / 3)
     }
 }
 
@@ -97,19 +149,35 @@ pub fn token_hash(token: &str) -> [u8; 32] {
 }
 
 /// What the hub keeps of a token when it issues it: the hash it
-/// authenticates by and the key the device signs approval links with.
+/// authenticates by, the key the device signs approval links with, and when
+/// it expires.
 #[derive(Debug, Clone)]
 pub struct TokenSecrets {
     /// SHA-256 of the token.
     pub hash: [u8; 32],
-    /// The device's approval-link key.
+    /// The device's approval-link key. It stays the device's key for life:
+    /// a rotated token does not change it, so links in PDFs already sent
+    /// keep working.
     pub link_key: crate::approval_link::LinkKey,
+    /// When the token expires.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl TokenSecrets {
-    /// Derives both from the token.
+    /// Derives both from the token; it expires after the default lifetime.
     pub fn of(token: &str) -> TokenSecrets {
-        TokenSecrets { hash: token_hash(token), link_key: crate::approval_link::LinkKey::from_token(token) }
+        let expires_at = chrono::Utc::now() + chrono::Duration::days(i64::from(DEFAULT_TOKEN_DAYS));
+        TokenSecrets::expiring(token, expires_at)
+    }
+
+    /// The same, expiring at `expires_at`.
+    pub fn expiring(token: &str, expires_at: chrono::DateTime<chrono::Utc>) -> TokenSecrets {
+        TokenSecrets { hash: token_hash(token), link_key: crate::approval_link::LinkKey::from_token(token), expires_at }
+    }
+
+    /// `expires_at` as the registry stores it.
+    pub fn expires_at_text(&self) -> String {
+        self.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 }
 
@@ -134,6 +202,52 @@ mod tests {
         assert!(bad.validate().is_err());
         bad.person = "a\nb".into();
         assert!(bad.validate().is_err());
+    }
+
+    fn device(expires_in_days: i64) -> DeviceRecord {
+        DeviceRecord {
+            device_id: "d".into(),
+            person: "rep-anna".into(),
+            role: DeviceRole::Rep,
+            account_id: None,
+            label: String::new(),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            revoked_at: None,
+            last_seen_at: None,
+            token_expires_at: Some(
+                TokenSecrets::expiring("t", now() + chrono::Duration::days(expires_in_days)).expires_at_text(),
+            ),
+            lost_at: None,
+            wiped_at: None,
+        }
+    }
+
+    fn now() -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z").unwrap().into()
+    }
+
+    #[test]
+    fn a_device_stands_by_revocation_then_loss_then_its_tokens_expiry() {
+        let lifetime = chrono::Duration::days(90);
+        let fresh = device(80);
+        assert_eq!(fresh.standing(now()), Standing::Active);
+        assert!(!fresh.rotation_due(now(), lifetime));
+        let ageing = device(29);
+        assert_eq!(ageing.standing(now()), Standing::Active);
+        assert!(ageing.rotation_due(now(), lifetime), "the last third has begun");
+        let expired = device(0);
+        assert_eq!(expired.standing(now()), Standing::Expired, "expiry is exclusive");
+        assert!(!expired.rotation_due(now(), lifetime), "an expired token is not renewed");
+        let mut lost = device(-5);
+        lost.lost_at = Some("2026-05-30T00:00:00Z".into());
+        assert_eq!(lost.standing(now()), Standing::Lost, "a lost device is told to wipe even when expired");
+        lost.revoked_at = Some("2026-05-31T00:00:00Z".into());
+        assert_eq!(lost.standing(now()), Standing::Revoked);
+        let mut unreadable = device(10);
+        unreadable.token_expires_at = Some("soon".into());
+        assert_eq!(unreadable.standing(now()), Standing::Expired);
+        unreadable.token_expires_at = None;
+        assert_eq!(unreadable.standing(now()), Standing::Expired);
     }
 
     #[test]

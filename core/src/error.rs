@@ -66,6 +66,18 @@ pub enum Error {
         /// Newest version this build can handle.
         supported: i64,
     },
+    /// The device has not reached its hub for longer than the offline lease
+    /// allows (ADR 23): it opens only to sync ([`crate::Store::open_to_renew`]).
+    #[error(
+        "no contact with the hub since {last_contact}, longer than the {days} days the offline lease allows; \
+         sync with the hub to open the store again"
+    )]
+    LeaseExpired {
+        /// When the device last heard from its hub (RFC 3339).
+        last_contact: String,
+        /// The lease the policy grants, in days.
+        days: u32,
+    },
     /// The database file and the key given do not go together (ADR 20).
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -148,6 +160,8 @@ pub enum ErrorKind {
     Unauthorized,
     /// A sync frame is malformed, replayed or unexpected; sync again later.
     Sync,
+    /// The offline lease ran out: sync with the hub first (ADR 23).
+    LeaseExpired,
     /// The database could not be read or written.
     Storage,
     /// A bug.
@@ -163,6 +177,7 @@ impl ErrorKind {
             ErrorKind::Conflict => "conflict",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Sync => "sync",
+            ErrorKind::LeaseExpired => "lease_expired",
             ErrorKind::Storage => "storage",
             ErrorKind::Internal => "internal",
         }
@@ -186,6 +201,7 @@ impl Error {
             Error::Sync(S::Rejected(_)) => ErrorKind::Conflict,
             Error::Sync(_) => ErrorKind::Sync,
             Error::Key(KeyError::Malformed) => ErrorKind::Invalid,
+            Error::LeaseExpired { .. } => ErrorKind::LeaseExpired,
             Error::SchemaTooNew { .. }
             | Error::Key(_)
             | Error::Sqlite(_)
@@ -210,6 +226,7 @@ impl Error {
             Error::Sync(_) => "sync",
             Error::Refused(_) => "refused",
             Error::SchemaTooNew { .. } => "schema too new",
+            Error::LeaseExpired { .. } => "lease expired",
             Error::Key(_) => "key",
             Error::Sqlite(_) => "sqlite",
             Error::Io(_) => "i/o",
@@ -297,6 +314,7 @@ mod tests {
             (Error::not_found("quote", "q"), K::NotFound),
             (Error::Sync(S::OutOfScope { doc: "quote/q".into() }), K::Unauthorized),
             (Error::Sync(S::WrongDevice), K::Unauthorized),
+            (Error::LeaseExpired { last_contact: "2026-01-01T00:00:00Z".into(), days: 30 }, K::LeaseExpired),
             (Error::Sync(S::Frame(FrameError::Truncated)), K::Sync),
             (Error::Sync(S::NoRequestWaiting), K::Sync),
             (Error::SchemaTooNew { found: 99, supported: 9 }, K::Storage),

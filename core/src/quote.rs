@@ -364,6 +364,21 @@ pub struct DiscountPolicy {
     pub min_margin_pct: Decimal,
     /// Whether a discount request must give a reason.
     pub reason_required: bool,
+    /// The offline lease: days a device may go without reaching the hub
+    /// before it opens only to sync (ADR 23); 0 turns the lease off.
+    /// Default 30.
+    #[serde(default = "default_lease_days")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 30))]
+    pub offline_lease_days: u32,
+}
+
+/// The offline lease unless the policy says otherwise.
+pub const DEFAULT_LEASE_DAYS: u32 = 30;
+/// The longest offline lease a policy may set.
+pub const MAX_LEASE_DAYS: u32 = 365;
+
+fn default_lease_days() -> u32 {
+    DEFAULT_LEASE_DAYS
 }
 
 /// A category's discount limit.
@@ -383,6 +398,7 @@ impl Default for DiscountPolicy {
             category_limits: Vec::new(),
             min_margin_pct: Decimal::ZERO,
             reason_required: true,
+            offline_lease_days: DEFAULT_LEASE_DAYS,
         }
     }
 }
@@ -402,6 +418,25 @@ pub struct PolicyCheck {
 }
 
 impl DiscountPolicy {
+    /// Checks the policy: percentages between 0 and 100, a margin floor not
+    /// below 0, a lease of at most [`MAX_LEASE_DAYS`].
+    pub fn validate(&self) -> Result<(), crate::rules::FieldError> {
+        let pct_ok = |d: Decimal| d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED;
+        if !pct_ok(self.max_discount_pct)
+            || !self.category_limits.iter().all(|l| pct_ok(l.max_discount_pct))
+            || self.min_margin_pct < Decimal::ZERO
+        {
+            return Err(crate::rules::FieldError::new("discount policy", "percentages must be between 0 and 100"));
+        }
+        if self.offline_lease_days > MAX_LEASE_DAYS {
+            return Err(crate::rules::FieldError::new(
+                "offline_lease_days",
+                format!("must be between 0 (no lease) and {MAX_LEASE_DAYS}"),
+            ));
+        }
+        Ok(())
+    }
+
     /// The limit for a category: the longest matching category prefix, else the overall limit.
     pub fn limit_for(&self, category: &str) -> Decimal {
         self.category_limits
@@ -1235,7 +1270,11 @@ mod tests {
             category_limits: vec![CategoryLimit { category: "Werkzeug/".into(), max_discount_pct: d("5") }],
             min_margin_pct: d("15"),
             reason_required: true,
+            offline_lease_days: 30,
         };
+        assert!(policy.validate().is_ok());
+        assert!(DiscountPolicy { offline_lease_days: 366, ..policy.clone() }.validate().is_err());
+        assert!(DiscountPolicy { max_discount_pct: d("101"), ..policy.clone() }.validate().is_err());
         assert_eq!(policy.limit_for("Werkzeug/Elektro"), d("5"));
         assert_eq!(policy.limit_for("Schrauben"), d("10"));
         let mut q = quote();

@@ -47,7 +47,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn kind(&self) -> &'static str;
     /// Fails if the database does not answer (the health check).
     fn check(&self) -> Result<()>;
-    /// The live device a token hash belongs to (`None`: unknown or revoked).
+    /// The device a token hash (or its staged next token's hash, which then
+    /// becomes its token) belongs to; `None`: unknown or revoked. Expired
+    /// and lost devices are returned: the caller answers by their standing.
     fn authenticate(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>>;
     /// What a device may see and change, from its role and assignments.
     fn scope(&self, device: &DeviceRecord) -> Result<DeviceScope>;
@@ -72,6 +74,13 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn customer_decision(&self, quote_id: &str, decision: CustomerDecision, today: NaiveDate) -> Result<Quote>;
     /// Revokes a device's token.
     fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord>;
+    /// Stages a device's next token (see `Store::stage_device_token`).
+    fn stage_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<()>;
+    /// Reports a device lost: its next contact is answered with a wipe.
+    fn mark_lost(&self, device_id: &str) -> Result<DeviceRecord>;
+    /// Records a lost device's report that it wiped itself (once; revokes
+    /// its token).
+    fn record_wiped(&self, device_id: &str) -> Result<DeviceRecord>;
     /// Every registered device.
     fn devices(&self) -> Result<Vec<DeviceRecord>>;
     /// Adds and removes a rep's accounts; returns the rep's accounts after.

@@ -46,11 +46,19 @@ pub struct HubConfig {
     /// Failed authentications an address may make per window before it is
     /// answered 429 (with `Retry-After`) until the window ends.
     pub auth_failures: (u32, Duration),
+    /// How long a device token lives (default 90 days); a sync in its last
+    /// third hands the device the next one (ADR 23).
+    pub token_lifetime: chrono::Duration,
 }
 
 impl HubConfig {
     pub(crate) fn today(&self) -> chrono::NaiveDate {
         self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// What the registry keeps of a token issued now.
+    pub fn token_secrets(&self, token: &str) -> onsite_core::devices::TokenSecrets {
+        onsite_core::devices::TokenSecrets::expiring(token, chrono::Utc::now() + self.token_lifetime)
     }
 
     /// The hub's clock for the transition rules: noon of the configured
@@ -76,6 +84,7 @@ impl Default for HubConfig {
             trusted_proxies: Vec::new(),
             metrics_listen: None,
             auth_failures: (20, Duration::from_secs(60)),
+            token_lifetime: chrono::Duration::days(i64::from(onsite_core::devices::DEFAULT_TOKEN_DAYS)),
         }
     }
 }

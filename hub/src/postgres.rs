@@ -42,7 +42,7 @@ use super::backend::{Backend, Counts, QuoteView};
 use crate::error::{Error, Result};
 
 const SCHEMA: &str = include_str!("postgres_schema.sql");
-const SCHEMA_VERSION: i32 = 3;
+const SCHEMA_VERSION: i32 = 4;
 /// From version 1: devices keep their approval-link key.
 const UPGRADE_TO_2: &str =
     "ALTER TABLE devices ADD COLUMN IF NOT EXISTS link_key BYTEA; UPDATE hub_meta SET version = 2 WHERE id = 1;";
@@ -56,6 +56,17 @@ const UPGRADE_TO_3: &str = "
     CREATE INDEX IF NOT EXISTS documents_quote_ref ON documents (quote_ref) WHERE quote_ref IS NOT NULL;
     CREATE TABLE IF NOT EXISTS cost_grants (device_id TEXT PRIMARY KEY);
     UPDATE hub_meta SET version = 3 WHERE id = 1;";
+/// From version 3: the devices' life (ADR 23); tokens issued before expiry
+/// existed get the default lifetime from now.
+const UPGRADE_TO_4: &str = "
+    ALTER TABLE devices ADD COLUMN IF NOT EXISTS token_expires_at TEXT,
+      ADD COLUMN IF NOT EXISTS next_token_hash BYTEA UNIQUE,
+      ADD COLUMN IF NOT EXISTS next_token_expires_at TEXT,
+      ADD COLUMN IF NOT EXISTS lost_at TEXT, ADD COLUMN IF NOT EXISTS wiped_at TEXT;
+    UPDATE devices SET token_expires_at =
+      to_char((now() + interval '90 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+      WHERE token_expires_at IS NULL;
+    UPDATE hub_meta SET version = 4 WHERE id = 1;";
 /// Advisory lock keys: schema set-up, catalog publishing.
 const LOCK_SCHEMA: i64 = 0x6f6e_7369_7465_0001;
 const LOCK_PUBLISH: i64 = 0x6f6e_7369_7465_0002;
@@ -223,6 +234,10 @@ impl PgBackend {
             if version == 2 {
                 tx.batch_execute(UPGRADE_TO_3)?;
                 version = 3;
+            }
+            if version == 3 {
+                tx.batch_execute(UPGRADE_TO_4)?;
+                version = 4;
             }
             if version > SCHEMA_VERSION {
                 return Err(Error::Config(format!(
@@ -843,7 +858,16 @@ impl HubStorage for PgHub<'_, '_> {
     }
 }
 
-const DEVICE_COLS: &str = "device_id, person, role, account_id, label, created_at, revoked_at, last_seen_at";
+/// The registry's columns, as a literal (for `concat!` into cached statements).
+macro_rules! device_cols {
+    () => {
+        "device_id, person, role, account_id, label, created_at, revoked_at, last_seen_at, \
+         token_expires_at, lost_at, wiped_at"
+    };
+}
+const DEVICE_COLS: &str = device_cols!();
+/// The column after [`DEVICE_COLS`] in a query that selects more.
+const AFTER_COLS: usize = 11;
 
 fn device_from(row: &postgres::Row) -> Result<DeviceRecord> {
     let role: String = row.get(2);
@@ -859,6 +883,9 @@ fn device_from(row: &postgres::Row) -> Result<DeviceRecord> {
         created_at: row.get(5),
         revoked_at: row.get(6),
         last_seen_at: row.get(7),
+        token_expires_at: row.get(8),
+        lost_at: row.get(9),
+        wiped_at: row.get(10),
     })
 }
 
@@ -879,12 +906,28 @@ impl Backend for PgBackend {
 
     fn authenticate(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
         let mut c = self.pool.get()?;
-        let st = c.statement(
-            "SELECT device_id, person, role, account_id, label, created_at, revoked_at, last_seen_at
-             FROM devices WHERE token_hash = $1 AND revoked_at IS NULL",
-        )?;
+        let st = c.statement(concat!(
+            "SELECT ",
+            device_cols!(),
+            ", next_token_hash = $1 FROM devices
+             WHERE (token_hash = $1 OR next_token_hash = $1) AND revoked_at IS NULL"
+        ))?;
         let row = c.client().query_opt(&st, &[&&token_hash[..]])?;
-        let Some(mut device) = row.as_ref().map(device_from).transpose()? else { return Ok(None) };
+        let Some(row) = row else { return Ok(None) };
+        let mut device = device_from(&row)?;
+        if row.get::<_, Option<bool>>(AFTER_COLS).unwrap_or(false) {
+            // The staged token's first use: it becomes the device's token.
+            let promoted = c.client().query_opt(
+                &format!(
+                    "UPDATE devices SET token_hash = next_token_hash, token_expires_at = next_token_expires_at,
+                       next_token_hash = NULL, next_token_expires_at = NULL
+                     WHERE device_id = $1 AND next_token_hash = $2 AND revoked_at IS NULL RETURNING {DEVICE_COLS}"
+                ),
+                &[&device.device_id, &&token_hash[..]],
+            )?;
+            let Some(p) = promoted else { return Ok(None) };
+            device = device_from(&p)?;
+        }
         // The last-seen note is written at most once a minute per device.
         let now = chrono::Utc::now();
         let stale = device.seen_note_stale(now);
@@ -932,8 +975,9 @@ impl Backend for PgBackend {
         let mut c = self.pool.get()?;
         let row = c.client().query_one(
             &format!(
-                "INSERT INTO devices (device_id, person, role, account_id, label, token_hash, created_at, link_key)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {DEVICE_COLS}"
+                "INSERT INTO devices (device_id, person, role, account_id, label, token_hash, created_at, link_key,
+                   token_expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {DEVICE_COLS}"
             ),
             &[
                 &device_id,
@@ -944,6 +988,7 @@ impl Backend for PgBackend {
                 &&secrets.hash[..],
                 &chrono::Utc::now().to_rfc3339(),
                 &&secrets.link_key.0[..],
+                &secrets.expires_at_text(),
             ],
         )?;
         device_from(&row)
@@ -955,7 +1000,7 @@ impl Backend for PgBackend {
             .client()
             .query_opt(&format!("SELECT {DEVICE_COLS}, link_key FROM devices WHERE device_id = $1"), &[&device_id])?;
         let Some(row) = row else { return Ok(None) };
-        let key: Option<Vec<u8>> = row.get(8);
+        let key: Option<Vec<u8>> = row.get(AFTER_COLS);
         Ok(Some((device_from(&row)?, key.as_deref().and_then(LinkKey::from_bytes))))
     }
 
@@ -1008,6 +1053,52 @@ impl Backend for PgBackend {
         match c.client().query_opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE device_id = $1"), &[&device_id])? {
             Some(row) => device_from(&row),
             None => Err(onsite_core::Error::not_found("device", device_id).into()),
+        }
+    }
+
+    fn stage_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<()> {
+        let mut c = self.pool.get()?;
+        let n = c.client().execute(
+            "UPDATE devices SET next_token_hash = $2, next_token_expires_at = $3
+             WHERE device_id = $1 AND revoked_at IS NULL AND lost_at IS NULL",
+            &[&device_id, &&secrets.hash[..], &secrets.expires_at_text()],
+        )?;
+        if n == 0 {
+            return Err(
+                onsite_core::Error::Conflict { what: "device", reason: "revoked or reported lost".into() }.into()
+            );
+        }
+        Ok(())
+    }
+
+    fn mark_lost(&self, device_id: &str) -> Result<DeviceRecord> {
+        let mut c = self.pool.get()?;
+        let row = c.client().query_opt(
+            &format!("UPDATE devices SET lost_at = coalesce(lost_at, $2) WHERE device_id = $1 RETURNING {DEVICE_COLS}"),
+            &[&device_id, &chrono::Utc::now().to_rfc3339()],
+        )?;
+        match row {
+            Some(row) => device_from(&row),
+            None => Err(onsite_core::Error::not_found("device", device_id).into()),
+        }
+    }
+
+    fn record_wiped(&self, device_id: &str) -> Result<DeviceRecord> {
+        let mut c = self.pool.get()?;
+        let row = c.client().query_opt(
+            &format!(
+                "UPDATE devices SET wiped_at = $2, revoked_at = $2, next_token_hash = NULL
+                 WHERE device_id = $1 AND lost_at IS NOT NULL AND revoked_at IS NULL RETURNING {DEVICE_COLS}"
+            ),
+            &[&device_id, &chrono::Utc::now().to_rfc3339()],
+        )?;
+        match row {
+            Some(row) => device_from(&row),
+            None => Err(onsite_core::Error::Conflict {
+                what: "device",
+                reason: "not reported lost, or already wiped".into(),
+            }
+            .into()),
         }
     }
 

@@ -1,5 +1,6 @@
--- The hub's PostgreSQL schema, version 3 (version 1 lacked devices.link_key,
--- version 2 the quote number and order's quote columns; the upgrades are in
+-- The hub's PostgreSQL schema, version 4 (version 1 lacked devices.link_key,
+-- version 2 the quote number and order's quote columns, version 3 the
+-- devices' token expiry, staged token, loss and wipe; the upgrades are in
 -- postgres.rs). Applied once by the first
 -- instance that finds an empty database (under an advisory lock).
 
@@ -73,6 +74,13 @@ CREATE TABLE devices (
     last_seen_at TEXT,
     -- The key the device signs its approval links with (ADR 13).
     link_key     BYTEA,
+    -- The device's life (ADR 23): token expiry, the next token staged
+    -- during a sync, reported lost, reported wiped.
+    token_expires_at      TEXT,
+    next_token_hash       BYTEA UNIQUE,
+    next_token_expires_at TEXT,
+    lost_at               TEXT,
+    wiped_at              TEXT,
     CHECK ((role = 'customer') = (account_id IS NOT NULL))
 );
 
@@ -97,4 +105,4 @@ CREATE TABLE cost_grants (
     device_id TEXT PRIMARY KEY
 );
 
-INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 3, 0);
+INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 4, 0);

@@ -104,6 +104,18 @@ impl Backend for SqliteBackend {
         Ok(self.store.revoke_device(device_id)?)
     }
 
+    fn stage_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<()> {
+        Ok(self.store.stage_device_token(device_id, secrets)?)
+    }
+
+    fn mark_lost(&self, device_id: &str) -> Result<DeviceRecord> {
+        Ok(self.store.mark_device_lost(device_id)?)
+    }
+
+    fn record_wiped(&self, device_id: &str) -> Result<DeviceRecord> {
+        Ok(self.store.record_device_wiped(device_id)?)
+    }
+
     fn devices(&self) -> Result<Vec<DeviceRecord>> {
         Ok(self.store.devices()?)
     }

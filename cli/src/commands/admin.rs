@@ -29,6 +29,25 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
+/// A listed device's state in a word (the JSON has the times).
+fn device_state(d: &Value) -> String {
+    let at = |k: &str| d.get(k).and_then(Value::as_str);
+    if let Some(t) = at("wiped_at") {
+        return format!("wiped {t}");
+    }
+    if let Some(t) = at("lost_at") {
+        return format!("lost {t}, wipe pending");
+    }
+    if at("revoked_at").is_some() {
+        return "revoked".into();
+    }
+    match at("token_expires_at").and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
+        Some(t) if t <= chrono::Utc::now() => "token expired".into(),
+        Some(t) => format!("active, token until {}", t.date_naive()),
+        None => "token expired".into(),
+    }
+}
+
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -61,6 +80,16 @@ pub(crate) fn run(cmd: AdminCommand, io: &mut Io<'_>) -> Result<()> {
             writeln!(io.out, "revoked device {} at {}", device_id, s(&v["device"], "revoked_at"))?;
             Ok(())
         }
+        AdminCommand::Device(DeviceCommand::Lost { hub, device_id }) => {
+            let v = client(&hub)?.post_json(&format!("/v1/admin/devices/{}/lost", enc(&device_id)), &json!({}))?;
+            writeln!(
+                io.out,
+                "device {} reported lost at {}; it wipes itself at its next contact",
+                device_id,
+                s(&v["device"], "lost_at")
+            )?;
+            Ok(())
+        }
         AdminCommand::Device(DeviceCommand::List { hub, json }) => {
             let v = client(&hub)?.get_json("/v1/admin/devices")?;
             if json {
@@ -75,7 +104,7 @@ pub(crate) fn run(cmd: AdminCommand, io: &mut Io<'_>) -> Result<()> {
                 pad("last seen", 25)
             )?;
             for d in v["devices"].as_array().into_iter().flatten() {
-                let state = if d["revoked_at"].is_string() { "revoked" } else { "active" };
+                let state = device_state(d);
                 writeln!(
                     io.out,
                     "{}  {}  {}  {}  {state}",
@@ -309,6 +338,14 @@ pub(crate) enum DeviceCommand {
     },
     /// Revoke a device's token; its next request is refused.
     Revoke {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The device id.
+        device_id: String,
+    },
+    /// Report a device lost: at its next contact the hub tells it to wipe
+    /// its data and key; it reports back once.
+    Lost {
         #[command(flatten)]
         hub: HubArgs,
         /// The device id.

@@ -67,6 +67,7 @@ pub(crate) fn serve(args: &ServeArgs, io: &mut Io<'_>) -> Result<()> {
         metrics_listen: args.metrics_listen.clone(),
         body_timeout: Duration::from_secs(args.body_timeout),
         memory_budget: usize::try_from(args.memory_budget_mib << 20).unwrap_or(usize::MAX),
+        token_lifetime: chrono::Duration::days(i64::from(args.token_days)),
         connections: onsite_hub::ConnectionLimits {
             header_timeout: Duration::from_secs(args.header_timeout),
             grace: Duration::from_secs(args.shutdown_grace),
@@ -169,4 +170,9 @@ pub struct ServeArgs {
     /// Open connections at most.
     #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(16..=1_000_000))]
     pub max_connections: u64,
+    /// Days a device token lives; a sync in its last third hands the
+    /// device the next one, with no moment without a valid token.
+    #[arg(long, env = "ONSITE_TOKEN_DAYS", default_value_t = onsite_core::devices::DEFAULT_TOKEN_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub token_days: u32,
 }

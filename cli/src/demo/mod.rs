@@ -46,7 +46,8 @@ fn remove_db(path: &Path) -> Result<bool> {
     Ok(removed)
 }
 
-/// The sample discount policy: 10 % overall, 5 % on tools, a 15 % margin floor.
+/// The sample discount policy: 10 % overall, 5 % on tools, a 15 % margin
+/// floor, the default 30-day offline lease.
 fn demo_policy() -> DiscountPolicy {
     let pct = |n: i64| Decimal::new(n, 0);
     DiscountPolicy {
@@ -54,6 +55,7 @@ fn demo_policy() -> DiscountPolicy {
         category_limits: vec![CategoryLimit { category: "Werkzeug/".into(), max_discount_pct: pct(5) }],
         min_margin_pct: pct(15),
         reason_required: true,
+        ..DiscountPolicy::default()
     }
 }
 

@@ -314,14 +314,22 @@ fn a_version_1_postgres_hub_database_is_upgraded() {
     drop(db.backend());
     let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     c.batch_execute(
-        "ALTER TABLE devices DROP COLUMN link_key;
+        "ALTER TABLE devices DROP COLUMN link_key, DROP COLUMN token_expires_at, DROP COLUMN next_token_hash,
+           DROP COLUMN next_token_expires_at, DROP COLUMN lost_at, DROP COLUMN wiped_at;
          ALTER TABLE documents DROP COLUMN number, DROP COLUMN quote_ref;
+         INSERT INTO devices (device_id, person, role, label, token_hash, created_at)
+           VALUES ('old-tablet', 'rep-old', 'rep', '', '\\x00', '2025-01-01T00:00:00Z');
          UPDATE hub_meta SET version = 1",
     )
     .unwrap();
     let (hub, anna, account) = setup(&db);
     let version: i32 = c.query_one("SELECT version FROM hub_meta", &[]).unwrap().get(0);
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
+    // A token from before expiry existed gets the default lifetime from the upgrade.
+    let expires: String =
+        c.query_one("SELECT token_expires_at FROM devices WHERE device_id = 'old-tablet'", &[]).unwrap().get(0);
+    let left = chrono::DateTime::parse_from_rfc3339(&expires).unwrap().signed_duration_since(chrono::Utc::now());
+    assert!(left > chrono::Duration::days(89) && left <= chrono::Duration::days(90), "{expires}");
     let q = sent_quote(&anna, &account, DisplayLocale::De, 30);
     let link = anna.store.approval_link(&q.id, &hub.url()).unwrap();
     assert_eq!(web_get(&link, "de").unwrap().status, 200);

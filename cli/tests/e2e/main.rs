@@ -11,5 +11,6 @@ mod cli;
 mod edges;
 mod hostile;
 mod hub;
+mod lifecycle;
 mod openapi;
 mod serve_cli;

@@ -80,6 +80,8 @@ struct JsonPolicy {
     min_margin_pct: Option<DecimalText>,
     #[serde(default = "yes")]
     reason_required: bool,
+    #[serde(default)]
+    offline_lease_days: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -292,14 +294,9 @@ fn json_policy(raw: &RawValue) -> Result<DiscountPolicy, Refused> {
             .collect(),
         min_margin_pct: p.min_margin_pct.map_or(Decimal::ZERO, |m| m.0),
         reason_required: p.reason_required,
+        offline_lease_days: p.offline_lease_days.unwrap_or(crate::quote::DEFAULT_LEASE_DAYS),
     };
-    let pct_ok = |d: Decimal| d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED;
-    if !pct_ok(policy.max_discount_pct)
-        || !policy.category_limits.iter().all(|l| pct_ok(l.max_discount_pct))
-        || policy.min_margin_pct < Decimal::ZERO
-    {
-        return Err(Refused::of("discount_policy", "percentages must be between 0 and 100"));
-    }
+    policy.validate().map_err(|e| Refused::of("discount_policy", e.reason))?;
     Ok(policy)
 }
 

@@ -16,7 +16,10 @@ use crate::quote::{Order, Quote, QuoteListing, QuoteState};
 use crate::roles::DeviceRole;
 use crate::sync::DeviceScope;
 
-const DEVICE_COLS: &str = "device_id, person, role, account_id, label, created_at, revoked_at, last_seen_at";
+const DEVICE_COLS: &str = "device_id, person, role, account_id, label, created_at, revoked_at, last_seen_at, \
+                           token_expires_at, lost_at, wiped_at";
+/// The column after [`DEVICE_COLS`] in a query that selects more.
+const AFTER_COLS: usize = 11;
 
 fn device_from_row(r: &Row<'_>) -> Result<DeviceRecord> {
     let role: String = r.get(2)?;
@@ -30,6 +33,9 @@ fn device_from_row(r: &Row<'_>) -> Result<DeviceRecord> {
         created_at: r.get(5)?,
         revoked_at: r.get(6)?,
         last_seen_at: r.get(7)?,
+        token_expires_at: r.get(8)?,
+        lost_at: r.get(9)?,
+        wiped_at: r.get(10)?,
     })
 }
 
@@ -55,8 +61,9 @@ impl Store {
         new.validate()?;
         self.write(|tx| {
             tx.prepare_cached(
-                "INSERT INTO hub_devices (device_id, person, role, account_id, label, token_hash, created_at, link_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO hub_devices (device_id, person, role, account_id, label, token_hash, created_at, link_key,
+                   token_expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 device_id,
@@ -66,24 +73,47 @@ impl Store {
                 new.label,
                 &secrets.hash[..],
                 Utc::now().to_rfc3339(),
-                &secrets.link_key.0[..]
+                &secrets.link_key.0[..],
+                secrets.expires_at_text()
             ])?;
             device_in(tx, device_id)
         })
     }
 
     /// The device a token hash belongs to, if it is registered and not
-    /// revoked. Notes the time it was seen when the last note is more than
-    /// a minute old (a read otherwise: the writer stays free for syncs).
+    /// revoked, whatever else its standing (expired, lost: the caller
+    /// decides by [`DeviceRecord::standing`]). The token staged for it
+    /// ([`Store::stage_device_token`]) authenticates too, and its first use
+    /// makes it the device's token (the old one stops working). Notes the
+    /// time it was seen when the last note is more than a minute old (a
+    /// read otherwise: the writer stays free for syncs).
     pub fn authenticate_device(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
         let found = self.read(|c| {
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT {DEVICE_COLS} FROM hub_devices WHERE token_hash = ?1 AND revoked_at IS NULL"
+                "SELECT {DEVICE_COLS}, next_token_hash = ?1 FROM hub_devices
+                 WHERE (token_hash = ?1 OR next_token_hash = ?1) AND revoked_at IS NULL"
             ))?;
             let mut rows = stmt.query([&token_hash[..]])?;
-            rows.next()?.map(device_from_row).transpose()
+            match rows.next()? {
+                Some(r) => Ok(Some((device_from_row(r)?, r.get::<_, Option<bool>>(AFTER_COLS)?.unwrap_or(false)))),
+                None => Ok(None),
+            }
         })?;
-        let Some(mut device) = found else { return Ok(None) };
+        let Some((mut device, staged)) = found else { return Ok(None) };
+        if staged {
+            let promoted = self.write(|tx| {
+                let n = tx
+                    .prepare_cached(
+                        "UPDATE hub_devices SET token_hash = next_token_hash, token_expires_at = next_token_expires_at,
+                           next_token_hash = NULL, next_token_expires_at = NULL
+                         WHERE device_id = ?1 AND next_token_hash = ?2 AND revoked_at IS NULL",
+                    )?
+                    .execute(params![device.device_id, &token_hash[..]])?;
+                if n == 0 { Ok(None) } else { device_in(tx, &device.device_id).map(Some) }
+            })?;
+            let Some(d) = promoted else { return Ok(None) };
+            device = d;
+        }
         let now = Utc::now();
         let stale = device.seen_note_stale(now);
         if stale {
@@ -101,6 +131,53 @@ impl Store {
             device.last_seen_at = Some(at);
         }
         Ok(Some(device))
+    }
+
+    /// Stages a device's next token (during a sync, before the current one
+    /// expires): both authenticate until the device first uses the new
+    /// one. A later staging replaces an unused earlier one, so a device
+    /// whose answer was lost simply gets another.
+    pub fn stage_device_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<()> {
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE hub_devices SET next_token_hash = ?2, next_token_expires_at = ?3
+                     WHERE device_id = ?1 AND revoked_at IS NULL AND lost_at IS NULL",
+                )?
+                .execute(params![device_id, &secrets.hash[..], secrets.expires_at_text()])?;
+            if n == 0 {
+                return Err(Error::Conflict { what: "device", reason: "revoked or reported lost".into() });
+            }
+            Ok(())
+        })
+    }
+
+    /// Reports a device lost: its next contact with the hub is answered
+    /// with a wipe. Marking it again keeps the first time.
+    pub fn mark_device_lost(&self, device_id: &str) -> Result<DeviceRecord> {
+        self.write(|tx| {
+            tx.prepare_cached("UPDATE hub_devices SET lost_at = coalesce(lost_at, ?2) WHERE device_id = ?1")?
+                .execute(params![device_id, Utc::now().to_rfc3339()])?;
+            device_in(tx, device_id)
+        })
+    }
+
+    /// Records a lost device's report that it wiped its data, once: its
+    /// token is revoked with it, so a second report is not accepted.
+    pub fn record_device_wiped(&self, device_id: &str) -> Result<DeviceRecord> {
+        self.write(|tx| {
+            let now = Utc::now().to_rfc3339();
+            let n = tx
+                .prepare_cached(
+                    "UPDATE hub_devices SET wiped_at = ?2, revoked_at = ?2, next_token_hash = NULL
+                     WHERE device_id = ?1 AND lost_at IS NOT NULL AND revoked_at IS NULL",
+                )?
+                .execute(params![device_id, now])?;
+            if n == 0 {
+                return Err(Error::Conflict { what: "device", reason: "not reported lost, or already wiped".into() });
+            }
+            device_in(tx, device_id)
+        })
     }
 
     /// Revokes a device's token; its next request is refused.
@@ -126,7 +203,7 @@ impl Store {
                 c.prepare_cached(&format!("SELECT {DEVICE_COLS}, link_key FROM hub_devices WHERE device_id = ?1"))?;
             let mut rows = stmt.query([device_id])?;
             let Some(r) = rows.next()? else { return Ok(None) };
-            let key: Option<Vec<u8>> = r.get(8)?;
+            let key: Option<Vec<u8>> = r.get(AFTER_COLS)?;
             Ok(Some((device_from_row(r)?, key.as_deref().and_then(LinkKey::from_bytes))))
         })
     }
@@ -289,6 +366,48 @@ mod tests {
         assert!(matches!(store.revoke_device("nope"), Err(Error::NotFound { .. })));
         // The same token hash cannot be registered twice.
         assert!(store.register_device("dev-2", &rep("rep-bob"), &TokenSecrets::of("secret")).is_err());
+    }
+
+    #[test]
+    fn a_staged_token_works_alongside_the_old_one_until_first_used() {
+        let (_dir, store) = temp_store();
+        store.register_device("dev-1", &rep("rep-anna"), &TokenSecrets::of("old")).unwrap();
+        let later = Utc::now() + chrono::Duration::days(120);
+        store.stage_device_token("dev-1", &TokenSecrets::expiring("lost-in-transit", later)).unwrap();
+        // The answer carrying it was lost: the device still has the old
+        // token, which works, and is handed another.
+        assert!(store.authenticate_device(&token_hash("old")).unwrap().is_some());
+        store.stage_device_token("dev-1", &TokenSecrets::expiring("new", later)).unwrap();
+        assert!(store.authenticate_device(&token_hash("lost-in-transit")).unwrap().is_none(), "replaced");
+        assert!(store.authenticate_device(&token_hash("old")).unwrap().is_some());
+        let d = store.authenticate_device(&token_hash("new")).unwrap().unwrap();
+        assert_eq!(
+            d.token_expires_at.as_deref(),
+            Some(TokenSecrets::expiring("new", later).expires_at_text().as_str())
+        );
+        assert!(store.authenticate_device(&token_hash("old")).unwrap().is_none(), "the old token ends with first use");
+        assert!(store.authenticate_device(&token_hash("new")).unwrap().is_some());
+        // The link key is the device's for life.
+        let (_, key) = store.device_link_key("dev-1").unwrap().unwrap();
+        assert_eq!(key.unwrap().0, LinkKey::from_token("old").0);
+    }
+
+    #[test]
+    fn a_lost_device_is_told_to_wipe_and_reports_back_once() {
+        let (_dir, store) = temp_store();
+        store.register_device("dev-1", &rep("rep-anna"), &TokenSecrets::of("t")).unwrap();
+        assert!(matches!(store.record_device_wiped("dev-1"), Err(Error::Conflict { .. })), "not lost");
+        let lost = store.mark_device_lost("dev-1").unwrap();
+        let at = lost.lost_at.clone().unwrap();
+        assert_eq!(store.mark_device_lost("dev-1").unwrap().lost_at.as_deref(), Some(at.as_str()));
+        let seen = store.authenticate_device(&token_hash("t")).unwrap().unwrap();
+        assert_eq!(seen.standing(Utc::now()), crate::devices::Standing::Lost);
+        assert!(store.stage_device_token("dev-1", &TokenSecrets::of("n")).is_err(), "no new token for it");
+        let wiped = store.record_device_wiped("dev-1").unwrap();
+        assert!(wiped.wiped_at.is_some() && wiped.revoked_at.is_some());
+        assert!(store.authenticate_device(&token_hash("t")).unwrap().is_none());
+        assert!(store.record_device_wiped("dev-1").is_err(), "once");
+        assert!(matches!(store.mark_device_lost("nope"), Err(Error::NotFound { .. })));
     }
 
     #[test]

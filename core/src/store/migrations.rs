@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "0008_scoring", include_str!("../../migrations/0008_scoring.sql")),
     (9, "0009_authority", include_str!("../../migrations/0009_authority.sql")),
     (10, "0010_search_terms", include_str!("../../migrations/0010_search_terms.sql")),
+    (11, "0011_device_lifecycle", include_str!("../../migrations/0011_device_lifecycle.sql")),
 ];
 
 /// The schema version this build creates and understands.

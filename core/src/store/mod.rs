@@ -14,6 +14,7 @@ mod cipher;
 pub(crate) mod codec;
 mod devices;
 pub(crate) mod docs;
+mod lease;
 mod migrations;
 mod pdfs;
 mod projections;
@@ -29,7 +30,7 @@ mod search_plan;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -42,6 +43,8 @@ pub use accounts::{AccountSummary, ContactMatch};
 pub use catalog::{ImportProgress, ImportSummary};
 pub use cipher::StoreKey;
 pub use docs::DocInfo;
+pub use lease::LeaseStatus;
+pub(crate) use lease::note_contact;
 pub use migrations::SCHEMA_VERSION;
 pub use quotes::{GrantedDiscount, QuoteSummary};
 pub use scoring::{AccountScore, ActivityImportSummary};
@@ -106,6 +109,8 @@ pub struct Store {
     next_reader: AtomicUsize,
     /// The search vocabulary of the latest catalog state a reader saw.
     lexicon: Mutex<Option<Arc<Lexicon>>>,
+    /// Open only to sync: the offline lease ran out (ADR 23).
+    lease_locked: AtomicBool,
 }
 
 impl fmt::Debug for Store {
@@ -142,8 +147,16 @@ impl Store {
     /// encrypted file) and never creates a new database over an existing
     /// one; with [`Error::Corrupt`] for a damaged file, and with
     /// [`Error::SchemaTooNew`] for a database written by a newer version.
+    ///
+    /// A device store whose offline lease ran out is refused with
+    /// [`Error::LeaseExpired`]: open it with [`Store::open_to_renew`] and
+    /// sync.
     pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Store> {
-        let path = path.as_ref().to_path_buf();
+        Store::open_with_lease(path.as_ref(), options, false)
+    }
+
+    fn open_with_lease(path: &Path, options: StoreOptions, renew: bool) -> Result<Store> {
+        let path = path.to_path_buf();
         if options.readers == 0 || options.readers > 64 {
             return Err(Error::validation("readers", "must be between 1 and 64"));
         }
@@ -215,12 +228,17 @@ impl Store {
             r.set_prepared_statement_cache_capacity(64);
             readers.push(Mutex::new(r));
         }
+        let lease = lease::status(&writer, chrono::Utc::now())?;
+        if lease.expired && !renew {
+            return Err(Error::LeaseExpired { last_contact: lease.last_contact.unwrap_or_default(), days: lease.days });
+        }
         Ok(Store {
             path,
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
             lexicon: Mutex::new(None),
+            lease_locked: AtomicBool::new(lease.expired),
         })
     }
 
@@ -237,6 +255,14 @@ impl Store {
     /// Runs `f` in a read transaction on a pooled read-only connection: a
     /// consistent snapshot that never blocks the writer.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        if self.lease_locked() {
+            return Err(self.lease_error());
+        }
+        self.read_unleased(f)
+    }
+
+    /// [`Store::read`] even when the store is open only to sync.
+    pub(crate) fn read_unleased<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let n = self.readers.len();
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         let guard = (0..n)
@@ -251,6 +277,14 @@ impl Store {
     /// Runs `f` in one `IMMEDIATE` write transaction, committed if `f`
     /// returns `Ok` and rolled back otherwise.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        if self.lease_locked() {
+            return Err(self.lease_error());
+        }
+        self.write_unleased(f)
+    }
+
+    /// [`Store::write`] even when the store is open only to sync.
+    pub(crate) fn write_unleased<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut guard = lock(&self.writer);
         let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;

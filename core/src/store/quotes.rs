@@ -93,13 +93,7 @@ impl Store {
     /// Publishes the discount policy (reference data, next catalog
     /// sequence), through the same checked write as a catalog import.
     pub fn set_discount_policy(&self, policy: &DiscountPolicy) -> Result<()> {
-        let pct_ok = |d: Decimal| d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED;
-        if !pct_ok(policy.max_discount_pct)
-            || !policy.category_limits.iter().all(|l| pct_ok(l.max_discount_pct))
-            || policy.min_margin_pct < Decimal::ZERO
-        {
-            return Err(Error::validation("discount policy", "percentages must be between 0 and 100"));
-        }
+        policy.validate()?;
         let data =
             ReferenceData { discount_policy: Some(Sequenced { seq: 0, item: policy.clone() }), ..Default::default() };
         self.publish(&data).map(|_| ())
@@ -472,6 +466,7 @@ mod tests {
             category_limits: vec![CategoryLimit { category: "Werkzeug/".into(), max_discount_pct: d("5") }],
             min_margin_pct: d("10"),
             reason_required: true,
+            offline_lease_days: 30,
         })
         .unwrap();
         s.set_product_costs(&[("AKB-18".into(), d("150"))]).unwrap();

@@ -143,6 +143,9 @@ pub trait DeviceStorage {
     fn catalog_seq(&mut self) -> Result<Seq>;
     /// Applies a reference-data delta from the hub (`complete`: its last page).
     fn apply_catalog(&mut self, delta: &CatalogDelta, complete: bool) -> Result<()>;
+    /// Notes that the hub answered at `at`: the offline lease runs from
+    /// there (ADR 23).
+    fn note_contact(&mut self, at: Timestamp) -> Result<()>;
     /// The device's clock.
     fn now(&mut self) -> Timestamp {
         chrono::Utc::now()
@@ -302,6 +305,8 @@ pub fn apply(storage: &mut dyn DeviceStorage, answer: &[u8]) -> Result<SyncRound
     peer.outstanding = false;
     storage.set_peer(&peer)?;
     let pending = storage.has_outbox()?;
+    let now = storage.now();
+    storage.note_contact(now)?;
     round.catalog_seq = storage.catalog_seq()?;
     round.done = !resp.more && catalog_done && !pending && !edited_meanwhile;
     Ok(round)
@@ -373,6 +378,9 @@ fn apply_refusal(storage: &mut dyn DeviceStorage, f: &frame::RefusalFrame) -> Re
     peer.session += 1;
     peer.outstanding = false;
     storage.set_peer(&peer)?;
+    // A refusal is an answer: the hub was reached.
+    let at = storage.now();
+    storage.note_contact(at)?;
     round.catalog_seq = storage.catalog_seq()?;
     Ok(round)
 }

@@ -44,6 +44,7 @@ pub(super) struct MemoryDevice {
     held: BTreeMap<DocId, i64>,
     refusals: Vec<SyncRefusal>,
     catalog_seq: Seq,
+    last_contact: Option<crate::ids::Timestamp>,
 }
 
 impl MemoryDevice {
@@ -57,6 +58,7 @@ impl MemoryDevice {
             held: BTreeMap::new(),
             refusals: Vec::new(),
             catalog_seq: 0,
+            last_contact: None,
         }
     }
 
@@ -167,6 +169,10 @@ impl DeviceStorage for MemoryDevice {
         if complete {
             self.catalog_seq = delta.to;
         }
+        Ok(())
+    }
+    fn note_contact(&mut self, at: crate::ids::Timestamp) -> Result<()> {
+        self.last_contact = Some(at);
         Ok(())
     }
 }
@@ -433,6 +439,7 @@ mod tests {
         let answer = hub.handle(&rep("dev-a"), &request).unwrap();
         let before = a.clone();
         assert!(a.apply(b"not a frame").is_err());
+        assert!(a.last_contact.is_none(), "a refused answer is no contact");
         assert!(a.apply(&answer[..answer.len() / 2]).is_err());
         assert_eq!(a, before, "a refused answer left a trace");
         // Another device's answer.
@@ -441,6 +448,7 @@ mod tests {
         assert!(matches!(a.apply(&foreign), Err(crate::Error::Sync(SyncError::WrongDevice))));
         assert_eq!(a, before);
         a.apply(&answer).unwrap();
+        assert!(a.last_contact.is_some(), "the hub's answer renews the lease");
         let applied = a.clone();
         assert!(matches!(a.apply(&answer), Err(crate::Error::Sync(SyncError::NoRequestWaiting))));
         assert_eq!(a, applied);

@@ -246,6 +246,10 @@ impl DeviceStorage for SqliteDevice<'_> {
     fn apply_catalog(&mut self, delta: &CatalogDelta, complete: bool) -> Result<()> {
         apply_delta_in(self.tx, delta, complete).map(|_| ())
     }
+
+    fn note_contact(&mut self, at: Timestamp) -> Result<()> {
+        crate::store::note_contact(self.tx, at)
+    }
 }
 
 /// [`HubStorage`] over an Onsite [`Store`]'s write transaction: documents,
@@ -451,7 +455,8 @@ impl Store {
 
     /// [`Store::sync_request`] with explicit frame limits.
     pub fn sync_request_with(&self, limits: &SyncLimits) -> Result<Vec<u8>> {
-        self.write(|tx| device::request(&mut SqliteDevice { tx }, limits))
+        // Also when the offline lease ran out: syncing is how it is renewed.
+        self.write_unleased(|tx| device::request(&mut SqliteDevice { tx }, limits))
     }
 
     /// Applies the hub's answer to the last request in one transaction (see
@@ -459,8 +464,11 @@ impl Store {
     /// projections, sync states and cursors. A malformed, replayed or
     /// unexpected answer is refused with a typed error and changes nothing.
     /// A refusal is applied too; it is kept in [`Store::sync_refusals`].
+    /// Either renews the offline lease.
     pub fn sync_apply(&self, response: &[u8]) -> Result<SyncRound> {
-        self.write(|tx| device::apply(&mut SqliteDevice { tx }, response))
+        let round = self.write_unleased(|tx| device::apply(&mut SqliteDevice { tx }, response))?;
+        self.lease_renewed();
+        Ok(round)
     }
 
     /// Answers a device's request frame as the hub, in one transaction:

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use onsite_core::devices::{NewDevice, TokenSecrets};
+use onsite_core::devices::NewDevice;
 use onsite_core::import::Format;
 use onsite_core::quote::{DiscountPolicy, QuoteState};
 use onsite_core::sync::DeviceRole;
@@ -40,10 +40,11 @@ pub(super) async fn issue_device(
     })?;
     let new = NewDevice { person: req.person, role, account_id: req.account_id, label: req.label };
     let backend = hub.backend.clone();
+    let config = hub.config.clone();
     let (device, token) = blocking(move || {
         let token = token::generate()?;
         let id = uuid::Uuid::new_v4().to_string();
-        Ok((backend.register_device(&id, &new, &TokenSecrets::of(&token))?, token))
+        Ok((backend.register_device(&id, &new, &config.token_secrets(&token))?, token))
     })
     .await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "device": device, "token": token }))).into_response())
@@ -58,6 +59,14 @@ pub(super) async fn list_devices(State(hub): State<Hub>, _: Admin) -> ApiResult<
 pub(super) async fn revoke_device(State(hub): State<Hub>, _: Admin, Path(id): Path<String>) -> ApiResult<Response> {
     let backend = hub.backend.clone();
     let device = blocking(move || backend.revoke_device(&id)).await?;
+    Ok(axum::Json(json!({ "device": device })).into_response())
+}
+
+/// `POST /v1/admin/devices/{id}/lost`: the device's next contact is
+/// answered with a wipe.
+pub(super) async fn mark_lost(State(hub): State<Hub>, _: Admin, Path(id): Path<String>) -> ApiResult<Response> {
+    let backend = hub.backend.clone();
+    let device = blocking(move || backend.mark_lost(&id)).await?;
     Ok(axum::Json(json!({ "device": device })).into_response())
 }
 

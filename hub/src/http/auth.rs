@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, StatusCode, header};
-use onsite_core::devices::{DeviceRecord, token_hash};
+use onsite_core::devices::{DeviceRecord, Standing, token_hash};
 use onsite_core::sync::DeviceRole;
 
 use super::{ApiError, ApiResult, Hub, blocking};
@@ -44,8 +44,51 @@ impl AuthLimiter {
     }
 }
 
-/// Checks the bearer token and the transport; counts and logs failures.
+/// Checks the bearer token and the transport and the device's standing:
+/// an expired token is answered 401 `token_expired`, a device reported lost
+/// 410 `wipe` (it deletes its data and reports back, ADR 23).
 pub(super) async fn authenticate(hub: &Hub, peer: SocketAddr, headers: &HeaderMap) -> ApiResult<DeviceRecord> {
+    let device = identify(hub, peer, headers).await?;
+    match device.standing(chrono::Utc::now()) {
+        Standing::Active => Ok(device),
+        Standing::Lost => {
+            if hub.config.log {
+                log::line("warn", &format!("device {} reported lost: told to wipe", device.device_id));
+            }
+            Err(ApiError::new(
+                StatusCode::GONE,
+                "wipe",
+                "this device was reported lost: delete its data and its key, then report back (POST /v1/wiped)",
+            ))
+        }
+        Standing::Expired => {
+            hub.metrics.auth_failure();
+            if hub.config.log {
+                log::line("warn", &format!("authentication refused: token_expired (device {})", device.device_id));
+            }
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token_expired",
+                "the device token expired; the back office issues a new one",
+            ))
+        }
+        Standing::Revoked => {
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "unknown or revoked device token"))
+        }
+    }
+}
+
+/// The device a lost device's report comes from: authenticated, lost.
+pub(super) async fn lost_device(hub: &Hub, peer: SocketAddr, headers: &HeaderMap) -> ApiResult<DeviceRecord> {
+    let device = identify(hub, peer, headers).await?;
+    if device.standing(chrono::Utc::now()) != Standing::Lost {
+        return Err(ApiError::new(StatusCode::CONFLICT, "conflict", "this device was not reported lost"));
+    }
+    Ok(device)
+}
+
+/// Checks the bearer token and the transport; counts and logs failures.
+async fn identify(hub: &Hub, peer: SocketAddr, headers: &HeaderMap) -> ApiResult<DeviceRecord> {
     let fail = |status, code, message: &str| {
         hub.metrics.auth_failure();
         if hub.config.log {

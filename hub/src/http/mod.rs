@@ -43,16 +43,16 @@ use super::log;
 use super::metrics::Metrics;
 use crate::error::Error;
 use admin::{
-    assign_accounts, decide_discount, issue_device, list_devices, list_orders, list_quotes, publish_catalog,
+    assign_accounts, decide_discount, issue_device, list_devices, list_orders, list_quotes, mark_lost, publish_catalog,
     publish_policy, revoke_device,
 };
 use approval::{approval_get, approval_pdf, approval_post};
 use auth::{Admin, AuthLimiter};
-use sync::sync;
+use sync::{sync, wiped};
 
 pub use approval::attachment;
 pub use body::MAX_CATALOG_BYTES;
-pub use sync::SYNC_TYPE;
+pub use sync::{NEXT_TOKEN, NEXT_TOKEN_EXPIRES, SYNC_TYPE};
 
 /// Every endpoint, as `(method, path)`: what `docs/openapi.yaml` documents
 /// (a test checks both ways, against a running hub).
@@ -60,9 +60,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/health"),
     ("GET", "/metrics"),
     ("POST", "/v1/sync"),
+    ("POST", "/v1/wiped"),
     ("POST", "/v1/admin/devices"),
     ("GET", "/v1/admin/devices"),
     ("POST", "/v1/admin/devices/{id}/revoke"),
+    ("POST", "/v1/admin/devices/{id}/lost"),
     ("POST", "/v1/admin/reps/{rep}/accounts"),
     ("POST", "/v1/admin/catalog"),
     ("PUT", "/v1/admin/discount-policy"),
@@ -138,6 +140,9 @@ impl From<Error> for ApiError {
                 (K::Conflict, _) => (StatusCode::CONFLICT, "conflict"),
                 (K::Invalid, _) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
                 (K::NotFound, _) => (StatusCode::NOT_FOUND, "not_found"),
+                // A hub store never has a lease; should one ever run out,
+                // the answer says so rather than hiding it as internal.
+                (K::LeaseExpired, _) => (StatusCode::SERVICE_UNAVAILABLE, "lease_expired"),
                 (K::Storage | K::Internal, _) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             },
             Error::Json(_) | Error::Config(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
@@ -174,8 +179,10 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/health", get(health))
         .route("/metrics", get(metrics_text))
         .route("/v1/sync", post(sync))
+        .route("/v1/wiped", post(wiped))
         .route("/v1/admin/devices", post(issue_device).get(list_devices))
         .route("/v1/admin/devices/{id}/revoke", post(revoke_device))
+        .route("/v1/admin/devices/{id}/lost", post(mark_lost))
         .route("/v1/admin/reps/{rep}/accounts", post(assign_accounts))
         .route("/v1/admin/discount-policy", put(publish_policy))
         .route("/v1/admin/quotes", get(list_quotes))

@@ -1,5 +1,6 @@
 //! `POST /v1/sync`: a device's frame in, the hub's frame (or a refusal
-//! frame) out.
+//! frame) out, with the device's next token when its token is in the last
+//! third of its life; `POST /v1/wiped`: a lost device's report (ADR 23).
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -10,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onsite_core::sync::{MAX_FRAME_BYTES, SyncError};
 
-use super::auth::authenticate;
+use super::auth::{authenticate, lost_device};
 use super::body::read_body;
 use super::{ApiError, Hub};
 use crate::error::Error;
@@ -36,6 +37,7 @@ pub(super) async fn sync(
     let limits = hub.config.limits;
     let now = hub.config.now();
     let device_id = device.device_id.clone();
+    let rotate = device.rotation_due(chrono::Utc::now(), hub.config.token_lifetime);
     let result = match tokio::task::spawn_blocking(move || {
         let scope = backend.scope(&device)?;
         backend.sync(&scope, &body, &limits, now)
@@ -51,7 +53,11 @@ pub(super) async fn sync(
     match result {
         Ok(frame) => {
             hub.metrics.sync(started.elapsed(), size, frame.len());
-            ([(header::CONTENT_TYPE, HeaderValue::from_static(SYNC_TYPE))], frame).into_response()
+            let mut response = ([(header::CONTENT_TYPE, HeaderValue::from_static(SYNC_TYPE))], frame).into_response();
+            if rotate {
+                next_token(&hub, &device_id, &mut response).await;
+            }
+            response
         }
         // Refused by the transition rules: the refusal frame, for the
         // device to recover from (409 with the frame as the body).
@@ -84,6 +90,61 @@ pub(super) async fn sync(
         }
     }
 }
+
+/// Stages the device's next token and puts it into the answer. The old
+/// token keeps working until the device first uses the new one, so an
+/// answer lost on the way costs nothing: the next sync hands out another.
+async fn next_token(hub: &Hub, device_id: &str, response: &mut Response) {
+    let backend = hub.backend.clone();
+    let config = hub.config.clone();
+    let id = device_id.to_string();
+    let staged = tokio::task::spawn_blocking(move || -> crate::error::Result<(String, String)> {
+        let token = crate::token::generate()?;
+        let secrets = config.token_secrets(&token);
+        backend.stage_token(&id, &secrets)?;
+        Ok((token, secrets.expires_at_text()))
+    })
+    .await;
+    match staged {
+        Ok(Ok((token, expires))) => {
+            if let (Ok(t), Ok(e)) = (HeaderValue::from_str(&token), HeaderValue::from_str(&expires)) {
+                let h = response.headers_mut();
+                h.insert(NEXT_TOKEN, t);
+                h.insert(NEXT_TOKEN_EXPIRES, e);
+                h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+        }
+        // The sync itself succeeded; the next one tries again.
+        _ if hub.config.log => log::line("warn", &format!("token rotation failed for device {device_id}")),
+        _ => {}
+    }
+}
+
+pub(super) async fn wiped(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let device = match lost_device(&hub, peer, &headers).await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let backend = hub.backend.clone();
+    match super::blocking(move || backend.record_wiped(&device.device_id)).await {
+        Ok(d) => {
+            if hub.config.log {
+                log::line("info", &format!("device {} reported wiped", d.device_id));
+            }
+            axum::Json(serde_json::json!({ "device": d })).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The header carrying a device's next token on a sync answer.
+pub const NEXT_TOKEN: &str = "x-onsite-next-token";
+/// When that token expires (RFC 3339).
+pub const NEXT_TOKEN_EXPIRES: &str = "x-onsite-next-token-expires";
 
 /// The media type of sync frames (requests, responses and refusals).
 pub const SYNC_TYPE: &str = "application/x-onsite-sync";
