@@ -2,8 +2,7 @@
 //! to the store and the core's statistics. Times arrive as RFC 3339 text.
 
 use chrono::{DateTime, Utc};
-use onsite_core::funnel::{AbResult, Campaign, FunnelReport};
-use onsite_core::scoring::{CallListEntry, ScoringModel};
+use onsite_core::leads::{AbResult, CallListEntry, Campaign, FunnelReport, ScoringModel};
 use onsite_core::store::{AccountScore, ActivityImportSummary};
 
 use crate::{OnsiteError, OnsiteStore};
@@ -20,14 +19,14 @@ pub fn ab_test(a: String, n_a: u64, x_a: u64, b: String, n_b: u64, x_b: u64) -> 
     if x_a > n_a || x_b > n_b {
         return Err(OnsiteError::Validation("more successes than recipients".into()));
     }
-    Ok(onsite_core::funnel::ab_test(&a, n_a, x_a, &b, n_b, x_b))
+    Ok(onsite_core::leads::ab_test(&a, n_a, x_a, &b, n_b, x_b))
 }
 
 /// Recipients per variant to detect a relative `lift` on a `baseline` rate
 /// (fractions) at significance `alpha` with `power`; `None` if undefined.
 #[uniffi::export]
 pub fn ab_sample_size(baseline: f64, lift: f64, alpha: f64, power: f64) -> Option<u64> {
-    onsite_core::funnel::sample_size(baseline, lift, alpha, power)
+    onsite_core::leads::sample_size(baseline, lift, alpha, power)
 }
 
 #[uniffi::export]

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use onsite_core::activity::Activity;
-use onsite_core::scoring::{self, Lead, ScoringModel, Touch};
+use onsite_core::leads::{self, Lead, ScoringModel, Touch};
 use onsite_core::{Store, StoreOptions, sample};
 
 fn main() {
@@ -38,10 +38,10 @@ fn main() {
         accounts.iter().zip(&touches).map(|((a, cs), t)| Lead { account: a, contacts: cs, touches: t }).collect();
 
     let scored = common::time(30, || {
-        black_box(scoring::call_list(black_box(&leads), &model, now, 50));
+        black_box(leads::call_list(black_box(&leads), &model, now, 50));
     });
     let scored_all = common::time(10, || {
-        black_box(scoring::call_list(black_box(&leads), &model, now, leads.len()));
+        black_box(leads::call_list(black_box(&leads), &model, now, leads.len()));
     });
     let naive = common::time(30, || {
         let mut v: Vec<(&str, usize)> = leads.iter().map(|l| (l.account.id.as_str(), l.touches.len())).collect();

@@ -38,12 +38,12 @@ pub mod devices;
 pub mod error;
 #[cfg(any(test, feature = "sample"))]
 pub mod fixtures;
-pub mod funnel;
 pub mod ids;
 
 #[cfg(feature = "uniffi")]
 mod ffi;
 pub mod import;
+pub mod leads;
 pub mod lexicon;
 pub mod money;
 pub mod pdf;
@@ -55,7 +55,6 @@ mod rules;
 #[cfg(any(test, feature = "sample"))]
 pub mod sample;
 pub mod scope;
-pub mod scoring;
 pub mod store;
 pub mod sync;
 pub mod table;

@@ -7,9 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{ContentItem, PriceList, PriceListScope, Product, ProductCost, Seq, TaxClass};
-use crate::funnel::Campaign;
+use crate::leads::{Campaign, ScoringModel};
 use crate::quote::DiscountPolicy;
-use crate::scoring::ScoringModel;
 
 /// A record that was deleted at a sequence number, kept so deltas carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -790,8 +790,8 @@ pub fn costs(products: &[Product], seed: u64) -> Vec<crate::catalog::ProductCost
 /// Three sample campaigns of a fastener wholesaler's marketing, with
 /// figures: one with an A/B test of its subject line and one whose landing
 /// page loses people.
-pub fn campaigns() -> Vec<crate::funnel::Campaign> {
-    use crate::funnel::{Campaign, CampaignStats, Placement, Variant};
+pub fn campaigns() -> Vec<crate::leads::Campaign> {
+    use crate::leads::{Campaign, CampaignStats, Placement, Variant};
     let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
     let stats = |sent, opened, clicked, visits, bounces, leads, customers| CampaignStats {
         sent,

@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use clap::Subcommand;
-use onsite_core::funnel::FunnelReport;
-use onsite_core::scoring::{CallListEntry, role_words};
+use onsite_core::leads::{CallListEntry, FunnelReport, role_words};
 
 use crate::args::DbArg;
 use crate::error::Result;

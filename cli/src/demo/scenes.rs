@@ -132,7 +132,7 @@ pub(super) fn publish(day: &mut Day<'_>, hub: &Hub, catalog: &Catalog) -> Result
         ),
     )?;
     let marketing = serde_json::json!({
-        "scoring_model": onsite_core::scoring::ScoringModel::sample(),
+        "scoring_model": onsite_core::leads::ScoringModel::sample(),
         "campaigns": sample::campaigns(),
     })
     .to_string();

@@ -308,15 +308,15 @@ fn json_cost(raw: &RawValue) -> Result<ProductCost, Refused> {
     Ok(ProductCost { sku: c.sku, cost: c.cost.0, seq: 0 })
 }
 
-fn json_scoring_model(raw: &RawValue) -> Result<crate::scoring::ScoringModel, Refused> {
+fn json_scoring_model(raw: &RawValue) -> Result<crate::leads::ScoringModel, Refused> {
     let refuse = |reason: String| Refused::of("scoring_model", reason);
-    let m: crate::scoring::ScoringModel = serde_json::from_str(raw.get()).map_err(|e| refuse(e.to_string()))?;
+    let m: crate::leads::ScoringModel = serde_json::from_str(raw.get()).map_err(|e| refuse(e.to_string()))?;
     m.validate().map_err(|e| refuse(e.to_string()))?;
     Ok(m)
 }
 
-fn json_campaign(raw: &RawValue) -> Result<crate::funnel::Campaign, Refused> {
-    let c: crate::funnel::Campaign = read_json(raw, "id")?;
+fn json_campaign(raw: &RawValue) -> Result<crate::leads::Campaign, Refused> {
+    let c: crate::leads::Campaign = read_json(raw, "id")?;
     c.validate().map_err(|e| Refused::of(&c.id, e.to_string()))?;
     Ok(c)
 }

@@ -52,9 +52,9 @@ pub struct CatalogBatch {
     /// New or changed content library items.
     pub content: Vec<Row<ContentItem>>,
     /// A new lead-scoring model.
-    pub scoring_model: Option<Row<crate::scoring::ScoringModel>>,
+    pub scoring_model: Option<Row<crate::leads::ScoringModel>>,
     /// New or changed campaigns (each replaces the stored one whole).
-    pub campaigns: Vec<Row<crate::funnel::Campaign>>,
+    pub campaigns: Vec<Row<crate::leads::Campaign>>,
 }
 
 /// Every problem found in a rejected import. Nothing was changed.

@@ -14,8 +14,9 @@ use crate::account::Contact;
 use crate::activity::{Activity, ActivityKind};
 use crate::crdt::DocId;
 use crate::error::{Error, Result};
-use crate::funnel::{Campaign, FunnelReport, funnel};
-use crate::scoring::{self, CallListEntry, Coverage, FitScore, InterestScore, Lead, ScoringModel, Touch};
+use crate::leads::{
+    self, CallListEntry, Campaign, Coverage, FitScore, FunnelReport, InterestScore, Lead, ScoringModel, Touch, funnel,
+};
 use crate::table::Problem;
 
 /// One account's scores, in full.
@@ -212,7 +213,7 @@ impl Store {
                 touches: touches.get(&a.id).unwrap_or(&no_touches),
             })
             .collect();
-        Ok(scoring::call_list(&leads, &model, now, limit))
+        Ok(leads::call_list(&leads, &model, now, limit))
     }
 
     /// One account's scores with their explanations.
@@ -224,22 +225,22 @@ impl Store {
         let acts = self.activities_for_account(account_id, u32::MAX)?;
         let touches = Touch::of(&acts, &contacts);
         let lead = Lead { account: &account, contacts: &contacts, touches: &touches };
-        let entry = scoring::score(&lead, &model, now);
+        let entry = leads::score(&lead, &model, now);
         let by_id: HashMap<&str, &Contact> = contacts.iter().map(|c| (c.id.as_str(), c)).collect();
         Ok(AccountScore {
-            fits: model.personas.iter().map(|p| scoring::fit(&account, p)).collect(),
-            interest: scoring::interest(&acts, &by_id, &model, now),
-            coverage: scoring::coverage(&contacts),
+            fits: model.personas.iter().map(|p| leads::fit(&account, p)).collect(),
+            interest: leads::interest(&acts, &by_id, &model, now),
+            coverage: leads::coverage(&contacts),
             entry,
         })
     }
 
     /// Counts a marketing tool's campaign events into the published
-    /// campaigns (see [`crate::funnel::count_events`]) and publishes them
+    /// campaigns (see [`crate::leads::count_events`]) and publishes them
     /// again under a new catalog sequence, so devices get the new figures.
-    pub fn import_campaign_events(&self, bytes: &[u8]) -> Result<crate::funnel::EventSummary> {
+    pub fn import_campaign_events(&self, bytes: &[u8]) -> Result<crate::leads::EventSummary> {
         let mut all = self.campaigns()?;
-        let summary = crate::funnel::count_events(&mut all, bytes)
+        let summary = crate::leads::count_events(&mut all, bytes)
             .map_err(|problems| Error::Import(crate::import::ImportReport { problems }))?;
         let campaigns = all
             .into_iter()

@@ -1,7 +1,7 @@
 -- The hub's PostgreSQL schema, version 4 (version 1 lacked devices.link_key,
 -- version 2 the quote number and order's quote columns, version 3 the
 -- devices' token expiry, staged token, loss and wipe; the upgrades are in
--- postgres.rs). Applied once by the first
+-- schema.rs). Applied once by the first
 -- instance that finds an empty database (under an advisory lock).
 
 CREATE TABLE hub_meta (

@@ -1,0 +1,237 @@
+//! The quote's lifecycle: edits (a new revision once sent), merges settled
+//! by the business rules, sending under the discount policy, expiry and
+//! cancelling.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::{ApprovalStatus, DiscountPolicy, Quote, QuoteError, QuoteLine, QuoteState};
+
+impl Quote {
+    /// Applies an edit (lines, terms, discounts). Editing a sent, approved or
+    /// rejected quote starts a new revision and makes it a draft again;
+    /// editing a draft keeps its revision number. The hash is recomputed.
+    pub fn edit(&mut self, f: impl FnOnce(&mut Quote)) -> Result<(), QuoteError> {
+        self.require(
+            &[
+                QuoteState::Draft,
+                QuoteState::NeedsDiscountApproval,
+                QuoteState::Sent,
+                QuoteState::Approved,
+                QuoteState::Rejected,
+            ],
+            "edit",
+        )?;
+        let (id, number, account, state, revision) =
+            (self.id.clone(), self.number.clone(), self.account_id.clone(), self.state, self.revision);
+        f(self);
+        // Identity and lifecycle fields are not the edit's to change.
+        (self.id, self.number, self.account_id, self.state, self.revision) = (id, number, account, state, revision);
+        self.validate()?;
+        let new_hash = self.compute_hash();
+        if new_hash == self.revision_hash {
+            return Ok(());
+        }
+        if matches!(self.state, QuoteState::Sent | QuoteState::Approved | QuoteState::Rejected) {
+            self.revision += 1;
+            self.state = QuoteState::Draft;
+            self.rejection_reason = None;
+        }
+        self.revision_hash = new_hash;
+        Ok(())
+    }
+
+    /// Restores the business rules on a quote merged from concurrent edits.
+    ///
+    /// `hashes` and `states` are every concurrent value of those fields in
+    /// the merged document. The revision hash is always recomputed from the
+    /// merged content. If any replica's hash differs from it, the content
+    /// changed concurrently with whatever that replica did: a quote that was
+    /// sent goes back to draft (what the customer saw is no longer what the
+    /// quote says, and sending again re-checks the discount policy), and an
+    /// approval counts only if it is for exactly the merged content. When
+    /// only the state changed concurrently (a customer approved revision 1
+    /// offline while the rep sent revision 2), a send of exactly the merged
+    /// content stands: the quote stays sent, the approval superseded. The
+    /// result depends only on the merged document, so every replica settles
+    /// the same way.
+    pub fn settle(&mut self, hashes: &[String], states: &[QuoteState]) {
+        let computed = self.compute_hash();
+        let content_concurrent = hashes.iter().any(|h| *h != computed) || self.revision_hash != computed;
+        let changed_concurrently = content_concurrent || states.len() > 1;
+        self.revision_hash = computed;
+        // Sent with content other than what was sent: an edit merged with
+        // a send it did not see. What the customer would get is not what
+        // anyone sent, so it is a draft again.
+        if self.state == QuoteState::Sent && self.sent_hash.as_ref().is_some_and(|h| *h != self.revision_hash) {
+            self.state = QuoteState::Draft;
+            return;
+        }
+        if !changed_concurrently {
+            return;
+        }
+        let approved_now = self.approval_status() == ApprovalStatus::Approved;
+        self.state = match self.state {
+            QuoteState::Approved if approved_now => QuoteState::Approved,
+            QuoteState::Approved | QuoteState::Sent => {
+                if states.contains(&QuoteState::Approved) && approved_now {
+                    QuoteState::Approved
+                } else if states.contains(&QuoteState::Cancelled) {
+                    QuoteState::Cancelled
+                } else if !content_concurrent && states.contains(&QuoteState::Sent) {
+                    QuoteState::Sent
+                } else {
+                    QuoteState::Draft
+                }
+            }
+            QuoteState::Draft if states.contains(&QuoteState::Approved) && approved_now => QuoteState::Approved,
+            other => other,
+        };
+    }
+
+    /// Sends the quote: needs lines, validity, and a discount within the
+    /// limit or approved by the back office, and no line below the floor.
+    pub fn send(
+        &mut self,
+        policy: &DiscountPolicy,
+        cost: &dyn Fn(&str) -> Option<Decimal>,
+        today: NaiveDate,
+    ) -> Result<(), QuoteError> {
+        self.send_against(policy, cost, &|_| None, today)
+    }
+
+    /// [`Quote::send`] with the policy checked against the prices in force
+    /// ([`DiscountPolicy::check_against`]).
+    pub fn send_against(
+        &mut self,
+        policy: &DiscountPolicy,
+        cost: &dyn Fn(&str) -> Option<Decimal>,
+        reference: &dyn Fn(&QuoteLine) -> Option<Decimal>,
+        today: NaiveDate,
+    ) -> Result<(), QuoteError> {
+        self.require(&[QuoteState::Draft], "send")?;
+        if self.lines.is_empty() {
+            return Err(QuoteError::Empty);
+        }
+        if today > self.valid_until {
+            return Err(QuoteError::Expired(self.valid_until));
+        }
+        self.totals()?;
+        let check = policy.check_against(self, cost, reference);
+        if let Some(&line) = check.below_floor.first() {
+            return Err(QuoteError::BelowMarginFloor { line: line as usize });
+        }
+        if check.needs_approval {
+            let granted = self
+                .discount_request
+                .as_ref()
+                .is_some_and(|r| r.approved == Some(true) && r.requested_pct >= check.max_effective_pct);
+            if !granted {
+                return Err(QuoteError::DiscountApprovalRequired {
+                    requested_pct: check.max_effective_pct,
+                    limit_pct: check.limit_pct,
+                });
+            }
+        }
+        self.state = QuoteState::Sent;
+        self.sent_hash = Some(self.revision_hash.clone());
+        Ok(())
+    }
+
+    /// Marks a sent quote whose validity has ended as expired; returns whether it did.
+    pub fn expire_if_due(&mut self, today: NaiveDate) -> bool {
+        if self.state == QuoteState::Sent && today > self.valid_until {
+            self.state = QuoteState::Expired;
+            return true;
+        }
+        false
+    }
+
+    /// Withdraws an open quote.
+    pub fn cancel(&mut self) -> Result<(), QuoteError> {
+        if !self.state.is_open() {
+            return Err(QuoteError::IllegalTransition { from: self.state, action: "cancel" });
+        }
+        self.state = QuoteState::Cancelled;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{NO_COST, approval, quote};
+    use super::*;
+    use crate::fixtures::{date as day, dec as d, now};
+    use crate::money::{Currency, DisplayLocale};
+
+    #[test]
+    fn full_lifecycle_to_order() {
+        let policy = DiscountPolicy::default();
+        let mut q = quote();
+        assert_eq!((q.state, q.revision), (QuoteState::Draft, 1));
+        q.send(&policy, NO_COST, day("2026-03-10")).unwrap();
+        assert_eq!(q.state, QuoteState::Sent);
+        q.approve(approval(&q), day("2026-03-11")).unwrap();
+        assert_eq!(q.approval_status(), ApprovalStatus::Approved);
+        let order = q.to_order("o-1".into(), now()).unwrap();
+        assert_eq!(q.state, QuoteState::Ordered);
+        assert_eq!(order.gross_total, q.totals().unwrap().gross_total);
+        assert!(matches!(q.cancel(), Err(QuoteError::IllegalTransition { from: QuoteState::Ordered, .. })));
+    }
+
+    #[test]
+    fn illegal_transitions_are_typed_errors() {
+        let mut q = quote();
+        assert!(matches!(
+            q.approve(approval(&q), day("2026-03-11")),
+            Err(QuoteError::IllegalTransition { action: "approve", .. })
+        ));
+        assert!(matches!(q.reject(None), Err(QuoteError::IllegalTransition { .. })));
+        assert!(matches!(q.to_order("o".into(), now()), Err(QuoteError::IllegalTransition { .. })));
+        q.cancel().unwrap();
+        assert!(q.edit(|q| q.notes = "x".into()).is_err());
+        let mut empty =
+            Quote::new("q-2".into(), "a".into(), None, "r".into(), Currency::EUR, DisplayLocale::En, day("2026-12-31"));
+        assert_eq!(empty.send(&DiscountPolicy::default(), NO_COST, day("2026-03-10")), Err(QuoteError::Empty));
+    }
+
+    #[test]
+    fn settling_a_merge_keeps_a_send_of_unchanged_content_and_drafts_a_concurrent_edit() {
+        let policy = DiscountPolicy::default();
+        let mut q = quote();
+        q.send(&policy, NO_COST, day("2026-03-10")).unwrap();
+        let r1 = approval(&q);
+        q.edit(|q| q.lines[0].qty = d("200")).unwrap();
+        q.send(&policy, NO_COST, day("2026-03-10")).unwrap();
+        // Merged: the rep's revision 2 (sent) with the customer's offline
+        // approval of revision 1; only the state field was concurrent.
+        let mut merged = q.clone();
+        merged.approval = Some(r1.clone());
+        merged.state = QuoteState::Approved;
+        merged.settle(std::slice::from_ref(&q.revision_hash), &[QuoteState::Approved, QuoteState::Sent]);
+        assert_eq!(merged.state, QuoteState::Sent, "revision 2 stays sent");
+        assert_eq!(merged.approval_status(), ApprovalStatus::Superseded { current_revision: 2 });
+        // If the content itself changed concurrently, what was sent is not
+        // what the quote says: back to draft.
+        let mut merged = q.clone();
+        merged.approval = Some(r1);
+        merged.state = QuoteState::Sent;
+        let other = "0".repeat(64);
+        merged.settle(&[q.revision_hash.clone(), other], &[QuoteState::Approved, QuoteState::Sent]);
+        assert_eq!(merged.state, QuoteState::Draft);
+    }
+
+    #[test]
+    fn expired_quotes_cannot_be_sent_or_approved() {
+        let policy = DiscountPolicy::default();
+        let mut q = quote();
+        assert_eq!(q.send(&policy, NO_COST, day("2026-04-01")), Err(QuoteError::Expired(day("2026-03-31"))));
+        q.send(&policy, NO_COST, day("2026-03-31")).unwrap();
+        assert_eq!(q.approve(approval(&q), day("2026-04-01")), Err(QuoteError::Expired(day("2026-03-31"))));
+        assert_eq!(q.state, QuoteState::Expired);
+        let mut q = quote();
+        q.send(&policy, NO_COST, day("2026-03-10")).unwrap();
+        assert!(!q.expire_if_due(day("2026-03-31")));
+        assert!(q.expire_if_due(day("2026-04-01")));
+    }
+}

@@ -1,0 +1,449 @@
+//! The [`Backend`] calls on PostgreSQL: authentication, devices and
+//! assignments, sync, publishing, the back office's listings and
+//! decisions.
+
+use std::collections::BTreeSet;
+
+use automerge::AutoCommit;
+use chrono::NaiveDate;
+use onsite_core::approval_link::LinkKey;
+use onsite_core::catalog::Seq;
+use onsite_core::crdt::{self, DocId, Record};
+use onsite_core::devices::{DeviceRecord, NewDevice, TokenSecrets};
+use onsite_core::import::{self, Format};
+use onsite_core::quote::{CustomerDecision, DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
+use onsite_core::store::ImportSummary;
+use onsite_core::sync::hub::{HubFacts, HubStorage, handle};
+use onsite_core::sync::{DeviceRole, DeviceScope, SyncLimits};
+use onsite_core::transition::{self, Actor};
+
+use super::PgBackend;
+use crate::backend::{Backend, Counts, QuoteView};
+use crate::error::Result;
+
+/// The registry's columns, as a literal (for `concat!` into cached statements).
+macro_rules! device_cols {
+    () => {
+        "device_id, person, role, account_id, label, created_at, revoked_at, last_seen_at, \
+         token_expires_at, lost_at, wiped_at"
+    };
+}
+const DEVICE_COLS: &str = device_cols!();
+/// The column after [`DEVICE_COLS`] in a query that selects more.
+const AFTER_COLS: usize = 11;
+
+fn device_from(row: &postgres::Row) -> Result<DeviceRecord> {
+    let role: String = row.get(2);
+    Ok(DeviceRecord {
+        device_id: row.get(0),
+        person: row.get(1),
+        role: DeviceRole::parse(&role).ok_or_else(|| onsite_core::Error::Corrupt {
+            what: "device role",
+            reason: format!("unknown role {role:?}"),
+        })?,
+        account_id: row.get(3),
+        label: row.get(4),
+        created_at: row.get(5),
+        revoked_at: row.get(6),
+        last_seen_at: row.get(7),
+        token_expires_at: row.get(8),
+        lost_at: row.get(9),
+        wiped_at: row.get(10),
+    })
+}
+
+fn listing(body: &str) -> Result<QuoteListing> {
+    let q: Quote = serde_json::from_str(body)?;
+    Ok(QuoteListing::of(&q).map_err(onsite_core::Error::from)?)
+}
+
+impl PgBackend {
+    /// Changes one quote (and its discount request, which lives in its own
+    /// document) as the hub's own actor, under the documents' row locks;
+    /// saves what `f` changed (also when `f` failed, so a quote found
+    /// expired is stored as expired) after the transition rules that hold
+    /// for everyone, and returns `f`'s outcome.
+    pub(super) fn modify_quote<E>(
+        &self,
+        quote_id: &str,
+        message: &str,
+        mut f: impl FnMut(&mut Quote) -> std::result::Result<(), E>,
+    ) -> Result<(Quote, std::result::Result<(), E>)> {
+        let id = DocId::quote(quote_id);
+        let did = DocId::discount(quote_id);
+        let actor = self.actor.clone();
+        let corrupt = |e: crdt::DocError| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() };
+        self.with_hub(|hub| {
+            hub.lock_doc(&id)?;
+            hub.lock_doc(&did)?;
+            let Some(doc) = hub.load_doc(&id)? else {
+                return Err(onsite_core::Error::not_found("quote", quote_id));
+            };
+            let mut doc = doc.with_actor(actor.clone());
+            let Some(Record::Quote(before)) = crdt::read(&doc, &id).map_err(corrupt)? else {
+                return Err(onsite_core::Error::not_found("quote", quote_id));
+            };
+            let ddoc = hub.load_doc(&did)?;
+            let dbefore = match &ddoc {
+                Some(d) => crdt::read(d, &did).map_err(corrupt)?,
+                None => None,
+            };
+            let mut q = (*before).clone();
+            if let Some(Record::Discount(d)) = &dbefore {
+                q.discount_request = Some(d.request.clone());
+            }
+            let outcome = f(&mut q);
+            let commit = |doc: &mut AutoCommit| {
+                doc.commit_with(
+                    automerge::transaction::CommitOptions::default()
+                        .with_message(message.to_string())
+                        .with_time(chrono::Utc::now().timestamp()),
+                );
+            };
+            if let Some(request) = &q.discount_request {
+                let after = Record::Discount(Box::new(crdt::DiscountRecord {
+                    quote_id: q.id.clone(),
+                    account_id: q.account_id.clone(),
+                    request: request.clone(),
+                }));
+                if dbefore.as_ref() != Some(&after) {
+                    let found =
+                        transition::check(&Actor::LOCAL, &did, dbefore.as_ref(), Some(&after), &mut HubFacts(hub))?;
+                    if let Some(r) = found {
+                        return Err(onsite_core::Error::Refused(Box::new(r)));
+                    }
+                    let mut dd = match ddoc {
+                        Some(d) => d.with_actor(actor.clone()),
+                        None => crdt::genesis(&did, actor.clone()).map_err(corrupt)?,
+                    };
+                    crdt::write(&mut dd, &after).map_err(corrupt)?;
+                    commit(&mut dd);
+                    hub.save_doc(&did, &mut dd)?;
+                }
+            }
+            let mut bare = q.clone();
+            bare.discount_request = None;
+            if bare != *before {
+                let (b, a) = (Record::Quote(before), Record::Quote(Box::new(bare)));
+                if let Some(r) = transition::check(&Actor::LOCAL, &id, Some(&b), Some(&a), &mut HubFacts(hub))? {
+                    return Err(onsite_core::Error::Refused(Box::new(r)));
+                }
+                crdt::write(&mut doc, &a).map_err(corrupt)?;
+                commit(&mut doc);
+                hub.save_doc(&id, &mut doc)?;
+            }
+            Ok((q, outcome))
+        })
+    }
+}
+
+impl Backend for PgBackend {
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn check(&self) -> Result<()> {
+        self.pool.get()?.client().query_one("SELECT 1", &[])?;
+        Ok(())
+    }
+
+    fn authenticate(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
+        let mut c = self.pool.get()?;
+        let st = c.statement(concat!(
+            "SELECT ",
+            device_cols!(),
+            ", next_token_hash = $1 FROM devices
+             WHERE (token_hash = $1 OR next_token_hash = $1) AND revoked_at IS NULL"
+        ))?;
+        let row = c.client().query_opt(&st, &[&&token_hash[..]])?;
+        let Some(row) = row else { return Ok(None) };
+        let mut device = device_from(&row)?;
+        if row.get::<_, Option<bool>>(AFTER_COLS).unwrap_or(false) {
+            // The staged token's first use: it becomes the device's token.
+            let promoted = c.client().query_opt(
+                &format!(
+                    "UPDATE devices SET token_hash = next_token_hash, token_expires_at = next_token_expires_at,
+                       next_token_hash = NULL, next_token_expires_at = NULL
+                     WHERE device_id = $1 AND next_token_hash = $2 AND revoked_at IS NULL RETURNING {DEVICE_COLS}"
+                ),
+                &[&device.device_id, &&token_hash[..]],
+            )?;
+            let Some(p) = promoted else { return Ok(None) };
+            device = device_from(&p)?;
+        }
+        // The last-seen note is written at most once a minute per device.
+        let now = chrono::Utc::now();
+        let stale = device.seen_note_stale(now);
+        if stale {
+            let at = now.to_rfc3339();
+            let n = c.client().execute(
+                "UPDATE devices SET last_seen_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
+                &[&device.device_id, &at],
+            )?;
+            if n == 0 {
+                return Ok(None);
+            }
+            device.last_seen_at = Some(at);
+        }
+        Ok(Some(device))
+    }
+
+    fn scope(&self, device: &DeviceRecord) -> Result<DeviceScope> {
+        let assigned = match device.role {
+            DeviceRole::Rep => {
+                let mut c = self.pool.get()?;
+                let st = c.statement("SELECT account_id FROM assignments WHERE rep = $1")?;
+                c.client().query(&st, &[&device.person])?.iter().map(|r| r.get::<_, String>(0)).collect()
+            }
+            DeviceRole::Admin | DeviceRole::Customer => BTreeSet::new(),
+        };
+        Ok(DeviceScope::for_device(device, assigned))
+    }
+
+    fn sync(
+        &self,
+        scope: &DeviceScope,
+        request: &[u8],
+        limits: &SyncLimits,
+        now: Option<onsite_core::ids::Timestamp>,
+    ) -> Result<Vec<u8>> {
+        self.with_hub(|hub| {
+            hub.now = now;
+            handle(hub, scope, request, limits)
+        })
+    }
+
+    fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord> {
+        new.validate().map_err(onsite_core::Error::from)?;
+        let mut c = self.pool.get()?;
+        let row = c.client().query_one(
+            &format!(
+                "INSERT INTO devices (device_id, person, role, account_id, label, token_hash, created_at, link_key,
+                   token_expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {DEVICE_COLS}"
+            ),
+            &[
+                &device_id,
+                &new.person.trim(),
+                &new.role.as_str(),
+                &new.account_id,
+                &new.label,
+                &&secrets.hash[..],
+                &chrono::Utc::now().to_rfc3339(),
+                &&secrets.link_key.0[..],
+                &secrets.expires_at_text(),
+            ],
+        )?;
+        device_from(&row)
+    }
+
+    fn device_link_key(&self, device_id: &str) -> Result<Option<(DeviceRecord, Option<LinkKey>)>> {
+        let mut c = self.pool.get()?;
+        let row = c
+            .client()
+            .query_opt(&format!("SELECT {DEVICE_COLS}, link_key FROM devices WHERE device_id = $1"), &[&device_id])?;
+        let Some(row) = row else { return Ok(None) };
+        let key: Option<Vec<u8>> = row.get(AFTER_COLS);
+        Ok(Some((device_from(&row)?, key.as_deref().and_then(LinkKey::from_bytes))))
+    }
+
+    fn quote_view(&self, quote_id: &str) -> Result<Option<QuoteView>> {
+        let qid = DocId::quote(quote_id);
+        let found = self.with_hub(|hub| {
+            let Some(doc) = hub.load_doc(&qid)? else { return Ok(None) };
+            let Some(Record::Quote(q)) = crdt::read(&doc, &qid)
+                .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?
+            else {
+                return Ok(None);
+            };
+            let aid = DocId::account(&q.account_id);
+            let account = match hub.load_doc(&aid)? {
+                Some(doc) => crdt::read(&doc, &aid)
+                    .map_err(|e| onsite_core::Error::Corrupt { what: "account", reason: e.to_string() })?,
+                None => None,
+            };
+            let Some(Record::Account(a)) = account else {
+                return Err(onsite_core::Error::not_found("account", q.account_id.clone()));
+            };
+            Ok(Some((*q, *a)))
+        })?;
+        let Some((quote, record)) = found else { return Ok(None) };
+        let contact = quote.contact_id.as_ref().and_then(|id| record.contacts.iter().find(|c| &c.id == id).cloned());
+        let items = self.replica().content_items()?;
+        let value_arguments = quote
+            .value_arguments
+            .iter()
+            .filter_map(|id| items.iter().find(|c| &c.id == id).map(|c| c.title.clone()))
+            .collect();
+        Ok(Some(QuoteView { quote, account: record.account, contact, value_arguments }))
+    }
+
+    fn customer_decision(&self, quote_id: &str, decision: CustomerDecision, today: NaiveDate) -> Result<Quote> {
+        // The quote is saved even when the decision fails, so an expired
+        // quote is stored as expired (as on the embedded hub).
+        let (quote, outcome) =
+            self.modify_quote(quote_id, "customer decision via web link", |q| q.decide(decision.clone(), today))?;
+        outcome.map_err(onsite_core::Error::from)?;
+        Ok(quote)
+    }
+
+    fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord> {
+        let mut c = self.pool.get()?;
+        c.client().execute(
+            "UPDATE devices SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
+            &[&device_id, &chrono::Utc::now().to_rfc3339()],
+        )?;
+        match c.client().query_opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE device_id = $1"), &[&device_id])? {
+            Some(row) => device_from(&row),
+            None => Err(onsite_core::Error::not_found("device", device_id).into()),
+        }
+    }
+
+    fn stage_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<()> {
+        let mut c = self.pool.get()?;
+        let n = c.client().execute(
+            "UPDATE devices SET next_token_hash = $2, next_token_expires_at = $3
+             WHERE device_id = $1 AND revoked_at IS NULL AND lost_at IS NULL",
+            &[&device_id, &&secrets.hash[..], &secrets.expires_at_text()],
+        )?;
+        if n == 0 {
+            return Err(
+                onsite_core::Error::Conflict { what: "device", reason: "revoked or reported lost".into() }.into()
+            );
+        }
+        Ok(())
+    }
+
+    fn mark_lost(&self, device_id: &str) -> Result<DeviceRecord> {
+        let mut c = self.pool.get()?;
+        let row = c.client().query_opt(
+            &format!("UPDATE devices SET lost_at = coalesce(lost_at, $2) WHERE device_id = $1 RETURNING {DEVICE_COLS}"),
+            &[&device_id, &chrono::Utc::now().to_rfc3339()],
+        )?;
+        match row {
+            Some(row) => device_from(&row),
+            None => Err(onsite_core::Error::not_found("device", device_id).into()),
+        }
+    }
+
+    fn record_wiped(&self, device_id: &str) -> Result<DeviceRecord> {
+        let mut c = self.pool.get()?;
+        let row = c.client().query_opt(
+            &format!(
+                "UPDATE devices SET wiped_at = $2, revoked_at = $2, next_token_hash = NULL
+                 WHERE device_id = $1 AND lost_at IS NOT NULL AND revoked_at IS NULL RETURNING {DEVICE_COLS}"
+            ),
+            &[&device_id, &chrono::Utc::now().to_rfc3339()],
+        )?;
+        match row {
+            Some(row) => device_from(&row),
+            None => Err(onsite_core::Error::Conflict {
+                what: "device",
+                reason: "not reported lost, or already wiped".into(),
+            }
+            .into()),
+        }
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceRecord>> {
+        let mut c = self.pool.get()?;
+        c.client()
+            .query(&format!("SELECT {DEVICE_COLS} FROM devices ORDER BY created_at DESC, device_id"), &[])?
+            .iter()
+            .map(device_from)
+            .collect()
+    }
+
+    fn assign(&self, rep: &str, add: &[String], remove: &[String]) -> Result<BTreeSet<String>> {
+        if rep.trim().is_empty() {
+            return Err(onsite_core::Error::validation("rep", "must not be empty").into());
+        }
+        let mut newly = Vec::new();
+        let accounts = self.with_hub(|hub| {
+            hub.exec("DELETE FROM assignments WHERE rep = $1 AND account_id = ANY($2)", &[&rep, &remove])?;
+            let mut added = Vec::new();
+            for a in add {
+                let sql = "INSERT INTO assignments (rep, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+                if hub.exec(sql, &[&rep, a])? > 0 {
+                    added.push(a.clone());
+                }
+            }
+            // Newly visible documents are renumbered with the transaction's
+            // other changes, so the rep's devices are offered them.
+            let sql = "SELECT doc_id FROM documents WHERE account_id = ANY($1) AND seq > 0 ORDER BY seq";
+            for row in hub.rows(sql, &[&added])? {
+                hub.changed.push(DocId::parse(row.get::<_, &str>(0))?);
+            }
+            let rows = hub.rows("SELECT account_id FROM assignments WHERE rep = $1", &[&rep])?;
+            newly.clone_from(&added);
+            Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+        })?;
+        // Reps receive only their accounts' own price lists: publish the
+        // new accounts' lists again, so the rep's devices get them.
+        if !newly.is_empty() {
+            self.publish(|replica| replica.republish_price_lists(&newly).map(|_| ()))?;
+        }
+        Ok(accounts)
+    }
+
+    fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary> {
+        let mut summary = None;
+        self.publish(|replica| {
+            summary = Some(replica.import_catalog(import::parse(bytes, format), &mut |_| {})?);
+            Ok(())
+        })?;
+        summary.ok_or_else(|| onsite_core::Error::Backend("the import did not run".into()).into())
+    }
+
+    fn publish_policy(&self, policy: &DiscountPolicy) -> Result<Seq> {
+        self.publish(|replica| replica.set_discount_policy(policy))
+    }
+
+    fn quotes(&self, state: Option<QuoteState>, pending_discount: bool) -> Result<Vec<QuoteListing>> {
+        let mut c = self.pool.get()?;
+        let state = state.map(QuoteState::as_str);
+        let rows = c.client().query(
+            "SELECT body FROM documents WHERE kind = 'quote' AND body IS NOT NULL AND ($1::text IS NULL OR state = $1)
+             ORDER BY updated_at DESC, doc_id",
+            &[&state],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let l = listing(r.get(0))?;
+            if !pending_discount || l.discount_pending() {
+                out.push(l);
+            }
+        }
+        Ok(out)
+    }
+
+    fn decide_discount(&self, quote_id: &str, approved: bool, by: &str) -> Result<QuoteListing> {
+        let (quote, outcome) = self.modify_quote(quote_id, "decide discount", |q| {
+            q.decide_discount(approved, by.to_string(), chrono::Utc::now())
+        })?;
+        outcome.map_err(onsite_core::Error::from)?;
+        Ok(QuoteListing::of(&quote).map_err(onsite_core::Error::from)?)
+    }
+
+    fn orders(&self, account_id: Option<&str>) -> Result<Vec<Order>> {
+        let mut c = self.pool.get()?;
+        let rows = c.client().query(
+            "SELECT body FROM documents WHERE kind = 'order' AND body IS NOT NULL AND ($1::text IS NULL OR account_id = $1)
+             ORDER BY updated_at DESC, doc_id",
+            &[&account_id],
+        )?;
+        rows.iter().map(|r| Ok(serde_json::from_str(r.get(0))?)).collect()
+    }
+
+    fn counts(&self) -> Result<Counts> {
+        let mut c = self.pool.get()?;
+        let row = c
+            .client()
+            .query_one("SELECT (SELECT count(*) FROM documents WHERE seq > 0), (SELECT count(*) FROM devices)", &[])?;
+        Ok(Counts {
+            documents: row.get::<_, i64>(0) as u64,
+            devices: row.get::<_, i64>(1) as u64,
+            catalog_seq: self.replica().catalog_seq()?,
+        })
+    }
+}

@@ -1,0 +1,68 @@
+//! The hub's schema in PostgreSQL: created in an empty database, upgraded
+//! from older versions, refused when newer than this build.
+
+use super::pool::Conn;
+use crate::error::{Error, Result};
+
+const SCHEMA: &str = include_str!("schema.sql");
+const SCHEMA_VERSION: i32 = 4;
+
+/// From version 1: devices keep their approval-link key.
+const UPGRADE_TO_2: &str =
+    "ALTER TABLE devices ADD COLUMN IF NOT EXISTS link_key BYTEA; UPDATE hub_meta SET version = 2 WHERE id = 1;";
+
+/// From version 2: quote numbers and orders' quotes as columns, for the
+/// transition checks (ADR 17).
+const UPGRADE_TO_3: &str = "
+    ALTER TABLE documents ADD COLUMN IF NOT EXISTS number TEXT, ADD COLUMN IF NOT EXISTS quote_ref TEXT;
+    UPDATE documents SET number = body::json->>'number' WHERE kind = 'quote' AND body IS NOT NULL;
+    UPDATE documents SET quote_ref = body::json->>'quote_id' WHERE kind = 'order' AND body IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS documents_number ON documents (number) WHERE number IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS documents_quote_ref ON documents (quote_ref) WHERE quote_ref IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS cost_grants (device_id TEXT PRIMARY KEY);
+    UPDATE hub_meta SET version = 3 WHERE id = 1;";
+
+/// From version 3: the devices' life (ADR 23); tokens issued before expiry
+/// existed get the default lifetime from now.
+const UPGRADE_TO_4: &str = "
+    ALTER TABLE devices ADD COLUMN IF NOT EXISTS token_expires_at TEXT,
+      ADD COLUMN IF NOT EXISTS next_token_hash BYTEA UNIQUE,
+      ADD COLUMN IF NOT EXISTS next_token_expires_at TEXT,
+      ADD COLUMN IF NOT EXISTS lost_at TEXT, ADD COLUMN IF NOT EXISTS wiped_at TEXT;
+    UPDATE devices SET token_expires_at =
+      to_char((now() + interval '90 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+      WHERE token_expires_at IS NULL;
+    UPDATE hub_meta SET version = 4 WHERE id = 1;";
+/// Advisory lock key of the schema set-up (catalog publishing has its own).
+const LOCK_SCHEMA: i64 = 0x6f6e_7369_7465_0001;
+
+/// Creates the schema in an empty database, or upgrades an older one, under
+/// a database-wide lock; refuses a schema newer than this build.
+pub(super) fn set_up(c: &mut Conn<'_>) -> Result<()> {
+    let mut tx = c.client().transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_SCHEMA])?;
+    let exists: bool = tx.query_one("SELECT to_regclass('hub_meta') IS NOT NULL", &[])?.get(0);
+    if !exists {
+        tx.batch_execute(SCHEMA)?;
+    }
+    let mut version: i32 = tx.query_one("SELECT version FROM hub_meta WHERE id = 1", &[])?.get(0);
+    if version == 1 {
+        tx.batch_execute(UPGRADE_TO_2)?;
+        version = 2;
+    }
+    if version == 2 {
+        tx.batch_execute(UPGRADE_TO_3)?;
+        version = 3;
+    }
+    if version == 3 {
+        tx.batch_execute(UPGRADE_TO_4)?;
+        version = 4;
+    }
+    if version > SCHEMA_VERSION {
+        return Err(Error::Config(format!(
+            "the PostgreSQL database has hub schema version {version}, newer than the {SCHEMA_VERSION} this build knows"
+        )));
+    }
+    tx.commit()?;
+    Ok(())
+}
