@@ -135,7 +135,12 @@ impl Pool {
             if st.1 < self.max {
                 st.1 += 1;
                 drop(st);
-                return match Client::connect(&self.url, NoTls) {
+                // A sync is answered after its commit, and the commit is
+                // on disk when it returns: `synchronous_commit = on` for
+                // every connection, whatever the server's default (ADR 22).
+                let connected = Client::connect(&self.url, NoTls)
+                    .and_then(|mut c| c.batch_execute("SET synchronous_commit = on").map(|()| c));
+                return match connected {
                     Ok(client) => Ok(Conn { pool: self, inner: Some(Pooled { client, statements: HashMap::new() }) }),
                     Err(e) => {
                         self.lock().1 -= 1;
@@ -230,6 +235,12 @@ impl PgBackend {
                 )));
             }
             tx.commit()?;
+            // `fsync` is the server's to set, not a session's: say so when
+            // it is off (the test command's throwaway cluster runs so).
+            let fsync: String = c.client().query_one("SHOW fsync", &[])?.get(0);
+            if fsync != "on" {
+                crate::log::line("warn", "PostgreSQL runs with fsync = off: answered syncs do not survive a power cut");
+            }
         }
         let instance = uuid::Uuid::new_v4().to_string();
         let replica_dir = std::env::temp_dir().join(format!("onsite-replica-{instance}"));
