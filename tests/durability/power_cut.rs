@@ -31,6 +31,9 @@ struct Outcome {
     lost: u64,
     cuts_with_loss: u64,
     damaged: u64,
+    /// Sessions of a negative control that did not finish after its hub
+    /// lost writes.
+    stalled: u64,
 }
 
 /// A device store (encrypted, as devices run it) under `CUTS` power cuts.
@@ -168,7 +171,11 @@ fn hub(synchronous: Synchronous, test: &str) -> Outcome {
                     continue 'sessions;
                 }
             }
-            panic!("cut {cut}: a session did not finish in 10 round trips");
+            // Only after a negative control's hub lost what it had answered
+            // (the tablet's sync state and the hub's disagree).
+            assert!(synchronous != Synchronous::Full, "cut {cut} (seed {seed}): a session did not finish");
+            out.stalled += 1;
+            break;
         }
         if !vfs::was_cut() {
             span = span.max(vfs::ops() - start);
@@ -198,6 +205,11 @@ fn hub(synchronous: Synchronous, test: &str) -> Outcome {
         out.cuts_with_loss += u64::from(!lost.is_empty());
         for id in &lost {
             acked.remove(id);
+        }
+        // A hub that lost what it answered for cannot be synced with
+        // reliably any more: the control has shown what it had to.
+        if !lost.is_empty() || out.stalled > 0 {
+            break;
         }
     }
     out.acked = acked.len() as u64 + out.lost;
