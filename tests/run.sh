@@ -100,6 +100,11 @@ if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --exclude onsite-uniffi-bindgen --locked --no-fail-fast --profile ci 2>&1 | tee "$log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     count
+    # The durability harnesses (ADR 22: SIGKILL and power cuts) run among
+    # the Rust tests and are counted there; shown on their own as well.
+    durable() { grep -E "^[[:space:]]+$1 \[.*onsite-scenarios::durability " "$log" | sed 's/.*::durability //' | sort -u | wc -l; }
+    durability="
+  of which durability (SIGKILL, power cut; tests/durability): $(durable PASS) passed, $(durable FAIL) failed"
     : >"$log"
     step "rust doc tests"
     cargo test --workspace --exclude onsite-uniffi-bindgen --locked --doc 2>&1 | tee "$log"
@@ -110,7 +115,7 @@ else
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     count
 fi
-rust="rust: $((passed - ${p_structure:-0})) passed, $((failed - ${f_structure:-0})) failed"
+rust="rust: $((passed - ${p_structure:-0})) passed, $((failed - ${f_structure:-0})) failed${durability:-}"
 
 step "Automerge interop (documents in the JavaScript implementation)"
 bash tests/lib/automerge-js.sh 2>&1 | tee "$log"

@@ -66,4 +66,4 @@ pub use rules::FieldError;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("onsite_core");
-pub use store::{Store, StoreKey, StoreOptions};
+pub use store::{Store, StoreKey, StoreOptions, Synchronous};

@@ -28,6 +28,14 @@ impl SqliteBackend {
     /// `key` if one is given (a plaintext database is encrypted in place).
     pub fn open(path: &Path, readers: usize, key: Option<onsite_core::StoreKey>) -> Result<SqliteBackend> {
         let options = StoreOptions { readers: readers.clamp(1, 64), key, ..StoreOptions::default() };
+        SqliteBackend::open_with(path, options)
+    }
+
+    /// Opens the hub database with the store's options as given (the
+    /// durability tests open it on their power-cut VFS, or with a weaker
+    /// `synchronous` for their negative controls).
+    #[doc(hidden)]
+    pub fn open_with(path: &Path, options: StoreOptions) -> Result<SqliteBackend> {
         Ok(SqliteBackend { store: Store::open(path, options)? })
     }
 

@@ -84,7 +84,12 @@ impl Pool {
             if st.1 < self.max {
                 st.1 += 1;
                 drop(st);
-                return match Client::connect(&self.url, NoTls) {
+                // A sync is answered after its commit, and the commit is
+                // on disk when it returns: `synchronous_commit = on` for
+                // every connection, whatever the server's default (ADR 22).
+                let connected = Client::connect(&self.url, NoTls)
+                    .and_then(|mut c| c.batch_execute("SET synchronous_commit = on").map(|()| c));
+                return match connected {
                     Ok(client) => Ok(Conn { pool: self, inner: Some(Pooled { client, statements: HashMap::new() }) }),
                     Err(e) => {
                         self.lock().1 -= 1;

@@ -64,5 +64,11 @@ pub(super) fn set_up(c: &mut Conn<'_>) -> Result<()> {
         )));
     }
     tx.commit()?;
+    // `fsync` is the server's to set, not a session's: say so when it is
+    // off (the test command's throwaway cluster runs so).
+    let fsync: String = c.client().query_one("SHOW fsync", &[])?.get(0);
+    if fsync != "on" {
+        crate::log::line("warn", "PostgreSQL runs with fsync = off: answered syncs do not survive a power cut");
+    }
     Ok(())
 }
