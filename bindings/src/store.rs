@@ -11,9 +11,6 @@ use onsite_core::{Store, StoreKey, StoreOptions};
 use crate::OnsiteError;
 use crate::error::OpenError;
 
-/// A new random 256-bit store key (32 bytes) from the operating system's
-/// generator. Keep it wrapped by the platform's key store (the Kotlin and
-/// Swift layers do) and pass it to [`OnsiteStore::open`].
 /// Deletes a store's files (database, WAL, shared memory, journal): what a
 /// device does when its hub answers a sync with a wipe (it was reported
 /// lost), before deleting the store's key and reporting back. Close the
@@ -23,6 +20,9 @@ pub fn destroy_store(path: String) -> Result<u32, OnsiteError> {
     Ok(Store::destroy(path)?.len() as u32)
 }
 
+/// A new random 256-bit store key (32 bytes) from the operating system's
+/// generator. Keep it wrapped by the platform's key store (the Kotlin and
+/// Swift layers do) and pass it to [`OnsiteStore::open`].
 #[uniffi::export]
 pub fn generate_store_key() -> Result<Vec<u8>, OnsiteError> {
     Ok(StoreKey::generate()?.as_bytes().to_vec())

@@ -35,7 +35,8 @@ pub struct DeviceRecord {
     /// When it last authenticated.
     pub last_seen_at: Option<String>,
     /// When its token stops authenticating (RFC 3339); a sync renews it
-    /// before then ([`DeviceRecord::rotation_due`]).
+    /// before then ([`DeviceRecord::rotation_due`]). `None`: it does not
+    /// expire (back-office tokens, which never sync).
     pub token_expires_at: Option<String>,
     /// When the back office reported it lost: its next contact is answered
     /// with a wipe.
@@ -76,15 +77,15 @@ impl DeviceRecord {
             .is_none_or(|t| now.signed_duration_since(t) > chrono::Duration::seconds(60))
     }
 
-    /// Where the device stands at `now`. A token without an expiry (or one
-    /// that cannot be read) counts as expired: the registry always writes
-    /// one.
+    /// Where the device stands at `now`. An expiry that cannot be read
+    /// counts as expired; no expiry at all is a token that does not expire.
     pub fn standing(&self, now: chrono::DateTime<chrono::Utc>) -> Standing {
+        let expired = self.token_expires_at.as_deref().is_some_and(|t| parse_time(Some(t)).is_none_or(|t| t <= now));
         if self.revoked_at.is_some() {
             Standing::Revoked
         } else if self.lost_at.is_some() {
             Standing::Lost
-        } else if parse_time(self.token_expires_at.as_deref()).is_none_or(|t| t <= now) {
+        } else if expired {
             Standing::Expired
         } else {
             Standing::Active
@@ -159,25 +160,29 @@ pub struct TokenSecrets {
     /// a rotated token does not change it, so links in PDFs already sent
     /// keep working.
     pub link_key: crate::approval_link::LinkKey,
-    /// When the token expires.
-    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// When the token expires (`None`: never, for back-office tokens).
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl TokenSecrets {
-    /// Derives both from the token; it expires after the default lifetime.
+    /// Derives both from the token, which does not expire (a back-office
+    /// token: the hub gives devices [`TokenSecrets::expiring`] ones).
     pub fn of(token: &str) -> TokenSecrets {
-        let expires_at = chrono::Utc::now() + chrono::Duration::days(i64::from(DEFAULT_TOKEN_DAYS));
-        TokenSecrets::expiring(token, expires_at)
+        TokenSecrets {
+            hash: token_hash(token),
+            link_key: crate::approval_link::LinkKey::from_token(token),
+            expires_at: None,
+        }
     }
 
     /// The same, expiring at `expires_at`.
     pub fn expiring(token: &str, expires_at: chrono::DateTime<chrono::Utc>) -> TokenSecrets {
-        TokenSecrets { hash: token_hash(token), link_key: crate::approval_link::LinkKey::from_token(token), expires_at }
+        TokenSecrets { expires_at: Some(expires_at), ..TokenSecrets::of(token) }
     }
 
     /// `expires_at` as the registry stores it.
-    pub fn expires_at_text(&self) -> String {
-        self.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    pub fn expires_at_text(&self) -> Option<String> {
+        self.expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
     }
 }
 
@@ -214,9 +219,8 @@ mod tests {
             created_at: "2026-01-01T00:00:00Z".into(),
             revoked_at: None,
             last_seen_at: None,
-            token_expires_at: Some(
-                TokenSecrets::expiring("t", now() + chrono::Duration::days(expires_in_days)).expires_at_text(),
-            ),
+            token_expires_at: TokenSecrets::expiring("t", now() + chrono::Duration::days(expires_in_days))
+                .expires_at_text(),
             lost_at: None,
             wiped_at: None,
         }
@@ -247,7 +251,8 @@ mod tests {
         unreadable.token_expires_at = Some("soon".into());
         assert_eq!(unreadable.standing(now()), Standing::Expired);
         unreadable.token_expires_at = None;
-        assert_eq!(unreadable.standing(now()), Standing::Expired);
+        assert_eq!(unreadable.standing(now()), Standing::Active, "no expiry: a back-office token");
+        assert!(!unreadable.rotation_due(now(), lifetime), "nothing to renew");
     }
 
     #[test]

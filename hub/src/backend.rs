@@ -74,8 +74,12 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn customer_decision(&self, quote_id: &str, decision: CustomerDecision, today: NaiveDate) -> Result<Quote>;
     /// Revokes a device's token.
     fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord>;
-    /// Stages a device's next token (see `Store::stage_device_token`).
-    fn stage_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<()>;
+    /// Stages a device's next token unless one staged after
+    /// `unless_staged_after` (RFC 3339) waits unused; `false`: nothing staged
+    /// (see `Store::stage_device_token`).
+    fn stage_token(&self, device_id: &str, secrets: &TokenSecrets, unless_staged_after: &str) -> Result<bool>;
+    /// A new token for the same device (see `Store::reissue_device_token`).
+    fn reissue_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<DeviceRecord>;
     /// Reports a device lost: its next contact is answered with a wipe.
     fn mark_lost(&self, device_id: &str) -> Result<DeviceRecord>;
     /// Records a lost device's report that it wiped itself (once; revokes

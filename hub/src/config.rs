@@ -49,6 +49,10 @@ pub struct HubConfig {
     /// How long a device token lives (default 90 days); a sync in its last
     /// third hands the device the next one (ADR 23).
     pub token_lifetime: chrono::Duration,
+    /// A staged next token is handed out again (replaced) only when it has
+    /// waited unused this long (default 1 hour): concurrent syncs of one
+    /// device all keep a valid token.
+    pub token_restage_after: chrono::Duration,
 }
 
 impl HubConfig {
@@ -56,9 +60,18 @@ impl HubConfig {
         self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 
-    /// What the registry keeps of a token issued now.
-    pub fn token_secrets(&self, token: &str) -> onsite_core::devices::TokenSecrets {
-        onsite_core::devices::TokenSecrets::expiring(token, chrono::Utc::now() + self.token_lifetime)
+    /// What the registry keeps of a token issued now for a device in
+    /// `role`: it expires after the token lifetime, except a back-office
+    /// (admin) token, which never syncs and so is never rotated.
+    pub fn token_secrets(
+        &self,
+        token: &str,
+        role: onsite_core::roles::DeviceRole,
+    ) -> onsite_core::devices::TokenSecrets {
+        match role {
+            onsite_core::roles::DeviceRole::Admin => onsite_core::devices::TokenSecrets::of(token),
+            _ => onsite_core::devices::TokenSecrets::expiring(token, chrono::Utc::now() + self.token_lifetime),
+        }
     }
 
     /// The hub's clock for the transition rules: noon of the configured
@@ -85,6 +98,7 @@ impl Default for HubConfig {
             metrics_listen: None,
             auth_failures: (20, Duration::from_secs(60)),
             token_lifetime: chrono::Duration::days(i64::from(onsite_core::devices::DEFAULT_TOKEN_DAYS)),
+            token_restage_after: chrono::Duration::hours(1),
         }
     }
 }

@@ -112,8 +112,12 @@ impl Backend for SqliteBackend {
         Ok(self.store.revoke_device(device_id)?)
     }
 
-    fn stage_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<()> {
-        Ok(self.store.stage_device_token(device_id, secrets)?)
+    fn stage_token(&self, device_id: &str, secrets: &TokenSecrets, unless_staged_after: &str) -> Result<bool> {
+        Ok(self.store.stage_device_token(device_id, secrets, unless_staged_after)?)
+    }
+
+    fn reissue_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<DeviceRecord> {
+        Ok(self.store.reissue_device_token(device_id, secrets)?)
     }
 
     fn mark_lost(&self, device_id: &str) -> Result<DeviceRecord> {

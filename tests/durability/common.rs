@@ -166,3 +166,15 @@ pub fn answer(hub: &SqliteBackend, scope: &DeviceScope, request: &[u8]) -> onsit
 pub fn hub_activities(hub: &SqliteBackend) -> BTreeSet<String> {
     hub.store().activities_for_account(ACCOUNT, u32::MAX).unwrap().into_iter().map(|a| a.id).collect()
 }
+
+/// Reopens the hub's database at `path` (synchronous=FULL) and takes out of
+/// `acked` what it no longer holds: the answered-for activities it lost.
+pub fn hub_losses(path: &std::path::Path, acked: &mut BTreeSet<String>) -> Vec<String> {
+    let hub = SqliteBackend::open_with(path, options(None, Synchronous::Full, None)).unwrap();
+    let held = hub_activities(&hub);
+    let lost: Vec<String> = acked.iter().filter(|id| !held.contains(*id)).cloned().collect();
+    for id in &lost {
+        acked.remove(id);
+    }
+    lost
+}

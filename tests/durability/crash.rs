@@ -312,17 +312,12 @@ fn hub_harness(test: &str, kills: u64, defer: bool) -> Outcome {
         out.kills += 1;
         let check = common::integrity(&path, None);
         assert_eq!(check, "ok", "round {round} (seed {seed}): integrity_check of the hub after SIGKILL");
-        let hub = SqliteBackend::open_with(&path, common::options(None, Synchronous::Full, None)).unwrap();
-        let held = common::hub_activities(&hub);
-        let lost: Vec<String> = acked.iter().filter(|id| !held.contains(*id)).cloned().collect();
+        let lost = common::hub_losses(&path, &mut acked);
         if !defer {
             assert!(lost.is_empty(), "round {round} (seed {seed}): the hub lost what it had answered for: {lost:?}");
         }
         out.lost += lost.len() as u64;
         out.rounds_with_loss += u64::from(!lost.is_empty());
-        for id in &lost {
-            acked.remove(id);
-        }
         // A hub that lost what it answered for cannot be synced with
         // reliably any more: the control has shown what it had to.
         if !lost.is_empty() || out.stalled > 0 {

@@ -195,17 +195,12 @@ fn hub(synchronous: Synchronous, test: &str) -> Outcome {
             out.damaged += 1;
             break;
         }
-        let hub = SqliteBackend::open_with(&path, common::options(None, Synchronous::Full, None)).unwrap();
-        let held = common::hub_activities(&hub);
-        let lost: Vec<String> = acked.iter().filter(|id| !held.contains(*id)).cloned().collect();
+        let lost = common::hub_losses(&path, &mut acked);
         if synchronous == Synchronous::Full {
             assert!(lost.is_empty(), "cut {cut} (seed {seed}): the hub lost what it had answered for: {lost:?}");
         }
         out.lost += lost.len() as u64;
         out.cuts_with_loss += u64::from(!lost.is_empty());
-        for id in &lost {
-            acked.remove(id);
-        }
         // A hub that lost what it answered for cannot be synced with
         // reliably any more: the control has shown what it had to.
         if !lost.is_empty() || out.stalled > 0 {

@@ -33,7 +33,8 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 fn device_state(d: &Value) -> String {
     let at = |k: &str| d.get(k).and_then(Value::as_str);
     if let Some(t) = at("wiped_at") {
-        return format!("wiped {t}");
+        // What the device said: the hub cannot check a device's disk.
+        return format!("reported wiped {t}");
     }
     if let Some(t) = at("lost_at") {
         return format!("lost {t}, wipe pending");
@@ -78,6 +79,12 @@ pub(crate) fn run(cmd: AdminCommand, io: &mut Io<'_>) -> Result<()> {
         AdminCommand::Device(DeviceCommand::Revoke { hub, device_id }) => {
             let v = client(&hub)?.post_json(&format!("/v1/admin/devices/{}/revoke", enc(&device_id)), &json!({}))?;
             writeln!(io.out, "revoked device {} at {}", device_id, s(&v["device"], "revoked_at"))?;
+            Ok(())
+        }
+        AdminCommand::Device(DeviceCommand::Renew { hub, device_id }) => {
+            let v = client(&hub)?.post_json(&format!("/v1/admin/devices/{}/token", enc(&device_id)), &json!({}))?;
+            writeln!(io.out, "device {} has a new token; the old one no longer works", device_id)?;
+            writeln!(io.out, "token (shown once, store it now): {}", s(&v, "token"))?;
             Ok(())
         }
         AdminCommand::Device(DeviceCommand::Lost { hub, device_id }) => {
@@ -338,6 +345,14 @@ pub(crate) enum DeviceCommand {
     },
     /// Revoke a device's token; its next request is refused.
     Revoke {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The device id.
+        device_id: String,
+    },
+    /// A new token for a device whose token expired or leaked: the same
+    /// device id, so its store keeps its data; the old token stops working.
+    Renew {
         #[command(flatten)]
         hub: HubArgs,
         /// The device id.

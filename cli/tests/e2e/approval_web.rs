@@ -187,8 +187,17 @@ fn links_approve_one_revision_and_refuse_everything_else(db: &Db) {
     later.stop().unwrap();
     assert_eq!(web_get(&link3, "en").unwrap().status, 200, "still open on today's clock");
 
-    // A revoked tablet's links are withdrawn.
-    hub.admin.post_json(&format!("/v1/admin/devices/{}/revoke", anna.id), &serde_json::json!({})).unwrap();
+    // A tablet reported lost signs nothing any more: its links are
+    // withdrawn at once (a decision too is refused), before it wipes itself.
+    hub.admin.post_json(&format!("/v1/admin/devices/{}/lost", anna.id), &serde_json::json!({})).unwrap();
+    let a = web_get(&link3, "en").unwrap();
+    assert_eq!(a.status, 410);
+    assert!(a.text().contains("This link has been withdrawn"));
+    let a = web_post_form(&link3, &[("decision", "approve"), ("name", "A"), ("role", "B")], &[]).unwrap();
+    assert_eq!(a.status, 410);
+    assert_eq!(hub.quotes("?state=approved").len(), 1, "no decision recorded");
+    // Once it reported its wipe (which revokes it), they stay withdrawn.
+    anna.client.report_wiped().unwrap();
     let a = web_get(&link3, "en").unwrap();
     assert_eq!(a.status, 410);
     assert!(a.text().contains("This link has been withdrawn"));

@@ -6,9 +6,10 @@
 use std::process::Command;
 
 use onsite_cli::client::HubClient;
+use onsite_core::Store;
 use onsite_core::devices::{NewDevice, TokenSecrets};
 use onsite_core::sync::DeviceRole;
-use onsite_core::{Store, StoreOptions};
+use onsite_hub::HubConfig;
 use serde_json::{Value, json};
 
 use super::common::*;
@@ -28,16 +29,7 @@ fn device_expiring(hub: &Hub, dir: &std::path::Path, person: &str, days: i64) ->
     let new = NewDevice { person: person.into(), role: DeviceRole::Rep, account_id: None, label: String::new() };
     let expires = chrono::Utc::now() + chrono::Duration::days(days);
     hub.backend.register_device(&id, &new, &TokenSecrets::expiring(&token, expires)).unwrap();
-    let store = Store::open(
-        dir.join(format!("{id}.sqlite")),
-        StoreOptions {
-            device_id: Some(id.clone()),
-            key: Some(onsite_core::StoreKey::generate().unwrap()),
-            ..StoreOptions::default()
-        },
-    )
-    .unwrap();
-    Dev { store, client: HubClient::new(&hub.url(), &token, None).unwrap(), id, token }
+    hub.device_with(dir, id, token)
 }
 
 /// A sync request with `token`, answered but not applied: the answer is
@@ -51,6 +43,8 @@ fn lost_answer(hub: &Hub, token: &str, frame: &[u8]) -> (u16, Option<String>, Va
         .send(frame)
         .unwrap();
     let next = resp.headers().get(onsite_hub::http::NEXT_TOKEN).map(|v| v.to_str().unwrap().to_string());
+    // No cache keeps an answer of the API (it may carry a token).
+    assert_eq!(resp.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
     let body = resp.body_mut().read_to_vec().unwrap();
     (resp.status().as_u16(), next, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
@@ -61,7 +55,8 @@ fn registry(hub: &Hub, id: &str) -> Value {
 }
 
 fn a_token_is_rotated_during_a_sync_and_a_lost_answer_costs_nothing(db: &Db) {
-    let hub = hub(db);
+    // A staged token is handed out again after two seconds here (an hour by default).
+    let hub = hub_with(db, HubConfig { token_restage_after: chrono::Duration::seconds(2), ..quiet() });
     publish_catalog(&hub, 5);
     // 20 of 90 days left: inside the last third.
     let dev = device_expiring(&hub, db.dir.path(), "rep-anna", 20);
@@ -72,8 +67,15 @@ fn a_token_is_rotated_during_a_sync_and_a_lost_answer_costs_nothing(db: &Db) {
     assert_eq!(code, 200);
     let lost = staged.expect("a token in its last third is renewed");
     assert!(onsite_hub::token::well_formed(&lost));
+    // A request at the same time gets no other token: whichever answer the
+    // device keeps, its token works.
+    let (code, concurrent, _) = lost_answer(&hub, &first, &dev.store.sync_request().unwrap());
+    assert_eq!((code, concurrent), (200, None));
+    dev.sync();
+    assert_eq!(dev.client.token(), first, "nothing new while the staged token is young");
 
-    // The next sync goes through with the old token and hands out another.
+    // Once it has waited unused, the next sync hands out another.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
     dev.sync();
     let second = dev.client.token();
     assert_ne!(second, first, "the client took the new token");
@@ -92,18 +94,51 @@ fn a_token_is_rotated_during_a_sync_and_a_lost_answer_costs_nothing(db: &Db) {
     // A fresh token is not rotated again.
     dev.sync();
     assert_eq!(dev.client.token(), second);
+    // Back-office tokens do not expire (they never sync, so never rotate).
+    let admin = hub.admin.get_json("/v1/admin/devices").unwrap();
+    let admins: Vec<&Value> = admin["devices"].as_array().unwrap().iter().filter(|d| d["role"] == "admin").collect();
+    assert!(!admins.is_empty() && admins.iter().all(|d| d["token_expires_at"].is_null()), "{admins:?}");
 }
 
 fn an_expired_token_is_refused_with_its_own_code(db: &Db) {
     let hub = hub(db);
-    let dev = device_expiring(&hub, db.dir.path(), "rep-ben", -1);
+    publish_catalog(&hub, 5);
+    let (crm, accounts) = seed_accounts(&hub, db.dir.path(), 1);
+    hub.assign("rep-ben", &[accounts[0].as_str()]);
+    let dev = device_expiring(&hub, db.dir.path(), "rep-ben", 30);
+    dev.sync();
+    let mut account = dev.store.account(&accounts[0]).unwrap();
+    account.employees = Some(4321);
+    dev.store.save_account(&account).unwrap();
+    let dev = {
+        // Its token runs out while the tablet holds unsynced work.
+        let Dev { store, id, .. } = dev;
+        let token = onsite_hub::token::generate().unwrap();
+        let gone = chrono::Utc::now() - chrono::Duration::minutes(1);
+        hub.backend.reissue_token(&id, &TokenSecrets::expiring(&token, gone)).unwrap();
+        Dev { store, client: HubClient::new(&hub.url(), &token, None).unwrap(), id, token }
+    };
     let (code, next, body) = lost_answer(&hub, &dev.token, &dev.store.sync_request().unwrap());
     assert_eq!(code, 401);
     assert_eq!(body["error"], "token_expired", "{body}");
     assert!(next.is_none(), "an expired token is not renewed");
     assert!(registry(&hub, &dev.id)["revoked_at"].is_null(), "expired, not revoked");
-    // The back office issues a new device token; the expired one stays refused.
-    assert_eq!(lost_answer(&hub, &dev.token, &dev.store.sync_request().unwrap()).0, 401);
+
+    // The back office renews it for the same device: the unsynced work goes up.
+    let out = Command::new(env!("CARGO_BIN_EXE_onsite"))
+        .args(["admin", "device", "renew", &dev.id, "--hub", &hub.url(), "--token", &hub.admin_token])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let token = printed.split_whitespace().find(|w| onsite_hub::token::well_formed(w)).unwrap().to_string();
+    let renewed = HubClient::new(&hub.url(), &token, None).unwrap();
+    onsite_cli::client::sync_store(&dev.store, &renewed, 30).unwrap();
+    crm.sync();
+    assert_eq!(crm.store.account(&accounts[0]).unwrap().employees, Some(4321), "the tablet's edit reached the hub");
+    assert_eq!(lost_answer(&hub, &dev.token, &dev.store.sync_request().unwrap()).0, 401, "the old one stays refused");
+    let e = hub.admin.post_json("/v1/admin/devices/nope/token", &json!({})).unwrap_err();
+    assert_eq!(status(e), 404);
 }
 
 fn a_lost_device_is_told_to_wipe_and_reports_back_once(db: &Db) {

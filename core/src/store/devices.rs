@@ -101,15 +101,20 @@ impl Store {
         })?;
         let Some((mut device, staged)) = found else { return Ok(None) };
         if staged {
+            // A concurrent request with the same new token may have made it
+            // the device's token already: then it is found as that.
             let promoted = self.write(|tx| {
-                let n = tx
-                    .prepare_cached(
-                        "UPDATE hub_devices SET token_hash = next_token_hash, token_expires_at = next_token_expires_at,
-                           next_token_hash = NULL, next_token_expires_at = NULL
-                         WHERE device_id = ?1 AND next_token_hash = ?2 AND revoked_at IS NULL",
-                    )?
-                    .execute(params![device.device_id, &token_hash[..]])?;
-                if n == 0 { Ok(None) } else { device_in(tx, &device.device_id).map(Some) }
+                tx.prepare_cached(
+                    "UPDATE hub_devices SET token_hash = next_token_hash, token_expires_at = next_token_expires_at,
+                       next_token_hash = NULL, next_token_expires_at = NULL, next_token_staged_at = NULL
+                     WHERE device_id = ?1 AND next_token_hash = ?2 AND revoked_at IS NULL",
+                )?
+                .execute(params![device.device_id, &token_hash[..]])?;
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {DEVICE_COLS} FROM hub_devices WHERE token_hash = ?1 AND revoked_at IS NULL"
+                ))?;
+                let mut rows = stmt.query([&token_hash[..]])?;
+                rows.next()?.map(device_from_row).transpose()
             })?;
             let Some(d) = promoted else { return Ok(None) };
             device = d;
@@ -135,27 +140,70 @@ impl Store {
 
     /// Stages a device's next token (during a sync, before the current one
     /// expires): both authenticate until the device first uses the new
-    /// one. A later staging replaces an unused earlier one, so a device
-    /// whose answer was lost simply gets another.
-    pub fn stage_device_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<()> {
+    /// one. A staged token younger than `unless_staged_after` (RFC 3339 in
+    /// UTC with milliseconds, `…T12:00:00.000Z`, as the staging time is kept) is
+    /// kept and nothing is staged (`false`): concurrent requests of one
+    /// device all keep a valid token. An older unused one is replaced, so a
+    /// device whose answer was lost gets another later.
+    pub fn stage_device_token(
+        &self,
+        device_id: &str,
+        secrets: &TokenSecrets,
+        unless_staged_after: &str,
+    ) -> Result<bool> {
         self.write(|tx| {
-            let n = tx
-                .prepare_cached(
-                    "UPDATE hub_devices SET next_token_hash = ?2, next_token_expires_at = ?3
-                     WHERE device_id = ?1 AND revoked_at IS NULL AND lost_at IS NULL",
-                )?
-                .execute(params![device_id, &secrets.hash[..], secrets.expires_at_text()])?;
-            if n == 0 {
+            let d = device_in(tx, device_id)?;
+            if d.revoked_at.is_some() || d.lost_at.is_some() {
                 return Err(Error::Conflict { what: "device", reason: "revoked or reported lost".into() });
             }
-            Ok(())
+            let n = tx
+                .prepare_cached(
+                    "UPDATE hub_devices SET next_token_hash = ?2, next_token_expires_at = ?3, next_token_staged_at = ?4
+                     WHERE device_id = ?1 AND (next_token_hash IS NULL OR next_token_staged_at <= ?5)",
+                )?
+                .execute(params![
+                    device_id,
+                    &secrets.hash[..],
+                    secrets.expires_at_text(),
+                    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    unless_staged_after
+                ])?;
+            Ok(n > 0)
+        })
+    }
+
+    /// A new token for a registered device (its old one expired or
+    /// leaked): the same device id, so the store on the device keeps its
+    /// data; the old and any staged token stop working, the approval-link
+    /// key stays. Refused for a revoked or lost device.
+    pub fn reissue_device_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<DeviceRecord> {
+        self.write(|tx| {
+            let d = device_in(tx, device_id)?;
+            if d.revoked_at.is_some() || d.lost_at.is_some() {
+                return Err(Error::Conflict { what: "device", reason: "revoked or reported lost".into() });
+            }
+            tx.prepare_cached(
+                "UPDATE hub_devices SET token_hash = ?2, token_expires_at = ?3,
+                   next_token_hash = NULL, next_token_expires_at = NULL, next_token_staged_at = NULL
+                 WHERE device_id = ?1",
+            )?
+            .execute(params![device_id, &secrets.hash[..], secrets.expires_at_text()])?;
+            device_in(tx, device_id)
         })
     }
 
     /// Reports a device lost: its next contact with the hub is answered
-    /// with a wipe. Marking it again keeps the first time.
+    /// with a wipe. Marking it again keeps the first time. Refused for a
+    /// revoked device, which could not be told to wipe.
     pub fn mark_device_lost(&self, device_id: &str) -> Result<DeviceRecord> {
         self.write(|tx| {
+            let d = device_in(tx, device_id)?;
+            if d.revoked_at.is_some() {
+                return Err(Error::Conflict {
+                    what: "device",
+                    reason: "revoked: its token no longer reaches the hub, so it cannot be told to wipe".into(),
+                });
+            }
             tx.prepare_cached("UPDATE hub_devices SET lost_at = coalesce(lost_at, ?2) WHERE device_id = ?1")?
                 .execute(params![device_id, Utc::now().to_rfc3339()])?;
             device_in(tx, device_id)
@@ -180,9 +228,20 @@ impl Store {
         })
     }
 
-    /// Revokes a device's token; its next request is refused.
+    /// Revokes a device's token; its next request is refused. Refused for a
+    /// device reported lost whose wipe is pending (revoking would keep the
+    /// wipe from reaching it; its report revokes the token).
     pub fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord> {
         self.write(|tx| {
+            if let Ok(d) = device_in(tx, device_id)
+                && d.lost_at.is_some()
+                && d.revoked_at.is_none()
+            {
+                return Err(Error::Conflict {
+                    what: "device",
+                    reason: "reported lost, its wipe is pending: revoking would keep the wipe from reaching it".into(),
+                });
+            }
             let n = tx
                 .prepare_cached("UPDATE hub_devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL")?
                 .execute(params![device_id, Utc::now().to_rfc3339()])?;
@@ -368,28 +427,54 @@ mod tests {
         assert!(store.register_device("dev-2", &rep("rep-bob"), &TokenSecrets::of("secret")).is_err());
     }
 
+    /// Any staged token counts as old enough to replace.
+    const ANY: &str = "9999-12-31T00:00:00Z";
+
     #[test]
     fn a_staged_token_works_alongside_the_old_one_until_first_used() {
         let (_dir, store) = temp_store();
         store.register_device("dev-1", &rep("rep-anna"), &TokenSecrets::of("old")).unwrap();
         let later = Utc::now() + chrono::Duration::days(120);
-        store.stage_device_token("dev-1", &TokenSecrets::expiring("lost-in-transit", later)).unwrap();
+        assert!(store.stage_device_token("dev-1", &TokenSecrets::expiring("lost-in-transit", later), ANY).unwrap());
+        // A concurrent request of the same device gets no other token while
+        // the staged one is young: every answer leaves a valid token.
+        let an_hour_ago =
+            (Utc::now() - chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        assert!(!store.stage_device_token("dev-1", &TokenSecrets::expiring("second", later), &an_hour_ago).unwrap());
+        assert!(store.authenticate_device(&token_hash("second")).unwrap().is_none());
         // The answer carrying it was lost: the device still has the old
-        // token, which works, and is handed another.
+        // token, which works, and is handed another once the first is old.
         assert!(store.authenticate_device(&token_hash("old")).unwrap().is_some());
-        store.stage_device_token("dev-1", &TokenSecrets::expiring("new", later)).unwrap();
+        assert!(store.stage_device_token("dev-1", &TokenSecrets::expiring("new", later), ANY).unwrap());
         assert!(store.authenticate_device(&token_hash("lost-in-transit")).unwrap().is_none(), "replaced");
         assert!(store.authenticate_device(&token_hash("old")).unwrap().is_some());
         let d = store.authenticate_device(&token_hash("new")).unwrap().unwrap();
-        assert_eq!(
-            d.token_expires_at.as_deref(),
-            Some(TokenSecrets::expiring("new", later).expires_at_text().as_str())
-        );
+        assert_eq!(d.token_expires_at, TokenSecrets::expiring("new", later).expires_at_text());
         assert!(store.authenticate_device(&token_hash("old")).unwrap().is_none(), "the old token ends with first use");
-        assert!(store.authenticate_device(&token_hash("new")).unwrap().is_some());
+        assert!(store.authenticate_device(&token_hash("new")).unwrap().is_some(), "found as the device's token now");
         // The link key is the device's for life.
         let (_, key) = store.device_link_key("dev-1").unwrap().unwrap();
         assert_eq!(key.unwrap().0, LinkKey::from_token("old").0);
+    }
+
+    #[test]
+    fn a_reissued_token_replaces_the_old_and_keeps_the_device() {
+        let (_dir, store) = temp_store();
+        let soon = Utc::now() - chrono::Duration::days(1);
+        store.register_device("dev-1", &rep("rep-anna"), &TokenSecrets::expiring("expired", soon)).unwrap();
+        let expired = store.authenticate_device(&token_hash("expired")).unwrap().unwrap();
+        assert_eq!(expired.standing(Utc::now()), crate::devices::Standing::Expired);
+        let later = Utc::now() + chrono::Duration::days(90);
+        let d = store.reissue_device_token("dev-1", &TokenSecrets::expiring("fresh", later)).unwrap();
+        assert_eq!(d.device_id, "dev-1");
+        assert!(store.authenticate_device(&token_hash("expired")).unwrap().is_none());
+        let now = store.authenticate_device(&token_hash("fresh")).unwrap().unwrap();
+        assert_eq!(now.standing(Utc::now()), crate::devices::Standing::Active);
+        let (_, key) = store.device_link_key("dev-1").unwrap().unwrap();
+        assert_eq!(key.unwrap().0, LinkKey::from_token("expired").0, "links already sent keep working");
+        store.revoke_device("dev-1").unwrap();
+        assert!(store.reissue_device_token("dev-1", &TokenSecrets::of("x")).is_err(), "not for a revoked device");
+        assert!(matches!(store.reissue_device_token("nope", &TokenSecrets::of("y")), Err(Error::NotFound { .. })));
     }
 
     #[test]
@@ -402,12 +487,18 @@ mod tests {
         assert_eq!(store.mark_device_lost("dev-1").unwrap().lost_at.as_deref(), Some(at.as_str()));
         let seen = store.authenticate_device(&token_hash("t")).unwrap().unwrap();
         assert_eq!(seen.standing(Utc::now()), crate::devices::Standing::Lost);
-        assert!(store.stage_device_token("dev-1", &TokenSecrets::of("n")).is_err(), "no new token for it");
+        assert!(store.stage_device_token("dev-1", &TokenSecrets::of("n"), ANY).is_err(), "no new token for it");
+        assert!(store.reissue_device_token("dev-1", &TokenSecrets::of("n")).is_err());
+        assert!(matches!(store.revoke_device("dev-1"), Err(Error::Conflict { .. })), "the wipe must reach it");
         let wiped = store.record_device_wiped("dev-1").unwrap();
         assert!(wiped.wiped_at.is_some() && wiped.revoked_at.is_some());
         assert!(store.authenticate_device(&token_hash("t")).unwrap().is_none());
         assert!(store.record_device_wiped("dev-1").is_err(), "once");
         assert!(matches!(store.mark_device_lost("nope"), Err(Error::NotFound { .. })));
+        // A revoked device cannot be told to wipe: marking it lost is refused.
+        store.register_device("dev-2", &rep("rep-bob"), &TokenSecrets::of("u")).unwrap();
+        store.revoke_device("dev-2").unwrap();
+        assert!(matches!(store.mark_device_lost("dev-2"), Err(Error::Conflict { .. })));
     }
 
     #[test]

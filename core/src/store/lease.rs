@@ -41,12 +41,24 @@ pub(super) fn status(c: &Connection, now: DateTime<Utc>) -> Result<LeaseStatus> 
         (Some(t), d) if d > 0 => Some(t + chrono::Duration::days(i64::from(d))),
         _ => None,
     };
+    // A last contact ahead of the clock (the clock was ahead then, or was
+    // set back since) does not stretch the lease: it counts as run out.
+    let ahead = last_time_after(last.as_deref(), now + chrono::Duration::hours(1));
     Ok(LeaseStatus {
         last_contact: last,
         days,
         expires_at: expires.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        expired: expires.is_some_and(|t| t <= now),
+        expired: expires.is_some_and(|t| t <= now || ahead),
     })
+}
+
+fn last_time_after(last: Option<&str>, t: DateTime<Utc>) -> bool {
+    last.and_then(|l| DateTime::parse_from_rfc3339(l).ok()).is_some_and(|l| l > t)
+}
+
+/// When the lease runs out, as a Unix time (`i64::MAX`: it does not run).
+pub(super) fn deadline(s: &LeaseStatus) -> i64 {
+    s.expires_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map_or(i64::MAX, |t| t.timestamp())
 }
 
 /// Notes that the hub answered (a response or a refusal): the lease runs
@@ -77,14 +89,25 @@ impl Store {
         self.read_unleased(crate::store::docs::device_id).unwrap()
     }
 
-    /// Whether the store is open only to sync (its lease ran out).
+    /// Whether the store is open only to sync: its lease ran out, at open
+    /// or since (a store kept open locks when the deadline passes).
     pub fn lease_locked(&self) -> bool {
-        self.lease_locked.load(Ordering::Acquire)
+        if self.lease_locked.load(Ordering::Acquire) {
+            return true;
+        }
+        if Utc::now().timestamp() >= self.lease_deadline.load(Ordering::Acquire) {
+            self.lease_locked.store(true, Ordering::Release);
+            return true;
+        }
+        false
     }
 
-    /// Ends the lock once the hub answered.
-    pub(crate) fn lease_renewed(&self) {
-        self.lease_locked.store(false, Ordering::Release);
+    /// Ends the lock once the hub answered, and sets the new deadline.
+    pub(crate) fn lease_renewed(&self) -> Result<()> {
+        let s = self.read_unleased(|c| status(c, Utc::now()))?;
+        self.lease_deadline.store(deadline(&s), Ordering::Release);
+        self.lease_locked.store(s.expired, Ordering::Release);
+        Ok(())
     }
 
     pub(super) fn lease_error(&self) -> Error {
@@ -102,7 +125,8 @@ impl Store {
     pub fn destroy(path: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
         let path = path.as_ref();
         let mut deleted = Vec::new();
-        for suffix in ["", "-wal", "-shm", "-journal"] {
+        // `.encrypting`: a copy left by an in-place encryption cut short.
+        for suffix in ["", "-wal", "-shm", "-journal", ".encrypting"] {
             let mut name = path.as_os_str().to_owned();
             name.push(suffix);
             let file = PathBuf::from(name);
@@ -165,6 +189,30 @@ mod tests {
         drop(store);
         let reopened = Store::open(&path, options).unwrap();
         assert!(!reopened.lease_status().unwrap().expired);
+    }
+
+    #[test]
+    fn a_store_kept_open_locks_when_its_lease_runs_out() {
+        let (_dir, store) = temp_store();
+        set_last_contact(&store, Utc::now() - chrono::Duration::days(29));
+        store.lease_renewed().unwrap();
+        assert!(store.list_accounts(None, 0, 10).is_ok());
+        // The deadline passes while the app holds the store open.
+        set_last_contact(&store, Utc::now() - chrono::Duration::days(30) + chrono::Duration::seconds(2));
+        store.lease_renewed().unwrap();
+        assert!(!store.lease_locked());
+        std::thread::sleep(std::time::Duration::from_millis(2500));
+        assert!(matches!(store.list_accounts(None, 0, 10), Err(Error::LeaseExpired { .. })));
+        assert!(store.lease_locked());
+    }
+
+    #[test]
+    fn a_last_contact_ahead_of_the_clock_does_not_stretch_the_lease() {
+        let (_dir, store) = temp_store();
+        set_last_contact(&store, Utc::now() + chrono::Duration::days(300));
+        assert!(store.lease_status().unwrap().expired);
+        set_last_contact(&store, Utc::now() + chrono::Duration::minutes(5));
+        assert!(!store.lease_status().unwrap().expired, "a few minutes of clock skew are fine");
     }
 
     #[test]

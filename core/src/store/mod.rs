@@ -30,7 +30,7 @@ mod search_plan;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -151,6 +151,8 @@ pub struct Store {
     lexicon: Mutex<Option<Arc<Lexicon>>>,
     /// Open only to sync: the offline lease ran out (ADR 23).
     lease_locked: AtomicBool,
+    /// When it runs out (Unix time; `i64::MAX`: no lease runs).
+    lease_deadline: AtomicI64,
 }
 
 impl fmt::Debug for Store {
@@ -288,6 +290,7 @@ impl Store {
             next_reader: AtomicUsize::new(0),
             lexicon: Mutex::new(None),
             lease_locked: AtomicBool::new(lease.expired),
+            lease_deadline: AtomicI64::new(lease::deadline(&lease)),
         })
     }
 

@@ -467,7 +467,7 @@ impl Store {
     /// Either renews the offline lease.
     pub fn sync_apply(&self, response: &[u8]) -> Result<SyncRound> {
         let round = self.write_unleased(|tx| device::apply(&mut SqliteDevice { tx }, response))?;
-        self.lease_renewed();
+        self.lease_renewed()?;
         Ok(round)
     }
 

@@ -44,7 +44,7 @@ pub(super) async fn issue_device(
     let (device, token) = blocking(move || {
         let token = token::generate()?;
         let id = uuid::Uuid::new_v4().to_string();
-        Ok((backend.register_device(&id, &new, &config.token_secrets(&token))?, token))
+        Ok((backend.register_device(&id, &new, &config.token_secrets(&token, new.role))?, token))
     })
     .await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "device": device, "token": token }))).into_response())
@@ -60,6 +60,26 @@ pub(super) async fn revoke_device(State(hub): State<Hub>, _: Admin, Path(id): Pa
     let backend = hub.backend.clone();
     let device = blocking(move || backend.revoke_device(&id)).await?;
     Ok(axum::Json(json!({ "device": device })).into_response())
+}
+
+/// `POST /v1/admin/devices/{id}/token`: a new token for the same device
+/// (its token expired or leaked); the old one stops working, the device's
+/// store keeps its data. Shown once, like an issued one.
+pub(super) async fn reissue_token(State(hub): State<Hub>, _: Admin, Path(id): Path<String>) -> ApiResult<Response> {
+    let backend = hub.backend.clone();
+    let config = hub.config.clone();
+    let (device, token) = blocking(move || {
+        let role = backend
+            .devices()?
+            .into_iter()
+            .find(|d| d.device_id == id)
+            .map(|d| d.role)
+            .ok_or_else(|| onsite_core::Error::not_found("device", id.clone()))?;
+        let token = token::generate()?;
+        Ok((backend.reissue_token(&id, &config.token_secrets(&token, role))?, token))
+    })
+    .await?;
+    Ok(axum::Json(json!({ "device": device, "token": token })).into_response())
 }
 
 /// `POST /v1/admin/devices/{id}/lost`: the device's next contact is

@@ -84,7 +84,10 @@ pub(super) async fn resolve(
     match found {
         Ok(Some((device, view))) => {
             let today = hub.config.today();
-            let outcome = page::classify(&link, device.revoked_at.is_some(), view, today);
+            // A device reported lost signs nothing any more: its links are
+            // withdrawn like a revoked one's (ADR 23).
+            let withdrawn = device.revoked_at.is_some() || device.lost_at.is_some();
+            let outcome = page::classify(&link, withdrawn, view, today);
             Ok((link, outcome))
         }
         Ok(None) => {

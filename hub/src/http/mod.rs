@@ -44,7 +44,7 @@ use super::metrics::Metrics;
 use crate::error::Error;
 use admin::{
     assign_accounts, decide_discount, issue_device, list_devices, list_orders, list_quotes, mark_lost, publish_catalog,
-    publish_policy, revoke_device,
+    publish_policy, reissue_token, revoke_device,
 };
 use approval::{approval_get, approval_pdf, approval_post};
 use auth::{Admin, AuthLimiter};
@@ -65,6 +65,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/devices"),
     ("POST", "/v1/admin/devices/{id}/revoke"),
     ("POST", "/v1/admin/devices/{id}/lost"),
+    ("POST", "/v1/admin/devices/{id}/token"),
     ("POST", "/v1/admin/reps/{rep}/accounts"),
     ("POST", "/v1/admin/catalog"),
     ("PUT", "/v1/admin/discount-policy"),
@@ -183,6 +184,7 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/v1/admin/devices", post(issue_device).get(list_devices))
         .route("/v1/admin/devices/{id}/revoke", post(revoke_device))
         .route("/v1/admin/devices/{id}/lost", post(mark_lost))
+        .route("/v1/admin/devices/{id}/token", post(reissue_token))
         .route("/v1/admin/reps/{rep}/accounts", post(assign_accounts))
         .route("/v1/admin/discount-policy", put(publish_policy))
         .route("/v1/admin/quotes", get(list_quotes))
@@ -210,8 +212,14 @@ async fn count(State(hub): State<Hub>, request: axum::extract::Request, next: ax
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let response = next.run(request).await;
+    let api = route.starts_with("/v1/");
+    let mut response = next.run(request).await;
     hub.metrics.request(route, response.status().as_u16());
+    if api {
+        // Answers of the API carry customer data and tokens: no cache
+        // (a proxy's or the client's) keeps them.
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

@@ -37,7 +37,7 @@ pub(super) async fn sync(
     let limits = hub.config.limits;
     let now = hub.config.now();
     let device_id = device.device_id.clone();
-    let rotate = device.rotation_due(chrono::Utc::now(), hub.config.token_lifetime);
+    let rotate = device.rotation_due(chrono::Utc::now(), hub.config.token_lifetime).then_some(device.role);
     let result = match tokio::task::spawn_blocking(move || {
         let scope = backend.scope(&device)?;
         backend.sync(&scope, &body, &limits, now)
@@ -54,8 +54,8 @@ pub(super) async fn sync(
         Ok(frame) => {
             hub.metrics.sync(started.elapsed(), size, frame.len());
             let mut response = ([(header::CONTENT_TYPE, HeaderValue::from_static(SYNC_TYPE))], frame).into_response();
-            if rotate {
-                next_token(&hub, &device_id, &mut response).await;
+            if let Some(role) = rotate {
+                next_token(&hub, &device_id, role, &mut response).await;
             }
             response
         }
@@ -93,20 +93,28 @@ pub(super) async fn sync(
 
 /// Stages the device's next token and puts it into the answer. The old
 /// token keeps working until the device first uses the new one, so an
-/// answer lost on the way costs nothing: the next sync hands out another.
-async fn next_token(hub: &Hub, device_id: &str, response: &mut Response) {
+/// answer lost on the way costs nothing: the device keeps its old token,
+/// and a sync after `token_restage_after` hands out another. While a
+/// staged token is younger than that, concurrent syncs get none, so no
+/// answer can hand the device a token another answer then replaces.
+async fn next_token(hub: &Hub, device_id: &str, role: onsite_core::roles::DeviceRole, response: &mut Response) {
     let backend = hub.backend.clone();
     let config = hub.config.clone();
     let id = device_id.to_string();
-    let staged = tokio::task::spawn_blocking(move || -> crate::error::Result<(String, String)> {
+    let staged = tokio::task::spawn_blocking(move || -> crate::error::Result<Option<(String, String)>> {
         let token = crate::token::generate()?;
-        let secrets = config.token_secrets(&token);
-        backend.stage_token(&id, &secrets)?;
-        Ok((token, secrets.expires_at_text()))
+        let secrets = config.token_secrets(&token, role);
+        let cutoff =
+            (chrono::Utc::now() - config.token_restage_after).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        if !backend.stage_token(&id, &secrets, &cutoff)? {
+            return Ok(None);
+        }
+        Ok(secrets.expires_at_text().map(|e| (token, e)))
     })
     .await;
     match staged {
-        Ok(Ok((token, expires))) => {
+        Ok(Ok(None)) => {}
+        Ok(Ok(Some((token, expires)))) => {
             if let (Ok(t), Ok(e)) = (HeaderValue::from_str(&token), HeaderValue::from_str(&expires)) {
                 let h = response.headers_mut();
                 h.insert(NEXT_TOKEN, t);

@@ -32,6 +32,18 @@ const DEVICE_COLS: &str = device_cols!();
 /// The column after [`DEVICE_COLS`] in a query that selects more.
 const AFTER_COLS: usize = 11;
 
+/// A registered device by id (revoked ones too).
+fn device_by_id(c: &mut super::pool::Conn<'_>, device_id: &str) -> Result<DeviceRecord> {
+    match c.client().query_opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE device_id = $1"), &[&device_id])? {
+        Some(row) => device_from(&row),
+        None => Err(onsite_core::Error::not_found("device", device_id).into()),
+    }
+}
+
+fn conflict(reason: &str) -> crate::error::Error {
+    onsite_core::Error::Conflict { what: "device", reason: reason.into() }.into()
+}
+
 fn device_from(row: &postgres::Row) -> Result<DeviceRecord> {
     let role: String = row.get(2);
     Ok(DeviceRecord {
@@ -159,14 +171,18 @@ impl Backend for PgBackend {
         let Some(row) = row else { return Ok(None) };
         let mut device = device_from(&row)?;
         if row.get::<_, Option<bool>>(AFTER_COLS).unwrap_or(false) {
-            // The staged token's first use: it becomes the device's token.
-            let promoted = c.client().query_opt(
-                &format!(
-                    "UPDATE devices SET token_hash = next_token_hash, token_expires_at = next_token_expires_at,
-                       next_token_hash = NULL, next_token_expires_at = NULL
-                     WHERE device_id = $1 AND next_token_hash = $2 AND revoked_at IS NULL RETURNING {DEVICE_COLS}"
-                ),
+            // The staged token's first use: it becomes the device's token. A
+            // concurrent request with the same token may have done so
+            // already: then it is found as the device's token.
+            c.client().execute(
+                "UPDATE devices SET token_hash = next_token_hash, token_expires_at = next_token_expires_at,
+                   next_token_hash = NULL, next_token_expires_at = NULL, next_token_staged_at = NULL
+                 WHERE device_id = $1 AND next_token_hash = $2 AND revoked_at IS NULL",
                 &[&device.device_id, &&token_hash[..]],
+            )?;
+            let promoted = c.client().query_opt(
+                &format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = $1 AND revoked_at IS NULL"),
+                &[&&token_hash[..]],
             )?;
             let Some(p) = promoted else { return Ok(None) };
             device = device_from(&p)?;
@@ -289,41 +305,58 @@ impl Backend for PgBackend {
 
     fn revoke_device(&self, device_id: &str) -> Result<DeviceRecord> {
         let mut c = self.pool.get()?;
+        let d = device_by_id(&mut c, device_id)?;
+        if d.lost_at.is_some() && d.revoked_at.is_none() {
+            return Err(conflict("reported lost, its wipe is pending: revoking would keep the wipe from reaching it"));
+        }
         c.client().execute(
             "UPDATE devices SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
             &[&device_id, &chrono::Utc::now().to_rfc3339()],
         )?;
-        match c.client().query_opt(&format!("SELECT {DEVICE_COLS} FROM devices WHERE device_id = $1"), &[&device_id])? {
-            Some(row) => device_from(&row),
-            None => Err(onsite_core::Error::not_found("device", device_id).into()),
-        }
+        device_by_id(&mut c, device_id)
     }
 
-    fn stage_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<()> {
+    fn stage_token(&self, device_id: &str, secrets: &TokenSecrets, unless_staged_after: &str) -> Result<bool> {
         let mut c = self.pool.get()?;
+        let d = device_by_id(&mut c, device_id)?;
+        if d.revoked_at.is_some() || d.lost_at.is_some() {
+            return Err(conflict("revoked or reported lost"));
+        }
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let n = c.client().execute(
-            "UPDATE devices SET next_token_hash = $2, next_token_expires_at = $3
-             WHERE device_id = $1 AND revoked_at IS NULL AND lost_at IS NULL",
+            "UPDATE devices SET next_token_hash = $2, next_token_expires_at = $3, next_token_staged_at = $4
+             WHERE device_id = $1 AND revoked_at IS NULL AND lost_at IS NULL
+               AND (next_token_hash IS NULL OR next_token_staged_at <= $5)",
+            &[&device_id, &&secrets.hash[..], &secrets.expires_at_text(), &now, &unless_staged_after],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn reissue_token(&self, device_id: &str, secrets: &TokenSecrets) -> Result<DeviceRecord> {
+        let mut c = self.pool.get()?;
+        let d = device_by_id(&mut c, device_id)?;
+        if d.revoked_at.is_some() || d.lost_at.is_some() {
+            return Err(conflict("revoked or reported lost"));
+        }
+        c.client().execute(
+            "UPDATE devices SET token_hash = $2, token_expires_at = $3,
+               next_token_hash = NULL, next_token_expires_at = NULL, next_token_staged_at = NULL
+             WHERE device_id = $1",
             &[&device_id, &&secrets.hash[..], &secrets.expires_at_text()],
         )?;
-        if n == 0 {
-            return Err(
-                onsite_core::Error::Conflict { what: "device", reason: "revoked or reported lost".into() }.into()
-            );
-        }
-        Ok(())
+        device_by_id(&mut c, device_id)
     }
 
     fn mark_lost(&self, device_id: &str) -> Result<DeviceRecord> {
         let mut c = self.pool.get()?;
-        let row = c.client().query_opt(
-            &format!("UPDATE devices SET lost_at = coalesce(lost_at, $2) WHERE device_id = $1 RETURNING {DEVICE_COLS}"),
+        if device_by_id(&mut c, device_id)?.revoked_at.is_some() {
+            return Err(conflict("revoked: its token no longer reaches the hub, so it cannot be told to wipe"));
+        }
+        c.client().execute(
+            "UPDATE devices SET lost_at = coalesce(lost_at, $2) WHERE device_id = $1",
             &[&device_id, &chrono::Utc::now().to_rfc3339()],
         )?;
-        match row {
-            Some(row) => device_from(&row),
-            None => Err(onsite_core::Error::not_found("device", device_id).into()),
-        }
+        device_by_id(&mut c, device_id)
     }
 
     fn record_wiped(&self, device_id: &str) -> Result<DeviceRecord> {

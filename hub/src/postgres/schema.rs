@@ -22,16 +22,17 @@ const UPGRADE_TO_3: &str = "
     CREATE TABLE IF NOT EXISTS cost_grants (device_id TEXT PRIMARY KEY);
     UPDATE hub_meta SET version = 3 WHERE id = 1;";
 
-/// From version 3: the devices' life (ADR 23); tokens issued before expiry
-/// existed get the default lifetime from now.
+/// From version 3: the devices' life (ADR 23); device tokens issued before expiry
+/// existed get the default lifetime from now (back-office tokens none).
 const UPGRADE_TO_4: &str = "
     ALTER TABLE devices ADD COLUMN IF NOT EXISTS token_expires_at TEXT,
       ADD COLUMN IF NOT EXISTS next_token_hash BYTEA UNIQUE,
       ADD COLUMN IF NOT EXISTS next_token_expires_at TEXT,
+      ADD COLUMN IF NOT EXISTS next_token_staged_at TEXT,
       ADD COLUMN IF NOT EXISTS lost_at TEXT, ADD COLUMN IF NOT EXISTS wiped_at TEXT;
     UPDATE devices SET token_expires_at =
       to_char((now() + interval '90 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
-      WHERE token_expires_at IS NULL;
+      WHERE token_expires_at IS NULL AND role <> 'admin';
     UPDATE hub_meta SET version = 4 WHERE id = 1;";
 /// Advisory lock key of the schema set-up (catalog publishing has its own).
 const LOCK_SCHEMA: i64 = 0x6f6e_7369_7465_0001;

@@ -79,6 +79,7 @@ CREATE TABLE devices (
     token_expires_at      TEXT,
     next_token_hash       BYTEA UNIQUE,
     next_token_expires_at TEXT,
+    next_token_staged_at  TEXT,
     lost_at               TEXT,
     wiped_at              TEXT,
     CHECK ((role = 'customer') = (account_id IS NOT NULL))

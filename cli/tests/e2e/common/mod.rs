@@ -164,6 +164,11 @@ impl Hub {
             .unwrap();
         let id = v["device"]["device_id"].as_str().unwrap().to_string();
         let token = v["token"].as_str().unwrap().to_string();
+        self.device_with(dir, id, token)
+    }
+
+    /// A device store (encrypted, under `id`) and a client with `token`.
+    pub fn device_with(&self, dir: &std::path::Path, id: String, token: String) -> Dev {
         let store = Store::open(
             dir.join(format!("{id}.sqlite")),
             StoreOptions {
