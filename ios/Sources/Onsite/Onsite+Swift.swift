@@ -8,7 +8,7 @@ extension OnsiteError: CustomStringConvertible, CustomDebugStringConvertible {
     public var message: String {
         switch self {
         case .Validation(let m), .NotFound(let m), .Conflict(let m), .Storage(let m),
-             .Sync(let m), .Unauthorized(let m), .Internal(let m):
+             .Sync(let m), .Unauthorized(let m), .LeaseExpired(let m), .Internal(let m):
             return m
         }
     }
@@ -24,7 +24,7 @@ extension OpenError: CustomStringConvertible {
     /// The human-readable message (never contains personal data).
     public var description: String {
         switch self {
-        case .Storage(_, let detail), .Validation(let detail): return detail
+        case .Storage(_, let detail), .Validation(let detail), .LeaseExpired(_, _, let detail): return detail
         }
     }
 }

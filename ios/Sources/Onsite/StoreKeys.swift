@@ -14,6 +14,9 @@ public protocol StoreKeyStorage {
     func load(account: String) throws -> Data?
     /// Keeps `key` under `account`, replacing nothing: a key is written once.
     func save(_ key: Data, account: String) throws
+    /// Deletes the key under `account` (nothing if there is none): the store
+    /// it opened can never be read again.
+    func delete(account: String) throws
 }
 
 /// Keys held in memory, for tests and tools; not for phones.
@@ -31,6 +34,11 @@ public final class MemoryKeyStorage: StoreKeyStorage {
     public func save(_ key: Data, account: String) throws {
         lock.lock(); defer { lock.unlock() }
         keys[account] = key
+    }
+
+    public func delete(account: String) throws {
+        lock.lock(); defer { lock.unlock() }
+        keys[account] = nil
     }
 }
 
@@ -77,6 +85,18 @@ public final class KeychainKeyStorage: StoreKeyStorage {
             throw OpenError.Storage(reason: .unavailable, detail: "the Keychain refused to keep the store key (\(status))")
         }
     }
+
+    public func delete(account: String) throws {
+        let query: [String: Any] = [
+            kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: service,
+            kSecAttrAccount as String: account,
+        ]
+        let status = SecItemDelete(query as CFDictionary)
+        guard status == errSecSuccess || status == errSecItemNotFound else {
+            throw OpenError.Storage(reason: .unavailable, detail: "the Keychain refused to delete the store key (\(status))")
+        }
+    }
 }
 #endif
 
@@ -99,6 +119,32 @@ extension OnsiteStore {
         let key = try generateStoreKey()
         try keys.save(key, account: name)
         return try OnsiteStore.open(path: path, key: key)
+    }
+}
+
+extension OnsiteStore {
+    /// Opens the encrypted database at `path` when `openEncrypted` refused it
+    /// with `OpenError.LeaseExpired` (no answer from the hub for longer than
+    /// the published offline lease): only the sync calls work until the hub
+    /// answers; every other call throws `OnsiteError.LeaseExpired`.
+    public static func openToRenew(path: String, keys: StoreKeyStorage, account: String? = nil) throws -> OnsiteStore {
+        let name = account ?? URL(fileURLWithPath: path).lastPathComponent
+        guard let key = try keys.load(account: name) else {
+            throw OpenError.Storage(reason: .keyRequired, detail: "the store's key is missing")
+        }
+        return try OnsiteStore.openToRenew(path: path, key: key)
+    }
+
+    /// Erases the store at `path` for good: its key first (without it, no
+    /// copy of the files can be read), then the database, its WAL and journal
+    /// files. What a device does when the hub answers a sync with `410 wipe`
+    /// (it was reported lost), before it reports back. Close the store first
+    /// (release every reference). Returns the number of files deleted.
+    @discardableResult
+    public static func wipe(path: String, keys: StoreKeyStorage, account: String? = nil) throws -> UInt32 {
+        let name = account ?? URL(fileURLWithPath: path).lastPathComponent
+        try keys.delete(account: name)
+        return try destroyStore(path: path)
     }
 }
 

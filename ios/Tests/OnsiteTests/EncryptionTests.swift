@@ -72,4 +72,33 @@ final class EncryptionTests: XCTestCase {
         XCTAssertNil(try bytes("old.sqlite").range(of: "Quastenflosser".data(using: .utf8)!))
         XCTAssertEqual(try OnsiteStore.openEncrypted(path: path, keys: keys).productCount(), 1)
     }
+
+    func testAWipedStoreLeavesNoFileAndNoKeyBehind() throws {
+        let keys = MemoryKeyStorage()
+        let path = dir.appendingPathComponent("lost.sqlite").path
+        var store: OnsiteStore? = try OnsiteStore.openEncrypted(path: path, keys: keys)
+        _ = try store!.importCatalog(data: catalog, format: .csv)
+        store = nil
+        let other = dir.appendingPathComponent("other.txt")
+        try Data("x".utf8).write(to: other)
+        XCTAssertGreaterThanOrEqual(try OnsiteStore.wipe(path: path, keys: keys), 1)
+        XCTAssertNil(try keys.load(account: "lost.sqlite"), "the key is gone")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: other.path), "nothing else")
+        XCTAssertEqual(try OnsiteStore.wipe(path: path, keys: keys), 0, "twice is harmless")
+        XCTAssertEqual(try OnsiteStore.openEncrypted(path: path, keys: keys).productCount(), 0, "a new, empty store")
+    }
+
+    func testAStoreWithinItsLeaseOpensToRenewLikeAnyOther() throws {
+        let keys = MemoryKeyStorage()
+        let path = dir.appendingPathComponent("renew.sqlite").path
+        _ = try OnsiteStore.openEncrypted(path: path, keys: keys).importCatalog(data: catalog, format: .csv)
+        let store = try OnsiteStore.openToRenew(path: path, keys: keys)
+        let lease = try store.leaseStatus()
+        XCTAssertFalse(lease.expired)
+        XCTAssertEqual(lease.days, 30)
+        XCTAssertNil(lease.expiresAt, "no lease runs before the first contact with a hub")
+        XCTAssertEqual(try store.productCount(), 1)
+    }
 }

@@ -16,6 +16,8 @@ import uniffi.onsite_core.Contact
 import uniffi.onsite_core.ImportSummary
 import uniffi.onsite_core.Money
 import uniffi.onsite_core.Product
+import uniffi.onsite.OpenException
+import uniffi.onsite_core.StorageReason
 
 /**
  * The device's offline Onsite database.
@@ -44,13 +46,47 @@ class Onsite private constructor(
          * says what to do (`WRONG_KEY`, `KEY_REQUIRED`, `CORRUPT`, …).
          */
         @JvmStatic
-        fun open(path: String, vault: KeyVault, io: CoroutineDispatcher = Dispatchers.IO): Onsite {
+        fun open(path: String, vault: KeyVault, io: CoroutineDispatcher = Dispatchers.IO): Onsite =
+            withKey(path, vault) { Onsite(OnsiteStore.open(path, it), io) }
+
+        /** Runs [open] with the store's key, which is zeroed afterwards. */
+        private inline fun <T> withKey(path: String, vault: KeyVault, open: (ByteArray) -> T): T {
             val key = StoreKeys.keyFor(path, vault)
             try {
-                return Onsite(OnsiteStore.open(path, key), io)
+                return open(key)
             } finally {
                 key.fill(0)
             }
+        }
+
+        /**
+         * Opens the encrypted database at [path] when `open` refused it with
+         * `OpenException.LeaseExpired` (no answer from the hub for longer than the
+         * published offline lease): only [sync] works until the hub answers;
+         * every other call throws `OnsiteException.LeaseExpired`.
+         */
+        @JvmStatic
+        fun openToRenew(path: String, vault: KeyVault, io: CoroutineDispatcher = Dispatchers.IO): Onsite =
+            withKey(path, vault) { Onsite(OnsiteStore.openToRenew(path, it), io) }
+
+        /**
+         * Erases the store at [path] for good: its wrapped key file first (without
+         * it, no copy of the files can be read), then the database, its WAL and
+         * journal files. What a device does when the hub answers a sync with
+         * `410 wipe` (it was reported lost), before it reports back. Close the
+         * store first. Returns the number of files deleted.
+         */
+        @JvmStatic
+        fun wipe(path: String): Int {
+            val keyFile = StoreKeys.keyFile(path)
+            var deleted = 0
+            if (keyFile.exists()) {
+                if (!keyFile.delete()) {
+                    throw OpenException.Storage(StorageReason.UNAVAILABLE, "cannot delete the store's key file")
+                }
+                deleted++
+            }
+            return deleted + uniffi.onsite.destroyStore(path).toInt()
         }
 
         /** Opens (or creates) the encrypted database at [path] off the main thread. */

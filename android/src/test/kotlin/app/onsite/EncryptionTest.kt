@@ -81,4 +81,34 @@ class EncryptionTest {
         assertFalse(contains(bytes("old.sqlite"), "Quastenflosser"))
         Onsite.open(path, vault).use { assertEquals("GEHEIM-1", it.blocking.product("GEHEIM-1").sku) }
     }
+
+    @Test fun aWipedStoreLeavesNoFileAndNoKeyBehind() {
+        val path = File(dir, "lost.sqlite").path
+        val vault = SoftwareKeyVault.generate()
+        Onsite.open(path, vault).use { it.blocking.importCatalog(catalog, CatalogFormat.CSV) }
+        val other = File(dir, "other.txt").apply { writeText("x") }
+        assertTrue(File(path).exists() && StoreKeys.keyFile(path).exists())
+        val deleted = Onsite.wipe(path)
+        assertTrue("the key file and the database at least: $deleted", deleted >= 2)
+        assertFalse(File(path).exists())
+        assertFalse(StoreKeys.keyFile(path).exists())
+        assertFalse(File("$path-wal").exists())
+        assertTrue("nothing else", other.exists())
+        assertEquals("twice is harmless", 0, Onsite.wipe(path))
+        // A new, empty store opens in its place.
+        Onsite.open(path, vault).use { assertEquals(0UL, it.blocking.productCount()) }
+    }
+
+    @Test fun aStoreWithinItsLeaseOpensToRenewLikeAnyOther() {
+        val path = File(dir, "renew.sqlite").path
+        val vault = SoftwareKeyVault.generate()
+        Onsite.open(path, vault).use { it.blocking.importCatalog(catalog, CatalogFormat.CSV) }
+        Onsite.openToRenew(path, vault).use {
+            val lease = it.blocking.leaseStatus()
+            assertFalse(lease.expired)
+            assertEquals(30u, lease.days)
+            assertEquals("no lease runs before the first contact with a hub", null, lease.expiresAt)
+            assertEquals(1UL, it.blocking.productCount())
+        }
+    }
 }
