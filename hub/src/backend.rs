@@ -85,6 +85,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Records a lost device's report that it wiped itself (once; revokes
     /// its token).
     fn record_wiped(&self, device_id: &str) -> Result<DeviceRecord>;
+    /// The device a token hash belongs to if that device reported its wipe
+    /// already (a report sent again after its answer was lost).
+    fn wiped_device(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>>;
     /// Every registered device.
     fn devices(&self) -> Result<Vec<DeviceRecord>>;
     /// Adds and removes a rep's accounts; returns the rep's accounts after.

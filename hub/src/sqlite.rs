@@ -128,6 +128,10 @@ impl Backend for SqliteBackend {
         Ok(self.store.record_device_wiped(device_id)?)
     }
 
+    fn wiped_device(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
+        Ok(self.store.wiped_device(token_hash)?)
+    }
+
     fn devices(&self) -> Result<Vec<DeviceRecord>> {
         Ok(self.store.devices()?)
     }

@@ -238,6 +238,10 @@ fn a_device_without_a_link_key_gets_a_clear_error() {
     assert!(matches!(bob.store.set_approval_link_key(" "), Err(onsite_core::Error::Validation { .. })));
     // Each tablet signs with its own key; both links verify at the hub.
     bob.store.set_approval_link_key(&bob.token).unwrap();
+    bob.store.set_approval_link_key(&bob.token).unwrap();
+    // A later token (rotated, renewed) does not replace the key the hub verifies with.
+    let later = onsite_hub::token::generate().unwrap();
+    assert!(matches!(bob.store.set_approval_link_key(&later), Err(onsite_core::Error::Conflict { .. })));
     let (a, b) =
         (anna.store.approval_link(&q.id, &hub.url()).unwrap(), bob.store.approval_link(&q.id, &hub.url()).unwrap());
     assert_ne!(a, b);

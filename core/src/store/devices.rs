@@ -210,6 +210,18 @@ impl Store {
         })
     }
 
+    /// The device whose (revoked) token hash reported a wipe already, so a
+    /// report whose answer was lost can be sent again and learn it landed.
+    pub fn wiped_device(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {DEVICE_COLS} FROM hub_devices WHERE token_hash = ?1 AND wiped_at IS NOT NULL"
+            ))?;
+            let mut rows = stmt.query([&token_hash[..]])?;
+            rows.next()?.map(device_from_row).transpose()
+        })
+    }
+
     /// Records a lost device's report that it wiped its data, once: its
     /// token is revoked with it, so a second report is not accepted.
     pub fn record_device_wiped(&self, device_id: &str) -> Result<DeviceRecord> {
@@ -267,17 +279,29 @@ impl Store {
         })
     }
 
-    /// Keeps this device's approval-link key, derived from its hub token;
-    /// from now on its quote PDFs carry signed links
-    /// ([`Store::approval_link`]).
+    /// Keeps this device's approval-link key, derived from the first token
+    /// the hub issued it; from now on its quote PDFs carry signed links
+    /// ([`Store::approval_link`]). The key is the device's for life (the
+    /// hub keeps the same): a rotated or renewed token is refused here,
+    /// since links signed with a key derived from it would not verify.
     pub fn set_approval_link_key(&self, token: &str) -> Result<()> {
         if token.trim().is_empty() {
             return Err(Error::validation("token", "must not be empty"));
         }
         let key = LinkKey::from_token(token);
         self.write(|tx| {
-            tx.execute("UPDATE device SET link_key = ?1 WHERE id = 1", [&key.0[..]])?;
-            Ok(())
+            let kept: Option<Vec<u8>> = tx.query_row("SELECT link_key FROM device WHERE id = 1", [], |r| r.get(0))?;
+            match kept {
+                Some(k) if k[..] == key.0[..] => Ok(()),
+                Some(_) => Err(Error::Conflict {
+                    what: "approval-link key",
+                    reason: "the device has one, from its first token; a later token does not change it".into(),
+                }),
+                None => {
+                    tx.execute("UPDATE device SET link_key = ?1 WHERE id = 1", [&key.0[..]])?;
+                    Ok(())
+                }
+            }
         })
     }
 
@@ -494,6 +518,8 @@ mod tests {
         assert!(wiped.wiped_at.is_some() && wiped.revoked_at.is_some());
         assert!(store.authenticate_device(&token_hash("t")).unwrap().is_none());
         assert!(store.record_device_wiped("dev-1").is_err(), "once");
+        assert_eq!(store.wiped_device(&token_hash("t")).unwrap().map(|d| d.device_id).as_deref(), Some("dev-1"));
+        assert!(store.wiped_device(&token_hash("other")).unwrap().is_none());
         assert!(matches!(store.mark_device_lost("nope"), Err(Error::NotFound { .. })));
         // A revoked device cannot be told to wipe: marking it lost is refused.
         store.register_device("dev-2", &rep("rep-bob"), &TokenSecrets::of("u")).unwrap();

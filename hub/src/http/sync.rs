@@ -135,6 +135,23 @@ pub(super) async fn wiped(
 ) -> Response {
     let device = match lost_device(&hub, peer, &headers).await {
         Ok(d) => d,
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            // A report sent again after its answer was lost: it landed.
+            let hash = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(crate::token::from_header)
+                .map(onsite_core::devices::token_hash);
+            let backend = hub.backend.clone();
+            let again = match hash {
+                Some(h) => super::blocking(move || backend.wiped_device(&h)).await.ok().flatten(),
+                None => None,
+            };
+            return match again {
+                Some(d) => axum::Json(serde_json::json!({ "device": d })).into_response(),
+                None => e.into_response(),
+            };
+        }
         Err(e) => return e.into_response(),
     };
     let backend = hub.backend.clone();

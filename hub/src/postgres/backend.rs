@@ -378,6 +378,15 @@ impl Backend for PgBackend {
         }
     }
 
+    fn wiped_device(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
+        let mut c = self.pool.get()?;
+        let row = c.client().query_opt(
+            &format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = $1 AND wiped_at IS NOT NULL"),
+            &[&&token_hash[..]],
+        )?;
+        row.as_ref().map(device_from).transpose()
+    }
+
     fn devices(&self) -> Result<Vec<DeviceRecord>> {
         let mut c = self.pool.get()?;
         c.client()
