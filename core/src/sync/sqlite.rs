@@ -116,10 +116,6 @@ fn save_state(
     Ok(())
 }
 
-fn catalog_seq(c: &Connection) -> Result<Seq> {
-    Ok(c.prepare_cached("SELECT seq FROM catalog_state WHERE id = 1")?.query_row([], |r| r.get(0))?)
-}
-
 /// [`DeviceStorage`] over an Onsite [`Store`]'s write transaction: the
 /// device's documents, its sync state with the hub (peer `hub`), held
 /// documents and refusals, and its replica of the reference data.
@@ -240,7 +236,7 @@ impl DeviceStorage for SqliteDevice<'_> {
     }
 
     fn catalog_seq(&mut self) -> Result<Seq> {
-        catalog_seq(self.tx)
+        crate::store::catalog::seq_in(self.tx)
     }
 
     fn apply_catalog(&mut self, delta: &CatalogDelta, complete: bool) -> Result<()> {
@@ -353,7 +349,7 @@ impl HubStorage for SqliteHub<'_> {
     }
 
     fn catalog_seq(&mut self) -> Result<Seq> {
-        catalog_seq(self.tx)
+        crate::store::catalog::seq_in(self.tx)
     }
 
     fn catalog_page(

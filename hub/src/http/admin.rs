@@ -70,10 +70,8 @@ pub(super) async fn reissue_token(State(hub): State<Hub>, _: Admin, Path(id): Pa
     let config = hub.config.clone();
     let (device, token) = blocking(move || {
         let role = backend
-            .devices()?
-            .into_iter()
-            .find(|d| d.device_id == id)
-            .map(|d| d.role)
+            .device_link_key(&id)?
+            .map(|(d, _)| d.role)
             .ok_or_else(|| onsite_core::Error::not_found("device", id.clone()))?;
         let token = token::generate()?;
         Ok((backend.reissue_token(&id, &config.token_secrets(&token, role))?, token))

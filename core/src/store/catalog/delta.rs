@@ -47,7 +47,7 @@ pub(crate) fn catalog_page(
     limit: usize,
     audience: &crate::release::CatalogAudience<'_>,
 ) -> Result<(CatalogDelta, Option<(Seq, i64)>)> {
-    let to: Seq = c.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
+    let to = super::seq_in(c)?;
     let mut delta = CatalogDelta { since, to, ..Default::default() };
     if after.is_none() {
         let mut stmt =

@@ -69,10 +69,15 @@ pub struct ImportProgress {
     pub total: usize,
 }
 
+/// The catalog's current sequence number, in a transaction or snapshot.
+pub(crate) fn seq_in(c: &rusqlite::Connection) -> Result<Seq> {
+    Ok(c.prepare_cached("SELECT seq FROM catalog_state WHERE id = 1")?.query_row([], |r| r.get(0))?)
+}
+
 impl Store {
     /// The catalog's current sequence number (0 for an empty catalog).
     pub fn catalog_seq(&self) -> Result<Seq> {
-        self.read(|c| Ok(c.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?))
+        self.read(seq_in)
     }
 
     /// Imports a parsed catalog file all-or-nothing: if the file had bad rows
@@ -141,7 +146,7 @@ pub(crate) fn apply_delta_in(tx: &Transaction<'_>, delta: &CatalogDelta, complet
     }
     let data = ReferenceData::from_delta(delta);
     validate(&data, invalid)?;
-    let current: Seq = tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
+    let current = seq_in(tx)?;
     if delta.since > current {
         return Err(invalid(format!(
             "starts after sequence {} but this device is at {current}; ask for a delta since {current}",

@@ -114,7 +114,7 @@ impl ProductWriter {
 
 impl<'a, 'c> BatchWriter<'a, 'c> {
     fn new(tx: &'a Transaction<'c>, stamp: Stamp) -> Result<Self> {
-        let current: Seq = tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
+        let current = super::seq_in(tx)?;
         let carried = matches!(stamp, Stamp::Carried { .. });
         Ok(BatchWriter { tx, current, next: current + 1, carried, s: ImportSummary::default() })
     }
@@ -433,7 +433,7 @@ pub(in crate::store) fn rebuild_search_index(tx: &Transaction<'_>) -> Result<u64
 }
 
 pub(crate) fn republish_price_lists_in(tx: &Transaction<'_>, accounts: &[String]) -> Result<Seq> {
-    let current: Seq = tx.query_row("SELECT seq FROM catalog_state WHERE id = 1", [], |r| r.get(0))?;
+    let current = super::seq_in(tx)?;
     let list = serde_json::to_string(accounts).map_err(|e| Error::validation("accounts", e.to_string()))?;
     let n: i64 = tx.query_row(
         "SELECT count(*) FROM price_lists WHERE customer_id IN (SELECT value FROM json_each(?1))",
