@@ -206,6 +206,7 @@ fn measure(name: &str, id: &DocId, bytes: Vec<u8>) {
         match &mut r {
             Record::Quote(q) => q.lines[100].qty += Decimal::ONE,
             Record::Account(a) => a.contacts[25].phone = Some("+49 89 4242".into()),
+            Record::Person(p) => p.contact.phone = Some("+49 89 4242".into()),
             Record::Activities(m) => m.activities[150].notes.push('!'),
             Record::Order(_) | Record::Discount(_) => {}
         }

@@ -35,6 +35,7 @@ pub mod approval_link;
 pub mod catalog;
 pub mod crdt;
 pub mod devices;
+pub mod erasure;
 pub mod error;
 #[cfg(any(test, feature = "sample"))]
 pub mod fixtures;

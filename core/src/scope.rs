@@ -65,11 +65,13 @@ impl DeviceScope {
     }
 
     /// Whether documents of `kind` are visible at all: a customer never
-    /// receives activities (the reps' notes) or discount requests (the
-    /// reps' internal reasons and the back office's decisions).
+    /// receives activities (the reps' notes), discount requests (the
+    /// reps' internal reasons and the back office's decisions) or person
+    /// documents (the buying center as the reps see it, with their notes).
     pub fn allows_kind(&self, kind: crate::crdt::DocKind) -> bool {
+        use crate::crdt::DocKind as K;
         match self.role {
-            DeviceRole::Customer => !matches!(kind, crate::crdt::DocKind::Activities | crate::crdt::DocKind::Discount),
+            DeviceRole::Customer => !matches!(kind, K::Activities | K::Discount | K::Person),
             DeviceRole::Admin | DeviceRole::Rep => true,
         }
     }

@@ -106,4 +106,10 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn orders(&self, account_id: Option<&str>) -> Result<Vec<Order>>;
     /// Sizes for the metrics.
     fn counts(&self) -> Result<Counts>;
+    /// Every datum held on a person (GDPR Art. 15, ADR 24).
+    fn export_person(&self, contact_id: &str) -> Result<onsite_core::erasure::PersonExport>;
+    /// Erases a person (GDPR Art. 17, ADR 24): their document with every
+    /// stored change, snapshot and sync state; the id refused from now on
+    /// and announced to devices. Erasing again reports `already_erased`.
+    fn erase_person(&self, contact_id: &str) -> Result<onsite_core::erasure::ErasureReport>;
 }

@@ -169,4 +169,12 @@ impl Backend for SqliteBackend {
             catalog_seq: self.store.catalog_seq()?,
         })
     }
+
+    fn export_person(&self, contact_id: &str) -> Result<onsite_core::erasure::PersonExport> {
+        Ok(self.store.export_person(contact_id)?)
+    }
+
+    fn erase_person(&self, contact_id: &str) -> Result<onsite_core::erasure::ErasureReport> {
+        Ok(self.store.erase_person(contact_id)?)
+    }
 }

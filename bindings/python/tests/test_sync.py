@@ -68,7 +68,7 @@ class SyncScenario(unittest.TestCase):
 
         self.assertEqual(self.anna.contacts(self.account.id), self.ben.contacts(self.account.id))
         self.assertEqual(self.ben.quote(q.id), self.anna.quote(q.id))
-        doc = "account/" + self.account.id
+        doc = "person/" + self.contact.id  # contacts are documents of their own (ADR 24)
         conflicts = self.ben.conflicts(doc)
         self.assertEqual(conflicts, self.anna.conflicts(doc))
         phone = [c for c in conflicts if c.path.endswith("/phone")][0]

@@ -97,6 +97,38 @@ pub(crate) fn run(cmd: AdminCommand, io: &mut Io<'_>) -> Result<()> {
             )?;
             Ok(())
         }
+        AdminCommand::Person(PersonCommand::Export { hub, contact_id }) => {
+            let v = client(&hub)?.get_json(&format!("/v1/admin/persons/{}", enc(&contact_id)))?;
+            print_json(io, &v)
+        }
+        AdminCommand::Person(PersonCommand::Erase { hub, contact_id, json }) => {
+            let v = client(&hub)?.post_json(&format!("/v1/admin/persons/{}/erase", enc(&contact_id)), &json!({}))?;
+            if json {
+                return print_json(io, &v);
+            }
+            if v["already_erased"].as_bool() == Some(true) {
+                writeln!(io.out, "person {contact_id} was erased before; nothing more to remove")?;
+                return Ok(());
+            }
+            let list = |k: &str| -> String {
+                let items: Vec<&str> = v[k].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                if items.is_empty() { "none".into() } else { items.join(", ") }
+            };
+            writeln!(io.out, "person {contact_id} erased at {}", s(&v, "erased_at"))?;
+            writeln!(io.out, "  removed: {} (fields: {})", list("documents_removed"), list("fields_removed"))?;
+            writeln!(
+                io.out,
+                "  with {} activities and {} sync states",
+                v["activities_removed"].as_u64().unwrap_or(0),
+                v["sync_states_removed"].as_u64().unwrap_or(0)
+            )?;
+            writeln!(io.out, "  quotes kept, contact reference pseudonymised: {}", list("quotes_pseudonymised"))?;
+            for r in v["retained"].as_array().into_iter().flatten() {
+                writeln!(io.out, "  kept: {} in {} ({})", s(r, "what"), s(r, "doc_id"), s(r, "reason"))?;
+            }
+            writeln!(io.out, "  devices delete their copy at their next sync")?;
+            Ok(())
+        }
         AdminCommand::Device(DeviceCommand::List { hub, json }) => {
             let v = client(&hub)?.get_json("/v1/admin/devices")?;
             if json {
@@ -261,6 +293,9 @@ pub(crate) enum AdminCommand {
     /// Issue, revoke and list device tokens.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Export or erase what is held on a person (GDPR Art. 15 and 17).
+    #[command(subcommand)]
+    Person(PersonCommand),
     /// Assign accounts to a rep (or take them away with --remove).
     Assign {
         #[command(flatten)]
@@ -371,6 +406,28 @@ pub(crate) enum DeviceCommand {
         #[command(flatten)]
         hub: HubArgs,
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PersonCommand {
+    /// Print every datum held on a contact as JSON (GDPR Art. 15).
+    Export {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The contact id.
+        contact_id: String,
+    },
+    /// Erase a contact everywhere (GDPR Art. 17): the hub removes their
+    /// data for good and every device deletes its copy at its next sync.
+    Erase {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The contact id.
+        contact_id: String,
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },

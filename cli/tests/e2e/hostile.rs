@@ -309,10 +309,21 @@ fn a_hostile_rep_cannot_write_what_the_core_refuses(db: &Db) {
             }
         })
     });
-    refused(&w, &mut m, &[&aid], R::DeletionForbidden, |m| {
-        m.edit(&aid, |r| {
-            if let Record::Account(a) = r {
-                a.contacts.clear();
+    // Contacts are person documents (ADR 24): removing one is the back
+    // office's, and none moves to another account (out of the rep's scope).
+    let first = w.anna.store.contacts(&w.acc1).unwrap().remove(0);
+    let pid = DocId::person(&first.id);
+    refused(&w, &mut m, &[&pid], R::DeletionForbidden, |m| {
+        m.edit(&pid, |r| {
+            if let Record::Person(p) = r {
+                p.deleted = true;
+            }
+        })
+    });
+    refused(&w, &mut m, &[&pid], R::NotPermitted, |m| {
+        m.edit(&pid, |r| {
+            if let Record::Person(p) = r {
+                p.contact.account_id = "another-account".into();
             }
         })
     });
@@ -356,14 +367,13 @@ fn a_hostile_rep_cannot_write_what_the_core_refuses(db: &Db) {
     refused(&w, &mut m, &[&act], R::IdentityMismatch, |m| m.create(&act, &month(visit.clone())));
     // Valid afterwards: its own visit and a new phone number.
     m.create(&act, &month(onsite_core::activity::Activity { by: "rep-anna".into(), ..visit }));
-    let mut contact = String::new();
-    m.edit(&aid, |r| {
-        if let Record::Account(a) = r {
-            a.contacts[0].phone = Some("+49 30 1234".into());
-            contact = a.contacts[0].id.clone();
+    let contact = first.id.clone();
+    m.edit(&pid, |r| {
+        if let Record::Person(p) = r {
+            p.contact.phone = Some("+49 30 1234".into());
         }
     });
-    assert_eq!(m.push(&[&aid, &act]), Outcome::Accepted);
+    assert_eq!(m.push(&[&pid, &act]), Outcome::Accepted);
     w.anna.sync();
     let phone = w.anna.store.contacts(&w.acc1).unwrap().into_iter().find(|c| c.id == contact).unwrap().phone;
     assert_eq!(phone.as_deref(), Some("+49 30 1234"));

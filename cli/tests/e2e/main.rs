@@ -9,6 +9,7 @@ mod common;
 mod approval_web;
 mod cli;
 mod edges;
+mod erasure;
 mod hostile;
 mod hub;
 mod lifecycle;

@@ -2,7 +2,8 @@
 //!
 //! | document id | holds |
 //! |---|---|
-//! | `account/<id>` | the account, its contacts (a map by contact id), a deleted flag |
+//! | `account/<id>` | the account and a deleted flag (its `contacts` map is empty since schema 12: contacts live in their own documents) |
+//! | `person/<contact id>` | one contact's personal data and the activities that involve them, a deleted flag (ADR 24: erasing the person drops this document whole) |
 //! | `activities/<account id>/<YYYY-MM>` | the account's activities of one month |
 //! | `discount/<quote id>` | the quote's discount request and the back office's decision (reps and the back office only: it holds the rep's internal reason) |
 //! | `quote/<id>` | the quote with its lines, revision and approval |
@@ -69,6 +70,8 @@ pub enum DocKind {
     Quote,
     /// An order or reorder.
     Order,
+    /// One contact's personal data and the activities involving them.
+    Person,
 }
 
 impl DocKind {
@@ -80,6 +83,7 @@ impl DocKind {
             DocKind::Discount => "discount",
             DocKind::Quote => "quote",
             DocKind::Order => "order",
+            DocKind::Person => "person",
         }
     }
 
@@ -89,6 +93,7 @@ impl DocKind {
     pub fn apply_order(self) -> u8 {
         match self {
             DocKind::Account => 0,
+            DocKind::Person => 0,
             DocKind::Activities => 1,
             DocKind::Discount => 2,
             DocKind::Quote => 3,
@@ -97,8 +102,8 @@ impl DocKind {
     }
 
     /// Every kind.
-    pub const ALL: [DocKind; 5] =
-        [DocKind::Account, DocKind::Activities, DocKind::Discount, DocKind::Quote, DocKind::Order];
+    pub const ALL: [DocKind; 6] =
+        [DocKind::Account, DocKind::Activities, DocKind::Discount, DocKind::Quote, DocKind::Order, DocKind::Person];
 }
 
 /// A document's id: its kind and key, written `quote/<id>`.
@@ -129,6 +134,10 @@ impl DocId {
     pub fn order(id: &str) -> DocId {
         DocId { kind: DocKind::Order, text: format!("order/{id}") }
     }
+    /// `person/<contact id>`.
+    pub fn person(contact_id: &str) -> DocId {
+        DocId { kind: DocKind::Person, text: format!("person/{contact_id}") }
+    }
 
     /// Parses and checks an id as written by [`DocId::as_str`].
     pub fn parse(s: &str) -> Result<DocId, DocError> {
@@ -142,6 +151,7 @@ impl DocId {
             ("quote", None) => DocId::quote(key),
             ("discount", None) => DocId::discount(key),
             ("order", None) => DocId::order(key),
+            ("person", None) => DocId::person(key),
             ("activities", Some(period)) if is_period(period) => DocId::activities(key, period),
             _ => return Err(bad()),
         };
@@ -192,6 +202,19 @@ pub struct AccountRecord {
     pub deleted: bool,
 }
 
+/// A person document's content: one contact and the activities that
+/// involve them (ADR 24).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    /// The contact (its `account_id` scopes the document).
+    pub contact: Contact,
+    /// Activities whose `contact_id` is this contact, by time.
+    pub activities: Vec<Activity>,
+    /// Removed by the back office (kept as a tombstone so the removal syncs;
+    /// erasure drops the document instead).
+    pub deleted: bool,
+}
+
 /// An activities document's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivitiesRecord {
@@ -227,6 +250,8 @@ pub enum Record {
     Quote(Box<Quote>),
     /// `order/…`
     Order(Box<Order>),
+    /// `person/…`
+    Person(Box<PersonRecord>),
 }
 
 impl Record {
@@ -238,6 +263,7 @@ impl Record {
             Record::Discount(d) => &d.account_id,
             Record::Quote(q) => &q.account_id,
             Record::Order(o) => &o.account_id,
+            Record::Person(p) => &p.contact.account_id,
         }
     }
 }
@@ -273,6 +299,7 @@ fn top_key(kind: DocKind) -> &'static str {
         DocKind::Discount => "discount",
         DocKind::Quote => "quote",
         DocKind::Order => "order",
+        DocKind::Person => "person",
     }
 }
 
@@ -285,6 +312,10 @@ pub fn genesis(id: &DocId, actor: ActorId) -> Result<AutoCommit, DocError> {
     doc.put_object(automerge::ROOT, top_key(id.kind()), ObjType::Map)?;
     if id.kind() == DocKind::Account {
         doc.put_object(automerge::ROOT, "contacts", ObjType::Map)?;
+        doc.put(automerge::ROOT, "deleted", false)?;
+    }
+    if id.kind() == DocKind::Person {
+        doc.put_object(automerge::ROOT, "activities", ObjType::Map)?;
         doc.put(automerge::ROOT, "deleted", false)?;
     }
     doc.commit_with(automerge::transaction::CommitOptions::default().with_time(0).with_message(id.as_str()));
@@ -330,18 +361,18 @@ pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
                 m.insert(c.id.clone(), serde_json::to_value(c).map_err(|e| DocError::Decode(e.to_string()))?);
             }
             value::reconcile_map(doc, &contacts, &m)?;
-            let deleted = matches!(doc.get(automerge::ROOT, "deleted")?, Some((Value::Scalar(s), _)) if s.as_bool() == Some(true));
-            if deleted != a.deleted {
-                doc.put(automerge::ROOT, "deleted", a.deleted)?;
-            }
+            put_deleted(doc, a.deleted)?;
         }
         Record::Activities(a) => {
             let obj = map_at(doc, "items")?;
-            let mut m = Map::new();
-            for x in &a.activities {
-                m.insert(x.id.clone(), serde_json::to_value(x).map_err(|e| DocError::Decode(e.to_string()))?);
-            }
-            value::reconcile_map(doc, &obj, &m)?;
+            value::reconcile_map(doc, &obj, &by_id(&a.activities, |x| &x.id)?)?;
+        }
+        Record::Person(p) => {
+            let obj = map_at(doc, "person")?;
+            value::reconcile_map(doc, &obj, &to_map(&p.contact)?)?;
+            let obj = map_at(doc, "activities")?;
+            value::reconcile_map(doc, &obj, &by_id(&p.activities, |x| &x.id)?)?;
+            put_deleted(doc, p.deleted)?;
         }
         Record::Discount(d) => {
             let obj = map_at(doc, "discount")?;
@@ -363,6 +394,23 @@ pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
     Ok(())
 }
 
+/// A map of records by their id.
+fn by_id<T: Serialize>(items: &[T], id: impl Fn(&T) -> &String) -> Result<Map<String, Json>, DocError> {
+    let mut m = Map::new();
+    for x in items {
+        m.insert(id(x).clone(), serde_json::to_value(x).map_err(|e| DocError::Decode(e.to_string()))?);
+    }
+    Ok(m)
+}
+
+fn put_deleted(doc: &mut AutoCommit, deleted: bool) -> Result<(), DocError> {
+    let now = matches!(doc.get(automerge::ROOT, "deleted")?, Some((Value::Scalar(s), _)) if s.as_bool() == Some(true));
+    if now != deleted {
+        doc.put(automerge::ROOT, "deleted", deleted)?;
+    }
+    Ok(())
+}
+
 /// [`write`], then every top-level field of the record that still has
 /// concurrent values is written once more, so it has exactly one: after
 /// this the document reads as `record` with no concurrency left for the
@@ -373,6 +421,7 @@ pub fn write_resolved(doc: &mut AutoCommit, record: &Record) -> Result<(), DocEr
     let (key, map) = match record {
         Record::Account(a) => ("account", to_map(&a.account)?),
         Record::Activities(_) => return Ok(()),
+        Record::Person(p) => ("person", to_map(&p.contact)?),
         Record::Discount(d) => ("discount", to_map(d.as_ref())?),
         Record::Quote(q) => {
             let mut m = to_map(q.as_ref())?;
@@ -459,6 +508,30 @@ pub fn read(doc: &AutoCommit, id: &DocId) -> Result<Option<Record>, DocError> {
             }
             activities.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
             Record::Activities(ActivitiesRecord { account_id: id.key().to_string(), period, activities })
+        }
+        DocKind::Person => {
+            let p = take("person");
+            if p.as_object().is_some_and(Map::is_empty) {
+                return Ok(None);
+            }
+            let contact: Contact = from_json(p)?;
+            if contact.id != id.key() {
+                return Err(DocError::Shape("the contact id differs from the document id"));
+            }
+            let Json::Object(items) = take("activities") else {
+                return Err(DocError::Shape("activities is not a map"));
+            };
+            let mut activities = Vec::with_capacity(items.len());
+            for (key, a) in items {
+                let a: Activity = from_json(a)?;
+                if a.id != key || a.account_id != contact.account_id || a.contact_id.as_deref() != Some(id.key()) {
+                    return Err(DocError::Shape("an activity under the wrong key, account or contact"));
+                }
+                activities.push(a);
+            }
+            activities.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+            let deleted = take("deleted").as_bool().unwrap_or(false);
+            Record::Person(Box::new(PersonRecord { contact, activities, deleted }))
         }
         DocKind::Discount => {
             let d = take("discount");

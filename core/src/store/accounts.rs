@@ -3,7 +3,7 @@
 //! Callers see only domain values; how they are stored (plain tables today,
 //! projections of Automerge documents later) stays inside this file.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use serde::Serialize;
 
 use super::Store;
@@ -143,16 +143,16 @@ impl Store {
         })
     }
 
-    /// Deletes one contact.
+    /// Removes one contact (a tombstone in their person document, so the
+    /// removal reaches every replica; [`Store::erase_person`] forgets them).
     pub fn delete_contact(&self, id: &str) -> Result<()> {
         self.write(|tx| {
-            let account: String = tx
-                .query_row("SELECT account_id FROM contacts WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?
-                .ok_or_else(|| Error::not_found("contact", id))?;
-            let mut record = account_record(tx, &account)?;
-            record.contacts.retain(|c| c.id != id);
-            write_record(tx, &Record::Account(Box::new(record)), "delete contact")
+            let mut person = match load_record(tx, &DocId::person(id))? {
+                Some(Record::Person(p)) if !p.deleted => p,
+                _ => return Err(Error::not_found("contact", id)),
+            };
+            person.deleted = true;
+            write_record(tx, &Record::Person(person), "delete contact")
         })
     }
 

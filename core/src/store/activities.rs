@@ -1,5 +1,6 @@
 //! Activities in the store: written into the account's document of that
-//! month (`activities/<account>/<YYYY-MM>`), read from the projection.
+//! month (`activities/<account>/<YYYY-MM>`), or, when they involve a
+//! contact, into the contact's person document; read from the projection.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
@@ -7,17 +8,41 @@ use rusqlite::{Transaction, params};
 use super::Store;
 use super::docs::{load_record, write_record};
 use crate::activity::{Activity, ActivityKind};
-use crate::crdt::{ActivitiesRecord, DocId, Record};
+use crate::crdt::{ActivitiesRecord, DocId, DocKind, Record};
 use crate::error::{Error, Result};
 
 fn kind_of(s: &str) -> Result<ActivityKind> {
     ActivityKind::parse(s).ok_or_else(|| Error::Corrupt { what: "activity kind", reason: s.to_string() })
 }
 
-/// Adds or replaces activities of one account and month in their document,
-/// as one change.
+/// The document an activity lives in: with a contact, the contact's
+/// person document (erased with them, ADR 24); without, its account's
+/// document of that month.
+pub(super) fn doc_for(activity: &Activity) -> DocId {
+    match &activity.contact_id {
+        Some(c) => DocId::person(c),
+        None => DocId::activities(&activity.account_id, &activity.period()),
+    }
+}
+
+/// Adds or replaces activities of one document ([`doc_for`]), as one change.
 pub(super) fn upsert_in_document(tx: &Transaction<'_>, id: &DocId, list: Vec<Activity>, message: &str) -> Result<()> {
     let Some(first) = list.first() else { return Ok(()) };
+    if id.kind() == DocKind::Person {
+        let Some(Record::Person(mut person)) = load_record(tx, id)? else {
+            return Err(Error::not_found("contact", id.key()));
+        };
+        if person.contact.account_id != first.account_id {
+            return Err(Error::validation("activity", "its contact belongs to another account"));
+        }
+        for a in list {
+            match person.activities.iter_mut().find(|x| x.id == a.id) {
+                Some(x) => *x = a,
+                None => person.activities.push(a),
+            }
+        }
+        return write_record(tx, &Record::Person(person), message);
+    }
     let mut record = match load_record(tx, id)? {
         Some(Record::Activities(a)) => a,
         _ => ActivitiesRecord { account_id: first.account_id.clone(), period: first.period(), activities: Vec::new() },
@@ -43,11 +68,11 @@ impl Store {
                 .prepare_cached("SELECT doc_id FROM activities WHERE id = ?1")?
                 .query_row([&activity.id], |r| r.get(0))
                 .ok();
-            let id = DocId::activities(&activity.account_id, &activity.period());
+            let id = doc_for(activity);
             if moved.is_some_and(|d| d != id.as_str()) {
                 return Err(Error::Conflict {
                     what: "activity",
-                    reason: "its account or month cannot change; log a new one".into(),
+                    reason: "its account, contact or month cannot change; log a new one".into(),
                 });
             }
             upsert_in_document(tx, &id, vec![activity.clone()], "log activity")

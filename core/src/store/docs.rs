@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::Store;
 use super::{projections, reference};
-use crate::crdt::{self, AccountRecord, DiscountRecord, DocId, DocKind, FieldConflict, Record};
+use crate::crdt::{self, AccountRecord, DiscountRecord, DocId, DocKind, FieldConflict, PersonRecord, Record};
 use crate::error::{Error, Result};
 use crate::transition::{self, Actor};
 
@@ -61,7 +61,7 @@ pub(crate) fn load_record(c: &Connection, id: &DocId) -> Result<Option<Record>> 
     }
 }
 
-fn next_seq(tx: &Connection) -> Result<i64> {
+pub(crate) fn next_seq(tx: &Connection) -> Result<i64> {
     Ok(tx
         .prepare_cached("UPDATE doc_state SET seq = seq + 1 WHERE id = 1 RETURNING seq")?
         .query_row([], |r| r.get(0))?)
@@ -110,7 +110,29 @@ pub(crate) fn write_record(tx: &Transaction<'_>, record: &Record, message: &str)
     write_split(tx, record, message, true)
 }
 
+/// [`write_record`] without the transition rules: for upgrades that
+/// restructure data already accepted.
+pub(crate) fn write_unchecked(tx: &Transaction<'_>, record: &Record, message: &str) -> Result<()> {
+    write_split(tx, record, message, false)
+}
+
 fn write_split(tx: &Transaction<'_>, record: &Record, message: &str, checked: bool) -> Result<()> {
+    // Contacts live in documents of their own (ADR 24): the account's
+    // document keeps none, each contact's goes to `person/<id>`.
+    if let Record::Account(a) = record {
+        let mut bare = a.clone();
+        let contacts = std::mem::take(&mut bare.contacts);
+        write_one(tx, &Record::Account(bare), message, checked)?;
+        for c in contacts {
+            let mut person = match load_record(tx, &DocId::person(&c.id))? {
+                Some(Record::Person(p)) => *p,
+                _ => PersonRecord { contact: c.clone(), activities: Vec::new(), deleted: false },
+            };
+            person.contact = c;
+            write_one(tx, &Record::Person(Box::new(person)), message, checked)?;
+        }
+        return Ok(());
+    }
     if let Record::Quote(q) = record {
         if let Some(request) = &q.discount_request {
             let d =
@@ -126,6 +148,7 @@ fn write_split(tx: &Transaction<'_>, record: &Record, message: &str, checked: bo
 
 fn write_one(tx: &Transaction<'_>, record: &Record, message: &str, checked: bool) -> Result<()> {
     let id = id_for(record);
+    super::erased::refuse_erased(tx, &id)?;
     let mut doc = match load_doc(tx, &id)? {
         Some(d) => d.with_actor(crdt::actor_for(&device_id(tx)?)),
         None => crdt::genesis(&id, crdt::actor_for(&device_id(tx)?))?,
@@ -157,6 +180,7 @@ pub(crate) fn id_for(record: &Record) -> DocId {
         Record::Discount(d) => DocId::discount(&d.quote_id),
         Record::Quote(q) => DocId::quote(&q.id),
         Record::Order(o) => DocId::order(&o.id),
+        Record::Person(p) => DocId::person(&p.contact.id),
     }
 }
 
@@ -194,7 +218,18 @@ pub(crate) fn stored_account(c: &Connection, id: &DocId) -> Result<Option<String
 
 fn project(tx: &Transaction<'_>, id: &DocId, record: &Record) -> Result<()> {
     match record {
-        Record::Account(a) => projections::project_account(tx, a),
+        Record::Account(a) => {
+            projections::project_account(tx, a)?;
+            if a.deleted {
+                return Ok(());
+            }
+            for pid in projections::unprojected_people(tx, &a.account.id)? {
+                if let Some(Record::Person(p)) = load_record(tx, &pid)? {
+                    projections::project_person(tx, &pid, &p)?;
+                }
+            }
+            Ok(())
+        }
         Record::Activities(a) => projections::project_activities(tx, id, a),
         Record::Discount(d) => match load_record(tx, &DocId::quote(&d.quote_id))? {
             // The quote's projection shows its request.
@@ -209,6 +244,7 @@ fn project(tx: &Transaction<'_>, id: &DocId, record: &Record) -> Result<()> {
             projections::project_quote(tx, q, discount.as_ref())
         }
         Record::Order(o) => projections::project_order(tx, o),
+        Record::Person(p) => projections::project_person(tx, id, p),
     }
 }
 
@@ -364,6 +400,7 @@ impl Store {
         let id = crdt::id_of(&incoming).map_err(|e| Error::validation("document", e.to_string()))?;
         crdt::read(&incoming, &id).map_err(|e| Error::validation("document", e.to_string()))?;
         self.write(|tx| {
+            super::erased::refuse_erased(tx, &id)?;
             let mut doc = match load_doc(tx, &id)? {
                 Some(mut d) => {
                     d.merge(&mut incoming).map_err(|e| Error::validation("document", e.to_string()))?;

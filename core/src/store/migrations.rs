@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "0009_authority", include_str!("../../migrations/0009_authority.sql")),
     (10, "0010_search_terms", include_str!("../../migrations/0010_search_terms.sql")),
     (11, "0011_device_lifecycle", include_str!("../../migrations/0011_device_lifecycle.sql")),
+    (12, "0012_erasure", include_str!("../../migrations/0012_erasure.sql")),
 ];
 
 /// The schema version this build creates and understands.
@@ -31,6 +32,10 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// The version that added field-data documents: databases upgraded across
 /// it get documents for their existing rows once (`docs::backfill`).
 pub(super) const DOCUMENTS_VERSION: i64 = 5;
+
+/// The version that moved contacts into person documents: databases
+/// upgraded across it move theirs once (`erasure::upgrade`).
+pub(super) const PERSON_VERSION: i64 = 12;
 
 /// Brings the database up to [`SCHEMA_VERSION`]; refuses newer databases.
 /// Returns the version the database had before (0 for a new file).
@@ -153,9 +158,8 @@ mod tests {
             )?;
         }
         let s = Store::open(&path, StoreOptions::default())?;
-        let docs = s.documents()?;
-        assert_eq!(docs.len(), 1);
-        assert_eq!(docs[0].doc_id, format!("account/{}", account.id));
+        let docs: Vec<String> = s.documents()?.into_iter().map(|d| d.doc_id).collect();
+        assert_eq!(docs, vec![format!("account/{}", account.id), format!("person/{}", contacts[0].id)]);
         assert_eq!(s.account(&account.id)?.name, account.name);
         // Editable through its document from now on.
         let mut k = s.contacts(&account.id)?.remove(0);
@@ -164,7 +168,7 @@ mod tests {
         assert_eq!(s.contacts(&account.id)?[0].phone, k.phone);
         drop(s);
         let again = Store::open(&path, StoreOptions::default())?;
-        assert_eq!(again.documents()?.len(), 1, "no second backfill");
+        assert_eq!(again.documents()?.len(), 2, "no second backfill");
         Ok(())
     }
 

@@ -14,6 +14,8 @@ mod cipher;
 pub(crate) mod codec;
 mod devices;
 pub(crate) mod docs;
+pub(crate) mod erased;
+pub(crate) mod erasure;
 mod lease;
 mod migrations;
 mod pdfs;
@@ -79,6 +81,12 @@ pub struct StoreOptions {
     /// the default one (the power-cut tests' VFS). `None` in production.
     #[doc(hidden)]
     pub vfs: Option<String>,
+    /// Whether freed pages and deleted cells are zeroed (`PRAGMA
+    /// secure_delete`, ADR 24). Every shipped store keeps the default,
+    /// `true`; `false` exists for the benchmark of its cost and the
+    /// negative control of the erasure test.
+    #[doc(hidden)]
+    pub secure_delete: bool,
 }
 
 /// SQLite's `synchronous` setting for the store's writer (ADR 22).
@@ -118,6 +126,7 @@ impl Default for StoreOptions {
             device_id: None,
             synchronous: Synchronous::Full,
             vfs: None,
+            secure_delete: true,
         }
     }
 }
@@ -132,6 +141,7 @@ impl fmt::Debug for StoreOptions {
             .field("device_id", &self.device_id)
             .field("synchronous", &self.synchronous)
             .field("vfs", &self.vfs)
+            .field("secure_delete", &self.secure_delete)
             .finish()
     }
 }
@@ -249,6 +259,9 @@ impl Store {
             writer.pragma_update(None, "checkpoint_fullfsync", true)?;
         }
         writer.pragma_update(None, "foreign_keys", true)?;
+        // Freed pages and deleted cells are zeroed, so what is deleted (an
+        // erased person, ADR 24) does not linger in free pages of the file.
+        writer.pragma_update(None, "secure_delete", options.secure_delete)?;
         // 32 MB of page cache for the writer: a 100k-product import touches
         // several indexes at once; readers have 8 MB each (below).
         writer.pragma_update(None, "cache_size", -32_000)?;
@@ -262,10 +275,18 @@ impl Store {
             if (1..migrations::DOCUMENTS_VERSION).contains(&found) {
                 docs::backfill(&tx)?;
             }
+            if (1..migrations::PERSON_VERSION).contains(&found) {
+                erasure::upgrade(&tx)?;
+            }
             if search_index::outdated(&tx)? {
                 catalog::rebuild_search_index(&tx)?;
             }
             tx.commit()?;
+        }
+        if (1..migrations::PERSON_VERSION).contains(&found) {
+            // Pages freed before `secure_delete` was on may still hold
+            // deleted data: rewritten once.
+            writer.execute_batch("VACUUM")?;
         }
 
         let mut readers = Vec::with_capacity(options.readers);
@@ -333,6 +354,23 @@ impl Store {
             return Err(self.lease_error());
         }
         self.write_unleased(f)
+    }
+
+    /// Copies the WAL into the database file and truncates it to zero bytes
+    /// (after an erasure: the WAL's older frames still hold the removed
+    /// data). Waits for readers to finish (a checkpoint cannot pass a
+    /// reader's snapshot) and fails if one stays.
+    pub(crate) fn checkpoint_truncate(&self) -> Result<()> {
+        let guard = lock(&self.writer);
+        for attempt in 0..50 {
+            let (busy, _log, _done): (i64, i64, i64) =
+                guard.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            if busy == 0 {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10 * (attempt + 1)));
+        }
+        Err(Error::Backend("the WAL could not be checkpointed after an erasure: a reader kept its snapshot".into()))
     }
 
     /// [`Store::write`] even when the store is open only to sync.

@@ -8,7 +8,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::codec::{dec_key, json, to_json};
 use crate::account::{Account, Address, BuyingRole, Contact, MarketingConsent};
-use crate::crdt::{AccountRecord, ActivitiesRecord, DocId};
+use crate::activity::Activity;
+use crate::crdt::{AccountRecord, ActivitiesRecord, DocId, PersonRecord};
 use crate::error::{Error, Result};
 use crate::quote::{DiscountRequest, Order, Quote};
 use crate::text::fold;
@@ -195,7 +196,8 @@ pub(super) fn contacts_in(c: &Connection, account_id: &str) -> Result<Vec<Contac
 }
 
 /// Rewrites the projection rows of one account document: the account, its
-/// contacts (those no longer in the document are removed) and its search row.
+/// contacts (from their person documents, ADR 24; those of a document
+/// written before schema 12 from the account's own map) and its search row.
 pub(super) fn project_account(tx: &Transaction<'_>, r: &AccountRecord) -> Result<()> {
     let id = &r.account.id;
     if r.deleted {
@@ -209,22 +211,48 @@ pub(super) fn project_account(tx: &Transaction<'_>, r: &AccountRecord) -> Result
     }
     let now = Utc::now().to_rfc3339();
     upsert_account(tx, &r.account, &now)?;
-    let keep: Vec<&str> = r.contacts.iter().map(|c| c.id.as_str()).collect();
-    let existing: Vec<String> = tx
-        .prepare_cached("SELECT id FROM contacts WHERE account_id = ?1")?
-        .query_map([id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for gone in existing.iter().filter(|e| !keep.contains(&e.as_str())) {
-        tx.prepare_cached("DELETE FROM contacts WHERE id = ?1")?.execute([gone])?;
-    }
     for c in &r.contacts {
         upsert_contact(tx, c, &now)?;
     }
     reindex(tx, id)
 }
 
+/// Person documents of an account whose contact has no row (they arrived
+/// before their account, or outlived its deletion and restore): the
+/// documents layer projects them once the account is there.
+pub(super) fn unprojected_people(tx: &Transaction<'_>, account_id: &str) -> Result<Vec<DocId>> {
+    let ids: Vec<String> = tx
+        .prepare_cached(
+            "SELECT d.doc_id FROM documents d WHERE d.kind = 'person' AND d.account_id = ?1
+               AND NOT EXISTS (SELECT 1 FROM contacts c WHERE 'person/' || c.id = d.doc_id)",
+        )?
+        .query_map([account_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    ids.iter().map(|id| Ok(DocId::parse(id)?)).collect()
+}
+
+/// Rewrites the projection rows of one person document: its contact (when
+/// its account is here and it is not removed), the activities in it, and
+/// the account's search row.
+pub(super) fn project_person(tx: &Transaction<'_>, id: &DocId, p: &PersonRecord) -> Result<()> {
+    let account = &p.contact.account_id;
+    let here: bool = tx.prepare_cached("SELECT 1 FROM accounts WHERE id = ?1")?.exists([account])?;
+    if p.deleted || !here {
+        tx.prepare_cached("DELETE FROM contacts WHERE id = ?1")?.execute([&p.contact.id])?;
+    } else {
+        upsert_contact(tx, &p.contact, &Utc::now().to_rfc3339())?;
+    }
+    write_activity_rows(tx, id, &p.activities)?;
+    reindex(tx, account)
+}
+
 /// Rewrites the activity rows of one activities document.
 pub(super) fn project_activities(tx: &Transaction<'_>, id: &DocId, a: &ActivitiesRecord) -> Result<()> {
+    write_activity_rows(tx, id, &a.activities)
+}
+
+/// Replaces the activity rows that came from document `id`.
+fn write_activity_rows(tx: &Transaction<'_>, id: &DocId, activities: &[Activity]) -> Result<()> {
     tx.prepare_cached("DELETE FROM activities WHERE doc_id = ?1")?.execute([id.as_str()])?;
     let mut ins = tx.prepare_cached(
         "INSERT INTO activities (id, doc_id, account_id, contact_id, kind, at, by, subject, notes)
@@ -233,7 +261,7 @@ pub(super) fn project_activities(tx: &Transaction<'_>, id: &DocId, a: &Activitie
            contact_id = excluded.contact_id, kind = excluded.kind, at = excluded.at, by = excluded.by,
            subject = excluded.subject, notes = excluded.notes",
     )?;
-    for x in &a.activities {
+    for x in activities {
         ins.execute(params![
             x.id,
             id.as_str(),

@@ -295,7 +295,7 @@ impl Store {
                     notes: String::new(),
                 };
                 activity.validate()?;
-                docs.entry(DocId::activities(account_id, &activity.period())).or_default().push(activity);
+                docs.entry(super::activities::doc_for(&activity)).or_default().push(activity);
             }
             for (id, list) in docs {
                 summary.imported += list.len() as u64;

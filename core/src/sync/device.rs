@@ -58,6 +58,9 @@ pub struct SyncRound {
     pub products_received: u32,
     /// The device's catalog sequence afterwards.
     pub catalog_seq: i64,
+    /// Documents the hub erased (a forgotten person, ADR 24), deleted here
+    /// in this round.
+    pub docs_erased: u32,
     /// Changes the hub refused in this round (and how the device recovered:
     /// the next request goes through); also kept in
     /// [`crate::Store::sync_refusals`].
@@ -117,6 +120,10 @@ pub trait DeviceStorage {
     fn docs_to_offer(&mut self, cursor: i64) -> Result<Vec<DocId>>;
     /// A document, if stored.
     fn load_doc(&mut self, id: &DocId) -> Result<Option<AutoCommit>>;
+    /// Deletes a document the hub erased, with everything derived from it
+    /// (projections, sync state, held copies, refusals), and refuses local
+    /// writes to it from then on.
+    fn erase_doc(&mut self, id: &DocId) -> Result<()>;
     /// Stores a changed document (and whatever the storage projects from it).
     fn save_doc(&mut self, id: &DocId, doc: &mut AutoCommit) -> Result<()>;
     /// A document's sync state with the hub for `session` (a restart from
@@ -297,6 +304,10 @@ pub fn apply(storage: &mut dyn DeviceStorage, answer: &[u8]) -> Result<SyncRound
         let more = doc.sync().generate_sync_message(&mut probe).is_some_and(|m| !state::is_pure_ack(&m, &probe));
         storage.set_sync_state(&id, peer.session, &sync, more.then_some(Outbox::ToOffer))?;
     }
+    for id in &resp.erased {
+        storage.erase_doc(id)?;
+        round.docs_erased += 1;
+    }
     storage.clear_awaiting()?;
     if !edited_meanwhile {
         peer.local_cursor = storage.doc_cursor()?;
@@ -394,6 +405,9 @@ fn record_json(r: &crdt::Record) -> String {
         crdt::Record::Discount(d) => serde_json::to_value(d).unwrap_or_default(),
         crdt::Record::Quote(q) => serde_json::to_value(q).unwrap_or_default(),
         crdt::Record::Order(o) => serde_json::to_value(o).unwrap_or_default(),
+        crdt::Record::Person(p) => {
+            serde_json::json!({ "contact": p.contact, "activities": p.activities, "deleted": p.deleted })
+        }
     };
     v.to_string()
 }

@@ -6,7 +6,7 @@
 //! magic "OSYN" | version u8 | kind u8 (1 request, 2 response, 3 refusal)
 //! device id | session | round
 //! request:  catalog cursor (zig-zag) | resume? (seq, sku) | doc cursor | entries
-//! response: catalog part? | doc cursor | more u8 | entries
+//! response: catalog part? | doc cursor | more u8 | entries | erased: count | doc ids
 //! refusal:  count | per refused document: doc id | code | message | the hub's document (may be empty)
 //! catalog part: complete u8 | resume? | since | to | deflated JSON of the delta
 //! entry: doc id (kind byte, 16-byte UUID or text key, month for activities)
@@ -29,8 +29,9 @@ use crate::crdt::{DocId, DocKind, MAX_DOC_BYTES};
 use crate::release::CatalogDelta;
 
 /// The frame format version this build speaks (2: discount documents and
-/// refusal frames, ADR 17).
-pub const PROTOCOL_VERSION: u8 = 2;
+/// refusal frames, ADR 17; 3: person documents and the erased list of a
+/// response, ADR 24).
+pub const PROTOCOL_VERSION: u8 = 3;
 /// Largest frame accepted (32 MiB).
 pub const MAX_FRAME_BYTES: usize = 32 << 20;
 /// Most documents in one frame.
@@ -110,6 +111,9 @@ pub struct Response {
     pub more: bool,
     /// Replies and announcements, per document.
     pub entries: Vec<Entry>,
+    /// Documents erased at the hub (ADR 24): the device deletes its copy
+    /// and everything derived from it.
+    pub erased: Vec<DocId>,
 }
 
 /// One refused document in a refusal frame.
@@ -157,6 +161,7 @@ fn kind_code(k: DocKind) -> u8 {
         DocKind::Quote => 3,
         DocKind::Order => 4,
         DocKind::Discount => 5,
+        DocKind::Person => 6,
     }
 }
 
@@ -196,6 +201,7 @@ pub(crate) fn read_doc_id(r: &mut Reader<'_>) -> Result<DocId, FrameError> {
         3 => format!("quote/{key}"),
         4 => format!("order/{key}"),
         5 => format!("discount/{key}"),
+        6 => format!("person/{key}"),
         _ => return Err(FrameError::BadDocId),
     };
     DocId::parse(&text).map_err(|_| FrameError::BadDocId)
@@ -355,6 +361,10 @@ pub fn encode_response(p: &Response) -> Result<Vec<u8>, FrameError> {
     w.uint(p.doc_cursor);
     w.u8(u8::from(p.more));
     put_entries(&mut w, &p.entries);
+    w.uint(p.erased.len() as u64);
+    for id in &p.erased {
+        put_doc_id(&mut w, id);
+    }
     Ok(w.buf)
 }
 
@@ -387,6 +397,14 @@ pub fn decode_response(bytes: &[u8]) -> Result<Response, FrameError> {
         doc_cursor: counter(r.uint()?)?,
         more: r.bool()?,
         entries: read_entries(&mut r)?,
+        erased: {
+            let n = r.len(MAX_ENTRIES)?;
+            let mut ids = Vec::with_capacity(n.min(4096));
+            for _ in 0..n {
+                ids.push(read_doc_id(&mut r)?);
+            }
+            ids
+        },
     };
     if !r.is_empty() {
         return Err(FrameError::Malformed("bytes after the end of the frame"));
@@ -488,8 +506,10 @@ mod tests {
             doc_cursor: 120,
             more: true,
             entries: q.entries.clone(),
+            erased: vec![DocId::person("5b0c6a2e-8f1d-4c3b-9a7e-2d4f6b8c0e1b"), DocId::person("c-7")],
         };
         let back = decode_response(&encode_response(&p)?)?;
+        assert_eq!(back.erased, p.erased);
         assert!(back.more && back.catalog.is_some_and(|c| c.delta.to == 4 && c.complete));
         assert!(decode_request(&encode_response(&p)?).is_err(), "a response is not a request");
         Ok(())
@@ -513,7 +533,7 @@ mod tests {
         }
         let mut v1 = bytes.clone();
         v1[4] = 1;
-        assert!(matches!(decode_request(&v1), Err(FrameError::Version { found: 1, supported: 2 })));
+        assert!(matches!(decode_request(&v1), Err(FrameError::Version { found: 1, supported: PROTOCOL_VERSION })));
         let mut extra = bytes.clone();
         extra.push(0);
         assert!(decode_request(&extra).is_err());

@@ -59,6 +59,11 @@ pub trait HubStorage {
     fn docs_changed_since(&mut self, cursor: u64, scope: &DeviceScope, limit: usize) -> Result<Vec<(DocId, u64)>>;
     /// The newest document sequence.
     fn doc_cursor(&mut self) -> Result<u64>;
+    /// Whether a document was erased (ADR 24): its changes are dropped,
+    /// never stored again.
+    fn is_erased(&mut self, id: &DocId) -> Result<bool>;
+    /// Documents erased after `cursor` that `scope` allows, at most `limit`.
+    fn erased_since(&mut self, cursor: u64, scope: &DeviceScope, limit: usize) -> Result<Vec<DocId>>;
     /// The catalog's sequence.
     fn catalog_seq(&mut self) -> Result<Seq>;
     /// One page of the reference-data delta (see `Store::catalog_page`) for
@@ -187,7 +192,15 @@ pub fn handle(
     // Scope first, before anything is merged; the merged record is checked
     // again (a new document names its account only in its content).
     let mut entries = Vec::with_capacity(req.entries.len());
+    let mut erased = Vec::new();
     for e in req.entries {
+        // An erased document's changes come from a device that has not
+        // heard of the erasure yet: dropped unread, and the device is told
+        // to delete its copy (a refusal would keep it, and its data).
+        if storage.is_erased(&e.doc)? {
+            erased.push(e.doc);
+            continue;
+        }
         let known = storage.doc_account(&e.doc)?.filter(|a| !a.is_empty());
         let account = known.as_deref().or_else(|| account_in_id(&e.doc));
         if !scope.allows_kind(e.doc.kind()) || account.is_some_and(|a| !scope.allows(a)) {
@@ -204,6 +217,11 @@ pub fn handle(
     for e in entries {
         let id = e.doc;
         storage.lock_doc(&id)?;
+        // Erased while this request waited for the lock (a shared backend).
+        if storage.is_erased(&id)? {
+            erased.push(id);
+            continue;
+        }
         let mut doc = storage.load_doc(&id)?.unwrap_or_default().with_actor(actor_id.clone());
         let mut sync = storage.sync_state(&req.device_id, &id, req.session)?;
         let before = doc.get_heads();
@@ -314,6 +332,11 @@ pub fn handle(
         None
     };
     let catalog = grant_costs(storage, scope, &req.device_id, req.catalog_cursor, catalog)?;
+    for id in storage.erased_since(req.doc_cursor, scope, super::MAX_ENTRIES)? {
+        if !erased.contains(&id) && erased.len() < super::MAX_ENTRIES {
+            erased.push(id);
+        }
+    }
     storage.set_peer_round(&req.device_id, req.session, req.round)?;
     Ok(frame::encode_response(&Response {
         device_id: req.device_id,
@@ -323,6 +346,7 @@ pub fn handle(
         doc_cursor: cursor,
         more,
         entries: out,
+        erased,
     })
     .map_err(SyncError::from)?)
 }

@@ -45,6 +45,7 @@ pub(super) struct MemoryDevice {
     refusals: Vec<SyncRefusal>,
     catalog_seq: Seq,
     last_contact: Option<crate::ids::Timestamp>,
+    erased: BTreeSet<DocId>,
 }
 
 impl MemoryDevice {
@@ -59,6 +60,7 @@ impl MemoryDevice {
             refusals: Vec::new(),
             catalog_seq: 0,
             last_contact: None,
+            erased: BTreeSet::new(),
         }
     }
 
@@ -117,6 +119,14 @@ impl DeviceStorage for MemoryDevice {
     fn save_doc(&mut self, id: &DocId, doc: &mut AutoCommit) -> Result<()> {
         self.seq += 1;
         self.docs.insert(id.clone(), (doc.save(), self.seq));
+        Ok(())
+    }
+    fn erase_doc(&mut self, id: &DocId) -> Result<()> {
+        self.docs.remove(id);
+        self.states.remove(id);
+        self.held.remove(id);
+        self.refusals.retain(|r| r.doc_id != id.as_str());
+        self.erased.insert(id.clone());
         Ok(())
     }
     fn sync_state(&mut self, id: &DocId, session: u64) -> Result<DocSync> {
@@ -186,6 +196,7 @@ pub(super) struct MemoryHub {
     rounds: BTreeMap<String, (u64, u64)>,
     states: BTreeMap<(String, DocId), Stored>,
     costs_sent: BTreeSet<String>,
+    erased: BTreeMap<DocId, (String, u64)>,
 }
 
 impl MemoryHub {
@@ -196,7 +207,16 @@ impl MemoryHub {
             rounds: BTreeMap::new(),
             states: BTreeMap::new(),
             costs_sent: BTreeSet::new(),
+            erased: BTreeMap::new(),
         }
+    }
+
+    /// Erases a document: gone with its sync states, its id kept.
+    pub(super) fn erase(&mut self, id: &DocId) {
+        let account = self.docs.remove(id).map(|(_, a, _)| a).unwrap_or_default();
+        self.states.retain(|(_, doc), _| doc != id);
+        self.seq += 1;
+        self.erased.insert(id.clone(), (account, self.seq));
     }
 
     /// Answers a request as one transaction; a refusal is an answer too.
@@ -270,6 +290,18 @@ impl HubStorage for MemoryHub {
     }
     fn doc_cursor(&mut self) -> Result<u64> {
         Ok(self.seq)
+    }
+    fn is_erased(&mut self, id: &DocId) -> Result<bool> {
+        Ok(self.erased.contains_key(id))
+    }
+    fn erased_since(&mut self, cursor: u64, scope: &DeviceScope, limit: usize) -> Result<Vec<DocId>> {
+        Ok(self
+            .erased
+            .iter()
+            .filter(|(id, (account, seq))| *seq > cursor && scope.allows_doc(id.kind(), account))
+            .map(|(id, _)| id.clone())
+            .take(limit)
+            .collect())
     }
     fn catalog_seq(&mut self) -> Result<Seq> {
         Ok(0)
@@ -414,6 +446,43 @@ mod tests {
         let again = sync(&mut a, &mut hub, &rep("dev-a"));
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].docs_received, 0);
+    }
+
+    fn person(id: &str, phone: &str) -> Record {
+        let mut contact = fixtures::contact(id, "acc-1");
+        contact.phone = Some(phone.into());
+        Record::Person(Box::new(crate::crdt::PersonRecord { contact, activities: Vec::new(), deleted: false }))
+    }
+
+    #[test]
+    fn an_erased_person_is_deleted_everywhere_and_a_stale_device_brings_nothing_back() {
+        let (mut a, mut b, mut hub) = (MemoryDevice::new("dev-a"), MemoryDevice::new("dev-b"), MemoryHub::new());
+        let (acc, p) = (DocId::account("acc-1"), DocId::person("p-1"));
+        a.write(&account("acc-1", "Müller", 62));
+        a.write(&person("p-1", "+49 911 1"));
+        sync(&mut a, &mut hub, &rep("dev-a"));
+        sync(&mut b, &mut hub, &rep("dev-b"));
+        assert!(b.record(&p).is_some());
+        // Offline, b edits the person; meanwhile the back office erases them.
+        b.write(&person("p-1", "+49 911 2"));
+        hub.erase(&p);
+        let rounds = sync(&mut a, &mut hub, &rep("dev-a"));
+        assert_eq!(rounds.iter().map(|r| r.docs_erased).sum::<u32>(), 1);
+        assert!(a.record(&p).is_none() && a.erased.contains(&p));
+        // b comes back: its changes to the person are dropped, its copy deleted.
+        let mut on_b = b.record(&acc).unwrap();
+        if let Record::Account(x) = &mut on_b {
+            x.account.name = "Müller Maschinenbau".into();
+        }
+        b.write(&on_b);
+        sync(&mut b, &mut hub, &rep("dev-b"));
+        assert!(b.record(&p).is_none(), "the stale device deleted its copy");
+        assert!(hub.record(&p).is_none() && !hub.docs.contains_key(&p), "nothing came back to the hub");
+        assert!(!hub.states.keys().any(|(_, d)| d == &p));
+        sync(&mut a, &mut hub, &rep("dev-a"));
+        assert!(a.record(&p).is_none());
+        // Everything else of the account keeps syncing.
+        assert_eq!(name(a.record(&acc)).as_deref(), Some("Müller Maschinenbau"));
     }
 
     #[test]

@@ -23,6 +23,7 @@ use crate::release::CatalogDelta;
 use crate::store::Store;
 use crate::store::catalog::apply_delta_in;
 use crate::store::docs::{LocalFacts, device_id, doc_seq, load_doc, store_doc, stored_account};
+use crate::store::erasure;
 use crate::transition::{Facts, RefusalCode};
 
 /// Marks in `sync_docs.outbox` (see [`Outbox`]).
@@ -167,6 +168,11 @@ impl DeviceStorage for SqliteDevice<'_> {
 
     fn save_doc(&mut self, id: &DocId, doc: &mut AutoCommit) -> Result<()> {
         store_doc(self.tx, id, doc).map(|_| ())
+    }
+
+    fn erase_doc(&mut self, id: &DocId) -> Result<()> {
+        let account = stored_account(self.tx, id)?.unwrap_or_default();
+        erasure::forget(self.tx, id, &account).map(|_| ())
     }
 
     fn sync_state(&mut self, id: &DocId, session: u64) -> Result<DocSync> {
@@ -348,6 +354,19 @@ impl HubStorage for SqliteHub<'_> {
         Ok(doc_seq(self.tx)? as u64)
     }
 
+    fn is_erased(&mut self, id: &DocId) -> Result<bool> {
+        crate::store::erased::is_erased(self.tx, id)
+    }
+
+    fn erased_since(&mut self, cursor: u64, scope: &DeviceScope, limit: usize) -> Result<Vec<DocId>> {
+        Ok(crate::store::erased::erased_since(self.tx, cursor)?
+            .into_iter()
+            .filter(|(id, account, _)| scope.allows_doc(id.kind(), account))
+            .map(|(id, _, _)| id)
+            .take(limit)
+            .collect())
+    }
+
     fn catalog_seq(&mut self) -> Result<Seq> {
         crate::store::catalog::seq_in(self.tx)
     }
@@ -464,6 +483,10 @@ impl Store {
     pub fn sync_apply(&self, response: &[u8]) -> Result<SyncRound> {
         let round = self.write_unleased(|tx| device::apply(&mut SqliteDevice { tx }, response))?;
         self.lease_renewed()?;
+        if round.docs_erased > 0 {
+            // The erased documents' bytes leave the file and its WAL too.
+            self.scrub_unleased()?;
+        }
         Ok(round)
     }
 

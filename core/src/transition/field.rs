@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use super::{Actor, RefusalCode, Rule, no};
-use crate::crdt::{AccountRecord, ActivitiesRecord};
+use crate::activity::Activity;
+use crate::crdt::{AccountRecord, ActivitiesRecord, PersonRecord};
 use crate::roles::DeviceRole;
 
 /// Customers change no account; reps change neither the customer group
@@ -34,6 +35,22 @@ pub(super) fn account(actor: &Actor<'_>, before: Option<&AccountRecord>, after: 
     Ok(())
 }
 
+/// A person document (ADR 24): customers change none; reps add and edit
+/// contacts but neither remove nor restore them, and the activities in it
+/// follow the rules of [`activities`].
+pub(super) fn person(actor: &Actor<'_>, before: Option<&PersonRecord>, after: &PersonRecord) -> Rule {
+    if actor.is(DeviceRole::Customer) {
+        return Err(no(RefusalCode::NotPermitted, "a customer cannot change accounts or contacts"));
+    }
+    if !actor.is(DeviceRole::Rep) {
+        return Ok(());
+    }
+    if before.is_some_and(|b| b.deleted != after.deleted) || (before.is_none() && after.deleted) {
+        return Err(no(RefusalCode::DeletionForbidden, "only the back office removes contacts"));
+    }
+    activity_list(actor, before.map(|b| b.activities.as_slice()), &after.activities)
+}
+
 /// Customers log nothing; a rep logs under their own person and changes or
 /// removes only their own activities.
 pub(super) fn activities(actor: &Actor<'_>, before: Option<&ActivitiesRecord>, after: &ActivitiesRecord) -> Rule {
@@ -43,9 +60,13 @@ pub(super) fn activities(actor: &Actor<'_>, before: Option<&ActivitiesRecord>, a
     if !actor.is(DeviceRole::Rep) {
         return Ok(());
     }
-    let old: HashMap<&str, &crate::activity::Activity> =
-        before.map(|b| b.activities.iter().map(|a| (a.id.as_str(), a)).collect()).unwrap_or_default();
-    for a in &after.activities {
+    activity_list(actor, before.map(|b| b.activities.as_slice()), &after.activities)
+}
+
+fn activity_list(actor: &Actor<'_>, before: Option<&[Activity]>, after: &[Activity]) -> Rule {
+    let old: HashMap<&str, &Activity> =
+        before.map(|b| b.iter().map(|a| (a.id.as_str(), a)).collect()).unwrap_or_default();
+    for a in after {
         match old.get(a.id.as_str()) {
             Some(o) if *o == a => {}
             Some(o) if o.by != actor.person => {
@@ -58,7 +79,7 @@ pub(super) fn activities(actor: &Actor<'_>, before: Option<&ActivitiesRecord>, a
         }
     }
     for (id, o) in &old {
-        if !after.activities.iter().any(|a| a.id == *id) && o.by != actor.person {
+        if !after.iter().any(|a| a.id == *id) && o.by != actor.person {
             return Err(no(RefusalCode::DeletionForbidden, "a rep removes only the activities they logged"));
         }
     }

@@ -138,6 +138,8 @@ fn judge(actor: &Actor<'_>, before: Option<&Record>, after: Option<&Record>, fac
         (Some(Record::Discount(b)), Record::Discount(a)) => discount::check(actor, Some(b), a, facts),
         (None, Record::Quote(a)) => quote::check(actor, None, a, facts),
         (Some(Record::Quote(b)), Record::Quote(a)) => quote::check(actor, Some(b), a, facts),
+        (None, Record::Person(a)) => field::person(actor, None, a),
+        (Some(Record::Person(b)), Record::Person(a)) => field::person(actor, Some(b), a),
         (None, Record::Order(a)) => order::check(actor, None, a, facts),
         (Some(Record::Order(b)), Record::Order(a)) => order::check(actor, Some(b), a, facts),
         _ => Err(no(RefusalCode::InvalidRecord, "the record changed its kind")),
@@ -171,6 +173,15 @@ fn validate(r: &Record) -> Rule {
         }
         Record::Quote(q) => q.validate().map_err(|e| invalid(e.to_string()))?,
         Record::Order(o) => o.validate().map_err(|e| invalid(e.to_string()))?,
+        Record::Person(p) => {
+            p.contact.validate().map_err(|e| invalid(e.to_string()))?;
+            if p.activities.len() > 10_000 {
+                return Err(invalid("more than 10000 activities with one contact".into()));
+            }
+            for x in &p.activities {
+                x.validate().map_err(|e| invalid(e.to_string()))?;
+            }
+        }
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 use super::*;
+use crate::account::Contact;
 use crate::crdt::{AccountRecord, ActivitiesRecord, DiscountRecord};
 use crate::fixtures;
 use crate::quote::{Approval, DiscountRequest, Order, Quote, QuoteLine, QuoteState};
@@ -391,6 +392,46 @@ fn accounts_and_activities_by_role() {
         judge_a(&EVA, &ben, &month(vec![activity("rep-ben", 1), activity("eva", 3)])),
         Some(RefusalCode::NotPermitted)
     );
+}
+
+#[test]
+fn person_documents_reps_edit_but_never_remove_move_or_customers_touch() {
+    let contact = fixtures::contact("c-1", ACCOUNT);
+    let person = |deleted: bool, activities: Vec<crate::activity::Activity>| {
+        Record::Person(Box::new(crate::crdt::PersonRecord { contact: contact.clone(), activities, deleted }))
+    };
+    let id = DocId::person("c-1");
+    let judge = |actor: &Actor<'_>, b: Option<&Record>, after: &Record| {
+        check(actor, &id, b, Some(after), &mut facts()).ok().flatten().map(|r| r.code)
+    };
+    let visit = |by: &str| crate::activity::Activity {
+        id: "act-1".into(),
+        account_id: ACCOUNT.into(),
+        contact_id: Some("c-1".into()),
+        kind: crate::activity::ActivityKind::Call,
+        at: now(),
+        by: by.into(),
+        subject: "Anruf".into(),
+        notes: String::new(),
+    };
+    let before = person(false, vec![]);
+    assert_eq!(judge(&REP, None, &before), None, "a rep adds a contact");
+    assert_eq!(judge(&REP, Some(&before), &person(false, vec![visit("rep-anna")])), None);
+    assert_eq!(judge(&REP, Some(&before), &person(false, vec![visit("rep-ben")])), Some(RefusalCode::IdentityMismatch));
+    assert_eq!(judge(&REP, Some(&before), &person(true, vec![])), Some(RefusalCode::DeletionForbidden));
+    assert_eq!(judge(&REP, None, &person(true, vec![])), Some(RefusalCode::DeletionForbidden));
+    assert_eq!(judge(&BOSS, Some(&before), &person(true, vec![])), None, "the back office removes contacts");
+    assert_eq!(judge(&EVA, None, &before), Some(RefusalCode::NotPermitted));
+    let moved = Record::Person(Box::new(crate::crdt::PersonRecord {
+        contact: Contact { account_id: "elsewhere".into(), ..contact.clone() },
+        activities: vec![],
+        deleted: false,
+    }));
+    assert_eq!(judge(&BOSS, Some(&before), &moved), Some(RefusalCode::Immutable));
+    let mut bad = contact.clone();
+    bad.email = Some("not an e-mail".into());
+    let bad = Record::Person(Box::new(crate::crdt::PersonRecord { contact: bad, activities: vec![], deleted: false }));
+    assert_eq!(judge(&BOSS, Some(&before), &bad), Some(RefusalCode::InvalidRecord));
 }
 
 fn ordered_quote() -> Quote {

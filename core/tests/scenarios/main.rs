@@ -8,12 +8,14 @@
 //! - `fuzz_regressions`: every input in `fuzz/crashers/` is refused;
 //! - `search_quality`: 91 queries a German and an English rep type, recall
 //!   in the top 10 and the first right hit's rank per class (ADR 16);
-//! - `encryption`: encrypting a store in place under `kill -9` (ADR 20).
+//! - `encryption`: encrypting a store in place under `kill -9` (ADR 20);
+//! - `erasure`: a forgotten person is in no file of the hub or a device (ADR 24).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: failing loudly is the point
 
 mod common;
 mod encryption;
+mod erasure;
 mod fuzz_regressions;
 mod search_quality;
 mod sync_scenarios;

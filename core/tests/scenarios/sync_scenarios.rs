@@ -146,12 +146,13 @@ fn two_reps_edit_the_same_account_offline_and_converge_with_the_loser_visible() 
     assert_eq!(anna.account(&w.account.id).unwrap().industry.as_deref(), Some("Anlagenbau"));
     assert_eq!(ben.account(&w.account.id).unwrap(), anna.account(&w.account.id).unwrap());
 
-    // The phone field holds both values; every replica reports the same winner and loser.
-    let doc = format!("account/{}", w.account.id);
+    // The phone field holds both values; every replica reports the same
+    // winner and loser (the contact is a document of its own, ADR 24).
+    let doc = format!("person/{}", contact.id);
     let conflicts = anna.conflicts(&doc).unwrap();
     assert_eq!(conflicts, ben.conflicts(&doc).unwrap());
     assert_eq!(conflicts, w.hub.conflicts(&doc).unwrap());
-    let phone = conflicts.iter().find(|c| c.path == format!("contacts/{}/phone", contact.id)).expect("phone conflict");
+    let phone = conflicts.iter().find(|c| c.path == "person/phone").expect("phone conflict");
     let values: Vec<&str> = phone.values.iter().map(|v| v.value.as_str()).collect();
     assert!(values.contains(&"\"+49 89 1111\"") && values.contains(&"\"+49 89 2222\""), "{values:?}");
     let devices: Vec<String> = phone.values.iter().map(|v| v.device_id.clone()).collect();
@@ -461,6 +462,10 @@ fn documents_export_as_standard_automerge_and_import_elsewhere() {
     assert_eq!(v.as_str(), Some("account"));
     assert_eq!(other.import_doc(&bytes).unwrap(), doc_id);
     assert_eq!(other.account(&w.account.id).unwrap(), w.account);
+    // The contacts are documents of their own (ADR 24).
+    for d in w.hub.documents().unwrap().into_iter().filter(|d| d.doc_id.starts_with("person/")) {
+        assert_eq!(other.import_doc(&w.hub.export_doc(&d.doc_id).unwrap()).unwrap(), d.doc_id);
+    }
     assert_eq!(other.contacts(&w.account.id).unwrap(), w.hub.contacts(&w.account.id).unwrap());
     assert!(other.import_doc(b"not automerge").is_err());
     assert!(other.export_doc("quote/nope").is_err());

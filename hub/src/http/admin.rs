@@ -88,6 +88,26 @@ pub(super) async fn mark_lost(State(hub): State<Hub>, _: Admin, Path(id): Path<S
     Ok(axum::Json(json!({ "device": device })).into_response())
 }
 
+/// `GET /v1/admin/persons/{id}`: every datum held on a contact (GDPR
+/// Art. 15, ADR 24), as JSON.
+pub(super) async fn export_person(State(hub): State<Hub>, _: Admin, Path(id): Path<String>) -> ApiResult<Response> {
+    let backend = hub.backend.clone();
+    let export = blocking(move || backend.export_person(&id)).await?;
+    Ok(axum::Json(export).into_response())
+}
+
+/// `POST /v1/admin/persons/{id}/erase`: forgets a contact everywhere (GDPR
+/// Art. 17, ADR 24); answers what was removed and what is kept and why.
+pub(super) async fn erase_person(State(hub): State<Hub>, _: Admin, Path(id): Path<String>) -> ApiResult<Response> {
+    let backend = hub.backend.clone();
+    let report = blocking(move || backend.erase_person(&id)).await?;
+    if !report.already_erased {
+        // The id only: the log names no one.
+        crate::log::line("info", &format!("person {} erased", report.contact_id));
+    }
+    Ok(axum::Json(report).into_response())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AssignRequest {

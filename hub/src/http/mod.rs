@@ -43,8 +43,8 @@ use super::log;
 use super::metrics::Metrics;
 use crate::error::Error;
 use admin::{
-    assign_accounts, decide_discount, issue_device, list_devices, list_orders, list_quotes, mark_lost, publish_catalog,
-    publish_policy, reissue_token, revoke_device,
+    assign_accounts, decide_discount, erase_person, export_person, issue_device, list_devices, list_orders,
+    list_quotes, mark_lost, publish_catalog, publish_policy, reissue_token, revoke_device,
 };
 use approval::{approval_get, approval_pdf, approval_post};
 use auth::{Admin, AuthLimiter};
@@ -72,6 +72,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/quotes"),
     ("POST", "/v1/admin/quotes/{id}/discount-decision"),
     ("GET", "/v1/admin/orders"),
+    ("GET", "/v1/admin/persons/{id}"),
+    ("POST", "/v1/admin/persons/{id}/erase"),
     ("GET", "/a/{link}"),
     ("POST", "/a/{link}"),
     ("GET", "/a/{link}/quote.pdf"),
@@ -190,6 +192,8 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/v1/admin/quotes", get(list_quotes))
         .route("/v1/admin/quotes/{id}/discount-decision", post(decide_discount))
         .route("/v1/admin/orders", get(list_orders))
+        .route("/v1/admin/persons/{id}", get(export_person))
+        .route("/v1/admin/persons/{id}/erase", post(erase_person))
         .route("/v1/admin/catalog", post(publish_catalog))
         .route("/a/{link}", get(approval_get).post(approval_post))
         .route("/a/{link}/quote.pdf", get(approval_pdf))

@@ -477,6 +477,58 @@ impl Backend for PgBackend {
         rows.iter().map(|r| Ok(serde_json::from_str(r.get(0))?)).collect()
     }
 
+    fn export_person(&self, contact_id: &str) -> Result<onsite_core::erasure::PersonExport> {
+        onsite_core::ids::check_id("contact id", contact_id).map_err(onsite_core::Error::from)?;
+        let id = DocId::person(contact_id);
+        self.with_hub(|hub| {
+            let person = match hub.load_doc(&id)? {
+                Some(doc) => crdt::read(&doc, &id)?,
+                None => None,
+            };
+            let Some(Record::Person(p)) = person else {
+                return Err(match hub.erased_account(&id)? {
+                    Some(_) => onsite_core::Error::Conflict {
+                        what: "person",
+                        reason: "erased: nothing is held on them any more".into(),
+                    },
+                    None => onsite_core::Error::not_found("contact", contact_id),
+                });
+            };
+            let quotes = hub.account_quotes(&p.contact.account_id)?;
+            let mentions = onsite_core::erasure::mentions(&p.contact, &quotes);
+            Ok(onsite_core::erasure::export(*p, mentions))
+        })
+    }
+
+    fn erase_person(&self, contact_id: &str) -> Result<onsite_core::erasure::ErasureReport> {
+        onsite_core::ids::check_id("contact id", contact_id).map_err(onsite_core::Error::from)?;
+        let id = DocId::person(contact_id);
+        let report = self.with_hub(|hub| {
+            hub.lock_doc(&id)?;
+            let person = match hub.load_doc(&id)? {
+                Some(doc) => crdt::read(&doc, &id)?,
+                None => None,
+            };
+            let Some(Record::Person(p)) = person else {
+                return match hub.erased_account(&id)? {
+                    Some(account) => Ok(onsite_core::erasure::already_erased(contact_id, &account)),
+                    None => Err(onsite_core::Error::not_found("contact", contact_id)),
+                };
+            };
+            let quotes = hub.account_quotes(&p.contact.account_id)?;
+            let mentions = onsite_core::erasure::mentions(&p.contact, &quotes);
+            let states = hub.forget(&id, &p.contact.account_id)?;
+            Ok(onsite_core::erasure::report(&p, &mentions, p.activities.len() as u64, states))
+        })?;
+        if !report.already_erased {
+            // The deleted rows' space is reclaimed (pg_dump never shows
+            // deleted rows; VACUUM frees their tuples in the table files).
+            let mut c = self.pool.get()?;
+            c.client().batch_execute("VACUUM doc_chunks, documents, sync_docs")?;
+        }
+        Ok(report)
+    }
+
     fn counts(&self) -> Result<Counts> {
         let mut c = self.pool.get()?;
         let row = c

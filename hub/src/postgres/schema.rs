@@ -5,7 +5,7 @@ use super::pool::Conn;
 use crate::error::{Error, Result};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: i32 = 4;
+const SCHEMA_VERSION: i32 = 5;
 
 /// From version 1: devices keep their approval-link key.
 const UPGRADE_TO_2: &str =
@@ -34,6 +34,14 @@ const UPGRADE_TO_4: &str = "
       to_char((now() + interval '90 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
       WHERE token_expires_at IS NULL AND role <> 'admin';
     UPDATE hub_meta SET version = 4 WHERE id = 1;";
+/// From version 4: erased documents (ADR 24), refused from then on and
+/// announced to devices.
+const UPGRADE_TO_5: &str = "
+    CREATE TABLE IF NOT EXISTS erased_docs (
+      doc_id TEXT PRIMARY KEY, kind TEXT NOT NULL, account_id TEXT NOT NULL,
+      seq BIGINT NOT NULL, erased_at TIMESTAMPTZ NOT NULL DEFAULT now());
+    CREATE INDEX IF NOT EXISTS erased_docs_seq ON erased_docs (seq);
+    UPDATE hub_meta SET version = 5 WHERE id = 1;";
 /// Advisory lock key of the schema set-up (catalog publishing has its own).
 const LOCK_SCHEMA: i64 = 0x6f6e_7369_7465_0001;
 
@@ -58,6 +66,10 @@ pub(super) fn set_up(c: &mut Conn<'_>) -> Result<()> {
     if version == 3 {
         tx.batch_execute(UPGRADE_TO_4)?;
         version = 4;
+    }
+    if version == 4 {
+        tx.batch_execute(UPGRADE_TO_5)?;
+        version = 5;
     }
     if version > SCHEMA_VERSION {
         return Err(Error::Config(format!(

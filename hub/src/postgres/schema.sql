@@ -1,6 +1,7 @@
--- The hub's PostgreSQL schema, version 4 (version 1 lacked devices.link_key,
+-- The hub's PostgreSQL schema, version 5 (version 1 lacked devices.link_key,
 -- version 2 the quote number and order's quote columns, version 3 the
--- devices' token expiry, staged token, loss and wipe; the upgrades are in
+-- devices' token expiry, staged token, loss and wipe, version 4 the erased
+-- documents; the upgrades are in
 -- schema.rs). Applied once by the first
 -- instance that finds an empty database (under an advisory lock).
 
@@ -106,4 +107,16 @@ CREATE TABLE cost_grants (
     device_id TEXT PRIMARY KEY
 );
 
-INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 4, 0);
+-- Documents erased for good (a forgotten person, ADR 24): their changes are
+-- refused from then on, and devices are told at `seq` to delete their copy.
+-- Ids only: nothing of the person.
+CREATE TABLE erased_docs (
+    doc_id     TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    seq        BIGINT NOT NULL,
+    erased_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX erased_docs_seq ON erased_docs (seq);
+
+INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 5, 0);

@@ -35,6 +35,9 @@ pub(super) struct PgHub<'t, 'c> {
     /// Documents saved in this transaction (they get sequence numbers at
     /// the end).
     pub(super) changed: Vec<DocId>,
+    /// Documents erased in this transaction (announced at sequence numbers
+    /// taken at the end, like saved ones).
+    erased: Vec<DocId>,
     /// The PostgreSQL error behind a failed call (to tell retryable ones).
     pub(super) error: Option<postgres::Error>,
     /// The hub's clock for the transition rules (`None`: the real one).
@@ -56,6 +59,7 @@ impl<'t, 'c> PgHub<'t, 'c> {
             loaded: HashMap::new(),
             placeholders: HashSet::new(),
             changed: Vec::new(),
+            erased: Vec::new(),
             error: None,
             now: None,
         }
@@ -104,24 +108,74 @@ impl<'t, 'c> PgHub<'t, 'c> {
     /// Numbers the changed documents, in commit order, and drops unused
     /// placeholders.
     pub(super) fn finish(&mut self) -> onsite_core::Result<()> {
-        let changed = std::mem::take(&mut self.changed);
+        let erased = std::mem::take(&mut self.erased);
+        let changed: Vec<DocId> =
+            std::mem::take(&mut self.changed).into_iter().filter(|c| !erased.contains(c)).collect();
         let placeholders: Vec<DocId> = self.placeholders.drain().filter(|p| !changed.contains(p)).collect();
         for id in placeholders {
             let r = self.exec("DELETE FROM documents WHERE doc_id = $1 AND seq = 0", &[&id.as_str()]);
             r?;
         }
-        if changed.is_empty() {
+        if changed.is_empty() && erased.is_empty() {
             return Ok(());
         }
-        let n = changed.len() as i64;
+        let n = (changed.len() + erased.len()) as i64;
         let r = self.one("UPDATE hub_meta SET doc_seq = doc_seq + $1 WHERE id = 1 RETURNING doc_seq", &[&n]);
         let last: i64 = r?.get(0);
-        for (i, id) in changed.iter().enumerate() {
+        for (i, id) in changed.iter().chain(&erased).enumerate() {
             let seq = last - n + 1 + i as i64;
-            let r = self.exec("UPDATE documents SET seq = $2 WHERE doc_id = $1", &[&id.as_str(), &seq]);
+            let sql = if i < changed.len() {
+                "UPDATE documents SET seq = $2 WHERE doc_id = $1"
+            } else {
+                "UPDATE erased_docs SET seq = $2 WHERE doc_id = $1"
+            };
+            let r = self.exec(sql, &[&id.as_str(), &seq]);
             r?;
         }
         Ok(())
+    }
+
+    /// Removes a document for good: every chunk, its row, every device's
+    /// sync state (with queued changes); its id goes to `erased_docs`,
+    /// refused from now on and announced to devices. Returns the sync
+    /// states removed. The caller holds the document's lock.
+    pub(super) fn forget(&mut self, id: &DocId, account_id: &str) -> onsite_core::Result<u64> {
+        let r = self.exec("DELETE FROM doc_chunks WHERE doc_id = $1", &[&id.as_str()]);
+        r?;
+        let r = self.exec("DELETE FROM sync_docs WHERE doc_id = $1", &[&id.as_str()]);
+        let states = r?;
+        let r = self.exec("DELETE FROM documents WHERE doc_id = $1", &[&id.as_str()]);
+        r?;
+        self.placeholders.remove(id);
+        self.loaded.remove(id);
+        let r = self.exec(
+            "INSERT INTO erased_docs (doc_id, kind, account_id, seq) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING",
+            &[&id.as_str(), &id.kind().as_str(), &account_id],
+        );
+        if r? > 0 {
+            self.erased.push(id.clone());
+        }
+        Ok(states)
+    }
+
+    /// The account of an erased document, if it was erased.
+    pub(super) fn erased_account(&mut self, id: &DocId) -> onsite_core::Result<Option<String>> {
+        let r = self.opt("SELECT account_id FROM erased_docs WHERE doc_id = $1", &[&id.as_str()]);
+        Ok(r?.map(|row| row.get(0)))
+    }
+
+    /// The quotes of an account, from their projection.
+    pub(super) fn account_quotes(&mut self, account_id: &str) -> onsite_core::Result<Vec<onsite_core::quote::Quote>> {
+        let r = self.rows(
+            "SELECT body FROM documents WHERE kind = 'quote' AND account_id = $1 AND body IS NOT NULL ORDER BY doc_id",
+            &[&account_id],
+        );
+        r?.iter()
+            .map(|row| {
+                serde_json::from_str(row.get::<_, &str>(0))
+                    .map_err(|e| onsite_core::Error::Corrupt { what: "quote body", reason: e.to_string() })
+            })
+            .collect()
     }
 
     fn load(&mut self, id: &DocId) -> onsite_core::Result<Option<AutoCommit>> {
@@ -351,6 +405,28 @@ impl HubStorage for PgHub<'_, '_> {
     fn doc_cursor(&mut self) -> onsite_core::Result<u64> {
         let r = self.one("SELECT doc_seq FROM hub_meta WHERE id = 1", &[]);
         Ok(r?.get::<_, i64>(0) as u64)
+    }
+
+    fn is_erased(&mut self, id: &DocId) -> onsite_core::Result<bool> {
+        let r = self.opt("SELECT 1 FROM erased_docs WHERE doc_id = $1", &[&id.as_str()]);
+        Ok(r?.is_some())
+    }
+
+    fn erased_since(&mut self, cursor: u64, scope: &DeviceScope, limit: usize) -> onsite_core::Result<Vec<DocId>> {
+        let accounts: Option<Vec<String>> = scope.accounts.as_ref().map(|a| a.iter().cloned().collect());
+        let r = self.rows(
+            "SELECT doc_id FROM erased_docs WHERE seq > $1 AND ($2::text[] IS NULL OR account_id = ANY($2))
+             ORDER BY seq LIMIT $3",
+            &[&(cursor as i64), &accounts, &(limit.min(i64::MAX as usize) as i64)],
+        );
+        let mut out = Vec::new();
+        for row in r? {
+            let id = DocId::parse(row.get::<_, &str>(0))?;
+            if scope.allows_kind(id.kind()) {
+                out.push(id);
+            }
+        }
+        Ok(out)
     }
 
     fn catalog_seq(&mut self) -> onsite_core::Result<Seq> {

@@ -69,8 +69,9 @@ final class SyncTests: XCTestCase {
 
         XCTAssertEqual(try anna.contacts(accountId: account.id), try ben.contacts(accountId: account.id))
         XCTAssertEqual(try anna.quote(id: q.id), try ben.quote(id: q.id))
-        let conflicts = try ben.conflicts(docId: "account/\(account.id)")
-        XCTAssertEqual(conflicts, try anna.conflicts(docId: "account/\(account.id)"))
+        // Contacts are documents of their own (ADR 24).
+        let conflicts = try ben.conflicts(docId: "person/\(contact.id)")
+        XCTAssertEqual(conflicts, try anna.conflicts(docId: "person/\(contact.id)"))
         let phone = conflicts.first { $0.path.hasSuffix("/phone") }
         XCTAssertEqual(Set(phone?.values.map(\.value) ?? []), ["\"+49 89 1111\"", "\"+49 89 2222\""])
         XCTAssertEqual(Set(phone?.values.map(\.deviceId) ?? []), [try anna.deviceId(), try ben.deviceId()])

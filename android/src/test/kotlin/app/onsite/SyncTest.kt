@@ -72,8 +72,9 @@ class SyncTest {
 
         assertEquals(anna.contacts(account.id), ben.contacts(account.id))
         assertEquals(anna.blocking.quote(q.id), ben.blocking.quote(q.id))
-        val conflicts = ben.blocking.conflicts("account/${account.id}")
-        assertEquals(conflicts, anna.blocking.conflicts("account/${account.id}"))
+        // Contacts are documents of their own (ADR 24).
+        val conflicts = ben.blocking.conflicts("person/${contact.id}")
+        assertEquals(conflicts, anna.blocking.conflicts("person/${contact.id}"))
         val phone = conflicts.single { it.path.endsWith("/phone") }
         assertEquals(setOf("\"+49 89 1111\"", "\"+49 89 2222\""), phone.values.map { it.value }.toSet())
         assertEquals(setOf(anna.blocking.deviceId(), ben.blocking.deviceId()), phone.values.map { it.deviceId }.toSet())
