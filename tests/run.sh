@@ -30,6 +30,12 @@ if ! python3 -c 'import apsw, sys; sys.exit(0 if apsw.Connection(":memory:").exe
     step "installing apsw-sqlite3mc (once)"
     python3 -m pip install -q --disable-pip-version-check apsw-sqlite3mc==3.54.0.0 || fail "could not install apsw-sqlite3mc"
 fi
+# An independent implementation of the EU's VAT ID rules (PyPI's
+# python-stdnum) judges the core's check digits in the Python tests.
+if ! python3 -c 'import stdnum.eu.vat' 2>/dev/null; then
+    step "installing python-stdnum (once)"
+    python3 -m pip install -q --disable-pip-version-check python-stdnum==1.20 || fail "could not install python-stdnum"
+fi
 
 # A real browser for the approval page tests (Debian's chromium); they
 # must run, none may skip.

@@ -16,6 +16,7 @@ mod money;
 mod quotes;
 mod store;
 mod sync;
+mod tax;
 
 pub use error::{OnsiteError, OpenError};
 pub use quotes::{ProductCost, QuantityChange};

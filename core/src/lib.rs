@@ -61,6 +61,7 @@ pub mod sync;
 pub mod table;
 pub mod text;
 pub mod transition;
+pub mod vat;
 
 pub use error::{Error, ErrorKind, KeyError, Result, StorageReason};
 pub use rules::FieldError;

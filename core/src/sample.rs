@@ -620,7 +620,7 @@ pub fn accounts(n: usize, seed: u64) -> Vec<(Account, Vec<Contact>)> {
                     country: "DE".into(),
                 },
                 shipping_address: None,
-                vat_id: Some(format!("DE{:09}", 100_000_000 + rng.below(899_999_999))),
+                vat_id: Some(german_vat_id(10_000_000 + rng.below(89_999_999))),
                 customer_group: Some((*rng.pick(&["A", "B", "C"])).into()),
                 assigned_rep: Some(format!("rep-{}", 1 + i % 5)),
                 attributes: Default::default(),
@@ -916,6 +916,15 @@ pub fn activities(
         }
     }
     out
+}
+
+/// A well-formed German VAT ID for eight digits: the one check digit that
+/// makes it pass `vat::check_vat_id`.
+fn german_vat_id(head: usize) -> String {
+    (0..10)
+        .map(|d| format!("DE{head:08}{d}"))
+        .find(|id| crate::vat::check_vat_id(id).is_ok())
+        .unwrap_or_else(|| format!("DE{head:08}0"))
 }
 
 #[cfg(test)]

@@ -77,7 +77,9 @@ fn a_one_page_quote_reads_back_correctly() {
         let n = cols.len();
         assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "embedded, subset, unicode map: {row}");
     }
-    assert!(tool("pdfinfo", &[&path]).contains("Pages:           1"));
+    let info = tool("pdfinfo", &[&path]);
+    assert!(info.contains("Pages:           1"));
+    assert!(info.contains("Author:          Onsite Befestigungstechnik GmbH"), "the sender is the author: {info}");
 
     let text = tool("pdftotext", &["-layout", &path, "-"]);
     let title = format!("Angebot {}", q.number);
@@ -350,7 +352,7 @@ fn a_datasheet_shows_the_customers_prices_and_specifications() {
         "Artikel-Nr. MS-6100",
         "Ihr Preis · Müller Maschinenbau",
         "0,31 €",
-        "ab 1.000 pc",
+        "ab 1.000 Stk.",
         "0,27 €",
         "Preise gültig 01.01.2026 – 31.12.2026",
         "Stahl verzinkt",
@@ -395,4 +397,183 @@ fn a_datasheet_keeps_long_descriptions_and_values_on_its_page() {
     for needle in ["Technische Daten", "Torx T30", "verzinkt verzinkt", "…", "Jürgen Groß", "Amtsgericht"] {
         assert!(text.contains(needle), "{needle:?} missing in:\n{text}");
     }
+}
+
+/// The text a reader sees, in reading order, with words joined by single
+/// spaces (pdftotext's layout spacing aside).
+fn text_of(dir: &Path, name: &str, q: &Quote) -> String {
+    let path = save(dir, name, &render(q));
+    tool("pdftotext", &[&path, "-"]).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn an_approval_prints_only_for_exactly_the_content_approved() {
+    use onsite_core::quote::{PrintableApproval, QuoteState};
+    let dir = tempfile::tempdir().unwrap();
+    let mut q = quote(3, DisplayLocale::De);
+    q.approval = Some(fixtures::approval(&q, "Eva Weiß", "dev-eva", fixtures::now()));
+    q.state = QuoteState::Approved;
+    let approved = text_of(dir.path(), "approved.pdf", &q);
+    assert!(approved.contains("Freigegeben von Eva Weiß (Einkauf)"), "{approved}");
+    assert!(approved.contains(&format!("SHA-256 {}", q.revision_hash)), "the approved hash in full");
+    assert!(!approved.contains("Online freigeben"), "an approved quote invites no approval: {approved}");
+
+    // The quantity changed from 1,000 to 5,000 after approval, the hash kept.
+    let mut forged = q.clone();
+    forged.lines[0].qty = Decimal::new(5000, 0);
+    assert!(matches!(forged.printable_approval(), PrintableApproval::ContentChanged { .. }));
+    let text = text_of(dir.path(), "forged.pdf", &forged);
+    assert!(!text.contains("Freigegeben von"), "printed as approved: {text}");
+    assert!(text.contains("Nicht freigegeben") && !text.contains("Online freigeben"), "no link to approve: {text}");
+    assert!(text.contains(&forged.compute_hash()), "the footer prints the hash of what is printed");
+    assert!(!text.contains(&q.revision_hash), "never the hash the input carried");
+    assert!(forged.printable_approval().refusal().unwrap().contains("does not match"));
+
+    // A new revision made the proper way: the approval is for the old one.
+    let mut revised = q.clone();
+    revised.edit(|q| q.lines[0].qty = Decimal::new(5000, 0)).unwrap();
+    assert!(matches!(revised.printable_approval(), PrintableApproval::OtherRevision { .. }));
+    let text = text_of(dir.path(), "revised.pdf", &revised);
+    assert!(!text.contains("Freigegeben von") && text.contains("Online freigeben"), "{text}");
+}
+
+#[test]
+fn a_header_discount_shows_the_items_the_discount_and_the_net_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut q = quote(3, DisplayLocale::De);
+    q.edit(|q| q.header_discount_pct = Decimal::new(5, 0)).unwrap();
+    let totals = q.totals().unwrap();
+    let money = |d: Decimal| onsite_core::money::Money::new(d, q.currency).format(DisplayLocale::De);
+    let items: Decimal = totals.groups.iter().map(|g| g.net).sum();
+    let path = save(dir.path(), "discount.pdf", &render(&q));
+    let text = tool("pdftotext", &["-layout", &path, "-"]);
+    // Each label on one line with its amount, in this order.
+    let discount19 = totals.groups.iter().find(|g| g.rate_pct == Decimal::new(19, 0)).unwrap().discount;
+    let mut at = 0;
+    for (label, amount) in [
+        ("Summe der Positionen netto", money(items)),
+        ("Nachlass 5 % (USt. 19 %)", format!("−{}", money(discount19))),
+        ("Summe netto", money(totals.net_total)),
+        ("Gesamtbetrag", money(totals.gross_total)),
+    ] {
+        let found = text.lines().enumerate().skip(at).find(|(_, l)| l.contains(label) && l.contains(&amount));
+        let (n, _) = found.unwrap_or_else(|| panic!("{label} with {amount} missing after line {at} in:\n{text}"));
+        at = n + 1;
+    }
+    assert!(totals.net_total < items, "the net total is after the discount");
+}
+
+#[test]
+fn the_letter_addresses_its_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = quote(1, DisplayLocale::De);
+    let text = text_of(dir.path(), "named.pdf", &q);
+    assert!(text.contains("Guten Tag Anna Weiß, vielen Dank"), "{text}");
+    assert!(text.contains("1.000 Stk.") && !text.contains(" pc "), "German units on a German quote: {text}");
+    let acc = fixtures::account(ACCOUNT_ID);
+    let bytes = render_quote(&q, &fixtures::quote_context(&acc, None), &fixtures::pdf_options()).unwrap();
+    let path = save(dir.path(), "nobody.pdf", &bytes);
+    let text = tool("pdftotext", &[&path, "-"]).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Sehr geehrte Damen und Herren, vielen Dank"), "{text}");
+    let en = text_of(dir.path(), "en.pdf", &quote(1, DisplayLocale::En));
+    assert!(en.contains("Dear Anna Weiß, Thank you"), "{en}");
+}
+
+/// A word and its box: (text, xMin, yMin, xMax, yMax).
+type Word = (String, f32, f32, f32, f32);
+
+/// The words pdftotext finds on each page, with the page's size.
+fn pages_of_words(path: &str) -> Vec<((f32, f32), Vec<Word>)> {
+    let html = tool("pdftotext", &["-bbox", path, "-"]);
+    let attr = |w: &str, name: &str| -> f32 {
+        let at = w.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        w[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut pages = Vec::new();
+    for line in html.lines().map(str::trim_start) {
+        if let Some(p) = line.strip_prefix("<page ") {
+            pages.push(((attr(p, "width"), attr(p, "height")), Vec::new()));
+        } else if let Some(w) = line.strip_prefix("<word ") {
+            let text = w.split('>').nth(1).unwrap_or("").split('<').next().unwrap_or("").to_string();
+            let word = (text, attr(w, "xMin"), attr(w, "yMin"), attr(w, "xMax"), attr(w, "yMax"));
+            pages.last_mut().unwrap().1.push(word);
+        }
+    }
+    pages
+}
+
+#[test]
+fn extreme_values_never_collide_or_leave_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |sku: &str, name: &str, unit: &str, qty: i64, qty_scale: u32, price: i64, disc: i64| QuoteLine {
+        name: name.into(),
+        unit: unit.into(),
+        discount_pct: Decimal::new(disc, 1),
+        ..fixtures::line(sku, Decimal::new(qty, qty_scale), Decimal::new(price, 2))
+    };
+    let lines = vec![
+        line("SKS-A2-000001", "Gewindestange DIN 976 M24, Edelstahl A4", "m", 999_999, 3, 99_999_999, 0),
+        line(
+            "GEW-LONG-SKU-0000000000002",
+            "Donaudampfschifffahrtsgesellschaftskapitänsmützenhalterungsschraube",
+            "Karton à 250 Stück",
+            123_456,
+            2,
+            123_456,
+            125,
+        ),
+        line("KG-5", "Schmierfett Hochtemperatur", "kg", 1_234_567, 3, 1_990, 0),
+        line("CJK-3", "六角ボルト M8 ステンレス 鋼 — 六角穴付きボルト", "pair", 1_000, 0, 100_000_000, 50),
+        line("DISC-4", "Schutzhandschuhe Nitril", "Paar", 5_000, 0, 2_455_103, 333),
+    ];
+    for locale in [DisplayLocale::De, DisplayLocale::En] {
+        let mut q = fixtures::quote("q-extreme", lines.clone());
+        q.edit(|q| {
+            q.contact_id = Some(CONTACT_ID.into());
+            q.locale = locale;
+            q.header_discount_pct = Decimal::new(125, 1);
+        })
+        .unwrap();
+        let path = save(dir.path(), &format!("extreme-{locale:?}.pdf"), &render(&q));
+        assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+        let pages = pages_of_words(&path);
+        assert!(!pages.is_empty());
+        for (n, ((width, height), words)) in pages.iter().enumerate() {
+            for (text, x0, y0, x1, y1) in words {
+                assert!(*x0 >= 0.0 && *y0 >= 0.0 && *x1 <= *width && *y1 <= *height, "{text:?} leaves page {n}");
+            }
+            for (i, a) in words.iter().enumerate() {
+                for b in &words[i + 1..] {
+                    let x = a.3.min(b.3) - a.1.max(b.1);
+                    let y = a.4.min(b.4) - a.2.max(b.2);
+                    assert!(x <= 0.2 || y <= 0.5, "{locale:?} page {n}: {:?} overlaps {:?}", a, b);
+                }
+            }
+        }
+        let text = tool("pdftotext", &["-layout", &path, "-"]);
+        let net =
+            |i: usize| onsite_core::money::Money::new(q.totals().unwrap().line_nets[i], q.currency).format(locale);
+        for i in 0..lines.len() {
+            assert!(text.contains(&net(i)), "{locale:?}: line {i}'s net {} missing", net(i));
+        }
+    }
+}
+
+#[test]
+fn a_zero_rated_quote_carries_its_legal_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut acc = fixtures::account(ACCOUNT_ID);
+    acc.billing_address.country = "AT".into();
+    acc.vat_id = Some("ATU13585627".into());
+    let c = fixtures::contact(CONTACT_ID, ACCOUNT_ID);
+    let mut q = quote(2, DisplayLocale::De);
+    q.edit(|q| q.lines.iter_mut().for_each(|l| l.tax_rate_pct = Decimal::ZERO)).unwrap();
+    let bytes = render_quote(&q, &fixtures::quote_context(&acc, Some(&c)), &fixtures::pdf_options()).unwrap();
+    let path = save(dir.path(), "at.pdf", &bytes);
+    let text = tool("pdftotext", &[&path, "-"]).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Steuerfreie innergemeinschaftliche Lieferung"), "{text}");
+    assert!(text.contains("USt-IdNr. des Kunden: ATU13585627"), "{text}");
+    // A domestic quote has none.
+    let plain = text_of(dir.path(), "de.pdf", &quote(2, DisplayLocale::De));
+    assert!(!plain.contains("Steuerfreie"), "{plain}");
 }

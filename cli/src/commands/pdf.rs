@@ -61,6 +61,11 @@ pub(crate) fn quote_pdf(input: &Path, out: &Path, locale: Option<DisplayLocale>,
     doc.quote.validate().map_err(|e| bad(e.to_string()))?;
     let size = write_pdf(&doc, locale, out)?;
     writeln!(io.out, "wrote {} ({} bytes)", out.display(), size)?;
+    // The renderer prints an approval only for exactly the content it
+    // prints: say why one in the input was not printed.
+    if let Some(why) = doc.quote.printable_approval().refusal() {
+        writeln!(io.out, "not approved: {why}")?;
+    }
     Ok(())
 }
 

@@ -364,6 +364,29 @@ fn quote_pdf_and_datasheet_commands_write_pdfs() {
     std::fs::write(&bad, "{\"quote\": 1}").unwrap();
     let r = onsite(&["quote", "pdf", "--input", p(&bad), "--out", p(&pdf)]);
     assert_eq!(r.status.code(), Some(3));
+
+    // An approval prints only for exactly the content approved: the
+    // quantity raised after approval, the hash kept, prints as not approved.
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let quote: onsite_core::quote::Quote = serde_json::from_value(doc["quote"].clone()).unwrap();
+    let approval = onsite_core::fixtures::approval(&quote, "Eva Weiß", "dev-eva", chrono::Utc::now());
+    doc["quote"]["approval"] = serde_json::to_value(&approval).unwrap();
+    doc["quote"]["state"] = "approved".into();
+    let pdftext = |input: &serde_json::Value, name: &str| -> (String, String) {
+        let (file, out) = (dir.path().join(format!("{name}.json")), dir.path().join(format!("{name}.pdf")));
+        std::fs::write(&file, serde_json::to_vec(input).unwrap()).unwrap();
+        let r = onsite(&["quote", "pdf", "--input", p(&file), "--out", p(&out), "--locale", "de-DE"]);
+        assert!(r.status.success(), "{}", text(&r.stderr));
+        let t = Command::new("pdftotext").args([p(&out), "-"]).output().unwrap();
+        (text(&r.stdout), text(&t.stdout))
+    };
+    let (said, printed) = pdftext(&doc, "approved");
+    assert!(!said.contains("not approved"), "{said}");
+    assert!(printed.contains("Freigegeben von Eva Weiß"), "{printed}");
+    doc["quote"]["lines"][0]["qty"] = "5000".into();
+    let (said, printed) = pdftext(&doc, "forged");
+    assert!(said.contains("not approved") && said.contains("does not match its revision hash"), "{said}");
+    assert!(!printed.contains("Freigegeben von") && printed.contains("Nicht freigegeben"), "{printed}");
 }
 
 #[test]

@@ -196,6 +196,12 @@ fn a_hostile_rep_cannot_break_the_quote_rules(db: &Db) {
     cheap.lines[0].unit_price = (cheap.lines[0].unit_price / Decimal::new(10, 0)).round_dp(2);
     resend(&mut cheap);
     refused(&w, &mut m, &[&gid], R::DiscountApprovalRequired, |m| m.create(&gid, &Record::Quote(Box::new(cheap))));
+    // Zero-rated for a domestic customer: the hub's VAT rate for the line.
+    let mut untaxed = w.new_quote(vec![line_of(&w, 0)]);
+    untaxed.lines[0].tax_rate_pct = Decimal::ZERO;
+    resend(&mut untaxed);
+    let uid = DocId::quote(&untaxed.id);
+    refused(&w, &mut m, &[&uid], R::PriceMismatch, |m| m.create(&uid, &Record::Quote(Box::new(untaxed))));
 
     // The granted 12 % raised to 60 % in a new revision sent at once.
     let qid = DocId::quote(&granted.id);

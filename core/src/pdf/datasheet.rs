@@ -57,6 +57,7 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
     let locale = opts.locale.unwrap_or(DisplayLocale::De);
     let l = labels(locale);
     let mut b = DocBuilder::new(&format!("{} {}", l.datasheet, p.sku), opts.document_date, &p.sku)?;
+    b.author = opts.letterhead.company.clone();
     let logo = match &opts.letterhead.logo {
         Some(bytes) => Some(b.image(bytes, "logo")?),
         None => None,
@@ -121,13 +122,10 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
     y += 24.0;
     c.text(f, Weight::Bold, 9.0, x, y, &format!("{} · {}", l.your_price, ctx.price.customer), ACCENT);
     y += 15.0;
+    let unit = super::labels::unit_label(&p.unit, locale);
     for s in &ctx.price.steps {
         let qty = format_decimal(s.min_qty.normalize(), s.min_qty.normalize().scale(), locale);
-        let left = if ctx.price.steps.len() > 1 {
-            format!("{} {qty} {}", l.from_qty, p.unit)
-        } else {
-            format!("1 {}", p.unit)
-        };
+        let left = if ctx.price.steps.len() > 1 { format!("{} {qty} {unit}", l.from_qty) } else { format!("1 {unit}") };
         c.text(f, Weight::Regular, 10.0, x, y, &left, INK);
         c.text_right(f, Weight::Bold, 10.0, RIGHT, y, &money(s.unit_price), INK);
         y += 14.0;

@@ -46,6 +46,18 @@ pub(crate) struct Labels {
     pub price_valid: &'static str,
     pub list_price: &'static str,
     pub your_contact: &'static str,
+    pub lines_total: &'static str,
+    pub approval: &'static str,
+    pub approved_on: &'static str,
+    pub via_on_site: &'static str,
+    pub via_customer_device: &'static str,
+    pub via_web_link: &'static str,
+    pub not_approved: &'static str,
+    /// The salutation without a known addressee.
+    pub dear_all: &'static str,
+    /// The salutation of a named addressee whose form of address is not
+    /// known: followed by the full name and a comma.
+    pub dear_named: &'static str,
 }
 
 pub(crate) const DE: Labels = Labels {
@@ -87,6 +99,15 @@ pub(crate) const DE: Labels = Labels {
     price_valid: "Preise gültig",
     list_price: "Listenpreis",
     your_contact: "Ihr Ansprechpartner",
+    lines_total: "Summe der Positionen netto",
+    approval: "Freigabe",
+    approved_on: "am",
+    via_on_site: "unterschrieben beim Termin vor Ort",
+    via_customer_device: "auf dem Gerät des Kunden",
+    via_web_link: "über den Freigabelink",
+    not_approved: "Nicht freigegeben: Der Inhalt entspricht nicht der freigegebenen Revision.",
+    dear_all: "Sehr geehrte Damen und Herren,",
+    dear_named: "Guten Tag",
 };
 
 pub(crate) const EN: Labels = Labels {
@@ -128,12 +149,49 @@ pub(crate) const EN: Labels = Labels {
     price_valid: "Prices valid",
     list_price: "List price",
     your_contact: "Your contact",
+    lines_total: "Subtotal of the items",
+    approval: "Approval",
+    approved_on: "on",
+    via_on_site: "signed at the meeting on site",
+    via_customer_device: "on the customer's device",
+    via_web_link: "through the approval link",
+    not_approved: "Not approved: the content does not match the approved revision.",
+    dear_all: "Dear Sir or Madam,",
+    dear_named: "Dear",
 };
 
 pub(crate) fn labels(locale: DisplayLocale) -> &'static Labels {
     match locale {
         DisplayLocale::De => &DE,
         DisplayLocale::En => &EN,
+    }
+}
+
+/// A unit code as a reader of `locale` writes it: `pc` is "Stk." on a
+/// German quote, `pair` "Paar", `roll` "Rolle"; SI units stay as they are
+/// (`m2` becomes "m²"). A unit not in the table prints as stored.
+pub(crate) fn unit_label(unit: &str, locale: DisplayLocale) -> String {
+    let (de, en) = match unit.trim().to_lowercase().as_str() {
+        "pc" | "pcs" | "stk" | "stk." | "st" | "ea" => ("Stk.", "pc"),
+        "pair" | "paar" | "pr" => ("Paar", "pair"),
+        "pack" | "pck" | "pck." | "pkg" => ("Pck.", "pack"),
+        "box" | "karton" | "ktn" => ("Karton", "box"),
+        "roll" | "rolle" => ("Rolle", "roll"),
+        "set" | "satz" => ("Satz", "set"),
+        "h" | "std" | "std." => ("Std.", "h"),
+        "m2" | "m²" | "qm" => ("m²", "m²"),
+        "m3" | "m³" | "cbm" => ("m³", "m³"),
+        "m" => ("m", "m"),
+        "km" => ("km", "km"),
+        "kg" => ("kg", "kg"),
+        "g" => ("g", "g"),
+        "t" => ("t", "t"),
+        "l" => ("l", "l"),
+        _ => return unit.to_string(),
+    };
+    match locale {
+        DisplayLocale::De => de.to_string(),
+        DisplayLocale::En => en.to_string(),
     }
 }
 
@@ -150,6 +208,26 @@ pub(crate) fn date(d: NaiveDate, locale: DisplayLocale) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn units_read_as_the_locale_writes_them() {
+        for (code, de, en) in [
+            ("pc", "Stk.", "pc"),
+            ("PAIR", "Paar", "pair"),
+            ("pack", "Pck.", "pack"),
+            ("roll", "Rolle", "roll"),
+            ("m2", "m²", "m²"),
+            ("kg", "kg", "kg"),
+        ] {
+            assert_eq!(unit_label(code, DisplayLocale::De), de, "{code}");
+            assert_eq!(unit_label(code, DisplayLocale::En), en, "{code}");
+        }
+        assert_eq!(
+            unit_label("Karton à 250 Stück", DisplayLocale::En),
+            "Karton à 250 Stück",
+            "unknown units print as stored"
+        );
+    }
 
     #[test]
     fn dates_in_both_languages() {

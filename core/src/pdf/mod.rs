@@ -128,6 +128,8 @@ pub struct QuoteContext<'a> {
 /// Loads the fonts and images into a document with fixed ids.
 pub(crate) struct DocBuilder {
     title: String,
+    /// The document's author in its metadata (the sender).
+    pub author: String,
     identifier: String,
     date: NaiveDate,
     images: Vec<writer::Image>,
@@ -144,7 +146,14 @@ impl DocBuilder {
             regular: (canvas::FontId(0), load(fonts::regular())?),
             bold: (canvas::FontId(1), load(fonts::bold())?),
         };
-        Ok(DocBuilder { title: title.to_string(), identifier: identifier.to_string(), date, images: Vec::new(), fonts })
+        Ok(DocBuilder {
+            title: title.to_string(),
+            author: String::new(),
+            identifier: identifier.to_string(),
+            date,
+            images: Vec::new(),
+            fonts,
+        })
     }
 
     /// Adds a PNG or JPEG; returns its id and pixel size.
@@ -172,7 +181,7 @@ impl DocBuilder {
         let fonts: Vec<writer::FontUse<'_>> =
             (0..2).map(|i| writer::FontUse { name: FONT_NAMES[i], bytes: faces[i], glyphs: &glyphs[i] }).collect();
         let date = format!("{}000000Z", self.date.format("%Y%m%d"));
-        let info = writer::Info { title: &self.title, identifier: &self.identifier, date: &date };
+        let info = writer::Info { title: &self.title, author: &self.author, identifier: &self.identifier, date: &date };
         let contents: Vec<Vec<u8>> = pages.into_iter().map(|c| c.content.into_bytes()).collect();
         writer::write(&info, (canvas::PAGE_W, canvas::PAGE_H), &contents, &fonts, &self.images)
     }

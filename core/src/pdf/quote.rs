@@ -7,10 +7,10 @@ use rust_decimal::Decimal;
 
 use super::canvas::{ACCENT, Canvas, Fonts, INK, MUTED, PAGE_H, PAGE_W, RULE, SHADE, mm};
 use super::fonts::{Weight, fit, wrap};
-use super::labels::{Labels, date, labels};
+use super::labels::{Labels, date, labels, unit_label};
 use super::{DocBuilder, PdfError, PdfOptions, QuoteContext};
 use crate::money::{DisplayLocale, Money, format_decimal};
-use crate::quote::{ApprovalStatus, Quote};
+use crate::quote::{PrintableApproval, Quote, SignerAuth};
 
 const LEFT: f32 = 56.69; // 20 mm
 const RIGHT: f32 = PAGE_W - 56.69;
@@ -30,26 +30,65 @@ pub fn quote_link(base: &str, quote: &Quote) -> String {
     )
 }
 
-/// Table columns: (left edge, right edge) in points.
+/// Table columns in points: left edges of the text columns, right edges
+/// of the figures, laid out from the measured widths of what they hold.
+#[derive(Debug, Clone, Copy)]
 struct Cols {
     pos: f32,
     sku: f32,
     desc: (f32, f32),
     qty: f32,
+    /// The quantity column's width (its texts are fitted into it).
+    qty_w: f32,
     price: f32,
     disc: f32,
     net: f32,
 }
 
-const COLS: Cols = Cols {
-    pos: LEFT,
-    sku: LEFT + 26.0,
-    desc: (LEFT + 104.0, LEFT + 276.0),
-    qty: LEFT + 330.0,
-    price: LEFT + 394.0,
-    disc: LEFT + 432.0,
-    net: RIGHT,
-};
+/// Space between two columns.
+const GAP: f32 = 10.0;
+/// The widest a quantity with its unit may be; a longer one is shortened.
+const MAX_QTY_W: f32 = 90.0;
+/// The narrowest the description may get before the SKU column gives way.
+const MIN_DESC_W: f32 = 90.0;
+/// The narrowest the SKU column may get.
+const MIN_SKU_W: f32 = 50.0;
+
+/// The quantity with its unit, as the table prints it.
+fn qty_text(d: &Doc<'_>, line: &crate::quote::QuoteLine) -> String {
+    format!("{} {}", d.number(line.qty), unit_label(&line.unit, d.locale))
+}
+
+impl Cols {
+    /// The columns for `q`'s lines: each figure column as wide as its
+    /// widest text or its header, right-aligned from the right margin with
+    /// a gap between; the description takes what is left (the SKU column
+    /// narrows before it gets too narrow).
+    fn measure(d: &Doc<'_>, q: &Quote, nets: &[Decimal]) -> Cols {
+        let body = |t: &str| d.fonts.width(Weight::Regular, t, BODY);
+        let head = |t: &str| d.fonts.width(Weight::Bold, t, 7.8);
+        let l = d.l;
+        let (mut qty_w, mut price_w, mut disc_w, mut net_w) =
+            (head(l.qty), head(l.unit_price), head(l.discount), head(l.net));
+        for (line, net) in q.lines.iter().zip(nets) {
+            qty_w = qty_w.max(body(&qty_text(d, line)));
+            price_w = price_w.max(body(&d.money(line.unit_price)));
+            if !line.discount_pct.is_zero() {
+                disc_w = disc_w.max(body(&format!("{} %", d.number(line.discount_pct))));
+            }
+            net_w = net_w.max(body(&d.money(*net)));
+        }
+        let qty_w = qty_w.min(MAX_QTY_W);
+        let net = RIGHT;
+        let disc = net - net_w - GAP;
+        let price = disc - disc_w - GAP;
+        let qty = price - price_w - GAP;
+        let desc_end = qty - qty_w - GAP;
+        let sku = LEFT + 26.0;
+        let desc_start = (LEFT + 104.0).min(desc_end - MIN_DESC_W).max(sku + MIN_SKU_W);
+        Cols { pos: LEFT, sku, desc: (desc_start, desc_end), qty, qty_w, price, disc, net }
+    }
+}
 
 struct Doc<'a> {
     fonts: &'a Fonts,
@@ -58,6 +97,7 @@ struct Doc<'a> {
     pages: Vec<Canvas>,
     y: f32,
     quote: &'a Quote,
+    cols: Cols,
 }
 
 impl Doc<'_> {
@@ -102,14 +142,15 @@ impl Doc<'_> {
     fn table_header(&mut self) {
         let y = self.y;
         self.page().rect(LEFT - 4.0, y - 11.0, RIGHT - LEFT + 8.0, 16.0, SHADE);
-        let l = self.l;
-        self.text(Weight::Bold, 7.8, COLS.pos, l.pos, INK);
-        self.text(Weight::Bold, 7.8, COLS.sku, l.sku, INK);
-        self.text(Weight::Bold, 7.8, COLS.desc.0, l.description, INK);
-        self.right(Weight::Bold, 7.8, COLS.qty, l.qty, INK);
-        self.right(Weight::Bold, 7.8, COLS.price, l.unit_price, INK);
-        self.right(Weight::Bold, 7.8, COLS.disc, l.discount, INK);
-        self.right(Weight::Bold, 7.8, COLS.net, l.net, INK);
+        let (l, c) = (self.l, self.cols);
+        self.text(Weight::Bold, 7.8, c.pos, l.pos, INK);
+        let sku = fit(&self.fonts.bold.1, l.sku, 7.8, c.desc.0 - c.sku - 6.0);
+        self.text(Weight::Bold, 7.8, c.sku, &sku, INK);
+        self.text(Weight::Bold, 7.8, c.desc.0, l.description, INK);
+        self.right(Weight::Bold, 7.8, c.qty, l.qty, INK);
+        self.right(Weight::Bold, 7.8, c.price, l.unit_price, INK);
+        self.right(Weight::Bold, 7.8, c.disc, l.discount, INK);
+        self.right(Weight::Bold, 7.8, c.net, l.net, INK);
         self.y += 16.0;
     }
 }
@@ -197,26 +238,42 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     let locale = opts.locale.unwrap_or(q.locale);
     let l = labels(locale);
     let title = format!("{} {}", l.quote, q.number);
-    let mut b = DocBuilder::new(&title, opts.document_date, &q.revision_hash)?;
+    // What is printed is what is hashed: the hash of this content, never the
+    // one the quote carries (an edited or forged quote prints as such).
+    let hash = q.compute_hash();
+    let approval = q.printable_approval();
+    let mut b = DocBuilder::new(&title, opts.document_date, &hash)?;
+    b.author = opts.letterhead.company.clone();
     let logo = match &opts.letterhead.logo {
         Some(bytes) => Some(b.image(bytes, "logo")?),
         None => None,
     };
-    let mut d = Doc { fonts: &b.fonts, l, locale, pages: vec![Canvas::default()], y: 0.0, quote: q };
+    let placeholder =
+        Cols { pos: 0.0, sku: 0.0, desc: (0.0, 0.0), qty: 0.0, qty_w: 0.0, price: 0.0, disc: 0.0, net: 0.0 };
+    let mut d = Doc { fonts: &b.fonts, l, locale, pages: vec![Canvas::default()], y: 0.0, quote: q, cols: placeholder };
+    d.cols = Cols::measure(&d, q, &totals.line_nets);
     letterhead(&mut d, opts, logo.as_ref());
     addresses(&mut d, ctx, opts);
 
     d.text(Weight::Bold, 15.0, LEFT, &format!("{} {}", l.quote, q.number), INK);
     d.y += 18.0;
+    let dear = match ctx.contact {
+        Some(c) if !c.full_name().trim().is_empty() => format!("{} {},", l.dear_named, c.full_name()),
+        _ => l.dear_all.to_string(),
+    };
+    let dear = fit(&d.fonts.regular.1, &dear, 9.0, RIGHT - LEFT);
+    d.text(Weight::Regular, 9.0, LEFT, &dear, INK);
+    d.y += 13.0;
     d.text(Weight::Regular, 9.0, LEFT, l.intro, INK);
     d.y += 22.0;
     d.table_header();
 
     // Lines: each row as tall as its wrapped description.
-    let desc_w = COLS.qty - 52.0 - COLS.desc.0;
+    let cols = d.cols;
+    let desc_w = cols.desc.1 - cols.desc.0;
     for (i, (line, net)) in q.lines.iter().zip(&totals.line_nets).enumerate() {
         let name = wrap(&d.fonts.regular.1, &line.name, BODY, desc_w);
-        let sku = wrap(&d.fonts.regular.1, &line.sku, 7.6, COLS.desc.0 - COLS.sku - 6.0);
+        let sku = wrap(&d.fonts.regular.1, &line.sku, 7.6, cols.desc.0 - cols.sku - 6.0);
         let rows = name.len().max(sku.len()).max(1);
         let height = rows as f32 * ROW + 5.0;
         // A row goes to the next page whole; one taller than a page (a name
@@ -226,17 +283,17 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
         }
         let top = d.y;
         // The figures on the row's first line, then its lines.
-        d.text(Weight::Regular, BODY, COLS.pos, &(i + 1).to_string(), MUTED);
-        let qty = format!("{} {}", d.number(line.qty), line.unit);
-        d.right(Weight::Regular, BODY, COLS.qty, &qty, INK);
+        d.text(Weight::Regular, BODY, cols.pos, &(i + 1).to_string(), MUTED);
+        let qty = fit(&d.fonts.regular.1, &qty_text(&d, line), BODY, cols.qty_w);
+        d.right(Weight::Regular, BODY, cols.qty, &qty, INK);
         let price = d.money(line.unit_price);
-        d.right(Weight::Regular, BODY, COLS.price, &price, INK);
+        d.right(Weight::Regular, BODY, cols.price, &price, INK);
         if !line.discount_pct.is_zero() {
             let disc = format!("{} %", d.number(line.discount_pct));
-            d.right(Weight::Regular, BODY, COLS.disc, &disc, INK);
+            d.right(Weight::Regular, BODY, cols.disc, &disc, INK);
         }
         let net = d.money(*net);
-        d.right(Weight::Regular, BODY, COLS.net, &net, INK);
+        d.right(Weight::Regular, BODY, cols.net, &net, INK);
         // Where row 0 would be on the current page.
         let mut base = top;
         for k in 0..rows {
@@ -246,10 +303,10 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
                 base = d.y - k as f32 * ROW;
             }
             if let Some(s) = sku.get(k) {
-                d.text(Weight::Regular, 7.6, COLS.sku, s, MUTED);
+                d.text(Weight::Regular, 7.6, cols.sku, s, MUTED);
             }
             if let Some(n) = name.get(k) {
-                d.text(Weight::Regular, BODY, COLS.desc.0, n, INK);
+                d.text(Weight::Regular, BODY, cols.desc.0, n, INK);
             }
         }
         d.y = base + height;
@@ -257,31 +314,46 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
         d.page().line(LEFT, y, RIGHT, y, 0.3, RULE);
     }
 
-    // Totals per tax rate and overall.
+    // Totals: the items' net; with a header discount, the discount and the
+    // net after it; the VAT per rate on that net; the gross total.
     let groups = totals.groups.len() as f32;
     let header_disc = !q.header_discount_pct.is_zero();
-    d.ensure(40.0 + groups * 13.0 * if header_disc { 3.0 } else { 2.0 });
+    d.ensure(40.0 + groups * 13.0 * if header_disc { 2.0 } else { 1.0 } + if header_disc { 26.0 } else { 0.0 });
     d.y += 10.0;
-    let label_x = LEFT + 270.0;
-    let gross_net: Decimal = totals.groups.iter().map(|g| g.net).sum();
-    d.text(Weight::Regular, 9.0, label_x, l.net_total, INK);
-    let s = d.money(gross_net);
-    d.right(Weight::Regular, 9.0, RIGHT, &s, INK);
-    d.y += 13.0;
-    for g in &totals.groups {
-        let rate = d.number(g.rate_pct);
-        if header_disc {
-            let text = format!("{} {} % ({} {} %)", l.header_discount, d.number(q.header_discount_pct), l.vat, rate);
-            d.text(Weight::Regular, 9.0, label_x, &text, INK);
-            let s = format!("−{}", d.money(g.discount));
-            d.right(Weight::Regular, 9.0, RIGHT, &s, INK);
-            d.y += 13.0;
-        }
-        let text = format!("{} {rate} % {} {}", l.vat, l.on, d.money(g.net_after_discount));
-        d.text(Weight::Regular, 9.0, label_x, &text, INK);
-        let s = d.money(g.tax);
-        d.right(Weight::Regular, 9.0, RIGHT, &s, INK);
+    let label_x = LEFT + 250.0;
+    let lines_net: Decimal = totals.groups.iter().map(|g| g.net).sum();
+    let row = |d: &mut Doc<'_>, label: &str, amount: String| {
+        let room = RIGHT - label_x - d.fonts.width(Weight::Regular, &amount, 9.0) - 8.0;
+        let label = fit(&d.fonts.regular.1, label, 9.0, room);
+        d.text(Weight::Regular, 9.0, label_x, &label, INK);
+        d.right(Weight::Regular, 9.0, RIGHT, &amount, INK);
         d.y += 13.0;
+    };
+    if header_disc {
+        let s = d.money(lines_net);
+        row(&mut d, l.lines_total, s);
+        for g in &totals.groups {
+            let text = if totals.groups.len() > 1 {
+                format!(
+                    "{} {} % ({} {} %)",
+                    l.header_discount,
+                    d.number(q.header_discount_pct),
+                    l.vat,
+                    d.number(g.rate_pct)
+                )
+            } else {
+                format!("{} {} %", l.header_discount, d.number(q.header_discount_pct))
+            };
+            let s = format!("−{}", d.money(g.discount));
+            row(&mut d, &text, s);
+        }
+    }
+    let s = d.money(totals.net_total);
+    row(&mut d, l.net_total, s);
+    for g in &totals.groups {
+        let text = format!("{} {} % {} {}", l.vat, d.number(g.rate_pct), l.on, d.money(g.net_after_discount));
+        let s = d.money(g.tax);
+        row(&mut d, &text, s);
     }
     let y = d.y - 6.0;
     d.page().line(label_x, y, RIGHT, y, 0.8, INK);
@@ -289,7 +361,20 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     d.text(Weight::Bold, 10.5, label_x, l.gross_total, INK);
     let s = d.money(totals.gross_total);
     d.right(Weight::Bold, 10.5, RIGHT, &s, INK);
-    d.y += 28.0;
+    d.y += 18.0;
+    // The legal note of a zero-rated supply (ADR 25): only when every line
+    // is zero-rated, as the customer's treatment makes them.
+    let treatment = crate::vat::treatment(crate::vat::SELLER_COUNTRY, ctx.account);
+    if q.lines.iter().all(|l| l.tax_rate_pct.is_zero())
+        && let Some(note) = treatment.note(locale, ctx.account.vat_id.as_deref())
+    {
+        for line in wrap(&d.fonts.regular.1, &note, 8.0, RIGHT - LEFT) {
+            d.ensure(11.0);
+            d.text(Weight::Regular, 8.0, LEFT, &line, INK);
+            d.y += 11.0;
+        }
+    }
+    d.y += 10.0;
 
     // Terms and notes.
     for (label, text) in
@@ -327,40 +412,55 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
         }
     }
 
-    // Approval: QR code with the link, and the approval or a signature line.
+    // Approval: an approved (or ordered) quote shows its approval record;
+    // any other shows the QR code with the link and a signature line.
     d.y += 12.0;
-    d.ensure(110.0);
-    let top = d.y;
-    let link = opts.approval_link.clone().unwrap_or_else(|| quote_link(&opts.approval_base_url, q));
-    let qr_size = 78.0;
-    let qx = RIGHT - qr_size;
-    d.page().qr(&link, qx, top - 8.0, qr_size);
-    d.text(Weight::Bold, 8.6, LEFT, l.approve_online, INK);
-    d.y += 11.5;
-    for part in wrap(&d.fonts.regular.1, &link, 7.6, qx - LEFT - 12.0) {
-        d.text(Weight::Regular, 7.6, LEFT, &part, ACCENT);
-        d.y += 10.0;
-    }
-    d.y = top + 44.0;
-    match (&q.approval, q.approval_status()) {
-        (Some(a), ApprovalStatus::Approved) => {
-            let when = date(a.device_time.date_naive(), locale);
-            let text = format!(
-                "{} {} ({}) · {} · {} {}",
-                l.approved_by,
-                a.signer_name,
-                a.signer_role,
-                when,
-                l.revision,
-                a.revision_hash.get(..16).unwrap_or(&a.revision_hash)
-            );
-            for line in wrap(&d.fonts.bold.1, &text, 9.0, qx - LEFT - 12.0) {
-                d.text(Weight::Bold, 9.0, LEFT, &line, ACCENT);
-                d.y += 12.0;
+    match approval {
+        PrintableApproval::Approved(a) => {
+            d.ensure(70.0);
+            d.text(Weight::Bold, 9.0, LEFT, l.approval, ACCENT);
+            d.y += 13.0;
+            let how = match a.auth {
+                SignerAuth::RepDeviceOnSite => l.via_on_site,
+                SignerAuth::CustomerDevice => l.via_customer_device,
+                SignerAuth::WebLink => l.via_web_link,
+            };
+            let who = format!("{} {} ({})", l.approved_by, a.signer_name, a.signer_role);
+            let when = format!("{} {} · {how}", l.approved_on, date(a.device_time.date_naive(), locale));
+            let what = format!("{} {} · SHA-256 {}", l.revision, q.revision, a.revision_hash);
+            for (w, size, text) in
+                [(Weight::Bold, 9.0, who), (Weight::Regular, 8.6, when), (Weight::Regular, 7.2, what)]
+            {
+                let font = if w == Weight::Bold { &d.fonts.bold.1 } else { &d.fonts.regular.1 };
+                for line in wrap(font, &text, size, RIGHT - LEFT) {
+                    d.ensure(12.0);
+                    d.text(w, size, LEFT, &line, if w == Weight::Bold { ACCENT } else { INK });
+                    d.y += 12.0;
+                }
             }
         }
-        _ => {
-            d.y += 22.0;
+        other => {
+            d.ensure(110.0 + if other.refusal().is_some() { 14.0 } else { 0.0 });
+            if other.refusal().is_some() {
+                d.text(Weight::Bold, 8.6, LEFT, l.not_approved, INK);
+                d.y += 14.0;
+            }
+            let top = d.y;
+            let qr_size = 78.0;
+            let qx = RIGHT - qr_size;
+            // Content that does not match its hash gets no link: the link
+            // would approve a revision other than the one printed.
+            if !matches!(other, PrintableApproval::ContentChanged { .. }) {
+                let link = opts.approval_link.clone().unwrap_or_else(|| quote_link(&opts.approval_base_url, q));
+                d.page().qr(&link, qx, top - 8.0, qr_size);
+                d.text(Weight::Bold, 8.6, LEFT, l.approve_online, INK);
+                d.y += 11.5;
+                for part in wrap(&d.fonts.regular.1, &link, 7.6, qx - LEFT - 12.0) {
+                    d.text(Weight::Regular, 7.6, LEFT, &part, ACCENT);
+                    d.y += 10.0;
+                }
+            }
+            d.y = top + 66.0;
             let y = d.y;
             d.page().line(LEFT, y, LEFT + 150.0, y, 0.6, INK);
             d.page().line(LEFT + 170.0, y, qx - 14.0, y, 0.6, INK);
@@ -387,7 +487,7 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
             6.2,
             LEFT,
             y + 29.0,
-            &format!("{} {} · SHA-256 {}", l.revision, q.revision, q.revision_hash),
+            &format!("{} {} · SHA-256 {}", l.revision, q.revision, hash),
             MUTED,
         );
         page.text_right(d.fonts, Weight::Bold, 7.4, RIGHT, y + 11.0, &label, INK);

@@ -108,6 +108,8 @@ fn deflate(bytes: &[u8]) -> Vec<u8> {
 /// Document metadata for the Info dictionary.
 pub(crate) struct Info<'a> {
     pub title: &'a str,
+    /// The sender (the letterhead's company); empty: none written.
+    pub author: &'a str,
     pub identifier: &'a str,
     /// `D:YYYYMMDDHHmmSSZ`-style date string without the `D:`.
     pub date: &'a str,
@@ -210,10 +212,12 @@ pub(crate) fn write(
     o.put(tree, &format!("<< /Type /Pages /Kids [{kids} ] /Count {} >>", pages.len()));
     o.put(catalog, &format!("<< /Type /Catalog /Pages {tree} 0 R >>"));
     let date = text_string(&format!("D:{}", info.date));
+    let author =
+        if info.author.trim().is_empty() { String::new() } else { format!("/Author {} ", text_string(info.author)) };
     o.put(
         info_id,
         &format!(
-            "<< /Title {} /Creator (Onsite) /Producer (Onsite) /CreationDate {date} /ModDate {date} /Identifier {} >>",
+            "<< /Title {} {author}/Creator (Onsite) /Producer (Onsite) /CreationDate {date} /ModDate {date} /Identifier {} >>",
             text_string(info.title),
             text_string(info.identifier)
         ),

@@ -21,6 +21,46 @@ pub enum SignerAuth {
     WebLink,
 }
 
+/// What a document may print about a quote's approval
+/// ([`Quote::printable_approval`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrintableApproval<'a> {
+    /// Approved: for the hash of exactly this content.
+    Approved(&'a Approval),
+    /// No approval.
+    None,
+    /// The content differs from the revision hash it carries (edited after
+    /// hashing, or forged): printed as not approved.
+    ContentChanged {
+        /// The hash of the content as it is.
+        computed: String,
+    },
+    /// The approval is for another revision.
+    OtherRevision {
+        /// The hash the approval is for.
+        approved: String,
+    },
+}
+
+impl PrintableApproval<'_> {
+    /// Why the document is not printed as approved (`None` if it is, or if
+    /// there is no approval at all), in plain words.
+    pub fn refusal(&self) -> Option<String> {
+        match self {
+            PrintableApproval::Approved(_) | PrintableApproval::None => None,
+            PrintableApproval::ContentChanged { computed } => Some(format!(
+                "the quote's content does not match its revision hash (the content hashes to {}…): \
+                 the approval is not printed",
+                computed.get(..16).unwrap_or(computed)
+            )),
+            PrintableApproval::OtherRevision { approved } => Some(format!(
+                "the approval is for another revision ({}…): the quote is printed as not approved",
+                approved.get(..16).unwrap_or(approved)
+            )),
+        }
+    }
+}
+
 /// A customer's approval of one exact revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -101,6 +141,20 @@ impl Quote {
             None => ApprovalStatus::NotApproved,
             Some(a) if a.revision_hash == self.revision_hash => ApprovalStatus::Approved,
             Some(_) => ApprovalStatus::Superseded { current_revision: self.revision },
+        }
+    }
+
+    /// Whether a document may print this quote as approved, judged from its
+    /// content: the approval must be for the hash of exactly the content
+    /// printed (computed here, never taken from `revision_hash`), and that
+    /// hash must be the quote's revision hash.
+    pub fn printable_approval(&self) -> PrintableApproval<'_> {
+        let computed = self.compute_hash();
+        match &self.approval {
+            None => PrintableApproval::None,
+            Some(_) if computed != self.revision_hash => PrintableApproval::ContentChanged { computed },
+            Some(a) if a.revision_hash == computed => PrintableApproval::Approved(a),
+            Some(a) => PrintableApproval::OtherRevision { approved: a.revision_hash.clone() },
         }
     }
 

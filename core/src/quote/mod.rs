@@ -31,7 +31,7 @@ mod listing;
 mod order;
 mod revision;
 
-pub use approval::{Approval, ApprovalStatus, CustomerDecision, SignerAuth};
+pub use approval::{Approval, ApprovalStatus, CustomerDecision, PrintableApproval, SignerAuth};
 pub use discount::{CategoryLimit, DEFAULT_LEASE_DAYS, DiscountPolicy, DiscountRequest, MAX_LEASE_DAYS, PolicyCheck};
 pub use listing::QuoteListing;
 pub use order::{Order, reorder};

@@ -277,6 +277,10 @@ impl transition::Facts for LocalFacts<'_> {
         reference::current_unit_price(self.0, account_id, group.as_deref(), line, day, currency)
     }
 
+    fn tax_rate(&mut self, account_id: &str, sku: &str) -> Result<Option<rust_decimal::Decimal>> {
+        reference::line_tax_rate(self.0, account_id, sku)
+    }
+
     fn record(&mut self, id: &DocId) -> Result<Option<Record>> {
         load_record(self.0, id)
     }

@@ -73,6 +73,12 @@ impl Store {
         self.read(|c| current_unit_price(c, account_id, group, line, day, cur))
     }
 
+    /// The rate of a product's tax class (before the customer's treatment,
+    /// `vat::treatment`); `None` for an unknown product.
+    pub fn tax_class_rate(&self, sku: &str) -> Result<Option<Decimal>> {
+        self.read(|c| super::reference::class_rate(c, sku))
+    }
+
     /// A product's cost, if published (never on customers' devices).
     pub fn product_cost(&self, sku: &str) -> Result<Option<Decimal>> {
         self.read(|c| Ok(cost_of(c, sku)))
@@ -412,6 +418,30 @@ mod tests {
 
     fn approval(q: &Quote) -> Approval {
         fixtures::approval(q, "Anna Weiß", "phone-1", now())
+    }
+
+    #[test]
+    fn the_customers_country_and_vat_id_decide_the_lines_rate() {
+        let (_d, s, acc) = setup();
+        let today = day("2026-03-10");
+        let rate_for = |account: &Account| {
+            s.save_account(account).unwrap();
+            let q = s.create_quote(&account.id, None, "rep-1", DisplayLocale::De, day("2026-03-31")).unwrap();
+            let q = s.add_quote_line(&q.id, "BUCH", d("1"), Decimal::ZERO, today).unwrap();
+            (q.lines[0].tax_rate_pct, q.totals().unwrap().tax_total)
+        };
+        let mut a = s.account(&acc).unwrap();
+        assert_eq!(rate_for(&a), (d("7"), d("3.49")), "domestic: the class's rate");
+        a.billing_address.country = "AT".into();
+        a.vat_id = Some("ATU13585627".into());
+        assert_eq!(rate_for(&a), (Decimal::ZERO, Decimal::ZERO), "intra-Community supply");
+        a.vat_id = Some("ATU13585628".into());
+        assert_eq!(rate_for(&a).0, d("7"), "a VAT ID whose check digit is wrong does not zero-rate");
+        a.billing_address.country = "CH".into();
+        a.vat_id = None;
+        assert_eq!(rate_for(&a).0, Decimal::ZERO, "export");
+        assert_eq!(s.tax_class_rate("BUCH").unwrap(), Some(d("7")));
+        assert_eq!(s.tax_class_rate("NOPE").unwrap(), None);
     }
 
     #[test]

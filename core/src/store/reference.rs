@@ -156,8 +156,38 @@ pub(super) fn resolve_line_for(
         qty,
         unit_price: price.unit_price,
         discount_pct: Decimal::ZERO,
-        tax_rate_pct: dec("tax rate", &rate)?,
+        tax_rate_pct: treatment_in(c, account_id)?.rate(dec("tax rate", &rate)?),
         c_part: product.c_part,
     };
     Ok((line, price))
+}
+
+/// How VAT applies to goods for the account (its projection row): where
+/// they go and its VAT ID (`vat::treatment`); domestic for an account this
+/// database does not hold.
+pub(crate) fn treatment_in(c: &Connection, account_id: &str) -> Result<crate::vat::TaxTreatment> {
+    let row: Option<(String, Option<String>, Option<String>)> = c
+        .prepare_cached("SELECT billing_country, shipping_country, vat_id FROM accounts WHERE id = ?1")?
+        .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((billing, shipping, vat_id)) = row else { return Ok(crate::vat::TaxTreatment::Domestic) };
+    let to = shipping.filter(|s| !s.is_empty()).unwrap_or(billing);
+    Ok(crate::vat::treatment_of(crate::vat::SELLER_COUNTRY, &to, vat_id.as_deref()))
+}
+
+/// The VAT rate a line of `sku` carries for the account: its tax class's
+/// rate under the account's treatment; `None` for an unknown product.
+pub(crate) fn line_tax_rate(c: &Connection, account_id: &str, sku: &str) -> Result<Option<Decimal>> {
+    let Some(rate) = class_rate(c, sku)? else { return Ok(None) };
+    Ok(Some(treatment_in(c, account_id)?.rate(rate)))
+}
+
+/// The rate of a product's tax class; `None` for an unknown product.
+pub(crate) fn class_rate(c: &Connection, sku: &str) -> Result<Option<Decimal>> {
+    let Some(product) = super::catalog::product_in(c, sku)? else { return Ok(None) };
+    let rate: Option<String> = c
+        .prepare_cached("SELECT rate_percent FROM tax_classes WHERE code = ?1")?
+        .query_row([&product.tax_class], |r| r.get(0))
+        .optional()?;
+    rate.map(|r| dec("tax rate", &r)).transpose()
 }

@@ -95,6 +95,11 @@ pub trait HubStorage {
         day: NaiveDate,
         currency: Currency,
     ) -> Result<Option<Decimal>>;
+    /// The VAT rate a line of `sku` carries for the account (see
+    /// `Facts::tax_rate`); `None`: not judged.
+    fn tax_rate(&mut self, _account_id: &str, _sku: &str) -> Result<Option<Decimal>> {
+        Ok(None)
+    }
     /// The quote holding a number, if any.
     fn number_holder(&mut self, number: &str) -> Result<Option<String>>;
     /// An order made from the quote, if any.
@@ -125,6 +130,9 @@ impl Facts for HubFacts<'_> {
         currency: Currency,
     ) -> Result<Option<Decimal>> {
         self.0.current_price(account_id, line, day, currency)
+    }
+    fn tax_rate(&mut self, account_id: &str, sku: &str) -> Result<Option<Decimal>> {
+        self.0.tax_rate(account_id, sku)
     }
     fn record(&mut self, id: &DocId) -> Result<Option<crdt::Record>> {
         match self.0.load_doc(id)? {

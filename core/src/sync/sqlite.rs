@@ -281,6 +281,10 @@ impl HubStorage for SqliteHub<'_> {
         LocalFacts(self.tx).current_price(account_id, line, day, currency)
     }
 
+    fn tax_rate(&mut self, account_id: &str, sku: &str) -> Result<Option<Decimal>> {
+        LocalFacts(self.tx).tax_rate(account_id, sku)
+    }
+
     fn number_holder(&mut self, number: &str) -> Result<Option<String>> {
         LocalFacts(self.tx).number_holder(number)
     }

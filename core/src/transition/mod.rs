@@ -67,6 +67,13 @@ pub trait Facts {
         day: NaiveDate,
         currency: Currency,
     ) -> Result<Option<Decimal>>;
+    /// The VAT rate a line of `sku` carries for the account: its tax
+    /// class's rate under the account's treatment (`vat::treatment`);
+    /// `None` when it cannot be told (an unknown product), which the rules
+    /// do not judge.
+    fn tax_rate(&mut self, _account_id: &str, _sku: &str) -> Result<Option<Decimal>> {
+        Ok(None)
+    }
     /// Another document's current content.
     fn record(&mut self, id: &DocId) -> Result<Option<Record>>;
     /// The quote that holds `number`, if any.

@@ -200,8 +200,21 @@ fn sending(actor: &Actor<'_>, q: &Quote, facts: &mut dyn Facts) -> Rule {
     let today = facts.now().date_naive();
     let mut costs = Vec::with_capacity(q.lines.len());
     let mut prices = Vec::with_capacity(q.lines.len());
-    for l in &q.lines {
+    for (i, l) in q.lines.iter().enumerate() {
         costs.push((l.sku.clone(), facts.cost(&l.sku)?));
+        // The VAT rate is the hub's: the product's class under the
+        // customer's treatment (a 0 % line needs an intra-Community supply
+        // or an export).
+        if actor.role.is_some()
+            && !l.sku.is_empty()
+            && let Some(rate) = facts.tax_rate(&q.account_id, &l.sku)?
+            && rate != l.tax_rate_pct
+        {
+            return Err(no(
+                RefusalCode::PriceMismatch,
+                format!("line {}: VAT {} % where this customer's {} is {} %", i + 1, l.tax_rate_pct, l.sku, rate),
+            ));
+        }
         // Prices in force today are the hub's to judge by its clock; a
         // device's own send checked them for the day it was given.
         let price = if l.sku.is_empty() || actor.role.is_none() {

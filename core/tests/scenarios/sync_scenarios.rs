@@ -559,3 +559,32 @@ fn a_clash_of_quote_numbers_is_refused_and_the_device_renumbers() {
     assert_eq!(w.hub.quote(&second.id).unwrap().number, renumbered);
     assert_eq!(w.hub.quote(&first.id).unwrap().number, first.number);
 }
+
+#[test]
+fn the_hub_judges_the_vat_rate_by_the_customers_treatment() {
+    let w = world();
+    let rep = w.rep("rep");
+    // A modified app zero-rates a domestic customer's quote and sends it.
+    let mut q = quote_with_line(&rep, &w.account.id, 5, 0);
+    q.lines[0].tax_rate_pct = Decimal::ZERO;
+    rep.edit_quote(&q).unwrap();
+    rep.send_quote(&q.id, today()).unwrap();
+    let report = sync_in_process(&rep, &w.hub, &w.rep_scope(&rep), 10).unwrap();
+    assert_eq!(report.refusals, 1);
+    let refusal = rep.sync_refusals().unwrap().pop().unwrap();
+    assert_eq!(refusal.code, onsite_core::transition::RefusalCode::PriceMismatch);
+    assert!(refusal.message.contains("VAT 0 %"), "{}", refusal.message);
+    assert_ne!(w.hub.quote(&q.id).map(|h| h.state).ok(), Some(QuoteState::Sent), "not sent at the hub");
+
+    // The customer moves to Austria with a valid VAT ID: 0 % is right now.
+    let mut account = w.account.clone();
+    account.billing_address.country = "AT".into();
+    account.vat_id = Some("ATU13585627".into());
+    w.hub.save_account(&account).unwrap();
+    w.sync(&rep);
+    let q = quote_with_line(&rep, &w.account.id, 5, 0);
+    assert!(q.lines[0].tax_rate_pct.is_zero(), "the device zero-rates it itself");
+    rep.send_quote(&q.id, today()).unwrap();
+    assert_eq!(sync_in_process(&rep, &w.hub, &w.rep_scope(&rep), 10).unwrap().refusals, 0);
+    assert_eq!(w.hub.quote(&q.id).unwrap().state, QuoteState::Sent);
+}

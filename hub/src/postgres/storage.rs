@@ -485,6 +485,21 @@ impl HubStorage for PgHub<'_, '_> {
         self.replica.current_unit_price(account_id, group.as_deref(), line, day, currency)
     }
 
+    fn tax_rate(&mut self, account_id: &str, sku: &str) -> onsite_core::Result<Option<rust_decimal::Decimal>> {
+        let Some(rate) = self.replica.tax_class_rate(sku)? else { return Ok(None) };
+        let id = DocId::account(account_id);
+        let treatment = match self.load(&id)? {
+            Some(doc) => match crdt::read(&doc, &id) {
+                Ok(Some(Record::Account(a))) => {
+                    onsite_core::vat::treatment(onsite_core::vat::SELLER_COUNTRY, &a.account)
+                }
+                _ => onsite_core::vat::TaxTreatment::Domestic,
+            },
+            None => onsite_core::vat::TaxTreatment::Domestic,
+        };
+        Ok(Some(treatment.rate(rate)))
+    }
+
     fn number_holder(&mut self, number: &str) -> onsite_core::Result<Option<String>> {
         let r = self.opt(
             "SELECT doc_id FROM documents WHERE number = $1 AND kind = 'quote' ORDER BY doc_id LIMIT 1",
