@@ -196,7 +196,9 @@ fn is_period(p: &str) -> bool {
 pub struct AccountRecord {
     /// The account.
     pub account: Account,
-    /// Its contacts, by id.
+    /// Contacts held in the account's own document: only in documents
+    /// written before schema 12 (read to move them, `erasure::upgrade`);
+    /// written, they go to person documents (ADR 24).
     pub contacts: Vec<Contact>,
     /// Deleted (kept as a tombstone so a delete syncs).
     pub deleted: bool,

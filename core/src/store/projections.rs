@@ -224,7 +224,7 @@ pub(super) fn unprojected_people(tx: &Transaction<'_>, account_id: &str) -> Resu
     let ids: Vec<String> = tx
         .prepare_cached(
             "SELECT d.doc_id FROM documents d WHERE d.kind = 'person' AND d.account_id = ?1
-               AND NOT EXISTS (SELECT 1 FROM contacts c WHERE 'person/' || c.id = d.doc_id)",
+               AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = substr(d.doc_id, 8))",
         )?
         .query_map([account_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;

@@ -140,3 +140,16 @@ fn contacts_held_in_an_account_document_move_to_person_documents() {
     assert_eq!(store.contacts("acc-9").unwrap(), vec![contact]);
     assert_eq!(store.write(upgrade).unwrap(), 0, "once moved, nothing moves again");
 }
+
+#[test]
+fn contacts_come_back_with_their_restored_account() {
+    // Their rows go with the account's (a foreign key); their documents
+    // stay, and project again when the account is there again.
+    let (_dir, store) = temp_store();
+    person_with_activity(&store);
+    let account = store.account("acc-1").unwrap();
+    store.delete_account("acc-1").unwrap();
+    assert!(store.contacts("acc-1").is_err());
+    store.save_account(&account).unwrap();
+    assert_eq!(store.contacts("acc-1").unwrap().len(), 2);
+}
