@@ -5,12 +5,10 @@
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::args::{DbArg, LocaleArg};
 use crate::commands::{account, admin, catalog, doc, lead, pdf, quote, serve};
 use crate::demo::{self, DemoArgs};
 use crate::error::{ExitStatus, Result};
@@ -57,25 +55,7 @@ enum Command {
     /// Simulate many devices syncing against a hub and report latency, throughput and memory.
     Loadtest(crate::loadtest::LoadtestArgs),
     /// Render a product datasheet for a customer as a PDF.
-    Datasheet {
-        #[command(flatten)]
-        db: DbArg,
-        /// The product.
-        #[arg(long)]
-        sku: String,
-        /// The customer account whose prices are shown.
-        #[arg(long)]
-        account: String,
-        /// The PDF to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Product image (PNG or JPEG); default: a placeholder.
-        #[arg(long)]
-        image: Option<PathBuf>,
-        /// Language and formats.
-        #[arg(long, value_enum, default_value = "de-DE")]
-        locale: LocaleArg,
-    },
+    Datasheet(pdf::DatasheetArgs),
 }
 
 /// Runs the command line in `args` (the first item is the program name),
@@ -116,9 +96,7 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<()> {
         Command::Lead(c) => lead::lead(c, io),
         Command::Activity(c) => lead::activity(c, io),
         Command::Campaign(c) => lead::campaign(c, io),
-        Command::Datasheet { db, sku, account, out, image, locale } => {
-            pdf::datasheet(&db, &sku, &account, &out, image.as_deref(), locale.into(), io)
-        }
+        Command::Datasheet(args) => pdf::datasheet(&args, io),
     }
 }
 

@@ -55,6 +55,26 @@ pub struct Account {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub attributes: std::collections::HashMap<String, String>,
+    /// The confirmation of an online check of the VAT ID (the Federal
+    /// Central Tax Office's or VIES's), when the back office has one; only
+    /// the back office records it (ADR 25).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub vat_confirmation: Option<VatConfirmation>,
+}
+
+/// A qualified confirmation of a customer's VAT ID, as the back office got
+/// it from an online check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
+pub struct VatConfirmation {
+    /// The VAT ID that was confirmed (it holds while the account has it).
+    pub vat_id: String,
+    /// The day of the check.
+    pub confirmed_on: chrono::NaiveDate,
+    /// The check's reference, e.g. the VIES consultation number.
+    pub reference: String,
 }
 
 /// A contact's role in the buying center.
@@ -138,6 +158,41 @@ pub struct Contact {
     pub phone: Option<String>,
     /// Marketing consent, `None` if never asked.
     pub consent: Option<MarketingConsent>,
+    /// How letters address the contact; `None`: neutrally, by full name
+    /// ("Guten Tag Kim Weiß,"), as for a person who has not said.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub salutation: Option<Salutation>,
+}
+
+/// The form of address of a contact in letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum Salutation {
+    /// "Sehr geehrte Frau …," / "Dear Ms …,".
+    Ms,
+    /// "Sehr geehrter Herr …," / "Dear Mr …,".
+    Mr,
+}
+
+impl Salutation {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Salutation::Ms => "ms",
+            Salutation::Mr => "mr",
+        }
+    }
+
+    /// The stored name read back.
+    pub fn parse(s: &str) -> Option<Salutation> {
+        match s {
+            "ms" => Some(Salutation::Ms),
+            "mr" => Some(Salutation::Mr),
+            _ => None,
+        }
+    }
 }
 
 impl Address {
@@ -155,9 +210,20 @@ impl Address {
 }
 
 impl Account {
+    /// The VAT confirmation if it is for the VAT ID the account has now.
+    pub fn vat_confirmed(&self) -> Option<&VatConfirmation> {
+        let norm = |v: &str| v.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase();
+        let id = norm(self.vat_id.as_deref()?);
+        self.vat_confirmation.as_ref().filter(|c| norm(&c.vat_id) == id)
+    }
+
     /// Checks the rules every account obeys.
     pub fn validate(&self) -> Result<()> {
         check_id("account id", &self.id)?;
+        if let Some(c) = &self.vat_confirmation {
+            crate::vat::check_vat_id(&c.vat_id)?;
+            rules::line("VAT confirmation reference", &c.reference, 80, true)?;
+        }
         rules::line("company name", &self.name, 200, true)?;
         rules::opt_line("legal form", &self.legal_form, 50)?;
         rules::opt_line("industry", &self.industry, 100)?;
@@ -203,14 +269,7 @@ impl Contact {
         rules::opt_line("title", &self.title, 100)?;
         rules::opt_line("phone", &self.phone, 40)?;
         if let Some(e) = &self.email {
-            let valid = e.len() <= 254
-                && e.split_once('@').is_some_and(|(local, domain)| {
-                    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-                })
-                && !e.chars().any(|c| c.is_whitespace() || c.is_control());
-            if !valid {
-                return Err(FieldError::new("email", "is not an e-mail address"));
-            }
+            rules::email("email", e)?;
         }
         if let Some(c) = &self.consent {
             rules::line("consent source", &c.source, 200, true)?;
@@ -277,5 +336,24 @@ mod tests {
         a.vat_id = None;
         a.billing_address.country = "Germany".into();
         assert!(a.validate().is_err());
+    }
+
+    #[test]
+    fn a_vat_confirmation_holds_for_the_vat_id_it_confirmed() {
+        let confirmation = VatConfirmation {
+            vat_id: "de 136 695 976".into(),
+            confirmed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 12).unwrap(),
+            reference: "WAPIAAAAZ1Vy3GQd".into(),
+        };
+        let mut a = Account { vat_id: Some("DE136695976".into()), ..fixtures::account(&new_id()) };
+        a.vat_confirmation = Some(confirmation.clone());
+        assert!(a.validate().is_ok());
+        assert_eq!(a.vat_confirmed(), Some(&confirmation), "spacing and case aside");
+        a.vat_id = Some("DE129273398".into());
+        assert_eq!(a.vat_confirmed(), None, "the account's VAT ID changed since");
+        a.vat_confirmation = Some(VatConfirmation { vat_id: "DE136695977".into(), ..confirmation.clone() });
+        assert_eq!(a.validate().unwrap_err().field, "VAT ID", "a wrong check digit");
+        a.vat_confirmation = Some(VatConfirmation { reference: " ".into(), ..confirmation });
+        assert!(a.validate().is_err(), "a reference is required");
     }
 }

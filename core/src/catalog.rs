@@ -191,6 +191,67 @@ impl ContentItem {
     }
 }
 
+/// How a unit of measure is printed, per language: `pc` as `Stk.` in
+/// German and `pc` in English. Published as reference data; units without
+/// one print with the defaults of [`crate::catalog::default_unit_label`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
+pub struct UnitLabel {
+    /// The unit as products carry it, e.g. `pc`, `pair`, `m`.
+    pub unit: String,
+    /// The German label, e.g. `Stk.`.
+    pub de: String,
+    /// The English label, e.g. `pc`.
+    pub en: String,
+}
+
+impl UnitLabel {
+    /// Checks a unit label: a unit key and two short printable labels.
+    pub fn validate(&self) -> Result<()> {
+        rules::key("unit", &self.unit, 20)?;
+        rules::line("unit label (de)", &self.de, 20, true)?;
+        rules::line("unit label (en)", &self.en, 20, true)
+    }
+}
+
+/// How `unit` prints in `locale` with no published label: the usual
+/// German abbreviations (`Stk.`, `Paar`, `Pck.`, `Rolle` …) and their
+/// English forms; an unknown unit prints as it is.
+pub fn default_unit_label(unit: &str, locale: crate::money::DisplayLocale) -> String {
+    let (de, en) = match unit.trim().to_lowercase().as_str() {
+        "pc" | "pcs" | "stk" | "stk." | "st" | "ea" => ("Stk.", "pc"),
+        "pair" | "paar" | "pr" => ("Paar", "pair"),
+        "pack" | "pck" | "pck." | "pkg" => ("Pck.", "pack"),
+        "box" | "karton" | "ktn" => ("Karton", "box"),
+        "roll" | "rolle" => ("Rolle", "roll"),
+        "set" | "satz" => ("Satz", "set"),
+        "h" | "std" | "std." => ("Std.", "h"),
+        "m2" | "m²" | "qm" => ("m²", "m²"),
+        "m3" | "m³" | "cbm" => ("m³", "m³"),
+        "m" => ("m", "m"),
+        "km" => ("km", "km"),
+        "kg" => ("kg", "kg"),
+        "g" => ("g", "g"),
+        "t" => ("t", "t"),
+        "l" => ("l", "l"),
+        _ => return unit.to_string(),
+    };
+    match locale {
+        crate::money::DisplayLocale::De => de.to_string(),
+        crate::money::DisplayLocale::En => en.to_string(),
+    }
+}
+
+/// How `unit` prints in `locale`: its published label, else the default.
+pub fn unit_label(labels: &[UnitLabel], unit: &str, locale: crate::money::DisplayLocale) -> String {
+    match labels.iter().find(|l| l.unit.eq_ignore_ascii_case(unit.trim())) {
+        Some(l) if locale == crate::money::DisplayLocale::De => l.de.clone(),
+        Some(l) => l.en.clone(),
+        None => default_unit_label(unit, locale),
+    }
+}
+
 /// A product's cost per unit (back office and reps only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductCost {

@@ -96,6 +96,7 @@ pub fn account(id: &str) -> Account {
         customer_group: None,
         assigned_rep: None,
         attributes: Default::default(),
+        vat_confirmation: None,
     }
 }
 
@@ -112,6 +113,7 @@ pub fn contact(id: &str, account_id: &str) -> Contact {
         email: None,
         phone: None,
         consent: None,
+        salutation: None,
     }
 }
 
@@ -195,7 +197,12 @@ pub fn approval(quote: &Quote, signer: &str, device_id: &str, at: Timestamp) -> 
 /// The rep printed on documents: Jürgen Groß, with an e-mail address and a
 /// phone number.
 pub fn rep() -> RepContact {
-    RepContact { name: "Jürgen Groß".into(), email: "j.gross@onsite.example".into(), phone: "+49 170 1234567".into() }
+    RepContact {
+        name: "Jürgen Groß".into(),
+        email: "j.gross@onsite.example".into(),
+        phone: "+49 170 1234567".into(),
+        title: Some("Gebietsleiter Nord".into()),
+    }
 }
 
 /// What a quote for `account` is rendered with: addressed to `contact`, by
@@ -209,9 +216,21 @@ pub fn quote_context<'a>(account: &'a Account, contact: Option<&'a Contact>) -> 
     }
 }
 
-/// The default letterhead, dated [`document_date`], in the quote's locale.
+/// A complete company profile (a GmbH in Nürnberg with a valid VAT ID,
+/// IBAN and BIC): the sample's, with its approval address.
+pub fn company_profile() -> crate::profile::CompanyProfile {
+    crate::sample::company_profile("https://angebote.keller-befestigung.de")
+}
+
+/// Anna Berger's profile, the demo's rep `rep-1`.
+pub fn rep_profile() -> crate::profile::RepProfile {
+    crate::sample::rep_profiles().remove(0)
+}
+
+/// The sample company's profile as the sender, dated [`document_date`],
+/// in the quote's locale.
 pub fn pdf_options() -> PdfOptions {
-    PdfOptions::dated(document_date())
+    PdfOptions { company: Some(company_profile()), ..PdfOptions::dated(document_date()) }
 }
 
 #[cfg(test)]

@@ -49,6 +49,7 @@ pub mod lexicon;
 pub mod money;
 pub mod pdf;
 pub mod pricing;
+pub mod profile;
 pub mod quote;
 pub mod release;
 pub mod roles;

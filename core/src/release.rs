@@ -6,8 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{ContentItem, PriceList, PriceListScope, Product, ProductCost, Seq, TaxClass};
+use crate::catalog::{ContentItem, PriceList, PriceListScope, Product, ProductCost, Seq, TaxClass, UnitLabel};
 use crate::leads::{Campaign, ScoringModel};
+use crate::profile::{CompanyProfile, RepProfile};
 use crate::quote::DiscountPolicy;
 
 /// A record that was deleted at a sequence number, kept so deltas carry it.
@@ -52,6 +53,17 @@ pub struct CatalogDelta {
     /// Campaigns changed after `since` (reps and admins only).
     #[serde(default)]
     pub campaigns: Vec<Campaign>,
+    /// The company profile, if it changed after `since` (every device:
+    /// every document prints it).
+    #[serde(default)]
+    pub company_profile: Option<CompanyProfile>,
+    /// The unit labels, whole, if they changed after `since`.
+    #[serde(default)]
+    pub unit_labels: Option<Vec<UnitLabel>>,
+    /// Rep profiles changed after `since`: every one to staff, to a
+    /// customer only those of the reps serving its account.
+    #[serde(default)]
+    pub rep_profiles: Vec<RepProfile>,
 }
 
 /// Whose price lists a customer's device may receive: its own account's and
@@ -82,13 +94,16 @@ pub enum CatalogAudience<'a> {
         /// Whether product costs are included.
         costs: bool,
     },
-    /// A customer: only the lists of `customer` and of its `group`; no
-    /// policy, costs or marketing data.
+    /// A customer: only the lists of `customer` and of its `group`, the
+    /// profiles of the reps serving it (`reps`); no policy, costs or
+    /// marketing data.
     Customer {
         /// The customer's account.
         customer: &'a str,
         /// Its customer group.
         group: Option<&'a str>,
+        /// The reps assigned to the account.
+        reps: &'a std::collections::BTreeSet<String>,
     },
 }
 
@@ -99,7 +114,7 @@ impl CatalogAudience<'_> {
             (CatalogAudience::Everything { .. }, _) => true,
             (CatalogAudience::Rep { .. }, PriceListScope::CustomerGroup(_)) => true,
             (CatalogAudience::Rep { accounts, .. }, PriceListScope::Customer(c)) => accounts.contains(c),
-            (CatalogAudience::Customer { customer, group }, s) => PriceAudience { customer, group: *group }.sees(s),
+            (CatalogAudience::Customer { customer, group, .. }, s) => PriceAudience { customer, group: *group }.sees(s),
         }
     }
 
@@ -115,6 +130,15 @@ impl CatalogAudience<'_> {
     /// (limits, margin floor), the scoring model and campaigns.
     pub fn staff(&self) -> bool {
         !matches!(self, CatalogAudience::Customer { .. })
+    }
+
+    /// Whether the profile of `rep` is sent: to staff every one, to a
+    /// customer those of the reps serving its account.
+    pub fn sees_rep(&self, rep: &str) -> bool {
+        match self {
+            CatalogAudience::Customer { reps, .. } => reps.contains(rep),
+            _ => true,
+        }
     }
 }
 
@@ -162,6 +186,12 @@ pub struct ReferenceData {
     pub scoring_model: Option<Sequenced<ScoringModel>>,
     /// New or changed campaigns (each replaces the stored one whole).
     pub campaigns: Vec<Sequenced<Campaign>>,
+    /// A new company profile.
+    pub company_profile: Option<Sequenced<CompanyProfile>>,
+    /// New unit labels (replacing the stored ones whole).
+    pub unit_labels: Option<Sequenced<Vec<UnitLabel>>>,
+    /// New or changed rep profiles.
+    pub rep_profiles: Vec<Sequenced<RepProfile>>,
 }
 
 impl ReferenceData {
@@ -180,6 +210,9 @@ impl ReferenceData {
             content: delta.content.clone(),
             scoring_model: delta.scoring_model.clone().map(|item| Sequenced { seq: delta.to, item }),
             campaigns: delta.campaigns.iter().cloned().map(|item| Sequenced { seq: delta.to, item }).collect(),
+            company_profile: delta.company_profile.clone().map(|item| Sequenced { seq: delta.to, item }),
+            unit_labels: delta.unit_labels.clone().map(|item| Sequenced { seq: delta.to, item }),
+            rep_profiles: delta.rep_profiles.iter().cloned().map(|item| Sequenced { seq: delta.to, item }).collect(),
         }
     }
 

@@ -73,6 +73,17 @@ pub(crate) fn key(field: &'static str, v: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
+/// An e-mail address: one `@`, a dotted domain, no spaces, at most 254
+/// characters.
+pub(crate) fn email(field: &'static str, e: &str) -> Result<()> {
+    let valid = e.len() <= 254
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid { Ok(()) } else { Err(FieldError::new(field, "is not an e-mail address")) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

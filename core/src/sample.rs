@@ -624,6 +624,7 @@ pub fn accounts(n: usize, seed: u64) -> Vec<(Account, Vec<Contact>)> {
                 customer_group: Some((*rng.pick(&["A", "B", "C"])).into()),
                 assigned_rep: Some(format!("rep-{}", 1 + i % 5)),
                 attributes: Default::default(),
+                vat_confirmation: None,
             };
             let domain = format!("{}-{}.example", ascii_mail(owner), ascii_mail(word));
             let k = 3 + rng.below(3);
@@ -648,6 +649,7 @@ pub fn accounts(n: usize, seed: u64) -> Vec<(Account, Vec<Contact>)> {
                         email: Some(format!("{}.{}@{domain}", ascii_mail(first), ascii_mail(last))),
                         phone: Some(format!("+49 {} {}", 100 + rng.below(900), 100_000 + rng.below(900_000))),
                         consent,
+                        salutation: None,
                     }
                 })
                 .collect();
@@ -925,6 +927,53 @@ fn german_vat_id(head: usize) -> String {
         .map(|d| format!("DE{head:08}{d}"))
         .find(|id| crate::vat::check_vat_id(id).is_ok())
         .unwrap_or_else(|| format!("DE{head:08}0"))
+}
+
+/// The sample company: what the demo publishes as its company profile, with
+/// the hub's address for the approval links.
+pub fn company_profile(approval_base_url: &str) -> crate::profile::CompanyProfile {
+    crate::profile::CompanyProfile {
+        name: "Keller Befestigungstechnik".into(),
+        legal_form: "GmbH".into(),
+        address: crate::account::Address {
+            street: "Hafenstraße 21".into(),
+            postal_code: "90451".into(),
+            city: "Nürnberg".into(),
+            country: "DE".into(),
+        },
+        register_court: Some("Amtsgericht Nürnberg".into()),
+        register_number: Some("HRB 31337".into()),
+        vat_id: "DE136695976".into(),
+        managing_directors: vec!["Dr. Eva Roth".into(), "Jan Mertens".into()],
+        supervisory_board_chair: None,
+        phone: Some("+49 911 4711 0".into()),
+        email: Some("vertrieb@keller-befestigung.de".into()),
+        web: Some("www.keller-befestigung.de".into()),
+        bank: Some(crate::profile::BankAccount {
+            bank: "Commerzbank Nürnberg".into(),
+            iban: "DE89 3704 0044 0532 0130 00".into(),
+            bic: "COBADEFFXXX".into(),
+        }),
+        logo: None,
+        accent_colour: Some("#1F4E79".into()),
+        footer: None,
+        approval_base_url: approval_base_url.into(),
+    }
+}
+
+/// The sample reps' profiles: `rep-1` Anna Berger, `rep-2` Ben Vogt.
+pub fn rep_profiles() -> Vec<crate::profile::RepProfile> {
+    let rep = |rep: &str, name: &str, title: &str, phone: &str, email: &str| crate::profile::RepProfile {
+        rep: rep.into(),
+        name: name.into(),
+        title: Some(title.into()),
+        phone: Some(phone.into()),
+        email: Some(email.into()),
+    };
+    vec![
+        rep("rep-1", "Anna Berger", "Außendienst Region Süd", "+49 171 2233445", "a.berger@keller-befestigung.de"),
+        rep("rep-2", "Ben Vogt", "Außendienst Region Mitte", "+49 160 9988776", "b.vogt@keller-befestigung.de"),
+    ]
 }
 
 #[cfg(test)]

@@ -43,11 +43,19 @@ impl DeviceScope {
     /// lists of their own accounts, the policy, and costs once they have
     /// an account to quote for; a customer only their own account's and
     /// group's prices, and never the policy, costs or marketing data.
-    pub fn audience<'a>(&'a self, customer_group: Option<&'a str>) -> crate::release::CatalogAudience<'a> {
+    ///
+    /// `customer_group` and `serving_reps` are what the hub looked up for a
+    /// customer's account: its group, and the reps assigned to it (whose
+    /// profiles it receives).
+    pub fn audience<'a>(
+        &'a self,
+        customer_group: Option<&'a str>,
+        serving_reps: &'a BTreeSet<String>,
+    ) -> crate::release::CatalogAudience<'a> {
         use crate::release::CatalogAudience as A;
         match (self.role, &self.accounts) {
             (DeviceRole::Customer, _) => {
-                A::Customer { customer: self.customer().unwrap_or_default(), group: customer_group }
+                A::Customer { customer: self.customer().unwrap_or_default(), group: customer_group, reps: serving_reps }
             }
             (DeviceRole::Admin, _) | (DeviceRole::Rep, None) => A::Everything { costs: self.include_costs },
             (DeviceRole::Rep, Some(accounts)) => A::Rep { accounts, costs: self.include_costs && !accounts.is_empty() },

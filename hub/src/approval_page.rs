@@ -205,6 +205,7 @@ struct Words {
     reject_btn: &'static str,
     hash: &'static str,
     contact: &'static str,
+    sample: &'static str,
     invalid_h: &'static str,
     invalid: &'static str,
     withdrawn_h: &'static str,
@@ -251,6 +252,7 @@ const DE: Words = Words {
     reject_btn: "Ablehnen",
     hash: "Prüfsumme dieser Revision",
     contact: "Ihr Ansprechpartner",
+    sample: "Muster: Es ist kein Firmenprofil veröffentlicht, der Absender ist ein Beispiel.",
     invalid_h: "Dieser Link ist nicht gültig",
     invalid: "Der Link ist unvollständig oder gehört zu keinem Angebot. Bitte öffnen Sie ihn noch einmal aus dem PDF oder fragen Sie Ihren Ansprechpartner.",
     withdrawn_h: "Dieser Link wurde zurückgezogen",
@@ -297,6 +299,7 @@ const EN: Words = Words {
     reject_btn: "Reject",
     hash: "Checksum of this revision",
     contact: "Your contact",
+    sample: "Sample: no company profile is published, the sender is an example.",
     invalid_h: "This link is not valid",
     invalid: "The link is incomplete or does not belong to any quote. Please open it again from the PDF or ask your contact.",
     withdrawn_h: "This link has been withdrawn",
@@ -403,10 +406,10 @@ fn page(locale: DisplayLocale, title: &str, body: &str) -> String {
 
 /// A page for a link that cannot be used, with a heading and one paragraph.
 pub fn message_page(locale: DisplayLocale, kind: &str, heading: &str, text: &str, seller: &str) -> String {
+    let seller = if seller.is_empty() { String::new() } else { format!("<p class=\"seller\">{}</p>", esc(seller)) };
     let body = format!(
-        "<p class=\"seller\">{}</p><div class=\"banner {kind}\" id=\"status\" data-status=\"{kind}\">\
+        "{seller}<div class=\"banner {kind}\" id=\"status\" data-status=\"{kind}\">\
          <h1>{}</h1><p>{}</p></div>",
-        esc(seller),
         esc(heading),
         esc(text)
     );
@@ -513,9 +516,14 @@ fn quote_body(view: &QuoteView, w: &Words, locale: DisplayLocale) -> String {
 fn header(view: &QuoteView, w: &Words, locale: DisplayLocale, seller: &str) -> String {
     let q = &view.quote;
     format!(
-        "<p class=\"seller\">{seller}</p><h1>{quote} {number}</h1>\
+        "<p class=\"seller\">{seller}</p>{sample}<h1>{quote} {number}</h1>\
          <p class=\"meta\">{for_} {account}, {city}<br>{revision} {rev} · {valid} {until}</p>",
         seller = esc(seller),
+        sample = if view.senders.company.is_none() {
+            format!("<p class=\"banner sample\" id=\"sample\">{}</p>", esc(w.sample))
+        } else {
+            String::new()
+        },
         quote = esc(w.quote),
         number = esc(&q.number),
         for_ = esc(w.for_),
@@ -528,13 +536,25 @@ fn header(view: &QuoteView, w: &Words, locale: DisplayLocale, seller: &str) -> S
     )
 }
 
+/// The rep with their phone and e-mail, as published.
+fn rep_line(view: &QuoteView) -> String {
+    match &view.senders.rep {
+        Some(r) => [Some(r.name.as_str()), r.phone.as_deref(), r.email.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
+        None => view.quote.rep.clone(),
+    }
+}
+
 fn footer(view: &QuoteView, w: &Words) -> String {
     format!(
         "<footer><p>{hash}: <span class=\"hash\" id=\"revision-hash\">{h}</span></p><p>{contact}: {rep}</p></footer>",
         hash = esc(w.hash),
         h = esc(&view.quote.revision_hash),
         contact = esc(w.contact),
-        rep = esc(&view.quote.rep),
+        rep = esc(&rep_line(view)),
     )
 }
 
@@ -551,11 +571,12 @@ pub fn outcome_page(outcome: &Outcome, ctx: &PageContext<'_>) -> String {
     let locale = q.locale;
     let w = words(locale);
     let vars = |extra: &[(&'static str, String)]| -> Vec<(&'static str, String)> {
-        let mut v = vec![("number", q.number.clone()), ("rep", q.rep.clone())];
+        let mut v = vec![("number", q.number.clone()), ("rep", view.rep_name())];
         v.extend(extra.iter().cloned());
         v
     };
-    let message = |kind: &str, heading: &str, text: String| message_page(locale, kind, heading, &text, ctx.seller);
+    let seller = view.seller(ctx.seller);
+    let message = |kind: &str, heading: &str, text: String| message_page(locale, kind, heading, &text, &seller);
     match outcome {
         Outcome::Withdrawn(_) => message("withdrawn", w.withdrawn_h, fill(w.withdrawn, &vars(&[]))),
         Outcome::Expired(_, until) => {
@@ -597,7 +618,7 @@ pub fn outcome_page(outcome: &Outcome, ctx: &PageContext<'_>) -> String {
             let body = format!(
                 "{head}<div class=\"banner {kind_class}\" id=\"status\" data-status=\"{kind}\"><h2>{h}</h2><p>{t}</p></div>\
                  {quote}{pdf}{foot}",
-                head = header(view, w, locale, ctx.seller),
+                head = header(view, w, locale, &seller),
                 h = esc(heading),
                 t = esc(&text),
                 quote = quote_body(view, w, locale),
@@ -625,7 +646,7 @@ pub fn outcome_page(outcome: &Outcome, ctx: &PageContext<'_>) -> String {
                  <label for=\"reason\">{reason}</label><textarea id=\"reason\" name=\"reason\" required maxlength=\"{maxr}\">{kreason}</textarea>\
                  <button type=\"submit\" name=\"decision\" value=\"reject\" class=\"secondary\" id=\"reject-button\">{reject_btn}</button></form>\
                  {foot}",
-                head = header(view, w, locale, ctx.seller),
+                head = header(view, w, locale, &seller),
                 quote = quote_body(view, w, locale),
                 pdf = pdf_link(ctx, w),
                 approve_h = esc(w.approve_h),

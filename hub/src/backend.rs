@@ -11,6 +11,7 @@ use onsite_core::approval_link::LinkKey;
 use onsite_core::catalog::Seq;
 use onsite_core::devices::{DeviceRecord, NewDevice, TokenSecrets};
 use onsite_core::import::Format;
+use onsite_core::profile::{CompanyProfile, RepProfile};
 use onsite_core::quote::{CustomerDecision, DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
 use onsite_core::store::ImportSummary;
 use onsite_core::sync::{DeviceScope, SyncLimits};
@@ -39,6 +40,32 @@ pub struct QuoteView {
     pub contact: Option<Contact>,
     /// Titles of the attached case studies and stories.
     pub value_arguments: Vec<String>,
+    /// The published sender and the quote's rep.
+    pub senders: Senders,
+}
+
+impl QuoteView {
+    /// The seller's name: the published company's, else `fallback`.
+    pub fn seller(&self, fallback: &str) -> String {
+        self.senders.company.as_ref().map_or_else(|| fallback.to_string(), |c| c.full_name())
+    }
+
+    /// The rep as the customer knows them: the published profile's name,
+    /// else the rep's id.
+    pub fn rep_name(&self) -> String {
+        self.senders.rep.as_ref().map_or_else(|| self.quote.rep.clone(), |r| r.name.clone())
+    }
+}
+
+/// Who the hub's pages and PDFs name as sender and rep.
+#[derive(Debug, Clone, Default)]
+pub struct Senders {
+    /// The published company profile (`None`: documents are samples).
+    pub company: Option<CompanyProfile>,
+    /// The published unit labels.
+    pub unit_labels: Vec<onsite_core::catalog::UnitLabel>,
+    /// The rep's published profile.
+    pub rep: Option<RepProfile>,
 }
 
 /// The hub's storage and back-office operations.
@@ -98,6 +125,13 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary>;
     /// Publishes a new discount policy; returns the new catalog sequence.
     fn publish_policy(&self, policy: &DiscountPolicy) -> Result<Seq>;
+    /// Publishes the company profile every document prints (ADR 26).
+    fn publish_company(&self, profile: &CompanyProfile) -> Result<Seq>;
+    /// Publishes a rep's profile, which the registry keeps and devices receive.
+    fn publish_rep_profile(&self, profile: &RepProfile) -> Result<Seq>;
+    /// The published company profile, unit labels and the profile of
+    /// `rep`: what the hub's own pages and PDFs print.
+    fn senders(&self, rep: &str) -> Result<Senders>;
     /// Quotes, newest first, by state or with a pending discount request.
     fn quotes(&self, state: Option<QuoteState>, pending_discount: bool) -> Result<Vec<QuoteListing>>;
     /// The back office's decision on a quote's discount request.

@@ -101,7 +101,8 @@ impl Backend for SqliteBackend {
             .iter()
             .filter_map(|id| items.iter().find(|c| &c.id == id).map(|c| c.title.clone()))
             .collect();
-        Ok(Some(QuoteView { quote, account, contact, value_arguments }))
+        let senders = self.senders(&quote.rep)?;
+        Ok(Some(QuoteView { quote, account, contact, value_arguments, senders }))
     }
 
     fn customer_decision(&self, quote_id: &str, decision: CustomerDecision, today: NaiveDate) -> Result<Quote> {
@@ -147,6 +148,22 @@ impl Backend for SqliteBackend {
     fn publish_policy(&self, policy: &DiscountPolicy) -> Result<Seq> {
         self.store.set_discount_policy(policy)?;
         Ok(self.store.catalog_seq()?)
+    }
+
+    fn publish_company(&self, profile: &onsite_core::profile::CompanyProfile) -> Result<Seq> {
+        Ok(self.store.set_company_profile(profile)?)
+    }
+
+    fn publish_rep_profile(&self, profile: &onsite_core::profile::RepProfile) -> Result<Seq> {
+        Ok(self.store.set_rep_profile(profile)?)
+    }
+
+    fn senders(&self, rep: &str) -> Result<crate::backend::Senders> {
+        Ok(crate::backend::Senders {
+            company: self.store.company_profile()?,
+            unit_labels: self.store.unit_labels()?,
+            rep: self.store.rep_profile(rep)?,
+        })
     }
 
     fn quotes(&self, state: Option<QuoteState>, pending_discount: bool) -> Result<Vec<QuoteListing>> {

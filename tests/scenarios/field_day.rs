@@ -37,9 +37,15 @@ fn a_tablet_catches_up_with_the_back_office_and_searches_offline() {
     let key = Some(onsite_core::StoreKey::from_hex(&key).unwrap());
     let hub = Store::open(out.join("hub.sqlite"), StoreOptions { key, ..StoreOptions::default() }).unwrap();
     // Catalog CSV, reference data JSON, the scoring model and campaigns,
-    // and the assignments that publish the reps' accounts' own prices again.
+    // the company profile and two rep profiles, and the assignments that
+    // publish the reps' accounts' own prices and the reps' profiles again.
     let seq = hub.catalog_seq().unwrap();
-    assert!((3..=5).contains(&seq), "{seq}");
+    assert!((6..=12).contains(&seq), "{seq}");
+    assert_eq!(
+        hub.company_profile().unwrap().map(|c| c.full_name()).as_deref(),
+        Some("Keller Befestigungstechnik GmbH")
+    );
+    assert_eq!(hub.rep_profiles().unwrap().len(), 2);
     assert_eq!(hub.account_count().unwrap(), 60);
 
     // The tablet starts empty and asks for everything since its cursor, 0.
@@ -49,6 +55,7 @@ fn a_tablet_catches_up_with_the_back_office_and_searches_offline() {
     let delta = hub.catalog_changes_since(tablet.catalog_seq().unwrap()).unwrap();
     assert_eq!(delta.products.len(), 4000);
     tablet.apply_catalog_delta(&delta).unwrap();
+    assert_eq!(tablet.company_profile().unwrap(), hub.company_profile().unwrap(), "the sender travels too");
     assert_eq!(tablet.catalog_seq().unwrap(), seq);
     assert_eq!(tablet.content_items().unwrap().len(), 4, "the content library travels");
     assert_eq!(tablet.scoring_model().unwrap(), hub.scoring_model().unwrap(), "the scoring model travels");

@@ -79,12 +79,12 @@ fn a_one_page_quote_reads_back_correctly() {
     }
     let info = tool("pdfinfo", &[&path]);
     assert!(info.contains("Pages:           1"));
-    assert!(info.contains("Author:          Onsite Befestigungstechnik GmbH"), "the sender is the author: {info}");
+    assert!(info.contains("Author:          Keller Befestigungstechnik GmbH"), "the sender is the author: {info}");
 
     let text = tool("pdftotext", &["-layout", &path, "-"]);
     let title = format!("Angebot {}", q.number);
     let order = [
-        "Onsite Befestigungstechnik GmbH",
+        "Keller Befestigungstechnik GmbH",
         "Müller Maschinenbau GmbH & Co. KG",
         "Angebotsnummer",
         "z. Hd. Anna Weiß",
@@ -235,6 +235,9 @@ fn long_one_line_fields_end_with_an_ellipsis_inside_the_margins() {
     ctx.rep.name = long.into();
     ctx.rep.email = format!("{}@onsite.example", "vertrieb.sued-west".repeat(4));
     let mut opts = fixtures::pdf_options();
+    // A letterhead given whole (no profile), not a sample.
+    opts.company = None;
+    opts.letterhead.sample = false;
     opts.letterhead.company = long.into();
     opts.letterhead.contact_line = long.into();
     opts.letterhead.legal_line = format!("{long} {long}");
@@ -302,6 +305,7 @@ fn logos_in_png_and_jpeg_and_a_visible_replacement_glyph() {
         let ctx =
             QuoteContext { account: &acc, contact: Some(&c), rep: RepContact::default(), value_arguments: vec![] };
         let mut opts = fixtures::pdf_options();
+        opts.company = None;
         opts.letterhead.logo = Some(image(format));
         let bytes = render_quote(&q, &ctx, &opts).unwrap();
         let path = save(dir.path(), "logo.pdf", &bytes);
@@ -477,6 +481,120 @@ fn the_letter_addresses_its_reader() {
     assert!(text.contains("Sehr geehrte Damen und Herren, vielen Dank"), "{text}");
     let en = text_of(dir.path(), "en.pdf", &quote(1, DisplayLocale::En));
     assert!(en.contains("Dear Anna Weiß, Thank you"), "{en}");
+
+    // A known form of address: "Sehr geehrte Frau Weiß," and "z. Hd. Frau …".
+    use onsite_core::account::Salutation;
+    for (form, locale, dear, attn) in [
+        (Salutation::Ms, DisplayLocale::De, "Sehr geehrte Frau Weiß, vielen Dank", "z. Hd. Frau Anna Weiß"),
+        (Salutation::Mr, DisplayLocale::De, "Sehr geehrter Herr Weiß, vielen Dank", "z. Hd. Herrn Anna Weiß"),
+        (Salutation::Ms, DisplayLocale::En, "Dear Ms Weiß, Thank you", "Attn. Ms Anna Weiß"),
+        (Salutation::Mr, DisplayLocale::En, "Dear Mr Weiß, Thank you", "Attn. Mr Anna Weiß"),
+    ] {
+        let c = onsite_core::account::Contact { salutation: Some(form), ..fixtures::contact(CONTACT_ID, ACCOUNT_ID) };
+        let q = quote(1, locale);
+        let bytes = render_quote(&q, &fixtures::quote_context(&acc, Some(&c)), &fixtures::pdf_options()).unwrap();
+        let path = save(dir.path(), "formal.pdf", &bytes);
+        let text = tool("pdftotext", &[&path, "-"]).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains(dear) && text.contains(attn), "{form:?} {locale:?}: {text}");
+    }
+}
+
+/// The text of one page of a PDF, words joined by single spaces.
+fn page_text(path: &str, page: usize) -> String {
+    let n = page.to_string();
+    tool("pdftotext", &["-f", &n, "-l", &n, path, "-"]).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn pdfinfo(path: &str, field: &str) -> String {
+    let info = tool("pdfinfo", &[path]);
+    let line = info.lines().find(|l| l.starts_with(&format!("{field}:"))).unwrap_or_default();
+    line.split_once(':').map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+}
+
+#[test]
+fn the_published_company_is_the_sender_on_every_page_and_without_one_every_page_says_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let (acc, c) = (fixtures::account(ACCOUNT_ID), fixtures::contact(CONTACT_ID, ACCOUNT_ID));
+    let q = quote(200, DisplayLocale::De);
+    let mut opts = fixtures::pdf_options();
+    let bytes = render_quote(&q, &fixtures::quote_context(&acc, Some(&c)), &opts).unwrap();
+    let path = save(dir.path(), "profile.pdf", &bytes);
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    let pages: usize = pdfinfo(&path, "Pages").parse().unwrap();
+    assert!(pages >= 5, "{pages}");
+    assert_eq!(pdfinfo(&path, "Author"), "Keller Befestigungstechnik GmbH");
+    for n in 1..=pages {
+        let text = page_text(&path, n);
+        for needle in [
+            "Keller Befestigungstechnik GmbH",
+            "Sitz Nürnberg · Amtsgericht Nürnberg HRB 31337 · Geschäftsführung: Dr. Eva Roth, Jan Mertens · USt-IdNr. DE136695976",
+            "Commerzbank Nürnberg · IBAN DE89 3704 0044 0532 0130 00 · BIC COBADEFFXXX",
+            "Tel. +49 911 4711 0 · vertrieb@keller-befestigung.de",
+        ] {
+            assert!(text.contains(needle), "page {n}: {needle:?} missing in {text}");
+        }
+        assert!(!text.contains("MUSTER") && !text.contains("Muster"), "page {n} is no sample: {text}");
+    }
+    let first = page_text(&path, 1);
+    assert!(first.contains("Gebietsleiter Nord"), "the rep's title: {first}");
+    let last = page_text(&path, pages);
+    assert!(last.contains("https://angebote.keller-befestigung.de/approve/q-42/"), "the profile's link base: {last}");
+    assert_no_collisions(&path, "profile");
+
+    // In English, with a board of five (the legal line over two lines).
+    let mut company = fixtures::company_profile();
+    company.legal_form = "AG".into();
+    company.managing_directors = [
+        "Dr. Eva Roth",
+        "Jan Mertens",
+        "Prof. Dr. Ing. Cornelia Hagedorn-Wittkamp",
+        "Sven Öztürk",
+        "Maria Łukasiewicz",
+    ]
+    .map(String::from)
+    .to_vec();
+    company.supervisory_board_chair = Some("Dr. h. c. Friedrich Baumgartner".into());
+    opts.company = Some(company);
+    opts.locale = Some(DisplayLocale::En);
+    let bytes = render_quote(&q, &fixtures::quote_context(&acc, Some(&c)), &opts).unwrap();
+    let path = save(dir.path(), "board.pdf", &bytes);
+    let text = page_text(&path, 2);
+    for needle in [
+        "Registered office Nürnberg",
+        "Executive board: Dr. Eva Roth",
+        "Maria Łukasiewicz",
+        "Chair of the supervisory board: Dr. h. c. Friedrich Baumgartner",
+        "VAT ID DE136695976",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing in {text}");
+    }
+    assert_no_collisions(&path, "board");
+
+    // No profile: every page says it is a sample.
+    let sample = onsite_core::pdf::PdfOptions::dated(fixtures::document_date());
+    let bytes = render_quote(&q, &fixtures::quote_context(&acc, Some(&c)), &sample).unwrap();
+    let path = save(dir.path(), "sample.pdf", &bytes);
+    for n in 1..=pages {
+        let text = page_text(&path, n);
+        assert!(text.contains("MUSTER – kein Firmenprofil veröffentlicht"), "page {n}: {text}");
+        assert!(!text.contains("Keller"), "page {n}");
+    }
+    assert_no_collisions(&path, "sample");
+}
+
+#[test]
+fn published_unit_labels_win_over_the_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let (acc, c) = (fixtures::account(ACCOUNT_ID), fixtures::contact(CONTACT_ID, ACCOUNT_ID));
+    let mut q = quote(2, DisplayLocale::De);
+    q.edit(|q| q.lines[1].unit = "pair".into()).unwrap();
+    let mut opts = fixtures::pdf_options();
+    opts.unit_labels = vec![onsite_core::catalog::UnitLabel { unit: "pc".into(), de: "St.".into(), en: "ea".into() }];
+    let bytes = render_quote(&q, &fixtures::quote_context(&acc, Some(&c)), &opts).unwrap();
+    let path = save(dir.path(), "units.pdf", &bytes);
+    let text = tool("pdftotext", &[&path, "-"]).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("1.000 St.") && text.contains("1.001 Paar"), "{text}");
+    assert!(!text.contains("Stk."), "the published label replaced the default: {text}");
 }
 
 /// A word and its box: (text, xMin, yMin, xMax, yMax).
@@ -500,6 +618,25 @@ fn pages_of_words(path: &str) -> Vec<((f32, f32), Vec<Word>)> {
         }
     }
     pages
+}
+
+/// Asserts that no word of the PDF at `path` leaves its page and no two
+/// words' boxes overlap (pdftotext's boxes).
+fn assert_no_collisions(path: &str, what: &str) {
+    let pages = pages_of_words(path);
+    assert!(!pages.is_empty());
+    for (n, ((width, height), words)) in pages.iter().enumerate() {
+        for (text, x0, y0, x1, y1) in words {
+            assert!(*x0 >= 0.0 && *y0 >= 0.0 && *x1 <= *width && *y1 <= *height, "{what}: {text:?} leaves page {n}");
+        }
+        for (i, a) in words.iter().enumerate() {
+            for b in &words[i + 1..] {
+                let x = a.3.min(b.3) - a.1.max(b.1);
+                let y = a.4.min(b.4) - a.2.max(b.2);
+                assert!(x <= 0.2 || y <= 0.5, "{what} page {n}: {:?} overlaps {:?}", a, b);
+            }
+        }
+    }
 }
 
 #[test]
@@ -536,20 +673,7 @@ fn extreme_values_never_collide_or_leave_the_page() {
         .unwrap();
         let path = save(dir.path(), &format!("extreme-{locale:?}.pdf"), &render(&q));
         assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
-        let pages = pages_of_words(&path);
-        assert!(!pages.is_empty());
-        for (n, ((width, height), words)) in pages.iter().enumerate() {
-            for (text, x0, y0, x1, y1) in words {
-                assert!(*x0 >= 0.0 && *y0 >= 0.0 && *x1 <= *width && *y1 <= *height, "{text:?} leaves page {n}");
-            }
-            for (i, a) in words.iter().enumerate() {
-                for b in &words[i + 1..] {
-                    let x = a.3.min(b.3) - a.1.max(b.1);
-                    let y = a.4.min(b.4) - a.2.max(b.2);
-                    assert!(x <= 0.2 || y <= 0.5, "{locale:?} page {n}: {:?} overlaps {:?}", a, b);
-                }
-            }
-        }
+        assert_no_collisions(&path, &format!("{locale:?}"));
         let text = tool("pdftotext", &["-layout", &path, "-"]);
         let net =
             |i: usize| onsite_core::money::Money::new(q.totals().unwrap().line_nets[i], q.currency).format(locale);
@@ -573,6 +697,24 @@ fn a_zero_rated_quote_carries_its_legal_note() {
     let text = tool("pdftotext", &[&path, "-"]).split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(text.contains("Steuerfreie innergemeinschaftliche Lieferung"), "{text}");
     assert!(text.contains("USt-IdNr. des Kunden: ATU13585627"), "{text}");
+    assert!(!text.contains("bestätigt"), "no confirmation recorded: {text}");
+    // With the back office's confirmation of that VAT ID, it says so; one
+    // for an earlier VAT ID is not printed.
+    let confirmation = onsite_core::account::VatConfirmation {
+        vat_id: "ATU 1358 5627".into(),
+        confirmed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 12).unwrap(),
+        reference: "WAPIAAAAZ1Vy3GQd".into(),
+    };
+    acc.vat_confirmation = Some(confirmation.clone());
+    let bytes = render_quote(&q, &fixtures::quote_context(&acc, Some(&c)), &fixtures::pdf_options()).unwrap();
+    let path = save(dir.path(), "at-confirmed.pdf", &bytes);
+    let text = tool("pdftotext", &[&path, "-"]).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("USt-IdNr. qualifiziert bestätigt am 12.11.2026 (Nr. WAPIAAAAZ1Vy3GQd)."), "{text}");
+    acc.vat_confirmation = Some(onsite_core::account::VatConfirmation { vat_id: "ATU10223006".into(), ..confirmation });
+    let bytes = render_quote(&q, &fixtures::quote_context(&acc, Some(&c)), &fixtures::pdf_options()).unwrap();
+    let path = save(dir.path(), "at-stale.pdf", &bytes);
+    let text = tool("pdftotext", &[&path, "-"]).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!text.contains("bestätigt"), "a confirmation of another VAT ID: {text}");
     // A domestic quote has none.
     let plain = text_of(dir.path(), "de.pdf", &quote(2, DisplayLocale::De));
     assert!(!plain.contains("Steuerfreie"), "{plain}");

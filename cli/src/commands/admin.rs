@@ -190,6 +190,22 @@ pub(crate) fn run(cmd: AdminCommand, io: &mut Io<'_>) -> Result<()> {
             writeln!(io.out, "published the discount policy; catalog sequence {}", v["catalog_seq"])?;
             Ok(())
         }
+        AdminCommand::Publish(PublishCommand::Company { hub, file, logo }) => {
+            let mut profile: Value = serde_json::from_slice(&read_file(&file)?)?;
+            if let Some(logo) = logo {
+                use base64::Engine as _;
+                profile["logo"] = Value::String(base64::engine::general_purpose::STANDARD.encode(read_file(&logo)?));
+            }
+            let v = client(&hub)?.put_json("/v1/admin/company", &profile)?;
+            writeln!(io.out, "published the company profile; catalog sequence {}", v["catalog_seq"])?;
+            Ok(())
+        }
+        AdminCommand::Publish(PublishCommand::Rep { hub, rep, name, title, phone, email }) => {
+            let body = json!({ "name": name, "title": title, "phone": phone, "email": email });
+            let v = client(&hub)?.put_json(&format!("/v1/admin/reps/{}/profile", enc(&rep)), &body)?;
+            writeln!(io.out, "published the profile of {rep}; catalog sequence {}", v["catalog_seq"])?;
+            Ok(())
+        }
         AdminCommand::Quotes { hub, state, pending_discount, json } => {
             let mut path = "/v1/admin/quotes?".to_string();
             if let Some(st) = &state {
@@ -451,5 +467,34 @@ pub(crate) enum PublishCommand {
         hub: HubArgs,
         /// The policy file.
         file: PathBuf,
+    },
+    /// Publish the company profile every document prints (JSON, as in docs/pdf.md).
+    Company {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The profile file.
+        file: PathBuf,
+        /// A PNG or JPEG logo to put into the profile.
+        #[arg(long)]
+        logo: Option<PathBuf>,
+    },
+    /// Publish a rep's profile (name, title, phone, e-mail) for documents and customers.
+    Rep {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The rep (the person of their devices).
+        rep: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Job title.
+        #[arg(long)]
+        title: Option<String>,
+        /// Business phone.
+        #[arg(long)]
+        phone: Option<String>,
+        /// Business e-mail.
+        #[arg(long)]
+        email: Option<String>,
     },
 }

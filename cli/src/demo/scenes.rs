@@ -143,6 +143,25 @@ pub(super) fn publish(day: &mut Day<'_>, hub: &Hub, catalog: &Catalog) -> Result
          catalog sequence {}",
         r3["campaigns_changed"], r3["seq"]
     ))?;
+    // Who sends the documents: the company profile and the reps' profiles.
+    let company = sample::company_profile(&hub.url);
+    let company_json = serde_json::to_string_pretty(&company)?;
+    day.file("company.json", company_json.as_bytes(), "the company profile every document prints (docs/pdf.md)")?;
+    admin.put_json("/v1/admin/company", &serde_json::to_value(&company)?)?;
+    let mut reps = Vec::new();
+    for r in sample::rep_profiles() {
+        let body = serde_json::json!({ "name": r.name, "title": r.title, "phone": r.phone, "email": r.email });
+        let v = admin.put_json(&format!("/v1/admin/reps/{}/profile", r.rep), &body)?;
+        reps.push(format!("{} ({})", r.name, r.rep));
+        if r.rep == "rep-2" {
+            day.say(&format!(
+                "the company profile of {} and the profiles of {}: catalog sequence {}",
+                company.full_name(),
+                reps.join(", "),
+                v["catalog_seq"]
+            ))?;
+        }
+    }
     let good = &catalog.products[0];
     let bad = format!(
         "sku;name;unit;list_price;tax_class\nNEU-0001;Neuer Artikel;pc;1,99;DE-STD\nNEU-0002;Preis fehlt;pc;;DE-STD\n\
@@ -327,6 +346,7 @@ pub(super) fn offline_edits(day: &mut Day<'_>, cast: &Cast<'_>) -> Result<Contac
         email: Some("k.vogt@example.com".into()),
         phone: None,
         consent: None,
+        salutation: None,
     };
     cast.ben.store.save_contact(&newcomer)?;
     day.step(7, "Offline, both reps edit the same account:")?;
@@ -412,15 +432,6 @@ pub(super) fn discounted_quote(
     Ok((q, items.first().map(|(p, _, _)| p.sku.clone())))
 }
 
-/// Anna as the quotes and datasheets name her.
-pub(super) fn anna_contact() -> RepContact {
-    RepContact {
-        name: "Anna Berger".into(),
-        email: "a.berger@onsite.example".into(),
-        phone: "+49 170 123 45 67".into(),
-    }
-}
-
 /// Scene 9: PDFs with the signed approval link; the link for revision 1.
 pub(super) fn pdfs(
     day: &mut Day<'_>,
@@ -432,7 +443,7 @@ pub(super) fn pdfs(
 ) -> Result<String> {
     let anna = &cast.anna;
     let t = Instant::now();
-    let pdf = anna.store.render_quote_pdf(&q.id, anna_contact(), opts)?;
+    let pdf = anna.store.render_quote_pdf(&q.id, RepContact::default(), opts)?;
     let pdf1 = day.file("quote-revision-1.pdf", &pdf, "the quote, revision 1, with its QR approval link")?;
     day.step(
         9,
@@ -443,7 +454,8 @@ pub(super) fn pdfs(
     if let Some(sku) = datasheet_sku {
         let t = Instant::now();
         let dated = PdfOptions::dated(opts.document_date);
-        let bytes = anna.store.render_datasheet_pdf(sku, &cast.account.id, anna_contact(), None, &dated)?;
+        let rep = anna.store.rep_contact("rep-1")?.unwrap_or_default();
+        let bytes = anna.store.render_datasheet_pdf(sku, &cast.account.id, rep, None, &dated)?;
         let sheet = day.file("datasheet.pdf", &bytes, "a product datasheet with the customer's prices")?;
         day.say(&format!(
             "and a datasheet for {sku} with {}'s prices: {} ({}, {})",
@@ -491,7 +503,7 @@ pub(super) fn approval_meets_revision(
     edited.delivery_terms = "frei Haus, Lieferung in zwei Teilen".into();
     anna.store.edit_quote(&edited)?;
     let q2 = anna.store.send_quote(&q.id, today)?;
-    let pdf = anna.store.render_quote_pdf(&q.id, anna_contact(), opts)?;
+    let pdf = anna.store.render_quote_pdf(&q.id, RepContact::default(), opts)?;
     let pdf2 = day.file("quote-revision-2.pdf", &pdf, "the quote, revision 2, with its own approval link")?;
     day.say(&format!(
         "meanwhile Anna doubles the screws and splits the delivery: revision {} ({} gross), sent again, {}",
@@ -599,9 +611,11 @@ pub(super) fn leave_quote_document(
         quote: cast.anna.store.quote(&q.id)?,
         account: cast.account.clone(),
         contact: Some(contact),
-        rep: RepContact { name: "Anna Berger".into(), email: "a.berger@onsite.example".into(), phone: String::new() },
+        rep: cast.anna.store.rep_contact("rep-1")?.unwrap_or_default(),
         value_arguments: Vec::new(),
         date: Some(today),
+        company: cast.anna.store.company_profile()?,
+        unit_labels: cast.anna.store.unit_labels()?,
     };
     day.file(
         "quote.json",

@@ -131,6 +131,7 @@ fn an_erased_person_is_in_no_file_of_the_hub_or_the_devices(db: &Db) {
         email: Some("h.quarkwitz@beispiel-werke.de".into()),
         phone: Some("+49 911 4455667".into()),
         consent: None,
+        salutation: None,
     };
     a.store.save_contact(&person).unwrap();
     a.store

@@ -14,4 +14,5 @@ mod hostile;
 mod hub;
 mod lifecycle;
 mod openapi;
+mod profiles;
 mod serve_cli;

@@ -61,6 +61,10 @@ struct JsonCatalog<'a> {
     scoring_model: Option<&'a RawValue>,
     #[serde(borrow, default)]
     campaigns: Vec<&'a RawValue>,
+    #[serde(borrow, default)]
+    company_profile: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    unit_labels: Vec<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -300,6 +304,19 @@ fn json_policy(raw: &RawValue) -> Result<DiscountPolicy, Refused> {
     Ok(policy)
 }
 
+fn json_company(raw: &RawValue) -> Result<crate::profile::CompanyProfile, Refused> {
+    let p: crate::profile::CompanyProfile =
+        serde_json::from_str(raw.get()).map_err(|e| Refused::of("company_profile", e.to_string()))?;
+    p.validate().map_err(|e| Refused::of("company_profile", e.to_string()))?;
+    Ok(p)
+}
+
+fn json_unit_label(raw: &RawValue) -> Result<crate::catalog::UnitLabel, Refused> {
+    let u: crate::catalog::UnitLabel = read_json(raw, "unit")?;
+    u.validate().map_err(|e| Refused { key: Some(u.unit.clone()), reason: e.to_string() })?;
+    Ok(u)
+}
+
 fn json_cost(raw: &RawValue) -> Result<ProductCost, Refused> {
     let c: JsonCost = read_json(raw, "sku")?;
     if c.cost.0 < Decimal::ZERO {
@@ -355,6 +372,8 @@ pub fn parse_json(bytes: &[u8]) -> ParsedCatalog {
             content: Vec::new(),
             scoring_model: None,
             campaigns: Vec::new(),
+            company_profile: None,
+            unit_labels: Vec::new(),
         })
     } else {
         serde_json::from_str::<JsonCatalog<'_>>(text)
@@ -378,6 +397,8 @@ pub fn parse_json(bytes: &[u8]) -> ParsedCatalog {
         ("discount_policy", &catalog.discount_policy.into_iter().collect::<Vec<_>>()),
         ("scoring_model", &catalog.scoring_model.into_iter().collect::<Vec<_>>()),
         ("campaign", &catalog.campaigns),
+        ("company_profile", &catalog.company_profile.into_iter().collect::<Vec<_>>()),
+        ("unit_label", &catalog.unit_labels),
     ] {
         for raw in list {
             items.push((0, kind, raw));
@@ -405,6 +426,10 @@ pub fn parse_json(bytes: &[u8]) -> ParsedCatalog {
             "campaign" => json_campaign(raw)
                 .and_then(|c| seen.once("campaign", &c.id, line).map(|()| batch.campaigns.push(Row { line, item: c }))),
             "content" => json_content(raw).map(|item| batch.content.push(Row { line, item })),
+            "company_profile" => json_company(raw).map(|p| batch.company_profile = Some(Row { line, item: p })),
+            "unit_label" => json_unit_label(raw).and_then(|u| {
+                seen.once("unit", &u.unit.to_lowercase(), line).map(|()| batch.unit_labels.push(Row { line, item: u }))
+            }),
             _ => json_deleted_sku(raw).map(|sku| {
                 if seen.once("deleted SKU", &sku, line).is_ok() {
                     batch.deleted_skus.push(Row { line, item: sku });

@@ -55,6 +55,10 @@ pub struct CatalogBatch {
     pub scoring_model: Option<Row<crate::leads::ScoringModel>>,
     /// New or changed campaigns (each replaces the stored one whole).
     pub campaigns: Vec<Row<crate::leads::Campaign>>,
+    /// A new company profile.
+    pub company_profile: Option<Row<crate::profile::CompanyProfile>>,
+    /// The unit labels (a file that has any replaces the published ones whole).
+    pub unit_labels: Vec<Row<crate::catalog::UnitLabel>>,
 }
 
 /// Every problem found in a rejected import. Nothing was changed.
@@ -115,6 +119,10 @@ impl CatalogBatch {
             content,
             scoring_model: self.scoring_model.map(|r| Sequenced { seq: 0, item: r.item }),
             campaigns: self.campaigns.into_iter().map(|r| Sequenced { seq: 0, item: r.item }).collect(),
+            company_profile: self.company_profile.map(|r| Sequenced { seq: 0, item: r.item }),
+            unit_labels: (!self.unit_labels.is_empty())
+                .then(|| Sequenced { seq: 0, item: self.unit_labels.into_iter().map(|r| r.item).collect() }),
+            rep_profiles: Vec::new(),
         };
         let lines = SourceLines {
             products: product_lines,

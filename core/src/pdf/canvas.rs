@@ -53,6 +53,8 @@ pub(crate) const MUTED: (f32, f32, f32) = (0.42, 0.44, 0.48);
 pub(crate) const RULE: (f32, f32, f32) = (0.80, 0.82, 0.85);
 pub(crate) const SHADE: (f32, f32, f32) = (0.94, 0.95, 0.96);
 pub(crate) const ACCENT: (f32, f32, f32) = (0.05, 0.33, 0.55);
+/// The sample notice's red.
+pub(crate) const WARN: (f32, f32, f32) = (0.72, 0.11, 0.11);
 
 fn color(c: (f32, f32, f32)) -> String {
     format!("{} {} {}", num(c.0), num(c.1), num(c.2))

@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 
-use super::canvas::{ACCENT, Canvas, INK, MUTED, PAGE_H, RULE, SHADE, mm};
+use super::canvas::{Canvas, INK, MUTED, PAGE_H, RULE, SHADE, mm};
 use super::fonts::{Weight, fit, wrap};
 use super::labels::{date, labels};
 use super::{DocBuilder, PdfError, PdfOptions};
@@ -57,8 +57,10 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
     let locale = opts.locale.unwrap_or(DisplayLocale::De);
     let l = labels(locale);
     let mut b = DocBuilder::new(&format!("{} {}", l.datasheet, p.sku), opts.document_date, &p.sku)?;
-    b.author = opts.letterhead.company.clone();
-    let logo = match &opts.letterhead.logo {
+    let lh = opts.sender(locale);
+    let accent = lh.accent();
+    b.author = lh.company.clone();
+    let logo = match &lh.logo {
         Some(bytes) => Some(b.image(bytes, "logo")?),
         None => None,
     };
@@ -72,14 +74,14 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
 
     // Letterhead.
     let room = RIGHT - LEFT - if logo.is_some() { mm(46.0) + 12.0 } else { 0.0 };
-    c.text(f, Weight::Bold, 15.0, LEFT, 62.0, &fit(&f.bold.1, &opts.letterhead.company, 15.0, room), ACCENT);
-    c.text(f, Weight::Regular, 7.6, LEFT, 75.0, &fit(&f.regular.1, &opts.letterhead.address, 7.6, room), MUTED);
+    c.text(f, Weight::Bold, 15.0, LEFT, 62.0, &fit(&f.bold.1, &lh.company, 15.0, room), accent);
+    c.text(f, Weight::Regular, 7.6, LEFT, 75.0, &fit(&f.regular.1, &lh.address, 7.6, room), MUTED);
     if let Some((id, px)) = &logo {
         let scale = (mm(46.0) / px.0.max(1) as f32).min(mm(20.0) / px.1.max(1) as f32);
         let (w, h) = (px.0 as f32 * scale, px.1 as f32 * scale);
         c.image(id, *px, RIGHT - w, 36.0, w, h);
     }
-    c.line(LEFT, 83.0, RIGHT, 83.0, 0.6, ACCENT);
+    c.line(LEFT, 83.0, RIGHT, 83.0, 0.6, accent);
     c.text(
         f,
         Weight::Regular,
@@ -120,9 +122,9 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
     }
     c.text(f, Weight::Regular, 8.6, x, y, &format!("{} {}", l.sku, p.sku), MUTED);
     y += 24.0;
-    c.text(f, Weight::Bold, 9.0, x, y, &format!("{} · {}", l.your_price, ctx.price.customer), ACCENT);
+    c.text(f, Weight::Bold, 9.0, x, y, &format!("{} · {}", l.your_price, ctx.price.customer), accent);
     y += 15.0;
-    let unit = super::labels::unit_label(&p.unit, locale);
+    let unit = crate::catalog::unit_label(&opts.unit_labels, &p.unit, locale);
     for s in &ctx.price.steps {
         let qty = format_decimal(s.min_qty.normalize(), s.min_qty.normalize().scale(), locale);
         let left = if ctx.price.steps.len() > 1 { format!("{} {qty} {unit}", l.from_qty) } else { format!("1 {unit}") };
@@ -160,7 +162,7 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
         y += 12.5;
     }
     y += 10.0;
-    c.text(f, Weight::Bold, 10.0, LEFT, y, l.specifications, ACCENT);
+    c.text(f, Weight::Bold, 10.0, LEFT, y, l.specifications, accent);
     y += 8.0;
     for (i, a) in p.attributes.iter().enumerate() {
         if y > PAGE_H - 150.0 {
@@ -186,7 +188,7 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
 
     // Value arguments and the rep.
     if !ctx.content.is_empty() && y < PAGE_H - 150.0 {
-        c.text(f, Weight::Bold, 10.0, LEFT, y, l.value_arguments, ACCENT);
+        c.text(f, Weight::Bold, 10.0, LEFT, y, l.value_arguments, accent);
         y += 14.0;
         for item in ctx.content.iter().take(4) {
             c.text(f, Weight::Bold, 8.8, LEFT, y, &format!("• {}", item.title), INK);
@@ -198,22 +200,46 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
             y += 4.0;
         }
     }
-    let ry = PAGE_H - 108.0;
-    c.text(f, Weight::Bold, 9.0, LEFT, ry, l.your_contact, ACCENT);
-    c.text(f, Weight::Regular, 9.0, LEFT, ry + 13.0, &ctx.rep.name, INK);
-    c.text(f, Weight::Regular, 8.6, LEFT, ry + 25.0, &format!("{} · {}", ctx.rep.phone, ctx.rep.email), INK);
+    // The rep (with their title), or the company's own contact line.
+    let ry = PAGE_H - 116.0;
+    c.text(f, Weight::Bold, 9.0, LEFT, ry, l.your_contact, accent);
+    let rep_lines: Vec<String> = if ctx.rep.name.trim().is_empty() {
+        vec![lh.company.clone(), lh.contact_line.clone()]
+    } else {
+        let reach: Vec<&str> =
+            [ctx.rep.phone.as_str(), ctx.rep.email.as_str()].into_iter().filter(|s| !s.is_empty()).collect();
+        let mut v = vec![match &ctx.rep.title {
+            Some(t) => format!("{} · {t}", ctx.rep.name),
+            None => ctx.rep.name.clone(),
+        }];
+        v.push(reach.join(" · "));
+        v
+    };
+    for (k, line) in rep_lines.iter().enumerate() {
+        c.text(
+            f,
+            Weight::Regular,
+            8.8,
+            LEFT,
+            ry + 13.0 + k as f32 * 12.0,
+            &fit(&f.regular.1, line, 8.8, RIGHT - LEFT),
+            INK,
+        );
+    }
 
-    let fy = PAGE_H - 48.0;
+    // Footer: the sender, the legal line whole, the bank.
+    let mut lines = vec![fit(&f.regular.1, &format!("{} · {}", lh.company, lh.contact_line), 6.6, RIGHT - LEFT)];
+    lines.extend(wrap(&f.regular.1, &lh.legal_line, 6.6, RIGHT - LEFT).into_iter().take(2));
+    if !lh.bank_line.is_empty() {
+        lines.push(fit(&f.regular.1, &lh.bank_line, 6.6, RIGHT - LEFT));
+    }
+    let fy = PAGE_H - 20.0 - 8.4 * lines.len() as f32;
     c.line(LEFT, fy, RIGHT, fy, 0.4, RULE);
-    c.text(
-        f,
-        Weight::Regular,
-        6.6,
-        LEFT,
-        fy + 11.0,
-        &format!("{} · {}", opts.letterhead.company, opts.letterhead.contact_line),
-        MUTED,
-    );
-    c.text(f, Weight::Regular, 6.6, LEFT, fy + 20.0, &opts.letterhead.legal_line, MUTED);
+    for (k, line) in lines.iter().enumerate() {
+        c.text(f, Weight::Regular, 6.6, LEFT, fy + 10.0 + k as f32 * 8.4, line, MUTED);
+    }
+    if lh.sample {
+        c.text(f, Weight::Bold, 8.0, LEFT, 24.0, l.sample_notice, super::canvas::WARN);
+    }
     Ok(b.finish(vec![c]))
 }

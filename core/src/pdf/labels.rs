@@ -53,11 +53,21 @@ pub(crate) struct Labels {
     pub via_customer_device: &'static str,
     pub via_web_link: &'static str,
     pub not_approved: &'static str,
+    /// Printed on every page of a document with the sample sender.
+    pub sample_notice: &'static str,
     /// The salutation without a known addressee.
     pub dear_all: &'static str,
     /// The salutation of a named addressee whose form of address is not
     /// known: followed by the full name and a comma.
     pub dear_named: &'static str,
+    /// The salutation of a woman, followed by her family name.
+    pub dear_ms: &'static str,
+    /// The salutation of a man, followed by his family name.
+    pub dear_mr: &'static str,
+    /// "Frau" / "Ms" before a full name in the address.
+    pub ms: &'static str,
+    /// "Herr" / "Mr" before a full name in the address.
+    pub mr: &'static str,
 }
 
 pub(crate) const DE: Labels = Labels {
@@ -106,8 +116,13 @@ pub(crate) const DE: Labels = Labels {
     via_customer_device: "auf dem Gerät des Kunden",
     via_web_link: "über den Freigabelink",
     not_approved: "Nicht freigegeben: Der Inhalt entspricht nicht der freigegebenen Revision.",
+    sample_notice: "MUSTER – kein Firmenprofil veröffentlicht: Absender und Bankdaten sind Beispieldaten.",
     dear_all: "Sehr geehrte Damen und Herren,",
     dear_named: "Guten Tag",
+    dear_ms: "Sehr geehrte Frau",
+    dear_mr: "Sehr geehrter Herr",
+    ms: "Frau",
+    mr: "Herrn",
 };
 
 pub(crate) const EN: Labels = Labels {
@@ -156,42 +171,19 @@ pub(crate) const EN: Labels = Labels {
     via_customer_device: "on the customer's device",
     via_web_link: "through the approval link",
     not_approved: "Not approved: the content does not match the approved revision.",
+    sample_notice: "SAMPLE – no company profile is published: the sender and bank details are sample data.",
     dear_all: "Dear Sir or Madam,",
     dear_named: "Dear",
+    dear_ms: "Dear Ms",
+    dear_mr: "Dear Mr",
+    ms: "Ms",
+    mr: "Mr",
 };
 
 pub(crate) fn labels(locale: DisplayLocale) -> &'static Labels {
     match locale {
         DisplayLocale::De => &DE,
         DisplayLocale::En => &EN,
-    }
-}
-
-/// A unit code as a reader of `locale` writes it: `pc` is "Stk." on a
-/// German quote, `pair` "Paar", `roll` "Rolle"; SI units stay as they are
-/// (`m2` becomes "m²"). A unit not in the table prints as stored.
-pub(crate) fn unit_label(unit: &str, locale: DisplayLocale) -> String {
-    let (de, en) = match unit.trim().to_lowercase().as_str() {
-        "pc" | "pcs" | "stk" | "stk." | "st" | "ea" => ("Stk.", "pc"),
-        "pair" | "paar" | "pr" => ("Paar", "pair"),
-        "pack" | "pck" | "pck." | "pkg" => ("Pck.", "pack"),
-        "box" | "karton" | "ktn" => ("Karton", "box"),
-        "roll" | "rolle" => ("Rolle", "roll"),
-        "set" | "satz" => ("Satz", "set"),
-        "h" | "std" | "std." => ("Std.", "h"),
-        "m2" | "m²" | "qm" => ("m²", "m²"),
-        "m3" | "m³" | "cbm" => ("m³", "m³"),
-        "m" => ("m", "m"),
-        "km" => ("km", "km"),
-        "kg" => ("kg", "kg"),
-        "g" => ("g", "g"),
-        "t" => ("t", "t"),
-        "l" => ("l", "l"),
-        _ => return unit.to_string(),
-    };
-    match locale {
-        DisplayLocale::De => de.to_string(),
-        DisplayLocale::En => en.to_string(),
     }
 }
 
@@ -219,14 +211,18 @@ mod tests {
             ("m2", "m²", "m²"),
             ("kg", "kg", "kg"),
         ] {
-            assert_eq!(unit_label(code, DisplayLocale::De), de, "{code}");
-            assert_eq!(unit_label(code, DisplayLocale::En), en, "{code}");
+            assert_eq!(crate::catalog::default_unit_label(code, DisplayLocale::De), de, "{code}");
+            assert_eq!(crate::catalog::default_unit_label(code, DisplayLocale::En), en, "{code}");
         }
         assert_eq!(
-            unit_label("Karton à 250 Stück", DisplayLocale::En),
+            crate::catalog::default_unit_label("Karton à 250 Stück", DisplayLocale::En),
             "Karton à 250 Stück",
             "unknown units print as stored"
         );
+        let published = [crate::catalog::UnitLabel { unit: "pc".into(), de: "St.".into(), en: "ea".into() }];
+        assert_eq!(crate::catalog::unit_label(&published, "PC", DisplayLocale::De), "St.", "published labels win");
+        assert_eq!(crate::catalog::unit_label(&published, "pc", DisplayLocale::En), "ea");
+        assert_eq!(crate::catalog::unit_label(&published, "pair", DisplayLocale::De), "Paar", "others keep defaults");
     }
 
     #[test]

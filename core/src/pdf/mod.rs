@@ -16,7 +16,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, Contact};
+use crate::catalog::UnitLabel;
 use crate::money::DisplayLocale;
+use crate::profile::{CompanyProfile, RepProfile};
 use crate::quote::Quote;
 
 pub use datasheet::{CustomerPrice, DatasheetContext, PriceStep};
@@ -39,31 +41,121 @@ pub enum PdfError {
     Pricing(String),
 }
 
-/// The sender of every document.
+/// The sender of every document, as printed. Made from the published
+/// [`CompanyProfile`] ([`Letterhead::from_profile`]); the default is a
+/// sample sender, and a document with it says so on every page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Letterhead {
-    /// Company name, e.g. `Onsite Befestigungstechnik GmbH`.
+    /// Company name with its legal form, e.g. `Keller Befestigungstechnik GmbH`.
     pub company: String,
-    /// One address line, e.g. `Industriestraße 12 · 90402 Nürnberg`.
+    /// One address line, e.g. `Hafenstraße 21 · 90451 Nürnberg · Deutschland`.
     pub address: String,
     /// Phone, e-mail, web, in one line.
     pub contact_line: String,
-    /// Register and VAT id, in one line.
+    /// Seat, register, managing directors and VAT ID (printed whole, over
+    /// two lines if it must).
     pub legal_line: String,
     /// Logo as PNG or JPEG bytes.
     pub logo: Option<Vec<u8>>,
+    /// Bank, IBAN and BIC, in one line (empty: none printed).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
+    pub bank_line: String,
+    /// The accent colour, `#RRGGBB` (`None`: the house blue).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub accent_colour: Option<String>,
+    /// A closing line under the terms.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub footer: Option<String>,
+    /// A sample sender: every page says that the document is a sample.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub sample: bool,
 }
 
 impl Default for Letterhead {
+    /// The sample sender (no company profile is published).
     fn default() -> Self {
         Letterhead {
-            company: "Onsite Befestigungstechnik GmbH".into(),
-            address: "Industriestraße 12 · 90402 Nürnberg · Deutschland".into(),
-            contact_line: "+49 911 123 456 0 · vertrieb@onsite.example · onsite.example".into(),
-            legal_line: "Amtsgericht Nürnberg HRB 12345 · USt-IdNr. DE123456789".into(),
+            company: "Muster Befestigungstechnik GmbH".into(),
+            address: "Musterstraße 1 · 12345 Musterstadt · Deutschland".into(),
+            contact_line: "+49 000 000000 · vertrieb@muster.example".into(),
+            legal_line: "Beispieldaten: kein Firmenprofil veröffentlicht".into(),
             logo: None,
+            bank_line: String::new(),
+            accent_colour: None,
+            footer: None,
+            sample: true,
         }
+    }
+}
+
+impl Letterhead {
+    /// The letterhead of a published company profile, worded in `locale`:
+    /// the registered office, register court and number, every managing
+    /// director (or the board and the supervisory board's chair of an AG)
+    /// and the VAT ID, as German business letters must state them.
+    pub fn from_profile(p: &CompanyProfile, locale: DisplayLocale) -> Letterhead {
+        let de = locale == DisplayLocale::De;
+        let country = match (p.address.country.as_str(), de) {
+            ("DE", true) => "Deutschland".to_string(),
+            ("DE", false) => "Germany".to_string(),
+            ("AT", true) => "Österreich".to_string(),
+            ("AT", false) => "Austria".to_string(),
+            (c, _) => c.to_string(),
+        };
+        let address =
+            format!("{} · {} {} · {country}", p.address.street.trim(), p.address.postal_code, p.address.city.trim());
+        let mut contact = Vec::new();
+        if let Some(phone) = &p.phone {
+            contact.push(format!("{} {phone}", if de { "Tel." } else { "Phone" }));
+        }
+        contact.extend(p.email.iter().cloned());
+        contact.extend(p.web.iter().cloned());
+        let mut legal = vec![format!("{} {}", if de { "Sitz" } else { "Registered office" }, p.address.city.trim())];
+        if let (Some(court), Some(number)) = (&p.register_court, &p.register_number) {
+            legal.push(format!("{court} {number}"));
+        }
+        if !p.managing_directors.is_empty() {
+            let title = match (p.has_board(), de) {
+                (true, true) => "Vorstand",
+                (true, false) => "Executive board",
+                (false, true) => "Geschäftsführung",
+                (false, false) => "Managing directors",
+            };
+            legal.push(format!("{title}: {}", p.managing_directors.join(", ")));
+        }
+        if let Some(chair) = &p.supervisory_board_chair {
+            legal.push(format!(
+                "{}: {chair}",
+                if de { "Vorsitz des Aufsichtsrats" } else { "Chair of the supervisory board" }
+            ));
+        }
+        legal.push(format!("{} {}", if de { "USt-IdNr." } else { "VAT ID" }, p.vat_id.trim()));
+        let bank_line = p
+            .bank
+            .as_ref()
+            .map(|b| format!("{} · IBAN {} · BIC {}", b.bank, b.iban_printed(), b.bic.trim()))
+            .unwrap_or_default();
+        Letterhead {
+            company: p.full_name(),
+            address,
+            contact_line: contact.join(" · "),
+            legal_line: legal.join(" · "),
+            logo: p.logo.clone(),
+            bank_line,
+            accent_colour: p.accent_colour.clone(),
+            footer: p.footer.clone(),
+            sample: false,
+        }
+    }
+
+    /// The accent colour as RGB in 0..1.
+    pub(crate) fn accent(&self) -> (f32, f32, f32) {
+        self.accent_colour.as_deref().and_then(crate::profile::parse_colour).unwrap_or(canvas::ACCENT)
     }
 }
 
@@ -77,15 +169,33 @@ pub struct RepContact {
     pub email: String,
     /// Phone.
     pub phone: String,
+    /// Job title, e.g. `Außendienst Region Süd`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub title: Option<String>,
+}
+
+impl RepContact {
+    /// A rep as their published profile shows them.
+    pub fn from_profile(p: &RepProfile) -> RepContact {
+        RepContact {
+            name: p.name.clone(),
+            email: p.email.clone().unwrap_or_default(),
+            phone: p.phone.clone().unwrap_or_default(),
+            title: p.title.clone(),
+        }
+    }
 }
 
 /// How to render.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PdfOptions {
-    /// The sender.
+    /// The sender when no `company` profile is given (the default is the
+    /// sample sender).
     pub letterhead: Letterhead,
-    /// Base of the approval link printed as a QR code, e.g. `https://hub.example.com`.
+    /// Base of the approval link printed as a QR code, e.g. `https://hub.example.com`
+    /// (a `company` profile's own address wins).
     pub approval_base_url: String,
     /// The document date printed and written to the metadata.
     pub document_date: NaiveDate,
@@ -97,10 +207,20 @@ pub struct PdfOptions {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub approval_link: Option<String>,
+    /// The published company profile: the sender and the approval links'
+    /// address. Stores fill it in from their reference data.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub company: Option<CompanyProfile>,
+    /// The published unit labels (units without one print with the
+    /// defaults). Stores fill them in.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
+    pub unit_labels: Vec<UnitLabel>,
 }
 
 impl PdfOptions {
-    /// Default letterhead and link base, dated `document_date`.
+    /// The sample letterhead and link base, dated `document_date`.
     pub fn dated(document_date: NaiveDate) -> Self {
         PdfOptions {
             letterhead: Letterhead::default(),
@@ -108,7 +228,24 @@ impl PdfOptions {
             document_date,
             locale: None,
             approval_link: None,
+            company: None,
+            unit_labels: Vec::new(),
         }
+    }
+
+    /// The sender as printed in `locale`: the company profile's, else the
+    /// letterhead given.
+    pub(crate) fn sender(&self, locale: DisplayLocale) -> Letterhead {
+        match &self.company {
+            Some(p) => Letterhead::from_profile(p, locale),
+            None => self.letterhead.clone(),
+        }
+    }
+
+    /// Where approval links point: the company profile's address, else
+    /// `approval_base_url`.
+    pub(crate) fn link_base(&self) -> &str {
+        self.company.as_ref().map_or(self.approval_base_url.as_str(), |p| p.approval_base_url.as_str())
     }
 }
 
@@ -235,6 +372,7 @@ mod tests {
         let acc = fixtures::account(ACCOUNT_ID);
         let ctx = QuoteContext { account: &acc, contact: None, rep: RepContact::default(), value_arguments: vec![] };
         let mut opts = fixtures::pdf_options();
+        opts.company = None;
         opts.letterhead.logo = Some(b"not an image".to_vec());
         assert_eq!(render_quote(&q, &ctx, &opts), Err(PdfError::BadImage { what: "logo" }));
     }

@@ -5,16 +5,19 @@
 
 use rust_decimal::Decimal;
 
-use super::canvas::{ACCENT, Canvas, Fonts, INK, MUTED, PAGE_H, PAGE_W, RULE, SHADE, mm};
+use super::canvas::{Canvas, Fonts, INK, MUTED, PAGE_H, PAGE_W, RULE, SHADE, mm};
 use super::fonts::{Weight, fit, wrap};
-use super::labels::{Labels, date, labels, unit_label};
-use super::{DocBuilder, PdfError, PdfOptions, QuoteContext};
+use super::labels::{Labels, date, labels};
+use super::{DocBuilder, Letterhead, PdfError, PdfOptions, QuoteContext};
+use crate::account::Salutation;
 use crate::money::{DisplayLocale, Money, format_decimal};
 use crate::quote::{PrintableApproval, Quote, SignerAuth};
 
 const LEFT: f32 = 56.69; // 20 mm
 const RIGHT: f32 = PAGE_W - 56.69;
-const BOTTOM: f32 = PAGE_H - 70.0; // content ends above the footer
+const BOTTOM: f32 = PAGE_H - 82.0; // content ends above the footer
+/// Where the footer's rule is.
+const FOOTER: f32 = PAGE_H - 70.0;
 const ROW: f32 = 11.0; // line height of table text
 const BODY: f32 = 8.6;
 /// The height a continuation page has for content, below its title.
@@ -56,7 +59,7 @@ const MIN_SKU_W: f32 = 50.0;
 
 /// The quantity with its unit, as the table prints it.
 fn qty_text(d: &Doc<'_>, line: &crate::quote::QuoteLine) -> String {
-    format!("{} {}", d.number(line.qty), unit_label(&line.unit, d.locale))
+    format!("{} {}", d.number(line.qty), crate::catalog::unit_label(d.units, &line.unit, d.locale))
 }
 
 impl Cols {
@@ -98,6 +101,10 @@ struct Doc<'a> {
     y: f32,
     quote: &'a Quote,
     cols: Cols,
+    /// The sender's accent colour.
+    accent: (f32, f32, f32),
+    /// The published unit labels.
+    units: &'a [crate::catalog::UnitLabel],
 }
 
 impl Doc<'_> {
@@ -155,12 +162,12 @@ impl Doc<'_> {
     }
 }
 
-fn letterhead(d: &mut Doc<'_>, opts: &PdfOptions, logo: Option<&(super::canvas::XObjectId, (usize, usize))>) {
-    let lh = &opts.letterhead;
+fn letterhead(d: &mut Doc<'_>, lh: &Letterhead, logo: Option<&(super::canvas::XObjectId, (usize, usize))>) {
     d.y = 62.0;
     // Beside the logo's box, if there is one.
     let room = RIGHT - LEFT - if logo.is_some() { mm(46.0) + 12.0 } else { 0.0 };
-    d.text(Weight::Bold, 15.0, LEFT, &fit(&d.fonts.bold.1, &lh.company, 15.0, room), ACCENT);
+    let accent = d.accent;
+    d.text(Weight::Bold, 15.0, LEFT, &fit(&d.fonts.bold.1, &lh.company, 15.0, room), accent);
     d.y += 13.0;
     d.text(Weight::Regular, 7.6, LEFT, &fit(&d.fonts.regular.1, &lh.address, 7.6, room), MUTED);
     if let Some((id, px)) = logo {
@@ -171,14 +178,14 @@ fn letterhead(d: &mut Doc<'_>, opts: &PdfOptions, logo: Option<&(super::canvas::
         d.page().image(id, *px, RIGHT - w, 36.0, w, h);
     }
     let y = d.y + 8.0;
-    d.page().line(LEFT, y, RIGHT, y, 0.6, ACCENT);
+    d.page().line(LEFT, y, RIGHT, y, 0.6, accent);
 }
 
-fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, opts: &PdfOptions) {
+fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, lh: &Letterhead, opts: &PdfOptions) {
     let a = ctx.account;
     let top = 138.0;
     d.y = top;
-    let sender = format!("{} · {}", opts.letterhead.company, opts.letterhead.address);
+    let sender = format!("{} · {}", lh.company, lh.address);
     let sender = d.fonts.regular.1.printable(&sender);
     let clipped: String = sender.chars().take(90).collect();
     d.text(Weight::Regular, 6.4, LEFT, &clipped, MUTED);
@@ -193,7 +200,12 @@ fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, opts: &PdfOptions) {
     }
     if let Some(c) = ctx.contact {
         let prefix = if d.locale == DisplayLocale::De { "z. Hd." } else { "Attn." };
-        let attn = fit(&d.fonts.regular.1, &format!("{prefix} {}", c.full_name()), 9.5, 290.0);
+        let form = match c.salutation {
+            Some(Salutation::Ms) => format!("{} ", d.l.ms),
+            Some(Salutation::Mr) => format!("{} ", d.l.mr),
+            None => String::new(),
+        };
+        let attn = fit(&d.fonts.regular.1, &format!("{prefix} {form}{}", c.full_name()), 9.5, 290.0);
         d.text(Weight::Regular, 9.5, LEFT, &attn, INK);
         d.y += 12.5;
     }
@@ -216,6 +228,7 @@ fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, opts: &PdfOptions) {
         (l.date, date(opts.document_date, d.locale)),
         (l.valid_until, date(q.valid_until, d.locale)),
         (l.contact, ctx.rep.name.clone()),
+        ("", ctx.rep.title.clone().unwrap_or_default()),
         ("", ctx.rep.phone.clone()),
         ("", ctx.rep.email.clone()),
     ];
@@ -232,6 +245,20 @@ fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, opts: &PdfOptions) {
     d.y = d.y.max(address_end) + 26.0;
 }
 
+/// The letter's salutation: by the contact's form of address ("Sehr
+/// geehrte Frau Strauß,", "Dear Mr Keller,"), neutrally by full name when
+/// it is not known ("Guten Tag Kim Weiß,"), or to all without a contact.
+fn salutation(contact: Option<&crate::account::Contact>, l: &Labels) -> String {
+    let Some(c) = contact.filter(|c| !c.full_name().trim().is_empty()) else {
+        return l.dear_all.to_string();
+    };
+    match c.salutation {
+        Some(Salutation::Ms) => format!("{} {},", l.dear_ms, c.last_name.trim()),
+        Some(Salutation::Mr) => format!("{} {},", l.dear_mr, c.last_name.trim()),
+        None => format!("{} {},", l.dear_named, c.full_name()),
+    }
+}
+
 /// Renders the quote.
 pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Result<Vec<u8>, PdfError> {
     let totals = q.totals().map_err(|e| PdfError::Pricing(e.to_string()))?;
@@ -243,24 +270,32 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     let hash = q.compute_hash();
     let approval = q.printable_approval();
     let mut b = DocBuilder::new(&title, opts.document_date, &hash)?;
-    b.author = opts.letterhead.company.clone();
-    let logo = match &opts.letterhead.logo {
+    let lh = opts.sender(locale);
+    b.author = lh.company.clone();
+    let logo = match &lh.logo {
         Some(bytes) => Some(b.image(bytes, "logo")?),
         None => None,
     };
     let placeholder =
         Cols { pos: 0.0, sku: 0.0, desc: (0.0, 0.0), qty: 0.0, qty_w: 0.0, price: 0.0, disc: 0.0, net: 0.0 };
-    let mut d = Doc { fonts: &b.fonts, l, locale, pages: vec![Canvas::default()], y: 0.0, quote: q, cols: placeholder };
+    let mut d = Doc {
+        fonts: &b.fonts,
+        l,
+        locale,
+        pages: vec![Canvas::default()],
+        y: 0.0,
+        quote: q,
+        cols: placeholder,
+        accent: lh.accent(),
+        units: &opts.unit_labels,
+    };
     d.cols = Cols::measure(&d, q, &totals.line_nets);
-    letterhead(&mut d, opts, logo.as_ref());
-    addresses(&mut d, ctx, opts);
+    letterhead(&mut d, &lh, logo.as_ref());
+    addresses(&mut d, ctx, &lh, opts);
 
     d.text(Weight::Bold, 15.0, LEFT, &format!("{} {}", l.quote, q.number), INK);
     d.y += 18.0;
-    let dear = match ctx.contact {
-        Some(c) if !c.full_name().trim().is_empty() => format!("{} {},", l.dear_named, c.full_name()),
-        _ => l.dear_all.to_string(),
-    };
+    let dear = salutation(ctx.contact, l);
     let dear = fit(&d.fonts.regular.1, &dear, 9.0, RIGHT - LEFT);
     d.text(Weight::Regular, 9.0, LEFT, &dear, INK);
     d.y += 13.0;
@@ -368,10 +403,20 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     if q.lines.iter().all(|l| l.tax_rate_pct.is_zero())
         && let Some(note) = treatment.note(locale, ctx.account.vat_id.as_deref())
     {
-        for line in wrap(&d.fonts.regular.1, &note, 8.0, RIGHT - LEFT) {
-            d.ensure(11.0);
-            d.text(Weight::Regular, 8.0, LEFT, &line, INK);
-            d.y += 11.0;
+        // The back office's online confirmation of that VAT ID, if it has one.
+        let confirmed = ctx.account.vat_confirmed().map(|c| {
+            let (on, reference) = (date(c.confirmed_on, locale), &c.reference);
+            match locale {
+                DisplayLocale::De => format!("USt-IdNr. qualifiziert bestätigt am {on} (Nr. {reference})."),
+                DisplayLocale::En => format!("VAT ID confirmed on {on} (reference {reference})."),
+            }
+        });
+        for text in std::iter::once(note).chain(confirmed) {
+            for line in wrap(&d.fonts.regular.1, &text, 8.0, RIGHT - LEFT) {
+                d.ensure(11.0);
+                d.text(Weight::Regular, 8.0, LEFT, &line, INK);
+                d.y += 11.0;
+            }
         }
     }
     d.y += 10.0;
@@ -396,16 +441,26 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
         d.y += 4.0;
     }
 
+    if let Some(footer) = &lh.footer {
+        d.y += 2.0;
+        for line in wrap(&d.fonts.regular.1, footer, 8.0, RIGHT - LEFT) {
+            d.ensure(11.0);
+            d.text(Weight::Regular, 8.0, LEFT, &line, MUTED);
+            d.y += 11.0;
+        }
+    }
+
     // Value arguments.
     if !ctx.value_arguments.is_empty() {
         d.y += 6.0;
         d.ensure((18.0 + ctx.value_arguments.len() as f32 * 12.0).min(PAGE_ROOM));
-        d.text(Weight::Bold, 9.0, LEFT, l.value_arguments, ACCENT);
+        let accent = d.accent;
+        d.text(Weight::Bold, 9.0, LEFT, l.value_arguments, accent);
         d.y += 13.0;
         for t in &ctx.value_arguments {
             for (k, line) in wrap(&d.fonts.regular.1, t, 8.6, RIGHT - LEFT - 12.0).iter().enumerate() {
                 d.ensure(11.5);
-                d.text(Weight::Regular, 8.6, LEFT, if k == 0 { "•" } else { "" }, ACCENT);
+                d.text(Weight::Regular, 8.6, LEFT, if k == 0 { "•" } else { "" }, accent);
                 d.text(Weight::Regular, 8.6, LEFT + 10.0, line, INK);
                 d.y += 11.5;
             }
@@ -418,7 +473,8 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     match approval {
         PrintableApproval::Approved(a) => {
             d.ensure(70.0);
-            d.text(Weight::Bold, 9.0, LEFT, l.approval, ACCENT);
+            let accent = d.accent;
+            d.text(Weight::Bold, 9.0, LEFT, l.approval, accent);
             d.y += 13.0;
             let how = match a.auth {
                 SignerAuth::RepDeviceOnSite => l.via_on_site,
@@ -434,7 +490,7 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
                 let font = if w == Weight::Bold { &d.fonts.bold.1 } else { &d.fonts.regular.1 };
                 for line in wrap(font, &text, size, RIGHT - LEFT) {
                     d.ensure(12.0);
-                    d.text(w, size, LEFT, &line, if w == Weight::Bold { ACCENT } else { INK });
+                    d.text(w, size, LEFT, &line, if w == Weight::Bold { accent } else { INK });
                     d.y += 12.0;
                 }
             }
@@ -451,12 +507,13 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
             // Content that does not match its hash gets no link: the link
             // would approve a revision other than the one printed.
             if !matches!(other, PrintableApproval::ContentChanged { .. }) {
-                let link = opts.approval_link.clone().unwrap_or_else(|| quote_link(&opts.approval_base_url, q));
+                let link = opts.approval_link.clone().unwrap_or_else(|| quote_link(opts.link_base(), q));
                 d.page().qr(&link, qx, top - 8.0, qr_size);
                 d.text(Weight::Bold, 8.6, LEFT, l.approve_online, INK);
                 d.y += 11.5;
                 for part in wrap(&d.fonts.regular.1, &link, 7.6, qx - LEFT - 12.0) {
-                    d.text(Weight::Regular, 7.6, LEFT, &part, ACCENT);
+                    let accent = d.accent;
+                    d.text(Weight::Regular, 7.6, LEFT, &part, accent);
                     d.y += 10.0;
                 }
             }
@@ -470,27 +527,31 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
         }
     }
 
-    // Footer on every page: sender, page x of y, revision hash.
+    // Footer on every page: sender, the legal line (whole, over two lines
+    // if it must), the bank, page x of y and the revision hash; a sample
+    // sender's pages say they are samples.
     let total = d.pages.len();
-    let lh = &opts.letterhead;
+    let label_w = d.fonts.width(Weight::Bold, &format!("{} {total} {} {total}", l.page, l.of), 7.4) + 10.0;
+    let mut lines =
+        vec![fit(&d.fonts.regular.1, &format!("{} · {}", lh.company, lh.contact_line), 6.6, RIGHT - LEFT - label_w)];
+    lines.extend(wrap(&d.fonts.regular.1, &lh.legal_line, 6.6, RIGHT - LEFT).into_iter().take(2));
+    if !lh.bank_line.is_empty() {
+        lines.push(fit(&d.fonts.regular.1, &lh.bank_line, 6.6, RIGHT - LEFT));
+    }
+    lines.push(format!("{} {} · SHA-256 {}", l.revision, q.revision, hash));
+    let step = 8.4;
+    let top = FOOTER.min(PAGE_H - 18.0 - step * lines.len() as f32);
     for (i, page) in d.pages.iter_mut().enumerate() {
-        let y = PAGE_H - 48.0;
         let label = format!("{} {} {} {}", l.page, i + 1, l.of, total);
-        let room = RIGHT - LEFT - d.fonts.width(Weight::Bold, &label, 7.4) - 10.0;
-        let sender = fit(&d.fonts.regular.1, &format!("{} · {}", lh.company, lh.contact_line), 6.6, room);
-        page.line(LEFT, y, RIGHT, y, 0.4, RULE);
-        page.text(d.fonts, Weight::Regular, 6.6, LEFT, y + 11.0, &sender, MUTED);
-        page.text(d.fonts, Weight::Regular, 6.6, LEFT, y + 20.0, &lh.legal_line, MUTED);
-        page.text(
-            d.fonts,
-            Weight::Regular,
-            6.2,
-            LEFT,
-            y + 29.0,
-            &format!("{} {} · SHA-256 {}", l.revision, q.revision, hash),
-            MUTED,
-        );
-        page.text_right(d.fonts, Weight::Bold, 7.4, RIGHT, y + 11.0, &label, INK);
+        page.line(LEFT, top, RIGHT, top, 0.4, RULE);
+        for (k, line) in lines.iter().enumerate() {
+            let size = if k + 1 == lines.len() { 6.2 } else { 6.6 };
+            page.text(d.fonts, Weight::Regular, size, LEFT, top + 10.0 + k as f32 * step, line, MUTED);
+        }
+        page.text_right(d.fonts, Weight::Bold, 7.4, RIGHT, top + 10.0, &label, INK);
+        if lh.sample {
+            page.text(d.fonts, Weight::Bold, 8.0, LEFT, 24.0, l.sample_notice, super::canvas::WARN);
+        }
     }
     let pages = std::mem::take(&mut d.pages);
     Ok(b.finish(pages))

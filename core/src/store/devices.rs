@@ -384,6 +384,10 @@ impl Store {
                 }
             }
             super::catalog::republish_price_lists_in(tx, &added_now)?;
+            // The new accounts' customers receive the rep's profile.
+            if !added_now.is_empty() {
+                super::catalog::republish_rep_profile_in(tx, rep)?;
+            }
             assigned_in(tx, rep)
         })
     }

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "0010_search_terms", include_str!("../../migrations/0010_search_terms.sql")),
     (11, "0011_device_lifecycle", include_str!("../../migrations/0011_device_lifecycle.sql")),
     (12, "0012_erasure", include_str!("../../migrations/0012_erasure.sql")),
+    (13, "0013_profiles", include_str!("../../migrations/0013_profiles.sql")),
 ];
 
 /// The schema version this build creates and understands.

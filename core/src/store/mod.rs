@@ -19,6 +19,7 @@ pub(crate) mod erasure;
 mod lease;
 mod migrations;
 mod pdfs;
+mod profiles;
 mod projections;
 mod quotes;
 mod reference;

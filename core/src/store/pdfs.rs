@@ -25,15 +25,43 @@ impl Store {
             .iter()
             .filter_map(|id| items.iter().find(|c| &c.id == id).map(|c| c.title.clone()))
             .collect();
+        let rep = self.rep_for(&quote.rep, rep)?;
         let ctx = QuoteContext { account: &account, contact: contact.as_ref(), rep, value_arguments };
+        let mut opts = self.with_profiles(opts)?;
         if opts.approval_link.is_none()
             && let Some(link) = self.signed_link(&quote)?
         {
-            let mut opts = opts.clone();
-            opts.approval_link = Some(link.url(&opts.approval_base_url));
-            return Ok(pdf::render_quote(&quote, &ctx, &opts)?);
+            opts.approval_link = Some(link.url(opts.link_base()));
         }
-        Ok(pdf::render_quote(&quote, &ctx, opts)?)
+        Ok(pdf::render_quote(&quote, &ctx, &opts)?)
+    }
+
+    /// `opts` with the published company profile and unit labels (those
+    /// given in `opts` win).
+    pub(crate) fn with_profiles(&self, opts: &PdfOptions) -> Result<PdfOptions> {
+        let mut opts = opts.clone();
+        if opts.company.is_none() {
+            opts.company = self.company_profile()?;
+        }
+        if opts.unit_labels.is_empty() {
+            opts.unit_labels = self.unit_labels()?;
+        }
+        Ok(opts)
+    }
+
+    /// The rep a document names: `rep`'s published profile, else `given`
+    /// (else, with no name given, the rep's id).
+    fn rep_for(&self, rep: &str, given: RepContact) -> Result<RepContact> {
+        Ok(match self.rep_profile(rep)? {
+            Some(p) => RepContact::from_profile(&p),
+            None if given.name.trim().is_empty() && !rep.is_empty() => RepContact { name: rep.to_string(), ..given },
+            None => given,
+        })
+    }
+
+    /// The contact block of `rep`'s published profile, if there is one.
+    pub fn rep_contact(&self, rep: &str) -> Result<Option<RepContact>> {
+        Ok(self.rep_profile(rep)?.map(|p| RepContact::from_profile(&p)))
     }
 
     /// The prices an account pays for a product on `day`: the steps of its
@@ -72,7 +100,8 @@ impl Store {
     }
 
     /// Renders a product datasheet for an account, with the account's price
-    /// on the document date and the content linked to the product.
+    /// on the document date and the content linked to the product; `rep` as
+    /// given (see [`Store::rep_contact`] for a published profile).
     pub fn render_datasheet_pdf(
         &self,
         sku: &str,
@@ -84,7 +113,8 @@ impl Store {
         let product = self.product(sku)?;
         let price = self.customer_price(sku, account_id, opts.document_date)?;
         let content = self.content_for_product(sku)?;
+        let opts = self.with_profiles(opts)?;
         let ctx = DatasheetContext { price, content: &content, rep, image };
-        Ok(pdf::render_datasheet(&product, &ctx, opts)?)
+        Ok(pdf::render_datasheet(&product, &ctx, &opts)?)
     }
 }

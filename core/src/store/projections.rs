@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::codec::{dec_key, json, to_json};
-use crate::account::{Account, Address, BuyingRole, Contact, MarketingConsent};
+use crate::account::{Account, Address, BuyingRole, Contact, MarketingConsent, Salutation};
 use crate::activity::Activity;
 use crate::crdt::{AccountRecord, ActivitiesRecord, DocId, PersonRecord};
 use crate::error::{Error, Result};
@@ -16,10 +16,10 @@ use crate::text::fold;
 
 pub(super) const ACCOUNT_COLS: &str = "id, name, legal_form, employees, industry, billing_street, billing_postal_code, \
     billing_city, billing_country, shipping_street, shipping_postal_code, shipping_city, shipping_country, \
-    vat_id, customer_group, assigned_rep, attributes";
+    vat_id, customer_group, assigned_rep, attributes, vat_confirmation";
 
 pub(super) const CONTACT_COLS: &str = "id, account_id, first_name, last_name, role, title, email, phone, \
-    consent_granted, consent_at, consent_source";
+    consent_granted, consent_at, consent_source, salutation";
 
 pub(super) fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     let shipping = match (r.get::<_, Option<String>>(9)?, r.get(10)?, r.get(11)?, r.get(12)?) {
@@ -43,6 +43,12 @@ pub(super) fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Accoun
             let text: String = r.get(16)?;
             serde_json::from_str(&text)
                 .map_err(|e| rusqlite::Error::FromSqlConversionFailure(16, rusqlite::types::Type::Text, Box::new(e)))?
+        },
+        vat_confirmation: match r.get::<_, Option<String>>(17)? {
+            Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(17, rusqlite::types::Type::Text, Box::new(e))
+            })?),
+            None => None,
         },
     })
 }
@@ -69,6 +75,10 @@ pub(super) fn contact_from_row(r: &rusqlite::Row<'_>) -> Result<Contact> {
         email: r.get(6)?,
         phone: r.get(7)?,
         consent,
+        salutation: match r.get::<_, Option<String>>(11)? {
+            Some(s) => Some(Salutation::parse(&s).ok_or(Error::Corrupt { what: "contact salutation", reason: s })?),
+            None => None,
+        },
     })
 }
 
@@ -106,7 +116,7 @@ pub(super) fn upsert_account(tx: &Transaction<'_>, a: &Account, now: &str) -> Re
     let ship = a.shipping_address.as_ref();
     tx.prepare_cached(&format!(
         "INSERT INTO accounts ({ACCOUNT_COLS}, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, legal_form = excluded.legal_form,
            employees = excluded.employees, industry = excluded.industry,
            billing_street = excluded.billing_street, billing_postal_code = excluded.billing_postal_code,
@@ -115,7 +125,7 @@ pub(super) fn upsert_account(tx: &Transaction<'_>, a: &Account, now: &str) -> Re
            shipping_city = excluded.shipping_city, shipping_country = excluded.shipping_country,
            vat_id = excluded.vat_id, customer_group = excluded.customer_group,
            assigned_rep = excluded.assigned_rep, attributes = excluded.attributes,
-           updated_at = excluded.updated_at"
+           vat_confirmation = excluded.vat_confirmation, updated_at = excluded.updated_at"
     ))?
     .execute(params![
         a.id,
@@ -136,6 +146,11 @@ pub(super) fn upsert_account(tx: &Transaction<'_>, a: &Account, now: &str) -> Re
         a.assigned_rep,
         serde_json::to_string(&a.attributes.iter().collect::<std::collections::BTreeMap<_, _>>())
             .map_err(|e| Error::validation("attributes", e.to_string()))?,
+        a.vat_confirmation
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| Error::validation("VAT confirmation", e.to_string()))?,
         now
     ])?;
     Ok(())
@@ -159,11 +174,11 @@ pub(super) fn check_contact_owner(tx: &Transaction<'_>, c: &Contact) -> Result<(
 pub(super) fn upsert_contact(tx: &Transaction<'_>, c: &Contact, now: &str) -> Result<()> {
     let consent = c.consent.as_ref();
     tx.prepare_cached(&format!(
-        "INSERT INTO contacts ({CONTACT_COLS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        "INSERT INTO contacts ({CONTACT_COLS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
            role = excluded.role, title = excluded.title, email = excluded.email, phone = excluded.phone,
            consent_granted = excluded.consent_granted, consent_at = excluded.consent_at,
-           consent_source = excluded.consent_source, updated_at = excluded.updated_at"
+           consent_source = excluded.consent_source, salutation = excluded.salutation, updated_at = excluded.updated_at"
     ))?
     .execute(params![
         c.id,
@@ -177,6 +192,7 @@ pub(super) fn upsert_contact(tx: &Transaction<'_>, c: &Contact, now: &str) -> Re
         consent.map(|m| m.granted),
         consent.map(|m| m.at.to_rfc3339()),
         consent.map(|m| &m.source),
+        c.salutation.map(Salutation::as_str),
         now
     ])?;
     Ok(())

@@ -332,7 +332,8 @@ mod tests {
         let delta = hub.catalog_changes_since(0).unwrap();
         tablet.apply_catalog_delta(&delta).unwrap();
         assert_eq!(tablet.scoring_model().unwrap(), Some(ScoringModel::sample()));
-        let audience = crate::release::CatalogAudience::Customer { customer: "acc", group: None };
+        let audience =
+            crate::release::CatalogAudience::Customer { customer: "acc", group: None, reps: &Default::default() };
         let customer = hub.read(|c| crate::store::catalog::catalog_page(c, 0, None, 1000, &audience)).unwrap().0;
         assert!(
             customer.scoring_model.is_none() && customer.campaigns.is_empty(),

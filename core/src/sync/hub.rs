@@ -370,7 +370,10 @@ fn grant_costs(
     cursor: Seq,
     catalog: Option<CatalogPart>,
 ) -> Result<Option<CatalogPart>> {
-    if !scope.audience(None).costs() || scope.role != super::DeviceRole::Rep || storage.costs_sent(device_id)? {
+    if !scope.audience(None, &Default::default()).costs()
+        || scope.role != super::DeviceRole::Rep
+        || storage.costs_sent(device_id)?
+    {
         return Ok(catalog);
     }
     let mut part = match catalog {

@@ -391,7 +391,18 @@ impl HubStorage for SqliteHub<'_> {
                 .flatten(),
             None => None,
         };
-        crate::store::catalog::catalog_page(self.tx, since, after, limit, &scope.audience(group.as_deref()))
+        // The reps serving a customer's account: their profiles go to it.
+        let reps: std::collections::BTreeSet<String> = match scope.customer() {
+            Some(c) => {
+                let mut stmt = self.tx.prepare_cached(
+                    "SELECT rep FROM hub_assignments WHERE account_id = ?1
+                     UNION SELECT assigned_rep FROM accounts WHERE id = ?1 AND assigned_rep IS NOT NULL",
+                )?;
+                stmt.query_map([c], |r| r.get(0))?.collect::<Result<_, _>>()?
+            }
+            None => Default::default(),
+        };
+        crate::store::catalog::catalog_page(self.tx, since, after, limit, &scope.audience(group.as_deref(), &reps))
     }
 }
 

@@ -8,14 +8,19 @@ use crate::crdt::{AccountRecord, ActivitiesRecord, PersonRecord};
 use crate::roles::DeviceRole;
 
 /// Customers change no account; reps change neither the customer group
-/// (it selects the prices) nor the assigned rep, and delete neither the
-/// account nor its contacts (the back office does, ADR 17).
+/// (it selects the prices), the assigned rep nor the VAT ID's confirmation,
+/// and delete neither the account nor its contacts (the back office does,
+/// ADR 17).
 pub(super) fn account(actor: &Actor<'_>, before: Option<&AccountRecord>, after: &AccountRecord) -> Rule {
     if actor.is(DeviceRole::Customer) {
         return Err(no(RefusalCode::NotPermitted, "a customer cannot change accounts or contacts"));
     }
     if !actor.is(DeviceRole::Rep) {
         return Ok(());
+    }
+    // A VAT ID's confirmation comes from the back office's online check.
+    if before.map_or(&None, |b| &b.account.vat_confirmation) != &after.account.vat_confirmation {
+        return Err(no(RefusalCode::NotPermitted, "only the back office records a VAT ID's confirmation"));
     }
     let Some(before) = before else {
         return Ok(());

@@ -351,6 +351,19 @@ fn accounts_and_activities_by_role() {
     regrouped.account.customer_group = Some("A-PLUS".into());
     assert_eq!(judge(&REP, &a, &regrouped), Some(RefusalCode::NotPermitted));
     assert_eq!(judge(&BOSS, &a, &regrouped), None);
+    // Only the back office records a VAT ID's confirmation, also on a new account.
+    let mut confirmed = a.clone();
+    confirmed.account.vat_confirmation = Some(crate::account::VatConfirmation {
+        vat_id: a.account.vat_id.clone().unwrap_or_else(|| "DE136695976".into()),
+        confirmed_on: now().date_naive(),
+        reference: "WAPIAAAAZ1Vy3GQd".into(),
+    });
+    assert_eq!(judge(&REP, &a, &confirmed), Some(RefusalCode::NotPermitted));
+    assert_eq!(judge(&BOSS, &a, &confirmed), None);
+    assert_eq!(judge(&REP, &confirmed, &a), Some(RefusalCode::NotPermitted), "nor removes it");
+    let created = Record::Account(Box::new(confirmed.clone()));
+    let verdict = check(&REP, &id, None, Some(&created), &mut facts()).ok().flatten().map(|r| r.code);
+    assert_eq!(verdict, Some(RefusalCode::NotPermitted), "a new account brings none");
     let mut deleted = a.clone();
     deleted.deleted = true;
     assert_eq!(judge(&REP, &a, &deleted), Some(RefusalCode::DeletionForbidden));

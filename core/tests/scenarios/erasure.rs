@@ -88,6 +88,7 @@ fn an_erased_person_is_found_in_no_file_and_a_stale_tablet_brings_nothing_back()
         email: Some("h.quarkwitz@beispiel-werke.de".into()),
         phone: Some("+49 911 4455667".into()),
         consent: None,
+        salutation: None,
     };
     let (a, b) = (plain(&dir, "tablet-a"), plain(&dir, "tablet-b"));
     sync(&a, &hub, &account.id);

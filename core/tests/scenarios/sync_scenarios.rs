@@ -127,6 +127,7 @@ fn two_reps_edit_the_same_account_offline_and_converge_with_the_loser_visible() 
         email: None,
         phone: None,
         consent: None,
+        salutation: None,
     };
     ben.save_contact(&new).unwrap();
     let mut renamed = w.account.clone();

@@ -222,3 +222,59 @@ pub(super) async fn list_orders(State(hub): State<Hub>, _: Admin, Query(q): Quer
     let orders = blocking(move || backend.orders(q.account.as_deref())).await?;
     Ok(axum::Json(json!({ "orders": orders })).into_response())
 }
+
+pub(super) async fn publish_company(
+    State(hub): State<Hub>,
+    _: Admin,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let profile: onsite_core::profile::CompanyProfile = json_body(&hub, &headers, body).await?;
+    let backend = hub.backend.clone();
+    let seq = blocking(move || backend.publish_company(&profile)).await?;
+    Ok(axum::Json(json!({ "catalog_seq": seq })).into_response())
+}
+
+pub(super) async fn get_company(State(hub): State<Hub>, _: Admin) -> ApiResult<Response> {
+    let backend = hub.backend.clone();
+    match blocking(move || backend.senders("")).await?.company {
+        Some(p) => Ok(axum::Json(p).into_response()),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no company profile is published")),
+    }
+}
+
+/// A rep's profile as the API takes it: the rep's id is the path's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RepProfileRequest {
+    name: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+pub(super) async fn publish_rep_profile(
+    State(hub): State<Hub>,
+    _: Admin,
+    Path(rep): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let r: RepProfileRequest = json_body(&hub, &headers, body).await?;
+    let profile =
+        onsite_core::profile::RepProfile { rep, name: r.name, title: r.title, phone: r.phone, email: r.email };
+    let backend = hub.backend.clone();
+    let seq = blocking(move || backend.publish_rep_profile(&profile)).await?;
+    Ok(axum::Json(json!({ "catalog_seq": seq })).into_response())
+}
+
+pub(super) async fn get_rep_profile(State(hub): State<Hub>, _: Admin, Path(rep): Path<String>) -> ApiResult<Response> {
+    let backend = hub.backend.clone();
+    match blocking(move || backend.senders(&rep)).await?.rep {
+        Some(p) => Ok(axum::Json(p).into_response()),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no profile is published for this rep")),
+    }
+}

@@ -57,7 +57,9 @@ pub(super) async fn resolve(
     headers: &HeaderMap,
     segment: &str,
 ) -> Result<(ApprovalLink, Outcome), Response> {
-    let seller = hub.config.letterhead.company.clone();
+    // Before a link is verified, the page names no seller: an unknown
+    // peer learns nothing and costs no lookup.
+    let seller = String::new();
     if !hub.config.tls && !trusted_transport(hub, peer) {
         return Err(html(StatusCode::FORBIDDEN, page::https_page(header_locale(headers), &seller)));
     }
@@ -162,7 +164,7 @@ pub(super) async fn approval_post(
         let message = "the form is not valid UTF-8 text";
         return html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            page::message_page(header_locale(&headers), "error", "Error", message, &hub.config.letterhead.company),
+            page::message_page(header_locale(&headers), "error", "Error", message, ""),
         );
     };
     let Outcome::Open(view) = &outcome else {
@@ -190,7 +192,13 @@ pub(super) async fn approval_post(
         }
         Err(e) => html(
             e.status,
-            page::message_page(view.quote.locale, "error", "Error", &e.message, &hub.config.letterhead.company),
+            page::message_page(
+                view.quote.locale,
+                "error",
+                "Error",
+                &e.message,
+                &view.seller(&hub.config.letterhead.company),
+            ),
         ),
     }
 }
@@ -218,11 +226,16 @@ pub(super) async fn approval_pdf(
     };
     let mut opts = onsite_core::pdf::PdfOptions::dated(hub.config.today());
     opts.letterhead = hub.config.letterhead.clone();
+    opts.company = view.senders.company.clone();
+    opts.unit_labels = view.senders.unit_labels.clone();
     opts.approval_link = Some(link.url(&base));
     let number = view.quote.number.clone();
     let revision = view.quote.revision;
     let rendered = blocking(move || {
-        let rep = onsite_core::pdf::RepContact { name: view.quote.rep.clone(), ..Default::default() };
+        let rep = match &view.senders.rep {
+            Some(p) => onsite_core::pdf::RepContact::from_profile(p),
+            None => onsite_core::pdf::RepContact { name: view.quote.rep.clone(), ..Default::default() },
+        };
         let ctx = onsite_core::pdf::QuoteContext {
             account: &view.account,
             contact: view.contact.as_ref(),

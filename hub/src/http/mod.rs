@@ -43,8 +43,9 @@ use super::log;
 use super::metrics::Metrics;
 use crate::error::Error;
 use admin::{
-    assign_accounts, decide_discount, erase_person, export_person, issue_device, list_devices, list_orders,
-    list_quotes, mark_lost, publish_catalog, publish_policy, reissue_token, revoke_device,
+    assign_accounts, decide_discount, erase_person, export_person, get_company, get_rep_profile, issue_device,
+    list_devices, list_orders, list_quotes, mark_lost, publish_catalog, publish_company, publish_policy,
+    publish_rep_profile, reissue_token, revoke_device,
 };
 use approval::{approval_get, approval_pdf, approval_post};
 use auth::{Admin, AuthLimiter};
@@ -188,6 +189,8 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/v1/admin/devices/{id}/lost", post(mark_lost))
         .route("/v1/admin/devices/{id}/token", post(reissue_token))
         .route("/v1/admin/reps/{rep}/accounts", post(assign_accounts))
+        .route("/v1/admin/reps/{rep}/profile", put(publish_rep_profile).get(get_rep_profile))
+        .route("/v1/admin/company", put(publish_company).get(get_company))
         .route("/v1/admin/discount-policy", put(publish_policy))
         .route("/v1/admin/quotes", get(list_quotes))
         .route("/v1/admin/quotes/{id}/discount-decision", post(decide_discount))

@@ -291,7 +291,8 @@ impl Backend for PgBackend {
             .iter()
             .filter_map(|id| items.iter().find(|c| &c.id == id).map(|c| c.title.clone()))
             .collect();
-        Ok(Some(QuoteView { quote, account: record.account, contact, value_arguments }))
+        let senders = self.senders(&quote.rep)?;
+        Ok(Some(QuoteView { quote, account: record.account, contact, value_arguments, senders }))
     }
 
     fn customer_decision(&self, quote_id: &str, decision: CustomerDecision, today: NaiveDate) -> Result<Quote> {
@@ -423,7 +424,11 @@ impl Backend for PgBackend {
         // Reps receive only their accounts' own price lists: publish the
         // new accounts' lists again, so the rep's devices get them.
         if !newly.is_empty() {
-            self.publish(|replica| replica.republish_price_lists(&newly).map(|_| ()))?;
+            self.publish(|replica| {
+                replica.republish_price_lists(&newly)?;
+                // The new accounts' customers receive the rep's profile.
+                replica.republish_rep_profile(rep).map(|_| ())
+            })?;
         }
         Ok(accounts)
     }
@@ -439,6 +444,24 @@ impl Backend for PgBackend {
 
     fn publish_policy(&self, policy: &DiscountPolicy) -> Result<Seq> {
         self.publish(|replica| replica.set_discount_policy(policy))
+    }
+
+    fn publish_company(&self, profile: &onsite_core::profile::CompanyProfile) -> Result<Seq> {
+        self.publish(|replica| replica.set_company_profile(profile).map(|_| ()))
+    }
+
+    fn publish_rep_profile(&self, profile: &onsite_core::profile::RepProfile) -> Result<Seq> {
+        self.publish(|replica| replica.set_rep_profile(profile).map(|_| ()))
+    }
+
+    fn senders(&self, rep: &str) -> Result<crate::backend::Senders> {
+        let mut c = self.pool.get()?;
+        let replica = self.current_replica(&mut c)?;
+        Ok(crate::backend::Senders {
+            company: replica.company_profile()?,
+            unit_labels: replica.unit_labels()?,
+            rep: replica.rep_profile(rep)?,
+        })
     }
 
     fn quotes(&self, state: Option<QuoteState>, pending_discount: bool) -> Result<Vec<QuoteListing>> {

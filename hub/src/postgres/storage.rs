@@ -253,14 +253,25 @@ impl<'t, 'c> PgHub<'t, 'c> {
     }
 
     /// A customer's account's group, from its document.
-    fn group_of(&mut self, account_id: &str) -> onsite_core::Result<Option<String>> {
+    /// A customer's group and the reps serving its account (assigned in
+    /// the registry, or the account's own rep).
+    fn group_and_reps_of(
+        &mut self,
+        account_id: &str,
+    ) -> onsite_core::Result<(Option<String>, std::collections::BTreeSet<String>)> {
         let id = DocId::account(account_id);
+        let mut reps: std::collections::BTreeSet<String> = self
+            .rows("SELECT rep FROM assignments WHERE account_id = $1", &[&account_id])?
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect();
         if let Some(doc) = self.load(&id)?
             && let Ok(Some(Record::Account(a))) = crdt::read(&doc, &id)
         {
-            return Ok(a.account.customer_group);
+            reps.extend(a.account.assigned_rep.clone());
+            return Ok((a.account.customer_group, reps));
         }
-        Ok(None)
+        Ok((None, reps))
     }
 }
 
@@ -440,11 +451,11 @@ impl HubStorage for PgHub<'_, '_> {
         limit: usize,
         scope: &DeviceScope,
     ) -> onsite_core::Result<(CatalogDelta, Option<(Seq, i64)>)> {
-        let group = match scope.customer() {
-            Some(c) => self.group_of(c)?,
-            None => None,
+        let (group, reps) = match scope.customer() {
+            Some(c) => self.group_and_reps_of(c)?,
+            None => (None, Default::default()),
         };
-        self.replica.catalog_page(since, after, limit, &scope.audience(group.as_deref()))
+        self.replica.catalog_page(since, after, limit, &scope.audience(group.as_deref(), &reps))
     }
 
     fn costs_sent(&mut self, device_id: &str) -> onsite_core::Result<bool> {
@@ -481,7 +492,7 @@ impl HubStorage for PgHub<'_, '_> {
         day: NaiveDate,
         currency: onsite_core::money::Currency,
     ) -> onsite_core::Result<Option<rust_decimal::Decimal>> {
-        let group = self.group_of(account_id)?;
+        let (group, _) = self.group_and_reps_of(account_id)?;
         self.replica.current_unit_price(account_id, group.as_deref(), line, day, currency)
     }
 

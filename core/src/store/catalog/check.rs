@@ -96,6 +96,18 @@ pub(super) fn validate(data: &ReferenceData, invalid: impl Fn(String) -> Error) 
     for c in &data.content {
         c.validate()?;
     }
+    if let Some(p) = &data.company_profile {
+        p.item.validate()?;
+    }
+    for l in data.unit_labels.iter().flat_map(|l| &l.item) {
+        l.validate()?;
+    }
+    if data.unit_labels.as_ref().is_some_and(|l| l.item.len() > 500) {
+        return Err(invalid("more than 500 unit labels".into()));
+    }
+    for r in &data.rep_profiles {
+        r.item.validate()?;
+    }
     if data.product_costs.iter().any(|c| c.cost < rust_decimal::Decimal::ZERO) {
         return Err(invalid("a product cost is negative".into()));
     }

@@ -94,6 +94,20 @@ pub(crate) fn catalog_page(
     let rows = stmt.query_map([since], |r| Ok(Tombstone { entity: r.get(0)?, key: r.get(1)?, seq: r.get(2)? }))?;
     delta.tombstones = rows.collect::<Result<_, _>>()?;
     delta.content = content_where(c, "seq > ?1", since)?;
+    let company: Option<String> =
+        c.query_row("SELECT body FROM company_profile WHERE id = 1 AND seq > ?1", [since], |r| r.get(0)).optional()?;
+    delta.company_profile = company.map(|b| json("company profile", &b)).transpose()?;
+    let units: Option<String> =
+        c.query_row("SELECT body FROM unit_labels WHERE id = 1 AND seq > ?1", [since], |r| r.get(0)).optional()?;
+    delta.unit_labels = units.map(|b| json("unit labels", &b)).transpose()?;
+    let mut stmt = c.prepare("SELECT rep, body FROM rep_profiles WHERE seq > ?1 ORDER BY seq, rep")?;
+    let reps: Vec<(String, String)> =
+        stmt.query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    for (rep, body) in reps {
+        if audience.sees_rep(&rep) {
+            delta.rep_profiles.push(json("rep profile", &body)?);
+        }
+    }
     if !audience.staff() {
         return Ok((delta, None));
     }

@@ -25,7 +25,7 @@ mod write;
 pub(crate) use delta::catalog_page;
 pub(crate) use rows::{costs_in, product_in};
 pub(super) use write::rebuild_search_index;
-pub(crate) use write::republish_price_lists_in;
+pub(crate) use write::{republish_price_lists_in, republish_rep_profile_in};
 
 use check::{UNKNOWN_DELETION, reference_problems, validate};
 use write::{Stamp, write_batch};
@@ -54,6 +54,8 @@ pub struct ImportSummary {
     pub content_changed: u64,
     /// Whether the discount policy changed.
     pub policy_changed: bool,
+    /// Company profile, unit labels and rep profiles changed.
+    pub profiles_changed: u64,
     /// Whether the lead-scoring model changed.
     pub scoring_changed: bool,
     /// Campaigns new or changed.

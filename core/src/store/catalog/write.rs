@@ -10,6 +10,7 @@ use super::{ImportProgress, ImportSummary};
 use crate::catalog::{ContentItem, PriceList, PriceListScope, Product, ProductCost, Seq, TaxClass};
 use crate::error::{Error, Result};
 use crate::leads::{Campaign, ScoringModel};
+use crate::profile::RepProfile;
 use crate::quote::DiscountPolicy;
 use crate::release::{ReferenceData, Sequenced, Tombstone};
 use crate::store::codec::{dec, dec_key, to_json};
@@ -48,6 +49,7 @@ pub(super) fn write_batch(
     w.content(&batch.content)?;
     w.scoring_model(batch.scoring_model.as_ref())?;
     w.campaigns(&batch.campaigns)?;
+    w.profiles(batch)?;
     let s = w.move_cursor(stamp)?;
     tick(total);
     Ok(s)
@@ -367,6 +369,43 @@ impl<'a, 'c> BatchWriter<'a, 'c> {
         Ok(())
     }
 
+    /// The company profile, the unit labels and the reps' profiles.
+    fn profiles(&mut self, batch: &ReferenceData) -> Result<()> {
+        if let Some(Sequenced { seq, item }) = &batch.company_profile {
+            let body = to_json("company profile", item)?;
+            self.s.profiles_changed +=
+                u64::from(write_single(self.tx, "company_profile", &body, self.carried.then_some(*seq), self.next)?);
+        }
+        if let Some(Sequenced { seq, item }) = &batch.unit_labels {
+            let body = to_json("unit labels", item)?;
+            self.s.profiles_changed +=
+                u64::from(write_single(self.tx, "unit_labels", &body, self.carried.then_some(*seq), self.next)?);
+        }
+        for Sequenced { seq: carried_seq, item } in &batch.rep_profiles {
+            self.rep_profile(item, *carried_seq)?;
+        }
+        Ok(())
+    }
+
+    fn rep_profile(&mut self, r: &RepProfile, carried_seq: Seq) -> Result<()> {
+        let body = to_json("rep profile", r)?;
+        let old: Option<String> = self
+            .tx
+            .prepare_cached("SELECT body FROM rep_profiles WHERE rep = ?1")?
+            .query_row([&r.rep], |row| row.get(0))
+            .optional()?;
+        if self.carried || old.as_deref() != Some(body.as_str()) {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO rep_profiles (rep, body, seq) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (rep) DO UPDATE SET body = excluded.body, seq = excluded.seq",
+                )?
+                .execute(params![r.rep, body, self.stamp_of(carried_seq)])?;
+            self.s.profiles_changed += 1;
+        }
+        Ok(())
+    }
+
     /// The catalog's sequence after the batch: the hub's `to` for a delta,
     /// the next one for an import that changed something, else unchanged.
     fn move_cursor(mut self, stamp: Stamp) -> Result<ImportSummary> {
@@ -379,6 +418,7 @@ impl<'a, 'c> BatchWriter<'a, 'c> {
             + s.costs_changed
             + s.content_changed
             + s.campaigns_changed
+            + s.profiles_changed
             + u64::from(s.policy_changed)
             + u64::from(s.scoring_changed);
         s.seq = match stamp {
@@ -430,6 +470,20 @@ pub(in crate::store) fn rebuild_search_index(tx: &Transaction<'_>) -> Result<u64
     indexer.finish(tx)?;
     search_index::mark_current(tx)?;
     Ok(n)
+}
+
+/// Sends a rep's profile again (the rep was assigned to an account, whose
+/// customers' devices did not receive it): it gets the next sequence.
+pub(crate) fn republish_rep_profile_in(tx: &Transaction<'_>, rep: &str) -> Result<Seq> {
+    let current = super::seq_in(tx)?;
+    let exists = tx.prepare_cached("SELECT 1 FROM rep_profiles WHERE rep = ?1")?.exists([rep])?;
+    if !exists {
+        return Ok(current);
+    }
+    let seq = current + 1;
+    tx.execute("UPDATE catalog_state SET seq = ?1 WHERE id = 1", [seq])?;
+    tx.execute("UPDATE rep_profiles SET seq = ?1 WHERE rep = ?2", params![seq, rep])?;
+    Ok(seq)
 }
 
 pub(crate) fn republish_price_lists_in(tx: &Transaction<'_>, accounts: &[String]) -> Result<Seq> {
