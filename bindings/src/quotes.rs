@@ -7,7 +7,8 @@ use onsite_core::catalog::ContentItem;
 use onsite_core::money::DisplayLocale;
 use onsite_core::pdf::{PdfOptions, RepContact};
 use onsite_core::pricing::Totals;
-use onsite_core::quote::{Approval, ApprovalStatus, DiscountPolicy, Order, PolicyCheck, Quote};
+use onsite_core::profile::{CompanyProfile, RepProfile};
+use onsite_core::quote::{Approval, ApprovalStatus, DiscountPolicy, Order, PolicyCheck, Position, Quote};
 use onsite_core::store::{GrantedDiscount, QuoteSummary};
 use rust_decimal::Decimal;
 
@@ -89,6 +90,23 @@ impl OnsiteStore {
     ) -> Result<Quote, OnsiteError> {
         let (qty, disc, on) = (decimal("qty", &qty)?, decimal("discount_pct", &discount_pct)?, day("day", &day_text)?);
         Ok(self.inner.add_quote_line(&quote_id, &sku, qty, disc, on)?)
+    }
+
+    /// Makes line `index` (0-based) a standard, optional or alternative position.
+    pub fn set_quote_position(
+        &self,
+        quote_id: String,
+        index: u32,
+        position: Position,
+        chosen: bool,
+    ) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.set_quote_position(&quote_id, index as usize, position, chosen)?)
+    }
+
+    /// The customer's choice of an optional or alternative position (a new
+    /// revision once sent; choosing an alternative leaves the others of its group).
+    pub fn choose_quote_position(&self, quote_id: String, index: u32, chosen: bool) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.choose_quote_position(&quote_id, index as usize, chosen)?)
     }
 
     /// Saves the editable content of `quote` (a sent quote gets a new revision).
@@ -187,6 +205,36 @@ impl OnsiteStore {
         Ok(self.inner.approval_link(&quote_id, &base_url)?)
     }
 
+    /// The published company profile every document prints; `None`: none
+    /// is published and documents say they are samples.
+    pub fn company_profile(&self) -> Result<Option<CompanyProfile>, OnsiteError> {
+        Ok(self.inner.company_profile()?)
+    }
+
+    /// Publishes the company profile (back office; checked whole).
+    pub fn set_company_profile(&self, profile: CompanyProfile) -> Result<(), OnsiteError> {
+        self.inner.set_company_profile(&profile)?;
+        Ok(())
+    }
+
+    /// How VAT applies to goods for `account` sold by the published company.
+    pub fn tax_treatment(
+        &self,
+        account: onsite_core::account::Account,
+    ) -> Result<onsite_core::vat::TaxTreatment, OnsiteError> {
+        Ok(self.inner.tax_treatment(&account)?)
+    }
+
+    /// A rep's published profile.
+    pub fn rep_profile(&self, rep: String) -> Result<Option<RepProfile>, OnsiteError> {
+        Ok(self.inner.rep_profile(&rep)?)
+    }
+
+    /// Every rep profile this device received (a customer's: its own reps').
+    pub fn rep_profiles(&self) -> Result<Vec<RepProfile>, OnsiteError> {
+        Ok(self.inner.rep_profiles()?)
+    }
+
     /// Renders a stored quote as PDF bytes.
     pub fn render_quote_pdf(
         &self,
@@ -195,6 +243,17 @@ impl OnsiteStore {
         options: PdfOptions,
     ) -> Result<Vec<u8>, OnsiteError> {
         Ok(self.inner.render_quote_pdf(&quote_id, rep, &options)?)
+    }
+
+    /// Renders the order confirmation (Auftragsbestätigung) of an order
+    /// placed from an approved quote, as PDF bytes.
+    pub fn render_order_confirmation_pdf(
+        &self,
+        order_id: String,
+        rep: RepContact,
+        options: PdfOptions,
+    ) -> Result<Vec<u8>, OnsiteError> {
+        Ok(self.inner.render_order_confirmation_pdf(&order_id, rep, &options)?)
     }
 
     /// Renders a product datasheet with an account's prices as PDF bytes;

@@ -81,6 +81,8 @@ fn main() {
             discount_pct: l.discount_pct,
             tax_rate_pct: l.tax_rate_pct,
             c_part: true,
+            position: Default::default(),
+            chosen: false,
         })
         .collect();
     let hash = common::time(2000, || {

@@ -154,6 +154,8 @@ fn largest_documents() {
             discount_pct: Decimal::ZERO,
             tax_rate_pct: Decimal::new(19, 0),
             c_part: p.c_part,
+            position: Default::default(),
+            chosen: false,
         });
         q.revision_hash = q.compute_hash();
         crdt::write(&mut doc, &Record::Quote(Box::new(q.clone()))).unwrap();

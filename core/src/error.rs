@@ -194,6 +194,7 @@ impl Error {
             Error::Quote(Q::IllegalTransition { .. } | Q::StaleApproval { .. } | Q::Expired(_)) => ErrorKind::Conflict,
             Error::Quote(_) => ErrorKind::Invalid,
             Error::Pdf(crate::pdf::PdfError::Font) => ErrorKind::Internal,
+            Error::Pdf(crate::pdf::PdfError::NotApproved(_)) => ErrorKind::Conflict,
             Error::Pdf(_) => ErrorKind::Invalid,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Conflict { .. } | Error::Refused(_) => ErrorKind::Conflict,
@@ -324,6 +325,7 @@ mod tests {
             (Error::Key(KeyError::NotEncrypted), K::Storage),
             (Error::Key(KeyError::Malformed), K::Invalid),
             (Error::Pdf(crate::pdf::PdfError::Font), K::Internal),
+            (Error::Pdf(crate::pdf::PdfError::NotApproved("x".into())), K::Conflict),
             (Error::Pdf(crate::pdf::PdfError::BadImage { what: "logo" }), K::Invalid),
         ];
         for (e, kind) in cases {

@@ -131,6 +131,8 @@ pub fn line(sku: &str, qty: Decimal, unit_price: Decimal) -> QuoteLine {
         discount_pct: Decimal::ZERO,
         tax_rate_pct: Decimal::new(19, 0),
         c_part: true,
+        position: Default::default(),
+        chosen: false,
     }
 }
 

@@ -299,6 +299,18 @@ pub fn line_net(line: &PricingLine, currency: Currency) -> Result<Decimal, Prici
 
 /// Prices a quote by the rules in the module docs.
 pub fn totals(lines: &[PricingLine], header_discount_pct: Decimal, currency: Currency) -> Result<Totals, PricingError> {
+    totals_of_counted(lines, &vec![true; lines.len()], header_discount_pct, currency)
+}
+
+/// [`totals`] where only the lines with `counted[i]` go into the groups
+/// and totals (a quote's optional and alternative positions not chosen);
+/// every line is checked and its net reported.
+pub fn totals_of_counted(
+    lines: &[PricingLine],
+    counted: &[bool],
+    header_discount_pct: Decimal,
+    currency: Currency,
+) -> Result<Totals, PricingError> {
     check_discount(|| "header".into(), header_discount_pct)?;
     let dp = currency.minor_units();
     let mut nets = Vec::with_capacity(lines.len());
@@ -314,8 +326,10 @@ pub fn totals(lines: &[PricingLine], header_discount_pct: Decimal, currency: Cur
             return Err(PricingError::InvalidLine { line: n, reason: "tax rate must be 0–100 %".into() });
         }
         let net = line_net(l, currency)?;
-        let group = by_rate.entry(l.tax_rate_pct.normalize()).or_insert(Decimal::ZERO);
-        *group = add(*group, net)?;
+        if counted.get(i).copied().unwrap_or(true) {
+            let group = by_rate.entry(l.tax_rate_pct.normalize()).or_insert(Decimal::ZERO);
+            *group = add(*group, net)?;
+        }
         nets.push(net);
     }
     let mut groups = Vec::with_capacity(by_rate.len());

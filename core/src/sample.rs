@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use crate::account::{Account, Address, BuyingRole, Contact, MarketingConsent};
+use crate::account::{Account, Address, BuyingRole, Contact, MarketingConsent, Salutation};
 use crate::catalog::{Attribute, PriceList, PriceListScope, PriceTier, Product};
 use crate::money::{Currency, Money};
 
@@ -159,7 +159,7 @@ const FAMILIES: &[Family] = &[
     },
     Family {
         code: "DUE",
-        name: "Dübel Nylon",
+        name: "Dübel",
         category: "Befestigungstechnik/Dübel",
         unit: "pc",
         c_part: true,
@@ -167,7 +167,7 @@ const FAMILIES: &[Family] = &[
         sized: true,
         norm: "",
         variants: &[],
-        materials: MATERIALS,
+        materials: &[("Nylon", "PA")],
     },
     Family {
         code: "BLN",
@@ -179,7 +179,7 @@ const FAMILIES: &[Family] = &[
         sized: true,
         norm: "ISO 15983",
         variants: &[],
-        materials: MATERIALS,
+        materials: &[("Aluminium", "AL"), ("Edelstahl A2", "A2"), ("Kupfer", "CU")],
     },
     Family {
         code: "HEX",
@@ -191,7 +191,7 @@ const FAMILIES: &[Family] = &[
         sized: true,
         norm: "ISO 4017",
         variants: &[],
-        materials: MATERIALS,
+        materials: MATERIALS_EN,
     },
     Family {
         code: "SHC",
@@ -203,7 +203,7 @@ const FAMILIES: &[Family] = &[
         sized: true,
         norm: "ISO 4762",
         variants: &[],
-        materials: MATERIALS,
+        materials: MATERIALS_EN,
     },
     Family {
         code: "WSH",
@@ -215,7 +215,7 @@ const FAMILIES: &[Family] = &[
         sized: true,
         norm: "ISO 7089",
         variants: &[],
-        materials: MATERIALS,
+        materials: MATERIALS_EN,
     },
     Family {
         code: "KBB",
@@ -409,6 +409,20 @@ const MATERIALS: &[(&str, &str)] = &[
     ("Aluminium", "AL"),
     ("Polyamid", "PA"),
 ];
+/// The materials of the English-named families, in English.
+const MATERIALS_EN: &[(&str, &str)] = &[
+    ("zinc-plated steel", "VZ"),
+    ("stainless steel A2", "A2"),
+    ("stainless steel A4", "A4"),
+    ("steel 8.8 plain", "88"),
+    ("steel 10.9 black", "109"),
+    ("brass", "MS"),
+];
+/// Families named in English (their descriptions and long names are too).
+const ENGLISH: &[&str] = &["HEX", "SHC", "WSH", "GLV", "TWD", "CLN"];
+/// Families whose sizes are a diameter (wall plugs, rivets), not a thread.
+const DIAMETERS: &[(&str, i64)] =
+    &[("Ø 4", 1), ("Ø 5", 1), ("Ø 6", 2), ("Ø 8", 3), ("Ø 10", 4), ("Ø 12", 6), ("Ø 14", 8), ("Ø 16", 9)];
 const THREADS: &[(&str, i64)] = &[
     ("M3", 1),
     ("M4", 1),
@@ -423,11 +437,21 @@ const THREADS: &[(&str, i64)] = &[
 ];
 const LENGTHS: &[i64] =
     &[6, 8, 10, 12, 16, 20, 25, 30, 35, 40, 45, 50, 60, 70, 80, 90, 100, 120, 140, 160, 200, 240, 300];
-const LONG_TAILS: &[&str] = &[
-    "für Außenanwendungen, witterungsbeständig, mit Dichtscheibe aus EPDM – Großpackung für Industrie und Handwerk",
-    "geprüfte Qualität nach Werksnorm, einzeln rückverfolgbar, ideal für die Serienmontage im Maschinen- und Anlagenbau",
-    "suitable for food-processing plants, corrosion resistant, supplied with inspection certificate 3.1 to EN 10204",
-];
+/// The lengths a thread or diameter of `size` is made in: from a little
+/// over its diameter to about ten times it (M3 up to 30 mm, M24 from
+/// 30 mm), as the norms' tables list them.
+fn lengths_for(size: &str) -> Vec<i64> {
+    let d: i64 = size.trim_start_matches(['M', 'Ø', ' ']).parse().unwrap_or(8);
+    let (min, max) = (d + 2, (d * 12).clamp(30, 300));
+    LENGTHS.iter().copied().filter(|l| (min..=max).contains(l)).collect()
+}
+/// Long names' tails: for screws (a sealing washer fits only them), for
+/// any German product, for the English-named ones.
+const SCREW_TAIL: &str =
+    "für Außenanwendungen, witterungsbeständig, mit Dichtscheibe aus EPDM – Großpackung für Industrie und Handwerk";
+const GERMAN_TAIL: &str = "geprüfte Qualität nach Werksnorm, einzeln rückverfolgbar, ideal für die Serienmontage im Maschinen- und Anlagenbau";
+const ENGLISH_TAIL: &str =
+    "suitable for food-processing plants, corrosion resistant, supplied with inspection certificate 3.1 to EN 10204";
 const PACKS: &[i64] = &[1, 1, 1, 50, 100, 100, 200, 500, 1000];
 
 /// `n` products with unique SKUs, in SKU order within each family.
@@ -438,14 +462,18 @@ pub fn products(n: usize, seed: u64) -> Vec<Product> {
         let f = rng.pick(FAMILIES);
         let (material, mat_code) = *rng.pick(f.materials);
         let mut attrs = Vec::new();
+        let english = ENGLISH.contains(&f.code);
         let (name, price_factor) = if f.sized {
-            let (thread, weight) = *rng.pick(THREADS);
-            attrs.push(Attribute { key: "Gewinde".into(), value: thread.into() });
-            // Nuts and washers have a thread size but no length.
-            let (size, len) = if matches!(f.code, "MUT" | "USB" | "WSH") {
+            let diameter = matches!(f.code, "DUE" | "BLN");
+            let (thread, weight) = *rng.pick(if diameter { DIAMETERS } else { THREADS });
+            let key = if diameter { "Durchmesser" } else { "Gewinde" };
+            attrs.push(Attribute { key: key.into(), value: thread.into() });
+            // Nuts and washers have a thread size but no length; threaded
+            // rods are sold by the metre.
+            let (size, len) = if matches!(f.code, "MUT" | "USB" | "WSH" | "GWS") {
                 (thread.to_string(), 0)
             } else {
-                let len = *rng.pick(LENGTHS);
+                let len = *rng.pick(&lengths_for(thread));
                 attrs.push(Attribute { key: "Länge".into(), value: format!("{len} mm") });
                 (format!("{thread}×{len}"), len)
             };
@@ -468,16 +496,29 @@ pub fn products(n: usize, seed: u64) -> Vec<Product> {
         if pack > 1 {
             attrs.push(Attribute { key: "VPE".into(), value: format!("{pack} Stück") });
         }
-        let name = if rng.chance(4) { format!("{name} {}", rng.pick(LONG_TAILS)) } else { name };
+        let tails: &[&str] = match f.code {
+            _ if english => &[ENGLISH_TAIL],
+            "SKS" | "SEN" | "HOS" => &[SCREW_TAIL, GERMAN_TAIL],
+            _ => &[GERMAN_TAIL],
+        };
+        let name = if rng.chance(4) { format!("{name} {}", rng.pick(tails)) } else { name };
         let cents = f.base_cents * price_factor + rng.below(50) as i64;
         let tax_class = if f.code == "SBR" && rng.chance(10) { "DE-RED" } else { "DE-STD" };
         out.push(Product {
             sku: format!("{}-{mat_code}-{i:06}", f.code),
-            description: format!(
-                "{} aus {material}. Lieferung ab Lager, {}.",
-                f.name,
-                if f.c_part { "auch im Kanban-Nachschub" } else { "mit Herstellergarantie" }
-            ),
+            description: if english {
+                format!(
+                    "{} made of {material}. Shipped from stock, {}.",
+                    f.name,
+                    if f.c_part { "also as kanban replenishment" } else { "with the maker's warranty" }
+                )
+            } else {
+                format!(
+                    "{} aus {material}. Lieferung ab Lager, {}.",
+                    f.name,
+                    if f.c_part { "auch im Kanban-Nachschub" } else { "mit Herstellergarantie" }
+                )
+            },
             name,
             category: f.category.into(),
             unit: f.unit.into(),
@@ -541,25 +582,26 @@ const SURNAMES: &[&str] = &[
     "Strauß",
     "Öztürk",
 ];
-const FIRST_NAMES: &[&str] = &[
-    "Anna",
-    "Jürgen",
-    "Sabine",
-    "Thomas",
-    "Özlem",
-    "Stefan",
-    "Katharina",
-    "Michael",
-    "Birgit",
-    "Andreas",
-    "Jörg",
-    "Monika",
-    "Lukas",
-    "Sophie",
-    "René",
-    "Chloé",
-    "Dragan",
-    "Agnieszka",
+/// First names with the form of address their bearers use.
+const FIRST_NAMES: &[(&str, Salutation)] = &[
+    ("Anna", Salutation::Ms),
+    ("Jürgen", Salutation::Mr),
+    ("Sabine", Salutation::Ms),
+    ("Thomas", Salutation::Mr),
+    ("Özlem", Salutation::Ms),
+    ("Stefan", Salutation::Mr),
+    ("Katharina", Salutation::Ms),
+    ("Michael", Salutation::Mr),
+    ("Birgit", Salutation::Ms),
+    ("Andreas", Salutation::Mr),
+    ("Jörg", Salutation::Mr),
+    ("Monika", Salutation::Ms),
+    ("Lukas", Salutation::Mr),
+    ("Sophie", Salutation::Ms),
+    ("René", Salutation::Mr),
+    ("Chloé", Salutation::Ms),
+    ("Dragan", Salutation::Mr),
+    ("Agnieszka", Salutation::Ms),
 ];
 const LEGAL_FORMS: &[&str] = &["GmbH", "GmbH & Co. KG", "AG", "e.K.", "KG", "OHG", "GmbH"];
 const CITIES: &[(&str, &str)] = &[
@@ -578,12 +620,13 @@ const CITIES: &[(&str, &str)] = &[
 ];
 const STREETS: &[&str] =
     &["Hauptstraße", "Industriestraße", "Gewerbepark", "Am Mühlbach", "Schloßallee", "Bahnhofstraße", "Lindenweg"];
-const TITLES: &[(BuyingRole, &str)] = &[
-    (BuyingRole::DecisionMaker, "Geschäftsführer"),
-    (BuyingRole::BudgetHolder, "Leiterin Einkauf"),
-    (BuyingRole::Influencer, "Konstruktionsleiter"),
-    (BuyingRole::User, "Meister Montage"),
-    (BuyingRole::Gatekeeper, "Assistenz der Geschäftsführung"),
+/// Roles with their titles for a man and for a woman.
+const TITLES: &[(BuyingRole, &str, &str)] = &[
+    (BuyingRole::DecisionMaker, "Geschäftsführer", "Geschäftsführerin"),
+    (BuyingRole::BudgetHolder, "Leiter Einkauf", "Leiterin Einkauf"),
+    (BuyingRole::Influencer, "Konstruktionsleiter", "Konstruktionsleiterin"),
+    (BuyingRole::User, "Meister Montage", "Meisterin Montage"),
+    (BuyingRole::Gatekeeper, "Assistenz der Geschäftsführung", "Assistenz der Geschäftsführung"),
 ];
 
 fn uuid(rng: &mut Rng) -> String {
@@ -630,8 +673,12 @@ pub fn accounts(n: usize, seed: u64) -> Vec<(Account, Vec<Contact>)> {
             let k = 3 + rng.below(3);
             let contacts = (0..k)
                 .map(|j| {
-                    let (role, title) = TITLES[j % TITLES.len()];
-                    let first = *rng.pick(FIRST_NAMES);
+                    let (role, his, hers) = TITLES[j % TITLES.len()];
+                    let (first, form) = *rng.pick(FIRST_NAMES);
+                    let title = if form == Salutation::Ms { hers } else { his };
+                    // Some contacts' form of address is not known: letters
+                    // address them by full name.
+                    let salutation = (!(i + j).is_multiple_of(7)).then_some(form);
                     let last = *rng.pick(SURNAMES);
                     let consent = rng.chance(60).then(|| MarketingConsent {
                         granted: rng.chance(85),
@@ -649,7 +696,7 @@ pub fn accounts(n: usize, seed: u64) -> Vec<(Account, Vec<Contact>)> {
                         email: Some(format!("{}.{}@{domain}", ascii_mail(first), ascii_mail(last))),
                         phone: Some(format!("+49 {} {}", 100 + rng.below(900), 100_000 + rng.below(900_000))),
                         consent,
-                        salutation: None,
+                        salutation,
                     }
                 })
                 .collect();
@@ -1003,5 +1050,47 @@ mod tests {
         assert_eq!(lists.len(), 3 + 5);
         assert!(lists.iter().all(|l| l.validate().is_ok()));
         assert!(lists[0].tiers.iter().any(|t| t.min_qty > Decimal::ONE), "quantity tiers");
+    }
+
+    #[test]
+    fn the_sample_reads_plausibly_to_a_sales_manager() {
+        let products = products(10_000, 2026);
+        for p in &products {
+            let n = &p.name;
+            // Lengths the norms make for the thread: M3 up to 30 mm, M24 from 30 mm.
+            if let (Some(t), Some(l)) =
+                (p.attributes.iter().find(|a| a.key == "Gewinde"), p.attributes.iter().find(|a| a.key == "Länge"))
+            {
+                let d: i64 = t.value.trim_start_matches('M').parse().unwrap();
+                let len: i64 = l.value.trim_end_matches(" mm").parse().unwrap();
+                assert!(len > d && len <= (12 * d).clamp(30, 300), "{n}");
+            }
+            assert!(!n.contains("Dichtscheibe") || n.contains("schraube"), "a sealing washer on {n}");
+            let english = ENGLISH.iter().any(|c| p.sku.starts_with(&format!("{c}-")));
+            for german in ["Stahl", "Edelstahl", "verzinkt", "für ", "Lieferung"] {
+                assert!(!(english && (n.contains(german) || p.description.contains(german))), "German in {n}");
+            }
+            for english_word in ["suitable", "stainless", "made of"] {
+                assert!(english || !n.contains(english_word), "English in {n}");
+            }
+            if p.unit == "m" {
+                assert!(!n.contains('×'), "sold by the metre, so no length: {n}");
+            }
+            if n.starts_with("Dübel") || n.starts_with("Blindniete") {
+                let thread = |w: &str| w.strip_prefix('M').is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+                assert!(!n.split_whitespace().any(thread), "sized by diameter: {n}");
+            }
+        }
+        for (_, contacts) in accounts(200, 7) {
+            for c in contacts {
+                let t = c.title.as_deref().unwrap_or_default();
+                let female = FIRST_NAMES.iter().any(|(f, s)| *f == c.first_name && *s == Salutation::Ms);
+                let male_title = TITLES.iter().any(|(_, his, hers)| t == *his && his != hers);
+                let female_title = TITLES.iter().any(|(_, his, hers)| t == *hers && his != hers);
+                let fits = if female { !male_title } else { !female_title };
+                assert!(fits, "{} {}: {t}", c.first_name, c.last_name);
+                assert!(c.salutation.is_none_or(|s| (s == Salutation::Ms) == female));
+            }
+        }
     }
 }

@@ -15,8 +15,9 @@ use crate::account::Account;
 use crate::money::DisplayLocale;
 use crate::rules::FieldError;
 
-/// The seller's country, until the company profile publishes it (issue 19).
-pub const SELLER_COUNTRY: &str = "DE";
+/// The seller's country when no company profile is published (a published
+/// profile's address says it, ADR 26).
+pub const DEFAULT_SELLER_COUNTRY: &str = "DE";
 
 /// The member states by ISO 3166 code (Greece is `GR` here, `EL` in VAT IDs).
 const EU: [&str; 27] = [
@@ -425,7 +426,7 @@ mod tests {
             (account("", None, None), Domestic),
         ];
         for (a, want) in cases {
-            assert_eq!(treatment(SELLER_COUNTRY, &a), want, "{:?} {:?}", a.billing_address.country, a.vat_id);
+            assert_eq!(treatment(DEFAULT_SELLER_COUNTRY, &a), want, "{:?} {:?}", a.billing_address.country, a.vat_id);
         }
         let nineteen = Decimal::new(19, 0);
         assert_eq!(Domestic.rate(nineteen), nineteen);

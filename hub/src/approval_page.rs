@@ -206,6 +206,10 @@ struct Words {
     hash: &'static str,
     contact: &'static str,
     sample: &'static str,
+    optional: &'static str,
+    alternative: &'static str,
+    chosen: &'static str,
+    not_in_total: &'static str,
     invalid_h: &'static str,
     invalid: &'static str,
     withdrawn_h: &'static str,
@@ -253,6 +257,10 @@ const DE: Words = Words {
     hash: "Prüfsumme dieser Revision",
     contact: "Ihr Ansprechpartner",
     sample: "Muster: Es ist kein Firmenprofil veröffentlicht, der Absender ist ein Beispiel.",
+    optional: "Optionale Position",
+    alternative: "Alternativposition",
+    chosen: "gewählt",
+    not_in_total: "nicht in der Summe",
     invalid_h: "Dieser Link ist nicht gültig",
     invalid: "Der Link ist unvollständig oder gehört zu keinem Angebot. Bitte öffnen Sie ihn noch einmal aus dem PDF oder fragen Sie Ihren Ansprechpartner.",
     withdrawn_h: "Dieser Link wurde zurückgezogen",
@@ -300,6 +308,10 @@ const EN: Words = Words {
     hash: "Checksum of this revision",
     contact: "Your contact",
     sample: "Sample: no company profile is published, the sender is an example.",
+    optional: "Optional item",
+    alternative: "Alternative",
+    chosen: "chosen",
+    not_in_total: "not in the total",
     invalid_h: "This link is not valid",
     invalid: "The link is incomplete or does not belong to any quote. Please open it again from the PDF or ask your contact.",
     withdrawn_h: "This link has been withdrawn",
@@ -373,6 +385,7 @@ h2{font-size:1.15rem;margin:1.6rem 0 .5rem}\
 .banner.err{background:#fbe9e9;border-color:#b3261e}\
 .line{border-top:1px solid #e1e6ea;padding:.6rem 0}\
 .line .name{font-weight:600;overflow-wrap:anywhere}\
+.line .position{color:#0d548c;font-size:.9rem}\
 .line .detail{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.2rem 1rem;color:#3d4a55;font-size:.95rem}\
 .line .net{font-weight:600;color:#1d2630;margin-left:auto}\
 .totals{width:100%;border-collapse:collapse;margin-top:.4rem;border-top:2px solid #1d2630}\
@@ -459,19 +472,33 @@ fn quote_body(view: &QuoteView, w: &Words, locale: DisplayLocale) -> String {
     let totals = q.totals().ok();
     for (i, l) in q.lines.iter().enumerate() {
         let net = totals.as_ref().and_then(|t| t.line_nets.get(i)).map(|n| money(*n)).unwrap_or_default();
+        // Optional and alternative positions: marked, in parentheses when
+        // they do not count.
+        let net = if l.counts() { net } else { format!("({net})") };
+        let state = if l.chosen { w.chosen } else { w.not_in_total };
+        let marker = match &l.position {
+            onsite_core::quote::Position::Standard => String::new(),
+            onsite_core::quote::Position::Optional => format!("{} – {state}", w.optional),
+            onsite_core::quote::Position::Alternative { group } => format!("{} {group} – {state}", w.alternative),
+        };
+        let marker = if marker.is_empty() {
+            marker
+        } else {
+            format!("<div class=\"position\" data-counts=\"{}\">{}</div>", l.counts(), esc(&marker))
+        };
         let disc = if l.discount_pct.is_zero() {
             String::new()
         } else {
             format!(" · −{} % {}", l.discount_pct.normalize(), w.discount)
         };
         b.push_str(&format!(
-            "<div class=\"line\"><div class=\"name\">{pos}. {name}</div><div class=\"detail\">\
+            "<div class=\"line\"><div class=\"name\">{pos}. {name}</div>{marker}<div class=\"detail\">\
              <span>{sku} · {qty} {unit} × {price}{disc}</span><span class=\"net\">{net}</span></div></div>",
             pos = i + 1,
             name = esc(&l.name),
             sku = esc(&l.sku),
             qty = esc(&onsite_core::money::format_decimal(l.qty, l.qty.normalize().scale(), locale)),
-            unit = esc(&l.unit),
+            unit = esc(&onsite_core::catalog::unit_label(&view.senders.unit_labels, &l.unit, locale)),
             price = esc(&money(l.unit_price)),
             disc = esc(&disc),
             net = esc(&net),

@@ -719,3 +719,169 @@ fn a_zero_rated_quote_carries_its_legal_note() {
     let plain = text_of(dir.path(), "de.pdf", &quote(2, DisplayLocale::De));
     assert!(!plain.contains("Steuerfreie"), "{plain}");
 }
+
+#[test]
+fn optional_and_alternative_positions_are_marked_and_left_out_of_the_totals() {
+    use onsite_core::quote::Position;
+    let dir = tempfile::tempdir().unwrap();
+    let mut q = quote(4, DisplayLocale::De);
+    q.edit(|q| {
+        q.lines[1].position = Position::Optional;
+        (q.lines[2].position, q.lines[2].chosen) = (Position::Alternative { group: "A".into() }, true);
+        q.lines[3].position = Position::Alternative { group: "A".into() };
+    })
+    .unwrap();
+    let totals = q.totals().unwrap();
+    let money = |d: Decimal| onsite_core::money::Money::new(d, q.currency).format(DisplayLocale::De);
+    let path = save(dir.path(), "positions.pdf", &render(&q));
+    let text = tool("pdftotext", &["-layout", &path, "-"]);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "Optionale Position – nicht in der Summe".to_string(),
+        "Alternativposition A – gewählt".to_string(),
+        "Alternativposition A – nicht in der Summe".to_string(),
+        format!("({})", money(totals.line_nets[1])),
+        format!("({})", money(totals.line_nets[3])),
+        "Beträge in Klammern: optionale oder nicht gewählte Alternativpositionen".to_string(),
+    ] {
+        assert!(flat.contains(&needle), "{needle:?} missing in {flat}");
+    }
+    let counted = totals.line_nets[0] + totals.line_nets[2];
+    let net_line = text.lines().find(|l| l.contains("Summe netto")).unwrap();
+    assert!(net_line.contains(&money(counted)), "only what counts is summed: {net_line}");
+    assert!(!flat.contains(&format!("({})", money(totals.line_nets[2]))), "the chosen alternative counts");
+    assert_no_collisions(&path, "positions");
+}
+
+/// A store with a small catalog and the fixture account: a quote with a
+/// standard, an optional (not chosen) and a reduced-rate line, sent,
+/// approved on the customer's device and ordered.
+fn ordered_quote(dir: &Path) -> (onsite_core::Store, onsite_core::quote::Quote, onsite_core::quote::Order) {
+    use onsite_core::import::{Format, parse};
+    use onsite_core::{Store, StoreOptions};
+    let store = Store::open(dir.join("o.sqlite"), StoreOptions::default()).unwrap();
+    let catalog = "sku;name;unit;list_price;tax_class\nSKS-M8;Sechskantschraube DIN 933 M8×40, verzinkt;pc;0,12;DE-STD\n\
+                   HS-9;Schutzhandschuhe Nitril, Größe 9;pair;2,49;DE-STD\nBUCH;Handbuch Befestigungstechnik;pc;49,90;DE-RED\n";
+    store.import_catalog(parse(catalog.as_bytes(), Format::Csv), &mut |_| {}).unwrap();
+    store.set_company_profile(&fixtures::company_profile()).unwrap();
+    let acc = fixtures::account(ACCOUNT_ID);
+    store.save_account_with_contacts(&acc, &[fixtures::contact(CONTACT_ID, ACCOUNT_ID)]).unwrap();
+    let today = fixtures::document_date();
+    let q = store
+        .create_quote(&acc.id, Some(CONTACT_ID.into()), "rep-1", DisplayLocale::De, today + chrono::Days::new(20))
+        .unwrap();
+    for (sku, qty) in [("SKS-M8", 1000), ("HS-9", 50), ("BUCH", 1)] {
+        store.add_quote_line(&q.id, sku, Decimal::new(qty, 0), Decimal::ZERO, today).unwrap();
+    }
+    store.set_quote_position(&q.id, 1, onsite_core::quote::Position::Optional, false).unwrap();
+    let q = store.send_quote(&q.id, today).unwrap();
+    let approval = onsite_core::quote::Approval {
+        auth: onsite_core::quote::SignerAuth::CustomerDevice,
+        ..fixtures::approval(&q, "Anna Weiß", "phone-1", fixtures::now())
+    };
+    let q = store.approve_quote(&q.id, approval, today).unwrap();
+    let order = store.order_quote(&q.id, fixtures::now()).unwrap();
+    (store, q, order)
+}
+
+#[test]
+fn an_order_confirmation_prints_the_approved_revision_and_only_that() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, q, order) = ordered_quote(dir.path());
+    let q = store.quote(&q.id).unwrap();
+    let bytes =
+        store.render_order_confirmation_pdf(&order.id, RepContact::default(), &fixtures::pdf_options()).unwrap();
+    let path = save(dir.path(), "confirmation.pdf", &bytes);
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    assert_eq!(pdfinfo(&path, "Title"), format!("Auftragsbestätigung {}", q.number));
+    let text = tool("pdftotext", &[&path, "-"]).split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "Auftragsbestätigung".to_string(),
+        format!("zu Angebot {} · Revision {}", q.number, q.revision),
+        "Wir bestätigen ihn mit folgendem Inhalt".to_string(),
+        "Freigegeben von Anna Weiß (Einkauf)".to_string(),
+        "auf dem Gerät des Kunden".to_string(),
+        format!("SHA-256 {}", q.revision_hash),
+    ] {
+        assert!(text.contains(&needle), "{needle:?} missing in {text}");
+    }
+    assert!(!text.contains("HS-9") && !text.contains("Optionale"), "the optional item was not ordered: {text}");
+    assert!(!text.contains("Online freigeben") && !text.contains("Unterschrift"), "nothing to approve: {text}");
+    let gross = onsite_core::money::Money::new(order.gross_total, order.currency).format(DisplayLocale::De);
+    let layout = tool("pdftotext", &["-layout", &path, "-"]);
+    let line = layout.lines().find(|l| l.contains("Gesamtbetrag")).unwrap_or_default();
+    assert!(line.contains(&gross), "the order's total {gross}: {line}");
+    assert_no_collisions(&path, "confirmation");
+
+    // Content nobody approved gets no confirmation.
+    let (acc, c) = (fixtures::account(ACCOUNT_ID), fixtures::contact(CONTACT_ID, ACCOUNT_ID));
+    let ctx = fixtures::quote_context(&acc, Some(&c));
+    let mut forged = order.clone();
+    forged.lines[0].qty = Decimal::new(5000, 0);
+    let err = onsite_core::pdf::render_order_confirmation(&q, &forged, &ctx, &fixtures::pdf_options()).unwrap_err();
+    assert!(err.to_string().contains("differs from the approved quote"), "{err}");
+    let mut edited = q.clone();
+    edited.lines[0].qty = Decimal::new(5000, 0);
+    let err = onsite_core::pdf::render_order_confirmation(&edited, &order, &ctx, &fixtures::pdf_options()).unwrap_err();
+    assert!(err.to_string().contains("does not match"), "{err}");
+}
+
+/// Renders the documents a reader looks at and leaves their pages as PNG in
+/// `target/test-artefacts/` (pdftoppm): de and en quotes of one page and of
+/// 200 lines, the datasheet, the order confirmation, and a sample.
+#[test]
+fn documents_are_left_as_png_pages_to_look_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-artefacts/pdf");
+    std::fs::create_dir_all(&out).unwrap();
+    let (acc, c) = (fixtures::account(ACCOUNT_ID), fixtures::contact(CONTACT_ID, ACCOUNT_ID));
+    let mut docs: Vec<(String, Vec<u8>)> = Vec::new();
+    for (locale, tag) in [(DisplayLocale::De, "de"), (DisplayLocale::En, "en")] {
+        for lines in [3, 200] {
+            let mut q = quote(lines, locale);
+            q.edit(|q| q.lines[1].position = onsite_core::quote::Position::Optional).unwrap();
+            let mut opts = fixtures::pdf_options();
+            opts.locale = Some(locale);
+            docs.push((
+                format!("quote-{tag}-{lines}"),
+                render_quote(&q, &fixtures::quote_context(&acc, Some(&c)), &opts).unwrap(),
+            ));
+        }
+    }
+    let sample = onsite_core::pdf::PdfOptions::dated(fixtures::document_date());
+    docs.push((
+        "quote-sample".into(),
+        render_quote(&quote(3, DisplayLocale::De), &fixtures::quote_context(&acc, Some(&c)), &sample).unwrap(),
+    ));
+    let (store, _, order) = ordered_quote(dir.path());
+    docs.push((
+        "order-confirmation".into(),
+        store.render_order_confirmation_pdf(&order.id, RepContact::default(), &fixtures::pdf_options()).unwrap(),
+    ));
+    store.save_account(&onsite_core::account::Account { customer_group: None, ..acc.clone() }).unwrap();
+    let sheet = store
+        .render_datasheet_pdf(
+            "SKS-M8",
+            &acc.id,
+            fixtures::rep(),
+            Some(&image(image::ImageFormat::Png)),
+            &fixtures::pdf_options(),
+        )
+        .unwrap();
+    docs.push(("datasheet".into(), sheet));
+    for (name, bytes) in &docs {
+        let path = save(&out, &format!("{name}.pdf"), bytes);
+        let pages: usize = pdfinfo(&path, "Pages").parse().unwrap();
+        let prefix = out.join(name);
+        tool("pdftoppm", &["-png", "-r", "60", &path, prefix.to_str().unwrap()]);
+        let pngs = std::fs::read_dir(&out)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                let f = e.file_name().to_string_lossy().into_owned();
+                f.starts_with(&format!("{name}-")) && f.ends_with(".png")
+            })
+            .count();
+        assert_eq!(pngs, pages, "{name}: one PNG per page");
+    }
+}

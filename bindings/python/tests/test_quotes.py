@@ -67,6 +67,34 @@ class QuoteScenario(unittest.TestCase):
         self.assertEqual([l.sku for l in again.lines], ["SKS-M8", "BUCH"], "consumables first")
         self.assertEqual(again.lines[0].qty, "500")
 
+    def test_optional_positions_and_the_company_profile(self):
+        q = self.new_quote()
+        q = self.store.set_quote_position(q.id, 1, onsite.Position.OPTIONAL(), False)
+        totals = onsite.quote_totals(q)
+        self.assertEqual(totals.net_total, "120.00", "the optional book is not in the total")
+        self.assertEqual(len(totals.line_nets), 2)
+        q = self.store.choose_quote_position(q.id, 1, True)
+        self.assertEqual(onsite.quote_totals(q).net_total, "169.90")
+        with self.assertRaises(onsite.OnsiteError.Validation):
+            self.store.choose_quote_position(q.id, 0, False)
+
+        self.assertIsNone(self.store.company_profile())
+        profile = onsite.CompanyProfile(
+            name="Keller Befestigungstechnik", legal_form="GmbH",
+            address=onsite.Address(street="Hafenstraße 21", postal_code="90451", city="Nürnberg", country="DE"),
+            register_court="Amtsgericht Nürnberg", register_number="HRB 31337", vat_id="DE136695976",
+            managing_directors=["Dr. Eva Roth"], approval_base_url="https://angebote.keller-befestigung.de")
+        with self.assertRaises(onsite.OnsiteError.Validation):
+            bad = onsite.CompanyProfile(
+                name=profile.name, legal_form="GmbH", address=profile.address, vat_id="DE136695977",
+                approval_base_url=profile.approval_base_url)
+            self.store.set_company_profile(bad)
+        self.store.set_company_profile(profile)
+        self.assertEqual(self.store.company_profile().register_number, "HRB 31337")
+        rep = onsite.RepContact(name="", email="", phone="")
+        pdf = self.store.render_quote_pdf(q.id, rep, onsite.pdf_options(TODAY))
+        self.assertIn(b"Keller Befestigungstechnik GmbH", pdf, "the sender in the metadata")
+
     def test_an_approval_of_an_older_revision_is_superseded(self):
         q = self.store.send_quote(self.new_quote().id, TODAY)
         signed_offline = self.approval(q)          # the customer signs revision 1 on the train

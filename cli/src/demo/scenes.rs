@@ -596,7 +596,12 @@ pub(super) fn order(day: &mut Day<'_>, hub: &Hub, cast: &Cast<'_>, q: &Quote) ->
         Money::new(order.gross_total, order.currency).format(DisplayLocale::De),
         orders["orders"].as_array().map_or(0, Vec::len),
         cast.account.name
-    ))
+    ))?;
+    let t = Instant::now();
+    let opts = PdfOptions::dated(order.created_at.date_naive());
+    let pdf = cast.anna.store.render_order_confirmation_pdf(&order.id, RepContact::default(), &opts)?;
+    let path = day.file("order-confirmation.pdf", &pdf, "the order confirmation of the approved revision")?;
+    day.say(&format!("and hands over the order confirmation: {} ({}, {})", path.display(), kb(pdf.len() as u64), ms(t)))
 }
 
 /// The approved quote as a document, the input of `onsite quote pdf`.

@@ -117,4 +117,25 @@ fn published_profiles_reach_every_document_and_only_the_devices_that_need_them(d
     let text = pdf_text(dir, "hub.pdf", &pdf.body);
     assert!(text.contains("USt-IdNr. DE136695976") && text.contains("Anna Berger"), "{text}");
     assert!(!text.contains("MUSTER"), "{text}");
+
+    // A quote with an optional position: the page marks it and leaves its
+    // net out of the total; choosing it is a new revision the customer approves.
+    let q2 = anna.store.create_quote(&accounts[0], None, "rep-anna", DisplayLocale::De, today + Days::new(30)).unwrap();
+    let skus: Vec<String> = anna.store.products().unwrap().iter().take(2).map(|p| p.sku.clone()).collect();
+    for sku in &skus {
+        anna.store.add_quote_line(&q2.id, sku, Decimal::new(10, 0), Decimal::ZERO, today).unwrap();
+    }
+    anna.store.set_quote_position(&q2.id, 1, onsite_core::quote::Position::Optional, false).unwrap();
+    let q2 = anna.store.send_quote(&q2.id, today).unwrap();
+    anna.sync();
+    let t = q2.totals().unwrap();
+    let link2 = anna.store.approval_link(&q2.id, &hub.url()).unwrap();
+    let page = web_get(&link2, "de").unwrap().text();
+    let money = |d| onsite_core::money::Money::new(d, q2.currency).format(DisplayLocale::De);
+    assert!(page.contains("Optionale Position – nicht in der Summe"), "{page}");
+    assert!(page.contains(&format!("({})", money(t.line_nets[1]))), "{page}");
+    assert!(page.contains(&money(t.gross_total)) && t.net_total == t.line_nets[0], "the total leaves it out");
+    let chosen = anna.store.choose_quote_position(&q2.id, 1, true).unwrap();
+    assert_eq!(chosen.revision, 2, "the choice is a new revision");
+    assert!(chosen.totals().unwrap().net_total > t.net_total);
 }

@@ -53,6 +53,24 @@ pub(crate) struct Labels {
     pub via_customer_device: &'static str,
     pub via_web_link: &'static str,
     pub not_approved: &'static str,
+    /// The order confirmation's title.
+    pub order_confirmation: &'static str,
+    /// "zu Angebot" before the quote's number.
+    pub to_quote: &'static str,
+    /// "Auftrag vom" before the order's date.
+    pub ordered_on: &'static str,
+    /// The order confirmation's first sentence.
+    pub confirmation_intro: &'static str,
+    /// An optional position, under its name.
+    pub optional: &'static str,
+    /// An alternative position (followed by its group), under its name.
+    pub alternative: &'static str,
+    /// The position was chosen (it counts).
+    pub chosen: &'static str,
+    /// The position is not chosen (it does not count).
+    pub not_in_total: &'static str,
+    /// Under the table when some positions do not count.
+    pub positions_note: &'static str,
     /// Printed on every page of a document with the sample sender.
     pub sample_notice: &'static str,
     /// The salutation without a known addressee.
@@ -116,6 +134,15 @@ pub(crate) const DE: Labels = Labels {
     via_customer_device: "auf dem Gerät des Kunden",
     via_web_link: "über den Freigabelink",
     not_approved: "Nicht freigegeben: Der Inhalt entspricht nicht der freigegebenen Revision.",
+    order_confirmation: "Auftragsbestätigung",
+    to_quote: "zu Angebot",
+    ordered_on: "Auftrag vom",
+    confirmation_intro: "vielen Dank für Ihren Auftrag. Wir bestätigen ihn mit folgendem Inhalt:",
+    optional: "Optionale Position",
+    alternative: "Alternativposition",
+    chosen: "gewählt",
+    not_in_total: "nicht in der Summe",
+    positions_note: "Beträge in Klammern: optionale oder nicht gewählte Alternativpositionen, in den Summen nicht enthalten.",
     sample_notice: "MUSTER – kein Firmenprofil veröffentlicht: Absender und Bankdaten sind Beispieldaten.",
     dear_all: "Sehr geehrte Damen und Herren,",
     dear_named: "Guten Tag",
@@ -171,6 +198,15 @@ pub(crate) const EN: Labels = Labels {
     via_customer_device: "on the customer's device",
     via_web_link: "through the approval link",
     not_approved: "Not approved: the content does not match the approved revision.",
+    order_confirmation: "Order confirmation",
+    to_quote: "for quote",
+    ordered_on: "ordered on",
+    confirmation_intro: "Thank you for your order, which we confirm as follows:",
+    optional: "Optional item",
+    alternative: "Alternative",
+    chosen: "chosen",
+    not_in_total: "not in the total",
+    positions_note: "Amounts in parentheses: optional items or alternatives not chosen, not included in the totals.",
     sample_notice: "SAMPLE – no company profile is published: the sender and bank details are sample data.",
     dear_all: "Dear Sir or Madam,",
     dear_named: "Dear",
@@ -184,6 +220,33 @@ pub(crate) fn labels(locale: DisplayLocale) -> &'static Labels {
     match locale {
         DisplayLocale::De => &DE,
         DisplayLocale::En => &EN,
+    }
+}
+
+/// A country's name for addresses, from its ISO code (the code itself for
+/// countries not listed).
+pub(crate) fn country_name(code: &str, locale: DisplayLocale) -> String {
+    let (de, en) = match code {
+        "DE" => ("Deutschland", "Germany"),
+        "AT" => ("Österreich", "Austria"),
+        "CH" => ("Schweiz", "Switzerland"),
+        "FR" => ("Frankreich", "France"),
+        "IT" => ("Italien", "Italy"),
+        "NL" => ("Niederlande", "Netherlands"),
+        "BE" => ("Belgien", "Belgium"),
+        "LU" => ("Luxemburg", "Luxembourg"),
+        "PL" => ("Polen", "Poland"),
+        "CZ" => ("Tschechien", "Czechia"),
+        "DK" => ("Dänemark", "Denmark"),
+        "ES" => ("Spanien", "Spain"),
+        "SE" => ("Schweden", "Sweden"),
+        "GB" => ("Vereinigtes Königreich", "United Kingdom"),
+        "US" => ("Vereinigte Staaten", "United States"),
+        other => return other.to_string(),
+    };
+    match locale {
+        DisplayLocale::De => de.to_string(),
+        DisplayLocale::En => en.to_string(),
     }
 }
 

@@ -39,6 +39,9 @@ pub enum PdfError {
     /// The quote's totals could not be computed.
     #[error("the quote cannot be priced: {0}")]
     Pricing(String),
+    /// An order confirmation for content nobody approved.
+    #[error("no order confirmation: {0}")]
+    NotApproved(String),
 }
 
 /// The sender of every document, as printed. Made from the published
@@ -100,13 +103,7 @@ impl Letterhead {
     /// and the VAT ID, as German business letters must state them.
     pub fn from_profile(p: &CompanyProfile, locale: DisplayLocale) -> Letterhead {
         let de = locale == DisplayLocale::De;
-        let country = match (p.address.country.as_str(), de) {
-            ("DE", true) => "Deutschland".to_string(),
-            ("DE", false) => "Germany".to_string(),
-            ("AT", true) => "Österreich".to_string(),
-            ("AT", false) => "Austria".to_string(),
-            (c, _) => c.to_string(),
-        };
+        let country = labels::country_name(&p.address.country, locale);
         let address =
             format!("{} · {} {} · {country}", p.address.street.trim(), p.address.postal_code, p.address.city.trim());
         let mut contact = Vec::new();
@@ -242,6 +239,11 @@ impl PdfOptions {
         }
     }
 
+    /// The seller's country: the company profile's, else the default.
+    pub(crate) fn seller_country(&self) -> &str {
+        self.company.as_ref().map_or(crate::vat::DEFAULT_SELLER_COUNTRY, |p| p.address.country.as_str())
+    }
+
     /// Where approval links point: the company profile's address, else
     /// `approval_base_url`.
     pub(crate) fn link_base(&self) -> &str {
@@ -331,6 +333,19 @@ pub fn render_datasheet(
     opts: &PdfOptions,
 ) -> Result<Vec<u8>, PdfError> {
     datasheet::render(product, ctx, opts)
+}
+
+/// Renders the order confirmation (Auftragsbestätigung) of an order placed
+/// from the approved quote `quote`: the approved revision's lines that count,
+/// its hash and its approval record. Refused for a quote whose approval is
+/// not for exactly its content, or an order that differs from it.
+pub fn render_order_confirmation(
+    quote: &Quote,
+    order: &crate::quote::Order,
+    ctx: &QuoteContext<'_>,
+    opts: &PdfOptions,
+) -> Result<Vec<u8>, PdfError> {
+    self::quote::render_confirmation(quote, order, ctx, opts)
 }
 
 /// Renders a quote as an A4 PDF.

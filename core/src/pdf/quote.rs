@@ -62,6 +62,22 @@ fn qty_text(d: &Doc<'_>, line: &crate::quote::QuoteLine) -> String {
     format!("{} {}", d.number(line.qty), crate::catalog::unit_label(d.units, &line.unit, d.locale))
 }
 
+/// A line's net as printed: in parentheses when it does not count (an
+/// optional or alternative position not chosen).
+fn net_text(d: &Doc<'_>, line: &crate::quote::QuoteLine, net: Decimal) -> String {
+    if line.counts() { d.money(net) } else { format!("({})", d.money(net)) }
+}
+
+/// What a line that is not a standard position says under its name.
+fn position_text(l: &Labels, line: &crate::quote::QuoteLine) -> Option<String> {
+    let state = if line.chosen { l.chosen } else { l.not_in_total };
+    match &line.position {
+        crate::quote::Position::Standard => None,
+        crate::quote::Position::Optional => Some(format!("{} – {state}", l.optional)),
+        crate::quote::Position::Alternative { group } => Some(format!("{} {group} – {state}", l.alternative)),
+    }
+}
+
 impl Cols {
     /// The columns for `q`'s lines: each figure column as wide as its
     /// widest text or its header, right-aligned from the right margin with
@@ -79,7 +95,7 @@ impl Cols {
             if !line.discount_pct.is_zero() {
                 disc_w = disc_w.max(body(&format!("{} %", d.number(line.discount_pct))));
             }
-            net_w = net_w.max(body(&d.money(*net)));
+            net_w = net_w.max(body(&net_text(d, line, *net)));
         }
         let qty_w = qty_w.min(MAX_QTY_W);
         let net = RIGHT;
@@ -105,6 +121,8 @@ struct Doc<'a> {
     accent: (f32, f32, f32),
     /// The published unit labels.
     units: &'a [crate::catalog::UnitLabel],
+    /// "Angebot" or "Auftragsbestätigung", on continuation pages.
+    doc_name: &'static str,
 }
 
 impl Doc<'_> {
@@ -139,7 +157,7 @@ impl Doc<'_> {
         }
         self.pages.push(Canvas::default());
         self.y = 60.0;
-        let title = format!("{} {} · {} {}", self.l.quote, self.quote.number, self.l.revision, self.quote.revision);
+        let title = format!("{} {} · {} {}", self.doc_name, self.quote.number, self.l.revision, self.quote.revision);
         let (fonts, y) = (self.fonts, self.y);
         self.page().text(fonts, Weight::Bold, 10.0, LEFT, y, &title, INK);
         self.y += 22.0;
@@ -210,7 +228,13 @@ fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, lh: &Letterhead, opts: &Pd
         d.y += 12.5;
     }
     let b = &a.billing_address;
-    for line in [b.street.clone(), format!("{} {}", b.postal_code, b.city), b.country.clone()] {
+    // The country only on letters abroad (DIN 5008), in capitals.
+    let country = if b.country.is_empty() || b.country == opts.seller_country() {
+        String::new()
+    } else {
+        super::labels::country_name(&b.country, d.locale).to_uppercase()
+    };
+    for line in [b.street.clone(), format!("{} {}", b.postal_code, b.city), country] {
         if !line.trim().is_empty() {
             d.text(Weight::Regular, 9.5, LEFT, &fit(&d.fonts.regular.1, &line, 9.5, 290.0), INK);
             d.y += 12.5;
@@ -259,16 +283,68 @@ fn salutation(contact: Option<&crate::account::Contact>, l: &Labels) -> String {
     }
 }
 
+/// Which document the quote layout prints.
+enum Mode<'a> {
+    /// The quote itself.
+    Quote,
+    /// The order confirmation of an approved quote: its ordered lines, the
+    /// approved revision's hash and its approval record.
+    Confirmation {
+        /// The approved revision's hash.
+        hash: String,
+        /// The approval of exactly that revision.
+        approval: &'a crate::quote::Approval,
+        /// The day the order was placed.
+        ordered_on: chrono::NaiveDate,
+    },
+}
+
 /// Renders the quote.
 pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Result<Vec<u8>, PdfError> {
+    render_as(q, ctx, opts, Mode::Quote)
+}
+
+/// Renders the order confirmation of `order`, placed from the approved
+/// quote `q`: only for an approval of exactly the quote's content and an
+/// order of exactly its lines that count.
+pub(super) fn render_confirmation(
+    q: &Quote,
+    order: &crate::quote::Order,
+    ctx: &QuoteContext<'_>,
+    opts: &PdfOptions,
+) -> Result<Vec<u8>, PdfError> {
+    let PrintableApproval::Approved(approval) = q.printable_approval() else {
+        return Err(PdfError::NotApproved(
+            q.printable_approval().refusal().unwrap_or_else(|| "the quote has no approval".into()),
+        ));
+    };
+    if order.quote_id.as_deref() != Some(q.id.as_str())
+        || order.lines != q.ordered_lines()
+        || order.header_discount_pct != q.header_discount_pct
+        || order.currency != q.currency
+    {
+        return Err(PdfError::NotApproved("the order differs from the approved quote".into()));
+    }
+    let mut printed = q.clone();
+    printed.lines = order.lines.clone();
+    let mode = Mode::Confirmation { hash: q.compute_hash(), approval, ordered_on: order.created_at.date_naive() };
+    render_as(&printed, ctx, opts, mode)
+}
+
+fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_>) -> Result<Vec<u8>, PdfError> {
     let totals = q.totals().map_err(|e| PdfError::Pricing(e.to_string()))?;
     let locale = opts.locale.unwrap_or(q.locale);
     let l = labels(locale);
-    let title = format!("{} {}", l.quote, q.number);
+    let confirmation = matches!(mode, Mode::Confirmation { .. });
+    let doc_name = if confirmation { l.order_confirmation } else { l.quote };
+    let title = format!("{doc_name} {}", q.number);
     // What is printed is what is hashed: the hash of this content, never the
-    // one the quote carries (an edited or forged quote prints as such).
-    let hash = q.compute_hash();
-    let approval = q.printable_approval();
+    // one the quote carries (an edited or forged quote prints as such); an
+    // order confirmation prints the approved revision's.
+    let (hash, approval) = match &mode {
+        Mode::Quote => (q.compute_hash(), q.printable_approval()),
+        Mode::Confirmation { hash, approval, .. } => (hash.clone(), PrintableApproval::Approved(approval)),
+    };
     let mut b = DocBuilder::new(&title, opts.document_date, &hash)?;
     let lh = opts.sender(locale);
     b.author = lh.company.clone();
@@ -288,18 +364,35 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
         cols: placeholder,
         accent: lh.accent(),
         units: &opts.unit_labels,
+        doc_name,
     };
     d.cols = Cols::measure(&d, q, &totals.line_nets);
     letterhead(&mut d, &lh, logo.as_ref());
     addresses(&mut d, ctx, &lh, opts);
 
-    d.text(Weight::Bold, 15.0, LEFT, &format!("{} {}", l.quote, q.number), INK);
-    d.y += 18.0;
+    if let Mode::Confirmation { ordered_on, .. } = &mode {
+        d.text(Weight::Bold, 15.0, LEFT, l.order_confirmation, INK);
+        d.y += 16.0;
+        let of = format!(
+            "{} {} · {} {} · {} {}",
+            l.to_quote,
+            q.number,
+            l.revision,
+            q.revision,
+            l.ordered_on,
+            date(*ordered_on, locale)
+        );
+        d.text(Weight::Regular, 9.0, LEFT, &fit(&d.fonts.regular.1, &of, 9.0, RIGHT - LEFT), INK);
+        d.y += 18.0;
+    } else {
+        d.text(Weight::Bold, 15.0, LEFT, &format!("{} {}", l.quote, q.number), INK);
+        d.y += 18.0;
+    }
     let dear = salutation(ctx.contact, l);
     let dear = fit(&d.fonts.regular.1, &dear, 9.0, RIGHT - LEFT);
     d.text(Weight::Regular, 9.0, LEFT, &dear, INK);
     d.y += 13.0;
-    d.text(Weight::Regular, 9.0, LEFT, l.intro, INK);
+    d.text(Weight::Regular, 9.0, LEFT, if confirmation { l.confirmation_intro } else { l.intro }, INK);
     d.y += 22.0;
     d.table_header();
 
@@ -307,7 +400,11 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     let cols = d.cols;
     let desc_w = cols.desc.1 - cols.desc.0;
     for (i, (line, net)) in q.lines.iter().zip(&totals.line_nets).enumerate() {
-        let name = wrap(&d.fonts.regular.1, &line.name, BODY, desc_w);
+        let mut name = wrap(&d.fonts.regular.1, &line.name, BODY, desc_w);
+        let named = name.len();
+        if let Some(t) = position_text(l, line) {
+            name.extend(wrap(&d.fonts.regular.1, &t, BODY, desc_w));
+        }
         let sku = wrap(&d.fonts.regular.1, &line.sku, 7.6, cols.desc.0 - cols.sku - 6.0);
         let rows = name.len().max(sku.len()).max(1);
         let height = rows as f32 * ROW + 5.0;
@@ -327,8 +424,8 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
             let disc = format!("{} %", d.number(line.discount_pct));
             d.right(Weight::Regular, BODY, cols.disc, &disc, INK);
         }
-        let net = d.money(*net);
-        d.right(Weight::Regular, BODY, cols.net, &net, INK);
+        let net = net_text(&d, line, *net);
+        d.right(Weight::Regular, BODY, cols.net, &net, if line.counts() { INK } else { MUTED });
         // Where row 0 would be on the current page.
         let mut base = top;
         for k in 0..rows {
@@ -341,12 +438,21 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
                 d.text(Weight::Regular, 7.6, cols.sku, s, MUTED);
             }
             if let Some(n) = name.get(k) {
-                d.text(Weight::Regular, BODY, cols.desc.0, n, INK);
+                let accent = d.accent;
+                d.text(Weight::Regular, BODY, cols.desc.0, n, if k < named { INK } else { accent });
             }
         }
         d.y = base + height;
         let y = d.y - 8.0;
         d.page().line(LEFT, y, RIGHT, y, 0.3, RULE);
+    }
+
+    // Positions that do not count, said once under the table.
+    if q.lines.iter().any(|l| !l.counts()) {
+        d.ensure(14.0);
+        d.y += 2.0;
+        d.text(Weight::Regular, 7.6, LEFT, l.positions_note, MUTED);
+        d.y += 10.0;
     }
 
     // Totals: the items' net; with a header discount, the discount and the
@@ -399,7 +505,7 @@ pub(super) fn render(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions) -> Re
     d.y += 18.0;
     // The legal note of a zero-rated supply (ADR 25): only when every line
     // is zero-rated, as the customer's treatment makes them.
-    let treatment = crate::vat::treatment(crate::vat::SELLER_COUNTRY, ctx.account);
+    let treatment = crate::vat::treatment(opts.seller_country(), ctx.account);
     if q.lines.iter().all(|l| l.tax_rate_pct.is_zero())
         && let Some(note) = treatment.note(locale, ctx.account.vat_id.as_deref())
     {

@@ -41,6 +41,47 @@ impl Quote {
         Ok(())
     }
 
+    /// Makes line `index` (0-based) a standard, optional or alternative
+    /// position (an edit: a new revision once sent).
+    pub fn set_position(&mut self, index: usize, position: super::Position, chosen: bool) -> Result<(), QuoteError> {
+        self.line_at(index)?;
+        self.edit(|q| {
+            q.lines[index].position = position;
+            q.lines[index].chosen = chosen;
+        })
+    }
+
+    /// The customer's choice of an optional or alternative position: an
+    /// optional one counts or not; choosing an alternative makes it the one
+    /// of its group that counts. An edit, so a sent quote gets a new
+    /// revision and its approval covers exactly this choice.
+    pub fn choose(&mut self, index: usize, chosen: bool) -> Result<(), QuoteError> {
+        let position = self.line_at(index)?.position.clone();
+        let invalid = |reason: &str| QuoteError::Invalid { field: "positions", reason: reason.to_string() };
+        match position {
+            super::Position::Standard => Err(invalid("a standard position is always part of the quote")),
+            super::Position::Optional => self.edit(|q| q.lines[index].chosen = chosen),
+            super::Position::Alternative { group } => {
+                if !chosen {
+                    return Err(invalid("choose another alternative of the group instead"));
+                }
+                self.edit(|q| {
+                    for (i, l) in q.lines.iter_mut().enumerate() {
+                        if l.position == (super::Position::Alternative { group: group.clone() }) {
+                            l.chosen = i == index;
+                        }
+                    }
+                })
+            }
+        }
+    }
+
+    fn line_at(&self, index: usize) -> Result<&super::QuoteLine, QuoteError> {
+        self.lines
+            .get(index)
+            .ok_or_else(|| QuoteError::Invalid { field: "positions", reason: format!("no line {}", index + 1) })
+    }
+
     /// Restores the business rules on a quote merged from concurrent edits.
     ///
     /// `hashes` and `states` are every concurrent value of those fields in
@@ -177,6 +218,94 @@ mod tests {
         assert_eq!(q.state, QuoteState::Ordered);
         assert_eq!(order.gross_total, q.totals().unwrap().gross_total);
         assert!(matches!(q.cancel(), Err(QuoteError::IllegalTransition { from: QuoteState::Ordered, .. })));
+    }
+
+    /// Three lines: A (standard), B optional, C and D alternatives of group X.
+    fn with_positions() -> Quote {
+        let mut q = quote();
+        let mut c = q.lines[1].clone();
+        c.sku = "C".into();
+        c.unit_price = d("150.00");
+        let mut e = c.clone();
+        e.sku = "D".into();
+        e.unit_price = d("170.00");
+        q.edit(|q| q.lines.extend([c, e])).unwrap();
+        q.set_position(1, super::super::Position::Optional, false).unwrap();
+        let x = || super::super::Position::Alternative { group: "X".into() };
+        // A group needs two lines with exactly one chosen: set both at once.
+        q.edit(|q| {
+            (q.lines[2].position, q.lines[2].chosen) = (x(), true);
+            (q.lines[3].position, q.lines[3].chosen) = (x(), false);
+        })
+        .unwrap();
+        q
+    }
+
+    #[test]
+    fn optional_and_alternative_positions_count_only_when_chosen() {
+        let plain = quote();
+        assert!(!String::from_utf8(plain.canonical_bytes()).unwrap().contains("positions"), "hashes stay as they were");
+        let mut q = with_positions();
+        let t = q.totals().unwrap();
+        assert_eq!(t.line_nets.len(), 4, "every line's net is shown");
+        let net = |i: usize| t.line_nets[i];
+        assert_eq!(t.net_total, net(0) + net(2), "A and the chosen alternative C; not B, not D");
+        assert_ne!(q.revision_hash, plain.revision_hash);
+
+        // Sent, approved: the choice is part of what was approved.
+        q.send(&DiscountPolicy::default(), NO_COST, day("2026-03-10")).unwrap();
+        let sent = q.revision_hash.clone();
+        q.choose(1, true).unwrap();
+        assert_eq!((q.state, q.revision), (QuoteState::Draft, 2), "choosing makes a new revision");
+        assert_ne!(q.revision_hash, sent);
+        assert_eq!(q.totals().unwrap().net_total, net(0) + net(1) + net(2));
+        q.choose(3, true).unwrap();
+        assert!(!q.lines[2].chosen && q.lines[3].chosen, "one alternative of a group counts");
+        assert_eq!(q.totals().unwrap().net_total, net(0) + net(1) + net(3));
+        assert!(q.choose(3, false).is_err(), "an alternative is left by choosing another");
+        assert!(q.choose(0, false).is_err(), "a standard position is always part");
+        assert!(q.choose(9, true).is_err());
+
+        // The order holds what counts, as standard positions.
+        q.send(&DiscountPolicy::default(), NO_COST, day("2026-03-10")).unwrap();
+        q.approve(approval(&q), day("2026-03-11")).unwrap();
+        let order = q.to_order("o-1".into(), now()).unwrap();
+        let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
+        assert_eq!(skus, ["A", "B", "D"]);
+        assert!(order.lines.iter().all(|l| l.position.is_standard()));
+        assert_eq!(order.gross_total, q.totals().unwrap().gross_total);
+    }
+
+    #[test]
+    fn alternative_groups_need_two_lines_and_one_choice() {
+        let q = with_positions();
+        let x = super::super::Position::Alternative { group: "X".into() };
+        for (what, f) in [
+            ("none chosen", Box::new(|q: &mut Quote| q.lines[2].chosen = false) as Box<dyn Fn(&mut Quote)>),
+            ("two chosen", Box::new(|q: &mut Quote| q.lines[3].chosen = true)),
+            (
+                "a group of one",
+                Box::new(move |q: &mut Quote| {
+                    q.lines[1].position = super::super::Position::Alternative { group: "Y".into() }
+                }),
+            ),
+            (
+                "a bad group key",
+                Box::new(|q: &mut Quote| {
+                    q.lines[2].position = super::super::Position::Alternative { group: "X Y".into() };
+                    q.lines[3].position = super::super::Position::Alternative { group: "X Y".into() };
+                }),
+            ),
+        ] {
+            let mut bad = q.clone();
+            f(&mut bad);
+            assert!(matches!(bad.validate(), Err(QuoteError::Invalid { field: "positions", .. })), "{what}");
+        }
+        assert_eq!(q.lines[2].position, x);
+        let json = serde_json::to_string(&q.lines[2]).unwrap();
+        assert!(json.contains(r#""position":{"kind":"alternative","group":"X"},"chosen":true"#), "{json}");
+        let standard = serde_json::to_string(&q.lines[0]).unwrap();
+        assert!(!standard.contains("position"), "standard lines are written as before: {standard}");
     }
 
     #[test]

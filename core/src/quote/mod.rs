@@ -178,9 +178,49 @@ pub struct QuoteLine {
     pub tax_rate_pct: Decimal,
     /// A consumable (listed first on reorders).
     pub c_part: bool,
+    /// A position that counts, or an optional or alternative one the
+    /// customer chooses (docs/pricing.md).
+    #[serde(default, skip_serializing_if = "Position::is_standard")]
+    pub position: Position,
+    /// Whether the customer chose this optional or alternative position
+    /// (it then counts in the totals); ignored for a standard position.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chosen: bool,
+}
+
+/// What a line is: a position that counts, an optional position
+/// ("Optionale Position") that counts once chosen, or one of a group of
+/// alternatives ("Alternativposition") of which exactly the chosen one counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Position {
+    /// Counts in the totals.
+    #[default]
+    Standard,
+    /// Counts once the customer chose it.
+    Optional,
+    /// One of the alternatives of `group`: the chosen one counts.
+    Alternative {
+        /// The group's key (e.g. `A`), the same on each alternative.
+        group: String,
+    },
+}
+
+impl Position {
+    /// Whether it is a standard position.
+    pub fn is_standard(&self) -> bool {
+        matches!(self, Position::Standard)
+    }
 }
 
 impl QuoteLine {
+    /// Whether the line counts in the totals: a standard position, or an
+    /// optional or alternative one that was chosen.
+    pub fn counts(&self) -> bool {
+        self.position.is_standard() || self.chosen
+    }
+
     /// The line as pricing sees it.
     pub fn pricing_line(&self) -> PricingLine {
         PricingLine {
@@ -264,6 +304,30 @@ fn check_line(field: &'static str, i: usize, l: &QuoteLine) -> Result<(), QuoteE
     Ok(())
 }
 
+/// The alternatives' rules: a group has at least two lines and exactly one
+/// chosen (the one that counts); a group key is a short key.
+fn check_positions(lines: &[QuoteLine]) -> Result<(), QuoteError> {
+    let invalid = |reason: String| QuoteError::Invalid { field: "positions", reason };
+    let mut groups: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for (i, l) in lines.iter().enumerate() {
+        if let Position::Alternative { group } = &l.position {
+            crate::rules::key("alternative group", group, 20).map_err(|e| invalid(format!("line {}: {e}", i + 1)))?;
+            let g = groups.entry(group).or_default();
+            g.0 += 1;
+            g.1 += usize::from(l.chosen);
+        }
+    }
+    for (group, (n, chosen)) in groups {
+        if n < 2 {
+            return Err(invalid(format!("alternative group {group} needs at least two lines")));
+        }
+        if chosen != 1 {
+            return Err(invalid(format!("exactly one line of alternative group {group} is chosen, not {chosen}")));
+        }
+    }
+    Ok(())
+}
+
 impl Quote {
     /// A new draft at revision 1.
     #[allow(clippy::too_many_arguments)]
@@ -309,9 +373,11 @@ impl Quote {
         self.lines.iter().map(QuoteLine::pricing_line).collect()
     }
 
-    /// Totals, always recomputed from the lines.
+    /// Totals, always recomputed from the lines: optional and alternative
+    /// positions count only when chosen; every line's net is reported.
     pub fn totals(&self) -> Result<Totals, QuoteError> {
-        Ok(pricing::totals(&self.pricing_lines(), self.header_discount_pct, self.currency)?)
+        let counted: Vec<bool> = self.lines.iter().map(QuoteLine::counts).collect();
+        Ok(pricing::totals_of_counted(&self.pricing_lines(), &counted, self.header_discount_pct, self.currency)?)
     }
 
     fn require(&self, allowed: &[QuoteState], action: &'static str) -> Result<(), QuoteError> {
@@ -355,6 +421,7 @@ impl Quote {
         for (i, l) in self.lines.iter().enumerate() {
             check_line("lines", i, l)?;
         }
+        check_positions(&self.lines)?;
         if self.value_arguments.len() > 50 {
             return Err(QuoteError::Invalid { field: "value arguments", reason: "more than 50".into() });
         }

@@ -10,7 +10,19 @@ use crate::money::Currency;
 use crate::pricing::{self, PricingError, PricingLine};
 
 impl Quote {
-    /// Turns an approved quote (approval for the current revision) into an order.
+    /// The lines an order of this quote holds: those that count (standard
+    /// positions and the optional and alternative ones chosen), each as a
+    /// standard position.
+    pub fn ordered_lines(&self) -> Vec<QuoteLine> {
+        self.lines
+            .iter()
+            .filter(|l| l.counts())
+            .map(|l| QuoteLine { position: super::Position::Standard, chosen: false, ..l.clone() })
+            .collect()
+    }
+
+    /// Turns an approved quote (approval for the current revision) into an
+    /// order of the lines that count ([`Quote::ordered_lines`]).
     pub fn to_order(&mut self, order_id: String, at: Timestamp) -> Result<Order, QuoteError> {
         self.require(&[QuoteState::Approved], "order")?;
         if self.approval_status() != ApprovalStatus::Approved {
@@ -24,7 +36,7 @@ impl Quote {
             quote_id: Some(self.id.clone()),
             reorder_of: None,
             currency: self.currency,
-            lines: self.lines.clone(),
+            lines: self.ordered_lines(),
             header_discount_pct: self.header_discount_pct,
             gross_total: totals.gross_total,
             created_at: at,

@@ -24,6 +24,12 @@ struct Canonical<'a> {
     header_discount_pct: String,
     value_arguments: &'a [String],
     lines: Vec<[String; 8]>,
+    /// The optional and alternative positions with the customer's choice:
+    /// `[line index, "optional" | "alternative:<group>", "chosen" | ""]`;
+    /// absent when every line is a standard position (so the hashes of
+    /// quotes without any stay what they were).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    positions: Vec<[String; 3]>,
 }
 
 fn norm(d: Decimal) -> String {
@@ -97,6 +103,19 @@ impl Quote {
                         norm(l.tax_rate_pct),
                         l.category.clone(),
                     ]
+                })
+                .collect(),
+            positions: self
+                .lines
+                .iter()
+                .enumerate()
+                .filter_map(|(i, l)| {
+                    let kind = match &l.position {
+                        super::Position::Standard => return None,
+                        super::Position::Optional => "optional".to_string(),
+                        super::Position::Alternative { group } => format!("alternative:{group}"),
+                    };
+                    Some([i.to_string(), kind, if l.chosen { "chosen".into() } else { String::new() }])
                 })
                 .collect(),
         };

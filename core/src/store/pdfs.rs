@@ -36,6 +36,26 @@ impl Store {
         Ok(pdf::render_quote(&quote, &ctx, &opts)?)
     }
 
+    /// Renders the order confirmation of an order placed from a quote: the
+    /// approved revision's content that counts, its hash and approval
+    /// record (see [`pdf::render_order_confirmation`]).
+    pub fn render_order_confirmation_pdf(&self, order_id: &str, rep: RepContact, opts: &PdfOptions) -> Result<Vec<u8>> {
+        let order = self.order(order_id)?;
+        let Some(quote_id) = &order.quote_id else {
+            return Err(Error::validation("order", "a reorder has no quote to confirm"));
+        };
+        let quote = self.quote(quote_id)?;
+        let account = self.account(&quote.account_id)?;
+        let contact = match &quote.contact_id {
+            Some(id) => self.contacts(&account.id)?.into_iter().find(|c| &c.id == id),
+            None => None,
+        };
+        let rep = self.rep_for(&quote.rep, rep)?;
+        let ctx = QuoteContext { account: &account, contact: contact.as_ref(), rep, value_arguments: Vec::new() };
+        let opts = self.with_profiles(opts)?;
+        Ok(pdf::render_order_confirmation(&quote, &order, &ctx, &opts)?)
+    }
+
     /// `opts` with the published company profile and unit labels (those
     /// given in `opts` win).
     pub(crate) fn with_profiles(&self, opts: &PdfOptions) -> Result<PdfOptions> {

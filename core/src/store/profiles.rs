@@ -54,6 +54,13 @@ impl Store {
         })
     }
 
+    /// How VAT applies to goods for `account` sold by the published
+    /// company (its country; the default seller country without a profile).
+    pub fn tax_treatment(&self, account: &crate::account::Account) -> Result<crate::vat::TaxTreatment> {
+        let seller = self.company_profile()?.map(|p| p.address.country);
+        Ok(crate::vat::treatment(seller.as_deref().unwrap_or(crate::vat::DEFAULT_SELLER_COUNTRY), account))
+    }
+
     /// Publishes the company profile (back office): checked, then
     /// reference data under the next catalog sequence; returns it.
     pub fn set_company_profile(&self, profile: &CompanyProfile) -> Result<crate::catalog::Seq> {
@@ -134,6 +141,24 @@ mod tests {
         assert_eq!(page.rep_profiles.len(), 1);
         assert_eq!(page.rep_profiles[0].rep, "rep-1");
         assert_eq!(hub.republish_rep_profile("nobody")?, seq, "no profile, nothing to send");
+        Ok(())
+    }
+
+    #[test]
+    fn the_sellers_country_comes_from_the_published_profile() -> Result<()> {
+        use crate::vat::TaxTreatment;
+        let (_d, store) = temp_store();
+        let mut vienna = crate::fixtures::account(crate::fixtures::ACCOUNT_ID);
+        vienna.billing_address.country = "AT".into();
+        vienna.vat_id = Some("ATU13585627".into());
+        assert_eq!(store.tax_treatment(&vienna)?, TaxTreatment::IntraCommunity, "sold from Germany by default");
+        let mut company = crate::fixtures::company_profile();
+        (company.address.country, company.vat_id) = ("AT".into(), "ATU13585627".into());
+        store.set_company_profile(&company)?;
+        assert_eq!(store.tax_treatment(&vienna)?, TaxTreatment::Domestic, "an Austrian seller: domestic");
+        let mut munich = vienna.clone();
+        (munich.billing_address.country, munich.vat_id) = ("DE".into(), Some("DE136695976".into()));
+        assert_eq!(store.tax_treatment(&munich)?, TaxTreatment::IntraCommunity);
         Ok(())
     }
 

@@ -158,6 +158,8 @@ pub(super) fn resolve_line_for(
         discount_pct: Decimal::ZERO,
         tax_rate_pct: treatment_in(c, account_id)?.rate(dec("tax rate", &rate)?),
         c_part: product.c_part,
+        position: Default::default(),
+        chosen: false,
     };
     Ok((line, price))
 }
@@ -172,7 +174,9 @@ pub(crate) fn treatment_in(c: &Connection, account_id: &str) -> Result<crate::va
         .optional()?;
     let Some((billing, shipping, vat_id)) = row else { return Ok(crate::vat::TaxTreatment::Domestic) };
     let to = shipping.filter(|s| !s.is_empty()).unwrap_or(billing);
-    Ok(crate::vat::treatment_of(crate::vat::SELLER_COUNTRY, &to, vat_id.as_deref()))
+    let seller = super::profiles::company_in(c)?.map(|p| p.address.country);
+    let seller = seller.as_deref().unwrap_or(crate::vat::DEFAULT_SELLER_COUNTRY);
+    Ok(crate::vat::treatment_of(seller, &to, vat_id.as_deref()))
 }
 
 /// The VAT rate a line of `sku` carries for the account: its tax class's

@@ -42,7 +42,10 @@ fn from_quote(actor: &Actor<'_>, quote_id: &str, order: &Order, facts: &mut dyn 
     {
         return Err(no(RefusalCode::OrderUnbacked, "only an approved quote becomes an order"));
     }
-    if q.lines != order.lines || q.header_discount_pct != order.header_discount_pct || q.currency != order.currency {
+    if q.ordered_lines() != order.lines
+        || q.header_discount_pct != order.header_discount_pct
+        || q.currency != order.currency
+    {
         return Err(no(RefusalCode::OrderUnbacked, "the order differs from the approved quote"));
     }
     if let Some(other) = facts.order_of_quote(quote_id)?

@@ -502,7 +502,9 @@ impl HubStorage for PgHub<'_, '_> {
         let treatment = match self.load(&id)? {
             Some(doc) => match crdt::read(&doc, &id) {
                 Ok(Some(Record::Account(a))) => {
-                    onsite_core::vat::treatment(onsite_core::vat::SELLER_COUNTRY, &a.account)
+                    let seller = self.replica.company_profile()?.map(|p| p.address.country);
+                    let seller = seller.as_deref().unwrap_or(onsite_core::vat::DEFAULT_SELLER_COUNTRY);
+                    onsite_core::vat::treatment(seller, &a.account)
                 }
                 _ => onsite_core::vat::TaxTreatment::Domestic,
             },
