@@ -885,3 +885,61 @@ fn documents_are_left_as_png_pages_to_look_at() {
         assert_eq!(pngs, pages, "{name}: one PNG per page");
     }
 }
+
+/// The structure tree as pdfinfo prints it with its text.
+fn structure_text(path: &str) -> String {
+    tool("pdfinfo", &["-struct-text", path])
+}
+
+#[test]
+fn quotes_and_datasheets_are_tagged_in_reading_order_with_table_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = quote(30, DisplayLocale::De);
+    let path = save(dir.path(), "tagged.pdf", &render(&q));
+    assert_eq!(pdfinfo(&path, "Tagged"), "yes");
+    let tree = structure_text(&path);
+    // Reading order: sender, recipient, title, letter, table, totals, terms, approval.
+    let at = |needle: &str| tree.find(needle).unwrap_or_else(|| panic!("{needle:?} missing in:\n{tree}"));
+    let order = [
+        "\"Keller Befestigungstechnik GmbH\"",
+        "\"Müller Maschinenbau GmbH & Co. KG\"",
+        &format!("H1 (block)\n    \"Angebot {}\"", q.number),
+        "\"Guten Tag Anna Weiß,\"",
+        "Table (block)",
+        "\"Summe netto\"",
+        "\"Zahlungsbedingungen\"",
+        "\"Online freigeben: QR-Code scannen oder Link öffnen\"",
+    ];
+    for pair in order.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{:?} is read after {:?}", pair[0], pair[1]);
+    }
+    // One header row of seven column headers, then a row of seven cells per line.
+    let headers: Vec<&str> = tree.lines().filter(|l| l.trim() == "TH:").collect();
+    assert_eq!(headers.len(), 7, "the header is tagged once, its repeats are artifacts:\n{tree}");
+    assert!(tree.contains("/Scope /Column"));
+    for h in ["\"Pos.\"", "\"Menge\"", "\"Einzelpreis\"", "\"Netto\""] {
+        assert!(tree.contains(h), "{h}");
+    }
+    let rows = tree.lines().filter(|l| l.trim() == "TR").count();
+    let cells = tree.lines().filter(|l| l.trim() == "TD").count();
+    assert_eq!((rows, cells), (31, 30 * 7), "{tree}");
+    // Page furniture is not read: the footer's legal line and page numbers.
+    assert!(!tree.contains("Amtsgericht") && !tree.contains("Seite 1"), "{tree}");
+    assert!(tool("pdftotext", &[&path, "-"]).contains("Amtsgericht"), "but it is printed");
+
+    // The datasheet: the product as the heading, its specifications as a table.
+    let dir2 = tempfile::tempdir().unwrap();
+    let (store, _, _) = ordered_quote(dir2.path());
+    let bytes =
+        store.render_datasheet_pdf("SKS-M8", ACCOUNT_ID, fixtures::rep(), None, &fixtures::pdf_options()).unwrap();
+    let path = save(dir.path(), "sheet.pdf", &bytes);
+    assert_eq!(pdfinfo(&path, "Tagged"), "yes");
+    let tree = structure_text(&path);
+    assert!(tree.contains("H1 (block)\n    \"Sechskantschraube DIN 933\"\n    \"M8×40, verzinkt\""), "{tree}");
+    assert!(
+        tree.contains("\"Ihr Ansprechpartner\"") && tree.contains("\"Jürgen Groß · Gebietsleiter Nord\""),
+        "{tree}"
+    );
+    assert!(!tree.contains("Amtsgericht"), "{tree}");
+    assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+}

@@ -66,6 +66,11 @@ fn color(c: (f32, f32, f32)) -> String {
 pub(crate) struct Canvas {
     pub content: String,
     pub glyphs: [BTreeMap<u16, char>; 2],
+    /// The structure element (and its type) text drawn now belongs to;
+    /// `None`: text is an artifact (page furniture such as the footer).
+    pub target: Option<(super::structure::ElemId, &'static str)>,
+    /// The element of each marked content, by MCID.
+    pub marks: Vec<super::structure::ElemId>,
 }
 
 impl Canvas {
@@ -91,9 +96,16 @@ impl Canvas {
             }
             let _ = write!(codes, "{g:04X}");
         }
+        match self.target {
+            Some((elem, role)) => {
+                let _ = write!(self.content, "/{role} <</MCID {}>> BDC ", self.marks.len());
+                self.marks.push(elem);
+            }
+            None => self.content.push_str("/Artifact BMC "),
+        }
         let _ = writeln!(
             self.content,
-            "BT /F{} {} Tf {} rg {} {} Td <{codes}> Tj ET",
+            "BT /F{} {} Tf {} rg {} {} Td <{codes}> Tj ET EMC",
             id.0,
             num(size),
             color(c),
@@ -122,7 +134,7 @@ impl Canvas {
     pub(crate) fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, thickness: f32, c: (f32, f32, f32)) {
         let _ = writeln!(
             self.content,
-            "{} RG {} w {} {} m {} {} l S",
+            "/Artifact BMC {} RG {} w {} {} m {} {} l S EMC",
             color(c),
             num(thickness),
             num(x1),
@@ -134,7 +146,15 @@ impl Canvas {
 
     /// A filled rectangle whose top-left corner is at (`x`, `y`).
     pub(crate) fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, c: (f32, f32, f32)) {
-        let _ = writeln!(self.content, "{} rg {} {} {} {} re f", color(c), num(x), num(PAGE_H - y - h), num(w), num(h));
+        let _ = writeln!(
+            self.content,
+            "/Artifact BMC {} rg {} {} {} {} re f EMC",
+            color(c),
+            num(x),
+            num(PAGE_H - y - h),
+            num(w),
+            num(h)
+        );
     }
 
     /// An image drawn into the box at (`x`, `y`) of `w` × `h` points (its
@@ -148,7 +168,7 @@ impl Canvas {
         }
         let _ = writeln!(
             self.content,
-            "q {} 0 0 {} {} {} cm /Im{} Do Q",
+            "/Artifact BMC q {} 0 0 {} {} {} cm /Im{} Do Q EMC",
             num(w),
             num(h),
             num(x),

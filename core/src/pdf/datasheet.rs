@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::canvas::{Canvas, INK, MUTED, PAGE_H, RULE, SHADE, mm};
 use super::fonts::{Weight, fit, wrap};
 use super::labels::{date, labels};
+use super::structure::{ElemId, Structure};
 use super::{DocBuilder, PdfError, PdfOptions};
 use crate::catalog::{ContentItem, Product};
 use crate::money::{DisplayLocale, Money, format_decimal};
@@ -52,6 +53,14 @@ pub struct DatasheetContext<'a> {
     pub image: Option<&'a [u8]>,
 }
 
+/// A new structure element of `role` under `parent`: the canvas's text
+/// belongs to it from now on.
+fn tag(c: &mut Canvas, st: &mut Structure, parent: ElemId, role: &'static str) -> ElemId {
+    let e = st.add(parent, role);
+    c.target = Some((e, role));
+    e
+}
+
 /// Renders the datasheet.
 pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions) -> Result<Vec<u8>, PdfError> {
     let locale = opts.locale.unwrap_or(DisplayLocale::De);
@@ -71,11 +80,19 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
     let f = &b.fonts;
     let mut c = Canvas::default();
     let money = |d: Decimal| Money::new(d, p.list_price.currency).format(locale);
+    // The structure (tagged PDF): text drawn after `tag` belongs to the new
+    // element, in reading order.
+    let mut st = Structure::new(if locale == DisplayLocale::De { "de-DE" } else { "en-US" });
 
     // Letterhead.
     let room = RIGHT - LEFT - if logo.is_some() { mm(46.0) + 12.0 } else { 0.0 };
+    // A sample says so first (drawn at the top, read first).
+    let sample = lh.sample.then(|| st.add(0, "P"));
+    tag(&mut c, &mut st, 0, "P");
     c.text(f, Weight::Bold, 15.0, LEFT, 62.0, &fit(&f.bold.1, &lh.company, 15.0, room), accent);
+    tag(&mut c, &mut st, 0, "P");
     c.text(f, Weight::Regular, 7.6, LEFT, 75.0, &fit(&f.regular.1, &lh.address, 7.6, room), MUTED);
+    c.target = None;
     if let Some((id, px)) = &logo {
         let scale = (mm(46.0) / px.0.max(1) as f32).min(mm(20.0) / px.1.max(1) as f32);
         let (w, h) = (px.0 as f32 * scale, px.1 as f32 * scale);
@@ -101,6 +118,7 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
             c.image(id, *px, ix + (iw - w) / 2.0, iy + (iw - h) / 2.0, w, h);
         }
         None => {
+            c.target = None;
             c.rect(ix, iy, iw, iw, SHADE);
             let label = if locale == DisplayLocale::De { "Abbildung folgt" } else { "Image to follow" };
             c.text_right(
@@ -116,22 +134,30 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
     }
     let x = LEFT + 214.0;
     let mut y = 130.0;
+    tag(&mut c, &mut st, 0, "H1");
     for line in wrap(&f.bold.1, &p.name, 14.0, RIGHT - x) {
         c.text(f, Weight::Bold, 14.0, x, y, &line, INK);
         y += 17.0;
     }
+    tag(&mut c, &mut st, 0, "P");
     c.text(f, Weight::Regular, 8.6, x, y, &format!("{} {}", l.sku, p.sku), MUTED);
     y += 24.0;
+    tag(&mut c, &mut st, 0, "P");
     c.text(f, Weight::Bold, 9.0, x, y, &format!("{} · {}", l.your_price, ctx.price.customer), accent);
     y += 15.0;
     let unit = crate::catalog::unit_label(&opts.unit_labels, &p.unit, locale);
+    let prices = st.add(0, "Table");
     for s in &ctx.price.steps {
         let qty = format_decimal(s.min_qty.normalize(), s.min_qty.normalize().scale(), locale);
         let left = if ctx.price.steps.len() > 1 { format!("{} {qty} {unit}", l.from_qty) } else { format!("1 {unit}") };
+        let tr = st.add(prices, "TR");
+        tag(&mut c, &mut st, tr, "TD");
         c.text(f, Weight::Regular, 10.0, x, y, &left, INK);
+        tag(&mut c, &mut st, tr, "TD");
         c.text_right(f, Weight::Bold, 10.0, RIGHT, y, &money(s.unit_price), INK);
         y += 14.0;
     }
+    tag(&mut c, &mut st, 0, "P");
     let validity = match (ctx.price.valid_from, ctx.price.valid_to) {
         (Some(a), Some(b)) => Some(format!("{} {} – {}", l.price_valid, date(a, locale), date(b, locale))),
         (None, Some(b)) => Some(format!("{} {} {}", l.price_valid, l.valid_until.to_lowercase(), date(b, locale))),
@@ -157,13 +183,16 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
             *last = fit(&f.regular.1, &format!("{last} …"), 9.0, RIGHT - LEFT);
         }
     }
+    tag(&mut c, &mut st, 0, "P");
     for line in description {
         c.text(f, Weight::Regular, 9.0, LEFT, y, &line, INK);
         y += 12.5;
     }
     y += 10.0;
+    tag(&mut c, &mut st, 0, "H2");
     c.text(f, Weight::Bold, 10.0, LEFT, y, l.specifications, accent);
     y += 8.0;
+    let specs = st.add(0, "Table");
     for (i, a) in p.attributes.iter().enumerate() {
         if y > PAGE_H - 150.0 {
             break;
@@ -171,7 +200,10 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
         if i % 2 == 0 {
             c.rect(LEFT, y, RIGHT - LEFT, 16.0, SHADE);
         }
+        let tr = st.add(specs, "TR");
+        tag(&mut c, &mut st, tr, "TH");
         c.text(f, Weight::Regular, 8.8, LEFT + 6.0, y + 11.5, &fit(&f.regular.1, &a.key, 8.8, 160.0), MUTED);
+        tag(&mut c, &mut st, tr, "TD");
         c.text(
             f,
             Weight::Regular,
@@ -188,9 +220,12 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
 
     // Value arguments and the rep.
     if !ctx.content.is_empty() && y < PAGE_H - 150.0 {
+        tag(&mut c, &mut st, 0, "H2");
         c.text(f, Weight::Bold, 10.0, LEFT, y, l.value_arguments, accent);
         y += 14.0;
+        let list = st.add(0, "L");
         for item in ctx.content.iter().take(4) {
+            tag(&mut c, &mut st, list, "LI");
             c.text(f, Weight::Bold, 8.8, LEFT, y, &format!("• {}", item.title), INK);
             y += 12.0;
             for line in wrap(&f.regular.1, &item.summary, 8.4, RIGHT - LEFT - 10.0).iter().take(2) {
@@ -202,7 +237,9 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
     }
     // The rep (with their title), or the company's own contact line.
     let ry = PAGE_H - 116.0;
+    tag(&mut c, &mut st, 0, "H2");
     c.text(f, Weight::Bold, 9.0, LEFT, ry, l.your_contact, accent);
+    tag(&mut c, &mut st, 0, "P");
     let rep_lines: Vec<String> = if ctx.rep.name.trim().is_empty() {
         vec![lh.company.clone(), lh.contact_line.clone()]
     } else {
@@ -227,7 +264,8 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
         );
     }
 
-    // Footer: the sender, the legal line whole, the bank.
+    // Footer: the sender, the legal line whole, the bank (page furniture).
+    c.target = None;
     let mut lines = vec![fit(&f.regular.1, &format!("{} · {}", lh.company, lh.contact_line), 6.6, RIGHT - LEFT)];
     lines.extend(wrap(&f.regular.1, &lh.legal_line, 6.6, RIGHT - LEFT).into_iter().take(2));
     if !lh.bank_line.is_empty() {
@@ -238,8 +276,9 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
     for (k, line) in lines.iter().enumerate() {
         c.text(f, Weight::Regular, 6.6, LEFT, fy + 10.0 + k as f32 * 8.4, line, MUTED);
     }
-    if lh.sample {
+    if let Some(e) = sample {
+        c.target = Some((e, "P"));
         c.text(f, Weight::Bold, 8.0, LEFT, 24.0, l.sample_notice, super::canvas::WARN);
     }
-    Ok(b.finish(vec![c]))
+    Ok(b.finish(vec![c], Some(st)))
 }

@@ -10,6 +10,7 @@ mod datasheet;
 mod fonts;
 mod labels;
 mod quote;
+mod structure;
 mod writer;
 
 use chrono::NaiveDate;
@@ -307,7 +308,9 @@ impl DocBuilder {
         Ok((canvas::XObjectId(self.images.len() - 1), size))
     }
 
-    pub(crate) fn finish(self, pages: Vec<canvas::Canvas>) -> Vec<u8> {
+    /// Writes the document; with `structure`, tagged: every page's marked
+    /// content joins its structure element.
+    pub(crate) fn finish(self, pages: Vec<canvas::Canvas>, structure: Option<structure::Structure>) -> Vec<u8> {
         let mut glyphs: [std::collections::BTreeMap<u16, char>; 2] = Default::default();
         for page in &pages {
             for (all, used) in glyphs.iter_mut().zip(&page.glyphs) {
@@ -321,8 +324,18 @@ impl DocBuilder {
             (0..2).map(|i| writer::FontUse { name: FONT_NAMES[i], bytes: faces[i], glyphs: &glyphs[i] }).collect();
         let date = format!("{}000000Z", self.date.format("%Y%m%d"));
         let info = writer::Info { title: &self.title, author: &self.author, identifier: &self.identifier, date: &date };
+        let marks: Vec<Vec<structure::ElemId>> = pages.iter().map(|c| c.marks.clone()).collect();
+        let structure = structure.map(|mut s| {
+            for (page, elems) in marks.iter().enumerate() {
+                for (mcid, elem) in elems.iter().enumerate() {
+                    s.content(*elem, page, mcid);
+                }
+            }
+            s
+        });
         let contents: Vec<Vec<u8>> = pages.into_iter().map(|c| c.content.into_bytes()).collect();
-        writer::write(&info, (canvas::PAGE_W, canvas::PAGE_H), &contents, &fonts, &self.images)
+        let tags = structure.as_ref().map(|s| (s, marks.as_slice()));
+        writer::write(&info, (canvas::PAGE_W, canvas::PAGE_H), &contents, &fonts, &self.images, tags)
     }
 }
 

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use super::canvas::{Canvas, Fonts, INK, MUTED, PAGE_H, PAGE_W, RULE, SHADE, mm};
 use super::fonts::{Weight, fit, wrap};
 use super::labels::{Labels, date, labels};
+use super::structure::{ElemId, Structure};
 use super::{DocBuilder, Letterhead, PdfError, PdfOptions, QuoteContext};
 use crate::account::Salutation;
 use crate::money::{DisplayLocale, Money, format_decimal};
@@ -123,6 +124,14 @@ struct Doc<'a> {
     units: &'a [crate::catalog::UnitLabel],
     /// "Angebot" or "Auftragsbestätigung", on continuation pages.
     doc_name: &'static str,
+    /// The document's structure (tagged PDF), built while drawing.
+    structure: Structure,
+    /// The element that holds the next elements (the document, a table, a row).
+    container: ElemId,
+    /// The element text drawn now belongs to; `None`: an artifact.
+    tag: Option<(ElemId, &'static str)>,
+    /// The table (its header row is tagged once; repeats are artifacts).
+    table: Option<ElemId>,
 }
 
 impl Doc<'_> {
@@ -141,13 +150,37 @@ impl Doc<'_> {
     }
 
     fn text(&mut self, w: Weight, size: f32, x: f32, text: &str, c: (f32, f32, f32)) {
-        let (fonts, y) = (self.fonts, self.y);
-        self.page().text(fonts, w, size, x, y, text, c);
+        let (fonts, y, tag) = (self.fonts, self.y, self.tag);
+        let page = self.page();
+        page.target = tag;
+        page.text(fonts, w, size, x, y, text, c);
     }
 
     fn right(&mut self, w: Weight, size: f32, x: f32, text: &str, c: (f32, f32, f32)) {
-        let (fonts, y) = (self.fonts, self.y);
-        self.page().text_right(fonts, w, size, x, y, text, c);
+        let (fonts, y, tag) = (self.fonts, self.y, self.tag);
+        let page = self.page();
+        page.target = tag;
+        page.text_right(fonts, w, size, x, y, text, c);
+    }
+
+    /// A new element of `role` in the current container: text drawn from
+    /// now on belongs to it (reading order is the order of creation).
+    fn leaf(&mut self, role: &'static str) -> ElemId {
+        let e = self.structure.add(self.container, role);
+        self.tag = Some((e, role));
+        e
+    }
+
+    /// Opens a container element (a table, a row, a list) in the current
+    /// one; returns the container to go back to.
+    fn open(&mut self, role: &'static str) -> ElemId {
+        let e = self.structure.add(self.container, role);
+        std::mem::replace(&mut self.container, e)
+    }
+
+    fn close(&mut self, back_to: ElemId) {
+        self.container = back_to;
+        self.tag = None;
     }
 
     /// Starts a new page if `needed` points do not fit; returns whether it did.
@@ -164,18 +197,34 @@ impl Doc<'_> {
         true
     }
 
+    /// The table's header row: tagged as the table's header cells the
+    /// first time, an artifact when repeated on a following page.
     fn table_header(&mut self) {
         let y = self.y;
         self.page().rect(LEFT - 4.0, y - 11.0, RIGHT - LEFT + 8.0, 16.0, SHADE);
         let (l, c) = (self.l, self.cols);
+        let (saved_tag, saved_container) = (self.tag, self.container);
+        let first = self.table.is_none();
+        if first {
+            let table = self.structure.add(self.container, "Table");
+            self.table = Some(table);
+            self.container = self.structure.add(table, "TR");
+        }
+        let cell = |d: &mut Doc<'_>| {
+            d.tag = if first { Some((d.structure.add(d.container, "TH"), "TH")) } else { None };
+        };
+        cell(self);
         self.text(Weight::Bold, 7.8, c.pos, l.pos, INK);
         let sku = fit(&self.fonts.bold.1, l.sku, 7.8, c.desc.0 - c.sku - 6.0);
+        cell(self);
         self.text(Weight::Bold, 7.8, c.sku, &sku, INK);
+        cell(self);
         self.text(Weight::Bold, 7.8, c.desc.0, l.description, INK);
-        self.right(Weight::Bold, 7.8, c.qty, l.qty, INK);
-        self.right(Weight::Bold, 7.8, c.price, l.unit_price, INK);
-        self.right(Weight::Bold, 7.8, c.disc, l.discount, INK);
-        self.right(Weight::Bold, 7.8, c.net, l.net, INK);
+        for (x, label) in [(c.qty, l.qty), (c.price, l.unit_price), (c.disc, l.discount), (c.net, l.net)] {
+            cell(self);
+            self.right(Weight::Bold, 7.8, x, label, INK);
+        }
+        (self.tag, self.container) = (saved_tag, saved_container);
         self.y += 16.0;
     }
 }
@@ -185,8 +234,10 @@ fn letterhead(d: &mut Doc<'_>, lh: &Letterhead, logo: Option<&(super::canvas::XO
     // Beside the logo's box, if there is one.
     let room = RIGHT - LEFT - if logo.is_some() { mm(46.0) + 12.0 } else { 0.0 };
     let accent = d.accent;
+    d.leaf("P");
     d.text(Weight::Bold, 15.0, LEFT, &fit(&d.fonts.bold.1, &lh.company, 15.0, room), accent);
     d.y += 13.0;
+    d.leaf("P");
     d.text(Weight::Regular, 7.6, LEFT, &fit(&d.fonts.regular.1, &lh.address, 7.6, room), MUTED);
     if let Some((id, px)) = logo {
         // Fit the logo into 46 × 20 mm at the top right, keeping its proportions.
@@ -206,12 +257,15 @@ fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, lh: &Letterhead, opts: &Pd
     let sender = format!("{} · {}", lh.company, lh.address);
     let sender = d.fonts.regular.1.printable(&sender);
     let clipped: String = sender.chars().take(90).collect();
+    d.leaf("P");
     d.text(Weight::Regular, 6.4, LEFT, &clipped, MUTED);
     d.y += 16.0;
     let name = match &a.legal_form {
         Some(f) => format!("{} {f}", a.name),
         None => a.name.clone(),
     };
+    // The recipient's address, one paragraph.
+    d.leaf("P");
     for line in wrap(&d.fonts.bold.1, &name, 10.0, 230.0) {
         d.text(Weight::Bold, 10.0, LEFT, &line, INK);
         d.y += 13.0;
@@ -261,6 +315,7 @@ fn addresses(d: &mut Doc<'_>, ctx: &QuoteContext<'_>, lh: &Letterhead, opts: &Pd
         if value.is_empty() {
             continue;
         }
+        d.leaf("P");
         d.text(Weight::Regular, 8.2, x, label, MUTED);
         let room = RIGHT - x - d.fonts.width(Weight::Regular, label, 8.2) - 8.0;
         d.right(Weight::Regular, 8.2, RIGHT, &fit(&d.fonts.regular.1, &value, 8.2, room), INK);
@@ -365,12 +420,19 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
         accent: lh.accent(),
         units: &opts.unit_labels,
         doc_name,
+        structure: Structure::new(if locale == DisplayLocale::De { "de-DE" } else { "en-US" }),
+        container: 0,
+        tag: None,
+        table: None,
     };
     d.cols = Cols::measure(&d, q, &totals.line_nets);
+    // A sample says so first (drawn at the top of every page, read once).
+    let sample = lh.sample.then(|| d.structure.add(0, "P"));
     letterhead(&mut d, &lh, logo.as_ref());
     addresses(&mut d, ctx, &lh, opts);
 
     if let Mode::Confirmation { ordered_on, .. } = &mode {
+        d.leaf("H1");
         d.text(Weight::Bold, 15.0, LEFT, l.order_confirmation, INK);
         d.y += 16.0;
         let of = format!(
@@ -382,17 +444,21 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
             l.ordered_on,
             date(*ordered_on, locale)
         );
+        d.leaf("P");
         d.text(Weight::Regular, 9.0, LEFT, &fit(&d.fonts.regular.1, &of, 9.0, RIGHT - LEFT), INK);
         d.y += 18.0;
     } else {
+        d.leaf("H1");
         d.text(Weight::Bold, 15.0, LEFT, &format!("{} {}", l.quote, q.number), INK);
         d.y += 18.0;
     }
     let dear = salutation(ctx.contact, l);
     let dear = fit(&d.fonts.regular.1, &dear, 9.0, RIGHT - LEFT);
+    d.leaf("P");
     d.text(Weight::Regular, 9.0, LEFT, &dear, INK);
     d.y += 13.0;
     d.text(Weight::Regular, 9.0, LEFT, if confirmation { l.confirmation_intro } else { l.intro }, INK);
+    d.tag = None;
     d.y += 22.0;
     d.table_header();
 
@@ -414,17 +480,26 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
             d.table_header();
         }
         let top = d.y;
+        // The row's cells in reading order: position, SKU, name, quantity,
+        // unit price, discount, net (the figures are drawn first).
+        let tr = d.structure.add(d.table.unwrap_or(0), "TR");
+        let cells: Vec<(ElemId, &'static str)> = (0..7).map(|_| (d.structure.add(tr, "TD"), "TD")).collect();
         // The figures on the row's first line, then its lines.
+        d.tag = Some(cells[0]);
         d.text(Weight::Regular, BODY, cols.pos, &(i + 1).to_string(), MUTED);
         let qty = fit(&d.fonts.regular.1, &qty_text(&d, line), BODY, cols.qty_w);
+        d.tag = Some(cells[3]);
         d.right(Weight::Regular, BODY, cols.qty, &qty, INK);
         let price = d.money(line.unit_price);
+        d.tag = Some(cells[4]);
         d.right(Weight::Regular, BODY, cols.price, &price, INK);
         if !line.discount_pct.is_zero() {
             let disc = format!("{} %", d.number(line.discount_pct));
+            d.tag = Some(cells[5]);
             d.right(Weight::Regular, BODY, cols.disc, &disc, INK);
         }
         let net = net_text(&d, line, *net);
+        d.tag = Some(cells[6]);
         d.right(Weight::Regular, BODY, cols.net, &net, if line.counts() { INK } else { MUTED });
         // Where row 0 would be on the current page.
         let mut base = top;
@@ -435,13 +510,16 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
                 base = d.y - k as f32 * ROW;
             }
             if let Some(s) = sku.get(k) {
+                d.tag = Some(cells[1]);
                 d.text(Weight::Regular, 7.6, cols.sku, s, MUTED);
             }
             if let Some(n) = name.get(k) {
+                d.tag = Some(cells[2]);
                 let accent = d.accent;
                 d.text(Weight::Regular, BODY, cols.desc.0, n, if k < named { INK } else { accent });
             }
         }
+        d.tag = None;
         d.y = base + height;
         let y = d.y - 8.0;
         d.page().line(LEFT, y, RIGHT, y, 0.3, RULE);
@@ -451,6 +529,7 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
     if q.lines.iter().any(|l| !l.counts()) {
         d.ensure(14.0);
         d.y += 2.0;
+        d.leaf("P");
         d.text(Weight::Regular, 7.6, LEFT, l.positions_note, MUTED);
         d.y += 10.0;
     }
@@ -466,6 +545,7 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
     let row = |d: &mut Doc<'_>, label: &str, amount: String| {
         let room = RIGHT - label_x - d.fonts.width(Weight::Regular, &amount, 9.0) - 8.0;
         let label = fit(&d.fonts.regular.1, label, 9.0, room);
+        d.leaf("P");
         d.text(Weight::Regular, 9.0, label_x, &label, INK);
         d.right(Weight::Regular, 9.0, RIGHT, &amount, INK);
         d.y += 13.0;
@@ -499,6 +579,7 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
     let y = d.y - 6.0;
     d.page().line(label_x, y, RIGHT, y, 0.8, INK);
     d.y += 8.0;
+    d.leaf("P");
     d.text(Weight::Bold, 10.5, label_x, l.gross_total, INK);
     let s = d.money(totals.gross_total);
     d.right(Weight::Bold, 10.5, RIGHT, &s, INK);
@@ -518,6 +599,7 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
             }
         });
         for text in std::iter::once(note).chain(confirmed) {
+            d.leaf("P");
             for line in wrap(&d.fonts.regular.1, &text, 8.0, RIGHT - LEFT) {
                 d.ensure(11.0);
                 d.text(Weight::Regular, 8.0, LEFT, &line, INK);
@@ -538,6 +620,7 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
         // The block moves to the next page whole if it fits on one; longer
         // notes (up to 20,000 characters) go on over as many pages as needed.
         d.ensure((lines.len() as f32 * 11.5 + 6.0).min(PAGE_ROOM));
+        d.leaf("P");
         d.text(Weight::Bold, 8.6, LEFT, label, INK);
         for line in lines {
             d.ensure(11.5);
@@ -549,6 +632,7 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
 
     if let Some(footer) = &lh.footer {
         d.y += 2.0;
+        d.leaf("P");
         for line in wrap(&d.fonts.regular.1, footer, 8.0, RIGHT - LEFT) {
             d.ensure(11.0);
             d.text(Weight::Regular, 8.0, LEFT, &line, MUTED);
@@ -561,9 +645,12 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
         d.y += 6.0;
         d.ensure((18.0 + ctx.value_arguments.len() as f32 * 12.0).min(PAGE_ROOM));
         let accent = d.accent;
+        d.leaf("H2");
         d.text(Weight::Bold, 9.0, LEFT, l.value_arguments, accent);
+        let back = d.open("L");
         d.y += 13.0;
         for t in &ctx.value_arguments {
+            d.leaf("LI");
             for (k, line) in wrap(&d.fonts.regular.1, t, 8.6, RIGHT - LEFT - 12.0).iter().enumerate() {
                 d.ensure(11.5);
                 d.text(Weight::Regular, 8.6, LEFT, if k == 0 { "•" } else { "" }, accent);
@@ -571,6 +658,7 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
                 d.y += 11.5;
             }
         }
+        d.close(back);
     }
 
     // Approval: an approved (or ordered) quote shows its approval record;
@@ -580,6 +668,7 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
         PrintableApproval::Approved(a) => {
             d.ensure(70.0);
             let accent = d.accent;
+            d.leaf("H2");
             d.text(Weight::Bold, 9.0, LEFT, l.approval, accent);
             d.y += 13.0;
             let how = match a.auth {
@@ -594,6 +683,7 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
                 [(Weight::Bold, 9.0, who), (Weight::Regular, 8.6, when), (Weight::Regular, 7.2, what)]
             {
                 let font = if w == Weight::Bold { &d.fonts.bold.1 } else { &d.fonts.regular.1 };
+                d.leaf("P");
                 for line in wrap(font, &text, size, RIGHT - LEFT) {
                     d.ensure(12.0);
                     d.text(w, size, LEFT, &line, if w == Weight::Bold { accent } else { INK });
@@ -604,6 +694,7 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
         other => {
             d.ensure(110.0 + if other.refusal().is_some() { 14.0 } else { 0.0 });
             if other.refusal().is_some() {
+                d.leaf("P");
                 d.text(Weight::Bold, 8.6, LEFT, l.not_approved, INK);
                 d.y += 14.0;
             }
@@ -615,6 +706,7 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
             if !matches!(other, PrintableApproval::ContentChanged { .. }) {
                 let link = opts.approval_link.clone().unwrap_or_else(|| quote_link(opts.link_base(), q));
                 d.page().qr(&link, qx, top - 8.0, qr_size);
+                d.leaf("P");
                 d.text(Weight::Bold, 8.6, LEFT, l.approve_online, INK);
                 d.y += 11.5;
                 for part in wrap(&d.fonts.regular.1, &link, 7.6, qx - LEFT - 12.0) {
@@ -628,7 +720,9 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
             d.page().line(LEFT, y, LEFT + 150.0, y, 0.6, INK);
             d.page().line(LEFT + 170.0, y, qx - 14.0, y, 0.6, INK);
             d.y += 10.0;
+            d.leaf("P");
             d.text(Weight::Regular, 7.6, LEFT, l.place_date, MUTED);
+            d.leaf("P");
             d.text(Weight::Regular, 7.6, LEFT + 170.0, l.signature, MUTED);
         }
     }
@@ -649,16 +743,20 @@ fn render_as(q: &Quote, ctx: &QuoteContext<'_>, opts: &PdfOptions, mode: Mode<'_
     let top = FOOTER.min(PAGE_H - 18.0 - step * lines.len() as f32);
     for (i, page) in d.pages.iter_mut().enumerate() {
         let label = format!("{} {} {} {}", l.page, i + 1, l.of, total);
+        // Page furniture: artifacts, not part of the reading order.
+        page.target = None;
         page.line(LEFT, top, RIGHT, top, 0.4, RULE);
         for (k, line) in lines.iter().enumerate() {
             let size = if k + 1 == lines.len() { 6.2 } else { 6.6 };
             page.text(d.fonts, Weight::Regular, size, LEFT, top + 10.0 + k as f32 * step, line, MUTED);
         }
         page.text_right(d.fonts, Weight::Bold, 7.4, RIGHT, top + 10.0, &label, INK);
-        if lh.sample {
+        if let Some(e) = sample {
+            page.target = (i == 0).then_some((e, "P"));
             page.text(d.fonts, Weight::Bold, 8.0, LEFT, 24.0, l.sample_notice, super::canvas::WARN);
         }
     }
     let pages = std::mem::take(&mut d.pages);
-    Ok(b.finish(pages))
+    let structure = std::mem::replace(&mut d.structure, Structure::new(""));
+    Ok(b.finish(pages, Some(structure)))
 }

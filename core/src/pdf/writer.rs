@@ -175,6 +175,7 @@ pub(crate) fn write(
     pages: &[Vec<u8>],
     fonts: &[FontUse<'_>],
     images: &[Image],
+    tags: Option<(&super::structure::Structure, &[Vec<usize>])>,
 ) -> Vec<u8> {
     let mut o = Objects { out: b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec(), offsets: Vec::new() };
     let catalog = o.reserve();
@@ -195,22 +196,42 @@ pub(crate) fn write(
     o.put(resources, &format!("<< /Font <<{font_refs} >> /XObject <<{image_refs} >> >>"));
 
     let mut kids = String::new();
-    for content in pages {
+    let mut page_ids = Vec::with_capacity(pages.len());
+    for (i, content) in pages.iter().enumerate() {
         let page = o.reserve();
         let stream = o.reserve();
         o.stream(stream, " /Filter /FlateDecode", &deflate(content));
+        // A tagged page names its entry in the parent tree and is read in
+        // structure order.
+        let tagged = if tags.is_some() { format!(" /StructParents {i} /Tabs /S") } else { String::new() };
         o.put(
             page,
             &format!(
-                "<< /Type /Page /Parent {tree} 0 R /MediaBox [0 0 {} {}] /Resources {resources} 0 R /Contents {stream} 0 R >>",
+                "<< /Type /Page /Parent {tree} 0 R /MediaBox [0 0 {} {}] /Resources {resources} 0 R /Contents {stream} 0 R{tagged} >>",
                 num(page_size.0),
                 num(page_size.1)
             ),
         );
         let _ = write!(kids, " {page} 0 R");
+        page_ids.push(page);
     }
     o.put(tree, &format!("<< /Type /Pages /Kids [{kids} ] /Count {} >>", pages.len()));
-    o.put(catalog, &format!("<< /Type /Catalog /Pages {tree} 0 R >>"));
+    let mut marked = String::new();
+    if let Some((structure, marks)) = tags {
+        let first = o.reserve();
+        for _ in 1..structure.object_count() {
+            o.reserve();
+        }
+        let (objects, root) = structure.objects(first, &page_ids, marks);
+        for (id, body) in objects {
+            o.put(id, &body);
+        }
+        marked = format!(
+            " /MarkInfo << /Marked true >> /StructTreeRoot {root} 0 R /Lang {} /ViewerPreferences << /DisplayDocTitle true >>",
+            text_string(structure.lang)
+        );
+    }
+    o.put(catalog, &format!("<< /Type /Catalog /Pages {tree} 0 R{marked} >>"));
     let date = text_string(&format!("D:{}", info.date));
     let author =
         if info.author.trim().is_empty() { String::new() } else { format!("/Author {} ", text_string(info.author)) };
