@@ -392,25 +392,29 @@ mod tests {
         for row in doc.lines().filter(|l| l.starts_with("| E")) {
             let cells: Vec<&str> = row.split('|').map(str::trim).collect();
             let (lines, header, net, tax, gross) = (cells[2], cells[3], cells[4], cells[5], cells[6]);
-            let parsed: Vec<PricingLine> = lines
+            let parsed = lines
                 .split(';')
                 .map(|l| {
-                    // "3 × 10.00 −5 % @19" : qty × price [−disc %] @rate
+                    // "3 × 10.00 −5 % @19 [optional, chosen]" : qty × price
+                    // [−disc %] @rate, and whether the position counts.
+                    let (l, position) = l.split_once('[').unwrap_or((l, ""));
+                    let counts = position.is_empty() || position.contains("chosen");
                     let (lhs, rate) = l.split_once('@').unwrap();
                     let (qty, rest) = lhs.split_once('×').unwrap();
                     let mut parts = rest.split_whitespace();
                     let price = parts.next().unwrap();
                     let disc = parts.next().map(|p| p.trim_start_matches('−').to_string()).unwrap_or("0".into());
-                    line(qty.trim(), price, &disc, rate.trim())
+                    (line(qty.trim(), price, &disc, rate.trim()), counts)
                 })
-                .collect();
-            let t = totals(&parsed, d(header.trim_end_matches(" %")), Currency::EUR).unwrap();
+                .collect::<Vec<_>>();
+            let (parsed, counted): (Vec<PricingLine>, Vec<bool>) = parsed.into_iter().unzip();
+            let t = totals_of_counted(&parsed, &counted, d(header.trim_end_matches(" %")), Currency::EUR).unwrap();
             assert_eq!(t.net_total.to_string(), net, "{row}");
             assert_eq!(t.tax_total.to_string(), tax, "{row}");
             assert_eq!(t.gross_total.to_string(), gross, "{row}");
             checked += 1;
         }
-        assert!(checked >= 5, "found {checked} examples");
+        assert!(checked >= 10, "found {checked} examples");
     }
 
     #[test]

@@ -5,7 +5,6 @@
 //! reference data (ADR 26); without a company profile a document says it
 //! is a sample.
 
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::account::Address;
@@ -306,7 +305,8 @@ fn check_base_url(url: &str) -> Result<()> {
 
 /// Serde for `Option<Vec<u8>>` as standard base64 text.
 mod base64_bytes {
-    use super::*;
+    use base64::Engine as _;
+    use serde::Deserialize as _;
 
     pub fn serialize<S: serde::Serializer>(v: &Option<Vec<u8>>, s: S) -> std::result::Result<S::Ok, S::Error> {
         match v {

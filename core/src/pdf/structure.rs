@@ -72,13 +72,25 @@ impl Structure {
         let parent_tree = first + 1;
         let number = |e: ElemId| first + 2 + e;
         let mut out = Vec::new();
+        // An element's page (`/Pg`) is that of its first content: content on
+        // it is a bare MCID, content on other pages a marked-content reference.
+        let first_page = |e: &Elem| {
+            e.kids.iter().find_map(|k| match k {
+                Kid::Content { page, .. } => Some(*page),
+                Kid::Elem(_) => None,
+            })
+        };
         let kids = |e: &Elem| -> String {
+            let home = first_page(e);
             let mut k = String::new();
             for kid in &e.kids {
                 match kid {
                     // Empty cells stay: each row has as many cells as the header.
                     Kid::Elem(c) => {
                         let _ = write!(k, " {} 0 R", number(*c));
+                    }
+                    Kid::Content { page, mcid } if Some(*page) == home => {
+                        let _ = write!(k, " {mcid}");
                     }
                     Kid::Content { page, mcid } => {
                         let _ = write!(k, " << /Type /MCR /Pg {} 0 R /MCID {mcid} >>", pages[*page]);
@@ -104,10 +116,8 @@ impl Structure {
         for (i, e) in self.elems.iter().enumerate() {
             let parent = e.parent.map_or(root, number);
             let attrs = if e.role == "TH" { " /A << /O /Table /Scope /Column >>" } else { "" };
-            out.push((
-                number(i),
-                format!("<< /Type /StructElem /S /{} /P {parent} 0 R{attrs} /K [{} ] >>", e.role, kids(e)),
-            ));
+            let pg = first_page(e).map(|p| format!(" /Pg {} 0 R", pages[p])).unwrap_or_default();
+            out.push((number(i), format!("<< /S /{} /P {parent} 0 R{pg}{attrs} /K [{} ] >>", e.role, kids(e))));
         }
         (out, root)
     }
@@ -141,15 +151,20 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("11: << /Nums [ 0 [13 0 R 16 0 R] ] >>"), "{text}");
+        assert!(text.contains("13: << /S /H1 /P 12 0 R /Pg 3 0 R /K [ 0 ] >>"), "{text}");
+        assert!(text.contains("/S /TH /P 15 0 R /Pg 3 0 R /A << /O /Table /Scope /Column >>"), "{text}");
+        assert!(text.contains("15: << /S /TR /P 14 0 R /K [ 16 0 R 17 0 R ] >>"), "{text}");
         assert!(
-            text.contains("13: << /Type /StructElem /S /H1 /P 12 0 R /K [ << /Type /MCR /Pg 3 0 R /MCID 0 >> ] >>"),
-            "{text}"
-        );
-        assert!(text.contains("/S /TH /P 15 0 R /A << /O /Table /Scope /Column >>"), "{text}");
-        assert!(text.contains("15: << /Type /StructElem /S /TR /P 14 0 R /K [ 16 0 R 17 0 R ] >>"), "{text}");
-        assert!(
-            text.contains(&format!("{}: << /Type /StructElem /S /TD /P 15 0 R /K [ ] >>", 12 + empty)),
+            text.contains(&format!("{}: << /S /TD /P 15 0 R /K [ ] >>", 12 + empty)),
             "an empty cell stays: {text}"
+        );
+        // Content on a second page is a marked-content reference.
+        s.content(h, 1, 0);
+        let (objects, _) = s.objects(10, &[3, 4], &[vec![h, th], vec![h]]);
+        let text: String = objects.iter().map(|(n, b)| format!("{n}: {b}\n")).collect();
+        assert!(
+            text.contains("13: << /S /H1 /P 12 0 R /Pg 3 0 R /K [ 0 << /Type /MCR /Pg 4 0 R /MCID 0 >> ] >>"),
+            "{text}"
         );
     }
 }

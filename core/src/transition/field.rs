@@ -15,6 +15,14 @@ pub(super) fn account(actor: &Actor<'_>, before: Option<&AccountRecord>, after: 
     if actor.is(DeviceRole::Customer) {
         return Err(no(RefusalCode::NotPermitted, "a customer cannot change accounts or contacts"));
     }
+    // A recorded confirmation is of a VAT ID with valid check digits.
+    let confirmed = &after.account.vat_confirmation;
+    if let Some(c) = confirmed
+        && before.is_none_or(|b| b.account.vat_confirmation.as_ref() != Some(c))
+        && let Err(e) = crate::vat::check_vat_id(&c.vat_id)
+    {
+        return Err(no(RefusalCode::InvalidRecord, format!("the VAT confirmation: {e}")));
+    }
     if !actor.is(DeviceRole::Rep) {
         return Ok(());
     }

@@ -361,6 +361,9 @@ fn accounts_and_activities_by_role() {
     assert_eq!(judge(&REP, &a, &confirmed), Some(RefusalCode::NotPermitted));
     assert_eq!(judge(&BOSS, &a, &confirmed), None);
     assert_eq!(judge(&REP, &confirmed, &a), Some(RefusalCode::NotPermitted), "nor removes it");
+    let mut wrong = confirmed.clone();
+    wrong.account.vat_confirmation.as_mut().unwrap().vat_id = "DE136695977".into();
+    assert_eq!(judge(&BOSS, &a, &wrong), Some(RefusalCode::InvalidRecord), "a wrong check digit");
     let created = Record::Account(Box::new(confirmed.clone()));
     let verdict = check(&REP, &id, None, Some(&created), &mut facts()).ok().flatten().map(|r| r.code);
     assert_eq!(verdict, Some(RefusalCode::NotPermitted), "a new account brings none");
