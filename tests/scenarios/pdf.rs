@@ -812,6 +812,12 @@ fn an_order_confirmation_prints_the_approved_revision_and_only_that() {
     let line = layout.lines().find(|l| l.contains("Gesamtbetrag")).unwrap_or_default();
     assert!(line.contains(&gross), "the order's total {gross}: {line}");
     assert_no_collisions(&path, "confirmation");
+    let fonts = tool("pdffonts", &[&path]);
+    assert_eq!(
+        fonts.lines().skip(2).filter(|r| r.contains("DejaVuSans") && r.contains(" yes yes yes ")).count(),
+        2,
+        "{fonts}"
+    );
 
     // Content nobody approved gets no confirmation.
     let (acc, c) = (fixtures::account(ACCOUNT_ID), fixtures::contact(CONTACT_ID, ACCOUNT_ID));
@@ -839,7 +845,9 @@ fn documents_are_left_as_png_pages_to_look_at() {
     for (locale, tag) in [(DisplayLocale::De, "de"), (DisplayLocale::En, "en")] {
         for lines in [3, 200] {
             let mut q = quote(lines, locale);
-            q.edit(|q| q.lines[1].position = onsite_core::quote::Position::Optional).unwrap();
+            if lines > 3 {
+                q.edit(|q| q.lines[1].position = onsite_core::quote::Position::Optional).unwrap();
+            }
             let mut opts = fixtures::pdf_options();
             opts.locale = Some(locale);
             docs.push((
@@ -873,6 +881,13 @@ fn documents_are_left_as_png_pages_to_look_at() {
         let path = save(&out, &format!("{name}.pdf"), bytes);
         let pages: usize = pdfinfo(&path, "Pages").parse().unwrap();
         let prefix = out.join(name);
+        let old_pages = |e: &std::fs::DirEntry| {
+            let f = e.file_name().to_string_lossy().into_owned();
+            f.starts_with(&format!("{name}-")) && f.ends_with(".png")
+        };
+        for e in std::fs::read_dir(&out).unwrap().filter_map(|e| e.ok()).filter(old_pages) {
+            std::fs::remove_file(e.path()).unwrap();
+        }
         tool("pdftoppm", &["-png", "-r", "60", &path, prefix.to_str().unwrap()]);
         let pngs = std::fs::read_dir(&out)
             .unwrap()
@@ -942,4 +957,10 @@ fn quotes_and_datasheets_are_tagged_in_reading_order_with_table_headers() {
     );
     assert!(!tree.contains("Amtsgericht"), "{tree}");
     assert!(tool("qpdf", &["--check", &path]).contains("No syntax or stream encoding errors"));
+    let fonts = tool("pdffonts", &[&path]);
+    assert_eq!(
+        fonts.lines().skip(2).filter(|r| r.contains("DejaVuSans") && r.contains(" yes yes yes ")).count(),
+        2,
+        "{fonts}"
+    );
 }

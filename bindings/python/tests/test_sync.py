@@ -84,8 +84,12 @@ class SyncScenario(unittest.TestCase):
         renamed = phone.account(self.account.id)
         renamed.name = "Umbenannt GmbH"
         phone.save_account(renamed, [])
-        response = self.hub.hub_handle(customer, phone.sync_request())
-        round_ = phone.sync_apply(response)
+        # The change travels in the first round, or a round later after an
+        # Automerge Bloom-filter false positive: at most three rounds.
+        for _ in range(3):
+            round_ = phone.sync_apply(self.hub.hub_handle(customer, phone.sync_request()))
+            if round_.refused:
+                break
         self.assertEqual([r.code for r in round_.refused], [onsite.RefusalCode.NOT_PERMITTED])
         self.assertTrue(round_.refused[0].restored)
         self.assertEqual(phone.account(self.account.id).name, self.account.name, "restored on the phone")

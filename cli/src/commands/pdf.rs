@@ -79,6 +79,9 @@ pub(crate) fn quote_pdf(input: &Path, out: &Path, locale: Option<DisplayLocale>,
     if let Some(why) = doc.quote.printable_approval().refusal() {
         writeln!(io.out, "not approved: {why}")?;
     }
+    if doc.company.is_none() {
+        writeln!(io.out, "sample: the document has no \"company\", so its sender is an example")?;
+    }
     Ok(())
 }
 
