@@ -8,7 +8,7 @@ use onsite_core::money::DisplayLocale;
 use onsite_core::pdf::{PdfOptions, RepContact};
 use onsite_core::pricing::Totals;
 use onsite_core::profile::{CompanyProfile, RepProfile};
-use onsite_core::quote::{Approval, ApprovalStatus, DiscountPolicy, Order, PolicyCheck, Position, Quote};
+use onsite_core::quote::{Approval, ApprovalStatus, DiscountPolicy, Order, PolicyCheck, PositionChange, Quote};
 use onsite_core::store::{GrantedDiscount, QuoteSummary};
 use rust_decimal::Decimal;
 
@@ -92,19 +92,15 @@ impl OnsiteStore {
         Ok(self.inner.add_quote_line(&quote_id, &sku, qty, disc, on)?)
     }
 
-    /// Makes line `index` (0-based) a standard, optional or alternative position.
-    pub fn set_quote_position(
-        &self,
-        quote_id: String,
-        index: u32,
-        position: Position,
-        chosen: bool,
-    ) -> Result<Quote, OnsiteError> {
-        Ok(self.inner.set_quote_position(&quote_id, index as usize, position, chosen)?)
+    /// Makes lines standard, optional or alternative positions in one edit
+    /// (a group of alternatives needs two lines and one choice).
+    pub fn set_quote_positions(&self, quote_id: String, changes: Vec<PositionChange>) -> Result<Quote, OnsiteError> {
+        Ok(self.inner.set_quote_positions(&quote_id, &changes)?)
     }
 
-    /// The customer's choice of an optional or alternative position (a new
-    /// revision once sent; choosing an alternative leaves the others of its group).
+    /// The choice of an optional or alternative position, made by the rep
+    /// with the customer (a new revision once sent; choosing an alternative
+    /// leaves the others of its group).
     pub fn choose_quote_position(&self, quote_id: String, index: u32, chosen: bool) -> Result<Quote, OnsiteError> {
         Ok(self.inner.choose_quote_position(&quote_id, index as usize, chosen)?)
     }

@@ -131,6 +131,7 @@ pub fn report(person: &PersonRecord, quotes: &[QuoteMention], activities: u64, s
         ("email", c.email.is_some()),
         ("phone", c.phone.is_some()),
         ("consent", c.consent.is_some()),
+        ("salutation", c.salutation.is_some()),
     ];
     let doc = |m: &QuoteMention| DocId::quote(&m.quote_id).as_str().to_string();
     ErasureReport {

@@ -116,11 +116,18 @@ pub struct RepProfile {
 /// The largest logo a profile may carry (the PDFs embed it in every document).
 pub const MAX_LOGO_BYTES: usize = 512 * 1024;
 
-/// Legal forms whose companies are in the commercial register, so their
-/// letters must state the register court and number (§ 37a HGB, § 35a
-/// GmbHG, § 80 AktG, § 125a HGB).
-const REGISTERED: [&str; 12] =
-    ["gmbh", "ug", "ag", "kg", "ohg", "kgaa", "se", "e. k.", "e.k.", "ek", "eg", "gmbh & co. kg"];
+/// The words of legal forms whose companies are in the commercial
+/// register, so their letters must state the register court and number
+/// (§ 37a HGB, § 35a GmbHG, § 80 AktG, § 125a HGB): `GmbH`, `gGmbH`,
+/// `UG (haftungsbeschränkt)`, `AG`, `KG`, `OHG`, `KGaA`, `SE`, `e. K.`, `eG`.
+const REGISTERED: [&str; 11] = ["gmbh", "ggmbh", "ug", "ag", "kg", "ohg", "kgaa", "se", "e.k.", "ek", "eg"];
+
+/// A legal form's words, lower case, `e. K.` written `e.k.`: `GmbH & Co. KG`
+/// → `gmbh`, `co.`, `kg`.
+fn form_words(form: &str) -> Vec<String> {
+    let lower = form.to_lowercase().replace("e. k.", "e.k.").replace(['(', ')', '&', ','], " ");
+    lower.split_whitespace().map(str::to_string).collect()
+}
 
 impl CompanyProfile {
     /// Checks what a German business letter needs and that every value can
@@ -138,8 +145,8 @@ impl CompanyProfile {
         }
         rules::opt_line("register court", &self.register_court, 100)?;
         rules::opt_line("register number", &self.register_number, 40)?;
-        let form = self.legal_form.trim().to_lowercase();
-        let registered = REGISTERED.iter().any(|f| form == *f || form.ends_with(&format!(" {f}")));
+        let words = form_words(&self.legal_form);
+        let registered = words.iter().any(|w| REGISTERED.contains(&w.as_str()));
         if registered && (self.register_court.is_none() || self.register_number.is_none()) {
             return Err(FieldError::new("register court", "a registered company must state its court and number"));
         }
@@ -180,22 +187,17 @@ impl CompanyProfile {
     }
 
     /// Whether the legal form is one whose letters must name every
-    /// managing director (GmbH, UG) or board member (AG, SE, KGaA).
+    /// managing director (GmbH, UG, also in a GmbH & Co. KG) or board
+    /// member (AG, SE).
     fn needs_directors(&self) -> bool {
-        let form = self.legal_form.trim().to_lowercase();
-        ["gmbh", "ug", "ag", "se", "kgaa", "gmbh & co. kg"].iter().any(|f| {
-            form == *f
-                || form.starts_with(&format!("{f} "))
-                || form.ends_with(&format!(" {f}"))
-                || form.contains("gmbh")
-        })
+        form_words(&self.legal_form).iter().any(|w| ["gmbh", "ggmbh", "ug", "ag", "se"].contains(&w.as_str()))
     }
 
-    /// Whether the managers are a board (AG, SE, KGaA: `Vorstand`) rather
-    /// than managing directors (`Geschäftsführer`).
+    /// Whether the managers are a board (AG, SE: `Vorstand`) rather than
+    /// managing directors (`Geschäftsführung`).
     pub fn has_board(&self) -> bool {
-        let form = self.legal_form.trim().to_lowercase();
-        matches!(form.as_str(), "ag" | "se" | "kgaa")
+        let words = form_words(&self.legal_form);
+        words.iter().any(|w| w == "ag" || w == "se") && !words.iter().any(|w| w == "gmbh" || w == "kgaa")
     }
 
     /// `Keller Befestigungstechnik GmbH`.
@@ -288,7 +290,9 @@ fn check_base_url(url: &str) -> Result<()> {
     let rest = if let Some(r) = url.strip_prefix("https://") {
         r
     } else if let Some(r) = url.strip_prefix("http://") {
-        let host = r.split(['/', ':']).next().unwrap_or_default();
+        let authority = r.split('/').next().unwrap_or_default();
+        let host =
+            if authority.starts_with("[::1]") { "[::1]" } else { authority.split(':').next().unwrap_or_default() };
         if !(host == "localhost" || host == "127.0.0.1" || host == "[::1]") {
             return bad();
         }
@@ -383,6 +387,27 @@ mod tests {
         p.approval_base_url = "http://127.0.0.1:8080".into();
         p.validate().unwrap();
         assert!(p.has_board());
+        p.approval_base_url = "http://[::1]:8080/hub".into();
+        p.validate().unwrap();
+        // The forms the register and the directors rule know, as written.
+        for (form, registered, directors) in [
+            ("UG (haftungsbeschränkt)", true, true),
+            ("gGmbH", true, true),
+            ("GmbH & Co. KG", true, true),
+            ("e. K.", true, false),
+            ("KG", true, false),
+            ("GbR", false, false),
+        ] {
+            let mut p = profile();
+            (p.legal_form, p.register_court, p.managing_directors) = (form.into(), None, vec![]);
+            let err = p.validate().err().map(|e| e.field);
+            let want = if registered { Some("register court") } else { None };
+            assert_eq!(err, want, "{form}");
+            p.register_court = Some("Amtsgericht Nürnberg".into());
+            let err = p.validate().err().map(|e| e.field);
+            assert_eq!(err, directors.then_some("managing directors"), "{form}");
+            assert!(!p.has_board(), "{form}");
+        }
     }
 
     #[test]

@@ -773,7 +773,12 @@ fn ordered_quote(dir: &Path) -> (onsite_core::Store, onsite_core::quote::Quote, 
     for (sku, qty) in [("SKS-M8", 1000), ("HS-9", 50), ("BUCH", 1)] {
         store.add_quote_line(&q.id, sku, Decimal::new(qty, 0), Decimal::ZERO, today).unwrap();
     }
-    store.set_quote_position(&q.id, 1, onsite_core::quote::Position::Optional, false).unwrap();
+    let optional = onsite_core::quote::PositionChange {
+        index: 1,
+        position: onsite_core::quote::Position::Optional,
+        chosen: false,
+    };
+    store.set_quote_positions(&q.id, &[optional]).unwrap();
     let q = store.send_quote(&q.id, today).unwrap();
     let approval = onsite_core::quote::Approval {
         auth: onsite_core::quote::SignerAuth::CustomerDevice,

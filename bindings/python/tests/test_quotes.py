@@ -69,7 +69,7 @@ class QuoteScenario(unittest.TestCase):
 
     def test_optional_positions_and_the_company_profile(self):
         q = self.new_quote()
-        q = self.store.set_quote_position(q.id, 1, onsite.Position.OPTIONAL(), False)
+        q = self.store.set_quote_positions(q.id, [onsite.PositionChange(index=1, position=onsite.Position.OPTIONAL(), chosen=False)])
         totals = onsite.quote_totals(q)
         self.assertEqual(totals.net_total, "120.00", "the optional book is not in the total")
         self.assertEqual(len(totals.line_nets), 2)
@@ -77,6 +77,15 @@ class QuoteScenario(unittest.TestCase):
         self.assertEqual(onsite.quote_totals(q).net_total, "169.90")
         with self.assertRaises(onsite.OnsiteError.Validation):
             self.store.choose_quote_position(q.id, 0, False)
+        # A group of alternatives is made whole in one call: two lines, one chosen.
+        group = onsite.Position.ALTERNATIVE(group="A")
+        with self.assertRaises(onsite.OnsiteError.Validation):
+            self.store.set_quote_positions(q.id, [onsite.PositionChange(index=0, position=group, chosen=True)])
+        q = self.store.set_quote_positions(q.id, [onsite.PositionChange(index=0, position=group, chosen=True),
+                                                  onsite.PositionChange(index=1, position=group, chosen=False)])
+        self.assertEqual(onsite.quote_totals(q).net_total, "120.00", "the chosen alternative counts")
+        q = self.store.choose_quote_position(q.id, 1, True)
+        self.assertEqual(onsite.quote_totals(q).net_total, "49.90", "now the other one")
 
         self.assertIsNone(self.store.company_profile())
         profile = onsite.CompanyProfile(

@@ -125,7 +125,12 @@ fn published_profiles_reach_every_document_and_only_the_devices_that_need_them(d
     for sku in &skus {
         anna.store.add_quote_line(&q2.id, sku, Decimal::new(10, 0), Decimal::ZERO, today).unwrap();
     }
-    anna.store.set_quote_position(&q2.id, 1, onsite_core::quote::Position::Optional, false).unwrap();
+    let optional = onsite_core::quote::PositionChange {
+        index: 1,
+        position: onsite_core::quote::Position::Optional,
+        chosen: false,
+    };
+    anna.store.set_quote_positions(&q2.id, &[optional]).unwrap();
     let q2 = anna.store.send_quote(&q2.id, today).unwrap();
     anna.sync();
     let t = q2.totals().unwrap();

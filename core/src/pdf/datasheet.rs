@@ -99,6 +99,7 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
         c.image(id, *px, RIGHT - w, 36.0, w, h);
     }
     c.line(LEFT, 83.0, RIGHT, 83.0, 0.6, accent);
+    tag(&mut c, &mut st, 0, "P");
     c.text(
         f,
         Weight::Regular,
@@ -201,7 +202,8 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
             c.rect(LEFT, y, RIGHT - LEFT, 16.0, SHADE);
         }
         let tr = st.add(specs, "TR");
-        tag(&mut c, &mut st, tr, "TH");
+        let th = tag(&mut c, &mut st, tr, "TH");
+        st.heads_row(th);
         c.text(f, Weight::Regular, 8.8, LEFT + 6.0, y + 11.5, &fit(&f.regular.1, &a.key, 8.8, 160.0), MUTED);
         tag(&mut c, &mut st, tr, "TD");
         c.text(
@@ -225,6 +227,11 @@ pub(super) fn render(p: &Product, ctx: &DatasheetContext<'_>, opts: &PdfOptions)
         y += 14.0;
         let list = st.add(0, "L");
         for item in ctx.content.iter().take(4) {
+            // The rep's block starts at PAGE_H − 116: an item that would
+            // run into it is left out.
+            if y + 12.0 + 22.0 > PAGE_H - 130.0 {
+                break;
+            }
             tag(&mut c, &mut st, list, "LI");
             c.text(f, Weight::Bold, 8.8, LEFT, y, &format!("• {}", item.title), INK);
             y += 12.0;

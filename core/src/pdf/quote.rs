@@ -331,10 +331,11 @@ fn salutation(contact: Option<&crate::account::Contact>, l: &Labels) -> String {
     let Some(c) = contact.filter(|c| !c.full_name().trim().is_empty()) else {
         return l.dear_all.to_string();
     };
+    let last = c.last_name.trim();
     match c.salutation {
-        Some(Salutation::Ms) => format!("{} {},", l.dear_ms, c.last_name.trim()),
-        Some(Salutation::Mr) => format!("{} {},", l.dear_mr, c.last_name.trim()),
-        None => format!("{} {},", l.dear_named, c.full_name()),
+        Some(Salutation::Ms) if !last.is_empty() => format!("{} {last},", l.dear_ms),
+        Some(Salutation::Mr) if !last.is_empty() => format!("{} {last},", l.dear_mr),
+        _ => format!("{} {},", l.dear_named, c.full_name().trim()),
     }
 }
 

@@ -27,6 +27,8 @@ pub(crate) struct Elem {
     pub role: &'static str,
     pub parent: Option<ElemId>,
     pub kids: Vec<Kid>,
+    /// A header cell's scope: `Column` (the default) or `Row`.
+    pub row_header: bool,
 }
 
 /// The document's structure tree: element 0 is the `Document`.
@@ -39,17 +41,24 @@ pub(crate) struct Structure {
 
 impl Structure {
     pub(crate) fn new(lang: &'static str) -> Structure {
-        Structure { elems: vec![Elem { role: "Document", parent: None, kids: Vec::new() }], lang }
+        Structure { elems: vec![Elem { role: "Document", parent: None, kids: Vec::new(), row_header: false }], lang }
     }
 
     /// A new element of `role` as the last child of `parent`.
     pub(crate) fn add(&mut self, parent: ElemId, role: &'static str) -> ElemId {
         let id = self.elems.len();
-        self.elems.push(Elem { role, parent: Some(parent), kids: Vec::new() });
+        self.elems.push(Elem { role, parent: Some(parent), kids: Vec::new(), row_header: false });
         if let Some(p) = self.elems.get_mut(parent) {
             p.kids.push(Kid::Elem(id));
         }
         id
+    }
+
+    /// Makes a header cell head its row instead of its column.
+    pub(crate) fn heads_row(&mut self, elem: ElemId) {
+        if let Some(e) = self.elems.get_mut(elem) {
+            e.row_header = true;
+        }
     }
 
     /// Records that marked content `mcid` of `page` belongs to `elem`.
@@ -115,7 +124,11 @@ impl Structure {
         out.push((parent_tree, format!("<< /Nums [{nums} ] >>")));
         for (i, e) in self.elems.iter().enumerate() {
             let parent = e.parent.map_or(root, number);
-            let attrs = if e.role == "TH" { " /A << /O /Table /Scope /Column >>" } else { "" };
+            let attrs = match (e.role, e.row_header) {
+                ("TH", false) => " /A << /O /Table /Scope /Column >>",
+                ("TH", true) => " /A << /O /Table /Scope /Row >>",
+                _ => "",
+            };
             let pg = first_page(e).map(|p| format!(" /Pg {} 0 R", pages[p])).unwrap_or_default();
             out.push((number(i), format!("<< /S /{} /P {parent} 0 R{pg}{attrs} /K [{} ] >>", e.role, kids(e))));
         }

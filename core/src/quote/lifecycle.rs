@@ -41,13 +41,19 @@ impl Quote {
         Ok(())
     }
 
-    /// Makes line `index` (0-based) a standard, optional or alternative
-    /// position (an edit: a new revision once sent).
-    pub fn set_position(&mut self, index: usize, position: super::Position, chosen: bool) -> Result<(), QuoteError> {
-        self.line_at(index)?;
+    /// Makes lines standard, optional or alternative positions, all in one
+    /// edit (a group of alternatives is made whole at once: it needs two
+    /// lines and one choice); a new revision once sent.
+    pub fn set_positions(&mut self, changes: &[super::PositionChange]) -> Result<(), QuoteError> {
+        for c in changes {
+            self.line_at(c.index as usize)?;
+        }
         self.edit(|q| {
-            q.lines[index].position = position;
-            q.lines[index].chosen = chosen;
+            for c in changes {
+                let line = &mut q.lines[c.index as usize];
+                line.position = c.position.clone();
+                line.chosen = c.chosen && !c.position.is_standard();
+            }
         })
     }
 
@@ -76,6 +82,34 @@ impl Quote {
         }
     }
 
+    /// Each group of alternatives with exactly one chosen line: of several
+    /// chosen the first stays; with none, the first is chosen.
+    fn settle_choices(&mut self) {
+        let mut groups: Vec<String> = Vec::new();
+        for l in &self.lines {
+            if let super::Position::Alternative { group } = &l.position
+                && !groups.contains(group)
+            {
+                groups.push(group.clone());
+            }
+        }
+        for g in groups {
+            let of_group = |l: &QuoteLine| matches!(&l.position, super::Position::Alternative { group } if *group == g);
+            let keep = self.lines.iter().position(|l| of_group(l) && l.chosen);
+            let keep = keep.or_else(|| self.lines.iter().position(of_group));
+            for (i, l) in self.lines.iter_mut().enumerate() {
+                if of_group(l) {
+                    l.chosen = Some(i) == keep;
+                }
+            }
+        }
+        for l in &mut self.lines {
+            if l.position.is_standard() {
+                l.chosen = false;
+            }
+        }
+    }
+
     fn line_at(&self, index: usize) -> Result<&super::QuoteLine, QuoteError> {
         self.lines
             .get(index)
@@ -97,6 +131,9 @@ impl Quote {
     /// result depends only on the merged document, so every replica settles
     /// the same way.
     pub fn settle(&mut self, hashes: &[String], states: &[QuoteState]) {
+        // Two replicas that chose different alternatives of a group merge
+        // into both chosen: the first chosen one stands, on every replica.
+        self.settle_choices();
         let computed = self.compute_hash();
         let content_concurrent = hashes.iter().any(|h| *h != computed) || self.revision_hash != computed;
         let changed_concurrently = content_concurrent || states.len() > 1;
@@ -151,7 +188,8 @@ impl Quote {
         today: NaiveDate,
     ) -> Result<(), QuoteError> {
         self.require(&[QuoteState::Draft], "send")?;
-        if self.lines.is_empty() {
+        // At least one line that counts (not only options nobody chose).
+        if !self.lines.iter().any(QuoteLine::counts) {
             return Err(QuoteError::Empty);
         }
         if today > self.valid_until {
@@ -230,14 +268,13 @@ mod tests {
         e.sku = "D".into();
         e.unit_price = d("170.00");
         q.edit(|q| q.lines.extend([c, e])).unwrap();
-        q.set_position(1, super::super::Position::Optional, false).unwrap();
         let x = || super::super::Position::Alternative { group: "X".into() };
+        let change = |index, position, chosen| super::super::PositionChange { index, position, chosen };
+        // Alone, one line cannot start a group of alternatives.
+        assert!(q.set_positions(&[change(2, x(), true)]).is_err());
         // A group needs two lines with exactly one chosen: set both at once.
-        q.edit(|q| {
-            (q.lines[2].position, q.lines[2].chosen) = (x(), true);
-            (q.lines[3].position, q.lines[3].chosen) = (x(), false);
-        })
-        .unwrap();
+        let optional = super::super::Position::Optional;
+        q.set_positions(&[change(1, optional, false), change(2, x(), true), change(3, x(), false)]).unwrap();
         q
     }
 
@@ -274,6 +311,43 @@ mod tests {
         assert_eq!(skus, ["A", "B", "D"]);
         assert!(order.lines.iter().all(|l| l.position.is_standard()));
         assert_eq!(order.gross_total, q.totals().unwrap().gross_total);
+    }
+
+    #[test]
+    fn concurrent_choices_settle_the_same_way_everywhere() {
+        let mut q = with_positions();
+        // Two replicas chose different alternatives: the merge has both.
+        q.lines[3].chosen = true;
+        let hashes = [q.revision_hash.clone()];
+        q.settle(&hashes, &[q.state]);
+        assert!(q.lines[2].chosen && !q.lines[3].chosen, "the first chosen one stands");
+        assert_eq!(q.revision_hash, q.compute_hash());
+        assert_eq!(q.validate(), Ok(()));
+        // One unchose the optional while another chose it: a field, no conflict.
+        let mut none = with_positions();
+        none.lines[2].chosen = false;
+        none.settle(&[none.revision_hash.clone()], &[none.state]);
+        assert!(none.lines[2].chosen, "a group left without a choice takes its first line");
+    }
+
+    #[test]
+    fn a_quote_of_only_unchosen_options_is_not_sent() {
+        let mut q = quote();
+        let all: Vec<super::super::PositionChange> = (0..q.lines.len() as u32)
+            .map(|index| super::super::PositionChange {
+                index,
+                position: super::super::Position::Optional,
+                chosen: false,
+            })
+            .collect();
+        q.set_positions(&all).unwrap();
+        assert_eq!(q.send(&DiscountPolicy::default(), NO_COST, day("2026-03-10")), Err(QuoteError::Empty));
+        q.choose(0, true).unwrap();
+        q.send(&DiscountPolicy::default(), NO_COST, day("2026-03-10")).unwrap();
+        // A standard position marked as chosen is refused: it always counts.
+        let mut odd = quote();
+        odd.lines[0].chosen = true;
+        assert!(matches!(odd.validate(), Err(QuoteError::Invalid { field: "positions", .. })));
     }
 
     #[test]

@@ -207,6 +207,18 @@ pub enum Position {
     },
 }
 
+/// One line's new position, for [`Quote::set_positions`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PositionChange {
+    /// The line (0-based).
+    pub index: u32,
+    /// Standard, optional or one of a group of alternatives.
+    pub position: Position,
+    /// Whether it is chosen (counts).
+    pub chosen: bool,
+}
+
 impl Position {
     /// Whether it is a standard position.
     pub fn is_standard(&self) -> bool {
@@ -310,6 +322,9 @@ fn check_positions(lines: &[QuoteLine]) -> Result<(), QuoteError> {
     let invalid = |reason: String| QuoteError::Invalid { field: "positions", reason };
     let mut groups: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
     for (i, l) in lines.iter().enumerate() {
+        if l.position.is_standard() && l.chosen {
+            return Err(invalid(format!("line {}: a standard position is not chosen, it always counts", i + 1)));
+        }
         if let Position::Alternative { group } = &l.position {
             crate::rules::key("alternative group", group, 20).map_err(|e| invalid(format!("line {}: {e}", i + 1)))?;
             let g = groups.entry(group).or_default();

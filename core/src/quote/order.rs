@@ -96,6 +96,13 @@ impl Order {
         }
         for (i, l) in self.lines.iter().enumerate() {
             check_line("lines", i, l)?;
+            // An order holds what was ordered: standard positions only.
+            if !l.position.is_standard() || l.chosen {
+                return Err(QuoteError::Invalid {
+                    field: "lines",
+                    reason: format!("line {}: an order holds no optional or alternative positions", i + 1),
+                });
+            }
         }
         let pl: Vec<PricingLine> = self.lines.iter().map(QuoteLine::pricing_line).collect();
         pricing::totals(&pl, self.header_discount_pct, self.currency)?;

@@ -154,7 +154,13 @@ mod tests {
             format!(r#"{{"format":"onsite-quote-revision-1","id":"q-1","number":"{}""#, quote_number("q-1", 0));
         assert!(text.starts_with(&prefix), "{text}");
         assert!(text.contains(r#"["A","Artikel A","pc","100","0.12","5","19","Schrauben"]"#), "{text}");
+        assert_eq!(q.compute_hash(), PINNED, "the encoding of a quote of standard lines changed");
     }
+
+    /// The hash of the test quote: the same before and after optional
+    /// positions joined the encoding (a quote without any writes no
+    /// `positions`), and it must stay so.
+    const PINNED: &str = "359557c864902d2c822649c6d4d63cd03b3fbfb30b4e925929d393a49d2f9dea";
 
     #[test]
     fn numbers_have_60_bits_in_groups_and_renumber_on_demand() {

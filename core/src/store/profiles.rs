@@ -17,6 +17,16 @@ pub(super) fn company_in(c: &Connection) -> Result<Option<CompanyProfile>> {
     body.map(|b| json("company profile", &b)).transpose()
 }
 
+/// The published seller's country, read without decoding the profile (its
+/// logo may be half a megabyte; the hub asks once per quote line).
+pub(super) fn seller_country_in(c: &Connection) -> Result<Option<String>> {
+    let country: Option<Option<String>> = c
+        .prepare_cached("SELECT json_extract(body, '$.address.country') FROM company_profile WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(country.flatten())
+}
+
 pub(super) fn units_in(c: &Connection) -> Result<Vec<UnitLabel>> {
     let body: Option<String> = c.query_row("SELECT body FROM unit_labels WHERE id = 1", [], |r| r.get(0)).optional()?;
     Ok(body.map(|b| json("unit labels", &b)).transpose()?.unwrap_or_default())
@@ -57,8 +67,14 @@ impl Store {
     /// How VAT applies to goods for `account` sold by the published
     /// company (its country; the default seller country without a profile).
     pub fn tax_treatment(&self, account: &crate::account::Account) -> Result<crate::vat::TaxTreatment> {
-        let seller = self.company_profile()?.map(|p| p.address.country);
-        Ok(crate::vat::treatment(seller.as_deref().unwrap_or(crate::vat::DEFAULT_SELLER_COUNTRY), account))
+        let seller = self.seller_country()?;
+        Ok(crate::vat::treatment(&seller, account))
+    }
+
+    /// The seller's country: the published company's, else the default.
+    pub fn seller_country(&self) -> Result<String> {
+        let country = self.read(seller_country_in)?;
+        Ok(country.unwrap_or_else(|| crate::vat::DEFAULT_SELLER_COUNTRY.to_string()))
     }
 
     /// Publishes the company profile (back office): checked, then

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::ids::{Timestamp, new_id};
 use crate::money::{Currency, DisplayLocale};
 use crate::pricing::{PricingError, ResolvedPrice};
-use crate::quote::{Approval, CustomerDecision, DiscountPolicy, Order, Position, Quote, QuoteLine, reorder};
+use crate::quote::{Approval, CustomerDecision, DiscountPolicy, Order, PositionChange, Quote, QuoteLine, reorder};
 use crate::release::{ReferenceData, Sequenced};
 
 /// A quote as listed for an account.
@@ -203,10 +203,10 @@ impl Store {
             .0)
     }
 
-    /// Makes line `index` (0-based) a standard, optional or alternative
-    /// position (docs/pricing.md).
-    pub fn set_quote_position(&self, quote_id: &str, index: usize, position: Position, chosen: bool) -> Result<Quote> {
-        Ok(self.with_quote(quote_id, "set position", |_, q| Ok(q.set_position(index, position, chosen)?))?.0)
+    /// Makes lines standard, optional or alternative positions in one edit
+    /// (docs/pricing.md; see [`Quote::set_positions`]).
+    pub fn set_quote_positions(&self, quote_id: &str, changes: &[PositionChange]) -> Result<Quote> {
+        Ok(self.with_quote(quote_id, "set positions", |_, q| Ok(q.set_positions(changes)?))?.0)
     }
 
     /// The customer's choice of an optional or alternative position (see

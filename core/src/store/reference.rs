@@ -174,7 +174,7 @@ pub(crate) fn treatment_in(c: &Connection, account_id: &str) -> Result<crate::va
         .optional()?;
     let Some((billing, shipping, vat_id)) = row else { return Ok(crate::vat::TaxTreatment::Domestic) };
     let to = shipping.filter(|s| !s.is_empty()).unwrap_or(billing);
-    let seller = super::profiles::company_in(c)?.map(|p| p.address.country);
+    let seller = super::profiles::seller_country_in(c)?;
     let seller = seller.as_deref().unwrap_or(crate::vat::DEFAULT_SELLER_COUNTRY);
     Ok(crate::vat::treatment_of(seller, &to, vat_id.as_deref()))
 }

@@ -30,8 +30,10 @@ use crate::release::CatalogDelta;
 
 /// The frame format version this build speaks (2: discount documents and
 /// refusal frames, ADR 17; 3: person documents and the erased list of a
-/// response, ADR 24).
-pub const PROTOCOL_VERSION: u8 = 3;
+/// response, ADR 24; 4: records with fields an older app would drop when it
+/// writes — quote positions, a contact's form of address, the VAT ID's
+/// confirmation — so such an app is told to update, ADR 26).
+pub const PROTOCOL_VERSION: u8 = 4;
 /// Largest frame accepted (32 MiB).
 pub const MAX_FRAME_BYTES: usize = 32 << 20;
 /// Most documents in one frame.

@@ -184,8 +184,9 @@ fn discount_of(q: &Quote, facts: &mut dyn Facts) -> Result<Option<crate::quote::
 /// discount policy in force (above the limit only with a granted request
 /// for at least this discount).
 fn sending(actor: &Actor<'_>, q: &Quote, facts: &mut dyn Facts) -> Rule {
-    if q.lines.is_empty() {
-        return Err(no(RefusalCode::InvalidRecord, "a quote needs at least one line to be sent"));
+    // A line that counts: a quote of only unchosen options orders nothing.
+    if !q.lines.iter().any(crate::quote::QuoteLine::counts) {
+        return Err(no(RefusalCode::InvalidRecord, "a quote needs at least one line that counts to be sent"));
     }
     if q.sent_hash.as_deref() != Some(q.revision_hash.as_str()) {
         return Err(no(RefusalCode::InvalidRecord, "a sent quote names the revision hash it was sent with"));

@@ -154,6 +154,15 @@ fn a_rep_sends_within_the_policy_and_not_beyond_it() {
     assert_eq!(judge_quote(&REP, Some(&q), &cheap_sent, &mut f), Some(RefusalCode::DiscountApprovalRequired));
     // The device's own write judges prices by the day it was given (the hub by its clock).
     assert_eq!(judge_quote(&Actor::LOCAL, Some(&q), &cheap_sent, &mut f), None);
+
+    // A quote of only options nobody chose is not sent (it would order nothing).
+    let mut options = q.clone();
+    options.lines.iter_mut().for_each(|l| l.position = crate::quote::Position::Optional);
+    options.revision_hash = options.compute_hash();
+    assert_eq!(judge_quote(&REP, Some(&q), &sent(&options), &mut f), Some(RefusalCode::InvalidRecord));
+    options.lines[0].chosen = true;
+    options.revision_hash = options.compute_hash();
+    assert_eq!(judge_quote(&REP, Some(&q), &sent(&options), &mut f), None, "one chosen counts");
 }
 
 #[test]
@@ -517,6 +526,9 @@ fn orders_need_an_approved_quote_or_an_existing_order_at_current_prices() {
     assert_eq!(judge(&EVA, &fake, &mut f), Some(RefusalCode::PriceMismatch));
     fake.lines[0].unit_price = Decimal::new(1000, 2);
     assert_eq!(judge(&EVA, &fake, &mut f), None, "at the price in force");
+    let mut optional = fake.clone();
+    optional.lines[0].position = crate::quote::Position::Optional;
+    assert_eq!(judge(&EVA, &optional, &mut f), Some(RefusalCode::InvalidRecord), "an order holds no options");
     let mut changed = fake.clone();
     changed.lines[0].qty = Decimal::ONE;
     let (b, a) = (Record::Order(Box::new(fake.clone())), Record::Order(Box::new(changed)));

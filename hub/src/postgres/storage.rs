@@ -502,9 +502,7 @@ impl HubStorage for PgHub<'_, '_> {
         let treatment = match self.load(&id)? {
             Some(doc) => match crdt::read(&doc, &id) {
                 Ok(Some(Record::Account(a))) => {
-                    let seller = self.replica.company_profile()?.map(|p| p.address.country);
-                    let seller = seller.as_deref().unwrap_or(onsite_core::vat::DEFAULT_SELLER_COUNTRY);
-                    onsite_core::vat::treatment(seller, &a.account)
+                    onsite_core::vat::treatment(&self.replica.seller_country()?, &a.account)
                 }
                 _ => onsite_core::vat::TaxTreatment::Domestic,
             },
