@@ -202,6 +202,11 @@ impl HubClient {
         Ok(serde_json::from_slice(&self.send("POST", path, content_type, body, MAX_JSON)?)?)
     }
 
+    /// `PUT path` with a raw body, the answer as JSON.
+    pub fn put_bytes(&self, path: &str, content_type: &str, body: &[u8]) -> Result<Value> {
+        Ok(serde_json::from_slice(&self.send("PUT", path, content_type, body, MAX_JSON)?)?)
+    }
+
     /// `GET path` as text (health, metrics).
     pub fn get_text(&self, path: &str) -> Result<String> {
         Ok(String::from_utf8_lossy(&self.get(path)?).into_owned())

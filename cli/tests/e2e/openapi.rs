@@ -40,8 +40,11 @@ fn call(agent: &ureq::Agent, method: &str, url: &str, token: &str) -> (u16, Stri
     let auth = format!("Bearer {token}");
     let resp = match method {
         "GET" => agent.get(url).header("Authorization", &auth).call(),
-        "POST" => agent.post(url).header("Authorization", &auth).send(&b"{}"[..]),
-        "PUT" => agent.put(url).header("Authorization", &auth).send(&b"{}"[..]),
+        // No body: endpoints that answer without reading one close the
+        // connection, and unread bytes could reset it before the answer is
+        // read (see hub.rs).
+        "POST" => agent.post(url).header("Authorization", &auth).send(&b""[..]),
+        "PUT" => agent.put(url).header("Authorization", &auth).send(&b""[..]),
         "DELETE" => agent.delete(url).header("Authorization", &auth).call(),
         other => panic!("{other}"),
     };
