@@ -203,6 +203,31 @@ fn a_hostile_rep_cannot_break_the_quote_rules(db: &Db) {
     let uid = DocId::quote(&untaxed.id);
     refused(&w, &mut m, &[&uid], R::PriceMismatch, |m| m.create(&uid, &Record::Quote(Box::new(untaxed))));
 
+    // Only options nobody chose, sent: it would order nothing.
+    let mut options = w.new_quote(vec![line_of(&w, 0)]);
+    options.lines[0].position = onsite_core::quote::Position::Optional;
+    resend(&mut options);
+    let xid = DocId::quote(&options.id);
+    refused(&w, &mut m, &[&xid], R::InvalidRecord, |m| m.create(&xid, &Record::Quote(Box::new(options.clone()))));
+    // Two alternatives of one group both chosen (both would count): every
+    // reader, the hub first, settles the document to the first one chosen,
+    // as it does a merge of two devices' choices, so it is judged, stored
+    // and synced with exactly one counted.
+    let mut both = w.new_quote(vec![line_of(&w, 0), line_of(&w, 0)]);
+    for l in &mut both.lines {
+        (l.position, l.chosen) = (onsite_core::quote::Position::Alternative { group: "A".into() }, true);
+    }
+    both.revision_hash = both.compute_hash();
+    let bid = DocId::quote(&both.id);
+    let snap = m.snapshot();
+    m.create(&bid, &Record::Quote(Box::new(both.clone())));
+    assert_eq!(m.push(&[&bid]), Outcome::Accepted);
+    w.anna.sync();
+    let settled = w.anna.store.quote(&both.id).unwrap();
+    assert_eq!(settled.lines.iter().map(|l| l.chosen).collect::<Vec<_>>(), [true, false]);
+    assert_eq!(settled.totals().unwrap().net_total, settled.totals().unwrap().line_nets[0], "one alternative counts");
+    m.restore(&snap);
+
     // The granted 12 % raised to 60 % in a new revision sent at once.
     let qid = DocId::quote(&granted.id);
     refused(&w, &mut m, &[&qid], R::DiscountApprovalRequired, |m| {
@@ -371,6 +396,19 @@ fn a_hostile_rep_cannot_write_what_the_core_refuses(db: &Db) {
         })
     };
     refused(&w, &mut m, &[&act], R::IdentityMismatch, |m| m.create(&act, &month(visit.clone())));
+    // A VAT ID's confirmation is the back office's to record.
+    refused(&w, &mut m, &[&aid], R::NotPermitted, |m| {
+        m.edit(&aid, |r| {
+            if let Record::Account(a) = r {
+                let vat_id = a.account.vat_id.clone().unwrap_or_else(|| "DE136695976".into());
+                a.account.vat_confirmation = Some(onsite_core::account::VatConfirmation {
+                    vat_id,
+                    confirmed_on: Utc::now().date_naive(),
+                    reference: "WAPIAAAAZ1Vy3GQd".into(),
+                });
+            }
+        })
+    });
     // Valid afterwards: its own visit and a new phone number.
     m.create(&act, &month(onsite_core::activity::Activity { by: "rep-anna".into(), ..visit }));
     let contact = first.id.clone();

@@ -253,25 +253,31 @@ impl<'t, 'c> PgHub<'t, 'c> {
     }
 
     /// A customer's account's group, from its document.
+    /// An account's record, if the hub holds a readable one.
+    fn account_of(&mut self, account_id: &str) -> onsite_core::Result<Option<onsite_core::account::Account>> {
+        let id = DocId::account(account_id);
+        if let Some(doc) = self.load(&id)?
+            && let Ok(Some(Record::Account(a))) = crdt::read(&doc, &id)
+        {
+            return Ok(Some(a.account));
+        }
+        Ok(None)
+    }
+
     /// A customer's group and the reps serving its account (assigned in
-    /// the registry, or the account's own rep).
+    /// the registry, or the account's own rep): what its catalog pages hold.
     fn group_and_reps_of(
         &mut self,
         account_id: &str,
     ) -> onsite_core::Result<(Option<String>, std::collections::BTreeSet<String>)> {
-        let id = DocId::account(account_id);
         let mut reps: std::collections::BTreeSet<String> = self
             .rows("SELECT rep FROM assignments WHERE account_id = $1", &[&account_id])?
             .iter()
             .map(|r| r.get::<_, String>(0))
             .collect();
-        if let Some(doc) = self.load(&id)?
-            && let Ok(Some(Record::Account(a))) = crdt::read(&doc, &id)
-        {
-            reps.extend(a.account.assigned_rep.clone());
-            return Ok((a.account.customer_group, reps));
-        }
-        Ok((None, reps))
+        let account = self.account_of(account_id)?;
+        reps.extend(account.as_ref().and_then(|a| a.assigned_rep.clone()));
+        Ok((account.and_then(|a| a.customer_group), reps))
     }
 }
 
@@ -492,7 +498,8 @@ impl HubStorage for PgHub<'_, '_> {
         day: NaiveDate,
         currency: onsite_core::money::Currency,
     ) -> onsite_core::Result<Option<rust_decimal::Decimal>> {
-        let (group, _) = self.group_and_reps_of(account_id)?;
+        // Once per quote line: the group only, no registry query.
+        let group = self.account_of(account_id)?.and_then(|a| a.customer_group);
         self.replica.current_unit_price(account_id, group.as_deref(), line, day, currency)
     }
 
