@@ -40,6 +40,9 @@ dependencies {
     // variant carries JNA's own .so files for every Android ABI.
     implementation("net.java.dev.jna:jna:5.15.0@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.9.0")
+    // The sync transport (OkHttpTransport); the 3.x API it is written
+    // against is also in OkHttp 4 (binary compatible).
+    implementation("com.squareup.okhttp3:okhttp:3.14.9")
     testImplementation("junit:junit:4.13.2")
     testImplementation("net.java.dev.jna:jna:5.15.0")
     testImplementation("org.jetbrains.kotlinx:kotlinx-coroutines-core:1.9.0")

@@ -28,7 +28,7 @@ target/debug/uniffi-bindgen generate "$lib" \
 cp -r "$out/gen/uniffi" "$out/kotlin/"
 cp "$out"/gen/*.swift "$out"/gen/*.h "$out"/gen/*.modulemap "$out/swift/"
 cp "$out"/gen/*.py "$out/python/onsite/"
-cp bindings/python/onsite/__init__.py "$out/python/onsite/"
+cp bindings/python/onsite/*.py "$out/python/onsite/"
 cp "$lib" "$out/python/onsite/"
 rm -rf "$out/gen"
 echo "bindings in $out (library: $lib)"

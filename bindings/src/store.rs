@@ -95,6 +95,19 @@ impl OnsiteStore {
         Ok(Arc::new(OnsiteStore { inner: Store::open(path, options)? }))
     }
 
+    /// [`OnsiteStore::open`] for the device the hub registered: its changes
+    /// are authored as `device_id` (the id the back office's
+    /// `POST /v1/admin/devices` returned with the token). A store that has
+    /// synced or written documents under another id is refused
+    /// (`OpenError::Validation`); opening again with the same id is fine.
+    #[uniffi::constructor]
+    pub fn open_device(path: String, mut key: Vec<u8>, device_id: String) -> Result<Arc<Self>, OpenError> {
+        let parsed = StoreKey::from_bytes(&key);
+        key.fill(0);
+        let options = StoreOptions { key: Some(parsed?), device_id: Some(device_id), ..StoreOptions::default() };
+        Ok(Arc::new(OnsiteStore { inner: Store::open(path, options)? }))
+    }
+
     /// Opens an encrypted store whose offline lease may have run out, to
     /// sync it: until the hub's answer is applied, every call but
     /// `sync_request`, `sync_apply` and `lease_status` fails with

@@ -4,7 +4,13 @@
 use onsite_core::activity::Activity;
 use onsite_core::crdt::FieldConflict;
 use onsite_core::store::DocInfo;
-use onsite_core::sync::{DeviceRole, DeviceScope, SyncRefusal, SyncRound};
+use std::sync::Arc;
+
+use onsite_core::sync::driver;
+use onsite_core::sync::{
+    CancelFlag, DeviceRole, DeviceScope, SyncFailure, SyncHealth, SyncListener, SyncProgress, SyncRefusal, SyncRound,
+    SyncSettings, SyncSummary, Transport, TransportFailure, TransportRequest, TransportResponse,
+};
 
 use crate::{OnsiteError, OnsiteStore};
 
@@ -101,4 +107,154 @@ impl OnsiteStore {
     pub fn activities_for_account(&self, account_id: String, limit: u32) -> Result<Vec<Activity>, OnsiteError> {
         Ok(self.inner.activities_for_account(&account_id, limit)?)
     }
+}
+
+/// Why the platform's transport could not deliver a request.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum TransportError {
+    /// No connection, the host unreachable or refused, or the connection
+    /// dropped before the answer arrived: retried with backoff.
+    #[error("offline: {detail}")]
+    Offline {
+        /// The platform's words.
+        detail: String,
+    },
+    /// The request or its answer took too long: retried.
+    #[error("timed out: {detail}")]
+    Timeout {
+        /// The platform's words.
+        detail: String,
+    },
+    /// TLS failed (an untrusted certificate, a pin not matched): not retried.
+    #[error("TLS: {detail}")]
+    Tls {
+        /// The platform's words.
+        detail: String,
+    },
+    /// The app cancelled the call.
+    #[error("cancelled")]
+    Cancelled,
+    /// Anything else (also an exception the transport did not expect): not
+    /// retried, reported as `SyncFailure.Transport`.
+    #[error("transport failed: {detail}")]
+    Failed {
+        /// What happened.
+        detail: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        TransportError::Failed { detail: e.reason }
+    }
+}
+
+/// Carries one sync request to the hub over the platform's HTTP client
+/// (OkHttp, `java.net.http`, `URLSession`, `urllib`): post `request.body`
+/// to `request.url` with its headers, follow no redirects, and return the
+/// answer whatever its status. Called on the thread that called
+/// [`OnsiteStore::sync_with_hub`].
+#[uniffi::export(with_foreign)]
+pub trait SyncTransport: Send + Sync {
+    /// Posts the request and returns the hub's answer.
+    fn post(&self, request: TransportRequest) -> Result<TransportResponse, TransportError>;
+}
+
+/// What the app hears while a sync runs.
+#[uniffi::export(with_foreign)]
+pub trait SyncObserver: Send + Sync {
+    /// After every round trip.
+    fn progress(&self, progress: SyncProgress);
+    /// The hub handed over the device's next token: store it now (the old
+    /// one stops working once a request used this one).
+    fn token_rotated(&self, token: String, expires_at: String);
+}
+
+/// Stops a running [`OnsiteStore::sync_with_hub`] at its next safe point.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct SyncCancel {
+    flag: CancelFlag,
+}
+
+#[uniffi::export]
+impl SyncCancel {
+    /// A fresh, unset handle.
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(SyncCancel::default())
+    }
+
+    /// Asks the sync to stop (between round trips and during waits).
+    pub fn cancel(&self) {
+        self.flag.cancel();
+    }
+
+    /// Whether it was asked to.
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.is_cancelled()
+    }
+}
+
+struct Foreign(Arc<dyn SyncTransport>);
+
+impl Transport for Foreign {
+    fn post(&self, request: TransportRequest) -> Result<TransportResponse, TransportFailure> {
+        self.0.post(request).map_err(|e| match e {
+            TransportError::Offline { detail } => TransportFailure::Offline(detail),
+            TransportError::Timeout { detail } => TransportFailure::Timeout(detail),
+            TransportError::Tls { detail } => TransportFailure::Tls(detail),
+            TransportError::Cancelled => TransportFailure::Cancelled,
+            TransportError::Failed { detail } => TransportFailure::Failed(detail),
+        })
+    }
+}
+
+struct Listener(Arc<dyn SyncObserver>);
+
+impl SyncListener for Listener {
+    fn progress(&self, progress: SyncProgress) {
+        self.0.progress(progress);
+    }
+    fn token_rotated(&self, token: String, expires_at: String) {
+        self.0.token_rotated(token, expires_at);
+    }
+}
+
+#[uniffi::export]
+impl OnsiteStore {
+    /// Syncs with the hub until quiescent, in one call, over the platform's
+    /// `transport`: gzip, retries with backoff and jitter, resumption after
+    /// a dropped connection, progress and token rotation through
+    /// `observer`, a stop through `cancel`. Blocks: call it off the main
+    /// thread. Local data is intact whatever the outcome.
+    pub fn sync_with_hub(
+        &self,
+        settings: SyncSettings,
+        transport: Arc<dyn SyncTransport>,
+        observer: Option<Arc<dyn SyncObserver>>,
+        cancel: Option<Arc<SyncCancel>>,
+    ) -> Result<SyncSummary, SyncFailure> {
+        let listener = observer.map(Listener);
+        let flag = cancel.map(|c| c.flag.clone()).unwrap_or_default();
+        driver::sync(
+            &self.inner,
+            &Foreign(transport),
+            &settings,
+            listener.as_ref().map(|l| l as &dyn SyncListener),
+            &flag,
+        )
+    }
+
+    /// The sync-health record: last sync, what waits to be sent, the last
+    /// error in plain words, the catalog sequence, the storage used.
+    pub fn sync_health(&self) -> Result<SyncHealth, OnsiteError> {
+        Ok(self.inner.sync_health()?)
+    }
+}
+
+/// The default settings for a hub URL and token (500 round trips, 6
+/// attempts, backoff from 250 ms to 8 s).
+#[uniffi::export]
+pub fn sync_settings(hub_url: String, token: String) -> SyncSettings {
+    SyncSettings::new(&hub_url, &token)
 }

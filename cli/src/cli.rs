@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{account, admin, catalog, doc, lead, pdf, quote, serve};
 use crate::demo::{self, DemoArgs};
-use crate::error::{ExitStatus, Result};
+use crate::error::{Error, ExitStatus, Result};
 use crate::output::Io;
 
 /// Onsite: offline-first quoting for B2B field sales.
@@ -76,6 +76,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>, err: &mut 
     };
     match dispatch(cli, io) {
         Ok(()) => ExitStatus::Ok,
+        // The reader went away (`onsite … | head`): what it wanted it got;
+        // like other Unix tools, stop quietly.
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Ok,
+        Err(Error::Json(e)) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => ExitStatus::Ok,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             e.status()

@@ -48,3 +48,27 @@ pub(crate) fn write_key_file(path: &Path, key: &StoreKey) -> Result<()> {
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|source| Error::File { path: path.to_path_buf(), source })
 }
+
+/// Reads a JSON input that must be one object (`what` names it in errors:
+/// "a quote"), naming the field of a bad value: "at `date`: input is out
+/// of range", never only a line and column.
+pub(crate) fn parse_object<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> std::result::Result<T, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None => return Err(format!("{what} is empty: expected a JSON object")),
+        Some(b'{') => {}
+        Some(b'[') => return Err(format!("{what} is a JSON object ({{\"lines\": […]}}), not an array")),
+        Some(_) => return Err(format!("{what} is a JSON object ({{…}}), not a single value")),
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." || path.is_empty() {
+            format!("bad JSON: {inner}")
+        } else {
+            format!("bad JSON at `{path}`: {inner}")
+        }
+    })
+}

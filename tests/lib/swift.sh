@@ -16,8 +16,9 @@ for m in onsiteFFI onsite_coreFFI; do
     cp "$gen/$m.modulemap" "ios/Sources/$m/module.modulemap"
 done
 
+bin="${ONSITE_BIN:-$PWD/target/debug/onsite}"
 if command -v swift >/dev/null 2>&1; then
-    (cd ios && ONSITE_LIB_DIR="$PWD/../target/bindings/lib" swift test)
+    (cd ios && ONSITE_LIB_DIR="$PWD/../target/bindings/lib" ONSITE_BIN="$bin" swift test)
     exit
 fi
 
@@ -25,6 +26,8 @@ root=$(bash tests/lib/swift-chroot.sh)
 work="$root/onsite"
 mkdir -p "$work/lib"
 cp target/bindings/lib/libonsite_ffi.so "$work/lib/"
+# The hub the HTTP tests start (a real `onsite serve` on loopback).
+mkdir -p "$work/bin" && cp "$bin" "$work/bin/onsite"
 # Keep the package's .build between runs: copy sources, not the build folder.
 mkdir -p "$work/ios"
 rm -rf "$work/ios/Sources" "$work/ios/Tests"
@@ -33,4 +36,4 @@ cp -r ios/Package.swift ios/Sources ios/Tests "$work/ios/"
 rm -rf "$work/tests" && mkdir -p "$work/tests" && cp -r tests/data "$work/tests/"
 mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
 trap 'umount "$root/proc" 2>/dev/null || true' EXIT
-chroot "$root" /bin/sh -c 'cd /onsite/ios && ONSITE_LIB_DIR=/onsite/lib swift test 2>&1'
+chroot "$root" /bin/sh -c 'cd /onsite/ios && ONSITE_LIB_DIR=/onsite/lib ONSITE_BIN=/onsite/bin/onsite swift test 2>&1'

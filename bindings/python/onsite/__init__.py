@@ -7,3 +7,4 @@
 
 from .onsite_core import *  # noqa: F401,F403  records and enums of the core
 from .onsite import *  # noqa: F401,F403  OnsiteStore, OnsiteError, helpers
+from .transport import UrllibTransport  # noqa: F401  the sync transport over urllib

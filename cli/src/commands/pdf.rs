@@ -67,7 +67,7 @@ pub(crate) fn write_pdf(doc: &QuoteDocument, locale: Option<DisplayLocale>, out:
 /// Runs `onsite quote pdf`.
 pub(crate) fn quote_pdf(input: &Path, out: &Path, locale: Option<DisplayLocale>, io: &mut Io<'_>) -> Result<()> {
     let bytes = read_file(input)?;
-    let doc: QuoteDocument = serde_json::from_slice(&bytes).map_err(|e| bad(format!("bad JSON: {e}")))?;
+    let doc: QuoteDocument = crate::files::parse_object(&bytes, "a quote document").map_err(bad)?;
     doc.quote.validate().map_err(|e| bad(e.to_string()))?;
     if let Some(c) = &doc.company {
         c.validate().map_err(|e| bad(format!("company: {e}")))?;

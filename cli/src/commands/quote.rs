@@ -88,7 +88,7 @@ pub(crate) fn price(input: Option<PathBuf>, db: Option<PathBuf>, io: &mut Io<'_>
             b
         }
     };
-    let req: Request = serde_json::from_slice(&bytes).map_err(|e| bad(format!("bad JSON: {e}")))?;
+    let req: Request = crate::files::parse_object(&bytes, "a quote").map_err(bad)?;
     let currency = match &req.currency {
         Some(c) => Currency::new(c).map_err(onsite_core::Error::from)?,
         None => Currency::EUR,

@@ -485,3 +485,38 @@ fn lead_and_campaign_commands_on_the_demo_stores() {
     assert_eq!(r.status.code(), Some(3));
     assert!(text(&r.stderr).contains("unknown activity kind"), "{}", text(&r.stderr));
 }
+
+#[test]
+fn rough_edges_of_the_command_line_are_smooth() {
+    // A closed pipe (`onsite … | head`) is no error.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let r = Command::new(env!("CARGO_BIN_EXE_onsite"))
+        .args(["quote", "price"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(br#"{"lines": [{"name": "A", "qty": "1", "unit_price": "1"}]}"#)?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(r.status.success(), "{:?} {}", r.status, text(&r.stderr));
+    assert!(!text(&r.stderr).contains("Broken pipe"), "{}", text(&r.stderr));
+
+    // A bad value names its field; an array is not taken for a quote.
+    let r = onsite_stdin(&["quote", "price"], r#"{"date": "2026-13-45", "lines": []}"#);
+    assert_eq!(r.status.code(), Some(3));
+    assert!(text(&r.stderr).contains("at `date`"), "{}", text(&r.stderr));
+    let r = onsite_stdin(&["quote", "price"], r#"{"lines": [{"name": "A", "qty": "1", "unit_price": true}]}"#);
+    assert!(text(&r.stderr).contains("at `lines[0].unit_price`"), "{}", text(&r.stderr));
+    let r = onsite_stdin(&["quote", "price"], "[1,2,3]");
+    assert_eq!(r.status.code(), Some(3));
+    assert!(
+        text(&r.stderr).contains("not an array") && !text(&r.stderr).contains("expected a string"),
+        "{}",
+        text(&r.stderr)
+    );
+}

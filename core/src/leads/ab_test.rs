@@ -78,7 +78,15 @@ pub fn ab_test(a: &str, n_a: u64, x_a: u64, b: &str, n_b: u64, x_b: u64) -> AbRe
     let p_value = if se > 0.0 { erfc(z.abs() / std::f64::consts::SQRT_2).clamp(0.0, 1.0) } else { 1.0 };
     let significant = p_value < 0.05;
     let needed = sample_size(pa, 0.10, 0.05, 0.80).unwrap_or(0);
-    let verdict = if significant {
+    let verdict = if n_a == 0 || n_b == 0 {
+        let empty: Vec<&str> = [(a, n_a), (b, n_b)].iter().filter(|(_, n)| *n == 0).map(|(v, _)| *v).collect();
+        format!("nothing sent to {} yet: no verdict", empty.join(" or "))
+    } else if needed == 0 && !significant {
+        let why = if x_a == 0 { format!("{a} has no conversions yet") } else { format!("{a}'s rate is too high") };
+        format!(
+            "no significant difference yet (p = {p_value:.2}); {why}, so no sample size for a 10% lift can be given"
+        )
+    } else if significant {
         let winner = if pb > pa { b } else { a };
         let confidence = ((1.0 - p_value) * 100.0).floor();
         format!("{winner} wins with {confidence:.0}% confidence")
@@ -147,6 +155,20 @@ mod tests {
             "{}",
             none.verdict
         );
+    }
+
+    #[test]
+    fn an_empty_test_says_so_instead_of_a_sample_size_of_zero() {
+        let r = ab_test("A", 0, 0, "B", 0, 0);
+        assert_eq!(r.verdict, "nothing sent to A or B yet: no verdict");
+        assert_eq!(ab_test("A", 100, 3, "B", 0, 0).verdict, "nothing sent to B yet: no verdict");
+        let none = ab_test("A", 100, 0, "B", 100, 1);
+        assert!(
+            none.verdict.contains("A has no conversions yet") && !none.verdict.contains("about 0"),
+            "{}",
+            none.verdict
+        );
+        assert!(ab_test("A", 1000, 50, "B", 1000, 52).verdict.contains("per variant would show a 10% lift"));
     }
 
     #[test]

@@ -120,6 +120,8 @@ struct Quick {
     per_contact: Vec<f64>,
     /// The touch that counted most: (kind, age in seconds).
     top: Option<(ActivityKind, i64, f64)>,
+    /// Calendar days (UTC) between the top activity and now.
+    top_days: u32,
 }
 
 fn fit_pct_only(account: &Account, persona: &Persona) -> u32 {
@@ -171,7 +173,8 @@ fn quick(lead: &Lead<'_>, model: &ScoringModel, prep: &Prepared, now: i64) -> Qu
     }
     let fit_pct = best.map_or(0, |(_, p)| p);
     let priority = prep.weight * f64::from(fit_pct) + (1.0 - prep.weight) * (interest / prep.full_at).min(1.0) * 100.0;
-    Quick { fit_pct, persona: best.map(|(i, _)| i), interest, priority, per_contact, top }
+    let top_days = top.map_or(0, |(_, age, _)| super::interest::calendar_days(now - age, now));
+    Quick { fit_pct, persona: best.map(|(i, _)| i), interest, priority, per_contact, top, top_days }
 }
 
 fn entry(lead: &Lead<'_>, model: &ScoringModel, q: &Quick) -> CallListEntry {
@@ -187,8 +190,8 @@ fn entry(lead: &Lead<'_>, model: &ScoringModel, q: &Quick) -> CallListEntry {
         .or_else(|| lead.contacts.iter().find(|c| c.role == BuyingRole::DecisionMaker))
         .or_else(|| lead.contacts.first());
     let interest = match q.top {
-        Some((kind, age, p)) if p >= 0.5 => {
-            format!("interest {:.0}: {} {}", q.interest, verb(kind), ago((age / 86_400) as u32))
+        Some((kind, _, p)) if p >= 0.5 => {
+            format!("interest {:.0}: {} {}", q.interest, verb(kind), ago(q.top_days))
         }
         _ => format!("interest {:.0}", q.interest),
     };

@@ -60,7 +60,9 @@ pub struct FitScore {
 }
 
 impl FitScore {
-    /// "fit 100%: 62 employees, Maschinenbau" (the criteria that earned points).
+    /// "fit 100%: 62 employees, Maschinenbau" (the criteria that earned
+    /// points), and what missing data would be worth: "fit 30%: Metallbau;
+    /// missing employees (up to 100 points)".
     pub fn summary(&self) -> String {
         let parts: Vec<String> = self
             .criteria
@@ -70,7 +72,16 @@ impl FitScore {
                 c.value.as_ref().map(|v| if c.label == "employees" { format!("{v} employees") } else { v.clone() })
             })
             .collect();
-        if parts.is_empty() { format!("fit {}%", self.pct) } else { format!("fit {}%: {}", self.pct, parts.join(", ")) }
+        let mut s = if parts.is_empty() {
+            format!("fit {}%", self.pct)
+        } else {
+            format!("fit {}%: {}", self.pct, parts.join(", "))
+        };
+        let missing = self.missing();
+        if !missing.is_empty() {
+            s.push_str(&format!("; missing {}", missing.join(", ")));
+        }
+        s
     }
 
     /// "missing: annual revenue (up to 50 points)".
@@ -177,6 +188,7 @@ mod tests {
         assert_eq!((missing.earned, missing.pct), (60, 30));
         assert_eq!(missing.criteria[0].value, None);
         assert_eq!(missing.missing(), vec!["employees (up to 100 points)"]);
+        assert_eq!(missing.summary(), "fit 30%: Metallbau; missing employees (up to 100 points)");
     }
 
     #[test]

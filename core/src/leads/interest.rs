@@ -21,7 +21,7 @@ pub struct InterestItem {
     pub kind: ActivityKind,
     /// The contact, if any.
     pub contact_id: Option<String>,
-    /// Whole days before `now`.
+    /// Calendar days (UTC) before `now`: yesterday is 1, however few hours ago.
     pub age_days: u32,
     /// Points after decay (0 when not counted).
     pub points: f64,
@@ -68,6 +68,12 @@ pub(super) fn verb(kind: ActivityKind) -> &'static str {
         ActivityKind::Email => "got an e-mail",
         ActivityKind::Note => "has a note",
     }
+}
+
+/// Calendar days (UTC) from `at` to `now`, both in Unix seconds: 22 hours
+/// ago on the previous day is "yesterday", not "today"; the future is 0.
+pub(super) fn calendar_days(at: i64, now: i64) -> u32 {
+    u32::try_from((now.div_euclid(86_400) - at.div_euclid(86_400)).max(0)).unwrap_or(u32::MAX)
 }
 
 pub(super) fn ago(days: u32) -> String {
@@ -118,7 +124,7 @@ pub fn interest<'a>(
             activity_id: a.id.clone(),
             kind: a.kind,
             contact_id: a.contact_id.clone(),
-            age_days: (age.max(0) / 86_400) as u32,
+            age_days: calendar_days(a.at.timestamp(), now.timestamp()),
             points,
             excluded_no_consent: excluded,
         });
@@ -132,6 +138,17 @@ mod tests {
     use super::super::test_support::{act, contact, now};
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn days_ago_are_calendar_days() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-02T08:00:00Z").unwrap().timestamp();
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp();
+        // 22 hours ago was yesterday; 2 hours ago today; a clock ahead is today.
+        assert_eq!(ago(calendar_days(at("2026-12-01T10:00:00Z"), now)), "yesterday");
+        assert_eq!(ago(calendar_days(at("2026-12-02T06:00:00Z"), now)), "today");
+        assert_eq!(ago(calendar_days(at("2026-12-03T06:00:00Z"), now)), "today");
+        assert_eq!(ago(calendar_days(at("2026-11-29T23:59:00Z"), now)), "3 days ago");
+    }
 
     #[test]
     fn decay_halves_every_half_life() {

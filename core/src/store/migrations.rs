@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "0011_device_lifecycle", include_str!("../../migrations/0011_device_lifecycle.sql")),
     (12, "0012_erasure", include_str!("../../migrations/0012_erasure.sql")),
     (13, "0013_profiles", include_str!("../../migrations/0013_profiles.sql")),
+    (14, "0014_sync_health", include_str!("../../migrations/0014_sync_health.sql")),
 ];
 
 /// The schema version this build creates and understands.

@@ -344,6 +344,17 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request, FrameError> {
     Ok(q)
 }
 
+/// How many documents a request frame offers, read from its header
+/// without decoding the messages (for progress).
+pub fn entry_count(bytes: &[u8]) -> Result<u32, FrameError> {
+    let mut r = Reader::new(bytes);
+    read_header(&mut r, REQUEST)?;
+    r.int()?;
+    read_resume(&mut r)?;
+    r.uint()?;
+    Ok(u32::try_from(r.len(MAX_ENTRIES)?).unwrap_or(u32::MAX))
+}
+
 /// Encodes a response.
 pub fn encode_response(p: &Response) -> Result<Vec<u8>, FrameError> {
     let mut w = Writer::default();

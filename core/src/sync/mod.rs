@@ -20,8 +20,11 @@
 //! [`Store::sync_apply`]: crate::Store::sync_apply
 
 pub mod device;
+pub mod driver;
 pub mod error;
 pub mod frame;
+mod gzip;
+mod health;
 pub mod hub;
 #[cfg(test)]
 mod memory;
@@ -33,8 +36,13 @@ mod wire;
 pub use crate::roles::DeviceRole;
 pub use crate::scope::DeviceScope;
 pub use device::{DeviceStorage, SyncRefusal, SyncRound};
+pub use driver::{
+    AuthProblem, CancelFlag, Header, SyncFailure, SyncListener, SyncProgress, SyncSettings, SyncSummary, Transport,
+    TransportFailure, TransportRequest, TransportResponse,
+};
 pub use error::{FrameError, Rejection, SyncError};
 pub use frame::{MAX_ENTRIES, MAX_FRAME_BYTES, PROTOCOL_VERSION};
+pub use health::SyncHealth;
 pub use sqlite::{SqliteDevice, SqliteHub};
 pub use state::DocSync;
 

@@ -106,11 +106,18 @@ extension OnsiteStore {
     /// key yet (a new one, or a plaintext one from an older app, which the
     /// core encrypts in place) gets a new key, kept before the database is
     /// touched. Throws `OpenError.Storage(reason:detail:)`: `.wrongKey`,
-    /// `.keyRequired`, `.corrupt`, …
-    public static func openEncrypted(path: String, keys: StoreKeyStorage, account: String? = nil) throws -> OnsiteStore {
+    /// `.keyRequired`, `.corrupt`, …  With `deviceId` (the id the hub
+    /// registered the device under), its changes are authored as that device.
+    public static func openEncrypted(
+        path: String, keys: StoreKeyStorage, account: String? = nil, deviceId: String? = nil
+    ) throws -> OnsiteStore {
+        let open = { (key: Data) throws -> OnsiteStore in
+            if let deviceId { return try OnsiteStore.openDevice(path: path, key: key, deviceId: deviceId) }
+            return try OnsiteStore.open(path: path, key: key)
+        }
         let name = account ?? URL(fileURLWithPath: path).lastPathComponent
         if let key = try keys.load(account: name) {
-            return try OnsiteStore.open(path: path, key: key)
+            return try open(key)
         }
         if isEncryptedFile(path) {
             // Its key is gone: a new key would not open it, and must not be kept.
@@ -118,7 +125,7 @@ extension OnsiteStore {
         }
         let key = try generateStoreKey()
         try keys.save(key, account: name)
-        return try OnsiteStore.open(path: path, key: key)
+        return try open(key)
     }
 }
 

@@ -6,7 +6,16 @@ package app.onsite
 import java.math.BigDecimal
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.withContext
+import uniffi.onsite.SyncCancel
+import uniffi.onsite.SyncObserver
+import uniffi.onsite.SyncTransport
+import uniffi.onsite.syncSettings
+import uniffi.onsite_core.SyncHealth
+import uniffi.onsite_core.SyncProgress
+import uniffi.onsite_core.SyncSettings
+import uniffi.onsite_core.SyncSummary
 import uniffi.onsite.AccountPage
 import uniffi.onsite.CatalogFormat
 import uniffi.onsite.OnsiteStore
@@ -89,6 +98,15 @@ class Onsite private constructor(
             return deleted + uniffi.onsite.destroyStore(path).toInt()
         }
 
+        /**
+         * Opens the encrypted database of the device the hub registered as
+         * [deviceId] (`POST /v1/admin/devices` returned it with the token):
+         * its changes are authored under that id, which the hub checks.
+         */
+        @JvmStatic
+        fun openDevice(path: String, vault: KeyVault, deviceId: String, io: CoroutineDispatcher = Dispatchers.IO): Onsite =
+            withKey(path, vault) { Onsite(OnsiteStore.openDevice(path, it, deviceId), io) }
+
         /** Opens (or creates) the encrypted database at [path] off the main thread. */
         suspend fun openAsync(path: String, vault: KeyVault, io: CoroutineDispatcher = Dispatchers.IO): Onsite =
             withContext(io) { open(path, vault, io) }
@@ -143,6 +161,41 @@ class Onsite private constructor(
         }
         return maxRoundTrips
     }
+
+    /**
+     * Syncs with the hub at [hubUrl] until nothing is left, in one call:
+     * gzip, retries with backoff and jitter, resumption after a dropped
+     * connection, over [transport] ([OkHttpTransport] with the app's
+     * client). Cancelling the coroutine stops it at the next safe point.
+     * [onTokenRotated] receives the device's next token: store it at once.
+     * Throws `uniffi.onsite_core.SyncFailure` (`Offline`, `Unauthorized`,
+     * `Wipe`, `Refused`, `UpgradeRequired`, `Server`, `Tls`, `Cancelled`,
+     * `Transport`, `Local`); local data is intact in every case.
+     */
+    suspend fun syncWithHub(
+        hubUrl: String,
+        token: String,
+        transport: SyncTransport,
+        settings: SyncSettings = syncSettings(hubUrl, token),
+        onProgress: (SyncProgress) -> Unit = {},
+        onTokenRotated: (token: String, expiresAt: String) -> Unit = { _, _ -> },
+    ): SyncSummary = withContext(io) {
+        val cancel = SyncCancel()
+        val watch = coroutineContext[Job]?.invokeOnCompletion { if (it != null) cancel.cancel() }
+        val observer = object : SyncObserver {
+            override fun progress(progress: SyncProgress) = onProgress(progress)
+            override fun tokenRotated(token: String, expiresAt: String) = onTokenRotated(token, expiresAt)
+        }
+        try {
+            blocking.syncWithHub(settings.copy(hubUrl = hubUrl, token = token), transport, observer, cancel)
+        } finally {
+            watch?.dispose()
+            cancel.close()
+        }
+    }
+
+    /** Last sync, what waits to be sent, the last error, storage used. */
+    suspend fun syncHealth(): SyncHealth = withContext(io) { blocking.syncHealth() }
 
     /** Releases the native store; further calls fail. */
     override fun close() = blocking.close()

@@ -1,0 +1,189 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@testable import Onsite
+
+/// A real `onsite serve` process on loopback (SQLite).
+final class HubProcess: @unchecked Sendable {
+    let dir: URL
+    let binary = ProcessInfo.processInfo.environment["ONSITE_BIN"] ?? "../target/debug/onsite"
+    var database: String { "sqlite:" + dir.appendingPathComponent("hub.sqlite").path }
+    var adminToken = ""
+    var port = 0
+    var process: Process?
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    init(dir: URL) throws {
+        self.dir = dir
+        let out = try run([binary, "admin", "bootstrap", "--database", database, "--person", "backoffice"])
+        adminToken = try token(in: out)
+        try start()
+    }
+
+    private func token(in text: String) throws -> String {
+        guard let r = text.range(of: "ost_[0-9a-f]{64}", options: .regularExpression) else {
+            throw NSError(domain: "hub", code: 1, userInfo: [NSLocalizedDescriptionKey: "no token in \(text)"])
+        }
+        return String(text[r])
+    }
+
+    private func run(_ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: args[0])
+        p.arguments = Array(args.dropFirst())
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        var status: Int32 = 0
+        _ = waitpid(p.processIdentifier, &status, 0)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func start() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--database", database, "--shutdown-grace", "2", "--quiet"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        var line = Data()
+        while true {
+            let byte = pipe.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let r = text.range(of: "127\\.0\\.0\\.1:[0-9]+", options: .regularExpression),
+              let n = Int(text[r].split(separator: ":")[1]) else {
+            throw NSError(domain: "hub", code: 2, userInfo: [NSLocalizedDescriptionKey: "the hub did not start: \(text)"])
+        }
+        port = n
+        process = p
+    }
+
+    func stop() {
+        guard let p = process else { return }
+        process = nil
+        // Signalled and reaped directly: Foundation learns of a child's
+        // exit through the main run loop on Linux, which a test off the
+        // main thread does not run.
+        let pid = p.processIdentifier
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+    }
+
+    @discardableResult
+    func admin(_ method: String, _ path: String, _ body: Data = Data(), type: String = "application/json") throws -> [String: Any] {
+        var r = URLRequest(url: URL(string: url + path)!)
+        r.httpMethod = method
+        r.httpBody = body
+        r.setValue("Bearer \(adminToken)", forHTTPHeaderField: "Authorization")
+        r.setValue(type, forHTTPHeaderField: "Content-Type")
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var answer: (Data?, Int) = (nil, 0)
+        URLSession.shared.dataTask(with: r) { data, resp, _ in
+            answer = (data, (resp as? HTTPURLResponse)?.statusCode ?? 0)
+            done.signal()
+        }.resume()
+        done.wait()
+        guard (200..<300).contains(answer.1), let data = answer.0 else {
+            throw NSError(domain: "hub", code: answer.1, userInfo: [NSLocalizedDescriptionKey: "admin \(path): \(answer.1)"])
+        }
+        return (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+    }
+
+    func issue(person: String, role: String) throws -> (String, String) {
+        let body = try JSONSerialization.data(withJSONObject: ["person": person, "role": role, "label": person])
+        let a = try admin("POST", "/v1/admin/devices", body)
+        let device = a["device"] as? [String: Any]
+        return (device?["device_id"] as? String ?? "", a["token"] as? String ?? "")
+    }
+}
+
+/// The SDK's sync in one call, in Swift, against a real hub over HTTP
+/// through URLSession (FoundationNetworking here). A hub restarted in the
+/// middle of a sync is tested in Rust, Python and Kotlin; here, on Linux's
+/// Foundation, the test hung after the restart and is not run yet (issue 20).
+final class HttpSyncTests: XCTestCase {
+    nonisolated(unsafe) static var hub: HubProcess!
+    nonisolated(unsafe) static var dir: URL!
+    nonisolated(unsafe) static var account: Account!
+    nonisolated(unsafe) static var contact: Contact!
+    let keys = MemoryKeyStorage()
+
+    override class func setUp() {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        hub = try! HubProcess(dir: dir)
+        var csv = "sku;name;unit;list_price;tax_class\n"
+        for i in 0..<12_000 { csv += "P-\(100_000 + i);Unterlegscheibe DIN 125 M\(6 + i % 10);pc;0,\(10 + i % 80);DE-STD\n" }
+        try! hub.admin("POST", "/v1/admin/catalog?format=csv", Data(csv.utf8), type: "text/csv")
+        account = Account(
+            id: newId(), name: "Müller Maschinenbau", legalForm: "GmbH", employees: 62, industry: nil,
+            billingAddress: Address(street: "Hauptstraße 1", postalCode: "80331", city: "München", country: "DE"),
+            shippingAddress: nil, vatId: nil, customerGroup: nil, assignedRep: "rep-1")
+        contact = Contact(
+            id: newId(), accountId: account.id, firstName: "Petra", lastName: "Einkauf", role: .decisionMaker,
+            title: nil, email: nil, phone: "+49 89 1000", consent: nil)
+        let (id, token) = try! hub.issue(person: "backoffice", role: "admin")
+        let office = try! OnsiteStore.openEncrypted(
+            path: dir.appendingPathComponent("office.sqlite").path, keys: MemoryKeyStorage(), deviceId: id)
+        try! office.saveAccount(account: account, contacts: [contact])
+        _ = try! office.syncWithHub(settings: syncSettings(hubUrl: hub.url, token: token), transport: URLSessionTransport(),
+                                    observer: nil, cancel: nil)
+        try! hub.admin("POST", "/v1/admin/reps/rep-1/accounts", Data("{\"add\":[\"\(account.id)\"]}".utf8))
+    }
+
+    override class func tearDown() {
+        hub.stop()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func device(_ name: String) throws -> (OnsiteStore, String, String) {
+        let (id, token) = try Self.hub.issue(person: "rep-1", role: "rep")
+        let store = try OnsiteStore.openEncrypted(
+            path: Self.dir.appendingPathComponent("\(name).sqlite").path, keys: keys, deviceId: id)
+        return (store, id, token)
+    }
+
+    func testTwoDevicesSeeEachOthersEditsOverHttp() async throws {
+        let (anna, _, annaToken) = try device("anna")
+        let (ben, _, benToken) = try device("ben")
+        let first = try await anna.syncWithHub(hubUrl: Self.hub.url, token: annaToken)
+        XCTAssertEqual(try anna.productCount(), 12_000)
+        XCTAssertGreaterThanOrEqual(first.progress.roundTrips, 3, "three catalog pages")
+        _ = try await ben.syncWithHub(hubUrl: Self.hub.url, token: benToken)
+        var c = Self.contact!
+        c.phone = "+49 89 2222"
+        try anna.saveContact(contact: c)
+        XCTAssertEqual(try anna.syncHealth().pendingDocuments, 1)
+        _ = try await anna.syncWithHub(hubUrl: Self.hub.url, token: first.token)
+        _ = try await ben.syncWithHub(hubUrl: Self.hub.url, token: benToken)
+        XCTAssertEqual(try ben.contacts(accountId: Self.account.id).first?.phone, "+49 89 2222")
+        let health = try anna.syncHealth()
+        XCTAssertEqual(health.pendingDocuments, 0)
+        XCTAssertNil(health.lastError)
+        XCTAssertNotNil(health.lastSuccessAt)
+    }
+
+    func testARevokedTokenIsATypedError() async throws {
+        let (carl, id, token) = try device("carl")
+        _ = try await carl.syncWithHub(hubUrl: Self.hub.url, token: token)
+        try Self.hub.admin("POST", "/v1/admin/devices/\(id)/revoke")
+        do {
+            _ = try await carl.syncWithHub(hubUrl: Self.hub.url, token: token)
+            XCTFail("a revoked token syncs")
+        } catch SyncFailure.Unauthorized(let problem, _) {
+            XCTAssertEqual(problem, .revoked)
+        }
+        XCTAssertTrue(try carl.syncHealth().lastError?.contains("not authorized") == true)
+    }
+}
