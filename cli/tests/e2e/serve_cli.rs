@@ -99,6 +99,13 @@ fn an_operator_runs_the_hub_and_the_back_office_from_the_command_line() {
     // A refused frame is logged with the device id and the reason only.
     let e = onsite_cli::client::HubClient::new(&h, &rep_token, None).unwrap().sync_frame(b"garbage").unwrap_err();
     assert!(e.to_string().contains("400"), "{e}");
+    // An app too old for the hub is told to update (ADR 28), one newer
+    // than the hub that the hub is too old.
+    let client = onsite_cli::client::HubClient::new(&h, &rep_token, None).unwrap();
+    let e = client.sync_frame(b"OSYN\x01\x01").unwrap_err();
+    assert!(e.to_string().contains("426") && e.to_string().contains("update the app"), "{e}");
+    let e = client.sync_frame(&[b'O', b'S', b'Y', b'N', onsite_core::sync::PROTOCOL_VERSION + 1, 1]).unwrap_err();
+    assert!(e.to_string().contains("400") && e.to_string().contains("not supported"), "{e}");
     assert!(run(&["device", "revoke", &rep_id]).status.success());
     assert!(text(&run(&["device", "list"]).stdout).contains("revoked"));
     let r = Command::new(env!("CARGO_BIN_EXE_onsite"))
@@ -125,6 +132,7 @@ fn an_operator_runs_the_hub_and_the_back_office_from_the_command_line() {
     std::io::Read::read_to_string(hub.child.stderr.as_mut().unwrap(), &mut log).unwrap();
     assert!(log.contains("authentication refused") && log.contains("shutting down"), "{log}");
     assert!(log.contains(&format!("sync refused for device {rep_id}: bad_frame")), "{log}");
+    assert!(log.contains(&format!("sync refused for device {rep_id}: upgrade_required")), "{log}");
     assert!(!log.contains("rep-anna") && !log.contains(&rep_token), "no personal data or secrets in the log: {log}");
 }
 

@@ -18,6 +18,7 @@
 //! This layer maps domain values to documents and back; it knows nothing of
 //! SQLite. The store keeps each document's bytes and its projection rows.
 
+mod schema;
 pub(crate) mod value;
 
 use automerge::transaction::Transactable;
@@ -356,29 +357,29 @@ pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
     match record {
         Record::Account(a) => {
             let obj = map_at(doc, "account")?;
-            value::reconcile_map(doc, &obj, &to_map(&a.account)?)?;
+            value::reconcile_map(doc, &obj, &to_map(&a.account)?, schema::of_account())?;
             let contacts = map_at(doc, "contacts")?;
             let mut m = Map::new();
             for c in &a.contacts {
                 m.insert(c.id.clone(), serde_json::to_value(c).map_err(|e| DocError::Decode(e.to_string()))?);
             }
-            value::reconcile_map(doc, &contacts, &m)?;
+            value::reconcile_map(doc, &contacts, &m, schema::of_contacts())?;
             put_deleted(doc, a.deleted)?;
         }
         Record::Activities(a) => {
             let obj = map_at(doc, "items")?;
-            value::reconcile_map(doc, &obj, &by_id(&a.activities, |x| &x.id)?)?;
+            value::reconcile_map(doc, &obj, &by_id(&a.activities, |x| &x.id)?, schema::of_activities())?;
         }
         Record::Person(p) => {
             let obj = map_at(doc, "person")?;
-            value::reconcile_map(doc, &obj, &to_map(&p.contact)?)?;
+            value::reconcile_map(doc, &obj, &to_map(&p.contact)?, schema::of_contact())?;
             let obj = map_at(doc, "activities")?;
-            value::reconcile_map(doc, &obj, &by_id(&p.activities, |x| &x.id)?)?;
+            value::reconcile_map(doc, &obj, &by_id(&p.activities, |x| &x.id)?, schema::of_activities())?;
             put_deleted(doc, p.deleted)?;
         }
         Record::Discount(d) => {
             let obj = map_at(doc, "discount")?;
-            value::reconcile_map(doc, &obj, &to_map(d.as_ref())?)?;
+            value::reconcile_map(doc, &obj, &to_map(d.as_ref())?, schema::of_discount())?;
         }
         Record::Quote(q) => {
             let obj = map_at(doc, "quote")?;
@@ -386,11 +387,11 @@ pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
             // The request lives in its own document (customers receive the
             // quote, never the rep's reason).
             map.remove("discount_request");
-            value::reconcile_map(doc, &obj, &map)?;
+            value::reconcile_map(doc, &obj, &map, schema::of_quote())?;
         }
         Record::Order(o) => {
             let obj = map_at(doc, "order")?;
-            value::reconcile_map(doc, &obj, &to_map(o.as_ref())?)?;
+            value::reconcile_map(doc, &obj, &to_map(o.as_ref())?, schema::of_order())?;
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ use automerge::{AutoCommit, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value};
 use serde_json::{Map, Number, Value as Json};
 
 use super::DocError;
+use super::schema::Known;
 
 /// Deepest nesting accepted when reading a document (ours are 4 deep).
 const MAX_DEPTH: usize = 16;
@@ -58,12 +59,19 @@ fn child_of(doc: &AutoCommit, obj: &ObjId, prop: Prop, ty: ObjType) -> Result<Op
     })
 }
 
-/// Makes the map `obj` hold exactly the fields of `new`, writing only what
-/// differs. The document is read once (hydrated) and compared as JSON, so
-/// unchanged parts (most lines of a long quote) cost no lookups at all.
-pub(crate) fn reconcile_map(doc: &mut AutoCommit, obj: &ObjId, new: &Map<String, Json>) -> Result<(), DocError> {
+/// Makes the map `obj` hold the fields of `new`, writing only what differs.
+/// A field `new` leaves out is deleted when `known` says this build knows
+/// it; a field only a newer app knows is kept (ADR 28). The document is
+/// read once (hydrated) and compared as JSON, so unchanged parts (most
+/// lines of a long quote) cost no lookups at all.
+pub(crate) fn reconcile_map(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    new: &Map<String, Json>,
+    known: &Known,
+) -> Result<(), DocError> {
     let current = hydrate(doc, obj)?;
-    map_with(doc, obj, current.as_object(), new)
+    map_with(doc, obj, current.as_object(), new, known)
 }
 
 fn map_with(
@@ -71,9 +79,10 @@ fn map_with(
     obj: &ObjId,
     old: Option<&Map<String, Json>>,
     new: &Map<String, Json>,
+    known: &Known,
 ) -> Result<(), DocError> {
     if let Some(old) = old {
-        for k in old.keys().filter(|k| !new.contains_key(*k)) {
+        for k in old.keys().filter(|k| !new.contains_key(*k) && known.deletes(k)) {
             doc.delete(obj, k.as_str())?;
         }
     }
@@ -82,12 +91,18 @@ fn map_with(
         if prev == Some(v) {
             continue;
         }
-        at_with(doc, obj, Prop::Map(k.clone()), prev, v)?;
+        at_with(doc, obj, Prop::Map(k.clone()), prev, v, known.child(k))?;
     }
     Ok(())
 }
 
-fn list_with(doc: &mut AutoCommit, obj: &ObjId, old: Option<&Vec<Json>>, new: &[Json]) -> Result<(), DocError> {
+fn list_with(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    old: Option<&Vec<Json>>,
+    new: &[Json],
+    known: &Known,
+) -> Result<(), DocError> {
     let old_len = old.map_or_else(|| doc.length(obj), Vec::len);
     for i in (new.len()..old_len).rev() {
         doc.delete(obj, i)?;
@@ -98,16 +113,16 @@ fn list_with(doc: &mut AutoCommit, obj: &ObjId, old: Option<&Vec<Json>>, new: &[
             if prev == Some(v) {
                 continue;
             }
-            at_with(doc, obj, Prop::Seq(i), prev, v)?;
+            at_with(doc, obj, Prop::Seq(i), prev, v, known.item())?;
         } else {
             match v {
                 Json::Object(m) => {
                     let child = doc.insert_object(obj, i, ObjType::Map)?;
-                    map_with(doc, &child, None, m)?;
+                    map_with(doc, &child, None, m, known.item())?;
                 }
                 Json::Array(a) => {
                     let child = doc.insert_object(obj, i, ObjType::List)?;
-                    list_with(doc, &child, None, a)?;
+                    list_with(doc, &child, None, a, known.item())?;
                 }
                 scalar => doc.insert(obj, i, scalar_of(scalar).unwrap_or(ScalarValue::Null))?,
             }
@@ -116,20 +131,27 @@ fn list_with(doc: &mut AutoCommit, obj: &ObjId, old: Option<&Vec<Json>>, new: &[
     Ok(())
 }
 
-fn at_with(doc: &mut AutoCommit, obj: &ObjId, prop: Prop, prev: Option<&Json>, v: &Json) -> Result<(), DocError> {
+fn at_with(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    prop: Prop,
+    prev: Option<&Json>,
+    v: &Json,
+    known: &Known,
+) -> Result<(), DocError> {
     match v {
         Json::Object(m) => match child_of(doc, obj, prop.clone(), ObjType::Map)? {
-            Some(c) => map_with(doc, &c, prev.and_then(Json::as_object), m),
+            Some(c) => map_with(doc, &c, prev.and_then(Json::as_object), m, known),
             None => {
                 let c = doc.put_object(obj, prop, ObjType::Map)?;
-                map_with(doc, &c, None, m)
+                map_with(doc, &c, None, m, known)
             }
         },
         Json::Array(a) => match child_of(doc, obj, prop.clone(), ObjType::List)? {
-            Some(c) => list_with(doc, &c, prev.and_then(Json::as_array), a),
+            Some(c) => list_with(doc, &c, prev.and_then(Json::as_array), a, known),
             None => {
                 let c = doc.put_object(obj, prop, ObjType::List)?;
-                list_with(doc, &c, None, a)
+                list_with(doc, &c, None, a, known)
             }
         },
         scalar => {
@@ -291,7 +313,7 @@ mod tests {
     fn doc_with(v: &Json) -> AutoCommit {
         let mut d = AutoCommit::new();
         if let Json::Object(m) = v {
-            reconcile_map(&mut d, &automerge::ROOT, m).unwrap_or_else(|e| panic!("{e}"));
+            reconcile_map(&mut d, &automerge::ROOT, m, &Known::Any).unwrap_or_else(|e| panic!("{e}"));
         }
         d.commit();
         d
@@ -312,7 +334,7 @@ mod tests {
         let mut v2 = v.clone();
         v2["lines"][1]["qty"] = json!("3");
         if let Json::Object(m) = &v2 {
-            reconcile_map(&mut d, &automerge::ROOT, m).unwrap_or_else(|e| panic!("{e}"));
+            reconcile_map(&mut d, &automerge::ROOT, m, &Known::Any).unwrap_or_else(|e| panic!("{e}"));
         }
         d.commit();
         let changes = d.get_changes(&[]);
@@ -321,7 +343,7 @@ mod tests {
         assert_eq!(last, 1, "one operation for one changed field");
         // Nothing changed: no operation at all.
         if let Json::Object(m) = &v2 {
-            reconcile_map(&mut d, &automerge::ROOT, m).unwrap_or_else(|e| panic!("{e}"));
+            reconcile_map(&mut d, &automerge::ROOT, m, &Known::Any).unwrap_or_else(|e| panic!("{e}"));
         }
         assert!(d.commit().is_none());
         assert_eq!(hydrate(&d, &automerge::ROOT).ok(), Some(v2));

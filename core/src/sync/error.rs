@@ -26,6 +26,14 @@ pub enum FrameError {
         /// Version this build speaks.
         supported: u8,
     },
+    /// A request of a version the hub no longer answers (ADR 28).
+    #[error("this app speaks sync protocol {found}; the hub needs {oldest} or later: update the app")]
+    TooOld {
+        /// Version in the frame.
+        found: u8,
+        /// The oldest version answered.
+        oldest: u8,
+    },
     /// A document id that is not one of ours.
     #[error("a document id in the frame is malformed")]
     BadDocId,

@@ -34,6 +34,12 @@ use crate::release::CatalogDelta;
 /// writes — quote positions, a contact's form of address, the VAT ID's
 /// confirmation — so such an app is told to update, ADR 26).
 pub const PROTOCOL_VERSION: u8 = 4;
+/// The oldest request version the hub answers, in the request's own
+/// version (ADR 28): an app one release behind keeps syncing; an older one
+/// is told to update (`FrameError::TooOld`, HTTP 426) before it writes
+/// anything. `core/tests/fixtures/protocol-v4/` holds a frame and a store of
+/// version 4, replayed by every later build while 4 is supported.
+pub const MIN_PROTOCOL_VERSION: u8 = 4;
 /// Largest frame accepted (32 MiB).
 pub const MAX_FRAME_BYTES: usize = 32 << 20;
 /// Most documents in one frame.
@@ -277,9 +283,9 @@ fn counter(v: u64) -> Result<u64, FrameError> {
     Ok(v)
 }
 
-fn header(w: &mut Writer, kind: u8, device_id: &str, session: u64, round: u64) {
+fn header(w: &mut Writer, kind: u8, version: u8, device_id: &str, session: u64, round: u64) {
     w.raw(MAGIC);
-    w.u8(PROTOCOL_VERSION);
+    w.u8(version);
     w.u8(kind);
     w.str(device_id);
     w.uint(session);
@@ -291,7 +297,13 @@ fn read_header(r: &mut Reader<'_>, want: u8) -> Result<(String, u64, u64), Frame
         return Err(FrameError::Malformed("not a sync frame"));
     }
     let version = r.u8()?;
-    if version != PROTOCOL_VERSION {
+    // The hub answers requests of every supported version; a device reads
+    // answers in its own.
+    if want == REQUEST && (MIN_PROTOCOL_VERSION..PROTOCOL_VERSION).contains(&version) {
+        // Same layout as today's while no version changed it (ADR 28).
+    } else if want == REQUEST && version < MIN_PROTOCOL_VERSION {
+        return Err(FrameError::TooOld { found: version, oldest: MIN_PROTOCOL_VERSION });
+    } else if version != PROTOCOL_VERSION {
         return Err(FrameError::Version { found: version, supported: PROTOCOL_VERSION });
     }
     if r.u8()? != want {
@@ -316,7 +328,7 @@ fn check_size(bytes: &[u8]) -> Result<(), FrameError> {
 /// Encodes a request.
 pub fn encode_request(q: &Request) -> Vec<u8> {
     let mut w = Writer::default();
-    header(&mut w, REQUEST, &q.device_id, q.session, q.round);
+    header(&mut w, REQUEST, PROTOCOL_VERSION, &q.device_id, q.session, q.round);
     w.int(q.catalog_cursor);
     put_resume(&mut w, q.catalog_resume.as_ref());
     w.uint(q.doc_cursor);
@@ -355,10 +367,22 @@ pub fn entry_count(bytes: &[u8]) -> Result<u32, FrameError> {
     Ok(u32::try_from(r.len(MAX_ENTRIES)?).unwrap_or(u32::MAX))
 }
 
-/// Encodes a response.
+/// Encodes a response in this build's version.
 pub fn encode_response(p: &Response) -> Result<Vec<u8>, FrameError> {
+    encode_response_in(p, PROTOCOL_VERSION)
+}
+
+/// The version a request frame speaks (the hub answers in it).
+pub fn request_version(bytes: &[u8]) -> Result<u8, FrameError> {
+    let mut r = Reader::new(bytes);
+    read_header(&mut r, REQUEST)?;
+    Ok(bytes[4])
+}
+
+/// Encodes a response in `version`, the request's (ADR 28).
+pub fn encode_response_in(p: &Response, version: u8) -> Result<Vec<u8>, FrameError> {
     let mut w = Writer::default();
-    header(&mut w, RESPONSE, &p.device_id, p.session, p.round);
+    header(&mut w, RESPONSE, version, &p.device_id, p.session, p.round);
     match &p.catalog {
         None => w.u8(0),
         Some(c) => {
@@ -427,8 +451,13 @@ pub fn decode_response(bytes: &[u8]) -> Result<Response, FrameError> {
 
 /// Encodes a refusal.
 pub fn encode_refusal(f: &RefusalFrame) -> Vec<u8> {
+    encode_refusal_in(f, PROTOCOL_VERSION)
+}
+
+/// Encodes a refusal in `version`, the request's (ADR 28).
+pub fn encode_refusal_in(f: &RefusalFrame, version: u8) -> Vec<u8> {
     let mut w = Writer::default();
-    header(&mut w, REFUSAL, &f.device_id, f.session, f.round);
+    header(&mut w, REFUSAL, version, &f.device_id, f.session, f.round);
     w.uint(f.refused.len() as u64);
     for d in &f.refused {
         put_doc_id(&mut w, &d.doc);
@@ -546,7 +575,32 @@ mod tests {
         }
         let mut v1 = bytes.clone();
         v1[4] = 1;
-        assert!(matches!(decode_request(&v1), Err(FrameError::Version { found: 1, supported: PROTOCOL_VERSION })));
+        assert!(
+            matches!(decode_request(&v1), Err(FrameError::TooOld { found: 1, oldest: MIN_PROTOCOL_VERSION })),
+            "an app too old is told to update"
+        );
+        let mut next = bytes.clone();
+        next[4] = PROTOCOL_VERSION + 1;
+        assert!(
+            matches!(decode_request(&next), Err(FrameError::Version { found, .. }) if found == PROTOCOL_VERSION + 1)
+        );
+        assert_eq!(request_version(&bytes), Ok(PROTOCOL_VERSION));
+        // Answers are read in this build's version only.
+        let answer = encode_response(&Response {
+            device_id: "dev-1".into(),
+            session: 1,
+            round: 1,
+            catalog: None,
+            doc_cursor: 0,
+            more: false,
+            entries: vec![],
+            erased: vec![],
+        })
+        .unwrap();
+        let mut old = answer.clone();
+        old[4] = PROTOCOL_VERSION - 1;
+        assert!(matches!(decode_response(&old), Err(FrameError::Version { .. })));
+        assert!(decode_response(&answer).is_ok());
         let mut extra = bytes.clone();
         extra.push(0);
         assert!(decode_request(&extra).is_err());

@@ -188,6 +188,8 @@ pub fn handle(
     limits: &SyncLimits,
 ) -> Result<Vec<u8>> {
     let req = frame::decode_request(request).map_err(SyncError::from)?;
+    // Answered in the request's version (ADR 28).
+    let version = frame::request_version(request).map_err(SyncError::from)?;
     if req.device_id != scope.device_id {
         return Err(SyncError::WrongDevice.into());
     }
@@ -290,7 +292,7 @@ pub fn handle(
         }
     }
     if !refused.is_empty() {
-        return Err(reject(storage, scope, &req.device_id, req.session, req.round, refused));
+        return Err(reject(storage, scope, (&req.device_id, version), req.session, req.round, refused));
     }
 
     // Announce what changed here since the device's cursor.
@@ -346,16 +348,19 @@ pub fn handle(
         }
     }
     storage.set_peer_round(&req.device_id, req.session, req.round)?;
-    Ok(frame::encode_response(&Response {
-        device_id: req.device_id,
-        session: req.session,
-        round: req.round,
-        catalog,
-        doc_cursor: cursor,
-        more,
-        entries: out,
-        erased,
-    })
+    Ok(frame::encode_response_in(
+        &Response {
+            device_id: req.device_id,
+            session: req.session,
+            round: req.round,
+            catalog,
+            doc_cursor: cursor,
+            more,
+            entries: out,
+            erased,
+        },
+        version,
+    )
     .map_err(SyncError::from)?)
 }
 
@@ -404,7 +409,7 @@ const OUT_OF_SCOPE: &str = "the record is outside what this device may change (i
 fn reject(
     storage: &mut dyn HubStorage,
     scope: &DeviceScope,
-    device_id: &str,
+    (device_id, version): (&str, u8),
     session: u64,
     round: u64,
     refused: Vec<(Refusal, bool)>,
@@ -424,12 +429,10 @@ fn reject(
         docs_out.push(frame::RefusedDoc { doc: id, code: r.code, message: r.message.clone(), hub_doc });
         refusals.push(r);
     }
-    let frame = frame::encode_refusal(&frame::RefusalFrame {
-        device_id: device_id.to_string(),
-        session,
-        round,
-        refused: docs_out,
-    });
+    let frame = frame::encode_refusal_in(
+        &frame::RefusalFrame { device_id: device_id.to_string(), session, round, refused: docs_out },
+        version,
+    );
     SyncError::Rejected(Box::new(super::Rejection { refusals, frame })).into()
 }
 

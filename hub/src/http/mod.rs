@@ -31,7 +31,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use onsite_core::sync::SyncError;
+use onsite_core::sync::{FrameError, SyncError};
 use serde_json::json;
 use tokio::sync::Semaphore;
 use tower_http::compression::CompressionLayer;
@@ -136,6 +136,14 @@ impl From<Error> for ApiError {
                 }
                 (K::Sync, onsite_core::Error::Sync(SyncError::Refused { .. })) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, "refused_change")
+                }
+                // An app too old for this hub: told to update (ADR 28).
+                (K::Sync, onsite_core::Error::Sync(SyncError::Frame(FrameError::TooOld { .. }))) => {
+                    (StatusCode::UPGRADE_REQUIRED, "upgrade_required")
+                }
+                // An app newer than this hub.
+                (K::Sync, onsite_core::Error::Sync(SyncError::Frame(FrameError::Version { .. }))) => {
+                    (StatusCode::BAD_REQUEST, "unsupported_version")
                 }
                 (K::Sync, _) => (StatusCode::BAD_REQUEST, "bad_frame"),
                 (K::Unauthorized, onsite_core::Error::Sync(SyncError::WrongDevice)) => {
