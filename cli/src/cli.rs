@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{account, admin, catalog, doc, lead, pdf, quote, serve};
+use crate::commands::{account, admin, catalog, device, doc, lead, pdf, quote, serve};
 use crate::demo::{self, DemoArgs};
 use crate::error::{Error, ExitStatus, Result};
 use crate::output::Io;
@@ -38,6 +38,9 @@ enum Command {
     /// Field-data documents: list, export and import as standard Automerge files.
     #[command(subcommand)]
     Doc(doc::DocCommand),
+    /// This command line as a device of a hub: register, sync, status.
+    #[command(subcommand)]
+    Device(device::DeviceCommand),
     /// Run the back-office hub: sync over HTTP, devices and roles, the back-office API.
     Serve(serve::ServeArgs),
     /// The back office: device tokens, rep assignments, publishing, discount decisions.
@@ -95,6 +98,7 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<()> {
         Command::Quote(c) => quote::run(c, io),
         Command::Doc(c) => doc::run(c, io),
         Command::Serve(args) => serve::serve(&args, io),
+        Command::Device(c) => device::run(c, io),
         Command::Admin(c) => admin::run(c, io),
         Command::Loadtest(args) => crate::loadtest::run(&args, io),
         Command::Lead(c) => lead::lead(c, io),

@@ -238,6 +238,52 @@ pub fn sync_store(store: &Store, client: &HubClient, max_round_trips: u32) -> Re
     }
 }
 
+/// The sync driver's transport over this client's ureq agent (its TLS
+/// roots, a private CA included): `onsite device sync` (ADR 27).
+#[derive(Debug)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+}
+
+impl HubClient {
+    /// A transport for [`onsite_core::sync::driver::sync`] over this client.
+    pub fn transport(&self) -> UreqTransport {
+        UreqTransport { agent: self.agent.clone() }
+    }
+}
+
+impl onsite_core::sync::Transport for UreqTransport {
+    fn post(
+        &self,
+        request: onsite_core::sync::TransportRequest,
+    ) -> std::result::Result<onsite_core::sync::TransportResponse, onsite_core::sync::TransportFailure> {
+        use onsite_core::sync::{Header, TransportFailure as F, TransportResponse};
+        let mut req = self.agent.post(&request.url);
+        for h in &request.headers {
+            req = req.header(h.name.as_str(), h.value.as_str());
+        }
+        let mut resp = req.send(&request.body[..]).map_err(|e| match e {
+            ureq::Error::Timeout(_) => F::Timeout(e.to_string()),
+            ureq::Error::Tls(_) | ureq::Error::Rustls(_) => F::Tls(e.to_string()),
+            ureq::Error::Io(_) | ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => F::Offline(e.to_string()),
+            other => F::Offline(other.to_string()),
+        })?;
+        let headers = resp
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| Header { name: k.as_str().to_string(), value: v.to_string() }))
+            .collect();
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_FRAME_BYTES as u64 + 1024)
+            .read_to_vec()
+            .map_err(|e| F::Offline(format!("the answer broke off: {e}")))?;
+        Ok(TransportResponse { status, headers, body })
+    }
+}
+
 /// What a browser would get from a hub page.
 #[derive(Debug, Clone)]
 pub struct WebAnswer {

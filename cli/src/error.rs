@@ -64,6 +64,9 @@ pub enum Error {
     /// The hub could not be reached or the exchange broke off.
     #[error("cannot reach the hub: {0}")]
     Http(String),
+    /// A device's sync stopped (`onsite device sync`).
+    #[error("sync: {0}")]
+    Sync(#[from] onsite_core::sync::SyncFailure),
     /// TLS set-up failed (certificate or key unreadable or invalid).
     #[error("tls: {0}")]
     Tls(String),
@@ -98,6 +101,14 @@ impl Error {
             Error::Hub { status: 401 | 403, .. } | Error::Wipe(_) => ExitStatus::Unauthorized,
             Error::Hub { status: 404, .. } => ExitStatus::NotFound,
             Error::Hub { status: 400 | 409 | 413 | 422, .. } => ExitStatus::BadInput,
+            Error::Sync(f) => {
+                use onsite_core::sync::SyncFailure as S;
+                match f {
+                    S::Unauthorized { .. } | S::Wipe { .. } => ExitStatus::Unauthorized,
+                    S::Refused { .. } => ExitStatus::BadInput,
+                    _ => ExitStatus::Failure,
+                }
+            }
             _ => ExitStatus::Failure,
         }
     }

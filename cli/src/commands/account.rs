@@ -38,6 +38,64 @@ pub(crate) enum AccountCommand {
         #[command(flatten)]
         search: SearchArgs,
     },
+    /// Create an account on a device store (sent with `onsite device sync`); prints its id.
+    Create {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The company name.
+        #[arg(long)]
+        name: String,
+        /// Legal form (GmbH, AG, …).
+        #[arg(long)]
+        legal_form: Option<String>,
+        /// Street and number of the billing address.
+        #[arg(long)]
+        street: String,
+        /// Postal code.
+        #[arg(long)]
+        postal_code: String,
+        /// City.
+        #[arg(long)]
+        city: String,
+        /// ISO country code.
+        #[arg(long, default_value = "DE")]
+        country: String,
+        /// Employees.
+        #[arg(long)]
+        employees: Option<u32>,
+        /// The rep the account is for (the back office assigns it).
+        #[arg(long)]
+        rep: Option<String>,
+        /// Print the account as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a contact to an account on a device store; prints its id.
+    AddContact {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The account id.
+        #[arg(long)]
+        account: String,
+        /// First name.
+        #[arg(long)]
+        first_name: String,
+        /// Last name.
+        #[arg(long)]
+        last_name: String,
+        /// Role in the buying center.
+        #[arg(long, value_parser = ["decision_maker", "influencer", "user", "gatekeeper", "budget_holder"], default_value = "user")]
+        role: String,
+        /// E-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Phone number.
+        #[arg(long)]
+        phone: Option<String>,
+        /// Print the contact as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show one account with its contacts, latest activities and quotes (JSON).
     Show {
         #[command(flatten)]
@@ -45,6 +103,17 @@ pub(crate) enum AccountCommand {
         /// The account id.
         id: String,
     },
+}
+
+/// What a write made: its id, or the record as JSON.
+pub(crate) fn created<T: serde::Serialize>(io: &mut Io<'_>, json: bool, id: &str, record: &T) -> Result<()> {
+    if json {
+        serde_json::to_writer_pretty(&mut io.out, record)?;
+        writeln!(io.out)?;
+    } else {
+        writeln!(io.out, "{id}")?;
+    }
+    Ok(())
 }
 
 /// One account with its contacts and latest activities, as JSON.
@@ -91,6 +160,43 @@ pub(crate) fn print_accounts(out: &mut dyn Write, page: &Page<AccountSummary>) -
 pub(crate) fn run(cmd: AccountCommand, io: &mut Io<'_>) -> Result<()> {
     let (page, json) = match cmd {
         AccountCommand::Show { db, id } => return show_account(&db, &id, io),
+        AccountCommand::Create { db, name, legal_form, street, postal_code, city, country, employees, rep, json } => {
+            let store = db.store()?;
+            let account = onsite_core::account::Account {
+                id: onsite_core::ids::new_id(),
+                name,
+                legal_form,
+                employees,
+                industry: None,
+                billing_address: onsite_core::account::Address { street, postal_code, city, country },
+                shipping_address: None,
+                vat_id: None,
+                customer_group: None,
+                assigned_rep: rep,
+                attributes: Default::default(),
+                vat_confirmation: None,
+            };
+            store.save_account(&account)?;
+            return created(io, json, &account.id, &account);
+        }
+        AccountCommand::AddContact { db, account, first_name, last_name, role, email, phone, json } => {
+            let store = db.store()?;
+            store.account(&account)?;
+            let contact = onsite_core::account::Contact {
+                id: onsite_core::ids::new_id(),
+                account_id: account,
+                first_name,
+                last_name,
+                role: onsite_core::account::BuyingRole::parse(&role).map_err(onsite_core::Error::from)?,
+                title: None,
+                email,
+                phone,
+                consent: None,
+                salutation: None,
+            };
+            store.save_contact(&contact)?;
+            return created(io, json, &contact.id, &contact);
+        }
         AccountCommand::List { db, rep, limit, offset, json } => {
             let store = open_existing(&db)?;
             (store.list_accounts(rep.as_deref(), offset, limit)?, json)

@@ -41,6 +41,35 @@ pub(crate) enum LeadCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ActivityCommand {
+    /// Log a visit, call, meeting, e-mail or note on a device store; prints its id.
+    Log {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The account.
+        #[arg(long)]
+        account: String,
+        /// The contact it involved.
+        #[arg(long)]
+        contact: Option<String>,
+        /// What it was.
+        #[arg(long, value_parser = ["visit", "call", "meeting", "email", "note"], default_value = "visit")]
+        kind: String,
+        /// Its subject.
+        #[arg(long)]
+        subject: String,
+        /// Notes.
+        #[arg(long, default_value = "")]
+        notes: String,
+        /// Who (the person behind the device).
+        #[arg(long)]
+        by: String,
+        /// When (RFC 3339); default: now.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        /// Print the activity as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Import a marketing tool's export (CSV `email;kind;at;subject;source` or a JSON array).
     ///
     /// Contacts are matched by e-mail; unmatched rows are skipped and listed;
@@ -147,7 +176,25 @@ pub(crate) fn print_call_list(out: &mut dyn std::io::Write, list: &[CallListEntr
 }
 
 pub(crate) fn activity(c: ActivityCommand, io: &mut Io<'_>) -> Result<()> {
-    let ActivityCommand::Import { db, file, source } = c;
+    let (db, file, source) = match c {
+        ActivityCommand::Import { db, file, source } => (db, file, source),
+        ActivityCommand::Log { db, account, contact, kind, subject, notes, by, at, json } => {
+            let store = db.store()?;
+            let activity = onsite_core::activity::Activity {
+                id: onsite_core::ids::new_id(),
+                account_id: account,
+                contact_id: contact,
+                kind: onsite_core::activity::ActivityKind::parse(&kind)
+                    .ok_or_else(|| onsite_core::Error::validation("kind", "unknown activity kind"))?,
+                at: at.unwrap_or_else(chrono::Utc::now),
+                by,
+                subject,
+                notes,
+            };
+            store.log_activity(&activity)?;
+            return super::account::created(io, json, &activity.id, &activity);
+        }
+    };
     let store = open_existing(&db)?;
     let s = store.import_activities(&read_file(&file)?, &source)?;
     writeln!(io.out, "imported {} activities", s.imported)?;

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod catalog;
+pub mod device;
 pub mod doc;
 pub mod lead;
 pub mod pdf;

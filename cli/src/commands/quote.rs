@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use onsite_core::import::DecimalText;
-use onsite_core::money::Currency;
+use onsite_core::money::{Currency, DisplayLocale};
 use onsite_core::pricing::{self, PriceSource, PricingLine, TaxGroup};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -206,6 +206,84 @@ pub(crate) enum QuoteCommand {
         #[arg(long, env = "ONSITE_DB")]
         db: Option<PathBuf>,
     },
+    /// Create a draft quote on a device store; prints its id.
+    Create {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The account.
+        #[arg(long)]
+        account: String,
+        /// The addressee (a contact id).
+        #[arg(long)]
+        contact: Option<String>,
+        /// The rep (the person behind the device).
+        #[arg(long)]
+        rep: String,
+        /// Valid until (YYYY-MM-DD); default: in 30 days.
+        #[arg(long)]
+        valid_until: Option<NaiveDate>,
+        /// Language and formats.
+        #[arg(long, value_enum)]
+        locale: Option<LocaleArg>,
+        /// Print the quote as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a line (a SKU at its current price for the account) to a draft quote.
+    AddLine {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The quote id.
+        quote: String,
+        /// The product.
+        #[arg(long)]
+        sku: String,
+        /// The quantity (in the product's unit).
+        #[arg(long)]
+        qty: String,
+        /// Line discount in percent.
+        #[arg(long, default_value = "0")]
+        discount: String,
+        /// Print the quote as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a line's quantity.
+    SetQty {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The quote id.
+        quote: String,
+        /// The line, from 1.
+        #[arg(long)]
+        line: usize,
+        /// The new quantity.
+        #[arg(long)]
+        qty: String,
+        /// Print the quote as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a quote to the customer (the discount policy checked); prints its number.
+    Send {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The quote id.
+        quote: String,
+        /// Print the quote as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn an approved quote into an order; prints the order's id.
+    Order {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The quote id.
+        quote: String,
+        /// Print the order as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Render a quote document (JSON: quote, account, contact, rep) as a PDF.
     ///
     /// `onsite demo` writes such a document as quote.json.
@@ -224,7 +302,45 @@ pub(crate) enum QuoteCommand {
 
 /// Runs `onsite quote`.
 pub(crate) fn run(cmd: QuoteCommand, io: &mut Io<'_>) -> Result<()> {
+    let today = || chrono::Local::now().date_naive();
+    let dec = |field: &'static str, v: &str| -> Result<Decimal> {
+        onsite_core::money::parse_decimal_flexible(v)
+            .map_err(|e| Error::Core(onsite_core::Error::validation(field, format!("{v:?}: {e}"))))
+    };
     match cmd {
+        QuoteCommand::Create { db, account, contact, rep, valid_until, locale, json } => {
+            let store = db.store()?;
+            let valid = match valid_until {
+                Some(d) => d,
+                None => today() + chrono::Days::new(30),
+            };
+            let q = store.create_quote(&account, contact, &rep, locale.map_or(DisplayLocale::De, Into::into), valid)?;
+            super::account::created(io, json, &q.id, &q)
+        }
+        QuoteCommand::AddLine { db, quote, sku, qty, discount, json } => {
+            let store = db.store()?;
+            let q = store.add_quote_line(&quote, &sku, dec("qty", &qty)?, dec("discount", &discount)?, today())?;
+            super::account::created(io, json, &q.id, &q)
+        }
+        QuoteCommand::SetQty { db, quote, line, qty, json } => {
+            let store = db.store()?;
+            let mut q = store.quote(&quote)?;
+            let n = q.lines.len();
+            let l = line.checked_sub(1).and_then(|i| q.lines.get_mut(i)).ok_or_else(|| {
+                Error::Core(onsite_core::Error::validation("line", format!("the quote has lines 1 to {n}, not {line}")))
+            })?;
+            l.qty = dec("qty", &qty)?;
+            let q = store.edit_quote(&q)?;
+            super::account::created(io, json, &q.id, &q)
+        }
+        QuoteCommand::Send { db, quote, json } => {
+            let q = db.store()?.send_quote(&quote, today())?;
+            super::account::created(io, json, &q.number, &q)
+        }
+        QuoteCommand::Order { db, quote, json } => {
+            let o = db.store()?.order_quote(&quote, chrono::Utc::now())?;
+            super::account::created(io, json, &o.id, &o)
+        }
         QuoteCommand::Price { input, db } => price(input, db, io),
         QuoteCommand::Pdf { input, out, locale } => super::pdf::quote_pdf(&input, &out, locale.map(Into::into), io),
     }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "0012_erasure", include_str!("../../migrations/0012_erasure.sql")),
     (13, "0013_profiles", include_str!("../../migrations/0013_profiles.sql")),
     (14, "0014_sync_health", include_str!("../../migrations/0014_sync_health.sql")),
+    (15, "0015_hub_link", include_str!("../../migrations/0015_hub_link.sql")),
 ];
 
 /// The schema version this build creates and understands.

@@ -26,6 +26,7 @@ pub mod frame;
 mod gzip;
 mod health;
 pub mod hub;
+mod link;
 #[cfg(test)]
 mod memory;
 mod sqlite;
@@ -43,6 +44,7 @@ pub use driver::{
 pub use error::{FrameError, Rejection, SyncError};
 pub use frame::{MAX_ENTRIES, MAX_FRAME_BYTES, PROTOCOL_VERSION};
 pub use health::SyncHealth;
+pub use link::HubLink;
 pub use sqlite::{SqliteDevice, SqliteHub};
 pub use state::DocSync;
 

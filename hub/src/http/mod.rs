@@ -49,7 +49,7 @@ use admin::{
 };
 use approval::{approval_get, approval_pdf, approval_post};
 use auth::{Admin, AuthLimiter};
-use sync::{sync, wiped};
+use sync::{sync, whoami, wiped};
 
 pub use approval::attachment;
 pub use body::MAX_CATALOG_BYTES;
@@ -62,6 +62,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/metrics"),
     ("POST", "/v1/sync"),
     ("POST", "/v1/wiped"),
+    ("GET", "/v1/device"),
     ("POST", "/v1/admin/devices"),
     ("GET", "/v1/admin/devices"),
     ("POST", "/v1/admin/devices/{id}/revoke"),
@@ -196,6 +197,7 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/metrics", get(metrics_text))
         .route("/v1/sync", post(sync))
         .route("/v1/wiped", post(wiped))
+        .route("/v1/device", get(whoami))
         .route("/v1/admin/devices", post(issue_device).get(list_devices))
         .route("/v1/admin/devices/{id}/revoke", post(revoke_device))
         .route("/v1/admin/devices/{id}/lost", post(mark_lost))

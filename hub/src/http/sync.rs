@@ -128,6 +128,28 @@ async fn next_token(hub: &Hub, device_id: &str, role: onsite_core::roles::Device
     }
 }
 
+/// `GET /v1/device`: who the hub says the asking device is (its id, person,
+/// role, a customer's account, label, token expiry), for a device that
+/// links itself to the hub (`onsite device register`). Never the token.
+pub(super) async fn whoami(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    match authenticate(&hub, peer, &headers).await {
+        Ok(d) => axum::Json(serde_json::json!({
+            "device_id": d.device_id,
+            "person": d.person,
+            "role": d.role.as_str(),
+            "account_id": d.account_id,
+            "label": d.label,
+            "token_expires_at": d.token_expires_at,
+        }))
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
 pub(super) async fn wiped(
     State(hub): State<Hub>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

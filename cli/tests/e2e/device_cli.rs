@@ -1,0 +1,208 @@
+//! The command line as a device (issue 20): `onsite device register`,
+//! the field writes, `onsite device sync` and `status`, against a real
+//! `onsite serve` process over HTTP.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::common::spawn_serve;
+
+fn onsite(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_onsite")).args(args).output().expect("run onsite")
+}
+
+fn ok(args: &[&str]) -> String {
+    let r = onsite(args);
+    assert!(r.status.success(), "{args:?}: {} {}", text(&r.stdout), text(&r.stderr));
+    text(&r.stdout).trim().to_string()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn token_in(stdout: &str) -> String {
+    stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("ost_"))
+        .unwrap_or_else(|| panic!("no token in {stdout}"))
+        .to_string()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn a_rep_works_offline_from_the_command_line_and_syncs_through_a_real_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite:{}", dir.path().join("hub.sqlite").display());
+    let admin = token_in(&ok(&["admin", "bootstrap", "--database", &database, "--person", "backoffice"]));
+    let (mut child, _out, url) = spawn_serve(&database, &["--quiet"]);
+    let admin_cmd = |args: &[&str]| {
+        let mut all = vec!["admin"];
+        all.extend_from_slice(args);
+        let r = Command::new(env!("CARGO_BIN_EXE_onsite"))
+            .args(&all)
+            .env("ONSITE_HUB", &url)
+            .env("ONSITE_TOKEN", &admin)
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{args:?}: {}", text(&r.stderr));
+        text(&r.stdout)
+    };
+    let csv = dir.path().join("catalog.csv");
+    std::fs::write(&csv, "sku;name;unit;list_price;tax_class\nSKS-M8;Sechskantschraube M8×40;pc;0,12;DE-STD\n")
+        .unwrap();
+    admin_cmd(&["publish", "catalog", p(&csv)]);
+
+    // The back office's own device creates the account.
+    let office_token =
+        token_in(&admin_cmd(&["device", "issue", "--person", "backoffice", "--role", "admin", "--label", "office"]));
+    let office = dir.path().join("office.sqlite");
+    let registered = ok(&["device", "register", "--db", p(&office), "--hub", &url, "--token", &office_token]);
+    assert!(registered.contains("registered device") && registered.contains("admin backoffice"), "{registered}");
+    assert!(!registered.contains(&office_token), "the token is never printed");
+    assert!(dir.path().join("office.sqlite.key").exists(), "a fresh key beside the store");
+    let account = ok(&[
+        "account",
+        "create",
+        "--db",
+        p(&office),
+        "--name",
+        "Müller Maschinenbau",
+        "--legal-form",
+        "GmbH",
+        "--street",
+        "Hauptstraße 1",
+        "--postal-code",
+        "80331",
+        "--city",
+        "München",
+        "--rep",
+        "rep-1",
+    ]);
+    let contact = ok(&[
+        "account",
+        "add-contact",
+        "--db",
+        p(&office),
+        "--account",
+        &account,
+        "--first-name",
+        "Petra",
+        "--last-name",
+        "Einkauf",
+        "--role",
+        "decision_maker",
+    ]);
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&["device", "status", "--db", p(&office), "--json"])).unwrap();
+    assert_eq!(status["health"]["pending_documents"], 2, "{status}");
+    let synced: serde_json::Value =
+        serde_json::from_str(&ok(&["device", "sync", "--db", p(&office), "--json"])).unwrap();
+    assert!(synced["documents_sent"].as_u64().unwrap() >= 2, "{synced}");
+    admin_cmd(&["assign", "--rep", "rep-1", &account]);
+
+    // The rep's device: register, work offline, sync.
+    let issued = admin_cmd(&["device", "issue", "--person", "rep-1", "--role", "rep", "--label", "tablet"]);
+    let rep_token = token_in(&issued);
+    let rep_id = issued.split_whitespace().nth(1).unwrap().to_string();
+    let tablet = dir.path().join("tablet.sqlite");
+    let out: serde_json::Value = serde_json::from_str(&ok(&[
+        "device",
+        "register",
+        "--db",
+        p(&tablet),
+        "--hub",
+        &url,
+        "--token",
+        &rep_token,
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(out["device_id"], rep_id.as_str());
+    assert_eq!(out["sync"]["products_received"], 1, "{out}");
+    let visit = ok(&[
+        "activity",
+        "log",
+        "--db",
+        p(&tablet),
+        "--account",
+        &account,
+        "--contact",
+        &contact,
+        "--kind",
+        "visit",
+        "--subject",
+        "Regalprüfung",
+        "--by",
+        "rep-1",
+    ]);
+    let quote =
+        ok(&["quote", "create", "--db", p(&tablet), "--account", &account, "--contact", &contact, "--rep", "rep-1"]);
+    ok(&["quote", "add-line", "--db", p(&tablet), &quote, "--sku", "SKS-M8", "--qty", "500"]);
+    let q: serde_json::Value = serde_json::from_str(&ok(&[
+        "quote",
+        "set-qty",
+        "--db",
+        p(&tablet),
+        &quote,
+        "--line",
+        "1",
+        "--qty",
+        "800",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(q["lines"][0]["qty"], "800");
+    let number = ok(&["quote", "send", "--db", p(&tablet), &quote]);
+    assert!(!number.is_empty());
+    ok(&["device", "sync", "--db", p(&tablet)]);
+    let status = ok(&["device", "status", "--db", p(&tablet)]);
+    assert!(status.contains("waiting to be sent: 0 documents") && status.contains("rep rep-1"), "{status}");
+
+    // The back office sees the rep's work.
+    ok(&["device", "sync", "--db", p(&office)]);
+    let key = std::fs::read_to_string(dir.path().join("office.sqlite.key")).unwrap();
+    let store = onsite_core::Store::open(
+        &office,
+        onsite_core::StoreOptions { key: Some(onsite_core::StoreKey::from_hex(&key).unwrap()), ..Default::default() },
+    )
+    .unwrap();
+    let seen = store.quote(&quote).unwrap();
+    assert_eq!((seen.state.as_str(), seen.lines[0].qty.to_string()), ("sent", "800".to_string()));
+    assert!(store.activities_for_account(&account, 10).unwrap().iter().any(|a| a.id == visit));
+    drop(store);
+
+    // Bad input and a revoked token: clear errors, exit codes.
+    let r = onsite(&["quote", "set-qty", "--db", p(&tablet), &quote, "--line", "9", "--qty", "1"]);
+    assert_eq!(r.status.code(), Some(3));
+    assert!(text(&r.stderr).contains("lines 1 to 1, not 9"), "{}", text(&r.stderr));
+    let r = onsite(&["quote", "add-line", "--db", p(&tablet), &quote, "--sku", "SKS-M8", "--qty=-5"]);
+    assert_eq!(r.status.code(), Some(3), "{}", text(&r.stderr));
+    let r = onsite(&["device", "sync", "--db", p(&dir.path().join("nope.sqlite"))]);
+    assert_eq!(r.status.code(), Some(4), "{}", text(&r.stderr));
+    admin_cmd(&["device", "revoke", &rep_id]);
+    ok(&[
+        "activity",
+        "log",
+        "--db",
+        p(&tablet),
+        "--account",
+        &account,
+        "--subject",
+        "Anruf",
+        "--kind",
+        "call",
+        "--by",
+        "rep-1",
+    ]);
+    let r = onsite(&["device", "sync", "--db", p(&tablet)]);
+    assert_eq!(r.status.code(), Some(5), "{}", text(&r.stderr));
+    assert!(text(&r.stderr).contains("not authorized"), "{}", text(&r.stderr));
+    let status = ok(&["device", "status", "--db", p(&tablet)]);
+    assert!(status.contains("waiting to be sent: 1 documents") && status.contains("last error"), "{status}");
+    let _ = child.kill();
+    let _ = child.wait();
+}

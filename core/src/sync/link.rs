@@ -1,0 +1,112 @@
+//! The hub a device syncs with, kept in its encrypted store: the URL, the
+//! token (a rotated one replaces it) and who the hub says the device is.
+//! What `onsite device register` writes and `onsite device sync` reads.
+
+use rusqlite::OptionalExtension;
+
+use crate::{Error, Result, Store};
+
+/// A device's link to its hub. The token is a secret: `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HubLink {
+    /// The hub's base URL.
+    pub hub_url: String,
+    /// The device token.
+    pub token: String,
+    /// The person behind the device, as the hub's registry has it.
+    pub person: String,
+    /// Its role (`admin`, `rep`, `customer`).
+    pub role: String,
+    /// A customer's account.
+    pub account_id: Option<String>,
+    /// When the link was made (RFC 3339).
+    pub linked_at: String,
+}
+
+impl std::fmt::Debug for HubLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubLink")
+            .field("hub_url", &self.hub_url)
+            .field("token", &"<redacted>")
+            .field("person", &self.person)
+            .field("role", &self.role)
+            .field("account_id", &self.account_id)
+            .finish()
+    }
+}
+
+impl Store {
+    /// The device's hub, if it was linked to one.
+    pub fn hub_link(&self) -> Result<Option<HubLink>> {
+        self.read_unleased(|c| {
+            Ok(c.query_row(
+                "SELECT hub_url, token, person, role, account_id, linked_at FROM hub_link WHERE id = 1",
+                [],
+                |r| {
+                    Ok(HubLink {
+                        hub_url: r.get(0)?,
+                        token: r.get(1)?,
+                        person: r.get(2)?,
+                        role: r.get(3)?,
+                        account_id: r.get(4)?,
+                        linked_at: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+    }
+
+    /// Links the device to a hub (replacing an earlier link).
+    pub fn set_hub_link(&self, link: &HubLink) -> Result<()> {
+        if !(link.hub_url.starts_with("https://") || link.hub_url.starts_with("http://")) {
+            return Err(Error::validation("hub URL", "must start with https:// or http://"));
+        }
+        self.write_unleased(|tx| {
+            tx.execute(
+                "INSERT INTO hub_link (id, hub_url, token, person, role, account_id, linked_at)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET hub_url = ?1, token = ?2, person = ?3, role = ?4,
+                     account_id = ?5, linked_at = ?6",
+                rusqlite::params![link.hub_url, link.token, link.person, link.role, link.account_id, link.linked_at],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Keeps the token the hub handed over (rotation, ADR 23).
+    pub fn set_hub_token(&self, token: &str) -> Result<()> {
+        self.write_unleased(|tx| {
+            if tx.execute("UPDATE hub_link SET token = ?1 WHERE id = 1", [token])? == 0 {
+                return Err(Error::not_found("hub link", "this device"));
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_is_kept_and_its_token_replaced() {
+        let (_d, store) = crate::store::tests::temp_store();
+        assert_eq!(store.hub_link().unwrap(), None);
+        assert!(store.set_hub_token("ost_x").is_err(), "no link yet");
+        let link = HubLink {
+            hub_url: "https://hub.example".into(),
+            token: "ost_old".into(),
+            person: "rep-1".into(),
+            role: "rep".into(),
+            account_id: None,
+            linked_at: "2026-12-02T07:00:00Z".into(),
+        };
+        store.set_hub_link(&link).unwrap();
+        store.set_hub_token("ost_new").unwrap();
+        let back = store.hub_link().unwrap().unwrap();
+        assert_eq!(back.token, "ost_new");
+        assert!(!format!("{back:?}").contains("ost_new"), "Debug hides the token");
+        assert!(store.set_hub_link(&HubLink { hub_url: "ftp://x".into(), ..link }).is_err());
+    }
+}
