@@ -123,6 +123,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// discount policy), all or nothing, and publishes it under a new
     /// catalog sequence.
     fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary>;
+    /// Imports accounts with their contacts (a CRM export) in one
+    /// transaction, each record through the rules; (accounts, contacts).
+    fn import_accounts(&self, imports: &[onsite_core::import::AccountImport]) -> Result<(usize, usize)>;
     /// Publishes a new discount policy; returns the new catalog sequence.
     fn publish_policy(&self, policy: &DiscountPolicy) -> Result<Seq>;
     /// Publishes the company profile every document prints (ADR 26).

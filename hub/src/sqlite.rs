@@ -141,6 +141,10 @@ impl Backend for SqliteBackend {
         Ok(self.store.assign_accounts(rep, add, remove)?)
     }
 
+    fn import_accounts(&self, imports: &[onsite_core::import::AccountImport]) -> Result<(usize, usize)> {
+        Ok(self.store.import_accounts(imports)?)
+    }
+
     fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary> {
         Ok(self.store.import_catalog(import::parse(bytes, format), &mut |_| {})?)
     }

@@ -162,6 +162,12 @@ pub(crate) fn run(cmd: AdminCommand, io: &mut Io<'_>) -> Result<()> {
             writeln!(io.out, "{rep} now has {} accounts: {}", list.len(), list.join(", "))?;
             Ok(())
         }
+        AdminCommand::Import(ImportCommand::Accounts { hub, file }) => {
+            let bytes = read_file(&file)?;
+            let v = client(&hub)?.post_bytes("/v1/admin/accounts", "application/octet-stream", &bytes)?;
+            writeln!(io.out, "imported {}: {} accounts, {} contacts", file.display(), v["accounts"], v["contacts"])?;
+            Ok(())
+        }
         AdminCommand::Publish(PublishCommand::Catalog { hub, file, format }) => {
             let bytes = read_file(&file)?;
             let format = format.map(|f| match f {
@@ -329,6 +335,9 @@ pub(crate) enum AdminCommand {
     /// Publish reference data; devices receive the delta with their next sync.
     #[command(subcommand)]
     Publish(PublishCommand),
+    /// Import field data into the hub (reps' devices receive it with their next sync).
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// List quotes, by state or with a pending discount request.
     Quotes {
         #[command(flatten)]
@@ -446,6 +455,24 @@ pub(crate) enum PersonCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImportCommand {
+    /// Accounts with their contacts from a CRM export, all or nothing.
+    ///
+    /// CSV, one row per contact: account_id, name, street, postal_code, city
+    /// and optionally legal_form, country, employees, industry, vat_id,
+    /// customer_group, assigned_rep, contact_id, first_name, last_name, role,
+    /// title, email, phone; or a JSON array of accounts, each with a
+    /// `contacts` array. An account already at the hub is updated. Every
+    /// bad row is reported with its line and nothing is imported.
+    Accounts {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// The file.
+        file: PathBuf,
     },
 }
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::common::spawn_serve;
+use crate::common::{Db, spawn_serve};
 
 fn onsite(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_onsite")).args(args).output().expect("run onsite")
@@ -205,4 +205,73 @@ fn a_rep_works_offline_from_the_command_line_and_syncs_through_a_real_hub() {
     assert!(status.contains("waiting to be sent: 1 documents") && status.contains("last error"), "{status}");
     let _ = child.kill();
     let _ = child.wait();
+}
+
+on_both_backends!(a_crm_export_reaches_the_hub_all_or_nothing);
+
+fn a_crm_export_reaches_the_hub_all_or_nothing(db: &Db) {
+    let hub = crate::common::hub(db);
+    let dir = tempfile::tempdir().unwrap();
+    let run = |file: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_onsite"))
+            .args(["admin", "import", "accounts", p(file)])
+            .env("ONSITE_HUB", hub.url())
+            .env("ONSITE_TOKEN", &hub.admin_token)
+            .output()
+            .unwrap()
+    };
+    let good = dir.path().join("crm.csv");
+    std::fs::write(
+        &good,
+        "account_id;name;legal_form;street;postal_code;city;employees;assigned_rep;contact_id;first_name;last_name;role;email\n\
+         crm-1001;Müller Maschinenbau;GmbH;Hauptstraße 1;80331;München;62;rep-1;crm-c-1;Petra;Einkauf;decision maker;petra@mueller.example\n\
+         crm-1001;Müller Maschinenbau;GmbH;Hauptstraße 1;80331;München;62;rep-1;crm-c-2;Karl;Lager;user;\n\
+         crm-1002;Weber Metallbau;KG;Ringstraße 5;90402;Nürnberg;;rep-1;;;;;\n",
+    )
+    .unwrap();
+    let r = run(&good);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(text(&r.stdout).contains("2 accounts, 2 contacts"), "{}", text(&r.stdout));
+
+    // A bad file: every bad row with its line, nothing imported.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "account_id;name;street;postal_code;city;employees;contact_id;first_name;last_name;role\n\
+         crm-2001;Schmidt;Weg 1;10115;Berlin;;crm-c-9;Max;Muster;user\n\
+         crm-2002;Neu GmbH;Weg 2;10115;Berlin;viele;;;;\n\
+         crm-2003;Alt AG;Weg 3;10115;Berlin;;crm-c-8;Eva;Weiß;chef\n",
+    )
+    .unwrap();
+    let r = run(&bad);
+    assert_eq!(r.status.code(), Some(3), "{}", text(&r.stderr));
+    let err = text(&r.stderr);
+    assert!(err.contains("line 3") && err.contains("line 4") && err.contains("employees"), "{err}");
+
+    // A rep's device receives what was imported, and only that.
+    hub.admin
+        .post_json("/v1/admin/reps/rep-1/accounts", &serde_json::json!({ "add": ["crm-1001", "crm-1002"] }))
+        .unwrap();
+    let rep = hub.device(dir.path(), "rep-1", "rep", None);
+    rep.sync();
+    let contacts = rep.store.contacts("crm-1001").unwrap();
+    assert_eq!(contacts.len(), 2);
+    assert!(contacts.iter().any(|c| c.email.as_deref() == Some("petra@mueller.example")));
+    assert_eq!(rep.store.account("crm-1002").unwrap().name, "Weber Metallbau");
+    assert!(rep.store.account("crm-2001").is_err(), "nothing of the bad file");
+
+    // Importing again updates, it does not double.
+    let again = dir.path().join("again.json");
+    std::fs::write(
+        &again,
+        r#"[{"id":"crm-1002","name":"Weber Metallbau GmbH","legal_form":"GmbH","employees":40,"industry":null,
+            "billing_address":{"street":"Ringstraße 5","postal_code":"90402","city":"Nürnberg","country":"DE"},
+            "shipping_address":null,"vat_id":null,"customer_group":null,"assigned_rep":"rep-1","contacts":[]}]"#,
+    )
+    .unwrap();
+    let r = run(&again);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    rep.sync();
+    assert_eq!(rep.store.account("crm-1002").unwrap().name, "Weber Metallbau GmbH");
+    assert_eq!(rep.store.contacts("crm-1001").unwrap().len(), 2);
 }

@@ -18,7 +18,7 @@
 //! This layer maps domain values to documents and back; it knows nothing of
 //! SQLite. The store keeps each document's bytes and its projection rows.
 
-mod schema;
+pub(crate) mod schema;
 pub(crate) mod value;
 
 use automerge::transaction::Transactable;

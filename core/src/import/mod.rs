@@ -6,6 +6,7 @@
 //! list) and the all-or-nothing write are done by
 //! [`Store::import_catalog`](crate::Store::import_catalog).
 
+mod accounts;
 mod delimited;
 mod export;
 mod json;
@@ -21,6 +22,7 @@ use crate::rules::FieldError;
 use crate::table::{problem, strip_bom};
 
 pub use crate::table::Problem;
+pub use accounts::{AccountImport, MAX_ACCOUNTS, parse_accounts};
 pub use delimited::parse_csv;
 pub use export::{export_csv, export_json, export_reference_json};
 pub use json::{DecimalText, parse_json};

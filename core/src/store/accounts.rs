@@ -114,6 +114,31 @@ impl Store {
         })
     }
 
+    /// Imports accounts with their contacts (a CRM export, ADR 27's
+    /// command line), all in one transaction: every record passes the same
+    /// rules as a device's write; an existing account is updated, its
+    /// contacts not in the file kept. Returns (accounts, contacts) written.
+    pub fn import_accounts(&self, imports: &[crate::import::AccountImport]) -> Result<(usize, usize)> {
+        self.write(|tx| {
+            let mut contacts = 0;
+            for a in imports {
+                for c in &a.contacts {
+                    check_contact_owner(tx, c)?;
+                }
+                let mut record = match load_record(tx, &DocId::account(&a.account.id))? {
+                    Some(Record::Account(r)) => *r,
+                    _ => AccountRecord { account: a.account.clone(), contacts: Vec::new(), deleted: false },
+                };
+                record.account = a.account.clone();
+                record.deleted = false;
+                record.contacts = a.contacts.clone();
+                contacts += a.contacts.len();
+                write_record(tx, &Record::Account(Box::new(record)), "import accounts")?;
+            }
+            Ok((imports.len(), contacts))
+        })
+    }
+
     /// One account by id.
     pub fn account(&self, id: &str) -> Result<Account> {
         self.read(|c| account_in(c, id))

@@ -158,6 +158,26 @@ pub(super) async fn publish_catalog(
     Ok(axum::Json(summary).into_response())
 }
 
+/// `POST /v1/admin/accounts`: accounts with their contacts from a CRM
+/// export (CSV or a JSON array, docs/hub.md), all or nothing; every bad row
+/// is answered with its line (422).
+pub(super) async fn import_accounts(
+    State(hub): State<Hub>,
+    _: Admin,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let (body, _held) = read_body(&hub, &headers, body, MAX_CATALOG_BYTES).await?;
+    let backend = hub.backend.clone();
+    let (accounts, contacts) = blocking(move || {
+        let imports = onsite_core::import::parse_accounts(&body)
+            .map_err(|problems| onsite_core::Error::Import(onsite_core::import::ImportReport { problems }))?;
+        backend.import_accounts(&imports)
+    })
+    .await?;
+    Ok(axum::Json(json!({ "accounts": accounts, "contacts": contacts })).into_response())
+}
+
 pub(super) async fn publish_policy(
     State(hub): State<Hub>,
     _: Admin,

@@ -43,8 +43,8 @@ use super::log;
 use super::metrics::Metrics;
 use crate::error::Error;
 use admin::{
-    assign_accounts, decide_discount, erase_person, export_person, get_company, get_rep_profile, issue_device,
-    list_devices, list_orders, list_quotes, mark_lost, publish_catalog, publish_company, publish_policy,
+    assign_accounts, decide_discount, erase_person, export_person, get_company, get_rep_profile, import_accounts,
+    issue_device, list_devices, list_orders, list_quotes, mark_lost, publish_catalog, publish_company, publish_policy,
     publish_rep_profile, reissue_token, revoke_device,
 };
 use approval::{approval_get, approval_pdf, approval_post};
@@ -70,6 +70,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/devices/{id}/token"),
     ("POST", "/v1/admin/reps/{rep}/accounts"),
     ("POST", "/v1/admin/catalog"),
+    ("POST", "/v1/admin/accounts"),
     ("PUT", "/v1/admin/discount-policy"),
     ("PUT", "/v1/admin/company"),
     ("GET", "/v1/admin/company"),
@@ -212,6 +213,7 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/v1/admin/persons/{id}", get(export_person))
         .route("/v1/admin/persons/{id}/erase", post(erase_person))
         .route("/v1/admin/catalog", post(publish_catalog))
+        .route("/v1/admin/accounts", post(import_accounts))
         .route("/a/{link}", get(approval_get).post(approval_post))
         .route("/a/{link}/quote.pdf", get(approval_pdf))
         .route_layer(axum::middleware::from_fn_with_state(hub.clone(), count))

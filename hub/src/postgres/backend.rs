@@ -433,6 +433,69 @@ impl Backend for PgBackend {
         Ok(accounts)
     }
 
+    fn import_accounts(&self, imports: &[onsite_core::import::AccountImport]) -> Result<(usize, usize)> {
+        let actor = self.actor.clone();
+        let corrupt = |e: crdt::DocError| onsite_core::Error::Corrupt { what: "account", reason: e.to_string() };
+        self.with_hub(|hub| {
+            let mut contacts = 0;
+            for a in imports {
+                let written = [(DocId::account(&a.account.id), None)]
+                    .into_iter()
+                    .chain(a.contacts.iter().map(|c| (DocId::person(&c.id), Some(c))));
+                for (id, contact) in written {
+                    hub.lock_doc(&id)?;
+                    let doc = hub.load_doc(&id)?;
+                    let before = match &doc {
+                        Some(d) => crdt::read(d, &id).map_err(corrupt)?,
+                        None => None,
+                    };
+                    let after = match (contact, &before) {
+                        (None, _) => Record::Account(Box::new(crdt::AccountRecord {
+                            account: a.account.clone(),
+                            contacts: Vec::new(),
+                            deleted: false,
+                        })),
+                        (Some(c), Some(Record::Person(p))) => {
+                            if p.contact.account_id != c.account_id {
+                                return Err(onsite_core::Error::Conflict {
+                                    what: "contact",
+                                    reason: format!("{} belongs to another account", c.id),
+                                });
+                            }
+                            Record::Person(Box::new(crdt::PersonRecord { contact: c.clone(), ..(**p).clone() }))
+                        }
+                        (Some(c), _) => Record::Person(Box::new(crdt::PersonRecord {
+                            contact: c.clone(),
+                            activities: Vec::new(),
+                            deleted: false,
+                        })),
+                    };
+                    if before.as_ref() == Some(&after) {
+                        continue;
+                    }
+                    if let Some(r) =
+                        transition::check(&Actor::LOCAL, &id, before.as_ref(), Some(&after), &mut HubFacts(hub))?
+                    {
+                        return Err(onsite_core::Error::Refused(Box::new(r)));
+                    }
+                    let mut doc = match doc {
+                        Some(d) => d.with_actor(actor.clone()),
+                        None => crdt::genesis(&id, actor.clone()).map_err(corrupt)?,
+                    };
+                    crdt::write(&mut doc, &after).map_err(corrupt)?;
+                    doc.commit_with(
+                        automerge::transaction::CommitOptions::default()
+                            .with_message("import accounts".to_string())
+                            .with_time(chrono::Utc::now().timestamp()),
+                    );
+                    hub.save_doc(&id, &mut doc)?;
+                }
+                contacts += a.contacts.len();
+            }
+            Ok((imports.len(), contacts))
+        })
+    }
+
     fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary> {
         let mut summary = None;
         self.publish(|replica| {
