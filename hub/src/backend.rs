@@ -126,6 +126,8 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Imports accounts with their contacts (a CRM export) in one
     /// transaction, each record through the rules; (accounts, contacts).
     fn import_accounts(&self, imports: &[onsite_core::import::AccountImport]) -> Result<(usize, usize)>;
+    /// Those of `ids` that name no account at the hub.
+    fn unknown_accounts(&self, ids: &[String]) -> Result<Vec<String>>;
     /// Publishes a new discount policy; returns the new catalog sequence.
     fn publish_policy(&self, policy: &DiscountPolicy) -> Result<Seq>;
     /// Publishes the company profile every document prints (ADR 26).

@@ -141,6 +141,20 @@ impl Backend for SqliteBackend {
         Ok(self.store.assign_accounts(rep, add, remove)?)
     }
 
+    fn unknown_accounts(&self, ids: &[String]) -> Result<Vec<String>> {
+        let mut unknown = Vec::new();
+        for id in ids {
+            match self.store.account(id) {
+                Ok(_) => {}
+                Err(onsite_core::Error::NotFound { .. } | onsite_core::Error::Validation { .. }) => {
+                    unknown.push(id.clone())
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(unknown)
+    }
+
     fn import_accounts(&self, imports: &[onsite_core::import::AccountImport]) -> Result<(usize, usize)> {
         Ok(self.store.import_accounts(imports)?)
     }

@@ -83,6 +83,21 @@ fn an_operator_runs_the_hub_and_the_back_office_from_the_command_line() {
     assert_eq!(r.status.code(), Some(3), "a refused file: {}", text(&r.stderr));
     assert!(text(&r.stderr).contains("422"), "{}", text(&r.stderr));
 
+    // Accounts the hub does not have cannot be assigned, nor a customer's
+    // device issued for one.
+    let r = run(&["assign", "--rep", "rep-anna", "acc-1", "acc-2"]);
+    assert_eq!(r.status.code(), Some(4), "{}", text(&r.stderr));
+    assert!(text(&r.stderr).contains("no account acc-1, acc-2 at the hub"), "{}", text(&r.stderr));
+    let r = run(&["device", "issue", "--person", "eva", "--role", "customer", "--account", "acc-9"]);
+    assert_eq!(r.status.code(), Some(4), "{}", text(&r.stderr));
+    assert!(text(&r.stderr).contains("not at the hub"), "{}", text(&r.stderr));
+    let crm = dir.path().join("crm.csv");
+    std::fs::write(
+        &crm,
+        "account_id;name;street;postal_code;city\nacc-1;Müller;Weg 1;80331;München\nacc-2;Weber;Weg 2;90402;Nürnberg\n",
+    )
+    .unwrap();
+    assert!(run(&["import", "accounts", crm.to_str().unwrap()]).status.success());
     let r = run(&["assign", "--rep", "rep-anna", "acc-1", "acc-2"]);
     assert!(text(&r.stdout).contains("rep-anna now has 2 accounts"), "{}", text(&r.stdout));
     assert!(text(&run(&["quotes"]).stdout).contains("no quotes"));

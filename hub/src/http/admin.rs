@@ -38,6 +38,16 @@ pub(super) async fn issue_device(
     let role = DeviceRole::parse(&req.role).ok_or_else(|| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "role must be admin, rep or customer")
     })?;
+    if let Some(account) = req.account_id.clone() {
+        let backend = hub.backend.clone();
+        if !blocking(move || backend.unknown_accounts(&[account])).await?.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "the customer's account is not at the hub; import or sync it first",
+            ));
+        }
+    }
     let new = NewDevice { person: req.person, role, account_id: req.account_id, label: req.label };
     let backend = hub.backend.clone();
     let config = hub.config.clone();
@@ -127,6 +137,16 @@ pub(super) async fn assign_accounts(
     let req: AssignRequest = json_body(&hub, &headers, body).await?;
     let backend = hub.backend.clone();
     let rep2 = rep.clone();
+    let add = req.add.clone();
+    let unknown = blocking(move || backend.unknown_accounts(&add)).await?;
+    if !unknown.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no account {} at the hub; import or sync it first", unknown.join(", ")),
+        ));
+    }
+    let backend = hub.backend.clone();
     let accounts = blocking(move || backend.assign(&rep2, &req.add, &req.remove)).await?;
     Ok(axum::Json(json!({ "rep": rep, "accounts": accounts })).into_response())
 }

@@ -433,6 +433,15 @@ impl Backend for PgBackend {
         Ok(accounts)
     }
 
+    fn unknown_accounts(&self, ids: &[String]) -> Result<Vec<String>> {
+        let mut c = self.pool.get()?;
+        let rows = c
+            .client()
+            .query("SELECT account_id FROM documents WHERE kind = 'account' AND account_id = ANY($1)", &[&ids])?;
+        let known: std::collections::BTreeSet<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+        Ok(ids.iter().filter(|id| !known.contains(*id)).cloned().collect())
+    }
+
     fn import_accounts(&self, imports: &[onsite_core::import::AccountImport]) -> Result<(usize, usize)> {
         let actor = self.actor.clone();
         let corrupt = |e: crdt::DocError| onsite_core::Error::Corrupt { what: "account", reason: e.to_string() };
