@@ -180,12 +180,9 @@ pub(crate) fn run(cmd: AdminCommand, io: &mut Io<'_>) -> Result<()> {
             let v = client(&hub)?.post_bytes(&path, ct, &bytes)?;
             writeln!(
                 io.out,
-                "published {}: {} added, {} updated, {} deleted products, {} price lists; catalog sequence {}",
+                "published {}: {}; catalog sequence {}",
                 file.display(),
-                v["products_added"],
-                v["products_updated"],
-                v["products_deleted"],
-                v["price_lists_changed"],
+                super::catalog::describe(&v),
                 v["seq"]
             )?;
             Ok(())

@@ -103,6 +103,45 @@ pub(crate) fn import_file(store: &Store, file: &Path, format: Option<Format>, pr
     Ok(result?)
 }
 
+/// What an import changed, in words: the kinds of record it touched (a
+/// scoring model is not "0 products"), from an import summary as JSON.
+pub(crate) fn describe(s: &serde_json::Value) -> String {
+    let n = |k: &str| s.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let yes = |k: &str| s.get(k).and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let mut parts = Vec::new();
+    let products = ["products_added", "products_updated", "products_unchanged", "products_deleted"];
+    if products.iter().any(|k| n(k) > 0) {
+        parts.push(format!(
+            "{} added, {} updated, {} unchanged, {} deleted products",
+            n("products_added"),
+            n("products_updated"),
+            n("products_unchanged"),
+            n("products_deleted")
+        ));
+    }
+    for (k, one, many) in [
+        ("price_lists_changed", "price list", "price lists"),
+        ("tax_classes_changed", "tax class", "tax classes"),
+        ("costs_changed", "product cost", "product costs"),
+        ("content_changed", "content item", "content items"),
+        ("profiles_changed", "profile", "profiles"),
+        ("campaigns_changed", "campaign", "campaigns"),
+    ] {
+        match n(k) {
+            0 => {}
+            1 => parts.push(format!("1 {one} changed")),
+            x => parts.push(format!("{x} {many} changed")),
+        }
+    }
+    if yes("policy_changed") {
+        parts.push("the discount policy changed".into());
+    }
+    if yes("scoring_changed") {
+        parts.push("the scoring model changed".into());
+    }
+    if parts.is_empty() { "nothing changed".into() } else { parts.join("; ") }
+}
+
 pub(crate) fn run(cmd: CatalogCommand, io: &mut Io<'_>) -> Result<()> {
     match cmd {
         CatalogCommand::Import { db, file, format, json } => {
@@ -119,14 +158,9 @@ pub(crate) fn run(cmd: CatalogCommand, io: &mut Io<'_>) -> Result<()> {
             } else {
                 writeln!(
                     io.out,
-                    "imported {}: {} added, {} updated, {} unchanged, {} deleted products; {} price lists, {} tax classes changed; catalog sequence {} ({} ms)",
+                    "imported {}: {}; catalog sequence {} ({} ms)",
                     file.display(),
-                    s.products_added,
-                    s.products_updated,
-                    s.products_unchanged,
-                    s.products_deleted,
-                    s.price_lists_changed,
-                    s.tax_classes_changed,
+                    describe(&serde_json::to_value(&s)?),
                     s.seq,
                     started.elapsed().as_millis()
                 )?;
@@ -245,4 +279,25 @@ fn why(matches: &[WordMatch]) -> Option<String> {
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+    use onsite_core::store::ImportSummary;
+
+    #[test]
+    fn an_import_says_what_it_changed() {
+        let of = |s: ImportSummary| describe(&serde_json::to_value(s).unwrap());
+        assert_eq!(of(ImportSummary { scoring_changed: true, ..Default::default() }), "the scoring model changed");
+        assert_eq!(
+            of(ImportSummary { products_added: 2, price_lists_changed: 1, ..Default::default() }),
+            "2 added, 0 updated, 0 unchanged, 0 deleted products; 1 price list changed"
+        );
+        assert_eq!(
+            of(ImportSummary { campaigns_changed: 3, policy_changed: true, ..Default::default() }),
+            "3 campaigns changed; the discount policy changed"
+        );
+        assert_eq!(of(ImportSummary::default()), "nothing changed");
+    }
 }

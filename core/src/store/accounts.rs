@@ -77,6 +77,12 @@ fn account_record(tx: &Transaction<'_>, id: &str) -> Result<AccountRecord> {
     }
 }
 
+/// A rep's accounts (`?1`), the one definition `account list --rep` and the
+/// call list share: the accounts naming the rep as their assigned rep, and
+/// those the back office assigned to the rep (on a hub's store).
+pub(crate) const REP_ACCOUNTS: &str =
+    "SELECT id FROM accounts WHERE assigned_rep = ?1 UNION SELECT account_id FROM hub_assignments WHERE rep = ?1";
+
 impl Store {
     /// Creates or replaces an account (matched by id).
     pub fn save_account(&self, account: &Account) -> Result<()> {
@@ -198,7 +204,7 @@ impl Store {
             let mut items = summaries(
                 c,
                 &format!(
-                    "SELECT {SUMMARY_COLS} FROM accounts a WHERE (?1 IS NULL OR a.assigned_rep = ?1)
+                    "SELECT {SUMMARY_COLS} FROM accounts a WHERE (?1 IS NULL OR a.id IN ({REP_ACCOUNTS}))
                      ORDER BY a.name COLLATE NOCASE, a.id LIMIT ?2 OFFSET ?3"
                 ),
                 params![rep, i64::from(limit) + 1, offset],

@@ -150,12 +150,9 @@ impl Store {
             let wanted: Option<std::collections::HashSet<String>> = match rep {
                 None => None,
                 Some(rep) => Some(
-                    c.prepare(
-                        "SELECT id FROM accounts WHERE assigned_rep = ?1
-                         UNION SELECT account_id FROM hub_assignments WHERE rep = ?1",
-                    )?
-                    .query_map([rep], |r| r.get(0))?
-                    .collect::<std::result::Result<_, _>>()?,
+                    c.prepare(super::accounts::REP_ACCOUNTS)?
+                        .query_map([rep], |r| r.get(0))?
+                        .collect::<std::result::Result<_, _>>()?,
                 ),
             };
             let mut accounts = Vec::new();
@@ -322,6 +319,23 @@ mod tests {
         let json = format!("{{\"scoring_model\": {}}}", serde_json::to_string(&model).unwrap());
         store.import_catalog(crate::import::parse(json.as_bytes(), crate::import::Format::Json), &mut |_| {}).unwrap();
         (dir, store, accounts)
+    }
+
+    #[test]
+    fn a_reps_accounts_are_the_same_in_the_account_list_and_the_call_list() {
+        let (_d, hub, accounts) = seeded();
+        // One account names rep-x as its rep, another is assigned to rep-x
+        // by the back office only.
+        let mut named = accounts[0].0.clone();
+        named.assigned_rep = Some("rep-x".into());
+        hub.save_account(&named).unwrap();
+        hub.assign_accounts("rep-x", &[accounts[1].0.id.clone()], &[]).unwrap();
+        let listed: std::collections::BTreeSet<String> =
+            hub.list_accounts(Some("rep-x"), 0, 100).unwrap().items.into_iter().map(|a| a.id).collect();
+        let called: std::collections::BTreeSet<String> =
+            hub.call_list(Some("rep-x"), Utc::now(), 100).unwrap().into_iter().map(|e| e.account_id).collect();
+        assert_eq!(listed, called);
+        assert_eq!(listed, [named.id.clone(), accounts[1].0.id.clone()].into_iter().collect());
     }
 
     #[test]
