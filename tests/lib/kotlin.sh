@@ -26,6 +26,12 @@ rm -rf "$out" && mkdir -p "$out"
     android/src/main/kotlin/app/onsite/*.kt android/jvm/src/main/kotlin/app/onsite/jvm/*.kt \
     android/src/test/kotlin/app/onsite/*.kt 2>&1 | grep -v '^warning' || true
 [ -d "$out/classes/app/onsite" ] || { echo "kotlin: compilation failed" >&2; exit 1; }
+if [ "${1:-}" = bench ]; then
+    # The transport benchmark (BENCHMARKS.md): compiled beside the tests.
+    "$kotlinc" -nowarn -cp "$out/classes:$cp" -d "$out/bench" android/src/bench/kotlin/app/onsite/*.kt 2>&1 | grep -v '^warning' || true
+    ONSITE_BIN="${ONSITE_BIN:-target/debug/onsite}" exec java -Djna.library.path=target/bindings/lib \
+        -cp "$out/bench:$out/classes:$klib/kotlin-stdlib.jar:$cp" app.onsite.SyncBenchKt
+fi
 ONSITE_BIN="${ONSITE_BIN:-target/debug/onsite}" java -Djna.library.path=target/bindings/lib -cp "$out/classes:$klib/kotlin-stdlib.jar:$cp" \
     org.junit.runner.JUnitCore app.onsite.OnsiteTest app.onsite.QuoteTest app.onsite.SyncTest app.onsite.LeadTest app.onsite.EncryptionTest \
     app.onsite.HttpSyncTest

@@ -171,6 +171,7 @@ pub fn run(args: &DemoArgs, io: &mut Io<'_>) -> Result<()> {
     let link2 = scenes::converge(&mut day, &hub, &cast, &quote, &link1)?;
     scenes::browser_approval(&mut day, &link2)?;
     scenes::order(&mut day, &hub, &cast, &quote)?;
+    scenes::reorder(&mut day, &hub, &cast)?;
     scenes::leave_quote_document(&mut day, &cast, &quote, edited_contact, today)?;
     let scenes::Hub { backend, running, .. } = hub;
     running.stop()?;

@@ -604,6 +604,45 @@ pub(super) fn order(day: &mut Day<'_>, hub: &Hub, cast: &Cast<'_>, q: &Quote) ->
     day.say(&format!("and hands over the order confirmation: {} ({}, {})", path.display(), kb(pdf.len() as u64), ms(t)))
 }
 
+/// Eva reorders the order's C-parts from her phone, twice the quantity, at
+/// the prices in force today; the hub takes the reorder (ADR 17's rules).
+pub(super) fn reorder(day: &mut Day<'_>, hub: &Hub, cast: &Cast<'_>) -> Result<()> {
+    let eva = &cast.eva;
+    eva.sync()?;
+    let orders = eva.store.order_listings(Some(&cast.account.id))?;
+    let Some(past) = orders.first() else {
+        return day.say("Eva's phone has no order to reorder from");
+    };
+    let mut c_parts = Vec::new();
+    for l in &past.lines {
+        if !l.sku.is_empty() && eva.store.product(&l.sku).is_ok_and(|p| p.c_part) {
+            c_parts.push((l.sku.clone(), l.qty * Decimal::TWO));
+        }
+    }
+    if c_parts.is_empty() {
+        return day.say("the order holds no C-parts to reorder");
+    }
+    let today = chrono::Local::now().date_naive();
+    let order = eva.store.reorder(&past.id, &c_parts, today, Utc::now())?;
+    eva.sync()?;
+    let at_hub = hub.admin.get_json(&format!("/v1/admin/orders?account={}", cast.account.id))?;
+    let lines: Vec<String> = order
+        .lines
+        .iter()
+        .map(|l| {
+            format!("{} × {} at {}", l.qty, l.sku, Money::new(l.unit_price, order.currency).format(DisplayLocale::De))
+        })
+        .collect();
+    day.step(15, "On the train, Eva reorders the C-parts from her phone:")?;
+    day.say(&format!(
+        "{} ({} gross, today's prices); synced, the back office now sees {} orders for {}",
+        lines.join(", "),
+        Money::new(order.gross_total, order.currency).format(DisplayLocale::De),
+        at_hub["orders"].as_array().map_or(0, Vec::len),
+        cast.account.name
+    ))
+}
+
 /// The approved quote as a document, the input of `onsite quote pdf`.
 pub(super) fn leave_quote_document(
     day: &mut Day<'_>,

@@ -66,6 +66,8 @@ fn demo_runs_the_field_day_over_http_and_leaves_everything_behind() {
         "approves revision 2 (HTTP 303",
         "revision 2, approved, approved by Eva Weiß (Leiterin Einkauf) via the web link from 127.0.0.1",
         "the back office sees 1 order(s)",
+        "Eva reorders the C-parts from her phone",
+        "today's prices); synced, the back office now sees 2 orders",
         "What just happened",
     ] {
         assert!(stdout.contains(said), "{said:?} missing from:\n{stdout}");
