@@ -274,6 +274,62 @@ pub(crate) enum QuoteCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Ask the back office to allow a discount above the policy's limit.
+    RequestDiscount {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The quote id.
+        quote: String,
+        /// Why the customer should get it.
+        #[arg(long)]
+        reason: String,
+        /// Print the quote as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve the quote's current revision as the customer (on the customer's device).
+    Approve {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The quote id.
+        quote: String,
+        /// The signer's name.
+        #[arg(long)]
+        name: String,
+        /// The signer's role.
+        #[arg(long, default_value = "")]
+        role: String,
+        /// Print the quote as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reject the quote's current revision as the customer, with a reason.
+    Reject {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The quote id.
+        quote: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Print the quote as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reorder a past order at today's prices: every line as before, or with
+    /// --qty changing a line's quantity (0 drops the line).
+    Reorder {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The order id.
+        order: String,
+        /// A line's new quantity, `SKU=QTY` (repeat; 0 drops it); other lines as before.
+        #[arg(long = "qty", value_name = "SKU=QTY")]
+        quantities: Vec<String>,
+        /// Print the order as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Turn an approved quote into an order; prints the order's id.
     Order {
         #[command(flatten)]
@@ -336,6 +392,44 @@ pub(crate) fn run(cmd: QuoteCommand, io: &mut Io<'_>) -> Result<()> {
         QuoteCommand::Send { db, quote, json } => {
             let q = db.store()?.send_quote(&quote, today())?;
             super::account::created(io, json, &q.number, &q)
+        }
+        QuoteCommand::RequestDiscount { db, quote, reason, json } => {
+            let q = db.store()?.request_discount_approval(&quote, &reason, chrono::Utc::now())?;
+            super::account::created(io, json, &q.id, &q)
+        }
+        QuoteCommand::Approve { db, quote, name, role, json } => {
+            let store = db.store()?;
+            let current = store.quote(&quote)?;
+            let approval = onsite_core::quote::Approval {
+                quote_id: current.id.clone(),
+                revision_hash: current.revision_hash.clone(),
+                signer_name: name,
+                signer_role: role,
+                auth: onsite_core::quote::SignerAuth::CustomerDevice,
+                device_time: chrono::Utc::now(),
+                device_id: store.device_id()?,
+                client_address: None,
+            };
+            let q = store.approve_quote(&quote, approval, today())?;
+            super::account::created(io, json, q.state.as_str(), &q)
+        }
+        QuoteCommand::Reject { db, quote, reason, json } => {
+            let store = db.store()?;
+            let current = store.quote(&quote)?;
+            let decision =
+                onsite_core::quote::CustomerDecision::Reject { revision_hash: current.revision_hash.clone(), reason };
+            let q = store.record_customer_decision(&quote, decision, today())?;
+            super::account::created(io, json, q.state.as_str(), &q)
+        }
+        QuoteCommand::Reorder { db, order, quantities, json } => {
+            let mut wanted = Vec::with_capacity(quantities.len());
+            for q in &quantities {
+                let (sku, qty) =
+                    q.split_once('=').ok_or_else(|| Error::Usage(format!("--qty takes SKU=QTY, not {q:?}")))?;
+                wanted.push((sku.trim().to_string(), dec("qty", qty.trim())?));
+            }
+            let o = db.store()?.reorder(&order, &wanted, today(), chrono::Utc::now())?;
+            super::account::created(io, json, &o.id, &o)
         }
         QuoteCommand::Order { db, quote, json } => {
             let o = db.store()?.order_quote(&quote, chrono::Utc::now())?;

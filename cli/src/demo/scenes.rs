@@ -613,17 +613,17 @@ pub(super) fn reorder(day: &mut Day<'_>, hub: &Hub, cast: &Cast<'_>) -> Result<(
     let Some(past) = orders.first() else {
         return day.say("Eva's phone has no order to reorder from");
     };
-    let mut c_parts = Vec::new();
-    for l in &past.lines {
-        if !l.sku.is_empty() && eva.store.product(&l.sku).is_ok_and(|p| p.c_part) {
-            c_parts.push((l.sku.clone(), l.qty * Decimal::TWO));
-        }
+    // Twice each C-part; the other lines dropped (quantity 0).
+    let mut quantities = Vec::new();
+    for l in past.lines.iter().filter(|l| !l.sku.is_empty()) {
+        let c_part = eva.store.product(&l.sku).is_ok_and(|p| p.c_part);
+        quantities.push((l.sku.clone(), if c_part { l.qty * Decimal::TWO } else { Decimal::ZERO }));
     }
-    if c_parts.is_empty() {
+    if quantities.iter().all(|(_, q)| q.is_zero()) {
         return day.say("the order holds no C-parts to reorder");
     }
     let today = chrono::Local::now().date_naive();
-    let order = eva.store.reorder(&past.id, &c_parts, today, Utc::now())?;
+    let order = eva.store.reorder(&past.id, &quantities, today, Utc::now())?;
     eva.sync()?;
     let at_hub = hub.admin.get_json(&format!("/v1/admin/orders?account={}", cast.account.id))?;
     let lines: Vec<String> = order

@@ -175,6 +175,32 @@ fn a_rep_works_offline_from_the_command_line_and_syncs_through_a_real_hub() {
     assert!(store.activities_for_account(&account, 10).unwrap().iter().any(|a| a.id == visit));
     drop(store);
 
+    // The customer approves on their phone, the rep orders, the customer
+    // reorders at today's prices; the hub takes each under its rules.
+    let issued = admin_cmd(&["device", "issue", "--person", "petra", "--role", "customer", "--account", &account]);
+    let phone = dir.path().join("phone.sqlite");
+    ok(&["device", "register", "--db", p(&phone), "--hub", &url, "--token", &token_in(&issued)]);
+    let r = onsite(&["quote", "reject", "--db", p(&phone), "no-such-quote", "--reason", "zu teuer"]);
+    assert_eq!(r.status.code(), Some(4), "{}", text(&r.stderr));
+    assert_eq!(
+        ok(&["quote", "approve", "--db", p(&phone), &quote, "--name", "Petra Einkauf", "--role", "Einkauf"]),
+        "approved"
+    );
+    ok(&["device", "sync", "--db", p(&phone)]);
+    ok(&["device", "sync", "--db", p(&tablet)]);
+    let order = ok(&["quote", "order", "--db", p(&tablet), &quote]);
+    ok(&["device", "sync", "--db", p(&tablet)]);
+    ok(&["device", "sync", "--db", p(&phone)]);
+    let again: serde_json::Value =
+        serde_json::from_str(&ok(&["quote", "reorder", "--db", p(&phone), &order, "--qty", "SKS-M8=100", "--json"]))
+            .unwrap();
+    assert_eq!((again["lines"][0]["qty"].as_str(), again["reorder_of"].as_str()), (Some("100"), Some(order.as_str())));
+    ok(&["device", "sync", "--db", p(&phone)]);
+    let orders: serde_json::Value = serde_json::from_str(&admin_cmd(&["orders", "--json"])).unwrap();
+    assert_eq!(orders["orders"].as_array().map(Vec::len), Some(2), "{orders}");
+    let r = onsite(&["quote", "reorder", "--db", p(&phone), &order, "--qty", "SKS-M8"]);
+    assert_eq!(r.status.code(), Some(2), "{}", text(&r.stderr));
+
     // Bad input and a revoked token: clear errors, exit codes.
     let r = onsite(&["quote", "set-qty", "--db", p(&tablet), &quote, "--line", "9", "--qty", "1"]);
     assert_eq!(r.status.code(), Some(3));
