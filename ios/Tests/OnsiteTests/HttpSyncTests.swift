@@ -9,7 +9,7 @@ import FoundationNetworking
 
 @testable import Onsite
 
-/// A real `onsite serve` process on loopback (SQLite).
+/// A real `onsite serve` process on loopback (SQLite), restartable on its port.
 final class HubProcess: @unchecked Sendable {
     let dir: URL
     let binary = ProcessInfo.processInfo.environment["ONSITE_BIN"] ?? "../target/debug/onsite"
@@ -71,11 +71,13 @@ final class HubProcess: @unchecked Sendable {
     func stop() {
         guard let p = process else { return }
         process = nil
-        // Signalled and reaped directly: Foundation learns of a child's
-        // exit through the main run loop on Linux, which a test off the
-        // main thread does not run.
+        // Killed (a crash, which the hub survives: ADR 22) and reaped
+        // directly. Not SIGTERM: a hub started from a Dispatch thread
+        // inherits its blocked signals. Not `waitUntilExit`: Foundation
+        // learns of a child's exit through the main run loop on Linux, which
+        // a test off the main thread does not run.
         let pid = p.processIdentifier
-        kill(pid, SIGTERM)
+        kill(pid, SIGKILL)
         var status: Int32 = 0
         _ = waitpid(pid, &status, 0)
     }
@@ -108,10 +110,41 @@ final class HubProcess: @unchecked Sendable {
     }
 }
 
+/// Kills and restarts the hub at call `at`, on the calling thread: before
+/// the request reaches it (the request meets a closed port, the hub starts
+/// again, the driver retries), or after the hub applied it (the answer then
+/// lost). Requests time out after 5 s, not to wait a minute on a connection
+/// the crash left half open.
+final class Restarting: SyncTransport, @unchecked Sendable {
+    let inner = URLSessionTransport(timeout: 5)
+    let hub: HubProcess
+    let at: Int
+    let afterDelivery: Bool
+    var calls = 0
+
+    init(hub: HubProcess, at: Int, afterDelivery: Bool) {
+        self.hub = hub
+        self.at = at
+        self.afterDelivery = afterDelivery
+    }
+
+    func post(request: TransportRequest) throws -> TransportResponse {
+        calls += 1
+        guard calls == at else { return try inner.post(request: request) }
+        if afterDelivery {
+            _ = try inner.post(request: request)
+            hub.stop()
+            try? hub.start()
+            throw TransportError.Offline(detail: "connection reset by the restart")
+        }
+        hub.stop()
+        defer { try? hub.start() }
+        return try inner.post(request: request)
+    }
+}
+
 /// The SDK's sync in one call, in Swift, against a real hub over HTTP
-/// through URLSession (FoundationNetworking here). A hub restarted in the
-/// middle of a sync is tested in Rust, Python and Kotlin; here, on Linux's
-/// Foundation, the test hung after the restart and is not run yet (issue 20).
+/// through URLSession (FoundationNetworking here).
 final class HttpSyncTests: XCTestCase {
     nonisolated(unsafe) static var hub: HubProcess!
     nonisolated(unsafe) static var dir: URL!
@@ -185,5 +218,28 @@ final class HttpSyncTests: XCTestCase {
             XCTAssertEqual(problem, .revoked)
         }
         XCTAssertTrue(try carl.syncHealth().lastError?.contains("not authorized") == true)
+    }
+
+    func testAHubRestartInTheMiddleOfASyncLosesAndDoublesNothing() async throws {
+        let (eve, _, token) = try device("eve")
+        let first = Restarting(hub: Self.hub, at: 2, afterDelivery: false)
+        let done = try await eve.syncWithHub(hubUrl: Self.hub.url, token: token, transport: first)
+        XCTAssertGreaterThanOrEqual(done.retries, 1)
+        XCTAssertEqual(try eve.productCount(), 12_000)
+        var visits: [String] = []
+        for i in 1...5 {
+            let v = Activity(id: newId(), accountId: Self.account.id, contactId: nil, kind: .visit,
+                             at: "2026-11-0\(i)T09:00:00Z", by: "rep-1", subject: "Besuch \(i)", notes: "")
+            try eve.logActivity(activity: v)
+            visits.append(v.id)
+        }
+        let second = Restarting(hub: Self.hub, at: 1, afterDelivery: true)
+        let again = try await eve.syncWithHub(hubUrl: Self.hub.url, token: done.token, transport: second)
+        XCTAssertGreaterThanOrEqual(again.retries, 1)
+        XCTAssertEqual(try eve.syncHealth().pendingDocuments, 0)
+        let (fred, _, fredToken) = try device("fred")
+        _ = try await fred.syncWithHub(hubUrl: Self.hub.url, token: fredToken)
+        let got = try fred.activitiesForAccount(accountId: Self.account.id, limit: 100).filter { $0.subject.hasPrefix("Besuch") }
+        XCTAssertEqual(got.map(\.id).sorted(), visits.sorted())
     }
 }
