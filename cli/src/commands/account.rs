@@ -70,6 +70,62 @@ pub(crate) enum AccountCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change an account's fields on a device store (only those given).
+    Edit {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The account id.
+        id: String,
+        /// The company name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Legal form.
+        #[arg(long)]
+        legal_form: Option<String>,
+        /// Employees.
+        #[arg(long)]
+        employees: Option<u32>,
+        /// Industry.
+        #[arg(long)]
+        industry: Option<String>,
+        /// VAT ID.
+        #[arg(long)]
+        vat_id: Option<String>,
+        /// Street and number of the billing address.
+        #[arg(long)]
+        street: Option<String>,
+        /// Postal code.
+        #[arg(long)]
+        postal_code: Option<String>,
+        /// City.
+        #[arg(long)]
+        city: Option<String>,
+        /// Print the account as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a contact's fields on a device store (only those given).
+    EditContact {
+        #[command(flatten)]
+        db: super::device::DeviceDb,
+        /// The account id.
+        #[arg(long)]
+        account: String,
+        /// The contact id.
+        id: String,
+        /// E-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Phone number.
+        #[arg(long)]
+        phone: Option<String>,
+        /// Title.
+        #[arg(long)]
+        title: Option<String>,
+        /// Print the contact as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Add a contact to an account on a device store; prints its id.
     AddContact {
         #[command(flatten)]
@@ -178,6 +234,45 @@ pub(crate) fn run(cmd: AccountCommand, io: &mut Io<'_>) -> Result<()> {
             };
             store.save_account(&account)?;
             return created(io, json, &account.id, &account);
+        }
+        AccountCommand::Edit {
+            db,
+            id,
+            name,
+            legal_form,
+            employees,
+            industry,
+            vat_id,
+            street,
+            postal_code,
+            city,
+            json,
+        } => {
+            let store = db.store()?;
+            let mut a = store.account(&id)?;
+            a.name = name.unwrap_or(a.name);
+            a.legal_form = legal_form.or(a.legal_form);
+            a.employees = employees.or(a.employees);
+            a.industry = industry.or(a.industry);
+            a.vat_id = vat_id.or(a.vat_id);
+            a.billing_address.street = street.unwrap_or(a.billing_address.street);
+            a.billing_address.postal_code = postal_code.unwrap_or(a.billing_address.postal_code);
+            a.billing_address.city = city.unwrap_or(a.billing_address.city);
+            store.save_account(&a)?;
+            return created(io, json, &a.id, &a);
+        }
+        AccountCommand::EditContact { db, account, id, email, phone, title, json } => {
+            let store = db.store()?;
+            let mut c = store
+                .contacts(&account)?
+                .into_iter()
+                .find(|c| c.id == id)
+                .ok_or_else(|| onsite_core::Error::not_found("contact", &id))?;
+            c.email = email.or(c.email);
+            c.phone = phone.or(c.phone);
+            c.title = title.or(c.title);
+            store.save_contact(&c)?;
+            return created(io, json, &c.id, &c);
         }
         AccountCommand::AddContact { db, account, first_name, last_name, role, email, phone, json } => {
             let store = db.store()?;

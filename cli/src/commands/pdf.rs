@@ -68,7 +68,9 @@ pub(crate) fn write_pdf(doc: &QuoteDocument, locale: Option<DisplayLocale>, out:
 pub(crate) fn quote_pdf(input: &Path, out: &Path, locale: Option<DisplayLocale>, io: &mut Io<'_>) -> Result<()> {
     let bytes = read_file(input)?;
     let doc: QuoteDocument = crate::files::parse_object(&bytes, "a quote document").map_err(bad)?;
-    doc.quote.validate().map_err(|e| bad(e.to_string()))?;
+    // The quote's own error ("invalid lines: line 1: the name …"), not
+    // wrapped in another "invalid".
+    doc.quote.validate().map_err(onsite_core::Error::from)?;
     if let Some(c) = &doc.company {
         c.validate().map_err(|e| bad(format!("company: {e}")))?;
     }

@@ -96,6 +96,13 @@ fn a_rep_works_offline_from_the_command_line_and_syncs_through_a_real_hub() {
         "--role",
         "decision_maker",
     ]);
+    let edited: serde_json::Value =
+        serde_json::from_str(&ok(&["account", "edit", "--db", p(&office), &account, "--employees", "62", "--json"]))
+            .unwrap();
+    assert_eq!((edited["employees"].as_u64(), edited["name"].as_str()), (Some(62), Some("Müller Maschinenbau")));
+    ok(&["account", "edit-contact", "--db", p(&office), "--account", &account, &contact, "--phone", "+49 89 1000"]);
+    let r = onsite(&["account", "edit", "--db", p(&office), &account, "--name", ""]);
+    assert_eq!(r.status.code(), Some(3), "an empty name: {}", text(&r.stderr));
     let status: serde_json::Value =
         serde_json::from_str(&ok(&["device", "status", "--db", p(&office), "--json"])).unwrap();
     assert_eq!(status["health"]["pending_documents"], 2, "{status}");

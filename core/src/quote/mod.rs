@@ -303,7 +303,11 @@ pub const MAX_LINES: usize = 1000;
 pub const MAX_AMOUNT: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 
 fn check_line(field: &'static str, i: usize, l: &QuoteLine) -> Result<(), QuoteError> {
-    let invalid = |e: crate::rules::FieldError| QuoteError::Invalid { field, reason: format!("line {}: {e}", i + 1) };
+    // "line 2: the unit is empty", not "invalid lines: line 2: invalid unit: …".
+    let invalid = |e: crate::rules::FieldError| QuoteError::Invalid {
+        field,
+        reason: format!("line {}: the {} {}", i + 1, e.field.strip_prefix("line ").unwrap_or(e.field), e.reason),
+    };
     if !l.sku.is_empty() {
         crate::rules::key("sku", &l.sku, 64).map_err(invalid)?;
     }
@@ -483,6 +487,16 @@ mod tests {
             assert!(matches!(q.validate(), Err(QuoteError::Invalid { .. })), "{what} accepted");
         }
         assert_eq!(base.validate(), Ok(()));
+        // The message names the line and the field once, in plain words.
+        let mut q = base.clone();
+        q.lines[0].name = "Schraube\u{0}".into();
+        assert_eq!(
+            q.validate().unwrap_err().to_string(),
+            "invalid lines: line 1: the name contains control characters"
+        );
+        let mut q = base;
+        q.lines[0].unit = String::new();
+        assert_eq!(q.validate().unwrap_err().to_string(), "invalid lines: line 1: the unit is empty");
     }
 }
 
