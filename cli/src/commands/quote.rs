@@ -229,7 +229,11 @@ pub(crate) enum QuoteCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Add a line (a SKU at its current price for the account) to a draft quote.
+    /// Add a line (a SKU at its current price for the account).
+    ///
+    /// On a sent, approved or rejected quote this starts its next revision
+    /// (a draft again, to be sent anew); the customer's approval stays with
+    /// the revision it was given for.
     AddLine {
         #[command(flatten)]
         db: super::device::DeviceDb,
@@ -248,7 +252,7 @@ pub(crate) enum QuoteCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change a line's quantity.
+    /// Change a line's quantity (on a sent quote: its next revision, see add-line).
     SetQty {
         #[command(flatten)]
         db: super::device::DeviceDb,

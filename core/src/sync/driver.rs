@@ -278,12 +278,18 @@ impl CancelFlag {
     }
 }
 
-/// What one answer means for the run.
-enum Verdict {
+/// What one answer means for the run (public for the fuzz target).
+#[derive(Debug)]
+pub enum Verdict {
     /// A frame to apply (a response, or a refusal frame).
     Frame(Vec<u8>),
     /// Worth another attempt, after at least this long.
-    Retry { why: SyncFailure, after: Option<Duration> },
+    Retry {
+        /// What went wrong.
+        why: SyncFailure,
+        /// The hub's `Retry-After`, if it sent one.
+        after: Option<Duration>,
+    },
     /// Stop with this.
     Stop(SyncFailure),
 }
@@ -301,7 +307,9 @@ fn hub_words(body: &[u8]) -> (String, String) {
     (code, message)
 }
 
-fn judge(resp: TransportResponse) -> Verdict {
+/// Reads one answer of the hub: a frame to apply, a failure worth another
+/// attempt, or one to stop with. Never panics, whatever the bytes.
+pub fn judge(resp: TransportResponse) -> Verdict {
     let is_frame = header(&resp.headers, "content-type").is_some_and(|v| v.starts_with(SYNC_CONTENT_TYPE));
     let mut body = resp.body;
     if super::gzip::is_gzip(&body) {
