@@ -160,14 +160,33 @@ pub trait SyncTransport: Send + Sync {
     fn post(&self, request: TransportRequest) -> Result<TransportResponse, TransportError>;
 }
 
-/// What the app hears while a sync runs.
+/// An observer's own failure: ignored by the sync (it goes on).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum ObserverError {
+    /// What went wrong in the app's code.
+    #[error("observer failed: {detail}")]
+    Failed {
+        /// Its words.
+        detail: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for ObserverError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        ObserverError::Failed { detail: e.reason }
+    }
+}
+
+/// What the app hears while a sync runs. An exception thrown here does not
+/// stop the sync.
 #[uniffi::export(with_foreign)]
 pub trait SyncObserver: Send + Sync {
     /// After every round trip.
-    fn progress(&self, progress: SyncProgress);
+    fn progress(&self, progress: SyncProgress) -> Result<(), ObserverError>;
     /// The hub handed over the device's next token: store it now (the old
-    /// one stops working once a request used this one).
-    fn token_rotated(&self, token: String, expires_at: String);
+    /// one stops working once a request used this one). The store keeps it
+    /// too: `current_token` gives it back after a failed sync.
+    fn token_rotated(&self, token: String, expires_at: String) -> Result<(), ObserverError>;
 }
 
 /// Stops a running [`OnsiteStore::sync_with_hub`] at its next safe point.
@@ -213,10 +232,10 @@ struct Listener(Arc<dyn SyncObserver>);
 
 impl SyncListener for Listener {
     fn progress(&self, progress: SyncProgress) {
-        self.0.progress(progress);
+        let _ = self.0.progress(progress);
     }
     fn token_rotated(&self, token: String, expires_at: String) {
-        self.0.token_rotated(token, expires_at);
+        let _ = self.0.token_rotated(token, expires_at);
     }
 }
 
@@ -243,6 +262,13 @@ impl OnsiteStore {
             listener.as_ref().map(|l| l as &dyn SyncListener),
             &flag,
         )
+    }
+
+    /// The token to keep in place of `token`: its newest successor a sync
+    /// received and kept (also when that sync failed afterwards), else
+    /// `token`. The hub accepts only the successor once it was used.
+    pub fn current_token(&self, token: String) -> Result<String, OnsiteError> {
+        Ok(self.inner.current_token(&token)?)
     }
 
     /// The sync-health record: last sync, what waits to be sent, the last

@@ -49,6 +49,9 @@ impl HubClient {
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(120)))
+            // The hub's API never redirects; a redirect would carry a body
+            // without its token (the sync transport's contract, ADR 27).
+            .max_redirects(0)
             .max_idle_connections_per_host(4);
         if let Some(ca) = ca {
             let pem = std::fs::read(ca).map_err(|source| Error::File { path: ca.to_path_buf(), source })?;
@@ -265,8 +268,14 @@ impl onsite_core::sync::Transport for UreqTransport {
         let mut resp = req.send(&request.body[..]).map_err(|e| match e {
             ureq::Error::Timeout(_) => F::Timeout(e.to_string()),
             ureq::Error::Tls(_) | ureq::Error::Rustls(_) => F::Tls(e.to_string()),
-            ureq::Error::Io(_) | ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => F::Offline(e.to_string()),
-            other => F::Offline(other.to_string()),
+            // A connection that broke off shows as I/O or as an answer cut
+            // mid-protocol: retried.
+            ureq::Error::Io(_)
+            | ureq::Error::HostNotFound
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::Protocol(_) => F::Offline(e.to_string()),
+            // A malformed URL, a redirect, a body over a limit: not retried.
+            other => F::Failed(other.to_string()),
         })?;
         let headers = resp
             .headers()

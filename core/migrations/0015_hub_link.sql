@@ -10,3 +10,14 @@ CREATE TABLE hub_link (
     account_id TEXT,
     linked_at  TEXT NOT NULL
 ) STRICT;
+
+-- Tokens the hub handed over in a sync (ADR 23, ADR 27), by the hash of the
+-- token each replaced: the driver switches to a new token only once it is
+-- kept here, so a sync that fails after the hub saw the new token cannot
+-- lock the device out (the app's old token leads to its successor).
+CREATE TABLE token_rotations (
+    replaced_hash TEXT PRIMARY KEY,
+    token         TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    at            TEXT NOT NULL
+) STRICT;

@@ -42,12 +42,14 @@ class UrllibTransport(SyncTransport):
             with e:
                 return self._answer(e.code, e.headers, e.read())
         except urllib.error.URLError as e:
-            if isinstance(e.reason, ssl.SSLError):
+            # Only a certificate the client refuses is a TLS failure (not
+            # retried); an SSL error mid-stream is a dropped connection.
+            if isinstance(e.reason, ssl.SSLCertVerificationError):
                 raise TransportError.Tls(detail=str(e.reason)) from None
             if isinstance(e.reason, (TimeoutError, socket.timeout)):
                 raise TransportError.Timeout(detail=str(e.reason)) from None
             raise TransportError.Offline(detail=str(e.reason)) from None
-        except ssl.SSLError as e:
+        except ssl.SSLCertVerificationError as e:
             raise TransportError.Tls(detail=str(e)) from None
         except (TimeoutError, socket.timeout) as e:
             raise TransportError.Timeout(detail=str(e) or "timed out") from None

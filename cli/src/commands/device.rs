@@ -174,13 +174,12 @@ fn register(db: &DeviceDb, hub: &str, token: &str, ca: Option<&Path>, json: bool
     print_summary(&summary, false, io)
 }
 
-/// Keeps a rotated token in the store at once, and draws progress.
-struct Keeper<'a> {
-    store: &'a Store,
+/// Draws progress on a terminal.
+struct Keeper {
     progress: bool,
 }
 
-impl SyncListener for Keeper<'_> {
+impl SyncListener for Keeper {
     fn progress(&self, p: SyncProgress) {
         if self.progress {
             eprint!(
@@ -189,10 +188,9 @@ impl SyncListener for Keeper<'_> {
             );
         }
     }
-    fn token_rotated(&self, token: String, _expires_at: String) {
-        // Kept before the next request uses it; should the write fail, the
-        // sync's summary still carries it and the caller stores it then.
-        let _ = self.store.set_hub_token(&token);
+    fn token_rotated(&self, _token: String, _expires_at: String) {
+        // The driver kept it in the store (the hub link's token too) before
+        // it used it (ADR 27); nothing to do here.
     }
 }
 
@@ -205,7 +203,7 @@ pub(crate) fn sync(
 ) -> Result<driver::SyncSummary> {
     let client = HubClient::new(&link.hub_url, &link.token, ca)?;
     let settings = SyncSettings { max_attempts: attempts, ..SyncSettings::new(&link.hub_url, &link.token) };
-    let keeper = Keeper { store, progress };
+    let keeper = Keeper { progress };
     let outcome = driver::sync(store, &client.transport(), &settings, Some(&keeper), &CancelFlag::new());
     if progress {
         eprintln!();

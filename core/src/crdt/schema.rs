@@ -26,8 +26,11 @@ pub(crate) enum Known {
     Struct { fields: &'static [&'static str], children: Vec<(&'static str, Known)> },
     /// A map from ids to one kind of record (absent ids are deleted).
     MapOf(Box<Known>),
-    /// A list of one kind of record.
-    ListOf(Box<Known>),
+    /// A list of one kind of record, whose items are the same record while
+    /// these fields are equal (a quote line: its SKU and name). An item
+    /// whose identity changed at an index (a line deleted before it) is
+    /// written anew, so fields only a newer app knows stay with their line.
+    ListOf(Box<Known>, &'static [&'static str]),
 }
 
 const ANY: Known = Known::Any;
@@ -38,15 +41,23 @@ impl Known {
         match self {
             Known::Struct { children, .. } => children.iter().find(|(k, _)| *k == key).map_or(&ANY, |(_, c)| c),
             Known::MapOf(item) => item,
-            Known::Any | Known::ListOf(_) => &ANY,
+            Known::Any | Known::ListOf(..) => &ANY,
         }
     }
 
     /// What the items of this list are.
     pub(crate) fn item(&self) -> &Known {
         match self {
-            Known::ListOf(item) => item,
+            Known::ListOf(item, _) => item,
             _ => &ANY,
+        }
+    }
+
+    /// Whether `old` and `new`, items of this list, are one record.
+    pub(crate) fn same_item(&self, old: &serde_json::Value, new: &serde_json::Value) -> bool {
+        match self {
+            Known::ListOf(_, identity) if !identity.is_empty() => identity.iter().all(|k| old.get(k) == new.get(k)),
+            _ => true,
         }
     }
 
@@ -54,7 +65,7 @@ impl Known {
     pub(crate) fn deletes(&self, key: &str) -> bool {
         match self {
             Known::Struct { fields, .. } => fields.contains(&key),
-            Known::Any | Known::MapOf(_) | Known::ListOf(_) => true,
+            Known::Any | Known::MapOf(_) | Known::ListOf(..) => true,
         }
     }
 }
@@ -118,7 +129,7 @@ fn contact() -> Known {
 }
 
 fn lines() -> Known {
-    Known::ListOf(Box::new(record::<QuoteLine>(vec![])))
+    Known::ListOf(Box::new(record::<QuoteLine>(vec![])), &["sku", "name"])
 }
 
 /// The account document's `account` map.

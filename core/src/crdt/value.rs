@@ -113,7 +113,15 @@ fn list_with(
             if prev == Some(v) {
                 continue;
             }
-            at_with(doc, obj, Prop::Seq(i), prev, v, known.item())?;
+            match (prev, v) {
+                // Another record now at this index: written anew, so what
+                // only a newer app knows of the old one does not pass to it.
+                (Some(p), Json::Object(m)) if p.is_object() && !known.same_item(p, v) => {
+                    let child = doc.put_object(obj, i, ObjType::Map)?;
+                    map_with(doc, &child, None, m, known.item())?;
+                }
+                _ => at_with(doc, obj, Prop::Seq(i), prev, v, known.item())?,
+            }
         } else {
             match v {
                 Json::Object(m) => {

@@ -66,6 +66,41 @@ fn default_role() -> BuyingRole {
     BuyingRole::User
 }
 
+/// An account from the file over the one the hub holds: what the file
+/// leaves empty is kept (a CRM export knows nothing of the back office's VAT
+/// confirmation, the shipping address or the attributes); the confirmation
+/// only while the VAT ID stays the same.
+pub fn merge_account(file: &Account, held: &Account) -> Account {
+    let mut a = file.clone();
+    a.legal_form = a.legal_form.or_else(|| held.legal_form.clone());
+    a.employees = a.employees.or(held.employees);
+    a.industry = a.industry.or_else(|| held.industry.clone());
+    a.vat_id = a.vat_id.or_else(|| held.vat_id.clone());
+    a.customer_group = a.customer_group.or_else(|| held.customer_group.clone());
+    a.assigned_rep = a.assigned_rep.or_else(|| held.assigned_rep.clone());
+    a.shipping_address = a.shipping_address.or_else(|| held.shipping_address.clone());
+    if a.attributes.is_empty() {
+        a.attributes = held.attributes.clone();
+    }
+    if a.vat_confirmation.is_none() && a.vat_id == held.vat_id {
+        a.vat_confirmation = held.vat_confirmation.clone();
+    }
+    a
+}
+
+/// A contact from the file over the one held: the marketing consent and
+/// the form of address (never in a CRM export here) are kept, and so is
+/// what the file leaves empty.
+pub fn merge_contact(file: &Contact, held: &Contact) -> Contact {
+    let mut c = file.clone();
+    c.title = c.title.or_else(|| held.title.clone());
+    c.email = c.email.or_else(|| held.email.clone());
+    c.phone = c.phone.or_else(|| held.phone.clone());
+    c.consent = c.consent.or_else(|| held.consent.clone());
+    c.salutation = c.salutation.or(held.salutation);
+    c
+}
+
 /// Reads a file of accounts; `Err` lists every problem (nothing is imported).
 pub fn parse_accounts(bytes: &[u8]) -> Result<Vec<AccountImport>, Vec<Problem>> {
     let text = std::str::from_utf8(crate::table::strip_bom(bytes))
@@ -314,6 +349,30 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert!(parse_accounts(b"").is_err());
         assert!(parse_accounts(b"\xff\xfe").is_err());
+    }
+
+    #[test]
+    fn a_reimport_keeps_what_the_file_does_not_carry() {
+        let file = parse_accounts(GOOD.as_bytes()).unwrap().remove(0);
+        let mut held = file.account.clone();
+        held.shipping_address = Some(held.billing_address.clone());
+        held.vat_id = Some("DE136695976".into());
+        held.vat_confirmation = Some(crate::account::VatConfirmation {
+            vat_id: "DE136695976".into(),
+            confirmed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+            reference: "BZST-1".into(),
+        });
+        let merged = merge_account(&file.account, &held);
+        assert_eq!(merged.shipping_address, held.shipping_address);
+        assert_eq!(merged.vat_confirmation, held.vat_confirmation, "the same VAT ID keeps its confirmation");
+        let mut other = file.account.clone();
+        other.vat_id = Some("DE811907980".into());
+        assert_eq!(merge_account(&other, &held).vat_confirmation, None, "another VAT ID is not confirmed");
+        let mut c = file.contacts[0].clone();
+        c.consent =
+            Some(crate::account::MarketingConsent { granted: true, at: chrono::Utc::now(), source: "web form".into() });
+        let merged = merge_contact(&file.contacts[0], &c);
+        assert_eq!(merged.consent, c.consent, "a re-import never drops a consent record");
     }
 
     #[test]

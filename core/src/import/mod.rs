@@ -22,7 +22,7 @@ use crate::rules::FieldError;
 use crate::table::{problem, strip_bom};
 
 pub use crate::table::Problem;
-pub use accounts::{AccountImport, MAX_ACCOUNTS, parse_accounts};
+pub use accounts::{AccountImport, MAX_ACCOUNTS, merge_account, merge_contact, parse_accounts};
 pub use delimited::parse_csv;
 pub use export::{export_csv, export_json, export_reference_json};
 pub use json::{DecimalText, parse_json};

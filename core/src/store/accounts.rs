@@ -128,16 +128,31 @@ impl Store {
         self.write(|tx| {
             let mut contacts = 0;
             for a in imports {
+                let mut merged = Vec::with_capacity(a.contacts.len());
                 for c in &a.contacts {
                     check_contact_owner(tx, c)?;
+                    let id = DocId::person(&c.id);
+                    if super::erased::is_erased(tx, &id)? {
+                        return Err(Error::Conflict {
+                            what: "contact",
+                            reason: format!("{} (line {}) was erased (ADR 24): remove it from the file", c.id, a.line),
+                        });
+                    }
+                    merged.push(match load_record(tx, &id)? {
+                        Some(Record::Person(p)) => crate::import::merge_contact(c, &p.contact),
+                        _ => c.clone(),
+                    });
                 }
                 let mut record = match load_record(tx, &DocId::account(&a.account.id))? {
-                    Some(Record::Account(r)) => *r,
+                    Some(Record::Account(r)) => {
+                        let mut r = *r;
+                        r.account = crate::import::merge_account(&a.account, &r.account);
+                        r
+                    }
                     _ => AccountRecord { account: a.account.clone(), contacts: Vec::new(), deleted: false },
                 };
-                record.account = a.account.clone();
                 record.deleted = false;
-                record.contacts = a.contacts.clone();
+                record.contacts = merged;
                 contacts += a.contacts.len();
                 write_record(tx, &Record::Account(Box::new(record)), "import accounts")?;
             }

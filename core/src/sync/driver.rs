@@ -37,8 +37,10 @@ pub struct Header {
     pub value: String,
 }
 
-/// What the transport posts: to `url`, with these headers, this body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the transport posts: to `url`, with these headers, this body. It
+/// carries the device token (`authorization`): never log it whole (its
+/// `Debug` hides the header's value).
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TransportRequest {
     /// The hub's sync URL.
@@ -48,6 +50,26 @@ pub struct TransportRequest {
     pub headers: Vec<Header>,
     /// The body (the frame, maybe gzip-compressed).
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for TransportRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.as_str(),
+                    if h.name.eq_ignore_ascii_case("authorization") { "<redacted>" } else { h.value.as_str() },
+                )
+            })
+            .collect();
+        f.debug_struct("TransportRequest")
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body", &format_args!("{} bytes", self.body.len()))
+            .finish()
+    }
 }
 
 /// What the hub answered, as the transport received it.
@@ -122,8 +144,9 @@ pub trait SyncListener: Send + Sync {
     fn token_rotated(&self, token: String, expires_at: String);
 }
 
-/// How one sync run behaves; the defaults suit a phone.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How one sync run behaves; the defaults suit a phone. Holds the token:
+/// its `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncSettings {
     /// The hub's base URL (`https://hub.example.com`); the sync path is added.
@@ -144,6 +167,19 @@ pub struct SyncSettings {
     pub max_backoff_ms: u64,
 }
 
+impl std::fmt::Debug for SyncSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncSettings")
+            .field("hub_url", &self.hub_url)
+            .field("token", &"<redacted>")
+            .field("max_round_trips", &self.max_round_trips)
+            .field("max_attempts", &self.max_attempts)
+            .field("initial_backoff_ms", &self.initial_backoff_ms)
+            .field("max_backoff_ms", &self.max_backoff_ms)
+            .finish()
+    }
+}
+
 impl SyncSettings {
     /// The defaults for `hub_url` and `token`.
     pub fn new(hub_url: &str, token: &str) -> SyncSettings {
@@ -158,8 +194,8 @@ impl SyncSettings {
     }
 }
 
-/// A finished sync.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A finished sync. Holds the token in use: its `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncSummary {
     /// The last progress (round trips, documents, bytes).
@@ -173,6 +209,18 @@ pub struct SyncSummary {
     pub catalog_seq: i64,
     /// The token in use at the end (the rotated one, if the hub handed one over).
     pub token: String,
+}
+
+impl std::fmt::Debug for SyncSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncSummary")
+            .field("progress", &self.progress)
+            .field("retries", &self.retries)
+            .field("refused", &self.refused)
+            .field("catalog_seq", &self.catalog_seq)
+            .field("token", &"<redacted>")
+            .finish()
+    }
 }
 
 /// Why the hub did not accept the device's token.
@@ -429,7 +477,9 @@ fn run(
             detail: "the hub URL must start with https:// or http://".into(),
         });
     }
-    let mut token = settings.token.clone();
+    // A successor the store kept from an earlier sync wins over the app's
+    // token (which the hub no longer accepts once the successor was used).
+    let mut token = store.current_token(&settings.token).unwrap_or_else(|_| settings.token.clone());
     let mut progress = SyncProgress::default();
     let mut refused = Vec::new();
     let mut retries = 0u32;
@@ -461,7 +511,11 @@ fn run(
                 if let Verdict::Frame(_) = &verdict {
                     progress.bytes_up += sent;
                     progress.bytes_down += received;
-                    if let Some(next) = next.filter(|t| well_formed_token(t)) {
+                    // Switched to only once kept: until the new token is
+                    // used, the old one works, so a failed write costs nothing.
+                    if let Some(next) = next.filter(|t| well_formed_token(t) && *t != token)
+                        && store.note_rotation(&token, &next, &expires).is_ok()
+                    {
                         token = next.clone();
                         if let Some(l) = listener {
                             l.token_rotated(next, expires);
@@ -601,6 +655,27 @@ mod tests {
         }
         let draws: std::collections::HashSet<u128> = (0..20).map(|_| backoff(&s, 4, None).as_millis()).collect();
         assert!(draws.len() > 1, "the waits are spread: {draws:?}");
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_token() {
+        let secret = format!("ost_{}", "ab".repeat(32));
+        let settings = SyncSettings::new("https://hub", &secret);
+        let request = TransportRequest {
+            url: "https://hub/v1/sync".into(),
+            headers: vec![Header { name: "authorization".into(), value: format!("Bearer {secret}") }],
+            body: vec![1, 2, 3],
+        };
+        let summary = SyncSummary {
+            progress: SyncProgress::default(),
+            retries: 0,
+            refused: vec![],
+            catalog_seq: 0,
+            token: secret.clone(),
+        };
+        for shown in [format!("{settings:?}"), format!("{request:?}"), format!("{summary:?}")] {
+            assert!(!shown.contains(&secret) && shown.contains("<redacted>"), "{shown}");
+        }
     }
 
     #[test]
@@ -822,6 +897,13 @@ mod tests {
         let done = sync(&device, &Rotating(&t, next.clone()), &fast(), Some(&seen), &CancelFlag::new()).unwrap();
         assert_eq!(done.token, next);
         assert_eq!(seen.1.lock().unwrap().as_deref(), Some(next.as_str()));
+        // Kept in the store before it was used: an app that lost it (a
+        // sync failing later, a listener that dropped it) gets it back, and
+        // the next sync with the old token uses the new one by itself.
+        assert_eq!(device.current_token("tok").unwrap(), next);
+        device.save_account(&crate::fixtures::account("acc-late")).unwrap();
+        let again = sync(&device, &Rotating(&t, next.clone()), &fast(), None, &CancelFlag::new()).unwrap();
+        assert_eq!(again.token, next, "the old token led to its successor");
         let p = seen.0.lock().unwrap();
         assert_eq!(p.len() as u32, done.progress.round_trips);
         assert!(!p.last().unwrap().more && p.windows(2).all(|w| w[0].bytes_up <= w[1].bytes_up));

@@ -6,6 +6,11 @@ use rusqlite::OptionalExtension;
 
 use crate::{Error, Result, Store};
 
+fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A device's link to its hub. The token is a secret: `Debug` hides it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HubLink {
@@ -74,6 +79,43 @@ impl Store {
         })
     }
 
+    /// Keeps a token the hub handed over as the successor of `replaced`
+    /// (the driver does, before it uses the new one). The last 8 are kept.
+    pub(crate) fn note_rotation(&self, replaced: &str, token: &str, expires_at: &str) -> Result<()> {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        self.write_unleased(|tx| {
+            tx.execute(
+                "INSERT INTO token_rotations (replaced_hash, token, expires_at, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (replaced_hash) DO UPDATE SET token = ?2, expires_at = ?3, at = ?4",
+                rusqlite::params![token_hash(replaced), token, expires_at, now],
+            )?;
+            tx.execute(
+                "DELETE FROM token_rotations WHERE replaced_hash NOT IN
+                     (SELECT replaced_hash FROM token_rotations ORDER BY at DESC, rowid DESC LIMIT 8)",
+                [],
+            )?;
+            tx.execute("UPDATE hub_link SET token = ?1 WHERE id = 1", [token])?;
+            Ok(())
+        })
+    }
+
+    /// The token to use in place of `token`: its newest successor a sync
+    /// received (the hub accepts only that one once it was used), else
+    /// `token` itself. What an app keeps after a sync that failed.
+    pub fn current_token(&self, token: &str) -> Result<String> {
+        self.read_unleased(|c| {
+            let mut current = token.to_string();
+            let mut stmt = c.prepare_cached("SELECT token FROM token_rotations WHERE replaced_hash = ?1")?;
+            for _ in 0..8 {
+                match stmt.query_row([token_hash(&current)], |r| r.get::<_, String>(0)).optional()? {
+                    Some(next) if next != current => current = next,
+                    _ => break,
+                }
+            }
+            Ok(current)
+        })
+    }
+
     /// Keeps the token the hub handed over (rotation, ADR 23).
     pub fn set_hub_token(&self, token: &str) -> Result<()> {
         self.write_unleased(|tx| {
@@ -108,5 +150,20 @@ mod tests {
         assert_eq!(back.token, "ost_new");
         assert!(!format!("{back:?}").contains("ost_new"), "Debug hides the token");
         assert!(store.set_hub_link(&HubLink { hub_url: "ftp://x".into(), ..link }).is_err());
+    }
+
+    #[test]
+    fn an_old_token_leads_to_its_newest_successor() {
+        let (_d, store) = crate::store::tests::temp_store();
+        assert_eq!(store.current_token("ost_a").unwrap(), "ost_a");
+        store.note_rotation("ost_a", "ost_b", "2027-01-01T00:00:00Z").unwrap();
+        store.note_rotation("ost_b", "ost_c", "2027-02-01T00:00:00Z").unwrap();
+        assert_eq!(store.current_token("ost_a").unwrap(), "ost_c");
+        assert_eq!(store.current_token("ost_c").unwrap(), "ost_c");
+        // A token the back office issued anew has no predecessor here.
+        assert_eq!(store.current_token("ost_fresh").unwrap(), "ost_fresh");
+        let kept: i64 =
+            store.read(|c| Ok(c.query_row("SELECT count(*) FROM token_rotations", [], |r| r.get(0))?)).unwrap();
+        assert_eq!(kept, 2);
     }
 }

@@ -143,7 +143,9 @@ fn fields_a_newer_app_added_are_kept_when_this_app_writes() {
     quote.notes = "Anlieferung Tor 3".into();
     quote.lines[0].qty = Decimal::from(250);
     store.edit_quote(&quote).unwrap();
-    store.add_quote_line(&q.id, "SKS-M10", Decimal::from(10), Decimal::ZERO, day(2026, 12, 2)).ok();
+    let mut quote = store.quote(&q.id).unwrap();
+    quote.lines.push(onsite_core::fixtures::line("SKS-M10", Decimal::from(10), Decimal::new(19, 2)));
+    store.edit_quote(&quote).unwrap();
     let mut account = store.account(ACCOUNT).unwrap();
     account.employees = Some(80);
     store.save_account(&account).unwrap();
@@ -177,10 +179,15 @@ fn fields_a_newer_app_added_are_kept_when_this_app_writes() {
     assert_eq!(text(&quote_doc, &["quote", "installation", "by"]).as_deref(), Some("Monteur"));
     assert_eq!(text(&format!("account/{ACCOUNT}"), &["account", "duns_number"]).as_deref(), Some("31-512-1234"));
     assert_eq!(text(&format!("person/{CONTACT}"), &["person", "pronouns"]).as_deref(), Some("sie/ihr"));
-    // A field this build knows and leaves out is still deleted.
+    // A line deleted before another: the newer app's field stays with its
+    // line, it does not pass to the one that moves up.
     let mut quote = store.quote(&q.id).unwrap();
-    quote.lines.truncate(1);
+    assert_eq!(quote.lines.len(), 2);
+    quote.lines.remove(0);
     store.edit_quote(&quote).unwrap();
+    assert_eq!(text(&quote_doc, &["quote", "lines", "0", "sku"]).as_deref(), Some("SKS-M10"));
+    assert_eq!(text(&quote_doc, &["quote", "lines", "0", "colour"]), None, "the deleted line's field went with it");
+    // A field this build knows and leaves out is still deleted.
     assert_eq!(text(&quote_doc, &["quote", "lines", "1", "sku"]), None, "the removed line is gone");
 }
 

@@ -453,12 +453,27 @@ impl Backend for PgBackend {
                     .chain(a.contacts.iter().map(|c| (DocId::person(&c.id), Some(c))));
                 for (id, contact) in written {
                     hub.lock_doc(&id)?;
+                    if contact.is_some() && hub.is_erased(&id)? {
+                        return Err(onsite_core::Error::Conflict {
+                            what: "contact",
+                            reason: format!(
+                                "{} (line {}) was erased (ADR 24): remove it from the file",
+                                id.as_str(),
+                                a.line
+                            ),
+                        });
+                    }
                     let doc = hub.load_doc(&id)?;
                     let before = match &doc {
                         Some(d) => crdt::read(d, &id).map_err(corrupt)?,
                         None => None,
                     };
                     let after = match (contact, &before) {
+                        (None, Some(Record::Account(b))) => Record::Account(Box::new(crdt::AccountRecord {
+                            account: onsite_core::import::merge_account(&a.account, &b.account),
+                            contacts: Vec::new(),
+                            deleted: false,
+                        })),
                         (None, _) => Record::Account(Box::new(crdt::AccountRecord {
                             account: a.account.clone(),
                             contacts: Vec::new(),
@@ -471,7 +486,10 @@ impl Backend for PgBackend {
                                     reason: format!("{} belongs to another account", c.id),
                                 });
                             }
-                            Record::Person(Box::new(crdt::PersonRecord { contact: c.clone(), ..(**p).clone() }))
+                            Record::Person(Box::new(crdt::PersonRecord {
+                                contact: onsite_core::import::merge_contact(c, &p.contact),
+                                ..(**p).clone()
+                            }))
                         }
                         (Some(c), _) => Record::Person(Box::new(crdt::PersonRecord {
                             contact: c.clone(),

@@ -7,7 +7,8 @@ import java.io.InterruptedIOException
 import java.net.ConnectException
 import java.net.SocketTimeoutException
 import java.net.UnknownHostException
-import javax.net.ssl.SSLException
+import javax.net.ssl.SSLHandshakeException
+import javax.net.ssl.SSLPeerUnverifiedException
 import okhttp3.MediaType
 import okhttp3.OkHttpClient
 import okhttp3.Request
@@ -40,17 +41,24 @@ class OkHttpTransport(client: OkHttpClient = OkHttpClient()) : SyncTransport {
                     response.body()?.bytes() ?: ByteArray(0),
                 )
             }
-        } catch (e: SSLException) {
-            throw TransportException.Tls(e.message ?: "TLS failed")
+        } catch (e: SSLHandshakeException) {
+            // Not retried: a certificate or pin the client does not accept.
+            throw TransportException.Tls(e.message ?: "TLS handshake failed")
+        } catch (e: SSLPeerUnverifiedException) {
+            throw TransportException.Tls(e.message ?: "the hub's certificate is not trusted")
         } catch (e: SocketTimeoutException) {
             throw TransportException.Timeout(e.message ?: "timed out")
         } catch (e: InterruptedIOException) {
-            throw TransportException.Cancelled()
+            // OkHttp's call timeout is an InterruptedIOException too; only
+            // an interrupted thread is a cancel.
+            if (Thread.currentThread().isInterrupted) throw TransportException.Cancelled()
+            throw TransportException.Timeout(e.message ?: "timed out")
         } catch (e: UnknownHostException) {
             throw TransportException.Offline(e.message ?: "unknown host")
         } catch (e: ConnectException) {
             throw TransportException.Offline(e.message ?: "connection refused")
         } catch (e: IOException) {
+            // A connection reset, also one inside TLS (SSLException): retried.
             throw TransportException.Offline(e.message ?: e.javaClass.simpleName)
         }
     }

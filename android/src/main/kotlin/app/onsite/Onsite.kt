@@ -6,12 +6,17 @@ package app.onsite
 import java.math.BigDecimal
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.Job
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.awaitCancellation
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import uniffi.onsite.SyncCancel
 import uniffi.onsite.SyncObserver
 import uniffi.onsite.SyncTransport
 import uniffi.onsite.syncSettings
+import uniffi.onsite_core.SyncFailure
 import uniffi.onsite_core.SyncHealth
 import uniffi.onsite_core.SyncProgress
 import uniffi.onsite_core.SyncSettings
@@ -167,7 +172,9 @@ class Onsite private constructor(
      * gzip, retries with backoff and jitter, resumption after a dropped
      * connection, over [transport] ([OkHttpTransport] with the app's
      * client). Cancelling the coroutine stops it at the next safe point.
-     * [onTokenRotated] receives the device's next token: store it at once.
+     * [onTokenRotated] receives the device's next token: store it at once
+     * (the store keeps it too: after a failed sync,
+     * `blocking.currentToken(token)` gives the token to keep).
      * Throws `uniffi.onsite_core.SyncFailure` (`Offline`, `Unauthorized`,
      * `Wipe`, `Refused`, `UpgradeRequired`, `Server`, `Tls`, `Cancelled`,
      * `Transport`, `Local`); local data is intact in every case.
@@ -181,15 +188,34 @@ class Onsite private constructor(
         onTokenRotated: (token: String, expiresAt: String) -> Unit = { _, _ -> },
     ): SyncSummary = withContext(io) {
         val cancel = SyncCancel()
-        val watch = coroutineContext[Job]?.invokeOnCompletion { if (it != null) cancel.cancel() }
         val observer = object : SyncObserver {
             override fun progress(progress: SyncProgress) = onProgress(progress)
             override fun tokenRotated(token: String, expiresAt: String) = onTokenRotated(token, expiresAt)
         }
         try {
-            blocking.syncWithHub(settings.copy(hubUrl = hubUrl, token = token), transport, observer, cancel)
+            coroutineScope {
+                // Cancelling the caller cancels this watcher at once, while
+                // the blocking call below still runs: it sets the flag the
+                // driver checks between round trips and during waits.
+                val watcher = launch(start = CoroutineStart.UNDISPATCHED) {
+                    try {
+                        awaitCancellation()
+                    } finally {
+                        cancel.cancel()
+                    }
+                }
+                try {
+                    blocking.syncWithHub(settings.copy(hubUrl = hubUrl, token = token), transport, observer, cancel)
+                } catch (e: SyncFailure.Cancelled) {
+                    // Stopped because the caller was cancelled: the
+                    // coroutine's own cancellation, as Kotlin expects.
+                    coroutineContext.ensureActive()
+                    throw e
+                } finally {
+                    watcher.cancel()
+                }
+            }
         } finally {
-            watch?.dispose()
             cancel.close()
         }
     }

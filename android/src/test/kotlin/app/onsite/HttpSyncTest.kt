@@ -7,6 +7,7 @@ import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.nio.file.Files
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.AfterClass
 import org.junit.Assert.assertEquals
@@ -161,6 +162,29 @@ class HttpSyncTest {
                 assertEquals(AuthProblem.REVOKED, e.problem)
             }
             assertTrue(carl.store.syncHealth().lastError!!.contains("not authorized"))
+        }
+    }
+
+    @Test fun cancellingTheCoroutineStopsTheSyncAtItsNextSafePoint(): Unit = runBlocking {
+        device("gus", "rep-1", "rep").use { gus ->
+            var calls = 0
+            val offline = object : SyncTransport {
+                override fun post(request: TransportRequest): TransportResponse {
+                    calls++
+                    throw TransportException.Offline("no network")
+                }
+            }
+            // A minute between attempts: only a working cancel ends this early.
+            val slow = uniffi.onsite.syncSettings(hub.url, gus.token).copy(initialBackoffMs = 60_000uL, maxBackoffMs = 60_000uL)
+            val job = launch(kotlinx.coroutines.Dispatchers.Default) {
+                gus.store.syncWithHub(hub.url, gus.token, offline, slow)
+            }
+            while (calls == 0) kotlinx.coroutines.delay(10)
+            job.cancel()
+            job.join()
+            assertTrue(job.isCancelled)
+            assertEquals("no attempt after the cancel", 1, calls)
+            assertEquals(0u, gus.store.syncHealth().failuresInARow)
         }
     }
 

@@ -10,7 +10,8 @@ import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.net.http.HttpTimeoutException
 import java.time.Duration
-import javax.net.ssl.SSLException
+import javax.net.ssl.SSLHandshakeException
+import javax.net.ssl.SSLPeerUnverifiedException
 import uniffi.onsite.SyncTransport
 import uniffi.onsite.TransportException
 import uniffi.onsite_core.Header
@@ -38,8 +39,12 @@ class JdkHttpTransport(
             return TransportResponse(response.statusCode().toUShort(), headers, response.body())
         } catch (e: HttpTimeoutException) {
             throw TransportException.Timeout(e.message ?: "timed out")
-        } catch (e: SSLException) {
-            throw TransportException.Tls(e.message ?: "TLS failed")
+        } catch (e: SSLHandshakeException) {
+            // Not retried: a certificate the client does not accept. Other
+            // SSLExceptions (a reset inside TLS) are IOExceptions: retried.
+            throw TransportException.Tls(e.message ?: "TLS handshake failed")
+        } catch (e: SSLPeerUnverifiedException) {
+            throw TransportException.Tls(e.message ?: "the hub's certificate is not trusted")
         } catch (e: ConnectException) {
             throw TransportException.Offline(e.message ?: "connection refused")
         } catch (e: IOException) {
