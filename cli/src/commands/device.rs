@@ -150,15 +150,9 @@ fn register(db: &DeviceDb, hub: &str, token: &str, ca: Option<&Path>, json: bool
     store.set_hub_link(&link)?;
     let summary = sync(&store, &link, ca, 6, io.progress)?;
     if json {
-        let out = serde_json::json!({
-            "device_id": device_id,
-            "person": link.person,
-            "role": link.role,
-            "account_id": link.account_id,
-            "hub": link.hub_url,
-            "key_file": key_path,
-            "sync": summary_json(&summary),
-        });
+        let mut out = link_json(&device_id, &link);
+        out["key_file"] = serde_json::json!(key_path);
+        out["sync"] = summary_json(&summary);
         serde_json::to_writer_pretty(&mut io.out, &out)?;
         writeln!(io.out)?;
         return Ok(());
@@ -208,11 +202,20 @@ pub(crate) fn sync(
     if progress {
         eprintln!();
     }
-    let summary = outcome?;
-    if summary.token != link.token {
-        store.set_hub_token(&summary.token)?;
-    }
-    Ok(summary)
+    // A rotated token is already in the store: the driver kept it, the hub
+    // link's included, before it used it (ADR 27).
+    Ok(outcome?)
+}
+
+/// Who the device is, as JSON (never its token).
+fn link_json(device_id: &str, link: &HubLink) -> serde_json::Value {
+    serde_json::json!({
+        "device_id": device_id,
+        "hub": link.hub_url,
+        "person": link.person,
+        "role": link.role,
+        "account_id": link.account_id,
+    })
 }
 
 fn summary_json(s: &driver::SyncSummary) -> serde_json::Value {
@@ -257,14 +260,8 @@ fn status(db: &DeviceDb, json: bool, io: &mut Io<'_>) -> Result<()> {
     let h = store.sync_health()?;
     let id = store.device_id()?;
     if json {
-        let out = serde_json::json!({
-            "device_id": id,
-            "hub": link.hub_url,
-            "person": link.person,
-            "role": link.role,
-            "account_id": link.account_id,
-            "health": h,
-        });
+        let mut out = link_json(&id, &link);
+        out["health"] = serde_json::to_value(&h)?;
         serde_json::to_writer_pretty(&mut io.out, &out)?;
         writeln!(io.out)?;
         return Ok(());

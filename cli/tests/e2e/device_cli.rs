@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::common::{Db, spawn_serve};
+use crate::common::{Db, spawn_serve, token_in};
 
 fn onsite(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_onsite")).args(args).output().expect("run onsite")
@@ -19,14 +19,6 @@ fn ok(args: &[&str]) -> String {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn token_in(stdout: &str) -> String {
-    stdout
-        .split_whitespace()
-        .find(|w| w.starts_with("ost_"))
-        .unwrap_or_else(|| panic!("no token in {stdout}"))
-        .to_string()
 }
 
 fn p(path: &Path) -> &str {

@@ -4,7 +4,7 @@
 use std::io::BufReader;
 use std::process::{Child, Command, Output};
 
-use crate::common::spawn_serve;
+use crate::common::{spawn_serve, token_in};
 
 fn onsite(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_onsite")).args(args).output().expect("run onsite")
@@ -23,14 +23,6 @@ struct Serve {
 fn serve(database: &str) -> Serve {
     let (child, out, url) = spawn_serve(database, &[]);
     Serve { child, url, out }
-}
-
-fn token_in(stdout: &str) -> String {
-    stdout
-        .split_whitespace()
-        .find(|w| w.starts_with("ost_"))
-        .unwrap_or_else(|| panic!("no token in {stdout}"))
-        .to_string()
 }
 
 #[test]

@@ -297,13 +297,13 @@ fn read_header(r: &mut Reader<'_>, want: u8) -> Result<(String, u64, u64), Frame
         return Err(FrameError::Malformed("not a sync frame"));
     }
     let version = r.u8()?;
-    // The hub answers requests of every supported version; a device reads
-    // answers in its own.
-    if want == REQUEST && (MIN_PROTOCOL_VERSION..PROTOCOL_VERSION).contains(&version) {
-        // Same layout as today's while no version changed it (ADR 28).
-    } else if want == REQUEST && version < MIN_PROTOCOL_VERSION {
-        return Err(FrameError::TooOld { found: version, oldest: MIN_PROTOCOL_VERSION });
-    } else if version != PROTOCOL_VERSION {
+    // The hub reads requests of every supported version (one layout while
+    // no version changed it, ADR 28); a device reads answers in its own.
+    let oldest = if want == REQUEST { MIN_PROTOCOL_VERSION } else { PROTOCOL_VERSION };
+    if want == REQUEST && version < oldest {
+        return Err(FrameError::TooOld { found: version, oldest });
+    }
+    if !(oldest..=PROTOCOL_VERSION).contains(&version) {
         return Err(FrameError::Version { found: version, supported: PROTOCOL_VERSION });
     }
     if r.u8()? != want {

@@ -115,16 +115,6 @@ impl Store {
             Ok(current)
         })
     }
-
-    /// Keeps the token the hub handed over (rotation, ADR 23).
-    pub fn set_hub_token(&self, token: &str) -> Result<()> {
-        self.write_unleased(|tx| {
-            if tx.execute("UPDATE hub_link SET token = ?1 WHERE id = 1", [token])? == 0 {
-                return Err(Error::not_found("hub link", "this device"));
-            }
-            Ok(())
-        })
-    }
 }
 
 #[cfg(test)]
@@ -132,10 +122,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_link_is_kept_and_its_token_replaced() {
+    fn a_link_is_kept_and_a_rotation_replaces_its_token() {
         let (_d, store) = crate::store::tests::temp_store();
         assert_eq!(store.hub_link().unwrap(), None);
-        assert!(store.set_hub_token("ost_x").is_err(), "no link yet");
         let link = HubLink {
             hub_url: "https://hub.example".into(),
             token: "ost_old".into(),
@@ -145,7 +134,7 @@ mod tests {
             linked_at: "2026-12-02T07:00:00Z".into(),
         };
         store.set_hub_link(&link).unwrap();
-        store.set_hub_token("ost_new").unwrap();
+        store.note_rotation("ost_old", "ost_new", "2027-01-01T00:00:00Z").unwrap();
         let back = store.hub_link().unwrap().unwrap();
         assert_eq!(back.token, "ost_new");
         assert!(!format!("{back:?}").contains("ost_new"), "Debug hides the token");

@@ -243,3 +243,12 @@ pub fn spawn_serve(database: &str, extra: &[&str]) -> (Child, BufReader<ChildStd
     let url = line.split_whitespace().nth(4).unwrap().to_string();
     (child, out, url)
 }
+
+/// The device token (`ost_…`) an `onsite admin` command printed.
+pub fn token_in(stdout: &str) -> String {
+    stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("ost_"))
+        .unwrap_or_else(|| panic!("no token in {stdout}"))
+        .to_string()
+}
