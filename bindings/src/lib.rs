@@ -11,6 +11,7 @@
 #![allow(unsafe_code)]
 
 mod error;
+mod files;
 mod leads;
 mod money;
 mod quotes;

@@ -192,7 +192,7 @@ pub trait SyncObserver: Send + Sync {
 /// Stops a running [`OnsiteStore::sync_with_hub`] at its next safe point.
 #[derive(Debug, Default, uniffi::Object)]
 pub struct SyncCancel {
-    flag: CancelFlag,
+    pub(crate) flag: CancelFlag,
 }
 
 #[uniffi::export]
@@ -214,7 +214,7 @@ impl SyncCancel {
     }
 }
 
-struct Foreign(Arc<dyn SyncTransport>);
+pub(crate) struct Foreign(pub(crate) Arc<dyn SyncTransport>);
 
 impl Transport for Foreign {
     fn post(&self, request: TransportRequest) -> Result<TransportResponse, TransportFailure> {

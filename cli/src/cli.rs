@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{account, admin, catalog, device, doc, lead, pdf, quote, serve};
+use crate::commands::{account, admin, catalog, device, doc, file, lead, pdf, quote, serve};
 use crate::demo::{self, DemoArgs};
 use crate::error::{Error, ExitStatus, Result};
 use crate::output::Io;
@@ -41,6 +41,9 @@ enum Command {
     /// This command line as a device of a hub: register, sync, status.
     #[command(subcommand)]
     Device(device::DeviceCommand),
+    /// Files on a device: attach to a quote or a visit, list, share with the customer, fetch, budget.
+    #[command(subcommand)]
+    File(file::FileCommand),
     /// Run the back-office hub: sync over HTTP, devices and roles, the back-office API.
     Serve(serve::ServeArgs),
     /// The back office: device tokens, rep assignments, publishing, discount decisions.
@@ -99,6 +102,7 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> Result<()> {
         Command::Doc(c) => doc::run(c, io),
         Command::Serve(args) => serve::serve(&args, io),
         Command::Device(c) => device::run(c, io),
+        Command::File(c) => file::run(c, io),
         Command::Admin(c) => admin::run(c, io),
         Command::Loadtest(args) => crate::loadtest::run(&args, io),
         Command::Lead(c) => lead::lead(c, io),

@@ -210,7 +210,7 @@ fn measure(name: &str, id: &DocId, bytes: Vec<u8>) {
             Record::Account(a) => a.contacts[25].phone = Some("+49 89 4242".into()),
             Record::Person(p) => p.contact.phone = Some("+49 89 4242".into()),
             Record::Activities(m) => m.activities[150].notes.push('!'),
-            Record::Order(_) | Record::Discount(_) => {}
+            Record::Order(_) | Record::Discount(_) | Record::Attachment(_) => {}
         }
         crdt::write(&mut d, &r).unwrap();
         d.commit();

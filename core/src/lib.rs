@@ -32,6 +32,7 @@
 pub mod account;
 pub mod activity;
 pub mod approval_link;
+pub mod blob;
 pub mod catalog;
 pub mod crdt;
 pub mod devices;

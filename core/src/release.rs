@@ -64,6 +64,10 @@ pub struct CatalogDelta {
     /// customer only those of the reps serving its account.
     #[serde(default)]
     pub rep_profiles: Vec<RepProfile>,
+    /// Published images changed after `since` (every device: the catalog's
+    /// images are public, ADR 29).
+    #[serde(default)]
+    pub media: Vec<crate::blob::MediaItem>,
 }
 
 /// Whose price lists a customer's device may receive: its own account's and
@@ -192,6 +196,8 @@ pub struct ReferenceData {
     pub unit_labels: Option<Sequenced<Vec<UnitLabel>>>,
     /// New or changed rep profiles.
     pub rep_profiles: Vec<Sequenced<RepProfile>>,
+    /// New or changed published images.
+    pub media: Vec<crate::blob::MediaItem>,
 }
 
 impl ReferenceData {
@@ -213,6 +219,7 @@ impl ReferenceData {
             company_profile: delta.company_profile.clone().map(|item| Sequenced { seq: delta.to, item }),
             unit_labels: delta.unit_labels.clone().map(|item| Sequenced { seq: delta.to, item }),
             rep_profiles: delta.rep_profiles.iter().cloned().map(|item| Sequenced { seq: delta.to, item }).collect(),
+            media: delta.media.clone(),
         }
     }
 

@@ -89,6 +89,10 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         limits: &SyncLimits,
         now: Option<onsite_core::ids::Timestamp>,
     ) -> Result<Vec<u8>>;
+    /// Answers one file transfer request (ADR 29) in one transaction;
+    /// `Ok(Err(_))` is a refusal of the request, committed (a refused
+    /// upload leaves nothing behind).
+    fn blob(&self, scope: &DeviceScope, request: &[u8]) -> Result<onsite_core::sync::blobs::Judged>;
     /// Registers a device under `device_id` with its token's hash and link key.
     fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord>;
     /// A registered device (revoked ones too) with the key its approval
@@ -123,6 +127,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// discount policy), all or nothing, and publishes it under a new
     /// catalog sequence.
     fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary>;
+    /// Publishes checked images with their thumbnails (ADR 29): the blobs
+    /// stored once, the media rows under a new catalog sequence.
+    fn publish_images(&self, images: &[onsite_core::blob::PreparedImage]) -> Result<ImportSummary>;
     /// Imports accounts with their contacts (a CRM export) in one
     /// transaction, each record through the rules; (accounts, contacts).
     fn import_accounts(&self, imports: &[onsite_core::import::AccountImport]) -> Result<(usize, usize)>;

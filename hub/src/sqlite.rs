@@ -76,6 +76,10 @@ impl Backend for SqliteBackend {
         })
     }
 
+    fn blob(&self, scope: &DeviceScope, request: &[u8]) -> Result<onsite_core::sync::blobs::Judged> {
+        Ok(self.store.blob_hub_handle(scope, request)?)
+    }
+
     fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord> {
         Ok(self.store.register_device(device_id, new, secrets)?)
     }
@@ -161,6 +165,10 @@ impl Backend for SqliteBackend {
 
     fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary> {
         Ok(self.store.import_catalog(import::parse(bytes, format), &mut |_| {})?)
+    }
+
+    fn publish_images(&self, images: &[onsite_core::blob::PreparedImage]) -> Result<ImportSummary> {
+        Ok(self.store.publish_images(images)?)
     }
 
     fn publish_policy(&self, policy: &DiscountPolicy) -> Result<Seq> {

@@ -187,6 +187,45 @@ pub(crate) fn run(cmd: AdminCommand, io: &mut Io<'_>) -> Result<()> {
             )?;
             Ok(())
         }
+        AdminCommand::Publish(PublishCommand::Images { hub, source }) => {
+            let files = image_files(&source)?;
+            if files.is_empty() {
+                return Err(Error::Usage(format!("{} holds no files", source.display())));
+            }
+            let client = client(&hub)?;
+            let mut published = 0;
+            let mut problems = Vec::new();
+            for (name, bytes) in &files {
+                match client.put_bytes(&format!("/v1/admin/images/{}", enc(name)), "application/octet-stream", bytes) {
+                    Ok(v) => {
+                        published += 1;
+                        let img = &v["image"];
+                        writeln!(
+                            io.out,
+                            "{name}: {}×{} {}, {} bytes",
+                            img["width"],
+                            img["height"],
+                            img["media_type"].as_str().unwrap_or(""),
+                            img["size"]
+                        )?;
+                    }
+                    Err(Error::Hub { status: 422, message }) => problems.push(format!("{name}: {message}")),
+                    Err(e) => return Err(e),
+                }
+            }
+            writeln!(io.out, "published {published} of {} images", files.len())?;
+            if !problems.is_empty() {
+                for p in &problems {
+                    writeln!(io.out, "refused {p}")?;
+                }
+                return Err(onsite_core::Error::validation(
+                    "images",
+                    format!("{} of {} were refused", problems.len(), files.len()),
+                )
+                .into());
+            }
+            Ok(())
+        }
         AdminCommand::Publish(PublishCommand::Policy { hub, file }) => {
             let policy: Value = serde_json::from_slice(&read_file(&file)?)?;
             let v = client(&hub)?.put_json("/v1/admin/discount-policy", &policy)?;
@@ -485,6 +524,15 @@ pub(crate) enum PublishCommand {
         #[arg(long, value_enum)]
         format: Option<FormatArg>,
     },
+    /// Publish product images from a folder or a ZIP file: each under its file
+    /// name, which the catalog's `image` column names; the hub checks the
+    /// content (PNG or JPEG) and makes the thumbnails devices prefetch.
+    Images {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// A folder of images, or a ZIP of them.
+        source: PathBuf,
+    },
     /// Publish the discount policy (JSON, as in docs/pricing.md).
     Policy {
         #[command(flatten)]
@@ -521,4 +569,25 @@ pub(crate) enum PublishCommand {
         #[arg(long)]
         email: Option<String>,
     },
+}
+
+/// The files of a folder (not its subfolders, no dot files) or a ZIP.
+fn image_files(source: &std::path::Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let max = onsite_core::blob::BlobKind::Image.max_bytes() as usize;
+    if source.is_dir() {
+        let mut out = Vec::new();
+        let mut entries: Vec<_> = std::fs::read_dir(source)?.collect::<std::io::Result<_>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || !e.file_type()?.is_file() {
+                continue;
+            }
+            out.push((name, read_file(&e.path())?));
+        }
+        return Ok(out);
+    }
+    let bytes = read_file(source)?;
+    let files = onsite_core::import::read_zip(&bytes, max, 200_000).map_err(onsite_core::Error::from)?;
+    Ok(files.into_iter().map(|f| (f.name, f.bytes)).collect())
 }

@@ -229,6 +229,14 @@ fn summary_json(s: &driver::SyncSummary) -> serde_json::Value {
         "retries": s.retries,
         "refused": s.refused,
         "catalog_seq": s.catalog_seq,
+        "files": {
+            "uploaded": s.files.uploaded,
+            "downloaded": s.files.downloaded,
+            "bytes_up": s.files.bytes_up,
+            "bytes_down": s.files.bytes_down,
+            "refused": s.files.refused,
+            "skipped": s.files.skipped,
+        },
     })
 }
 
@@ -249,6 +257,19 @@ fn print_summary(s: &driver::SyncSummary, json: bool, io: &mut Io<'_>) -> Result
         s.catalog_seq,
         if s.retries > 0 { format!(" ({} retries)", s.retries) } else { String::new() }
     )?;
+    let f = &s.files;
+    if f.uploaded + f.downloaded + f.refused + f.skipped > 0 {
+        writeln!(
+            io.out,
+            "files: {} uploaded, {} fetched ({} bytes up, {} down){}{}",
+            f.uploaded,
+            f.downloaded,
+            f.bytes_up,
+            f.bytes_down,
+            if f.refused > 0 { format!(", {} refused", f.refused) } else { String::new() },
+            if f.skipped > 0 { format!(", {} left out (storage budget)", f.skipped) } else { String::new() }
+        )?;
+    }
     for r in &s.refused {
         writeln!(io.out, "refused by the hub: {} {}: {}", r.code.as_str(), r.doc_id, r.message)?;
     }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod catalog;
 pub mod device;
 pub mod doc;
+pub mod file;
 pub mod lead;
 pub mod pdf;
 pub mod quote;

@@ -337,7 +337,7 @@ fn a_version_1_postgres_hub_database_is_upgraded() {
     .unwrap();
     let (hub, anna, account) = setup(&db);
     let version: i32 = c.query_one("SELECT version FROM hub_meta", &[]).unwrap().get(0);
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     // A token from before expiry existed gets the default lifetime from the upgrade.
     let expires: String =
         c.query_one("SELECT token_expires_at FROM devices WHERE device_id = 'old-tablet'", &[]).unwrap().get(0);

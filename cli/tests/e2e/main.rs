@@ -11,6 +11,7 @@ mod cli;
 mod device_cli;
 mod edges;
 mod erasure;
+mod files_cli;
 mod hostile;
 mod hub;
 mod lifecycle;

@@ -8,6 +8,7 @@
 //! | `discount/<quote id>` | the quote's discount request and the back office's decision (reps and the back office only: it holds the rep's internal reason) |
 //! | `quote/<id>` | the quote with its lines, revision and approval |
 //! | `order/<id>` | an order or reorder |
+//! | `attachment/<id>` | one file attached to a quote or an activity, naming its blob by hash (ADR 29) |
 //!
 //! Granularity and the numbers behind it: ADR 9. Every document starts from
 //! the same *genesis* change (a fixed actor and time), so two devices that
@@ -73,6 +74,8 @@ pub enum DocKind {
     Order,
     /// One contact's personal data and the activities involving them.
     Person,
+    /// A file attached to a quote or a visit (protocol 5 and later).
+    Attachment,
 }
 
 impl DocKind {
@@ -85,6 +88,7 @@ impl DocKind {
             DocKind::Quote => "quote",
             DocKind::Order => "order",
             DocKind::Person => "person",
+            DocKind::Attachment => "attachment",
         }
     }
 
@@ -99,12 +103,29 @@ impl DocKind {
             DocKind::Discount => 2,
             DocKind::Quote => 3,
             DocKind::Order => 4,
+            DocKind::Attachment => 5,
         }
     }
 
     /// Every kind.
-    pub const ALL: [DocKind; 6] =
-        [DocKind::Account, DocKind::Activities, DocKind::Discount, DocKind::Quote, DocKind::Order, DocKind::Person];
+    pub const ALL: [DocKind; 7] = [
+        DocKind::Account,
+        DocKind::Activities,
+        DocKind::Discount,
+        DocKind::Quote,
+        DocKind::Order,
+        DocKind::Person,
+        DocKind::Attachment,
+    ];
+
+    /// The first sync protocol version that carries documents of this
+    /// kind: an older app cannot read them, and the hub does not send them.
+    pub fn since_protocol(self) -> u8 {
+        match self {
+            DocKind::Attachment => 5,
+            _ => 4,
+        }
+    }
 }
 
 /// A document's id: its kind and key, written `quote/<id>`.
@@ -139,6 +160,10 @@ impl DocId {
     pub fn person(contact_id: &str) -> DocId {
         DocId { kind: DocKind::Person, text: format!("person/{contact_id}") }
     }
+    /// `attachment/<id>`.
+    pub fn attachment(id: &str) -> DocId {
+        DocId { kind: DocKind::Attachment, text: format!("attachment/{id}") }
+    }
 
     /// Parses and checks an id as written by [`DocId::as_str`].
     pub fn parse(s: &str) -> Result<DocId, DocError> {
@@ -153,6 +178,7 @@ impl DocId {
             ("discount", None) => DocId::discount(key),
             ("order", None) => DocId::order(key),
             ("person", None) => DocId::person(key),
+            ("attachment", None) => DocId::attachment(key),
             ("activities", Some(period)) if is_period(period) => DocId::activities(key, period),
             _ => return Err(bad()),
         };
@@ -255,6 +281,8 @@ pub enum Record {
     Order(Box<Order>),
     /// `person/…`
     Person(Box<PersonRecord>),
+    /// `attachment/…`
+    Attachment(Box<crate::blob::Attachment>),
 }
 
 impl Record {
@@ -267,6 +295,7 @@ impl Record {
             Record::Quote(q) => &q.account_id,
             Record::Order(o) => &o.account_id,
             Record::Person(p) => &p.contact.account_id,
+            Record::Attachment(a) => &a.account_id,
         }
     }
 }
@@ -303,6 +332,7 @@ fn top_key(kind: DocKind) -> &'static str {
         DocKind::Quote => "quote",
         DocKind::Order => "order",
         DocKind::Person => "person",
+        DocKind::Attachment => "attachment",
     }
 }
 
@@ -393,6 +423,10 @@ pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
             let obj = map_at(doc, "order")?;
             value::reconcile_map(doc, &obj, &to_map(o.as_ref())?, schema::of_order())?;
         }
+        Record::Attachment(a) => {
+            let obj = map_at(doc, "attachment")?;
+            value::reconcile_map(doc, &obj, &to_map(a.as_ref())?, schema::of_attachment())?;
+        }
     }
     Ok(())
 }
@@ -432,6 +466,7 @@ pub fn write_resolved(doc: &mut AutoCommit, record: &Record) -> Result<(), DocEr
             ("quote", m)
         }
         Record::Order(o) => ("order", to_map(o.as_ref())?),
+        Record::Attachment(a) => ("attachment", to_map(a.as_ref())?),
     };
     let obj = map_at(doc, key)?;
     for (k, v) in &map {
@@ -581,6 +616,17 @@ pub fn read(doc: &AutoCommit, id: &DocId) -> Result<Option<Record>, DocError> {
             }
             order.settle().map_err(|e| DocError::Decode(e.to_string()))?;
             Record::Order(Box::new(order))
+        }
+        DocKind::Attachment => {
+            let a = take("attachment");
+            if a.as_object().is_some_and(Map::is_empty) {
+                return Ok(None);
+            }
+            let attachment: crate::blob::Attachment = from_json(a)?;
+            if attachment.id != id.key() {
+                return Err(DocError::Shape("the attachment id differs from the document id"));
+            }
+            Record::Attachment(Box::new(attachment))
         }
     };
     Ok(Some(record))

@@ -168,6 +168,12 @@ pub(crate) fn of_quote() -> &'static Known {
     K.get_or_init(|| record::<Quote>(vec![("lines", lines()), ("approval", record::<Approval>(vec![]))]))
 }
 
+/// An attachment.
+pub(crate) fn of_attachment() -> &'static Known {
+    static K: OnceLock<Known> = OnceLock::new();
+    K.get_or_init(|| record::<crate::blob::Attachment>(vec![("file", record::<crate::blob::BlobRef>(vec![]))]))
+}
+
 /// An order.
 pub(crate) fn of_order() -> &'static Known {
     static K: OnceLock<Known> = OnceLock::new();

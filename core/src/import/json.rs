@@ -86,6 +86,8 @@ struct JsonPolicy {
     reason_required: bool,
     #[serde(default)]
     offline_lease_days: Option<u32>,
+    #[serde(default)]
+    storage_budget_mib: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -299,6 +301,7 @@ fn json_policy(raw: &RawValue) -> Result<DiscountPolicy, Refused> {
         min_margin_pct: p.min_margin_pct.map_or(Decimal::ZERO, |m| m.0),
         reason_required: p.reason_required,
         offline_lease_days: p.offline_lease_days.unwrap_or(crate::quote::DEFAULT_LEASE_DAYS),
+        storage_budget_mib: p.storage_budget_mib.unwrap_or(crate::quote::DEFAULT_STORAGE_MIB),
     };
     policy.validate().map_err(|e| Refused::of("discount_policy", e.reason))?;
     Ok(policy)

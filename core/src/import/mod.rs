@@ -10,6 +10,8 @@ mod accounts;
 mod delimited;
 mod export;
 mod json;
+mod zip;
+pub use zip::{ZipFile, read_zip};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -125,6 +127,7 @@ impl CatalogBatch {
             unit_labels: (!self.unit_labels.is_empty())
                 .then(|| Sequenced { seq: 0, item: self.unit_labels.into_iter().map(|r| r.item).collect() }),
             rep_profiles: Vec::new(),
+            media: Vec::new(),
         };
         let lines = SourceLines {
             products: product_lines,

@@ -83,6 +83,18 @@ pub struct DiscountPolicy {
     #[serde(default = "default_lease_days")]
     #[cfg_attr(feature = "uniffi", uniffi(default = 30))]
     pub offline_lease_days: u32,
+    /// What a device may keep of files (images, attachments) before it
+    /// evicts those it can fetch again, in MiB (ADR 29). Default 512.
+    #[serde(default = "default_storage_budget")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 512))]
+    pub storage_budget_mib: u32,
+}
+
+/// A device's storage budget for files unless the policy says otherwise.
+pub const DEFAULT_STORAGE_MIB: u32 = 512;
+
+fn default_storage_budget() -> u32 {
+    DEFAULT_STORAGE_MIB
 }
 
 /// The offline lease unless the policy says otherwise.
@@ -112,6 +124,7 @@ impl Default for DiscountPolicy {
             min_margin_pct: Decimal::ZERO,
             reason_required: true,
             offline_lease_days: DEFAULT_LEASE_DAYS,
+            storage_budget_mib: DEFAULT_STORAGE_MIB,
         }
     }
 }
@@ -146,6 +159,9 @@ impl DiscountPolicy {
                 "offline_lease_days",
                 format!("must be between 0 (no lease) and {MAX_LEASE_DAYS}"),
             ));
+        }
+        if !(16..=65_536).contains(&self.storage_budget_mib) {
+            return Err(crate::rules::FieldError::new("storage_budget_mib", "must be between 16 and 65536 MiB"));
         }
         Ok(())
     }
@@ -278,6 +294,7 @@ mod tests {
             min_margin_pct: d("15"),
             reason_required: true,
             offline_lease_days: 30,
+            storage_budget_mib: DEFAULT_STORAGE_MIB,
         };
         assert!(policy.validate().is_ok());
         assert!(DiscountPolicy { offline_lease_days: 366, ..policy.clone() }.validate().is_err());

@@ -32,7 +32,10 @@ mod order;
 mod revision;
 
 pub use approval::{Approval, ApprovalStatus, CustomerDecision, PrintableApproval, SignerAuth};
-pub use discount::{CategoryLimit, DEFAULT_LEASE_DAYS, DiscountPolicy, DiscountRequest, MAX_LEASE_DAYS, PolicyCheck};
+pub use discount::{
+    CategoryLimit, DEFAULT_LEASE_DAYS, DEFAULT_STORAGE_MIB, DiscountPolicy, DiscountRequest, MAX_LEASE_DAYS,
+    PolicyCheck,
+};
 pub use listing::QuoteListing;
 pub use order::{Order, reorder};
 pub use revision::{is_quote_number, quote_number};

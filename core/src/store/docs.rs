@@ -181,6 +181,7 @@ pub(crate) fn id_for(record: &Record) -> DocId {
         Record::Quote(q) => DocId::quote(&q.id),
         Record::Order(o) => DocId::order(&o.id),
         Record::Person(p) => DocId::person(&p.contact.id),
+        Record::Attachment(a) => DocId::attachment(&a.id),
     }
 }
 
@@ -245,6 +246,7 @@ fn project(tx: &Transaction<'_>, id: &DocId, record: &Record) -> Result<()> {
         }
         Record::Order(o) => projections::project_order(tx, o),
         Record::Person(p) => projections::project_person(tx, id, p),
+        Record::Attachment(a) => projections::project_attachment(tx, a),
     }
 }
 

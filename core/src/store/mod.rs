@@ -9,6 +9,8 @@
 
 mod accounts;
 mod activities;
+mod attachments;
+pub(crate) mod blobs;
 pub(crate) mod catalog;
 mod cipher;
 pub(crate) mod codec;
@@ -17,6 +19,7 @@ pub(crate) mod docs;
 pub(crate) mod erased;
 pub(crate) mod erasure;
 mod lease;
+mod media;
 mod migrations;
 mod pdfs;
 mod profiles;
@@ -43,6 +46,7 @@ use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
 
 pub use accounts::{AccountSummary, ContactMatch};
+pub use blobs::BlobBudget;
 pub use catalog::{ImportProgress, ImportSummary};
 pub use cipher::StoreKey;
 pub use docs::DocInfo;

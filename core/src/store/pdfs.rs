@@ -134,6 +134,9 @@ impl Store {
         let price = self.customer_price(sku, account_id, opts.document_date)?;
         let content = self.content_for_product(sku)?;
         let opts = self.with_profiles(opts)?;
+        // The product's synced image unless the caller passes one (ADR 29).
+        let synced = if image.is_none() { self.product_image_bytes(sku)? } else { None };
+        let image = image.or(synced.as_deref());
         let ctx = DatasheetContext { price, content: &content, rep, image };
         Ok(pdf::render_datasheet(&product, &ctx, &opts)?)
     }

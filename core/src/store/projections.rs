@@ -376,3 +376,31 @@ pub(super) fn project_order(tx: &Transaction<'_>, o: &Order) -> Result<()> {
     ])?;
     Ok(())
 }
+
+/// An attachment's row (the hub decides from it who may fetch the blob).
+pub(super) fn project_attachment(tx: &Transaction<'_>, a: &crate::blob::Attachment) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO attachments (id, account_id, parent_kind, parent_id, hash, name, media_type, size,
+           for_customer, added_by, added_at, deleted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, parent_kind = excluded.parent_kind,
+           parent_id = excluded.parent_id, hash = excluded.hash, name = excluded.name,
+           media_type = excluded.media_type, size = excluded.size, for_customer = excluded.for_customer,
+           added_by = excluded.added_by, added_at = excluded.added_at, deleted = excluded.deleted",
+    )?
+    .execute(rusqlite::params![
+        a.id,
+        a.account_id,
+        a.parent.kind(),
+        a.parent.id(),
+        a.file.hash,
+        a.file.name,
+        a.file.media_type,
+        a.file.size as i64,
+        a.for_customer,
+        a.added_by,
+        a.added_at.to_rfc3339(),
+        a.deleted,
+    ])?;
+    Ok(())
+}

@@ -509,6 +509,7 @@ mod tests {
             min_margin_pct: d("10"),
             reason_required: true,
             offline_lease_days: 30,
+            storage_budget_mib: crate::quote::DEFAULT_STORAGE_MIB,
         })
         .unwrap();
         s.set_product_costs(&[("AKB-18".into(), d("150"))]).unwrap();

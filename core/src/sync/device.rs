@@ -405,6 +405,7 @@ fn record_json(r: &crdt::Record) -> String {
         crdt::Record::Discount(d) => serde_json::to_value(d).unwrap_or_default(),
         crdt::Record::Quote(q) => serde_json::to_value(q).unwrap_or_default(),
         crdt::Record::Order(o) => serde_json::to_value(o).unwrap_or_default(),
+        crdt::Record::Attachment(a) => serde_json::to_value(a).unwrap_or_default(),
         crdt::Record::Person(p) => {
             serde_json::json!({ "contact": p.contact, "activities": p.activities, "deleted": p.deleted })
         }

@@ -24,6 +24,10 @@ pub const NEXT_TOKEN_HEADER: &str = "x-onsite-next-token";
 pub const NEXT_TOKEN_EXPIRES_HEADER: &str = "x-onsite-next-token-expires";
 /// The path of the sync endpoint under the hub's URL.
 pub const SYNC_PATH: &str = "/v1/sync";
+/// The path of the file transfer endpoint (ADR 29).
+pub const BLOB_PATH: &str = "/v1/blobs";
+/// The content type of file transfer frames.
+pub const BLOB_CONTENT_TYPE: &str = "application/x-onsite-blob";
 /// Request bodies above this size are sent gzip-compressed.
 const COMPRESS_ABOVE: usize = 1024;
 
@@ -209,6 +213,28 @@ pub struct SyncSummary {
     pub catalog_seq: i64,
     /// The token in use at the end (the rotated one, if the hub handed one over).
     pub token: String,
+    /// Files moved after the documents (ADR 29).
+    pub files: FileTransfer,
+}
+
+/// The files of one sync: uploads of what was attached here, then what
+/// the device prefetches (open quotes' attachments, product thumbnails).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct FileTransfer {
+    /// Files the hub now holds.
+    pub uploaded: u32,
+    /// Files now held whole here.
+    pub downloaded: u32,
+    /// Bytes sent (chunks).
+    pub bytes_up: u64,
+    /// Bytes received (chunks).
+    pub bytes_down: u64,
+    /// Uploads the hub refused (kept here, not retried).
+    pub refused: u32,
+    /// Prefetches left out: the storage budget is full of files that may
+    /// not be evicted, or the hub does not hold them (yet).
+    pub skipped: u32,
 }
 
 impl std::fmt::Debug for SyncSummary {
@@ -219,6 +245,7 @@ impl std::fmt::Debug for SyncSummary {
             .field("refused", &self.refused)
             .field("catalog_seq", &self.catalog_seq)
             .field("token", &"<redacted>")
+            .field("files", &self.files)
             .finish()
     }
 }
@@ -358,7 +385,8 @@ fn hub_words(body: &[u8]) -> (String, String) {
 /// Reads one answer of the hub: a frame to apply, a failure worth another
 /// attempt, or one to stop with. Never panics, whatever the bytes.
 pub fn judge(resp: TransportResponse) -> Verdict {
-    let is_frame = header(&resp.headers, "content-type").is_some_and(|v| v.starts_with(SYNC_CONTENT_TYPE));
+    let is_frame = header(&resp.headers, "content-type")
+        .is_some_and(|v| v.starts_with(SYNC_CONTENT_TYPE) || v.starts_with(BLOB_CONTENT_TYPE));
     let mut body = resp.body;
     if super::gzip::is_gzip(&body) {
         match super::gzip::decompress(&body, MAX_FRAME_BYTES) {
@@ -550,7 +578,15 @@ fn run(
                     l.progress(progress);
                 }
                 if round.done {
-                    return Ok(SyncSummary { progress, retries, refused, catalog_seq: round.catalog_seq, token });
+                    let files = transfer_files(store, transport, settings, &token, cancel, &mut retries)?;
+                    return Ok(SyncSummary {
+                        progress,
+                        retries,
+                        refused,
+                        catalog_seq: round.catalog_seq,
+                        token,
+                        files,
+                    });
                 }
                 if progress.round_trips >= settings.max_round_trips {
                     return Err(SyncFailure::Server {
@@ -574,6 +610,157 @@ fn run(
             }
             Verdict::Stop(why) => return Err(why),
         }
+    }
+}
+
+/// Posts one blob request until it has an answer: `Ok(Ok(body))` an
+/// answer, `Ok(Err(_))` the hub's refusal of this request (the next file
+/// may still go), `Err` a failure that stops the sync.
+fn exchange(
+    transport: &dyn Transport,
+    url: &str,
+    token: &str,
+    body: Vec<u8>,
+    settings: &SyncSettings,
+    cancel: &CancelFlag,
+    retries: &mut u32,
+) -> Result<Result<Vec<u8>, SyncFailure>, SyncFailure> {
+    let mut failures = 0u32;
+    loop {
+        if cancel.is_cancelled() {
+            return Err(SyncFailure::Cancelled);
+        }
+        let headers = vec![
+            Header { name: "authorization".into(), value: format!("Bearer {token}") },
+            Header { name: "content-type".into(), value: BLOB_CONTENT_TYPE.into() },
+        ];
+        let verdict = match transport.post(TransportRequest { url: url.to_string(), headers, body: body.clone() }) {
+            Ok(resp) => judge(resp),
+            Err(TransportFailure::Cancelled) => return Err(SyncFailure::Cancelled),
+            Err(TransportFailure::Tls(detail)) => Verdict::Stop(SyncFailure::Tls { detail }),
+            Err(TransportFailure::Failed(detail)) => Verdict::Stop(SyncFailure::Transport { detail }),
+            Err(TransportFailure::Offline(detail) | TransportFailure::Timeout(detail)) => {
+                Verdict::Retry { why: SyncFailure::Offline { detail, attempts: failures + 1 }, after: None }
+            }
+        };
+        match verdict {
+            Verdict::Frame(answer) => return Ok(Ok(answer)),
+            Verdict::Stop(why @ SyncFailure::Refused { .. }) => return Ok(Err(why)),
+            Verdict::Stop(why) => return Err(why),
+            Verdict::Retry { why, after } => {
+                failures += 1;
+                if failures >= settings.max_attempts.max(1) {
+                    return Err(match why {
+                        SyncFailure::Offline { detail, .. } => SyncFailure::Offline { detail, attempts: failures },
+                        other => other,
+                    });
+                }
+                *retries += 1;
+                if !wait(backoff(settings, failures, after), cancel) {
+                    return Err(SyncFailure::Cancelled);
+                }
+            }
+        }
+    }
+}
+
+fn blob_url(settings: &SyncSettings) -> String {
+    format!("{}{BLOB_PATH}", settings.hub_url.trim_end_matches('/'))
+}
+
+/// Uploads what was attached here, then prefetches what the device keeps
+/// (ADR 29), one chunk per round trip: a cut continues at the next chunk.
+fn transfer_files(
+    store: &Store,
+    transport: &dyn Transport,
+    settings: &SyncSettings,
+    token: &str,
+    cancel: &CancelFlag,
+    retries: &mut u32,
+) -> Result<FileTransfer, SyncFailure> {
+    let url = blob_url(settings);
+    let mut files = FileTransfer::default();
+    while let Some(out) = store.blob_upload_request().map_err(|e| local(&e))? {
+        let sent = out.bytes.len() as u64;
+        match exchange(transport, &url, token, out.bytes, settings, cancel, retries)? {
+            Ok(answer) => {
+                files.bytes_up += sent;
+                store.blob_upload_apply(&out.hash, &answer).map_err(|e| local(&e))?;
+                if !store.blob_pending(&out.hash).map_err(|e| local(&e))? {
+                    files.uploaded += 1;
+                }
+            }
+            Err(why) => {
+                files.refused += 1;
+                store.blob_upload_refused(&out.hash, &why.to_string()).map_err(|e| local(&e))?;
+            }
+        }
+    }
+    for want in store.blob_prefetch().map_err(|e| local(&e))? {
+        match fetch_into(store, transport, settings, token, &want, cancel, retries, &mut files)? {
+            Some(_) => files.downloaded += 1,
+            None => files.skipped += 1,
+        }
+    }
+    Ok(files)
+}
+
+/// Downloads one blob chunk by chunk; `None` when it cannot be held (the
+/// budget) or the hub does not hold it for this device.
+#[allow(clippy::too_many_arguments)]
+fn fetch_into(
+    store: &Store,
+    transport: &dyn Transport,
+    settings: &SyncSettings,
+    token: &str,
+    want: &crate::blob::BlobRef,
+    cancel: &CancelFlag,
+    retries: &mut u32,
+    files: &mut FileTransfer,
+) -> Result<Option<()>, SyncFailure> {
+    let url = blob_url(settings);
+    loop {
+        let out = match store.blob_download_request(want) {
+            Ok(Some(out)) => out,
+            Ok(None) => return Ok(Some(())),
+            Err(crate::Error::Conflict { .. }) => return Ok(None),
+            Err(e) => return Err(local(&e)),
+        };
+        let answer = match exchange(transport, &url, token, out.bytes, settings, cancel, retries)? {
+            Ok(a) => a,
+            Err(_) => return Ok(None),
+        };
+        files.bytes_down += answer.len() as u64;
+        match store.blob_download_apply(&want.hash, &answer) {
+            Ok(super::blobs::Fetched::More) => {}
+            Ok(super::blobs::Fetched::Done) => return Ok(Some(())),
+            Ok(super::blobs::Fetched::NotFound) => return Ok(None),
+            Err(e) => return Err(local(&e)),
+        }
+    }
+}
+
+/// Fetches one file from the hub on demand (a full product image, an
+/// attachment), resuming a partial download, and returns its bytes.
+pub fn fetch_file(
+    store: &Store,
+    transport: &dyn Transport,
+    settings: &SyncSettings,
+    want: &crate::blob::BlobRef,
+    cancel: &CancelFlag,
+) -> Result<Vec<u8>, SyncFailure> {
+    if let Ok(bytes) = store.blob(&want.hash) {
+        return Ok(bytes);
+    }
+    let token = store.current_token(&settings.token).unwrap_or_else(|_| settings.token.clone());
+    let mut retries = 0;
+    let mut files = FileTransfer::default();
+    match fetch_into(store, transport, settings, &token, want, cancel, &mut retries, &mut files)? {
+        Some(()) => store.blob(&want.hash).map_err(|e| local(&e)),
+        None => Err(SyncFailure::Refused {
+            code: "not_found".into(),
+            detail: "the hub holds no such file for this device, or the storage budget is full".into(),
+        }),
     }
 }
 
@@ -672,6 +859,7 @@ mod tests {
             refused: vec![],
             catalog_seq: 0,
             token: secret.clone(),
+            files: FileTransfer::default(),
         };
         for shown in [format!("{settings:?}"), format!("{request:?}"), format!("{summary:?}")] {
             assert!(!shown.contains(&secret) && shown.contains("<redacted>"), "{shown}");

@@ -32,8 +32,9 @@ use crate::release::CatalogDelta;
 /// refusal frames, ADR 17; 3: person documents and the erased list of a
 /// response, ADR 24; 4: records with fields an older app would drop when it
 /// writes — quote positions, a contact's form of address, the VAT ID's
-/// confirmation — so such an app is told to update, ADR 26).
-pub const PROTOCOL_VERSION: u8 = 4;
+/// confirmation — so such an app is told to update, ADR 26; 5: attachment
+/// documents, which the hub never sends in an answer of version 4, ADR 29).
+pub const PROTOCOL_VERSION: u8 = 5;
 /// The oldest request version the hub answers, in the request's own
 /// version (ADR 28): an app one release behind keeps syncing; an older one
 /// is told to update (`FrameError::TooOld`, HTTP 426) before it writes
@@ -170,6 +171,7 @@ fn kind_code(k: DocKind) -> u8 {
         DocKind::Order => 4,
         DocKind::Discount => 5,
         DocKind::Person => 6,
+        DocKind::Attachment => 7,
     }
 }
 
@@ -210,6 +212,7 @@ pub(crate) fn read_doc_id(r: &mut Reader<'_>) -> Result<DocId, FrameError> {
         4 => format!("order/{key}"),
         5 => format!("discount/{key}"),
         6 => format!("person/{key}"),
+        7 => format!("attachment/{key}"),
         _ => return Err(FrameError::BadDocId),
     };
     DocId::parse(&text).map_err(|_| FrameError::BadDocId)

@@ -169,6 +169,9 @@ fn withheld(scope: &DeviceScope, record: Option<&crdt::Record>, received_before:
             QuoteState::Cancelled => !received_before,
             _ => false,
         },
+        // An attachment the rep did not mark for the customer; once it was
+        // sent, its unmarking is sent too (the hub no longer serves its file).
+        Some(crdt::Record::Attachment(a)) => !a.for_customer && !received_before,
         _ => false,
     }
 }
@@ -304,7 +307,9 @@ pub fn handle(
         cursor = changed.last().map_or(req.doc_cursor, |c| c.1);
     }
     for (id, seq) in changed {
-        if in_request.contains(&id) {
+        // A kind the request's version cannot read (ADR 28): kept back
+        // until the app is updated.
+        if in_request.contains(&id) || id.kind().since_protocol() > version {
             continue;
         }
         let Some(mut doc) = storage.load_doc(&id)? else { continue };
@@ -343,7 +348,7 @@ pub fn handle(
     };
     let catalog = grant_costs(storage, scope, &req.device_id, req.catalog_cursor, catalog)?;
     for id in storage.erased_since(req.doc_cursor, scope, super::MAX_ENTRIES)? {
-        if !erased.contains(&id) && erased.len() < super::MAX_ENTRIES {
+        if !erased.contains(&id) && erased.len() < super::MAX_ENTRIES && id.kind().since_protocol() <= version {
             erased.push(id);
         }
     }

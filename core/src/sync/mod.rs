@@ -19,6 +19,8 @@
 //! [`Store::sync_request`]: crate::Store::sync_request
 //! [`Store::sync_apply`]: crate::Store::sync_apply
 
+pub mod blob_frame;
+pub mod blobs;
 pub mod device;
 pub mod driver;
 pub mod error;
@@ -38,8 +40,8 @@ pub use crate::roles::DeviceRole;
 pub use crate::scope::DeviceScope;
 pub use device::{DeviceStorage, SyncRefusal, SyncRound};
 pub use driver::{
-    AuthProblem, CancelFlag, Header, SyncFailure, SyncListener, SyncProgress, SyncSettings, SyncSummary, Transport,
-    TransportFailure, TransportRequest, TransportResponse,
+    AuthProblem, CancelFlag, FileTransfer, Header, SyncFailure, SyncListener, SyncProgress, SyncSettings, SyncSummary,
+    Transport, TransportFailure, TransportRequest, TransportResponse,
 };
 pub use error::{FrameError, Rejection, SyncError};
 pub use frame::{MAX_ENTRIES, MAX_FRAME_BYTES, PROTOCOL_VERSION};

@@ -31,6 +31,7 @@
 //!   in force; never changed afterwards.
 
 mod actor;
+mod attachment;
 mod discount;
 mod field;
 mod order;
@@ -149,6 +150,8 @@ fn judge(actor: &Actor<'_>, before: Option<&Record>, after: Option<&Record>, fac
         (Some(Record::Person(b)), Record::Person(a)) => field::person(actor, Some(b), a),
         (None, Record::Order(a)) => order::check(actor, None, a, facts),
         (Some(Record::Order(b)), Record::Order(a)) => order::check(actor, Some(b), a, facts),
+        (None, Record::Attachment(a)) => attachment::check(actor, None, a, facts),
+        (Some(Record::Attachment(b)), Record::Attachment(a)) => attachment::check(actor, Some(b), a, facts),
         _ => Err(no(RefusalCode::InvalidRecord, "the record changed its kind")),
     }
 }
@@ -180,6 +183,7 @@ fn validate(r: &Record) -> Rule {
         }
         Record::Quote(q) => q.validate().map_err(|e| invalid(e.to_string()))?,
         Record::Order(o) => o.validate().map_err(|e| invalid(e.to_string()))?,
+        Record::Attachment(a) => a.validate().map_err(|e| invalid(e.to_string()))?,
         Record::Person(p) => {
             p.contact.validate().map_err(|e| invalid(e.to_string()))?;
             if p.activities.len() > 10_000 {

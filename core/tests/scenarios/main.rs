@@ -18,6 +18,7 @@
 mod common;
 mod encryption;
 mod erasure;
+mod files;
 mod fuzz_regressions;
 mod search_quality;
 mod sync_scenarios;

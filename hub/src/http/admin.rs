@@ -178,6 +178,29 @@ pub(super) async fn publish_catalog(
     Ok(axum::Json(summary).into_response())
 }
 
+/// `PUT /v1/admin/images/{name}`: publishes one product image under the
+/// file name the catalog's `image` column uses (ADR 29). The content is
+/// sniffed (PNG or JPEG), decoded and made into a thumbnail; a damaged,
+/// oversized or other file is refused (422) with nothing published.
+pub(super) async fn publish_image(
+    State(hub): State<Hub>,
+    _: Admin,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let limit = onsite_core::blob::BlobKind::Image.max_bytes() as usize;
+    let (body, _held) = read_body(&hub, &headers, body, limit).await?;
+    let backend = hub.backend.clone();
+    let (summary, item) = blocking(move || {
+        let prepared = onsite_core::blob::prepare_image(&name, &body).map_err(onsite_core::Error::from)?;
+        let item = prepared.item.clone();
+        Ok((backend.publish_images(&[prepared])?, item))
+    })
+    .await?;
+    Ok(axum::Json(serde_json::json!({ "seq": summary.seq, "image": item })).into_response())
+}
+
 /// `POST /v1/admin/accounts`: accounts with their contacts from a CRM
 /// export (CSV or a JSON array, docs/hub.md), all or nothing; every bad row
 /// is answered with its line (422).

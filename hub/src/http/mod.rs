@@ -44,16 +44,16 @@ use super::metrics::Metrics;
 use crate::error::Error;
 use admin::{
     assign_accounts, decide_discount, erase_person, export_person, get_company, get_rep_profile, import_accounts,
-    issue_device, list_devices, list_orders, list_quotes, mark_lost, publish_catalog, publish_company, publish_policy,
-    publish_rep_profile, reissue_token, revoke_device,
+    issue_device, list_devices, list_orders, list_quotes, mark_lost, publish_catalog, publish_company, publish_image,
+    publish_policy, publish_rep_profile, reissue_token, revoke_device,
 };
 use approval::{approval_get, approval_pdf, approval_post};
 use auth::{Admin, AuthLimiter};
-use sync::{sync, whoami, wiped};
+use sync::{blobs, sync, whoami, wiped};
 
 pub use approval::attachment;
 pub use body::MAX_CATALOG_BYTES;
-pub use sync::{NEXT_TOKEN, NEXT_TOKEN_EXPIRES, SYNC_TYPE};
+pub use sync::{BLOB_TYPE, NEXT_TOKEN, NEXT_TOKEN_EXPIRES, SYNC_TYPE};
 
 /// Every endpoint, as `(method, path)`: what `docs/openapi.yaml` documents
 /// (a test checks both ways, against a running hub).
@@ -61,6 +61,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/health"),
     ("GET", "/metrics"),
     ("POST", "/v1/sync"),
+    ("POST", "/v1/blobs"),
     ("POST", "/v1/wiped"),
     ("GET", "/v1/device"),
     ("POST", "/v1/admin/devices"),
@@ -70,6 +71,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/devices/{id}/token"),
     ("POST", "/v1/admin/reps/{rep}/accounts"),
     ("POST", "/v1/admin/catalog"),
+    ("PUT", "/v1/admin/images/{name}"),
     ("POST", "/v1/admin/accounts"),
     ("PUT", "/v1/admin/discount-policy"),
     ("PUT", "/v1/admin/company"),
@@ -197,6 +199,7 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/health", get(health))
         .route("/metrics", get(metrics_text))
         .route("/v1/sync", post(sync))
+        .route("/v1/blobs", post(blobs))
         .route("/v1/wiped", post(wiped))
         .route("/v1/device", get(whoami))
         .route("/v1/admin/devices", post(issue_device).get(list_devices))
@@ -213,6 +216,7 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/v1/admin/persons/{id}", get(export_person))
         .route("/v1/admin/persons/{id}/erase", post(erase_person))
         .route("/v1/admin/catalog", post(publish_catalog))
+        .route("/v1/admin/images/{name}", put(publish_image))
         .route("/v1/admin/accounts", post(import_accounts))
         .route("/a/{link}", get(approval_get).post(approval_post))
         .route("/a/{link}/quote.pdf", get(approval_pdf))

@@ -91,6 +91,44 @@ pub(super) async fn sync(
     }
 }
 
+/// `POST /v1/blobs`: one chunk of a file in or out (ADR 29). The body is
+/// at most a chunk and its header, so the hub holds no more than that of
+/// a file in memory per request, however large the file.
+pub(super) async fn blobs(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let device = match authenticate(&hub, peer, &headers).await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let (body, _held) = match read_body(&hub, &headers, body, onsite_core::sync::blob_frame::MAX_BLOB_FRAME).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    let backend = hub.backend.clone();
+    let device_id = device.device_id.clone();
+    let result = super::blocking(move || {
+        let scope = backend.scope(&device)?;
+        backend.blob(&scope, &body)
+    })
+    .await;
+    match result {
+        Ok(Ok(answer)) => ([(header::CONTENT_TYPE, HeaderValue::from_static(BLOB_TYPE))], answer).into_response(),
+        Ok(Err(refusal)) => {
+            let e = ApiError::from(Error::Core(refusal));
+            hub.metrics.refused(e.code);
+            if hub.config.log {
+                log::line("warn", &format!("file transfer refused for device {device_id}: {}", e.code));
+            }
+            e.into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
 /// Stages the device's next token and puts it into the answer. The old
 /// token keeps working until the device first uses the new one, so an
 /// answer lost on the way costs nothing: the device keeps its old token,
@@ -195,3 +233,6 @@ pub const NEXT_TOKEN_EXPIRES: &str = "x-onsite-next-token-expires";
 
 /// The media type of sync frames (requests, responses and refusals).
 pub const SYNC_TYPE: &str = "application/x-onsite-sync";
+
+/// The media type of file transfer frames.
+pub const BLOB_TYPE: &str = "application/x-onsite-blob";

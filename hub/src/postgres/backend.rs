@@ -229,6 +229,52 @@ impl Backend for PgBackend {
         })
     }
 
+    fn publish_images(&self, images: &[onsite_core::blob::PreparedImage]) -> Result<ImportSummary> {
+        // The bytes first, in PostgreSQL's own tables (kept once); then the
+        // media rows through the replica, which devices receive.
+        let mut c = self.pool.get()?;
+        let mut tx = c.client().transaction()?;
+        for i in images {
+            for (r, bytes) in [(i.item.image(), &i.image), (i.item.thumbnail(), &i.thumbnail)] {
+                let new = tx.execute(
+                    "INSERT INTO blobs (hash, kind, media_type, size, chunks) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (hash) DO NOTHING",
+                    &[
+                        &r.hash,
+                        &r.kind.as_str(),
+                        &r.media_type,
+                        &(r.size as i64),
+                        &(onsite_core::blob::chunk_count(r.size) as i64),
+                    ],
+                )?;
+                if new == 1 {
+                    for (idx, part) in bytes.chunks(onsite_core::blob::CHUNK_BYTES).enumerate() {
+                        tx.execute(
+                            "INSERT INTO blob_chunks (hash, idx, data) VALUES ($1, $2, $3)",
+                            &[&r.hash, &(idx as i64), &part],
+                        )?;
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        drop(c);
+        let items: Vec<_> = images.iter().map(|i| i.item.clone()).collect();
+        let mut summary = None;
+        self.publish(|replica| {
+            summary = Some(replica.publish_media(&items)?);
+            Ok(())
+        })?;
+        summary.ok_or_else(|| onsite_core::Error::Backend("the publication did not run".into()).into())
+    }
+
+    fn blob(&self, scope: &DeviceScope, request: &[u8]) -> Result<onsite_core::sync::blobs::Judged> {
+        // One transaction: committed for an answer and for a refusal
+        // (`Ok(Err(_))`: a refused upload's rows are gone), rolled back on
+        // an error.
+        self.with_blobs(&scope.device_id, |storage| onsite_core::sync::blobs::hub_handle(storage, scope, request))
+    }
+
     fn register_device(&self, device_id: &str, new: &NewDevice, secrets: &TokenSecrets) -> Result<DeviceRecord> {
         new.validate().map_err(onsite_core::Error::from)?;
         let mut c = self.pool.get()?;

@@ -18,6 +18,7 @@
 //! retries; `schema.rs` the schema and its upgrades (`schema.sql`);
 //! `pool.rs` the connection pool; `replica.rs` the catalog replica and
 //! publishing releases; `storage.rs` `HubStorage` on one transaction;
+//! `blobs.rs` `HubBlobStorage` (files, ADR 29) on one transaction;
 //! `backend.rs` the `Backend` calls.
 
 use std::path::PathBuf;
@@ -31,6 +32,9 @@ use postgres::error::SqlState;
 use crate::error::Result;
 
 mod backend;
+mod blobs;
+#[cfg(test)]
+mod blobs_tests;
 mod pool;
 mod replica;
 mod schema;
@@ -55,6 +59,8 @@ pub struct PgBackend {
     replica: Mutex<Arc<Store>>,
     /// Held while the replica is brought up to date or published from.
     replica_write: Mutex<()>,
+    /// The published images' and thumbnails' hashes, read from the replica.
+    media: Mutex<replica::MediaHashes>,
 }
 
 impl std::fmt::Debug for PgBackend {
@@ -84,10 +90,12 @@ impl PgBackend {
             generation: std::sync::atomic::AtomicU32::new(0),
             replica: Mutex::new(Arc::new(first)),
             replica_write: Mutex::new(()),
+            media: Mutex::default(),
         };
         let mut c = backend.pool.get()?;
         backend.catch_up(&mut c)?;
         drop(c);
+        backend.project_missing_attachments()?;
         Ok(backend)
     }
 

@@ -5,7 +5,7 @@ use super::pool::Conn;
 use crate::error::{Error, Result};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: i32 = 5;
+const SCHEMA_VERSION: i32 = 6;
 
 /// From version 1: devices keep their approval-link key.
 const UPGRADE_TO_2: &str =
@@ -42,6 +42,31 @@ const UPGRADE_TO_5: &str = "
       seq BIGINT NOT NULL, erased_at TIMESTAMPTZ NOT NULL DEFAULT now());
     CREATE INDEX IF NOT EXISTS erased_docs_seq ON erased_docs (seq);
     UPDATE hub_meta SET version = 5 WHERE id = 1;";
+/// From version 5: files that travel (ADR 29): blobs and their chunks,
+/// uploads under way, who uploaded what, and the attachments' projection
+/// (filled from the attachment documents when the backend opens).
+const UPGRADE_TO_6: &str = "
+    CREATE TABLE IF NOT EXISTS blobs (
+      hash TEXT PRIMARY KEY CHECK (length(hash) = 64),
+      kind TEXT NOT NULL CHECK (kind IN ('image', 'thumbnail', 'logo', 'attachment')),
+      media_type TEXT NOT NULL, size BIGINT NOT NULL CHECK (size > 0), chunks BIGINT NOT NULL CHECK (chunks > 0));
+    CREATE TABLE IF NOT EXISTS blob_chunks (
+      hash TEXT NOT NULL REFERENCES blobs (hash) ON DELETE CASCADE, idx BIGINT NOT NULL CHECK (idx >= 0),
+      data BYTEA NOT NULL, PRIMARY KEY (hash, idx));
+    CREATE TABLE IF NOT EXISTS blob_uploads (
+      device_id TEXT NOT NULL, hash TEXT NOT NULL CHECK (length(hash) = 64), kind TEXT NOT NULL,
+      media_type TEXT NOT NULL, size BIGINT NOT NULL CHECK (size > 0), next BIGINT NOT NULL CHECK (next >= 0),
+      started_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (device_id, hash));
+    CREATE TABLE IF NOT EXISTS upload_chunks (
+      device_id TEXT NOT NULL, hash TEXT NOT NULL, idx BIGINT NOT NULL CHECK (idx >= 0), data BYTEA NOT NULL,
+      PRIMARY KEY (device_id, hash, idx),
+      FOREIGN KEY (device_id, hash) REFERENCES blob_uploads (device_id, hash) ON DELETE CASCADE);
+    CREATE TABLE IF NOT EXISTS blob_owners (hash TEXT NOT NULL, device_id TEXT NOT NULL, PRIMARY KEY (hash, device_id));
+    CREATE TABLE IF NOT EXISTS attachments (
+      id TEXT PRIMARY KEY, account_id TEXT NOT NULL, hash TEXT NOT NULL, for_customer BOOLEAN NOT NULL,
+      deleted BOOLEAN NOT NULL DEFAULT false);
+    CREATE INDEX IF NOT EXISTS attachments_by_hash ON attachments (hash);
+    UPDATE hub_meta SET version = 6 WHERE id = 1;";
 /// Advisory lock key of the schema set-up (catalog publishing has its own).
 const LOCK_SCHEMA: i64 = 0x6f6e_7369_7465_0001;
 
@@ -70,6 +95,10 @@ pub(super) fn set_up(c: &mut Conn<'_>) -> Result<()> {
     if version == 4 {
         tx.batch_execute(UPGRADE_TO_5)?;
         version = 5;
+    }
+    if version == 5 {
+        tx.batch_execute(UPGRADE_TO_6)?;
+        version = 6;
     }
     if version > SCHEMA_VERSION {
         return Err(Error::Config(format!(

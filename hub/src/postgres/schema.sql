@@ -1,7 +1,7 @@
--- The hub's PostgreSQL schema, version 5 (version 1 lacked devices.link_key,
+-- The hub's PostgreSQL schema, version 6 (version 1 lacked devices.link_key,
 -- version 2 the quote number and order's quote columns, version 3 the
 -- devices' token expiry, staged token, loss and wipe, version 4 the erased
--- documents; the upgrades are in
+-- documents, version 5 the files; the upgrades are in
 -- schema.rs). Applied once by the first
 -- instance that finds an empty database (under an advisory lock).
 
@@ -119,4 +119,62 @@ CREATE TABLE erased_docs (
 );
 CREATE INDEX erased_docs_seq ON erased_docs (seq);
 
-INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 5, 0);
+-- Files that travel (ADR 29), addressed by the SHA-256 of their bytes and
+-- stored in chunks of 512 KiB: a blob held whole, its chunks.
+CREATE TABLE blobs (
+    hash       TEXT PRIMARY KEY CHECK (length(hash) = 64),
+    kind       TEXT NOT NULL CHECK (kind IN ('image', 'thumbnail', 'logo', 'attachment')),
+    media_type TEXT NOT NULL,
+    size       BIGINT NOT NULL CHECK (size > 0),
+    chunks     BIGINT NOT NULL CHECK (chunks > 0)
+);
+
+CREATE TABLE blob_chunks (
+    hash TEXT NOT NULL REFERENCES blobs (hash) ON DELETE CASCADE,
+    idx  BIGINT NOT NULL CHECK (idx >= 0),
+    data BYTEA NOT NULL,
+    PRIMARY KEY (hash, idx)
+);
+
+-- An upload under way, per device (so one device's upload never reveals
+-- that another's blob exists), and its chunks so far.
+CREATE TABLE blob_uploads (
+    device_id  TEXT NOT NULL,
+    hash       TEXT NOT NULL CHECK (length(hash) = 64),
+    kind       TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size       BIGINT NOT NULL CHECK (size > 0),
+    next       BIGINT NOT NULL CHECK (next >= 0),
+    started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (device_id, hash)
+);
+
+CREATE TABLE upload_chunks (
+    device_id TEXT NOT NULL,
+    hash      TEXT NOT NULL,
+    idx       BIGINT NOT NULL CHECK (idx >= 0),
+    data      BYTEA NOT NULL,
+    PRIMARY KEY (device_id, hash, idx),
+    FOREIGN KEY (device_id, hash) REFERENCES blob_uploads (device_id, hash) ON DELETE CASCADE
+);
+
+-- Which device uploaded a blob (it may fetch it back before a document
+-- names it).
+CREATE TABLE blob_owners (
+    hash      TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    PRIMARY KEY (hash, device_id)
+);
+
+-- Attachments (projection of `attachment/<id>` documents): who may fetch
+-- a blob is decided from here.
+CREATE TABLE attachments (
+    id           TEXT PRIMARY KEY,
+    account_id   TEXT NOT NULL,
+    hash         TEXT NOT NULL,
+    for_customer BOOLEAN NOT NULL,
+    deleted      BOOLEAN NOT NULL DEFAULT false
+);
+CREATE INDEX attachments_by_hash ON attachments (hash);
+
+INSERT INTO hub_meta (id, version, doc_seq) VALUES (1, 6, 0);

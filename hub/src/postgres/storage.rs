@@ -225,6 +225,16 @@ impl<'t, 'c> PgHub<'t, 'c> {
             &[&id.as_str(), &id.kind().as_str(), &account, &state, &body, &number, &quote_ref],
         );
         r?;
+        // Who may fetch an attachment's file is decided from its row.
+        if let Some(Record::Attachment(a)) = &record {
+            let r = self.exec(
+                "INSERT INTO attachments (id, account_id, hash, for_customer, deleted) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, hash = excluded.hash,
+                   for_customer = excluded.for_customer, deleted = excluded.deleted",
+                &[&a.id, &a.account_id, &a.file.hash, &a.for_customer, &a.deleted],
+            );
+            r?;
+        }
         // The quote's projection shows its discount request.
         if let Some(Record::Discount(d)) = &record {
             let qid = DocId::quote(&d.quote_id);
@@ -239,6 +249,16 @@ impl<'t, 'c> PgHub<'t, 'c> {
             }
         }
         Ok(())
+    }
+
+    /// Writes a stored document's projection again (one from before its
+    /// projection existed), under the document's lock, without renumbering it.
+    pub(super) fn reproject(&mut self, id: &DocId) -> onsite_core::Result<()> {
+        self.lock_doc(id)?;
+        match self.load(id)? {
+            Some(doc) => self.project(id, &doc),
+            None => Ok(()),
+        }
     }
 
     fn discount_of(&mut self, quote_id: &str) -> onsite_core::Result<Option<onsite_core::quote::DiscountRequest>> {
@@ -401,9 +421,8 @@ impl HubStorage for PgHub<'_, '_> {
         limit: usize,
     ) -> onsite_core::Result<Vec<(DocId, u64)>> {
         let accounts: Option<Vec<String>> = scope.accounts.as_ref().map(|a| a.iter().cloned().collect());
-        let kinds: Option<Vec<String>> = (scope.role == DeviceRole::Customer).then(|| {
-            [DocKind::Account, DocKind::Quote, DocKind::Order].iter().map(|k| k.as_str().to_string()).collect()
-        });
+        let kinds: Option<Vec<String>> = (scope.role == DeviceRole::Customer)
+            .then(|| DocKind::ALL.iter().filter(|k| scope.allows_kind(**k)).map(|k| k.as_str().to_string()).collect());
         let r = self.rows(
             "SELECT doc_id, seq FROM documents
              WHERE seq > $1 AND account_id <> '' AND ($2::text[] IS NULL OR account_id = ANY($2))

@@ -96,6 +96,9 @@ pub(super) fn validate(data: &ReferenceData, invalid: impl Fn(String) -> Error) 
     for c in &data.content {
         c.validate()?;
     }
+    for m in &data.media {
+        m.validate()?;
+    }
     if let Some(p) = &data.company_profile {
         p.item.validate()?;
     }

@@ -94,6 +94,7 @@ pub(crate) fn catalog_page(
     let rows = stmt.query_map([since], |r| Ok(Tombstone { entity: r.get(0)?, key: r.get(1)?, seq: r.get(2)? }))?;
     delta.tombstones = rows.collect::<Result<_, _>>()?;
     delta.content = content_where(c, "seq > ?1", since)?;
+    delta.media = super::rows::media_where(c, "seq > ?1", since)?;
     let company: Option<String> =
         c.query_row("SELECT body FROM company_profile WHERE id = 1 AND seq > ?1", [since], |r| r.get(0)).optional()?;
     delta.company_profile = company.map(|b| json("company profile", &b)).transpose()?;

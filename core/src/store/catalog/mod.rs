@@ -19,7 +19,7 @@ use crate::release::{CatalogDelta, ReferenceData, Tombstone};
 mod check;
 mod delta;
 mod lookups;
-mod rows;
+pub(crate) mod rows;
 mod write;
 
 pub(crate) use delta::catalog_page;
@@ -52,6 +52,8 @@ pub struct ImportSummary {
     pub costs_changed: u64,
     /// Content library items new or changed.
     pub content_changed: u64,
+    /// Published images added or changed.
+    pub media_changed: u64,
     /// Whether the discount policy changed.
     pub policy_changed: bool,
     /// Company profile, unit labels and rep profiles changed.
@@ -101,8 +103,21 @@ impl Store {
     /// deletions, counted campaign figures) through the same checked write
     /// as a file: all or nothing, under the next catalog sequence.
     pub(crate) fn publish(&self, data: &ReferenceData) -> Result<ImportSummary> {
+        self.publish_with(data, |_| Ok(()))
+    }
+
+    /// [`Store::publish`] with `before` run first in the same transaction
+    /// (the published images' blobs are stored with their media rows).
+    pub(crate) fn publish_with(
+        &self,
+        data: &ReferenceData,
+        before: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<ImportSummary> {
         validate(data, |reason| Error::validation("reference data", reason))?;
-        self.write(|tx| publish_in(tx, data, &SourceLines::default(), Vec::new(), &mut |_| {}))
+        self.write(|tx| {
+            before(tx)?;
+            publish_in(tx, data, &SourceLines::default(), Vec::new(), &mut |_| {})
+        })
     }
 
     /// Applies a delta from the hub on a device: rows keep the hub's

@@ -156,3 +156,28 @@ pub(crate) fn costs_in(c: &Connection) -> Result<Vec<crate::catalog::ProductCost
     }
     Ok(out)
 }
+
+/// Published images where `filter` holds, by name.
+pub(crate) fn media_where(
+    c: &Connection,
+    filter: &str,
+    arg: impl rusqlite::ToSql,
+) -> Result<Vec<crate::blob::MediaItem>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT name, hash, media_type, size, width, height, thumb_hash, thumb_size, seq FROM media WHERE {filter} ORDER BY name"
+    ))?;
+    let rows = stmt.query_map([arg], |r| {
+        Ok(crate::blob::MediaItem {
+            name: r.get(0)?,
+            hash: r.get(1)?,
+            media_type: r.get(2)?,
+            size: r.get::<_, i64>(3)? as u64,
+            width: r.get(4)?,
+            height: r.get(5)?,
+            thumb_hash: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+            thumb_size: r.get::<_, Option<i64>>(7)?.unwrap_or_default() as u64,
+            seq: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}

@@ -47,6 +47,7 @@ pub(super) fn write_batch(
     w.discount_policy(batch.discount_policy.as_ref())?;
     w.product_costs(&batch.product_costs)?;
     w.content(&batch.content)?;
+    w.media(&batch.media)?;
     w.scoring_model(batch.scoring_model.as_ref())?;
     w.campaigns(&batch.campaigns)?;
     w.profiles(batch)?;
@@ -339,6 +340,38 @@ impl<'a, 'c> BatchWriter<'a, 'c> {
         Ok(())
     }
 
+    fn media(&mut self, media: &[crate::blob::MediaItem]) -> Result<()> {
+        let tx = self.tx;
+        for m in media {
+            let old: Option<(String, String)> = tx
+                .prepare_cached("SELECT hash, thumb_hash FROM media WHERE name = ?1")?
+                .query_row([&m.name], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if self.carried || old.as_ref() != Some(&(m.hash.clone(), m.thumb_hash.clone())) {
+                tx.prepare_cached(
+                    "INSERT INTO media (name, hash, kind, media_type, size, width, height, thumb_hash, thumb_size, seq)
+                     VALUES (?1, ?2, 'image', ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, media_type = excluded.media_type,
+                       size = excluded.size, width = excluded.width, height = excluded.height,
+                       thumb_hash = excluded.thumb_hash, thumb_size = excluded.thumb_size, seq = excluded.seq",
+                )?
+                .execute(params![
+                    m.name,
+                    m.hash,
+                    m.media_type,
+                    m.size as i64,
+                    m.width,
+                    m.height,
+                    m.thumb_hash,
+                    m.thumb_size as i64,
+                    self.stamp_of(m.seq)
+                ])?;
+                self.s.media_changed += 1;
+            }
+        }
+        Ok(())
+    }
+
     fn scoring_model(&mut self, model: Option<&Sequenced<ScoringModel>>) -> Result<()> {
         if let Some(Sequenced { seq, item: model }) = model {
             let body = to_json("scoring model", model)?;
@@ -417,6 +450,7 @@ impl<'a, 'c> BatchWriter<'a, 'c> {
             + s.tax_classes_changed
             + s.costs_changed
             + s.content_changed
+            + s.media_changed
             + s.campaigns_changed
             + s.profiles_changed
             + u64::from(s.policy_changed)
