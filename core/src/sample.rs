@@ -1025,13 +1025,17 @@ pub fn rep_profiles() -> Vec<crate::profile::RepProfile> {
 
 /// A product photo as the back office would publish it: a PNG of
 /// `width` × `height` pixels whose colours depend on `seed` (a gradient
-/// with a product-like shape, so thumbnails differ).
+/// with a product-like shape; 10,000 seeds in a row give different images).
 pub fn product_png(seed: u64, width: u32, height: u32) -> Vec<u8> {
     let (r, g, b) = ((seed * 67 % 200) as u8 + 30, (seed * 131 % 200) as u8 + 30, (seed * 29 % 200) as u8 + 30);
     let img = image::RgbImage::from_fn(width, height, |x, y| {
         let (cx, cy) = (x as i64 - i64::from(width / 2), y as i64 - i64::from(height / 2));
         let inside = cx * cx + cy * cy < i64::from(width.min(height) / 3).pow(2);
-        if inside { image::Rgb([r, g, b]) } else { image::Rgb([240 - (y * 40 / height.max(1)) as u8, 240, 245]) }
+        if inside {
+            image::Rgb([r, g, b])
+        } else {
+            image::Rgb([240 - (y * 40 / height.max(1)) as u8, 150 + (seed % 100) as u8, 150 + (seed / 100 % 100) as u8])
+        }
     });
     let mut out = std::io::Cursor::new(Vec::new());
     // Writing a PNG to memory cannot fail for an RGB image.

@@ -194,13 +194,13 @@ impl Store {
                 out.push(BlobRef { hash, kind: BlobKind::Attachment, media_type, size: size as u64, name });
             }
             let mut stmt = c.prepare_cached(
-                "SELECT DISTINCT m.thumb_hash, m.thumb_size, m.name FROM media m
+                "SELECT m.thumb_hash, max(m.thumb_size), min(m.name) FROM media m
                  JOIN products p ON p.image = m.name
                  WHERE m.thumb_hash IS NOT NULL
                    AND (EXISTS (SELECT 1 FROM price_tiers i WHERE i.sku = p.sku)
                         OR NOT EXISTS (SELECT 1 FROM price_tiers))
                    AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = m.thumb_hash AND b.received = b.chunks)
-                 ORDER BY m.name",
+                 GROUP BY m.thumb_hash ORDER BY min(m.name)",
             )?;
             for r in stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))? {
                 let (hash, size, name) = r?;
