@@ -87,8 +87,8 @@ fn world() -> World {
     // The hub's file is not encrypted here, so the tests can read its tables.
     let hub = Store::open(dir.path().join("hub.sqlite"), onsite_core::StoreOptions::default()).unwrap();
     let mut products = sample::products(20, 3);
-    for p in products.iter_mut().take(5) {
-        p.image = Some(format!("{}.png", p.sku));
+    for (i, p) in products.iter_mut().take(5).enumerate() {
+        p.image = Some(format!("bild-{i}.png"));
     }
     let accounts = sample::accounts(2, 3);
     import(
@@ -428,4 +428,42 @@ fn eviction_keeps_the_budget_and_never_drops_a_pending_upload() {
     assert!(second.has_blob(&own.file.hash).unwrap());
     assert_eq!(second.blob_budget().unwrap().pending_uploads, 1);
     assert!(second.blob_budget().unwrap().used_bytes <= 16 << 20);
+}
+
+#[test]
+fn a_published_image_is_prefetched_as_a_thumbnail_and_printed_on_the_datasheet() {
+    let w = world();
+    let acc = &w.accounts[0];
+    let products = w.hub.products().unwrap();
+    let with_image: Vec<_> =
+        products.iter().filter(|p| p.image.as_deref().is_some_and(|i| i.starts_with("bild-"))).collect();
+    let images: Vec<_> = with_image
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            onsite_core::blob::prepare_image(p.image.as_deref().unwrap(), &sample::product_png(i as u64, 640, 480))
+                .unwrap()
+        })
+        .collect();
+    w.hub.publish_images(&images).unwrap();
+    let tablet = open(&w.dir, "tablet");
+    let rep = w.transport(w.scope(&tablet, DeviceRole::Rep, &[acc]), None);
+    let s = sync(&tablet, &rep).unwrap();
+    assert!(s.files.downloaded >= 1, "{:?}", s.files);
+    // A product of the rep's price lists with an image: its thumbnail is here, the full image not.
+    let sku = with_image
+        .iter()
+        .map(|p| p.sku.clone())
+        .find(|sku| tablet.product_image(sku).unwrap().is_some_and(|m| tablet.has_blob(&m.thumb_hash).unwrap()))
+        .expect("a prefetched thumbnail");
+    let m = tablet.product_image(&sku).unwrap().unwrap();
+    assert!(!tablet.has_blob(&m.hash).unwrap(), "full images come on demand");
+    let rep_contact = onsite_core::pdf::RepContact { name: "Anna Vogel".into(), ..Default::default() };
+    let opts = onsite_core::fixtures::pdf_options();
+    let sheet = tablet.render_datasheet_pdf(&sku, acc, rep_contact.clone(), None, &opts).unwrap();
+    let img = |pdf: &[u8]| pdf.windows(16).any(|x| x == b"/Subtype /Image ");
+    assert!(img(&sheet), "the synced thumbnail is on the datasheet");
+    // Negative control: a product whose image was never published prints none.
+    let plain = products.iter().find(|p| p.image.as_deref().is_none_or(|i| !i.starts_with("bild-"))).unwrap();
+    assert!(!img(&tablet.render_datasheet_pdf(&plain.sku, acc, rep_contact, None, &opts).unwrap()));
 }
