@@ -1,14 +1,22 @@
 """The SDK's sync in one call, in Python, against a real `onsite serve`
 process over HTTP: tokens from the admin API, two devices that see each
 other's edits, a revoked token's typed error, a hub restarted in the middle
-of a sync (resumed, nothing lost, nothing doubled)."""
+of a sync (resumed, nothing lost, nothing doubled), an attachment added
+offline that reaches a second device."""
 
+import datetime
 import os
 import tempfile
 import unittest
 
 import onsite
 from hub_process import HubProcess
+
+
+def pdf(length, seed):
+    """A PDF-typed file of `length` bytes whose content depends on `seed`."""
+    head = b"%PDF-1.7\n"
+    return head + bytes((i * 31 + seed) & 0xFF for i in range(length - len(head)))
 
 
 def products(n):
@@ -172,6 +180,41 @@ class HttpSync(unittest.TestCase):
         fred.sync()
         got = [a for a in fred.store.activities_for_account(self.account.id, 100) if a.subject.startswith("Besuch")]
         self.assertEqual(sorted(a.id for a in got), sorted(v.id for v in visits))
+
+
+    def test_an_attachment_added_offline_reaches_a_second_device(self):
+        iris = self.device("iris", "rep-1", "rep")
+        iris.sync()
+        today = datetime.date.today()
+        quote = iris.store.create_quote(self.account.id, None, "rep-1", onsite.DisplayLocale.DE,
+                                        (today + datetime.timedelta(days=30)).isoformat())
+        quote = iris.store.add_quote_line(quote.id, "P-00001", "2", "0", today.isoformat())
+        parent = onsite.AttachmentParent.QUOTE(quote_id=quote.id)
+        drawing = pdf(1_200_000, 7)
+        with self.assertRaises(onsite.OnsiteError.Validation):
+            iris.store.add_attachment(parent, "../x.pdf", drawing, False, "rep-1")
+        added = iris.store.add_attachment(parent, "Zeichnung Regal B.pdf", drawing, False, "rep-1")
+        self.assertEqual(added.file.media_type, "application/pdf")
+        self.assertEqual(added.file.size, len(drawing))
+        self.assertEqual(iris.store.file_budget().pending_uploads, 1, "the refused name left nothing behind")
+
+        up = iris.sync()
+        self.assertEqual(up.files.uploaded, 1, up.files)
+        self.assertEqual(up.files.refused, 0, up.files)
+        self.assertGreaterEqual(up.files.bytes_up, len(drawing))
+        self.assertEqual(iris.store.file_budget().pending_uploads, 0)
+
+        # A second tablet of the same rep: the open quote's file is prefetched.
+        jan = self.device("jan", "rep-1", "rep")
+        down = jan.sync()
+        self.assertGreaterEqual(down.files.downloaded, 1, down.files)
+        got = jan.store.attachments(onsite.AttachmentParent.QUOTE(quote_id=quote.id))
+        self.assertEqual(len(got), 1)
+        self.assertEqual(got[0].id, added.id)
+        self.assertEqual(got[0].file.hash, added.file.hash)
+        self.assertEqual(got[0].file.media_type, "application/pdf")
+        self.assertTrue(jan.store.has_file(added.file.hash), "prefetched for the open quote")
+        self.assertEqual(jan.store.file_bytes(added.file.hash), drawing)
 
 
 if __name__ == "__main__":

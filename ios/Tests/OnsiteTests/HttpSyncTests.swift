@@ -242,4 +242,52 @@ final class HttpSyncTests: XCTestCase {
         let got = try fred.activitiesForAccount(accountId: Self.account.id, limit: 100).filter { $0.subject.hasPrefix("Besuch") }
         XCTAssertEqual(got.map(\.id).sorted(), visits.sorted())
     }
+
+    /// A PDF-typed file of `length` bytes whose content depends on `seed`.
+    func pdf(_ length: Int, seed: Int) -> Data {
+        var d = Data("%PDF-1.7\n".utf8)
+        d.append(contentsOf: (0..<(length - d.count)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) })
+        return d
+    }
+
+    func testAnAttachmentAddedOfflineReachesASecondDevice() async throws {
+        let (iris, _, irisToken) = try device("iris")
+        let first = try await iris.syncWithHub(hubUrl: Self.hub.url, token: irisToken)
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        let today = Date()
+        var quote = try iris.createQuote(accountId: Self.account.id, contactId: nil, rep: "rep-1", locale: .de,
+                                         validUntil: day.string(from: today.addingTimeInterval(30 * 86_400)))
+        quote = try iris.addQuoteLine(quoteId: quote.id, sku: "P-100001", qty: "2", discountPct: "0",
+                                      dayText: day.string(from: today))
+        let parent = AttachmentParent.quote(quoteId: quote.id)
+        let drawing = pdf(1_200_000, seed: 7)
+        do {
+            _ = try iris.addAttachment(parent: parent, name: "../x.pdf", bytes: drawing, forCustomer: false, by: "rep-1")
+            XCTFail("a path is taken as a file name")
+        } catch OnsiteError.Validation {
+        }
+        let added = try iris.addAttachment(parent: parent, name: "Zeichnung Regal B.pdf", bytes: drawing,
+                                           forCustomer: false, by: "rep-1")
+        XCTAssertEqual(added.file.mediaType, "application/pdf")
+        XCTAssertEqual(added.file.size, UInt64(drawing.count))
+        XCTAssertEqual(try iris.fileBudget().pendingUploads, 1, "the refused name left nothing behind")
+
+        let up = try await iris.syncWithHub(hubUrl: Self.hub.url, token: first.token)
+        XCTAssertEqual(up.files.uploaded, 1, "\(up.files)")
+        XCTAssertEqual(up.files.refused, 0, "\(up.files)")
+        XCTAssertEqual(try iris.fileBudget().pendingUploads, 0)
+
+        // A second tablet of the same rep: the open quote's file is prefetched.
+        let (jan, _, janToken) = try device("jan")
+        let down = try await jan.syncWithHub(hubUrl: Self.hub.url, token: janToken)
+        XCTAssertGreaterThanOrEqual(down.files.downloaded, 1, "\(down.files)")
+        let got = try jan.attachments(parent: .quote(quoteId: quote.id))
+        XCTAssertEqual(got.count, 1)
+        XCTAssertEqual(got.first?.id, added.id)
+        XCTAssertEqual(got.first?.file.hash, added.file.hash)
+        XCTAssertEqual(got.first?.file.mediaType, "application/pdf")
+        XCTAssertTrue(try jan.hasFile(hash: added.file.hash), "prefetched for the open quote")
+        XCTAssertEqual(try jan.fileBytes(hash: added.file.hash), drawing)
+    }
 }

@@ -7,6 +7,7 @@ import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.nio.file.Files
+import java.time.LocalDate
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.AfterClass
@@ -15,6 +16,7 @@ import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.BeforeClass
 import org.junit.Test
+import uniffi.onsite.OnsiteException
 import uniffi.onsite.SyncTransport
 import uniffi.onsite.TransportException
 import uniffi.onsite.newId
@@ -22,9 +24,11 @@ import uniffi.onsite_core.Account
 import uniffi.onsite_core.Activity
 import uniffi.onsite_core.ActivityKind
 import uniffi.onsite_core.Address
+import uniffi.onsite_core.AttachmentParent
 import uniffi.onsite_core.AuthProblem
 import uniffi.onsite_core.BuyingRole
 import uniffi.onsite_core.Contact
+import uniffi.onsite_core.DisplayLocale
 import uniffi.onsite_core.SyncFailure
 import uniffi.onsite_core.TransportRequest
 import uniffi.onsite_core.TransportResponse
@@ -224,6 +228,51 @@ class HttpSyncTest {
                 fred.sync()
                 val got = fred.store.blocking.activitiesForAccount(account.id, 100u).filter { it.subject.startsWith("Besuch") }
                 assertEquals(visits.map { it.id }.sorted(), got.map { it.id }.sorted())
+            }
+        }
+    }
+
+    /** A PDF-typed file of [length] bytes whose content depends on [seed]. */
+    private fun pdf(length: Int, seed: Int): ByteArray {
+        val head = "%PDF-1.7\n".toByteArray()
+        return head + ByteArray(length - head.size) { i -> (i * 31 + seed).toByte() }
+    }
+
+    @Test fun anAttachmentAddedOfflineReachesASecondDevice(): Unit = runBlocking {
+        device("iris", "rep-1", "rep").use { iris ->
+            iris.sync()
+            val s = iris.store.blocking
+            val today = LocalDate.now()
+            var quote = s.createQuote(account.id, null, "rep-1", DisplayLocale.DE, today.plusDays(30).toString())
+            quote = s.addQuoteLine(quote.id, "P-00001", "2", "0", today.toString())
+            val parent = AttachmentParent.Quote(quote.id)
+            val drawing = pdf(1_200_000, 7)
+            try {
+                s.addAttachment(parent, "../x.pdf", drawing, false, "rep-1")
+                fail("a path is taken as a file name")
+            } catch (e: OnsiteException.Validation) {
+            }
+            val added = s.addAttachment(parent, "Zeichnung Regal B.pdf", drawing, false, "rep-1")
+            assertEquals("application/pdf", added.file.mediaType)
+            assertEquals(drawing.size.toULong(), added.file.size)
+            assertEquals("the refused name left nothing behind", 1uL, s.fileBudget().pendingUploads)
+
+            val up = iris.sync()
+            assertEquals(up.files.toString(), 1u, up.files.uploaded)
+            assertEquals(up.files.toString(), 0u, up.files.refused)
+            assertEquals(0uL, s.fileBudget().pendingUploads)
+
+            // A second tablet of the same rep: the open quote's file is prefetched.
+            device("jan", "rep-1", "rep").use { jan ->
+                val down = jan.sync(JdkHttpTransport())
+                assertTrue(down.files.toString(), down.files.downloaded >= 1u)
+                val got = jan.store.blocking.attachments(AttachmentParent.Quote(quote.id))
+                assertEquals(1, got.size)
+                assertEquals(added.id, got[0].id)
+                assertEquals(added.file.hash, got[0].file.hash)
+                assertEquals("application/pdf", got[0].file.mediaType)
+                assertTrue("prefetched for the open quote", jan.store.blocking.hasFile(added.file.hash))
+                assertTrue(drawing.contentEquals(jan.store.blocking.fileBytes(added.file.hash)))
             }
         }
     }
