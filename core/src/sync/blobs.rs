@@ -108,7 +108,7 @@ impl Store {
     /// it whole. A download that would break the budget first evicts what
     /// can be fetched again; `Conflict` if even that leaves no room.
     pub fn blob_download_request(&self, want: &BlobRef) -> Result<Option<Outgoing>> {
-        want.validate().or_else(|e| if want.kind == BlobKind::Thumbnail { Ok(()) } else { Err(e) })?;
+        want.validate()?;
         let device_id = self.device_id()?;
         let index = self.write(|tx| {
             let row = table::row(tx, &want.hash)?;
@@ -311,9 +311,11 @@ pub fn hub_handle(storage: &mut dyn HubBlobStorage, scope: &DeviceScope, request
         }
         BlobRequest::Begin { hash, kind, size } => {
             let hash = blob::hex(&hash);
-            if storage.stored(&hash)?.is_some() && storage.may_read(scope, &hash)? {
-                let media_type = storage.stored(&hash)?.map(|s| s.media_type).unwrap_or_default();
-                BlobAnswer::Stored { media_type }
+            let held = storage.stored(&hash)?;
+            if let Some(s) = held
+                && storage.may_read(scope, &hash)?
+            {
+                BlobAnswer::Stored { media_type: s.media_type }
             } else {
                 match storage.upload(device, &hash)? {
                     Some(u) if u.kind == kind && u.size == size => BlobAnswer::Send { next: u.next },
