@@ -4,7 +4,7 @@
 //! most one chunk; a finished upload's chunks are copied inside the
 //! database, never through the hub's memory.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use onsite_core::Store;
 use onsite_core::blob::{self, BlobKind};
@@ -15,7 +15,6 @@ use postgres::types::ToSql;
 use postgres::{Row, Statement, Transaction};
 
 use super::pool::Statements;
-use super::replica::{MediaHashes, is_published_media};
 use super::{ATTEMPTS, PgBackend, retryable};
 use crate::error::Result;
 
@@ -28,7 +27,6 @@ pub(super) struct PgBlobStorage<'t, 'c> {
     tx: &'t mut Transaction<'c>,
     statements: &'t mut Statements,
     replica: &'t Arc<Store>,
-    media: &'t Mutex<MediaHashes>,
     /// The PostgreSQL error behind a failed call (to tell retryable ones).
     error: Option<postgres::Error>,
 }
@@ -97,7 +95,7 @@ impl HubBlobStorage for PgBlobStorage<'_, '_> {
         if rows.iter().any(|r| attachment_visible(scope, r.get::<_, &str>(0), r.get(1))) {
             return Ok(true);
         }
-        is_published_media(self.media, self.replica, hash)
+        self.replica.is_published_media(hash)
     }
 
     fn stored(&mut self, hash: &str) -> onsite_core::Result<Option<StoredBlob>> {
@@ -214,8 +212,7 @@ impl PgBackend {
         let (client, statements) = c.parts();
         for attempt in 1..=ATTEMPTS {
             let mut tx = client.transaction()?;
-            let mut storage =
-                PgBlobStorage { tx: &mut tx, statements, replica: &replica, media: &self.media, error: None };
+            let mut storage = PgBlobStorage { tx: &mut tx, statements, replica: &replica, error: None };
             let out = storage.lock_device(device_id).and_then(|()| f(&mut storage));
             let pg_error = storage.error.take();
             match out {

@@ -59,8 +59,6 @@ pub struct PgBackend {
     replica: Mutex<Arc<Store>>,
     /// Held while the replica is brought up to date or published from.
     replica_write: Mutex<()>,
-    /// The published images' and thumbnails' hashes, read from the replica.
-    media: Mutex<replica::MediaHashes>,
 }
 
 impl std::fmt::Debug for PgBackend {
@@ -90,7 +88,6 @@ impl PgBackend {
             generation: std::sync::atomic::AtomicU32::new(0),
             replica: Mutex::new(Arc::new(first)),
             replica_write: Mutex::new(()),
-            media: Mutex::default(),
         };
         let mut c = backend.pool.get()?;
         backend.catch_up(&mut c)?;

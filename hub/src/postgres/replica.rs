@@ -2,9 +2,8 @@
 //! deltas); each instance replays them into a local SQLite store and pages
 //! the catalog from it with the same code as the embedded hub.
 
-use std::collections::HashSet;
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 
 use onsite_core::catalog::Seq;
 use onsite_core::release::CatalogDelta;
@@ -45,37 +44,6 @@ fn apply_releases(replica: &Store, rows: &[Row]) -> Result<()> {
         replica.apply_catalog_delta(&delta)?;
     }
     Ok(())
-}
-
-/// The hashes of the published images and thumbnails, as of one replica at
-/// one catalog sequence (who may fetch a file asks for every chunk).
-#[derive(Debug, Default)]
-pub(super) struct MediaHashes {
-    of: Option<(Weak<Store>, Seq, HashSet<String>)>,
-}
-
-/// Whether `hash` is a published image or thumbnail in `replica`: read
-/// from its media once per catalog sequence, then answered from memory.
-pub(super) fn is_published_media(
-    cache: &Mutex<MediaHashes>,
-    replica: &Arc<Store>,
-    hash: &str,
-) -> onsite_core::Result<bool> {
-    let seq = replica.catalog_seq()?;
-    let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let current =
-        cache.of.as_ref().is_some_and(|(r, s, _)| *s == seq && std::ptr::eq(r.as_ptr(), Arc::as_ptr(replica)));
-    if !current {
-        let mut hashes = HashSet::new();
-        for m in replica.media()? {
-            hashes.insert(m.hash);
-            if !m.thumb_hash.is_empty() {
-                hashes.insert(m.thumb_hash);
-            }
-        }
-        cache.of = Some((Arc::downgrade(replica), seq, hashes));
-    }
-    Ok(cache.of.as_ref().is_some_and(|(_, _, hashes)| hashes.contains(hash)))
 }
 
 impl PgBackend {
