@@ -525,7 +525,7 @@ pub fn products(n: usize, seed: u64) -> Vec<Product> {
             list_price: Money::new(Decimal::new(cents.max(1), 2), Currency::EUR),
             tax_class: tax_class.into(),
             attributes: attrs,
-            image: Some(format!("img/{}.png", f.code.to_lowercase())),
+            image: Some(format!("{}.png", f.code.to_lowercase())),
             c_part: f.c_part,
             active: !rng.chance(2),
             seq: 0,

@@ -17,11 +17,11 @@ use std::time::Instant;
 use clap::Args;
 use onsite_core::pdf::PdfOptions;
 use onsite_core::quote::{CategoryLimit, DiscountPolicy};
-use onsite_core::sync::SyncReport;
+use onsite_core::sync::driver::{self, CancelFlag, SyncSettings, SyncSummary};
 use onsite_core::{Store, StoreKey, StoreOptions};
 use rust_decimal::Decimal;
 
-use crate::client::{HubClient, sync_store};
+use crate::client::HubClient;
 use crate::error::{Error, Result};
 use crate::output::Io;
 
@@ -65,12 +65,16 @@ struct Device {
     store: Store,
     client: HubClient,
     token: String,
+    url: String,
     path: PathBuf,
 }
 
 impl Device {
-    fn sync(&self) -> Result<SyncReport> {
-        sync_store(&self.store, &self.client, 200)
+    /// A whole sync as an app runs it: documents, then files (uploads, then
+    /// prefetches of thumbnails and open quotes' attachments).
+    fn sync(&self) -> Result<SyncSummary> {
+        let settings = SyncSettings { max_round_trips: 200, ..SyncSettings::new(&self.url, &self.token) };
+        Ok(driver::sync(&self.store, &self.client.transport(), &settings, None, &CancelFlag::new())?)
     }
 }
 
@@ -138,7 +142,7 @@ impl Day<'_> {
                 new["person"].as_str().unwrap_or_default()
             ))?;
         }
-        Ok(Device { who, store, client, token, path })
+        Ok(Device { who, store, client, token, url: url.to_string(), path })
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use chrono::{Days, NaiveDate, Utc};
 use onsite_core::account::{Account, BuyingRole, Contact};
+use onsite_core::blob::AttachmentParent;
 use onsite_core::catalog::Product;
 use onsite_core::devices::{NewDevice, TokenSecrets};
 use onsite_core::import;
@@ -162,6 +163,7 @@ pub(super) fn publish(day: &mut Day<'_>, hub: &Hub, catalog: &Catalog) -> Result
             ))?;
         }
     }
+    publish_images(day, hub, catalog)?;
     let good = &catalog.products[0];
     let bad = format!(
         "sku;name;unit;list_price;tax_class\nNEU-0001;Neuer Artikel;pc;1,99;DE-STD\nNEU-0002;Preis fehlt;pc;;DE-STD\n\
@@ -180,6 +182,35 @@ pub(super) fn publish(day: &mut Day<'_>, hub: &Hub, catalog: &Catalog) -> Result
         Ok(_) => day.say("bad-rows.csv was unexpectedly accepted")?,
     }
     Ok(())
+}
+
+/// The product images of the catalog, one per product family, through the
+/// back-office API: the hub checks each, sniffs its type and makes its
+/// thumbnail, which every tablet then prefetches for its price lists.
+fn publish_images(day: &mut Day<'_>, hub: &Hub, catalog: &Catalog) -> Result<()> {
+    let t = Instant::now();
+    let mut names: Vec<&str> = catalog.products.iter().filter_map(|p| p.image.as_deref()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let dir = day.out.join("images");
+    std::fs::create_dir_all(&dir).map_err(|source| Error::File { path: dir.clone(), source })?;
+    let (mut bytes, mut thumbs) = (0u64, 0u64);
+    for (i, name) in names.iter().enumerate() {
+        let png = sample::product_png(i as u64, 1200, 900);
+        super::write_file(&dir.join(name), &png)?;
+        let v = hub.admin.put_bytes(&format!("/v1/admin/images/{name}"), "application/octet-stream", &png)?;
+        bytes += png.len() as u64;
+        thumbs += v["image"]["thumb_size"].as_u64().unwrap_or(0);
+    }
+    day.written.push((dir, "the product images, one per family (onsite admin publish images DIR)"));
+    day.say(&format!(
+        "and {} product images ({}), one per product family: the hub checked each and made its thumbnail \
+         ({} in all) ({})",
+        names.len(),
+        kb(bytes),
+        kb(thumbs),
+        ms(t)
+    ))
 }
 
 /// Scene 4: Accounts from the CRM import, an admin device of its own.
@@ -429,6 +460,17 @@ pub(super) fn discounted_quote(
         anna.store.send_quote(&q.id, today)?;
         day.say("Anna sends the quote")?;
     }
+    let on_quote = AttachmentParent::Quote { quote_id: q.id.clone() };
+    let photo = sample::product_png(7, 1600, 1200);
+    anna.store.add_attachment(&on_quote, "regal-c-teile.png", &photo, true, "rep-1")?;
+    let sketch = sample::product_png(8, 800, 600);
+    anna.store.add_attachment(&on_quote, "skizze-montage.png", &sketch, false, "rep-1")?;
+    day.say(&format!(
+        "she photographs the customer's shelf ({}) and attaches it to the quote for Eva, and a mounting sketch \
+         ({}) for the back office only: both wait on her tablet for the next sync",
+        kb(photo.len() as u64),
+        kb(sketch.len() as u64)
+    ))?;
     Ok((q, items.first().map(|(p, _, _)| p.sku.clone())))
 }
 
@@ -477,13 +519,23 @@ pub(super) fn approval_meets_revision(
     today: NaiveDate,
 ) -> Result<()> {
     let (anna, eva) = (&cast.anna, &cast.eva);
-    anna.sync()?;
-    eva.sync()?;
+    let t = Instant::now();
+    let up = anna.sync()?;
+    let t2 = Instant::now();
+    let down = eva.sync()?;
     let on_phone = eva.store.quote(&q.id)?;
     day.step(
         10,
         &format!("Eva's phone receives the quote ({}); then her train enters a tunnel", status_words(&on_phone)),
     )?;
+    let files = eva.store.attachments(&AttachmentParent::Quote { quote_id: q.id.clone() })?;
+    let held = files.iter().filter(|a| eva.store.has_blob(&a.file.hash).unwrap_or(false)).count();
+    day.say(&format!("{} (the two files uploaded)", sync_line(anna, &up, t)))?;
+    day.say(&format!(
+        "{}: the quote's files on her phone: {} ({held} held offline); the sketch is not shown to customers",
+        sync_line(eva, &down, t2),
+        files.iter().map(|a| a.file.name.as_str()).collect::<Vec<_>>().join(", "),
+    ))?;
     let approval = Approval {
         quote_id: on_phone.id.clone(),
         revision_hash: on_phone.revision_hash.clone(),
@@ -681,6 +733,28 @@ pub(super) fn summary(day: &mut Day<'_>, hub_path: &Path, devices: [&Device; 4],
     }
     for (path, what) in &day.written {
         writeln!(w, "   {:<22} {what}", name(path))?;
+    }
+    writeln!(w, "\nStorage on each device (the database with its files; the files against the policy's budget):")?;
+    for d in devices {
+        let budget = d.store.blob_budget()?;
+        let db = ["", "-wal"]
+            .iter()
+            .filter_map(|s| {
+                let mut p = d.path.as_os_str().to_owned();
+                p.push(s);
+                std::fs::metadata(p).ok().map(|m| m.len())
+            })
+            .sum::<u64>();
+        writeln!(
+            w,
+            "   {:<22} {:>9} in all; files {} in {} (budget {} MiB, {} waiting to be uploaded)",
+            d.who,
+            kb(db),
+            kb(budget.used_bytes),
+            budget.blobs,
+            budget.budget_bytes >> 20,
+            budget.pending_uploads
+        )?;
     }
     let exe = std::env::args().next().filter(|a| a.contains('/')).unwrap_or_else(|| "onsite".into());
     let hub_db = hub_path.display();

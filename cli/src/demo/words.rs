@@ -6,7 +6,7 @@ use std::time::Instant;
 use onsite_core::crdt::FieldConflict;
 use onsite_core::money::{DisplayLocale, Money};
 use onsite_core::quote::{ApprovalStatus, Quote, SignerAuth};
-use onsite_core::sync::SyncReport;
+use onsite_core::sync::driver::SyncSummary;
 use rust_decimal::Decimal;
 
 use super::Device;
@@ -23,16 +23,29 @@ pub(super) fn kb(bytes: u64) -> String {
 }
 
 /// A round trip of `d`'s sync.
-pub(super) fn sync_line(d: &Device, r: &SyncReport, t: Instant) -> String {
+pub(super) fn sync_line(d: &Device, r: &SyncSummary, t: Instant) -> String {
+    let p = &r.progress;
+    let f = &r.files;
+    let mut files = String::new();
+    if f.uploaded > 0 {
+        files.push_str(&format!(", {} file{} up ({})", f.uploaded, plural(f.uploaded), kb(f.bytes_up)));
+    }
+    if f.downloaded > 0 {
+        files.push_str(&format!(", {} file{} down ({})", f.downloaded, plural(f.downloaded), kb(f.bytes_down)));
+    }
     format!(
-        "{}: {} round trip{}, {} up, {} down, {}",
+        "{}: {} round trip{}, {} up, {} down{files}, {}",
         d.who,
-        r.round_trips,
-        if r.round_trips == 1 { "" } else { "s" },
-        kb(r.bytes_up),
-        kb(r.bytes_down),
+        p.round_trips,
+        plural(p.round_trips),
+        kb(p.bytes_up),
+        kb(p.bytes_down),
         ms(t)
     )
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// An amount in the quote's currency, in German.

@@ -68,6 +68,11 @@ fn demo_runs_the_field_day_over_http_and_leaves_everything_behind() {
         "the back office sees 1 order(s)",
         "Eva reorders the C-parts from her phone",
         "today's prices); synced, the back office now sees 2 orders",
+        "product images (",
+        "28 files down (",
+        "2 files up (",
+        "the quote's files on her phone: regal-c-teile.png (1 held offline)",
+        "Storage on each device",
         "What just happened",
     ] {
         assert!(stdout.contains(said), "{said:?} missing from:\n{stdout}");
@@ -113,6 +118,23 @@ fn demo_runs_the_field_day_over_http_and_leaves_everything_behind() {
     assert_eq!(approval.auth, onsite_core::quote::SignerAuth::WebLink);
     assert_eq!(approval.revision_hash, q.revision_hash);
     assert_eq!(hub.devices().unwrap().len(), 5, "admin, CRM, two tablets, a phone");
+
+    // Files: the tablets hold the published thumbnails, the customer's phone
+    // only the attachment marked for her, and each store's figure is printed.
+    let eva = open_demo(&out.join("eva-phone.sqlite"));
+    let on_quote = onsite_core::blob::AttachmentParent::Quote { quote_id: q.id.clone() };
+    let shown = eva.attachments(&on_quote).unwrap();
+    assert_eq!(shown.iter().map(|a| a.file.name.as_str()).collect::<Vec<_>>(), ["regal-c-teile.png"]);
+    assert!(eva.has_blob(&shown[0].file.hash).unwrap());
+    let anna = open_demo(&out.join("anna-tablet.sqlite"));
+    assert_eq!(anna.attachments(&on_quote).unwrap().len(), 2);
+    let budget = anna.blob_budget().unwrap();
+    assert_eq!(budget.pending_uploads, 0, "both files uploaded");
+    let sku = q.lines[0].sku.clone();
+    let thumb = anna.product_image(&sku).unwrap().expect("the first line's product has a published image");
+    assert!(anna.has_blob(&thumb.thumb_hash).unwrap() && !anna.has_blob(&thumb.hash).unwrap());
+    let line = stdout.lines().find(|l| l.trim_start().starts_with("Anna's tablet") && l.contains("in all")).unwrap();
+    assert!(line.contains(&format!("in {} (budget 512 MiB", budget.blobs)), "{line}");
     // Each PDF carries the signed link of its own revision.
     for (file, rev) in [("quote-revision-1.pdf", 1), ("quote-revision-2.pdf", 2)] {
         let t = Command::new("pdftotext").arg(out.join(file)).arg("-").output();
