@@ -235,6 +235,52 @@ pub fn pdf_options() -> PdfOptions {
     PdfOptions { company: Some(company_profile()), ..PdfOptions::dated(document_date()) }
 }
 
+/// A ZIP archive of `(name, bytes, deflated)` entries, built by the format
+/// (stored and deflated entries) so tests need no `zip` tool.
+pub fn zip_archive(files: &[(&str, &[u8], bool)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, bytes, deflate) in files {
+        let data = if *deflate { miniz_oxide::deflate::compress_to_vec(bytes, 6) } else { bytes.to_vec() };
+        let offset = out.len() as u32;
+        let method: u16 = if *deflate { 8 } else { 0 };
+        let head = |sig: u32, central: bool| {
+            let mut h = sig.to_le_bytes().to_vec();
+            if central {
+                h.extend(20u16.to_le_bytes());
+            }
+            h.extend(20u16.to_le_bytes());
+            h.extend(0u16.to_le_bytes());
+            h.extend(method.to_le_bytes());
+            h.extend([0u8; 4]);
+            h.extend(0u32.to_le_bytes());
+            h.extend((data.len() as u32).to_le_bytes());
+            h.extend((bytes.len() as u32).to_le_bytes());
+            h.extend((name.len() as u16).to_le_bytes());
+            h.extend(0u16.to_le_bytes());
+            if central {
+                h.extend([0u8; 6]);
+                h.extend(0u32.to_le_bytes());
+                h.extend(offset.to_le_bytes());
+            }
+            h.extend(name.as_bytes());
+            h
+        };
+        out.extend(head(0x0403_4b50, false));
+        out.extend(&data);
+        central.extend(head(0x0201_4b50, true));
+    }
+    let at = out.len() as u32;
+    out.extend(&central);
+    out.extend(b"PK\x05\x06\0\0\0\0");
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((central.len() as u32).to_le_bytes());
+    out.extend(at.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

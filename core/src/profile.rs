@@ -62,6 +62,13 @@ pub struct CompanyProfile {
     #[serde(default, with = "base64_bytes")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub logo: Option<Vec<u8>>,
+    /// The published logo as a file (ADR 29): the store that publishes
+    /// `logo` keeps its bytes as a blob and puts this reference in their
+    /// place; devices fetch it with their first sync and keep it. Never
+    /// given by a caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub logo_file: Option<crate::blob::BlobRef>,
     /// The accent colour of headings and rules, `#RRGGBB`.
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -114,7 +121,7 @@ pub struct RepProfile {
 }
 
 /// The largest logo a profile may carry (the PDFs embed it in every document).
-pub const MAX_LOGO_BYTES: usize = 512 * 1024;
+pub const MAX_LOGO_BYTES: usize = crate::blob::LOGO_MAX_BYTES as usize;
 
 /// The words of legal forms whose companies are in the commercial
 /// register, so their letters must state the register court and number
@@ -176,6 +183,12 @@ impl CompanyProfile {
             if !(logo.starts_with(b"\x89PNG\r\n\x1a\n") || logo.starts_with(&[0xFF, 0xD8, 0xFF])) {
                 return Err(FieldError::new("logo", "is not a PNG or JPEG image"));
             }
+        }
+        if let Some(f) = &self.logo_file {
+            if f.kind != crate::blob::BlobKind::Logo {
+                return Err(FieldError::new("logo", "its file is not a logo"));
+            }
+            f.validate()?;
         }
         if let Some(c) = &self.accent_colour
             && parse_colour(c).is_none()

@@ -1002,10 +1002,31 @@ pub fn company_profile(approval_base_url: &str) -> crate::profile::CompanyProfil
             bic: "COBADEFFXXX".into(),
         }),
         logo: None,
+        logo_file: None,
         accent_colour: Some("#1F4E79".into()),
         footer: None,
         approval_base_url: approval_base_url.into(),
     }
+}
+
+/// The sample company's logo: a 360×120 PNG, a dark blue bar with a
+/// light ring (what a letterhead's logo looks like, a few KB).
+pub fn logo_png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(360, 120, |x, y| {
+        let (cx, cy) = (x as i64 - 60, y as i64 - 60);
+        let r2 = cx * cx + cy * cy;
+        if (1600..=2500).contains(&r2) {
+            image::Rgb([0xE8, 0xA3, 0x3D])
+        } else if (48..72).contains(&y) && x > 120 {
+            image::Rgb([0x1F, 0x4E, 0x79])
+        } else {
+            image::Rgb([0xFF, 0xFF, 0xFF])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    // Writing a PNG to memory cannot fail for an RGB image.
+    let _ = image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Png);
+    out.into_inner()
 }
 
 /// The sample reps' profiles: `rep-1` Anna Berger, `rep-2` Ben Vogt.

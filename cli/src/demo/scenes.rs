@@ -145,7 +145,8 @@ pub(super) fn publish(day: &mut Day<'_>, hub: &Hub, catalog: &Catalog) -> Result
         r3["campaigns_changed"], r3["seq"]
     ))?;
     // Who sends the documents: the company profile and the reps' profiles.
-    let company = sample::company_profile(&hub.url);
+    let company =
+        onsite_core::profile::CompanyProfile { logo: Some(sample::logo_png()), ..sample::company_profile(&hub.url) };
     let company_json = serde_json::to_string_pretty(&company)?;
     day.file("company.json", company_json.as_bytes(), "the company profile every document prints (docs/pdf.md)")?;
     admin.put_json("/v1/admin/company", &serde_json::to_value(&company)?)?;

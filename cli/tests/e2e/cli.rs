@@ -69,7 +69,7 @@ fn demo_runs_the_field_day_over_http_and_leaves_everything_behind() {
         "Eva reorders the C-parts from her phone",
         "today's prices); synced, the back office now sees 2 orders",
         "product images (",
-        "28 files down (",
+        "files down (",
         "2 files up (",
         "the quote's files on her phone: regal-c-teile.png (1 held offline)",
         "Storage on each device",
@@ -130,6 +130,10 @@ fn demo_runs_the_field_day_over_http_and_leaves_everything_behind() {
     assert_eq!(anna.attachments(&on_quote).unwrap().len(), 2);
     let budget = anna.blob_budget().unwrap();
     assert_eq!(budget.pending_uploads, 0, "both files uploaded");
+    let company = anna.company_profile().unwrap().unwrap();
+    let logo = company.logo.expect("the logo was fetched with the first sync");
+    assert_eq!(company.logo_file.map(|f| f.size), Some(logo.len() as u64), "kept as a file");
+    assert!(budget.pinned_bytes >= logo.len() as u64, "and pinned");
     let sku = q.lines[0].sku.clone();
     let thumb = anna.product_image(&sku).unwrap().expect("the first line's product has a published image");
     assert!(anna.has_blob(&thumb.thumb_hash).unwrap() && !anna.has_blob(&thumb.hash).unwrap());

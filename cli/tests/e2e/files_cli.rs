@@ -1,6 +1,6 @@
 //! Files from the command line (issue 21) against a real `onsite serve`:
 //! the back office publishes product images from a folder (a bad one
-//! refused by its content), a rep's tablet prefetches the thumbnails,
+//! refused by its content) and from a ZIP, a rep's tablet prefetches the thumbnails,
 //! attaches a drawing to a quote offline and uploads it with the next
 //! sync, and the office's device fetches it byte for byte.
 
@@ -46,7 +46,7 @@ fn images_and_attachments_travel_through_a_real_hub() {
     let csv = dir.path().join("catalog.csv");
     std::fs::write(
         &csv,
-        "sku;name;unit;list_price;tax_class;image\nSKS-M8;Sechskantschraube M8×40;pc;0,12;DE-STD;sks-m8.png\nDUE-8;Dübel 8 mm;pc;0,05;DE-STD;\n",
+        "sku;name;unit;list_price;tax_class;image\nSKS-M8;Sechskantschraube M8×40;pc;0,12;DE-STD;sks-m8.png\nDUE-8;Dübel 8 mm;pc;0,05;DE-STD;due-8.png\n",
     )
     .unwrap();
     assert!(admin_cmd(&["publish", "catalog", p(&csv)]).status.success());
@@ -63,6 +63,23 @@ fn images_and_attachments_travel_through_a_real_hub() {
     assert!(said.contains("sks-m8.png: 800×600 \"image/png\"") || said.contains("sks-m8.png: 800×600"), "{said}");
     assert!(said.contains("refused evil.png") && said.contains("PNG or JPEG"), "{said}");
     assert!(said.contains("published 1 of 2"), "{said}");
+    // A ZIP as a photo tool exports it: a folder inside, the Finder's
+    // resource forks and hidden files beside the image (left out).
+    let dowel = onsite_core::sample::product_png(4, 400, 300);
+    let zip = dir.path().join("bilder.zip");
+    std::fs::write(
+        &zip,
+        onsite_core::fixtures::zip_archive(&[
+            ("bilder/due-8.png", &dowel[..], true),
+            ("__MACOSX/bilder/._due-8.png", b"\0\x05\x16\x07 resource fork", false),
+            ("bilder/.DS_Store", b"Bud1", false),
+        ]),
+    )
+    .unwrap();
+    let r = admin_cmd(&["publish", "images", p(&zip)]);
+    let said = text(&r.stdout);
+    assert!(r.status.success(), "{said} {}", text(&r.stderr));
+    assert!(said.contains("due-8.png: 400×300") && said.contains("published 1 of 1"), "{said}");
 
     // The office's device creates the account; the rep's tablet works on it.
     let office_token = token_in(&text(
@@ -105,7 +122,7 @@ fn images_and_attachments_travel_through_a_real_hub() {
         "--json",
     ]))
     .unwrap();
-    assert_eq!(registered["sync"]["files"]["downloaded"], 1, "the thumbnail came with the first sync: {registered}");
+    assert_eq!(registered["sync"]["files"]["downloaded"], 2, "both thumbnails came with the first sync: {registered}");
 
     let quote = ok(&["quote", "create", "--db", p(&tablet), "--account", &account, "--rep", "rep-1"]);
     let drawing = dir.path().join("Zeichnung.pdf");

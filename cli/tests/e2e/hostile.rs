@@ -23,6 +23,7 @@ on_both_backends!(
     a_hostile_customer_cannot_order_approve_or_erase_at_will,
     customers_and_reps_receive_only_what_is_theirs,
     approval_links_count_only_from_the_accounts_reps,
+    hostile_attachments_are_refused_by_the_hub,
 );
 
 struct World {
@@ -634,4 +635,69 @@ fn approval_links_count_only_from_the_accounts_reps(db: &Db) {
     // Once Anna no longer serves the account, her links stop counting.
     w.hub.admin.post_json("/v1/admin/reps/rep-anna/accounts", &json!({ "remove": [w.acc1] })).unwrap();
     assert_eq!(web_get(&w.anna.store.approval_link(&q.id, &w.hub.url()).unwrap(), "de").unwrap().status, 404);
+}
+
+/// Attachments written directly (ADR 29): customers attach nothing, a rep
+/// only under their own name to a quote of the same account, a visit's
+/// file is never the customer's, and a stored attachment's file, parent
+/// and author never change (so nobody swaps another file in behind a
+/// customer's back).
+fn hostile_attachments_are_refused_by_the_hub(db: &Db) {
+    use onsite_core::blob::{Attachment, AttachmentParent, BlobKind, BlobRef};
+    let w = world(db);
+    let q = w.sent_quote(0);
+    let file = BlobRef::of(BlobKind::Attachment, "zeichnung.pdf", b"%PDF-1.7\n% a drawing\n").unwrap();
+    let attachment = |by: &str, parent: AttachmentParent| Attachment {
+        id: new_id(),
+        account_id: w.acc1.clone(),
+        parent,
+        file: file.clone(),
+        for_customer: true,
+        added_by: by.into(),
+        added_at: Utc::now(),
+        deleted: false,
+    };
+    let on_quote = AttachmentParent::Quote { quote_id: q.id.clone() };
+    let create = |a: &Attachment| {
+        let (id, r) = (DocId::attachment(&a.id), Record::Attachment(Box::new(a.clone())));
+        move |m: &mut Hostile| m.create(&id, &r)
+    };
+    let id_of = |a: &Attachment| DocId::attachment(&a.id);
+
+    let mut eva = w.hostile("eva", "customer", Some(&w.acc1));
+    let a = attachment("eva", on_quote.clone());
+    refused(&w, &mut eva, &[&id_of(&a)], R::NotPermitted, create(&a));
+
+    let mut m = w.hostile("rep-anna", "rep", None);
+    let a = attachment("rep-ben", on_quote.clone());
+    refused(&w, &mut m, &[&id_of(&a)], R::IdentityMismatch, create(&a));
+    let a = attachment("rep-anna", AttachmentParent::Quote { quote_id: new_id() });
+    refused(&w, &mut m, &[&id_of(&a)], R::InvalidRecord, create(&a));
+    let visit = AttachmentParent::Activity { activity_id: new_id() };
+    let a = attachment("rep-anna", visit);
+    refused(&w, &mut m, &[&id_of(&a)], R::InvalidRecord, create(&a));
+    let mut a = attachment("rep-anna", on_quote.clone());
+    a.file.name = "../../etc/passwd".into();
+    refused(&w, &mut m, &[&id_of(&a)], R::InvalidRecord, create(&a));
+
+    // A valid one goes through; then its file cannot be swapped.
+    let good = attachment("rep-anna", on_quote);
+    let gid = id_of(&good);
+    create(&good)(&mut m);
+    assert_eq!(m.push(&[&gid]), Outcome::Accepted);
+    let other = BlobRef::of(BlobKind::Attachment, "andere.pdf", b"%PDF-1.7\n% another\n").unwrap();
+    refused(&w, &mut m, &[&gid], R::Immutable, |m| {
+        m.edit(&gid, |r| {
+            if let Record::Attachment(a) = r {
+                a.file = other.clone();
+            }
+        })
+    });
+    // Showing it to the customer or hiding it again may change.
+    m.edit(&gid, |r| {
+        if let Record::Attachment(a) = r {
+            a.for_customer = false;
+        }
+    });
+    assert_eq!(m.push(&[&gid]), Outcome::Accepted);
 }

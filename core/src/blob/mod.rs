@@ -43,7 +43,7 @@ impl BlobKind {
         match self {
             BlobKind::Image => 20 << 20,
             BlobKind::Thumbnail => 256 << 10,
-            BlobKind::Logo => crate::profile::MAX_LOGO_BYTES as u64,
+            BlobKind::Logo => LOGO_MAX_BYTES,
             BlobKind::Attachment => 50 << 20,
         }
     }
@@ -176,6 +176,9 @@ pub fn check_name(name: &str) -> Result<(), FieldError> {
     }
     Ok(())
 }
+
+/// The largest logo (the PDFs embed it in every document).
+pub const LOGO_MAX_BYTES: u64 = 512 * 1024;
 
 /// A document's or the catalog's reference to a blob.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

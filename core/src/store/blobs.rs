@@ -133,6 +133,55 @@ pub(crate) fn digest(c: &Connection, hash: &str, chunks: u64) -> Result<String> 
     Ok(blob::hex(&h.finalize()))
 }
 
+/// The published logo's file, read without decoding the profile.
+pub(crate) fn logo_file_in(c: &Connection) -> Result<Option<crate::blob::BlobRef>> {
+    let file: Option<Option<String>> = c
+        .prepare_cached("SELECT json_extract(body, '$.logo_file') FROM company_profile WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    file.flatten().map(|f| super::codec::json("company logo", &f)).transpose()
+}
+
+/// What the back office publishes as the company profile: the logo's
+/// bytes kept as a blob (stored once, fetched by every device) and the
+/// profile naming it by hash, so every sync does not carry half a megabyte.
+pub(crate) fn logo_to_file(
+    tx: &rusqlite::Transaction<'_>,
+    profile: &crate::profile::CompanyProfile,
+) -> Result<crate::profile::CompanyProfile> {
+    let mut p = profile.clone();
+    match p.logo.take() {
+        Some(bytes) => {
+            let file = crate::blob::BlobRef::of(crate::blob::BlobKind::Logo, "logo", &bytes)?;
+            store_local(tx, &file, &bytes, false)?;
+            p.logo_file = Some(file);
+        }
+        None if p.logo_file.is_some() => {
+            return Err(Error::validation("logo_file", "is set from the logo; publish the logo itself"));
+        }
+        None => {}
+    }
+    Ok(p)
+}
+
+/// Whether the blob is held whole.
+pub(crate) fn whole_here(c: &Connection, hash: &str) -> Result<bool> {
+    Ok(row(c, hash)?.is_some_and(|r| r.complete()))
+}
+
+/// A blob's bytes if held whole, read without noting its use.
+pub(crate) fn whole(c: &Connection, hash: &str) -> Result<Option<Vec<u8>>> {
+    let Some(r) = row(c, hash)?.filter(BlobRow::complete) else { return Ok(None) };
+    let mut out = Vec::with_capacity(r.size as usize);
+    for i in 0..r.chunks {
+        out.extend(
+            chunk(c, hash, i)?
+                .ok_or_else(|| Error::Corrupt { what: "blob", reason: format!("{hash} misses chunk {i}") })?,
+        );
+    }
+    Ok(Some(out))
+}
+
 /// Removes a blob and its chunks.
 pub(crate) fn remove(tx: &Transaction<'_>, hash: &str) -> Result<()> {
     tx.prepare_cached("DELETE FROM blobs WHERE hash = ?1")?.execute([hash])?;
@@ -154,16 +203,18 @@ pub(crate) fn store_local(tx: &Transaction<'_>, r: &BlobRef, bytes: &[u8], uploa
     Ok(())
 }
 
-/// The hashes pinned on this device: the attachments of open quotes
-/// (drafts, waiting for a discount decision, sent) and of the last 30
-/// days' activities.
+/// The hashes pinned on this device: the company logo and the
+/// attachments of open quotes (drafts, waiting for a discount decision,
+/// sent).
 fn pinned(c: &Connection) -> Result<std::collections::HashSet<String>> {
     let mut stmt = c.prepare_cached(
         "SELECT a.hash FROM attachments a JOIN quotes q ON a.parent_kind = 'quote' AND q.id = a.parent_id
          WHERE a.deleted = 0 AND q.state IN ('draft', 'needs_discount_approval', 'sent')",
     )?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    let mut pins: std::collections::HashSet<String> = rows.collect::<std::result::Result<_, _>>()?;
+    pins.extend(logo_file_in(c)?.map(|f| f.hash));
+    Ok(pins)
 }
 
 fn held(c: &Connection) -> Result<Vec<budget::Held>> {
@@ -218,24 +269,15 @@ impl Store {
     pub fn blob(&self, hash: &str) -> Result<Vec<u8>> {
         blob::check_hash(hash)?;
         self.write(|tx| {
-            let Some(r) = row(tx, hash)?.filter(BlobRow::complete) else {
-                return Err(Error::not_found("file on this device", hash));
-            };
+            let bytes = whole(tx, hash)?.ok_or_else(|| Error::not_found("file on this device", hash))?;
             tx.prepare_cached("UPDATE blobs SET last_used = ?2 WHERE hash = ?1")?.execute(params![hash, now_ms()])?;
-            let mut out = Vec::with_capacity(r.size as usize);
-            for i in 0..r.chunks {
-                out.extend(
-                    chunk(tx, hash, i)?
-                        .ok_or_else(|| Error::Corrupt { what: "blob", reason: format!("{hash} misses chunk {i}") })?,
-                );
-            }
-            Ok(out)
+            Ok(bytes)
         })
     }
 
     /// Whether this device holds the blob whole.
     pub fn has_blob(&self, hash: &str) -> Result<bool> {
-        self.read(|c| Ok(row(c, hash)?.is_some_and(|r| r.complete())))
+        self.read(|c| whole_here(c, hash))
     }
 
     /// What this device holds against its storage budget.

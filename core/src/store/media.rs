@@ -31,9 +31,10 @@ impl Store {
         self.publish(&ReferenceData { media: items.to_vec(), ..Default::default() })
     }
 
-    /// Whether `hash` is a published image or thumbnail (anyone may fetch it).
+    /// Whether `hash` is a published image or thumbnail, or the company
+    /// logo (anyone may fetch it).
     pub fn is_published_media(&self, hash: &str) -> Result<bool> {
-        self.read(|c| Ok(c.prepare_cached("SELECT 1 FROM media WHERE hash = ?1 OR thumb_hash = ?1")?.exists([hash])?))
+        self.read(|c| public_in(c, hash))
     }
 
     /// Every published image, by name.
@@ -58,4 +59,11 @@ impl Store {
         }
         Ok(None)
     }
+}
+
+/// Whether `hash` is published for every device: an image, a thumbnail or
+/// the company logo.
+pub(crate) fn public_in(c: &rusqlite::Connection, hash: &str) -> Result<bool> {
+    Ok(c.prepare_cached("SELECT 1 FROM media WHERE hash = ?1 OR thumb_hash = ?1")?.exists([hash])?
+        || super::blobs::logo_file_in(c)?.is_some_and(|f| f.hash == hash))
 }

@@ -19,7 +19,7 @@ pub(crate) mod docs;
 pub(crate) mod erased;
 pub(crate) mod erasure;
 mod lease;
-mod media;
+pub(crate) mod media;
 mod migrations;
 mod pdfs;
 mod profiles;

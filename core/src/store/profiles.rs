@@ -11,20 +11,21 @@ use crate::error::{Error, Result};
 use crate::profile::{CompanyProfile, RepProfile};
 use crate::release::{ReferenceData, Sequenced};
 
+/// The published company profile, its logo's bytes read from the blob
+/// the profile names (ADR 29); while the device has not fetched it yet,
+/// `logo` is `None` and `logo_file` says what is missing.
 pub(super) fn company_in(c: &Connection) -> Result<Option<CompanyProfile>> {
     let body: Option<String> =
         c.query_row("SELECT body FROM company_profile WHERE id = 1", [], |r| r.get(0)).optional()?;
-    body.map(|b| json("company profile", &b)).transpose()
-}
-
-/// The published seller's country, read without decoding the profile (its
-/// logo may be half a megabyte; the hub asks once per quote line).
-pub(super) fn seller_country_in(c: &Connection) -> Result<Option<String>> {
-    let country: Option<Option<String>> = c
-        .prepare_cached("SELECT json_extract(body, '$.address.country') FROM company_profile WHERE id = 1")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    Ok(country.flatten())
+    let Some(mut p) = body.map(|b| json::<CompanyProfile>("company profile", &b)).transpose()? else {
+        return Ok(None);
+    };
+    if p.logo.is_none()
+        && let Some(f) = &p.logo_file
+    {
+        p.logo = super::blobs::whole(c, &f.hash)?;
+    }
+    Ok(Some(p))
 }
 
 pub(super) fn units_in(c: &Connection) -> Result<Vec<UnitLabel>> {
@@ -73,7 +74,7 @@ impl Store {
 
     /// The seller's country: the published company's, else the default.
     pub fn seller_country(&self) -> Result<String> {
-        let country = self.read(seller_country_in)?;
+        let country = self.read(super::reference::seller_country_in)?;
         Ok(country.unwrap_or_else(|| crate::vat::DEFAULT_SELLER_COUNTRY.to_string()))
     }
 

@@ -18,6 +18,16 @@ pub(super) fn load_policy(c: &Connection) -> Result<DiscountPolicy> {
     body.map_or_else(|| Ok(DiscountPolicy::default()), |b| json("discount policy", &b))
 }
 
+/// The published seller's country, read without decoding the profile (its
+/// logo may be half a megabyte; the hub asks once per quote line).
+pub(super) fn seller_country_in(c: &Connection) -> Result<Option<String>> {
+    let country: Option<Option<String>> = c
+        .prepare_cached("SELECT json_extract(body, '$.address.country') FROM company_profile WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(country.flatten())
+}
+
 pub(super) fn cost_of(c: &Connection, sku: &str) -> Option<Decimal> {
     let text: Option<String> = c
         .prepare_cached("SELECT cost FROM product_costs WHERE sku = ?1")
@@ -174,7 +184,7 @@ pub(crate) fn treatment_in(c: &Connection, account_id: &str) -> Result<crate::va
         .optional()?;
     let Some((billing, shipping, vat_id)) = row else { return Ok(crate::vat::TaxTreatment::Domestic) };
     let to = shipping.filter(|s| !s.is_empty()).unwrap_or(billing);
-    let seller = super::profiles::seller_country_in(c)?;
+    let seller = seller_country_in(c)?;
     let seller = seller.as_deref().unwrap_or(crate::vat::DEFAULT_SELLER_COUNTRY);
     Ok(crate::vat::treatment_of(seller, &to, vat_id.as_deref()))
 }

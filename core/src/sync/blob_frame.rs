@@ -7,10 +7,17 @@
 //!   op 1 begin an upload:   hash (32) | kind u8 | size
 //!   op 2 put a chunk:       hash (32) | kind u8 | size | index | bytes
 //!   op 3 get a chunk:       hash (32) | index
+//!   op 4 get small files:   count | hash (32) × count
 //! answer:   "OSBL" | version u8 | op u8 | …
 //!   op 1, 2: state u8 (0: send chunk `next`, 1: stored) | next | media type
 //!   op 3:    found u8 | kind u8 | size | media type | index | bytes
+//!   op 4:    count | per file: state u8 (0: not found, 1: here, 2: ask
+//!            again) | for 1: kind u8 | size | media type | bytes
 //! ```
+//!
+//! Small files (thumbnails, the logo) go many to a round trip: at most
+//! [`MAX_BATCH`] asked, at most [`BATCH_BYTES`] answered, so an answer is
+//! no larger than a chunk's.
 //!
 //! A hash the device may not see is answered exactly like one the hub
 //! does not hold: "not found" for a get, "send from chunk 0" for an upload.
@@ -24,6 +31,12 @@ const MAGIC: &[u8; 4] = b"OSBL";
 pub const BLOB_PROTOCOL: u8 = 1;
 /// The largest blob request or answer (a chunk and its header).
 pub const MAX_BLOB_FRAME: usize = CHUNK_BYTES + 4096;
+
+/// The most files one "get small files" request asks for.
+pub const MAX_BATCH: usize = 64;
+/// The most file bytes one answer to it carries (a chunk, less room for
+/// the entries' headers); only files of at most this size are asked so.
+pub const BATCH_BYTES: usize = CHUNK_BYTES - 16 * 1024;
 
 /// What a device asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +70,32 @@ pub enum BlobRequest {
         /// The chunk's index.
         index: u64,
     },
+    /// Whole small files (at most [`MAX_BATCH`], each of at most
+    /// [`BATCH_BYTES`]), as many as fit one answer.
+    GetSmall {
+        /// The blobs, in the order answered.
+        hashes: Vec<[u8; 32]>,
+    },
+}
+
+/// One file of an answer to [`BlobRequest::GetSmall`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmallFile {
+    /// Not held, or not this device's to see (the same answer).
+    NotFound,
+    /// The whole file.
+    Whole {
+        /// Its kind.
+        kind: BlobKind,
+        /// Its size (the bytes' length).
+        size: u64,
+        /// Its sniffed media type.
+        media_type: String,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
+    /// Did not fit this answer (or is not small): ask again.
+    Later,
 }
 
 /// What the hub answers.
@@ -87,6 +126,11 @@ pub enum BlobAnswer {
     },
     /// To `Get`: not held, or not for this device (the same answer).
     NotFound,
+    /// To `GetSmall`: each file asked, in order.
+    Files {
+        /// One per hash asked.
+        files: Vec<SmallFile>,
+    },
 }
 
 /// A request with the device that sends it.
@@ -106,6 +150,14 @@ fn hash(r: &mut Reader<'_>) -> Result<[u8; 32], FrameError> {
     let mut h = [0u8; 32];
     h.copy_from_slice(r.raw(32)?);
     Ok(h)
+}
+
+/// A batch's count: 1 to [`MAX_BATCH`].
+fn count(r: &mut Reader<'_>) -> Result<usize, FrameError> {
+    match r.uint()? {
+        n if (1..=MAX_BATCH as u64).contains(&n) => Ok(n as usize),
+        _ => Err(FrameError::Malformed("a batch of files holds 1 to 64")),
+    }
 }
 
 fn header(r: &mut Reader<'_>) -> Result<(), FrameError> {
@@ -145,6 +197,13 @@ pub fn encode_request(f: &BlobFrame) -> Vec<u8> {
             w.raw(hash);
             w.uint(*index);
         }
+        BlobRequest::GetSmall { hashes } => {
+            w.u8(4);
+            w.uint(hashes.len() as u64);
+            for h in hashes {
+                w.raw(h);
+            }
+        }
     }
     w.buf
 }
@@ -167,6 +226,10 @@ pub fn decode_request(bytes: &[u8]) -> Result<BlobFrame, FrameError> {
             bytes: r.bytes(CHUNK_BYTES)?.to_vec(),
         },
         3 => BlobRequest::Get { hash: hash(&mut r)?, index: r.uint()? },
+        4 => {
+            let n = count(&mut r)?;
+            BlobRequest::GetSmall { hashes: (0..n).map(|_| hash(&mut r)).collect::<Result<_, _>>()? }
+        }
         _ => return Err(FrameError::Malformed("unknown blob operation")),
     };
     if !r.is_empty() {
@@ -204,6 +267,24 @@ pub fn encode_answer(a: &BlobAnswer) -> Vec<u8> {
             w.u8(3);
             w.u8(0);
         }
+        BlobAnswer::Files { files } => {
+            w.u8(4);
+            w.u8(0);
+            w.uint(files.len() as u64);
+            for f in files {
+                match f {
+                    SmallFile::NotFound => w.u8(0),
+                    SmallFile::Whole { kind, size, media_type, bytes } => {
+                        w.u8(1);
+                        w.u8(kind.code());
+                        w.uint(*size);
+                        w.str(media_type);
+                        w.bytes(bytes);
+                    }
+                    SmallFile::Later => w.u8(2),
+                }
+            }
+        }
     }
     w.buf
 }
@@ -226,6 +307,26 @@ pub fn decode_answer(bytes: &[u8]) -> Result<BlobAnswer, FrameError> {
             bytes: r.bytes(CHUNK_BYTES)?.to_vec(),
         },
         (3, 0) => BlobAnswer::NotFound,
+        (4, 0) => {
+            let n = count(&mut r)?;
+            let mut files = Vec::with_capacity(n);
+            for _ in 0..n {
+                files.push(match r.u8()? {
+                    0 => SmallFile::NotFound,
+                    1 => {
+                        let (kind, size, media_type) = (kind(&mut r)?, r.uint()?, r.str(100)?.to_string());
+                        let bytes = r.bytes(BATCH_BYTES)?.to_vec();
+                        if bytes.len() as u64 != size {
+                            return Err(FrameError::Malformed("a small file's bytes do not match its size"));
+                        }
+                        SmallFile::Whole { kind, size, media_type, bytes }
+                    }
+                    2 => SmallFile::Later,
+                    _ => return Err(FrameError::Malformed("unknown small file state")),
+                });
+            }
+            BlobAnswer::Files { files }
+        }
         _ => return Err(FrameError::Malformed("unknown blob answer")),
     };
     if !r.is_empty() {
@@ -245,6 +346,7 @@ mod tests {
             BlobRequest::Begin { hash: h, kind: BlobKind::Attachment, size: 9 },
             BlobRequest::Put { hash: h, kind: BlobKind::Attachment, size: 9, index: 0, bytes: vec![1; 9] },
             BlobRequest::Get { hash: h, index: 3 },
+            BlobRequest::GetSmall { hashes: vec![h, [8u8; 32]] },
         ];
         for request in reqs {
             let f = BlobFrame { device_id: "dev-1".into(), request };
@@ -265,6 +367,18 @@ mod tests {
                 bytes: vec![1, 2, 3],
             },
             BlobAnswer::NotFound,
+            BlobAnswer::Files {
+                files: vec![
+                    SmallFile::NotFound,
+                    SmallFile::Whole {
+                        kind: BlobKind::Thumbnail,
+                        size: 2,
+                        media_type: "image/jpeg".into(),
+                        bytes: vec![0xFF, 0xD8],
+                    },
+                    SmallFile::Later,
+                ],
+            },
         ];
         for a in answers {
             let bytes = encode_answer(&a);
@@ -286,5 +400,25 @@ mod tests {
         w.uint(CHUNK_BYTES as u64 + 1);
         assert!(matches!(decode_request(&w.buf), Err(FrameError::TooLarge { .. })));
         assert!(decode_request(&vec![0u8; MAX_BLOB_FRAME + 1]).is_err());
+        // Batches of none, of more than 64, and a small file whose bytes
+        // are not its declared size.
+        for n in [0u64, 65, u64::MAX] {
+            let mut w = Writer::default();
+            w.raw(MAGIC);
+            w.u8(BLOB_PROTOCOL);
+            w.str("dev");
+            w.u8(4);
+            w.uint(n);
+            assert!(decode_request(&w.buf).is_err(), "{n}");
+        }
+        let lying = BlobAnswer::Files {
+            files: vec![SmallFile::Whole {
+                kind: BlobKind::Logo,
+                size: 3,
+                media_type: "image/png".into(),
+                bytes: vec![1],
+            }],
+        };
+        assert!(decode_answer(&encode_answer(&lying)).is_err());
     }
 }

@@ -6,7 +6,7 @@
 
 use sha2::Digest;
 
-use super::blob_frame::{self, BlobAnswer, BlobFrame, BlobRequest};
+use super::blob_frame::{self, BlobAnswer, BlobFrame, BlobRequest, SmallFile};
 use crate::Store;
 use crate::blob::{self, BlobKind, BlobRef};
 use crate::error::{Error, Result};
@@ -110,32 +110,7 @@ impl Store {
     pub fn blob_download_request(&self, want: &BlobRef) -> Result<Option<Outgoing>> {
         want.validate()?;
         let device_id = self.device_id()?;
-        let index = self.write(|tx| {
-            let row = table::row(tx, &want.hash)?;
-            match row {
-                Some(r) if r.complete() => return Ok(None),
-                Some(r) => return Ok(Some(r.received)),
-                None => {}
-            }
-            table::make_room(tx, want.size)?;
-            let budget = table::budget_bytes(tx)?;
-            let used: i64 = tx.query_row(
-                "SELECT coalesce(sum(CASE WHEN received = chunks THEN size ELSE min(size, received * ?1) END), 0) FROM blobs",
-                [blob::CHUNK_BYTES as i64],
-                |r| r.get(0),
-            )?;
-            if used as u64 + want.size > budget {
-                return Err(Error::Conflict {
-                    what: "storage budget",
-                    reason: format!(
-                        "{} bytes do not fit: {used} of {budget} bytes are files waiting to be uploaded or pinned by open quotes",
-                        want.size
-                    ),
-                });
-            }
-            table::insert_row(tx, &want.hash, want.kind, &want.media_type, want.size, None)?;
-            Ok(Some(0))
-        })?;
+        let index = self.write(|tx| reserve(tx, want))?;
         Ok(index.map(|index| Outgoing {
             hash: want.hash.clone(),
             bytes: blob_frame::encode_request(&BlobFrame {
@@ -143,6 +118,88 @@ impl Store {
                 request: BlobRequest::Get { hash: blob::hash_bytes(&want.hash).unwrap_or_default(), index },
             }),
         }))
+    }
+
+    /// One request for as many of `wants` (small files, at most
+    /// [`blob_frame::BATCH_BYTES`] each) as one answer holds, in order:
+    /// the files asked and the request's bytes; `None` when `wants` is
+    /// empty. Every file decided on leaves `wants`: asked; held already;
+    /// partly downloaded (moved to `chunked`, to continue chunk by chunk);
+    /// or without room in the budget (counted in `skipped`). What did not
+    /// fit this request stays for the next.
+    pub fn blob_batch_request(
+        &self,
+        wants: &mut Vec<BlobRef>,
+        chunked: &mut Vec<BlobRef>,
+        skipped: &mut u32,
+    ) -> Result<Option<(Vec<BlobRef>, Vec<u8>)>> {
+        let device_id = self.device_id()?;
+        let mut asked: Vec<BlobRef> = Vec::new();
+        let mut bytes = 0u64;
+        let mut left = Vec::new();
+        for want in wants.drain(..) {
+            let room = blob_frame::BATCH_BYTES as u64 - bytes;
+            if asked.len() == blob_frame::MAX_BATCH || want.size > room {
+                left.push(want);
+                continue;
+            }
+            want.validate()?;
+            match self.write(|tx| reserve(tx, &want)) {
+                Ok(Some(0)) => {
+                    bytes += want.size;
+                    asked.push(want);
+                }
+                Ok(Some(_)) => chunked.push(want),
+                Ok(None) => {}
+                Err(Error::Conflict { .. }) => *skipped += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        *wants = left;
+        if asked.is_empty() {
+            return Ok(None);
+        }
+        let hashes = asked.iter().map(|w| blob::hash_bytes(&w.hash).unwrap_or_default()).collect();
+        let request = blob_frame::encode_request(&BlobFrame { device_id, request: BlobRequest::GetSmall { hashes } });
+        Ok(Some((asked, request)))
+    }
+
+    /// Applies the answer to [`Store::blob_batch_request`] for `asked`, in
+    /// one transaction: each whole file checked against its hash (a
+    /// mismatch discards it and fails the whole answer), each file the hub
+    /// does not hold for this device forgotten, each "ask again" left for
+    /// a chunked download.
+    pub fn blob_batch_apply(&self, asked: &[BlobRef], answer: &[u8]) -> Result<Vec<Fetched>> {
+        let answer = blob_frame::decode_answer(answer).map_err(frame_error)?;
+        let BlobAnswer::Files { files } = answer else {
+            return Err(Error::validation("blob answer", "the hub's answer does not fit the request"));
+        };
+        if files.len() != asked.len() {
+            return Err(Error::validation("blob answer", "the hub answered another number of files"));
+        }
+        self.write(|tx| {
+            let mut out = Vec::with_capacity(files.len());
+            for (want, file) in asked.iter().zip(files) {
+                out.push(match file {
+                    SmallFile::NotFound => {
+                        table::remove(tx, &want.hash)?;
+                        Fetched::NotFound
+                    }
+                    SmallFile::Later => Fetched::More,
+                    SmallFile::Whole { size, bytes, .. } => {
+                        if size != want.size || blob::hash_of(&bytes) != want.hash {
+                            return Err(Error::validation(
+                                "blob",
+                                "a received file does not match its hash or size; discarded",
+                            ));
+                        }
+                        table::put_chunk(tx, &want.hash, 0, &bytes)?;
+                        Fetched::Done
+                    }
+                });
+            }
+            Ok(out)
+        })
     }
 
     /// Applies the hub's answer to a download request for `hash`: the chunk
@@ -176,12 +233,17 @@ impl Store {
     }
 
     /// What this device should hold and does not yet, in order: the
-    /// attachments pinned by open quotes, then thumbnails of the products
+    /// company logo, the attachments pinned by open quotes, then thumbnails of the products
     /// in its price lists, or of every product on a device without price
     /// lists (full images are fetched on demand).
     pub fn blob_prefetch(&self) -> Result<Vec<BlobRef>> {
         self.read(|c| {
             let mut out = Vec::new();
+            if let Some(logo) = crate::store::blobs::logo_file_in(c)?
+                && !crate::store::blobs::whole_here(c, &logo.hash)?
+            {
+                out.push(logo);
+            }
             let mut stmt = c.prepare_cached(
                 "SELECT a.hash, a.media_type, a.size, a.name FROM attachments a
                  JOIN quotes q ON a.parent_kind = 'quote' AND q.id = a.parent_id
@@ -239,6 +301,35 @@ pub struct Upload {
     pub media_type: String,
     /// The next chunk wanted.
     pub next: u64,
+}
+
+/// Makes room for a download of `want` and starts it: the chunk to ask
+/// for next, `None` when it is held whole; `Conflict` when the budget has
+/// no room even after evicting what can be fetched again.
+fn reserve(tx: &rusqlite::Transaction<'_>, want: &BlobRef) -> Result<Option<u64>> {
+    match table::row(tx, &want.hash)? {
+        Some(r) if r.complete() => return Ok(None),
+        Some(r) => return Ok(Some(r.received)),
+        None => {}
+    }
+    table::make_room(tx, want.size)?;
+    let budget = table::budget_bytes(tx)?;
+    let used: i64 = tx.query_row(
+        "SELECT coalesce(sum(CASE WHEN received = chunks THEN size ELSE min(size, received * ?1) END), 0) FROM blobs",
+        [blob::CHUNK_BYTES as i64],
+        |r| r.get(0),
+    )?;
+    if used as u64 + want.size > budget {
+        return Err(Error::Conflict {
+            what: "storage budget",
+            reason: format!(
+                "{} bytes do not fit: {used} of {budget} bytes are files waiting to be uploaded or pinned by open quotes",
+                want.size
+            ),
+        });
+    }
+    table::insert_row(tx, &want.hash, want.kind, &want.media_type, want.size, None)?;
+    Ok(Some(0))
 }
 
 /// What the hub stores of blobs: the embedded store and PostgreSQL.
@@ -308,6 +399,28 @@ pub fn hub_handle(storage: &mut dyn HubBlobStorage, scope: &DeviceScope, request
                     _ => BlobAnswer::NotFound,
                 }
             }
+        }
+        BlobRequest::GetSmall { hashes } => {
+            // Whole files while they fit one answer; a hash the device may
+            // not see is answered as one the hub does not hold.
+            let mut room = blob_frame::BATCH_BYTES as u64;
+            let mut files = Vec::with_capacity(hashes.len());
+            for hash in hashes {
+                let hash = blob::hex(&hash);
+                let held = if storage.may_read(scope, &hash)? { storage.stored(&hash)? } else { None };
+                files.push(match held {
+                    None => SmallFile::NotFound,
+                    Some(s) if s.size > room => SmallFile::Later,
+                    Some(s) => match storage.chunk(&hash, 0)? {
+                        Some(bytes) if bytes.len() as u64 == s.size => {
+                            room -= s.size;
+                            SmallFile::Whole { kind: s.kind, size: s.size, media_type: s.media_type, bytes }
+                        }
+                        _ => SmallFile::Later,
+                    },
+                });
+            }
+            BlobAnswer::Files { files }
         }
         BlobRequest::Begin { hash, kind, size } => {
             let hash = blob::hex(&hash);
@@ -411,7 +524,7 @@ pub struct SqliteBlobHub<'a> {
 impl HubBlobStorage for SqliteBlobHub<'_> {
     fn may_read(&mut self, scope: &DeviceScope, hash: &str) -> Result<bool> {
         let tx = self.tx;
-        let public = tx.prepare_cached("SELECT 1 FROM media WHERE hash = ?1 OR thumb_hash = ?1")?.exists([hash])?
+        let public = crate::store::media::public_in(tx, hash)?
             || tx
                 .prepare_cached("SELECT 1 FROM blob_owners WHERE hash = ?1 AND device_id = ?2")?
                 .exists(rusqlite::params![hash, scope.device_id])?;

@@ -669,7 +669,8 @@ fn blob_url(settings: &SyncSettings) -> String {
 }
 
 /// Uploads what was attached here, then prefetches what the device keeps
-/// (ADR 29), one chunk per round trip: a cut continues at the next chunk.
+/// (ADR 29): small files many to a round trip, others one chunk per round
+/// trip, so a cut continues at the next chunk.
 fn transfer_files(
     store: &Store,
     transport: &dyn Transport,
@@ -696,7 +697,34 @@ fn transfer_files(
             }
         }
     }
-    for want in store.blob_prefetch().map_err(|e| local(&e))? {
+    // Small files (thumbnails, the logo) many to a round trip; the rest,
+    // and what did not fit an answer, chunk by chunk.
+    let wanted = store.blob_prefetch().map_err(|e| local(&e))?;
+    let (mut small, mut large): (Vec<_>, Vec<_>) =
+        wanted.into_iter().partition(|w| w.size <= super::blob_frame::BATCH_BYTES as u64);
+    while let Some((asked, body)) =
+        store.blob_batch_request(&mut small, &mut large, &mut files.skipped).map_err(|e| local(&e))?
+    {
+        let answer = match exchange(transport, &url, token, body, settings, cancel, retries)? {
+            Ok(a) => a,
+            // A hub that does not batch: one file at a time.
+            Err(_) => {
+                large.extend(asked);
+                large.append(&mut small);
+                break;
+            }
+        };
+        files.bytes_down += answer.len() as u64;
+        let fetched = store.blob_batch_apply(&asked, &answer).map_err(|e| local(&e))?;
+        for (want, f) in asked.into_iter().zip(fetched) {
+            match f {
+                super::blobs::Fetched::Done => files.downloaded += 1,
+                super::blobs::Fetched::NotFound => files.skipped += 1,
+                super::blobs::Fetched::More => large.push(want),
+            }
+        }
+    }
+    for want in large {
         match fetch_into(store, transport, settings, token, &want, cancel, retries, &mut files)? {
             Some(_) => files.downloaded += 1,
             None => files.skipped += 1,

@@ -340,8 +340,15 @@ pub fn handle(
     let hub_seq = storage.catalog_seq()?;
     let catalog = if req.catalog_cursor < hub_seq || req.catalog_resume.is_some() {
         let after = req.catalog_resume.as_ref().map(|r| (r.seq, r.row));
-        let (delta, next) = storage.catalog_page(req.catalog_cursor, after, limits.catalog_page, scope)?;
+        let (mut delta, next) = storage.catalog_page(req.catalog_cursor, after, limits.catalog_page, scope)?;
         more |= next.is_some();
+        // Version 4 reads no logo file (its profile knows no such field): it
+        // prints without the logo until the app is updated (ADR 29).
+        if version < 5
+            && let Some(p) = &mut delta.company_profile
+        {
+            p.logo_file = None;
+        }
         Some(CatalogPart { delta, complete: next.is_none(), resume: next.map(|(seq, row)| CatalogResume { seq, row }) })
     } else {
         None

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::Utc;
 use onsite_core::activity::{Activity, ActivityKind};
-use onsite_core::blob::{AttachmentParent, BlobKind, CHUNK_BYTES, hash_bytes, hash_of};
+use onsite_core::blob::{AttachmentParent, BlobKind, BlobRef, CHUNK_BYTES, hash_bytes, hash_of};
 use onsite_core::import::CatalogBatch;
 use onsite_core::money::DisplayLocale;
 use onsite_core::sync::blob_frame::{self, BlobAnswer, BlobFrame, BlobRequest};
@@ -450,6 +450,10 @@ fn a_published_image_is_prefetched_as_a_thumbnail_and_printed_on_the_datasheet()
     let rep = w.transport(w.scope(&tablet, DeviceRole::Rep, &[acc]), None);
     let s = sync(&tablet, &rep).unwrap();
     assert!(s.files.downloaded >= 1, "{:?}", s.files);
+    // The thumbnails came many to a round trip, none chunk by chunk.
+    let seen = rep.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(matches!(&seen[0], BlobRequest::GetSmall { hashes } if hashes.len() == s.files.downloaded as usize));
     // A product of the rep's price lists with an image: its thumbnail is here, the full image not.
     let sku = with_image
         .iter()
@@ -466,4 +470,131 @@ fn a_published_image_is_prefetched_as_a_thumbnail_and_printed_on_the_datasheet()
     // Negative control: a product whose image was never published prints none.
     let plain = products.iter().find(|p| p.image.as_deref().is_none_or(|i| !i.starts_with("bild-"))).unwrap();
     assert!(!img(&tablet.render_datasheet_pdf(&plain.sku, acc, rep_contact, None, &opts).unwrap()));
+}
+
+#[test]
+fn the_company_logo_travels_once_as_a_file_and_stays_on_every_device() {
+    let w = world();
+    let logo = sample::logo_png();
+    let mut company = onsite_core::fixtures::company_profile();
+    company.logo = Some(logo.clone());
+    w.hub.set_company_profile(&company).unwrap();
+    let published = w.hub.company_profile().unwrap().unwrap();
+    let file = published.logo_file.clone().expect("the logo is kept as a file");
+    assert_eq!((file.kind, file.size), (BlobKind::Logo, logo.len() as u64));
+    assert_eq!(file.hash, hash_of(&logo));
+    assert_eq!(published.logo.as_deref(), Some(&logo[..]), "read back from the file");
+    // The profile names the logo by hash: its bytes are not in the row
+    // every device receives.
+    let raw = rusqlite::Connection::open(w.dir.path().join("hub.sqlite")).unwrap();
+    let body: String = raw.query_row("SELECT body FROM company_profile", [], |r| r.get(0)).unwrap();
+    assert!(body.contains(&file.hash) && !body.contains("\"logo\":\"") && body.len() < 2_000, "{body}");
+
+    // A rep's tablet and a customer's phone fetch it with their first sync
+    // and keep it pinned; every document prints it.
+    let acc = &w.accounts[0];
+    let tablet = open(&w.dir, "tablet");
+    let phone = open(&w.dir, "phone");
+    for (device, role) in [(&tablet, DeviceRole::Rep), (&phone, DeviceRole::Customer)] {
+        let t = w.transport(w.scope(device, role, &[acc]), None);
+        let s = sync(device, &t).unwrap();
+        assert!(s.files.downloaded >= 1, "{:?}", s.files);
+        let wanted = hash_bytes(&file.hash).unwrap();
+        let asked = |r: &BlobRequest| match r {
+            BlobRequest::Get { hash, .. } => *hash == wanted,
+            BlobRequest::GetSmall { hashes } => hashes.contains(&wanted),
+            _ => false,
+        };
+        assert!(t.seen.lock().unwrap().iter().any(asked), "fetched by hash");
+        assert_eq!(device.company_profile().unwrap().unwrap().logo.as_deref(), Some(&logo[..]));
+        assert!(device.blob_budget().unwrap().pinned_bytes >= logo.len() as u64, "the logo is never evicted");
+        // Fetched once: the next sync asks for nothing.
+        let again = sync(device, &t).unwrap();
+        assert_eq!(again.files.downloaded, 0);
+    }
+    // No product image is published in this world: the one image is the logo.
+    let plain = w.hub.products().unwrap().into_iter().next().unwrap();
+    // The published profile, not one given by the caller.
+    let opts = onsite_core::pdf::PdfOptions::dated(Utc::now().date_naive());
+    let sheet = tablet.render_datasheet_pdf(&plain.sku, acc, Default::default(), None, &opts).unwrap();
+    assert!(sheet.windows(16).any(|x| x == b"/Subtype /Image "), "the logo is on the datasheet");
+
+    // A caller cannot name a file as the logo: a profile with a logo file
+    // and no logo is refused; one with both keeps the file of the logo's bytes.
+    let parent = AttachmentParent::Quote {
+        quote_id: tablet.create_quote(acc, None, "rep-1", DisplayLocale::De, Utc::now().date_naive()).unwrap().id,
+    };
+    let private =
+        tablet.add_attachment(&parent, "intern.png", &sample::product_png(5, 64, 64), false, "rep-1").unwrap();
+    let mut forged = company.clone();
+    forged.logo = None;
+    forged.logo_file = Some(BlobRef { kind: BlobKind::Logo, ..private.file.clone() });
+    let e = w.hub.set_company_profile(&forged).unwrap_err();
+    assert!(e.to_string().contains("logo_file"), "{e}");
+    forged.logo = Some(logo.clone());
+    w.hub.set_company_profile(&forged).unwrap();
+    assert_eq!(w.hub.company_profile().unwrap().unwrap().logo_file.unwrap().hash, file.hash);
+    assert!(!w.hub.is_published_media(&private.file.hash).unwrap());
+}
+
+/// A hub that does not know batches (an older build) refuses them; the
+/// device then fetches the same files one at a time.
+struct NoBatches<'a>(InProcess<'a>);
+
+impl Transport for NoBatches<'_> {
+    fn post(&self, r: TransportRequest) -> Result<TransportResponse, TransportFailure> {
+        if r.url.ends_with("/v1/blobs")
+            && matches!(blob_frame::decode_request(&r.body).map(|f| f.request), Ok(BlobRequest::GetSmall { .. }))
+        {
+            let body = serde_json::json!({"error": "invalid", "message": "unknown blob operation"});
+            return Ok(answer(422, "application/json", body.to_string().into_bytes()));
+        }
+        self.0.post(r)
+    }
+}
+
+#[test]
+fn small_files_come_in_batches_checked_one_by_one_and_one_at_a_time_from_a_hub_without_batches() {
+    let w = world();
+    let acc = &w.accounts[0];
+    let images: Vec<_> = w
+        .hub
+        .products()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.image.clone().filter(|i| i.starts_with("bild-")))
+        .enumerate()
+        .map(|(i, name)| onsite_core::blob::prepare_image(&name, &sample::product_png(i as u64, 320, 240)).unwrap())
+        .collect();
+    w.hub.publish_images(&images).unwrap();
+
+    // A batch answer with one file that is not what its hash says: the
+    // whole answer is refused and nothing of it is kept.
+    let forged = open(&w.dir, "forged");
+    let scope = w.scope(&forged, DeviceRole::Rep, &[acc]);
+    forged.apply_catalog_delta(&w.hub.catalog_changes_since(0).unwrap()).unwrap();
+    let mut wants = forged.blob_prefetch().unwrap();
+    assert!(wants.len() >= 2, "{wants:?}");
+    let (mut chunked, mut skipped) = (Vec::new(), 0);
+    let (asked, request) = forged.blob_batch_request(&mut wants, &mut chunked, &mut skipped).unwrap().unwrap();
+    assert!(wants.is_empty() && chunked.is_empty() && skipped == 0);
+    let real = w.hub.blob_hub_handle(&scope, &request).unwrap().unwrap();
+    let BlobAnswer::Files { mut files } = blob_frame::decode_answer(&real).unwrap() else { panic!() };
+    if let onsite_core::sync::blob_frame::SmallFile::Whole { bytes, .. } = &mut files[1] {
+        bytes[10] ^= 1;
+    }
+    let lie = blob_frame::encode_answer(&BlobAnswer::Files { files });
+    assert!(forged.blob_batch_apply(&asked, &lie).is_err());
+    assert!(asked.iter().all(|a| !forged.has_blob(&a.hash).unwrap()), "nothing of a forged answer kept");
+    // The real answer is kept whole.
+    let fetched = forged.blob_batch_apply(&asked, &real).unwrap();
+    assert!(fetched.iter().all(|f| *f == onsite_core::sync::blobs::Fetched::Done), "{fetched:?}");
+    assert!(asked.iter().all(|a| forged.has_blob(&a.hash).unwrap()));
+
+    // From a hub without batches, the same thumbnails one at a time.
+    let old = open(&w.dir, "old");
+    let t = NoBatches(w.transport(w.scope(&old, DeviceRole::Rep, &[acc]), None));
+    let s = driver::sync(&old, &t, &settings(3), None, &CancelFlag::new()).unwrap();
+    assert_eq!(s.files.downloaded as usize, asked.len(), "{:?}", s.files);
+    assert!(t.0.seen.lock().unwrap().iter().all(|r| matches!(r, BlobRequest::Get { .. })));
 }

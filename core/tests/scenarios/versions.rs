@@ -254,3 +254,30 @@ fn freeze_protocol_4_fixtures() {
         }
     }
 }
+
+#[test]
+fn a_device_of_protocol_4_receives_the_company_profile_without_its_logo_file() {
+    let (_dir, hub, _tablet, frame) = thaw();
+    let mut company = onsite_core::fixtures::company_profile();
+    company.logo = Some(onsite_core::sample::logo_png());
+    hub.set_company_profile(&company).unwrap();
+    let profile_in = |answer: &[u8]| {
+        // Versions 4 and 5 lay a response out alike; this build reads its own number.
+        let mut answer = answer.to_vec();
+        answer[4] = PROTOCOL_VERSION;
+        let r = onsite_core::sync::frame::decode_response(&answer).unwrap();
+        r.catalog.and_then(|c| c.delta.company_profile).expect("the profile is sent")
+    };
+    // Version 4's profile knows no logo file and refuses unknown fields: it
+    // gets the profile without it (and prints without the logo until updated).
+    let old = profile_in(&hub.hub_handle_at(&scope(), &frame, &SyncLimits::default(), frozen_at()).unwrap());
+    assert_eq!(old.logo_file, None);
+    assert!(!serde_json::to_string(&old).unwrap().contains("logo_file"));
+    // The current version gets the file.
+    let now = Store::open(_dir.path().join("new.sqlite"), StoreOptions::default()).unwrap();
+    let mut new_scope = scope();
+    new_scope.device_id = now.device_id().unwrap();
+    let request = now.sync_request().unwrap();
+    let new = profile_in(&hub.hub_handle_at(&new_scope, &request, &SyncLimits::default(), frozen_at()).unwrap());
+    assert_eq!(new.logo_file.map(|f| f.kind), Some(onsite_core::blob::BlobKind::Logo));
+}

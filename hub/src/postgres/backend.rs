@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use automerge::AutoCommit;
 use chrono::NaiveDate;
 use onsite_core::approval_link::LinkKey;
+use onsite_core::blob::BlobRef;
 use onsite_core::catalog::Seq;
 use onsite_core::crdt::{self, DocId, Record};
 use onsite_core::devices::{DeviceRecord, NewDevice, TokenSecrets};
@@ -235,27 +236,8 @@ impl Backend for PgBackend {
         let mut c = self.pool.get()?;
         let mut tx = c.client().transaction()?;
         for i in images {
-            for (r, bytes) in [(i.item.image(), &i.image), (i.item.thumbnail(), &i.thumbnail)] {
-                let new = tx.execute(
-                    "INSERT INTO blobs (hash, kind, media_type, size, chunks) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (hash) DO NOTHING",
-                    &[
-                        &r.hash,
-                        &r.kind.as_str(),
-                        &r.media_type,
-                        &(r.size as i64),
-                        &(onsite_core::blob::chunk_count(r.size) as i64),
-                    ],
-                )?;
-                if new == 1 {
-                    for (idx, part) in bytes.chunks(onsite_core::blob::CHUNK_BYTES).enumerate() {
-                        tx.execute(
-                            "INSERT INTO blob_chunks (hash, idx, data) VALUES ($1, $2, $3)",
-                            &[&r.hash, &(idx as i64), &part],
-                        )?;
-                    }
-                }
-            }
+            put_blob(&mut tx, &i.item.image(), &i.image)?;
+            put_blob(&mut tx, &i.item.thumbnail(), &i.thumbnail)?;
         }
         tx.commit()?;
         drop(c);
@@ -575,6 +557,9 @@ impl Backend for PgBackend {
             summary = Some(replica.import_catalog(import::parse(bytes, format), &mut |_| {})?);
             Ok(())
         })?;
+        // A company profile in the file brings its logo, which devices
+        // fetch from PostgreSQL's own tables.
+        self.copy_logo()?;
         summary.ok_or_else(|| onsite_core::Error::Backend("the import did not run".into()).into())
     }
 
@@ -583,7 +568,11 @@ impl Backend for PgBackend {
     }
 
     fn publish_company(&self, profile: &onsite_core::profile::CompanyProfile) -> Result<Seq> {
-        self.publish(|replica| replica.set_company_profile(profile).map(|_| ()))
+        // The replica keeps the profile naming the logo by hash; devices
+        // fetch its bytes from PostgreSQL's own tables.
+        let seq = self.publish(|replica| replica.set_company_profile(profile).map(|_| ()))?;
+        self.copy_logo()?;
+        Ok(seq)
     }
 
     fn publish_rep_profile(&self, profile: &onsite_core::profile::RepProfile) -> Result<Seq> {
@@ -699,4 +688,37 @@ impl Backend for PgBackend {
             catalog_seq: self.replica().catalog_seq()?,
         })
     }
+}
+
+impl PgBackend {
+    /// Copies the published logo's bytes from the replica into PostgreSQL's
+    /// blob tables, if they are not there yet.
+    fn copy_logo(&self) -> Result<()> {
+        let mut c = self.pool.get()?;
+        let replica = self.current_replica(&mut c)?;
+        let Some(profile) = replica.company_profile()? else { return Ok(()) };
+        let (Some(file), Some(bytes)) = (&profile.logo_file, &profile.logo) else { return Ok(()) };
+        let mut tx = c.client().transaction()?;
+        put_blob(&mut tx, file, bytes)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Stores a published blob (an image, a thumbnail, the logo) once, in chunks.
+fn put_blob(tx: &mut postgres::Transaction<'_>, r: &BlobRef, bytes: &[u8]) -> Result<()> {
+    let new = tx.execute(
+        "INSERT INTO blobs (hash, kind, media_type, size, chunks) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (hash) DO NOTHING",
+        &[&r.hash, &r.kind.as_str(), &r.media_type, &(r.size as i64), &(onsite_core::blob::chunk_count(r.size) as i64)],
+    )?;
+    if new == 1 {
+        for (idx, part) in bytes.chunks(onsite_core::blob::CHUNK_BYTES).enumerate() {
+            tx.execute(
+                "INSERT INTO blob_chunks (hash, idx, data) VALUES ($1, $2, $3)",
+                &[&r.hash, &(idx as i64), &part],
+            )?;
+        }
+    }
+    Ok(())
 }

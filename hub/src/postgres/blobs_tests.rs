@@ -461,3 +461,34 @@ fn published_images_are_served_to_every_device_and_reach_it_with_a_sync() {
     assert!(tablet.has_blob(&item.thumb_hash).unwrap(), "the thumbnail was prefetched");
     assert!(!tablet.has_blob(&item.hash).unwrap(), "the full image waits for a demand");
 }
+
+#[test]
+fn the_company_logo_is_kept_in_postgresql_once_and_reaches_every_device() {
+    let Some(db) = Db::new() else { return };
+    let (hub, accounts) = hub(&db);
+    let logo = onsite_core::sample::logo_png();
+    let mut company = onsite_core::fixtures::company_profile();
+    company.logo = Some(logo.clone());
+    hub.publish_company(&company).unwrap();
+    hub.publish_company(&company).unwrap(); // again: kept once
+    let hash = onsite_core::blob::hash_of(&logo);
+    assert_eq!(db.count("blobs"), 1, "the logo's bytes, once");
+    // Any device may fetch it, a customer of any account included.
+    let phone = db.device("phone");
+    let customer = scope(&phone.device_id().unwrap(), DeviceRole::Customer, &[&accounts[1]]);
+    match answered(ask(&hub, &customer, BlobRequest::Get { hash: hash_bytes(&hash).unwrap(), index: 0 })) {
+        BlobAnswer::Chunk { size, .. } => assert_eq!(size, logo.len() as u64),
+        other => panic!("{other:?}"),
+    }
+    // A tablet's sync brings it, and its PDFs print it.
+    let (tablet, _t) = tablet(&db, &hub, "tablet", &[&accounts[0]]);
+    let on_tablet = tablet.company_profile().unwrap().unwrap();
+    assert_eq!(on_tablet.logo_file.map(|f| f.hash), Some(hash));
+    assert_eq!(on_tablet.logo.as_deref(), Some(&logo[..]));
+    // The profile in a catalog file brings its logo the same way.
+    let mut other = company.clone();
+    other.logo = Some(onsite_core::sample::product_png(9, 200, 60));
+    let file = serde_json::json!({ "company_profile": other }).to_string();
+    hub.publish_catalog(file.as_bytes(), onsite_core::import::Format::Json).unwrap();
+    assert_eq!(db.count("blobs"), 2, "the new logo too");
+}

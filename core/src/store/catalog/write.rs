@@ -405,7 +405,8 @@ impl<'a, 'c> BatchWriter<'a, 'c> {
     /// The company profile, the unit labels and the reps' profiles.
     fn profiles(&mut self, batch: &ReferenceData) -> Result<()> {
         if let Some(Sequenced { seq, item }) = &batch.company_profile {
-            let body = to_json("company profile", item)?;
+            let item = if self.carried { item.clone() } else { crate::store::blobs::logo_to_file(self.tx, item)? };
+            let body = to_json("company profile", &item)?;
             self.s.profiles_changed +=
                 u64::from(write_single(self.tx, "company_profile", &body, self.carried.then_some(*seq), self.next)?);
         }
