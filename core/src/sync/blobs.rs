@@ -134,27 +134,44 @@ impl Store {
         skipped: &mut u32,
     ) -> Result<Option<(Vec<BlobRef>, Vec<u8>)>> {
         let device_id = self.device_id()?;
-        let mut asked: Vec<BlobRef> = Vec::new();
+        let mut picked: Vec<BlobRef> = Vec::new();
         let mut bytes = 0u64;
         let mut left = Vec::new();
         for want in wants.drain(..) {
             let room = blob_frame::BATCH_BYTES as u64 - bytes;
-            if asked.len() == blob_frame::MAX_BATCH || want.size > room {
+            if picked.len() == blob_frame::MAX_BATCH || want.size > room {
                 left.push(want);
                 continue;
             }
             want.validate()?;
-            match self.write(|tx| reserve(tx, &want)) {
-                Ok(Some(0)) => {
-                    bytes += want.size;
-                    asked.push(want);
-                }
-                Ok(Some(_)) => chunked.push(want),
-                Ok(None) => {}
-                Err(Error::Conflict { .. }) => *skipped += 1,
-                Err(e) => return Err(e),
-            }
+            bytes += want.size;
+            picked.push(want);
         }
+        // One transaction and one look at the budget for the whole batch.
+        let mut asked: Vec<BlobRef> = Vec::new();
+        self.write(|tx| {
+            table::make_room(tx, bytes)?;
+            let budget = table::budget_bytes(tx)?;
+            let mut used = used_bytes(tx)?;
+            for want in picked {
+                match table::row(tx, &want.hash)? {
+                    Some(r) if r.complete() => {}
+                    Some(r) if r.received > 0 => chunked.push(want),
+                    // Reserved rows count nothing yet: the batch counts them.
+                    _ if used + want.size > budget => *skipped += 1,
+                    Some(_) => {
+                        used += want.size;
+                        asked.push(want);
+                    }
+                    None => {
+                        table::insert_row(tx, &want.hash, want.kind, &want.media_type, want.size, None)?;
+                        used += want.size;
+                        asked.push(want);
+                    }
+                }
+            }
+            Ok(())
+        })?;
         *wants = left;
         if asked.is_empty() {
             return Ok(None);
@@ -186,6 +203,12 @@ impl Store {
                         Fetched::NotFound
                     }
                     SmallFile::Later => Fetched::More,
+                    // Evicted or begun chunk by chunk meanwhile: asked again that way.
+                    SmallFile::Whole { .. }
+                        if table::row(tx, &want.hash)?.is_none_or(|r| r.received != 0 || r.size != want.size) =>
+                    {
+                        Fetched::More
+                    }
                     SmallFile::Whole { size, bytes, .. } => {
                         if size != want.size || blob::hash_of(&bytes) != want.hash {
                             return Err(Error::validation(
@@ -274,6 +297,9 @@ impl Store {
                     name: format!("{name}.thumb.jpg"),
                 });
             }
+            // The same bytes on two quotes are fetched once.
+            let mut seen = std::collections::HashSet::new();
+            out.retain(|r| seen.insert(r.hash.clone()));
             Ok(out)
         })
     }
@@ -303,6 +329,16 @@ pub struct Upload {
     pub next: u64,
 }
 
+/// The bytes this device holds (partial downloads by what they received).
+fn used_bytes(tx: &rusqlite::Transaction<'_>) -> Result<u64> {
+    let used: i64 = tx.query_row(
+        "SELECT coalesce(sum(CASE WHEN received = chunks THEN size ELSE min(size, received * ?1) END), 0) FROM blobs",
+        [blob::CHUNK_BYTES as i64],
+        |r| r.get(0),
+    )?;
+    Ok(used as u64)
+}
+
 /// Makes room for a download of `want` and starts it: the chunk to ask
 /// for next, `None` when it is held whole; `Conflict` when the budget has
 /// no room even after evicting what can be fetched again.
@@ -314,12 +350,8 @@ fn reserve(tx: &rusqlite::Transaction<'_>, want: &BlobRef) -> Result<Option<u64>
     }
     table::make_room(tx, want.size)?;
     let budget = table::budget_bytes(tx)?;
-    let used: i64 = tx.query_row(
-        "SELECT coalesce(sum(CASE WHEN received = chunks THEN size ELSE min(size, received * ?1) END), 0) FROM blobs",
-        [blob::CHUNK_BYTES as i64],
-        |r| r.get(0),
-    )?;
-    if used as u64 + want.size > budget {
+    let used = used_bytes(tx)?;
+    if used + want.size > budget {
         return Err(Error::Conflict {
             what: "storage budget",
             reason: format!(

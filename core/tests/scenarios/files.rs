@@ -377,6 +377,10 @@ fn a_file_outside_the_scope_is_answered_as_if_it_did_not_exist() {
     let known = hash_bytes(&hash_of(&secret)).unwrap();
     let unknown = hash_bytes(&hash_of(b"never stored")).unwrap();
     assert_eq!(ask(BlobRequest::Get { hash: known, index: 0 }), ask(BlobRequest::Get { hash: unknown, index: 0 }));
+    // Asked among small files, the same: not found, like a hash never stored.
+    let batch = blob_frame::decode_answer(&ask(BlobRequest::GetSmall { hashes: vec![known, unknown] })).unwrap();
+    let none = onsite_core::sync::blob_frame::SmallFile::NotFound;
+    assert_eq!(batch, BlobAnswer::Files { files: vec![none.clone(), none] });
     let begin = |hash| BlobRequest::Begin { hash, kind: BlobKind::Attachment, size: 5000 };
     assert_eq!(ask(begin(known)), ask(begin(unknown)));
     assert_eq!(blob_frame::decode_answer(&ask(begin(known))).unwrap(), BlobAnswer::Send { next: 0 });
@@ -539,13 +543,14 @@ fn the_company_logo_travels_once_as_a_file_and_stays_on_every_device() {
 
 /// A hub that does not know batches (an older build) refuses them; the
 /// device then fetches the same files one at a time.
-struct NoBatches<'a>(InProcess<'a>);
+struct NoBatches<'a>(InProcess<'a>, AtomicUsize);
 
 impl Transport for NoBatches<'_> {
     fn post(&self, r: TransportRequest) -> Result<TransportResponse, TransportFailure> {
         if r.url.ends_with("/v1/blobs")
             && matches!(blob_frame::decode_request(&r.body).map(|f| f.request), Ok(BlobRequest::GetSmall { .. }))
         {
+            self.1.fetch_add(1, Ordering::SeqCst);
             let body = serde_json::json!({"error": "invalid", "message": "unknown blob operation"});
             return Ok(answer(422, "application/json", body.to_string().into_bytes()));
         }
@@ -593,8 +598,9 @@ fn small_files_come_in_batches_checked_one_by_one_and_one_at_a_time_from_a_hub_w
 
     // From a hub without batches, the same thumbnails one at a time.
     let old = open(&w.dir, "old");
-    let t = NoBatches(w.transport(w.scope(&old, DeviceRole::Rep, &[acc]), None));
+    let t = NoBatches(w.transport(w.scope(&old, DeviceRole::Rep, &[acc]), None), AtomicUsize::new(0));
     let s = driver::sync(&old, &t, &settings(3), None, &CancelFlag::new()).unwrap();
     assert_eq!(s.files.downloaded as usize, asked.len(), "{:?}", s.files);
+    assert_eq!(t.1.load(Ordering::SeqCst), 1, "a batch was tried once and refused");
     assert!(t.0.seen.lock().unwrap().iter().all(|r| matches!(r, BlobRequest::Get { .. })));
 }

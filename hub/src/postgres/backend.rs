@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use automerge::AutoCommit;
 use chrono::NaiveDate;
 use onsite_core::approval_link::LinkKey;
-use onsite_core::blob::BlobRef;
+use onsite_core::blob::{BlobKind, BlobRef};
 use onsite_core::catalog::Seq;
 use onsite_core::crdt::{self, DocId, Record};
 use onsite_core::devices::{DeviceRecord, NewDevice, TokenSecrets};
@@ -553,13 +553,19 @@ impl Backend for PgBackend {
 
     fn publish_catalog(&self, bytes: &[u8], format: Format) -> Result<ImportSummary> {
         let mut summary = None;
+        // A company profile in the file brings its logo: its bytes first
+        // (a profile the import then refuses leaves only an unused blob).
+        if format == Format::Json
+            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)
+            && let Some(p) = v.get("company_profile").cloned()
+            && let Ok(profile) = serde_json::from_value::<onsite_core::profile::CompanyProfile>(p)
+        {
+            self.put_logo(&profile)?;
+        }
         self.publish(|replica| {
             summary = Some(replica.import_catalog(import::parse(bytes, format), &mut |_| {})?);
             Ok(())
         })?;
-        // A company profile in the file brings its logo, which devices
-        // fetch from PostgreSQL's own tables.
-        self.copy_logo()?;
         summary.ok_or_else(|| onsite_core::Error::Backend("the import did not run".into()).into())
     }
 
@@ -568,11 +574,11 @@ impl Backend for PgBackend {
     }
 
     fn publish_company(&self, profile: &onsite_core::profile::CompanyProfile) -> Result<Seq> {
-        // The replica keeps the profile naming the logo by hash; devices
-        // fetch its bytes from PostgreSQL's own tables.
-        let seq = self.publish(|replica| replica.set_company_profile(profile).map(|_| ()))?;
-        self.copy_logo()?;
-        Ok(seq)
+        // The logo's bytes first, in PostgreSQL's own tables, which devices
+        // fetch them from and every instance reads; then the release, which
+        // names the logo by hash.
+        self.put_logo(profile)?;
+        self.publish(|replica| replica.set_company_profile(profile).map(|_| ()))
     }
 
     fn publish_rep_profile(&self, profile: &onsite_core::profile::RepProfile) -> Result<Seq> {
@@ -582,11 +588,17 @@ impl Backend for PgBackend {
     fn senders(&self, rep: &str) -> Result<crate::backend::Senders> {
         let mut c = self.pool.get()?;
         let replica = self.current_replica(&mut c)?;
-        Ok(crate::backend::Senders {
-            company: replica.company_profile()?,
-            unit_labels: replica.unit_labels()?,
-            rep: replica.rep_profile(rep)?,
-        })
+        let mut company = replica.company_profile()?;
+        // A replica rebuilt from the releases holds no logo bytes: they are
+        // in PostgreSQL's blob tables (a logo is one chunk).
+        if let Some(p) = &mut company
+            && p.logo.is_none()
+            && let Some(f) = &p.logo_file
+        {
+            let row = c.client().query_opt("SELECT data FROM blob_chunks WHERE hash = $1 AND idx = 0", &[&f.hash])?;
+            p.logo = row.map(|r| r.get::<_, Vec<u8>>(0)).filter(|b| b.len() as u64 == f.size);
+        }
+        Ok(crate::backend::Senders { company, unit_labels: replica.unit_labels()?, rep: replica.rep_profile(rep)? })
     }
 
     fn quotes(&self, state: Option<QuoteState>, pending_discount: bool) -> Result<Vec<QuoteListing>> {
@@ -691,15 +703,15 @@ impl Backend for PgBackend {
 }
 
 impl PgBackend {
-    /// Copies the published logo's bytes from the replica into PostgreSQL's
-    /// blob tables, if they are not there yet.
-    fn copy_logo(&self) -> Result<()> {
+    /// Stores a profile's logo in PostgreSQL's blob tables (once), checked
+    /// as the profile's rules check it.
+    fn put_logo(&self, profile: &onsite_core::profile::CompanyProfile) -> Result<()> {
+        let Some(logo) = &profile.logo else { return Ok(()) };
+        profile.validate().map_err(onsite_core::Error::from)?;
+        let file = BlobRef::of(BlobKind::Logo, "logo", logo).map_err(onsite_core::Error::from)?;
         let mut c = self.pool.get()?;
-        let replica = self.current_replica(&mut c)?;
-        let Some(profile) = replica.company_profile()? else { return Ok(()) };
-        let (Some(file), Some(bytes)) = (&profile.logo_file, &profile.logo) else { return Ok(()) };
         let mut tx = c.client().transaction()?;
-        put_blob(&mut tx, file, bytes)?;
+        put_blob(&mut tx, &file, logo)?;
         tx.commit()?;
         Ok(())
     }

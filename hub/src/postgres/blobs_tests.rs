@@ -485,6 +485,13 @@ fn the_company_logo_is_kept_in_postgresql_once_and_reaches_every_device() {
     let on_tablet = tablet.company_profile().unwrap().unwrap();
     assert_eq!(on_tablet.logo_file.map(|f| f.hash), Some(hash));
     assert_eq!(on_tablet.logo.as_deref(), Some(&logo[..]));
+    // Another instance (its replica rebuilt from the releases) prints it
+    // too, and what it shows can be published again as it is.
+    let second = PgBackend::open(&db.url, 2).unwrap();
+    let shown = second.senders("").unwrap().company.unwrap();
+    assert_eq!(shown.logo.as_deref(), Some(&logo[..]));
+    second.publish_company(&shown).unwrap();
+    assert_eq!(db.count("blobs"), 1);
     // The profile in a catalog file brings its logo the same way.
     let mut other = company.clone();
     other.logo = Some(onsite_core::sample::product_png(9, 200, 60));
