@@ -6,7 +6,8 @@
 # resident memory (VmHWM, from /proc) is read after an ordinary sync (the
 # baseline), after the upload and after the download.
 #
-#   tests/bench/hub-file-memory.sh        (ONSITE_BENCH_PROFILE=dev for a debug build)
+#   tests/bench/hub-file-memory.sh        (ONSITE_BENCH_PROFILE=dev for a debug build,
+#                                          ONSITE_BENCH_MIB=49 for another file size)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 profile=${ONSITE_BENCH_PROFILE:-server}
@@ -42,7 +43,7 @@ quote=$("$bin" quote create --db "$work/tablet.sqlite" --account "$account" --re
 base=$(kb VmHWM)
 echo "hub after ordinary syncs: peak RSS $base KiB (now $(kb VmRSS) KiB)"
 
-{ printf '%%PDF-1.7\n'; head -c 20971520 /dev/urandom; } >"$work/drawing.pdf"
+{ printf '%%PDF-1.7\n'; head -c $((${ONSITE_BENCH_MIB:-20} * 1048576)) /dev/urandom; } >"$work/drawing.pdf"
 size=$(stat -c %s "$work/drawing.pdf")
 "$bin" file attach --db "$work/tablet.sqlite" --quote "$quote" "$work/drawing.pdf" >/dev/null
 start=$(date +%s.%N)
