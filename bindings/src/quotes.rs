@@ -122,7 +122,7 @@ impl OnsiteStore {
 
     /// The back office decides a discount request.
     pub fn decide_discount(&self, id: String, approved: bool, by: String) -> Result<Quote, OnsiteError> {
-        Ok(self.inner.decide_discount(&id, approved, &by, Utc::now())?)
+        Ok(self.inner.decide_discount(&id, approved, &by, None, Utc::now())?)
     }
 
     /// Records the customer's approval of the current revision.

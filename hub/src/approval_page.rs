@@ -92,6 +92,23 @@ pub struct DecisionForm {
 /// turn it into U+FFFD and record that as a signature) or a percent escape
 /// is broken. Unknown fields are ignored.
 pub fn parse_form(body: &[u8]) -> Option<DecisionForm> {
+    let mut form = DecisionForm::default();
+    for (key, value) in parse_pairs(body)? {
+        match key.as_str() {
+            "decision" => form.decision = value,
+            "name" => form.name = value,
+            "role" => form.role = value,
+            "reason" => form.reason = value,
+            _ => {}
+        }
+    }
+    Some(form)
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body, in order:
+/// `None` if a value is not valid UTF-8 once percent-decoded or a percent
+/// escape is broken (never a lossy decoding).
+pub fn parse_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
     fn decode(part: &[u8]) -> Option<String> {
         let mut out = Vec::with_capacity(part.len());
         let mut i = 0;
@@ -110,20 +127,14 @@ pub fn parse_form(body: &[u8]) -> Option<DecisionForm> {
         }
         String::from_utf8(out).ok()
     }
-    let mut form = DecisionForm::default();
+    let mut pairs = Vec::new();
     for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
         let mut kv = pair.splitn(2, |b| *b == b'=');
         let key = decode(kv.next()?)?;
         let value = decode(kv.next().unwrap_or_default())?;
-        match key.as_str() {
-            "decision" => form.decision = value,
-            "name" => form.name = value,
-            "role" => form.role = value,
-            "reason" => form.reason = value,
-            _ => {}
-        }
+        pairs.push((key, value));
     }
-    Some(form)
+    Some(pairs)
 }
 
 fn field(value: &str, max: usize, what_de: &str, what_en: &str, locale: DisplayLocale) -> Result<String, String> {

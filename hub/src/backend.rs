@@ -146,8 +146,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn senders(&self, rep: &str) -> Result<Senders>;
     /// Quotes, newest first, by state or with a pending discount request.
     fn quotes(&self, state: Option<QuoteState>, pending_discount: bool) -> Result<Vec<QuoteListing>>;
-    /// The back office's decision on a quote's discount request.
-    fn decide_discount(&self, quote_id: &str, approved: bool, by: &str) -> Result<QuoteListing>;
+    /// The back office's decision on a quote's discount request, with its
+    /// reason for the rep.
+    fn decide_discount(&self, quote_id: &str, approved: bool, by: &str, reason: Option<&str>) -> Result<QuoteListing>;
+    /// An account's name (`None`: the hub holds no such account).
+    fn account_name(&self, account_id: &str) -> Result<Option<String>>;
     /// Orders, newest first, optionally of one account.
     fn orders(&self, account_id: Option<&str>) -> Result<Vec<Order>>;
     /// Sizes for the metrics.

@@ -53,6 +53,9 @@ pub struct HubConfig {
     /// waited unused this long (default 1 hour): concurrent syncs of one
     /// device all keep a valid token.
     pub token_restage_after: chrono::Duration,
+    /// How long a console sign-in lasts (default 8 hours); signing out
+    /// ends it sooner, and so does revoking the admin device behind it.
+    pub console_session: Duration,
 }
 
 impl HubConfig {
@@ -99,6 +102,7 @@ impl Default for HubConfig {
             auth_failures: (20, Duration::from_secs(60)),
             token_lifetime: chrono::Duration::days(i64::from(onsite_core::devices::DEFAULT_TOKEN_DAYS)),
             token_restage_after: chrono::Duration::hours(1),
+            console_session: Duration::from_secs(8 * 3600),
         }
     }
 }

@@ -13,6 +13,7 @@
 pub mod approval_page;
 pub mod backend;
 pub mod config;
+pub mod console;
 pub mod database;
 pub mod error;
 pub mod http;

@@ -196,9 +196,17 @@ impl Backend for SqliteBackend {
         Ok(self.store.quote_listings(state, pending_discount)?)
     }
 
-    fn decide_discount(&self, quote_id: &str, approved: bool, by: &str) -> Result<QuoteListing> {
-        let q = self.store.decide_discount(quote_id, approved, by, chrono::Utc::now())?;
+    fn decide_discount(&self, quote_id: &str, approved: bool, by: &str, reason: Option<&str>) -> Result<QuoteListing> {
+        let q = self.store.decide_discount(quote_id, approved, by, reason, chrono::Utc::now())?;
         Ok(QuoteListing::of(&q).map_err(onsite_core::Error::from)?)
+    }
+
+    fn account_name(&self, account_id: &str) -> Result<Option<String>> {
+        match self.store.account(account_id) {
+            Ok(a) => Ok(Some(a.name)),
+            Err(onsite_core::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn orders(&self, account_id: Option<&str>) -> Result<Vec<Order>> {

@@ -9,10 +9,15 @@ const HEX_LEN: usize = 64;
 
 /// A new random token.
 pub fn generate() -> Result<String> {
+    Ok(format!("{PREFIX}{}", random_hex()?))
+}
+
+/// 256 random bits from the operating system as 64 hex digits (tokens,
+/// console sessions, CSRF tokens).
+pub fn random_hex() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| Error::Random(e.to_string()))?;
-    let mut s = String::with_capacity(PREFIX.len() + HEX_LEN);
-    s.push_str(PREFIX);
+    let mut s = String::with_capacity(HEX_LEN);
     for b in bytes {
         s.push_str(&format!("{b:02x}"));
     }

@@ -207,7 +207,7 @@ fn every_role_is_refused_what_it_may_not_do(db: &Db) {
     tablet3.store.request_discount_approval(&big.id, "Großauftrag", Utc::now()).unwrap();
     tablet3.sync();
     let docs_before = hub.backend.counts().unwrap().documents;
-    tablet3.store.decide_discount(&big.id, true, "myself", Utc::now()).unwrap();
+    tablet3.store.decide_discount(&big.id, true, "myself", None, Utc::now()).unwrap();
     refused(&tablet3, R::NotPermitted);
     assert_eq!(hub.backend.counts().unwrap().documents, docs_before);
     assert_eq!(hub.quotes("?pending_discount=true").len(), 1, "the request still waits");

@@ -8,6 +8,7 @@ mod common;
 
 mod approval_web;
 mod cli;
+mod console;
 mod device_cli;
 mod edges;
 mod erasure;

@@ -262,7 +262,13 @@ impl Quote {
     }
 
     /// The back office's decision on the discount request.
-    pub fn decide_discount(&mut self, approved: bool, by: String, at: Timestamp) -> Result<(), QuoteError> {
+    pub fn decide_discount(
+        &mut self,
+        approved: bool,
+        by: String,
+        reason: Option<String>,
+        at: Timestamp,
+    ) -> Result<(), QuoteError> {
         self.require(&[QuoteState::NeedsDiscountApproval], "decide the discount of")?;
         if by == self.rep {
             return Err(QuoteError::Invalid {
@@ -274,6 +280,8 @@ impl Quote {
             r.decided_by = Some(by);
             r.approved = Some(approved);
             r.decided_at = Some(at);
+            r.decision_reason = reason.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            r.validate()?;
         }
         self.state = QuoteState::Draft;
         Ok(())
@@ -320,8 +328,11 @@ mod tests {
         q.request_discount_approval(&policy, "Rahmenvertrag in Aussicht".into(), now()).unwrap();
         assert_eq!(q.state, QuoteState::NeedsDiscountApproval);
         assert!(matches!(q.send(&policy, NO_COST, today), Err(QuoteError::IllegalTransition { .. })));
-        assert!(q.decide_discount(true, "rep-1".into(), now()).is_err(), "no self-approval");
-        q.decide_discount(true, "backoffice-1".into(), now()).unwrap();
+        assert!(q.decide_discount(true, "rep-1".into(), None, now()).is_err(), "no self-approval");
+        let long = Some("x".repeat(2001));
+        assert!(q.decide_discount(true, "backoffice-1".into(), long, now()).is_err(), "a reason within 2,000");
+        q.decide_discount(true, "backoffice-1".into(), Some("  Rahmenvertrag  ".into()), now()).unwrap();
+        assert_eq!(q.discount_request.as_ref().unwrap().decision_reason.as_deref(), Some("Rahmenvertrag"));
         q.send(&policy, NO_COST, today).unwrap();
 
         // The floor: cost 0.11, margin 15 % → no screw below 0.1265.

@@ -256,9 +256,20 @@ impl Store {
             .0)
     }
 
-    /// The back office's decision on a discount request.
-    pub fn decide_discount(&self, id: &str, approved: bool, by: &str, at: Timestamp) -> Result<Quote> {
-        Ok(self.with_quote(id, "decide discount", |_, q| Ok(q.decide_discount(approved, by.to_string(), at)?))?.0)
+    /// The back office's decision on a discount request, with its reason
+    /// for the rep (optional).
+    pub fn decide_discount(
+        &self,
+        id: &str,
+        approved: bool,
+        by: &str,
+        reason: Option<&str>,
+        at: Timestamp,
+    ) -> Result<Quote> {
+        let reason = reason.map(str::to_string);
+        Ok(self
+            .with_quote(id, "decide discount", |_, q| Ok(q.decide_discount(approved, by.to_string(), reason, at)?))?
+            .0)
     }
 
     /// Records a customer's approval of the current revision. An expired
@@ -525,7 +536,7 @@ mod tests {
         assert_eq!(s.quote(&q.id).unwrap().state, QuoteState::Draft, "nothing changed");
         let q = s.request_discount_approval(&q.id, "Wettbewerbsangebot liegt vor", now()).unwrap();
         assert_eq!(q.state, QuoteState::NeedsDiscountApproval);
-        let q = s.decide_discount(&q.id, true, "backoffice-1", now()).unwrap();
+        let q = s.decide_discount(&q.id, true, "backoffice-1", None, now()).unwrap();
         // 189 × 0.92 = 173.88 ≥ 150 × 1.10 = 165: above the floor.
         let q = s.send_quote(&q.id, today).unwrap();
         assert_eq!(q.state, QuoteState::Sent);
@@ -538,7 +549,7 @@ mod tests {
         let q2 = s.create_quote(&acc, None, "rep-1", DisplayLocale::De, day("2026-03-31")).unwrap();
         let q2 = s.add_quote_line(&q2.id, "AKB-18", d("1"), d("15"), today).unwrap();
         s.request_discount_approval(&q2.id, "Sonderaktion", now()).unwrap();
-        s.decide_discount(&q2.id, true, "backoffice-1", now()).unwrap();
+        s.decide_discount(&q2.id, true, "backoffice-1", None, now()).unwrap();
         assert!(matches!(s.send_quote(&q2.id, today), Err(Error::Quote(QuoteError::BelowMarginFloor { line: 1 }))));
     }
 

@@ -295,7 +295,7 @@ fn a_discount_over_the_limit_is_held_until_the_back_office_approves_it() {
     rep.request_discount_approval(&q.id, "Rahmenvertrag", at).unwrap();
     w.sync(&rep);
     assert_eq!(w.hub.quote(&q.id).unwrap().state, QuoteState::NeedsDiscountApproval);
-    w.hub.decide_discount(&q.id, true, "backoffice-1", at).unwrap();
+    w.hub.decide_discount(&q.id, true, "backoffice-1", None, at).unwrap();
     w.sync(&rep);
     let sent = rep.send_quote(&q.id, today).unwrap();
     assert_eq!(sent.state, QuoteState::Sent);
@@ -516,7 +516,7 @@ fn each_role_may_change_only_what_it_may() {
     let at = Utc::now();
     rep2.request_discount_approval(&big.id, "Wettbewerb", at).unwrap();
     w.sync(&rep2);
-    rep2.decide_discount(&big.id, true, "boss-of-myself", at).unwrap();
+    rep2.decide_discount(&big.id, true, "boss-of-myself", None, at).unwrap();
     // Both documents are refused: the decision, and the quote leaving the wait without one.
     assert_eq!(sync_in_process(&rep2, &w.hub, &w.rep_scope(&rep2), 5).unwrap().refusals, 2);
     let codes: Vec<RefusalCode> = rep2.sync_refusals().unwrap().iter().map(|r| r.code).collect();

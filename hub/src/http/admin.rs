@@ -258,6 +258,9 @@ pub(super) async fn list_quotes(State(hub): State<Hub>, _: Admin, Query(q): Quer
 #[serde(deny_unknown_fields)]
 pub(super) struct DecisionRequest {
     approved: bool,
+    /// Why, for the rep (shown on the tablet with the decision).
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 pub(super) async fn decide_discount(
@@ -270,7 +273,7 @@ pub(super) async fn decide_discount(
     let by = admin.person;
     let req: DecisionRequest = json_body(&hub, &headers, body).await?;
     let backend = hub.backend.clone();
-    let quote = blocking(move || backend.decide_discount(&id, req.approved, &by)).await?;
+    let quote = blocking(move || backend.decide_discount(&id, req.approved, &by, req.reason.as_deref())).await?;
     Ok(axum::Json(json!({ "quote": quote })).into_response())
 }
 

@@ -24,14 +24,14 @@ pub(super) struct AuthLimiter {
 
 impl AuthLimiter {
     /// Seconds until `ip` may try again, if it is over the limit.
-    fn blocked(&self, ip: IpAddr, (limit, window): (u32, Duration)) -> Option<u64> {
+    pub(super) fn blocked(&self, ip: IpAddr, (limit, window): (u32, Duration)) -> Option<u64> {
         let map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (since, n) = *map.get(&ip)?;
         let left = window.checked_sub(since.elapsed())?;
         (n >= limit).then(|| left.as_secs().max(1))
     }
 
-    fn failed(&self, ip: IpAddr, (_, window): (u32, Duration)) {
+    pub(super) fn failed(&self, ip: IpAddr, (_, window): (u32, Duration)) {
         let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.len() > 100_000 {
             map.retain(|_, (since, _)| since.elapsed() < window);

@@ -16,12 +16,13 @@
 //! This file holds the router, the shared state and the error answer;
 //! `auth.rs` who is asking, `body.rs` bounded bodies, `sync.rs` the sync
 //! endpoint, `admin.rs` the back-office API, `approval.rs` the customer's
-//! approval page.
+//! approval page, `console.rs` the back office in a browser.
 
 mod admin;
 mod approval;
 mod auth;
 mod body;
+mod console;
 mod sync;
 
 use std::sync::Arc;
@@ -86,6 +87,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/a/{link}"),
     ("POST", "/a/{link}"),
     ("GET", "/a/{link}/quote.pdf"),
+    ("GET", "/console"),
+    ("GET", "/console/login"),
+    ("POST", "/console/login"),
+    ("POST", "/console/logout"),
+    ("GET", "/console/quotes/{id}"),
+    ("POST", "/console/quotes/{id}/decision"),
+    ("GET", "/console/devices"),
+    ("POST", "/console/devices/{id}/{action}"),
 ];
 
 #[derive(Clone)]
@@ -96,6 +105,8 @@ struct Hub {
     /// The memory budget of request bodies in flight, in KiB permits.
     budget: Arc<Semaphore>,
     limiter: Arc<AuthLimiter>,
+    /// The console's signed-in browsers (ADR 30).
+    sessions: Arc<console::Sessions>,
 }
 
 /// An error answered as `{"error": code, "message": …}`.
@@ -193,7 +204,14 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> crate::Result<T> + Send
 pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConfig) -> (Router, Router) {
     let timeout = config.request_timeout;
     let budget = Arc::new(Semaphore::new((config.memory_budget >> 10).clamp(1, Semaphore::MAX_PERMITS)));
-    let hub = Hub { backend, metrics, config: Arc::new(config), budget, limiter: Arc::new(AuthLimiter::default()) };
+    let hub = Hub {
+        backend,
+        metrics,
+        config: Arc::new(config),
+        budget,
+        limiter: Arc::new(AuthLimiter::default()),
+        sessions: Arc::new(console::Sessions::default()),
+    };
     let open_metrics = Router::new().route("/metrics", get(metrics_open)).with_state(hub.clone());
     let app = Router::new()
         .route("/health", get(health))
@@ -220,6 +238,13 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/v1/admin/accounts", post(import_accounts))
         .route("/a/{link}", get(approval_get).post(approval_post))
         .route("/a/{link}/quote.pdf", get(approval_pdf))
+        .route("/console", get(console::today))
+        .route("/console/login", get(console::login_get).post(console::login_post))
+        .route("/console/logout", post(console::logout))
+        .route("/console/quotes/{id}", get(console::quote))
+        .route("/console/quotes/{id}/decision", post(console::decide))
+        .route("/console/devices", get(console::devices))
+        .route("/console/devices/{id}/{action}", post(console::device_action))
         .route_layer(axum::middleware::from_fn_with_state(hub.clone(), count))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(CompressionLayer::new())

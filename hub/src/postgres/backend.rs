@@ -291,15 +291,36 @@ impl Backend for PgBackend {
         Ok(Some((device_from(&row)?, key.as_deref().and_then(LinkKey::from_bytes))))
     }
 
+    fn account_name(&self, account_id: &str) -> Result<Option<String>> {
+        let aid = DocId::account(account_id);
+        self.with_hub(|hub| {
+            let Some(doc) = hub.load_doc(&aid)? else { return Ok(None) };
+            match crdt::read(&doc, &aid)
+                .map_err(|e| onsite_core::Error::Corrupt { what: "account", reason: e.to_string() })?
+            {
+                Some(Record::Account(a)) => Ok(Some(a.account.name)),
+                _ => Ok(None),
+            }
+        })
+    }
+
     fn quote_view(&self, quote_id: &str) -> Result<Option<QuoteView>> {
         let qid = DocId::quote(quote_id);
         let found = self.with_hub(|hub| {
             let Some(doc) = hub.load_doc(&qid)? else { return Ok(None) };
-            let Some(Record::Quote(q)) = crdt::read(&doc, &qid)
+            let Some(Record::Quote(mut q)) = crdt::read(&doc, &qid)
                 .map_err(|e| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() })?
             else {
                 return Ok(None);
             };
+            // The discount request lives in a document of its own.
+            let did = DocId::discount(quote_id);
+            if let Some(d) = hub.load_doc(&did)?
+                && let Some(Record::Discount(r)) = crdt::read(&d, &did)
+                    .map_err(|e| onsite_core::Error::Corrupt { what: "discount", reason: e.to_string() })?
+            {
+                q.discount_request = Some(r.request);
+            }
             let aid = DocId::account(&q.account_id);
             let account = match hub.load_doc(&aid)? {
                 Some(doc) => crdt::read(&doc, &aid)
@@ -619,9 +640,9 @@ impl Backend for PgBackend {
         Ok(out)
     }
 
-    fn decide_discount(&self, quote_id: &str, approved: bool, by: &str) -> Result<QuoteListing> {
+    fn decide_discount(&self, quote_id: &str, approved: bool, by: &str, reason: Option<&str>) -> Result<QuoteListing> {
         let (quote, outcome) = self.modify_quote(quote_id, "decide discount", |q| {
-            q.decide_discount(approved, by.to_string(), chrono::Utc::now())
+            q.decide_discount(approved, by.to_string(), reason.map(str::to_string), chrono::Utc::now())
         })?;
         outcome.map_err(onsite_core::Error::from)?;
         Ok(QuoteListing::of(&quote).map_err(onsite_core::Error::from)?)

@@ -1,0 +1,319 @@
+//! The back office in a browser (`/console`, ADR 30) over real HTTP, on
+//! SQLite and PostgreSQL, with a client that keeps cookies as a browser
+//! does: sign-in exchanges an admin token for a session cookie; a rep's
+//! or a customer's token does not open it; forms without the session's
+//! CSRF token, or with another one, are refused and change nothing;
+//! ended, expired and revoked sessions are refused; hostile names are
+//! escaped; a discount decided in the console reaches the rep's tablet
+//! with its reason, and a device revoked there is refused at its next sync.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{Days, Utc};
+use onsite_core::money::DisplayLocale;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::common::{Db, hub, hub_with, publish_catalog, quiet, seed_accounts};
+
+on_both_backends!(
+    signing_in_takes_an_admin_token_and_sessions_end,
+    forms_need_the_sessions_csrf_token,
+    a_discount_decided_in_the_console_reaches_the_tablet_with_its_reason,
+    hostile_names_are_escaped_and_a_revoked_device_is_refused,
+);
+
+/// One answer: status, headers that matter here, body.
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+/// A browser: a cookie jar, no redirects followed, a language.
+struct Browser {
+    base: String,
+    jar: BTreeMap<String, String>,
+    agent: ureq::Agent,
+    lang: &'static str,
+}
+
+impl Browser {
+    fn new(base: &str, lang: &'static str) -> Browser {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Browser { base: base.to_string(), jar: BTreeMap::new(), agent, lang }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn keep(&mut self, mut resp: ureq::http::Response<ureq::Body>) -> Answer {
+        let set_cookies: Vec<String> =
+            resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok().map(str::to_string)).collect();
+        for c in &set_cookies {
+            let (pair, attrs) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.jar.remove(k);
+            } else {
+                self.jar.insert(k.to_string(), v.to_string());
+            }
+        }
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let status = resp.status().as_u16();
+        let body = resp.body_mut().read_to_string().unwrap_or_default();
+        Answer { status, location, set_cookies, body }
+    }
+
+    fn get(&mut self, path: &str) -> Answer {
+        let resp = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("Accept-Language", self.lang)
+            .header("Cookie", self.cookie_header())
+            .call()
+            .unwrap();
+        self.keep(resp)
+    }
+
+    fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let resp = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Accept-Language", self.lang)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Cookie", self.cookie_header())
+            .send(body.as_bytes())
+            .unwrap();
+        self.keep(resp)
+    }
+
+    /// Signs in with `token` through the login form; the answer to the post.
+    fn sign_in(&mut self, token: &str) -> Answer {
+        let page = self.get("/console/login");
+        assert_eq!(page.status, 200, "{}", page.body);
+        let csrf = hidden(&page.body, "csrf");
+        self.post("/console/login", &[("csrf", &csrf), ("token", token)])
+    }
+
+    /// The CSRF token of the page at `path`.
+    fn csrf(&mut self, path: &str) -> String {
+        let page = self.get(path);
+        assert_eq!(page.status, 200, "{}", page.body);
+        hidden(&page.body, "csrf")
+    }
+}
+
+/// The value of the hidden field `name` in `html`.
+fn hidden(html: &str, name: &str) -> String {
+    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+fn signing_in_takes_an_admin_token_and_sessions_end(db: &Db) {
+    let hub = hub(db);
+    let mut b = Browser::new(&hub.url(), "en-GB");
+    // Signed out, the console sends the browser to sign in.
+    let r = b.get("/console");
+    assert_eq!((r.status, r.location.as_deref()), (303, Some("/console/login?lang=en")));
+    let login = b.get("/console/login");
+    let cookie = login.set_cookies.iter().find(|c| c.starts_with("onsite_login=")).unwrap();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain HTTP on loopback: no Secure flag");
+    assert!(login.body.contains("<html lang=\"en\"") && login.body.contains("Admin token"));
+
+    // A rep's and a customer's valid tokens do not open it; a wrong one is told so.
+    let dir = db.dir.path();
+    let (_crm, accounts) = seed_accounts(&hub, dir, 1);
+    let rep = hub.device(dir, "rep-anna", "rep", None);
+    let customer = hub.device(dir, "eva", "customer", Some(&accounts[0]));
+    for token in [&rep.token, &customer.token] {
+        let r = b.sign_in(token);
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert!(r.body.contains("only admin devices"), "{}", r.body);
+        assert!(!b.jar.contains_key("onsite_console"));
+    }
+    let r = b.sign_in("ost_0000000000000000000000000000000000000000000000000000000000000000");
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("Unknown or revoked token"));
+    // A bearer token does not stand in for a session.
+    let r =
+        b.agent.get(format!("{}/console", hub.url())).header("Authorization", format!("Bearer {}", hub.admin_token));
+    assert_eq!(r.call().unwrap().status().as_u16(), 303);
+
+    // The admin's token gives a session cookie with the right flags.
+    let r = b.sign_in(&hub.admin_token);
+    assert_eq!((r.status, r.location.as_deref()), (303, Some("/console?lang=en")));
+    let session = r.set_cookies.iter().find(|c| c.starts_with("onsite_console=")).unwrap();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/console", "Max-Age=28800"] {
+        assert!(session.contains(attr), "{session}");
+    }
+    assert!(!session.contains(&hub.admin_token), "the cookie is not the token");
+    let today = b.get("/console");
+    assert_eq!(today.status, 200);
+    assert!(today.body.contains("Discount decisions waiting") && today.body.contains("backoffice"));
+    // German on request.
+    assert!(b.get("/console?lang=de").body.contains("Rabattfreigaben offen"));
+
+    // Signing out ends it: the old cookie is refused.
+    let kept = b.jar.clone();
+    let csrf = b.csrf("/console");
+    let r = b.post("/console/logout", &[("csrf", &csrf)]);
+    assert_eq!(r.status, 303);
+    assert!(!b.jar.contains_key("onsite_console"));
+    b.jar = kept;
+    assert_eq!(b.get("/console").status, 401, "an ended session");
+
+    // A session of a revoked admin device ends with it.
+    let other = hub.device(dir, "office-2", "admin", None);
+    let mut b2 = Browser::new(&hub.url(), "de-DE");
+    assert_eq!(b2.sign_in(&other.token).status, 303);
+    assert_eq!(b2.get("/console").status, 200);
+    hub.admin.post_json(&format!("/v1/admin/devices/{}/revoke", other.id), &json!({})).unwrap();
+    let r = b2.get("/console");
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("Sitzung ist abgelaufen"), "{}", r.body);
+
+    // An expired session is refused.
+    let short = hub_with(db, onsite_hub::HubConfig { console_session: Duration::ZERO, ..quiet() });
+    let mut b3 = Browser::new(&short.url(), "en");
+    let r = b3.sign_in(&short.admin_token);
+    assert_eq!(r.status, 303);
+    // A browser drops a cookie of Max-Age 0; one that keeps it anyway is refused.
+    let c = r.set_cookies.iter().find(|c| c.starts_with("onsite_console=")).unwrap();
+    let value = c["onsite_console=".len()..].split(';').next().unwrap().to_string();
+    b3.jar.insert("onsite_console".into(), value);
+    assert_eq!(b3.get("/console").status, 401, "expired at once");
+}
+
+fn forms_need_the_sessions_csrf_token(db: &Db) {
+    let hub = hub(db);
+    let dir = db.dir.path();
+    let rep = hub.device(dir, "rep-anna", "rep", None);
+    let mut b = Browser::new(&hub.url(), "en");
+    assert_eq!(b.sign_in(&hub.admin_token).status, 303);
+    let mut other = Browser::new(&hub.url(), "en");
+    assert_eq!(other.sign_in(&hub.admin_token).status, 303);
+    let foreign = other.csrf("/console/devices");
+    let revoke = format!("/console/devices/{}/revoke", rep.id);
+    let devices = || hub.backend.devices().unwrap();
+    let before = format!("{:?}", devices());
+    for fields in [vec![], vec![("csrf", "forged")], vec![("csrf", foreign.as_str())]] {
+        let r = b.post(&revoke, &fields);
+        assert_eq!(r.status, 403, "{fields:?}: {}", r.body);
+        assert!(r.body.contains("did not come from this session"));
+        assert_eq!(format!("{:?}", devices()), before, "nothing changed");
+    }
+    // The login form is guarded too: a form without the cookie's token.
+    let mut fresh = Browser::new(&hub.url(), "en");
+    let r = fresh.post("/console/login", &[("csrf", "guess"), ("token", &hub.admin_token)]);
+    assert_eq!(r.status, 403);
+    // With the session's own token it is done.
+    let csrf = b.csrf("/console/devices");
+    let r = b.post(&revoke, &[("csrf", &csrf)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(devices().iter().any(|d| d.device_id == rep.id && d.revoked_at.is_some()));
+}
+
+fn a_discount_decided_in_the_console_reaches_the_tablet_with_its_reason(db: &Db) {
+    let hub = hub(db);
+    publish_catalog(&hub, 20);
+    hub.admin
+        .put_json(
+            "/v1/admin/discount-policy",
+            &json!({ "max_discount_pct": "5", "category_limits": [], "min_margin_pct": "0", "reason_required": true }),
+        )
+        .unwrap();
+    let dir = db.dir.path();
+    let (_crm, accounts) = seed_accounts(&hub, dir, 1);
+    hub.assign("rep-anna", &[accounts[0].as_str()]);
+    let anna = hub.device(dir, "rep-anna", "rep", None);
+    anna.sync();
+    let today = Utc::now().date_naive();
+    let q = anna.store.create_quote(&accounts[0], None, "rep-anna", DisplayLocale::De, today + Days::new(30)).unwrap();
+    let sku = anna.store.products().unwrap()[0].sku.clone();
+    anna.store.add_quote_line(&q.id, &sku, Decimal::new(10, 0), Decimal::new(12, 0), today).unwrap();
+    anna.store.request_discount_approval(&q.id, "Wettbewerber bietet 10 %", Utc::now()).unwrap();
+    anna.sync();
+
+    let mut b = Browser::new(&hub.url(), "de-DE");
+    assert_eq!(b.sign_in(&hub.admin_token).status, 303);
+    let page = b.get("/console");
+    let account = hub.backend.account_name(&accounts[0]).unwrap().unwrap();
+    assert!(page.body.contains(&q.number) && page.body.contains("Wettbewerber bietet 10 %"), "{}", page.body);
+    assert!(page.body.contains(&onsite_hub::approval_page::esc(&account)));
+    let path = format!("/console/quotes/{}", q.id);
+    let detail = b.get(&path);
+    assert!(detail.body.contains("Freigeben") && detail.body.contains(&sku), "{}", detail.body);
+    let csrf = hidden(&detail.body, "csrf");
+    let r = b.post(
+        &format!("{path}/decision"),
+        &[("csrf", &csrf), ("decision", "approve"), ("reason", "Rahmenvertrag <ab 2027>")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = b.get(&path);
+    assert!(after.body.contains("freigegeben") && after.body.contains("Rahmenvertrag &lt;ab 2027&gt;"));
+    // Decided once: the form is gone; a second post is refused with the reason.
+    assert!(!after.body.contains("name=\"decision\""));
+    let r = b.post(&format!("{path}/decision"), &[("csrf", &csrf), ("decision", "reject")]);
+    assert_eq!(r.status, 409, "{}", r.body);
+
+    anna.sync();
+    let on_tablet = anna.store.quote(&q.id).unwrap().discount_request.unwrap();
+    assert_eq!(on_tablet.approved, Some(true));
+    assert_eq!(on_tablet.decided_by.as_deref(), Some("backoffice"));
+    assert_eq!(on_tablet.decision_reason.as_deref(), Some("Rahmenvertrag <ab 2027>"));
+    assert!(anna.store.send_quote(&q.id, today).is_ok(), "the granted discount lets her send it");
+}
+
+fn hostile_names_are_escaped_and_a_revoked_device_is_refused(db: &Db) {
+    let hub = hub(db);
+    publish_catalog(&hub, 10);
+    let dir = db.dir.path();
+    let crm = hub.device(dir, "crm-import", "admin", None);
+    let mut accounts = onsite_core::sample::accounts(1, 3);
+    let (a, contacts) = &mut accounts[0];
+    // (Direction overrides never get this far: the core refuses them in names.)
+    a.name = "<script>alert('x')</script> \"Müller\" GmbH".into();
+    a.assigned_rep = Some("rep-anna".into());
+    crm.store.save_account_with_contacts(a, contacts).unwrap();
+    crm.sync();
+    hub.assign("rep-anna", &[a.id.as_str()]);
+    let rep = hub.device(dir, "rep-anna", "rep", None);
+    rep.sync();
+    let today = Utc::now().date_naive();
+    let q = rep.store.create_quote(&a.id, None, "rep-anna", DisplayLocale::De, today + Days::new(3)).unwrap();
+    let sku = rep.store.products().unwrap()[0].sku.clone();
+    rep.store.add_quote_line(&q.id, &sku, Decimal::new(10, 0), Decimal::ZERO, today).unwrap();
+    rep.store.send_quote(&q.id, today).unwrap();
+    rep.sync();
+
+    let mut b = Browser::new(&hub.url(), "en");
+    assert_eq!(b.sign_in(&hub.admin_token).status, 303);
+    for path in ["/console".to_string(), format!("/console/quotes/{}", q.id), "/console/devices".to_string()] {
+        let page = b.get(&path);
+        assert_eq!(page.status, 200, "{path}");
+        assert!(!page.body.contains("<script>"), "{path}: {}", page.body);
+    }
+    let today_page = b.get("/console").body;
+    assert!(today_page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &quot;Müller&quot;"), "{today_page}");
+    assert!(today_page.contains(&q.number), "expiring within a week: {today_page}");
+
+    // Revoked in the console, the tablet's next sync is refused.
+    let csrf = b.csrf("/console/devices");
+    assert_eq!(b.post(&format!("/console/devices/{}/revoke", rep.id), &[("csrf", &csrf)]).status, 303);
+    let e = rep.try_sync().unwrap_err();
+    assert_eq!(crate::common::status(e), 401);
+}

@@ -1,0 +1,566 @@
+//! The back office in a browser (`/console`, issue 22, ADR 30): pages the
+//! hub renders as plain HTML with forms, readable without JavaScript, in
+//! German or English. Every value is escaped where it is written
+//! ([`esc`]); every form carries the session's CSRF token; every table
+//! pages. `http/console.rs` serves them.
+
+use chrono::NaiveDate;
+use onsite_core::devices::DeviceRecord;
+use onsite_core::money::{Currency, DisplayLocale, Money};
+use onsite_core::quote::{Order, Quote, QuoteListing};
+use rust_decimal::Decimal;
+
+use crate::approval_page::esc;
+
+/// Rows per page of every table.
+pub const PAGE_ROWS: usize = 50;
+
+/// The console's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// German.
+    De,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// From `?lang=` (`de`, `en`), else `Accept-Language`'s first choice.
+    pub fn pick(query: Option<&str>, accept_language: Option<&str>) -> Lang {
+        match query.map(str::to_ascii_lowercase).as_deref() {
+            Some("de") => return Lang::De,
+            Some("en") => return Lang::En,
+            _ => {}
+        }
+        match accept_language.map(|s| s.trim_start().to_ascii_lowercase()) {
+            Some(s) if s.starts_with("de") => Lang::De,
+            _ => Lang::En,
+        }
+    }
+
+    /// `de` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::De => "de",
+            Lang::En => "en",
+        }
+    }
+
+    fn locale(self) -> DisplayLocale {
+        match self {
+            Lang::De => DisplayLocale::De,
+            Lang::En => DisplayLocale::En,
+        }
+    }
+
+    fn other(self) -> Lang {
+        match self {
+            Lang::De => Lang::En,
+            Lang::En => Lang::De,
+        }
+    }
+}
+
+/// The console's words, German and English.
+fn t(lang: Lang, key: &str) -> &'static str {
+    let (de, en) = match key {
+        "console" => ("Back Office", "Back office"),
+        "sign_in" => ("Anmelden", "Sign in"),
+        "sign_out" => ("Abmelden", "Sign out"),
+        "token" => ("Admin-Token", "Admin token"),
+        "token_help" => (
+            "Das Token eines Admin-Geräts (ost_…); es wird gegen eine Sitzung getauscht und nicht gespeichert.",
+            "The token of an admin device (ost_…); it is exchanged for a session and not stored.",
+        ),
+        "today" => ("Heute", "Today"),
+        "devices" => ("Geräte", "Devices"),
+        "discounts" => ("Rabattfreigaben offen", "Discount decisions waiting"),
+        "expiring" => ("Angebote beim Kunden, laufen bald ab", "Quotes with the customer, about to expire"),
+        "orders" => ("Neue Aufträge (7 Tage)", "New orders (7 days)"),
+        "stale" => ("Geräte seit einer Woche nicht synchronisiert", "Devices not synced for a week"),
+        "none" => ("Keine.", "None."),
+        "number" => ("Nummer", "Number"),
+        "account" => ("Kunde", "Account"),
+        "rep" => ("Außendienst", "Rep"),
+        "requested" => ("Rabatt angefragt", "Discount asked"),
+        "reason" => ("Begründung", "Reason"),
+        "gross" => ("Brutto", "Gross"),
+        "valid_until" => ("Gültig bis", "Valid until"),
+        "state" => ("Status", "State"),
+        "created" => ("Angelegt", "Created"),
+        "lines" => ("Positionen", "Lines"),
+        "quote" => ("Angebot", "Quote"),
+        "sku" => ("Artikel", "SKU"),
+        "name" => ("Bezeichnung", "Name"),
+        "qty" => ("Menge", "Qty"),
+        "price" => ("Einzelpreis", "Unit price"),
+        "discount" => ("Rabatt", "Discount"),
+        "decision" => ("Entscheidung", "Decision"),
+        "approve" => ("Freigeben", "Approve"),
+        "reject" => ("Ablehnen", "Reject"),
+        "decision_reason" => ("Begründung für den Außendienst", "Reason for the rep"),
+        "decided" => ("Entschieden", "Decided"),
+        "approved" => ("freigegeben", "approved"),
+        "rejected" => ("abgelehnt", "rejected"),
+        "earlier" => ("Frühere Rabattentscheidungen für diesen Kunden", "Earlier discount decisions for this account"),
+        "device" => ("Gerät", "Device"),
+        "person" => ("Person", "Person"),
+        "role" => ("Rolle", "Role"),
+        "last_seen" => ("Zuletzt gesehen", "Last seen"),
+        "never" => ("nie", "never"),
+        "standing" => ("Stand", "Standing"),
+        "active" => ("aktiv", "active"),
+        "revoked" => ("gesperrt", "revoked"),
+        "lost" => ("als verloren gemeldet", "reported lost"),
+        "wiped" => ("gelöscht", "wiped"),
+        "revoke" => ("Sperren", "Revoke"),
+        "mark_lost" => ("Als verloren melden", "Mark lost"),
+        "page" => ("Seite", "Page"),
+        "previous" => ("Zurück", "Previous"),
+        "next" => ("Weiter", "Next"),
+        "of" => ("von", "of"),
+        "language" => ("English", "Deutsch"),
+        "skip" => ("Zum Inhalt", "Skip to content"),
+        _ => ("?", "?"),
+    };
+    match lang {
+        Lang::De => de,
+        Lang::En => en,
+    }
+}
+
+const STYLE: &str = "body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff}\
+header{background:#1f4e79;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center}\
+header a,header button{color:#fff}nav a{margin-right:1rem}main{padding:1rem;max-width:72rem}\
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{text-align:left;padding:.35rem .5rem;\
+border-bottom:1px solid #bbb;vertical-align:top}th{background:#eef2f6}td.n{text-align:right;white-space:nowrap}\
+a{color:#0b4f8a}a:focus,button:focus,input:focus,textarea:focus{outline:3px solid #e8a33d;outline-offset:2px}\
+button{font:inherit;padding:.35rem .8rem;border:1px solid #1f4e79;background:#1f4e79;color:#fff;border-radius:3px}\
+button.secondary{background:#fff;color:#1f4e79}label{display:block;font-weight:600;margin-top:.6rem}\
+input,textarea{font:inherit;padding:.35rem;border:1px solid #555;max-width:100%}\
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;color:#000;padding:.3rem}\
+.error{border-left:4px solid #b00020;padding:.4rem .8rem;background:#fdecee}\
+.note{color:#444}form.inline{display:inline}@media (max-width:40rem){th,td{padding:.3rem}}";
+
+/// A whole page: the header with the navigation (none before sign-in),
+/// the sign-out form, the language switch, and `body`.
+fn layout(lang: Lang, title: &str, signed_in: Option<(&str, &str)>, path: &str, body: &str) -> String {
+    let nav = match signed_in {
+        Some((person, csrf)) => format!(
+            "<nav aria-label=\"{console}\"><a href=\"/console?lang={l}\">{today}</a><a \
+             href=\"/console/devices?lang={l}\">{devices}</a></nav><span>{person}</span>\
+             <form class=\"inline\" method=\"post\" action=\"/console/logout\"><input type=\"hidden\" \
+             name=\"csrf\" value=\"{csrf}\"><button class=\"secondary\" type=\"submit\">{out}</button></form>",
+            console = t(lang, "console"),
+            l = lang.code(),
+            today = t(lang, "today"),
+            devices = t(lang, "devices"),
+            person = esc(person),
+            csrf = esc(csrf),
+            out = t(lang, "sign_out"),
+        ),
+        None => String::new(),
+    };
+    let other = lang.other();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>{title} · Onsite</title><style>{STYLE}</style>\
+         </head><body><a class=\"skip\" href=\"#main\">{skip}</a><header><strong>Onsite · {console}</strong>\
+         {nav}<a href=\"{path}?lang={other_code}\" lang=\"{other_code}\">{language}</a></header>\
+         <main id=\"main\"><h1>{title}</h1>{body}</main></body></html>\n",
+        code = lang.code(),
+        title = esc(title),
+        skip = t(lang, "skip"),
+        console = t(lang, "console"),
+        path = esc(path),
+        other_code = other.code(),
+        language = t(lang, "language"),
+    )
+}
+
+/// The sign-in page: an admin token for a session.
+pub fn login_page(lang: Lang, login_csrf: &str, error: Option<&str>) -> String {
+    let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e))).unwrap_or_default();
+    let body = format!(
+        "{error}<form method=\"post\" action=\"/console/login?lang={l}\"><input type=\"hidden\" name=\"csrf\" \
+         value=\"{csrf}\"><label for=\"token\">{label}</label><p class=\"note\" id=\"token-help\">{help}</p>\
+         <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" size=\"70\" required \
+         aria-describedby=\"token-help\"><p><button type=\"submit\">{sign_in}</button></p></form>",
+        l = lang.code(),
+        csrf = esc(login_csrf),
+        label = t(lang, "token"),
+        help = t(lang, "token_help"),
+        sign_in = t(lang, "sign_in"),
+    );
+    layout(lang, t(lang, "sign_in"), None, "/console/login", &body)
+}
+
+/// A message page (refusals, errors), with a link to go on.
+pub fn message_page(lang: Lang, title: &str, text: &str, next: Option<(&str, &str)>) -> String {
+    let next = next.map(|(href, label)| format!("<p><a href=\"{}\">{}</a></p>", esc(href), esc(label)));
+    let body = format!("<p class=\"error\" role=\"alert\">{}</p>{}", esc(text), next.unwrap_or_default());
+    layout(lang, title, None, "/console", &body)
+}
+
+/// The words for a sign-in refused, a session ended, a form refused.
+pub fn refusal(lang: Lang, what: &str) -> &'static str {
+    match (what, lang) {
+        ("not_admin", Lang::De) => "Dieses Token öffnet die Konsole nicht: nur Admin-Geräte melden sich hier an.",
+        ("not_admin", Lang::En) => "This token does not open the console: only admin devices sign in here.",
+        ("expired", Lang::De) => "Die Sitzung ist abgelaufen oder beendet. Bitte neu anmelden.",
+        ("expired", Lang::En) => "The session expired or was ended. Please sign in again.",
+        ("csrf", Lang::De) => "Das Formular kam nicht aus dieser Sitzung und wurde abgelehnt.",
+        ("csrf", Lang::En) => "The form did not come from this session and was refused.",
+        ("https", Lang::De) => "Die Konsole ist nur über HTTPS erreichbar.",
+        ("https", Lang::En) => "The console is served over HTTPS only.",
+        ("rate", Lang::De) => "Zu viele fehlgeschlagene Anmeldungen; bitte später erneut versuchen.",
+        ("rate", Lang::En) => "Too many failed sign-ins; try again later.",
+        (_, Lang::De) => "Die Anfrage wurde abgelehnt.",
+        (_, Lang::En) => "The request was refused.",
+    }
+}
+
+/// A quote listing with its account's name.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// The quote.
+    pub quote: QuoteListing,
+    /// Its account's name (the id when the hub holds no such account).
+    pub account: String,
+}
+
+/// An order with its account's name.
+#[derive(Debug, Clone)]
+pub struct ListedOrder {
+    /// The order.
+    pub order: Order,
+    /// Its account's name.
+    pub account: String,
+}
+
+/// What the today page shows, each list already cut to its page.
+#[derive(Debug, Default)]
+pub struct Today {
+    /// Quotes waiting for a discount decision (this page of them) and how many in all.
+    pub discounts: (Vec<Listed>, usize),
+    /// Quotes sent, expiring within a week.
+    pub expiring: (Vec<Listed>, usize),
+    /// Orders of the last seven days.
+    pub orders: (Vec<ListedOrder>, usize),
+    /// Field devices not seen for a week.
+    pub stale: (Vec<DeviceRecord>, usize),
+    /// The page shown (0-based), the same for every list.
+    pub page: usize,
+}
+
+fn money(lang: Lang, amount: Decimal, currency: &str) -> String {
+    let currency = Currency::new(currency).unwrap_or(Currency::EUR);
+    Money::new(amount, currency).format(lang.locale())
+}
+
+fn date(lang: Lang, d: NaiveDate) -> String {
+    match lang {
+        Lang::De => d.format("%d.%m.%Y").to_string(),
+        Lang::En => d.format("%-d %b %Y").to_string(),
+    }
+}
+
+fn pct(lang: Lang, p: Decimal) -> String {
+    let s = p.normalize().to_string();
+    match lang {
+        Lang::De => format!("{} %", s.replace('.', ",")),
+        Lang::En => format!("{s} %"),
+    }
+}
+
+fn when(lang: Lang, rfc3339: Option<&str>) -> String {
+    match rfc3339.and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok()) {
+        Some(t) => match lang {
+            Lang::De => t.format("%d.%m.%Y %H:%M").to_string(),
+            Lang::En => t.format("%-d %b %Y %H:%M").to_string(),
+        },
+        None => t(lang, "never").to_string(),
+    }
+}
+
+/// The pager under a table: previous and next links, "page n of m".
+fn pager(lang: Lang, path: &str, page: usize, total: usize) -> String {
+    let pages = total.div_ceil(PAGE_ROWS).max(1);
+    if pages == 1 {
+        return String::new();
+    }
+    let link = |p: usize, key: &str| {
+        format!("<a href=\"{}?page={p}&amp;lang={}\">{}</a>", esc(path), lang.code(), t(lang, key))
+    };
+    let prev = if page > 0 { link(page - 1, "previous") } else { String::new() };
+    let next = if page + 1 < pages { link(page + 1, "next") } else { String::new() };
+    format!(
+        "<nav class=\"pager\" aria-label=\"{p}\">{prev} {p} {} {of} {pages} {next}</nav>",
+        page + 1,
+        p = t(lang, "page"),
+        of = t(lang, "of"),
+    )
+}
+
+fn table(lang: Lang, caption: &str, heads: &[&str], rows: &[String]) -> String {
+    if rows.is_empty() {
+        return format!("<h2>{}</h2><p>{}</p>", esc(caption), t(lang, "none"));
+    }
+    let heads: String = heads.iter().map(|h| format!("<th scope=\"col\">{}</th>", t(lang, h))).collect();
+    format!(
+        "<h2>{c}</h2><table><caption class=\"skip\">{c}</caption><thead><tr>{heads}</tr></thead><tbody>{}</tbody>\
+         </table>",
+        rows.concat(),
+        c = esc(caption),
+    )
+}
+
+fn quote_link(lang: Lang, q: &QuoteListing) -> String {
+    format!("<a href=\"/console/quotes/{}?lang={}\">{}</a>", esc(&q.id), lang.code(), esc(&q.number))
+}
+
+/// The today page.
+pub fn today_page(lang: Lang, person: &str, csrf: &str, d: &Today) -> String {
+    let (discounts, n_discounts) = &d.discounts;
+    let rows: Vec<String> = discounts
+        .iter()
+        .map(|l| {
+            let r = l.quote.discount_request.as_ref();
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                quote_link(lang, &l.quote),
+                esc(&l.account),
+                esc(&l.quote.rep),
+                r.map(|r| pct(lang, r.requested_pct)).unwrap_or_default(),
+                esc(r.map(|r| r.reason.as_str()).unwrap_or_default()),
+                money(lang, l.quote.gross_total, l.quote.currency),
+            )
+        })
+        .collect();
+    let mut body =
+        table(lang, t(lang, "discounts"), &["number", "account", "rep", "requested", "reason", "gross"], &rows);
+    body.push_str(&pager(lang, "/console", d.page, *n_discounts));
+    let (expiring, n_expiring) = &d.expiring;
+    let rows: Vec<String> = expiring
+        .iter()
+        .map(|l| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                quote_link(lang, &l.quote),
+                esc(&l.account),
+                esc(&l.quote.rep),
+                date(lang, l.quote.valid_until),
+                money(lang, l.quote.gross_total, l.quote.currency),
+            )
+        })
+        .collect();
+    body.push_str(&table(lang, t(lang, "expiring"), &["number", "account", "rep", "valid_until", "gross"], &rows));
+    body.push_str(&pager(lang, "/console", d.page, *n_expiring));
+    let (orders, n_orders) = &d.orders;
+    let rows: Vec<String> = orders
+        .iter()
+        .map(|o| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                esc(&o.order.id.chars().take(8).collect::<String>()),
+                esc(&o.account),
+                when(lang, Some(&o.order.created_at.to_rfc3339())),
+                money(lang, o.order.gross_total, o.order.currency.code()),
+            )
+        })
+        .collect();
+    body.push_str(&table(lang, t(lang, "orders"), &["number", "account", "created", "gross"], &rows));
+    body.push_str(&pager(lang, "/console", d.page, *n_orders));
+    let (stale, n_stale) = &d.stale;
+    let rows: Vec<String> = stale.iter().map(|dev| device_row(lang, csrf, dev, false)).collect();
+    body.push_str(&table(lang, t(lang, "stale"), &["device", "person", "role", "last_seen", "standing"], &rows));
+    body.push_str(&pager(lang, "/console", d.page, *n_stale));
+    layout(lang, t(lang, "today"), Some((person, csrf)), "/console", &body)
+}
+
+fn standing(lang: Lang, d: &DeviceRecord) -> &'static str {
+    if d.wiped_at.is_some() {
+        t(lang, "wiped")
+    } else if d.lost_at.is_some() {
+        t(lang, "lost")
+    } else if d.revoked_at.is_some() {
+        t(lang, "revoked")
+    } else {
+        t(lang, "active")
+    }
+}
+
+fn device_row(lang: Lang, csrf: &str, d: &DeviceRecord, actions: bool) -> String {
+    let mut cells = format!(
+        "<tr><td>{}<br><span class=\"note\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+        esc(&d.label),
+        esc(&d.device_id),
+        esc(&d.person),
+        esc(d.role.as_str()),
+        when(lang, d.last_seen_at.as_deref()),
+        standing(lang, d),
+    );
+    if actions {
+        cells.push_str("<td>");
+        if d.revoked_at.is_none() {
+            for (action, key) in [("revoke", "revoke"), ("lost", "mark_lost")] {
+                cells.push_str(&format!(
+                    "<form class=\"inline\" method=\"post\" action=\"/console/devices/{id}/{action}?lang={l}\">\
+                     <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button class=\"secondary\" \
+                     type=\"submit\" aria-label=\"{label}: {name}\">{label}</button></form> ",
+                    id = esc(&d.device_id),
+                    l = lang.code(),
+                    csrf = esc(csrf),
+                    label = t(lang, key),
+                    name = esc(&d.label),
+                ));
+            }
+        }
+        cells.push_str("</td>");
+    }
+    cells.push_str("</tr>");
+    cells
+}
+
+/// The devices page: the fleet, a page of it, with revoke and mark-lost.
+pub fn devices_page(
+    lang: Lang,
+    person: &str,
+    csrf: &str,
+    devices: &[DeviceRecord],
+    page: usize,
+    total: usize,
+) -> String {
+    let rows: Vec<String> = devices.iter().map(|d| device_row(lang, csrf, d, true)).collect();
+    let mut body = table(lang, t(lang, "devices"), &["device", "person", "role", "last_seen", "standing", ""], &rows);
+    body.push_str(&pager(lang, "/console/devices", page, total));
+    layout(lang, t(lang, "devices"), Some((person, csrf)), "/console/devices", &body)
+}
+
+/// A quote with its discount request and the decision form.
+#[derive(Debug)]
+pub struct QuoteDetail {
+    /// The quote.
+    pub quote: Quote,
+    /// Its account's name.
+    pub account: String,
+    /// The account's other quotes whose discount requests were decided.
+    pub earlier: Vec<QuoteListing>,
+    /// An error to show above the form (a decision refused).
+    pub error: Option<String>,
+}
+
+/// A quote's page: lines, the request, the decision form, earlier decisions.
+pub fn quote_page(lang: Lang, person: &str, csrf: &str, d: &QuoteDetail) -> String {
+    let q = &d.quote;
+    let cur = q.currency.code();
+    let mut body = String::new();
+    if let Some(e) = &d.error {
+        body.push_str(&format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e)));
+    }
+    body.push_str(&format!(
+        "<p>{}: {} · {}: {} · {}: {} · {}: {}</p>",
+        t(lang, "account"),
+        esc(&d.account),
+        t(lang, "rep"),
+        esc(&q.rep),
+        t(lang, "state"),
+        esc(q.state.as_str()),
+        t(lang, "valid_until"),
+        date(lang, q.valid_until),
+    ));
+    let rows: Vec<String> = q
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&l.sku),
+                esc(&l.name),
+                esc(&l.qty.normalize().to_string()),
+                money(lang, l.unit_price, cur),
+                pct(lang, l.discount_pct),
+            )
+        })
+        .collect();
+    body.push_str(&table(lang, t(lang, "lines"), &["sku", "name", "qty", "price", "discount"], &rows));
+    if let Some(r) = &q.discount_request {
+        body.push_str(&format!(
+            "<h2>{}</h2><p>{} {} · {}: {}</p>",
+            t(lang, "requested"),
+            esc(&r.requested_by),
+            pct(lang, r.requested_pct),
+            t(lang, "reason"),
+            esc(&r.reason),
+        ));
+        match r.approved {
+            Some(a) => body.push_str(&format!(
+                "<p>{}: {} ({}){}</p>",
+                t(lang, "decided"),
+                t(lang, if a { "approved" } else { "rejected" }),
+                esc(r.decided_by.as_deref().unwrap_or_default()),
+                r.decision_reason.as_deref().map(|s| format!(": {}", esc(s))).unwrap_or_default(),
+            )),
+            None => body.push_str(&format!(
+                "<form method=\"post\" action=\"/console/quotes/{id}/decision?lang={l}\"><input type=\"hidden\" \
+                 name=\"csrf\" value=\"{csrf}\"><label for=\"reason\">{why}</label><textarea id=\"reason\" \
+                 name=\"reason\" rows=\"3\" cols=\"60\" maxlength=\"2000\"></textarea><p><button type=\"submit\" \
+                 name=\"decision\" value=\"approve\">{approve}</button> <button class=\"secondary\" type=\"submit\" \
+                 name=\"decision\" value=\"reject\">{reject}</button></p></form>",
+                id = esc(&q.id),
+                l = lang.code(),
+                csrf = esc(csrf),
+                why = t(lang, "decision_reason"),
+                approve = t(lang, "approve"),
+                reject = t(lang, "reject"),
+            )),
+        }
+    }
+    let rows: Vec<String> = d
+        .earlier
+        .iter()
+        .filter_map(|e| {
+            let r = e.discount_request.as_ref()?;
+            Some(format!(
+                "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                quote_link(lang, e),
+                pct(lang, r.requested_pct),
+                t(lang, if r.approved == Some(true) { "approved" } else { "rejected" }),
+                esc(r.decision_reason.as_deref().unwrap_or_default()),
+            ))
+        })
+        .collect();
+    body.push_str(&table(lang, t(lang, "earlier"), &["number", "requested", "decision", "reason"], &rows));
+    let title = format!("{} {}", t(lang, "quote"), q.number);
+    layout(lang, &title, Some((person, csrf)), &format!("/console/quotes/{}", q.id), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_are_escaped_and_both_languages_read() {
+        let evil = "<script>alert(1)</script>\"'\u{202E}";
+        let page = message_page(Lang::De, evil, evil, Some(("/console?x=\"><script>", evil)));
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(page.contains("&lt;script&gt;") && page.contains("&quot;"));
+        let login = login_page(Lang::En, "abc\"def", Some(evil));
+        assert!(login.contains("value=\"abc&quot;def\"") && !login.contains("<script>"));
+        assert!(login.contains("<html lang=\"en\"") && login.contains("Sign in"));
+        assert!(login_page(Lang::De, "x", None).contains("Anmelden"));
+        assert_eq!(Lang::pick(Some("en"), Some("de-DE")), Lang::En);
+        assert_eq!(Lang::pick(None, Some("de-DE,de;q=0.9")), Lang::De);
+        assert_eq!(Lang::pick(Some("fr"), None), Lang::En);
+    }
+
+    #[test]
+    fn tables_page_and_an_empty_one_says_so() {
+        assert_eq!(pager(Lang::En, "/console/devices", 0, PAGE_ROWS), "");
+        let p = pager(Lang::En, "/console/devices", 1, 3 * PAGE_ROWS);
+        assert!(p.contains("page=0") && p.contains("page=2") && p.contains("Page 2 of 3"), "{p}");
+        let last = pager(Lang::De, "/console/devices", 2, 3 * PAGE_ROWS);
+        assert!(!last.contains("page=3") && last.contains("Seite 3 von 3"), "{last}");
+        assert!(table(Lang::De, "Geräte", &["device"], &[]).contains("Keine."));
+    }
+}

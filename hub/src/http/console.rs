@@ -1,0 +1,513 @@
+//! `/console`: the back office in a browser (ADR 30). An admin device's
+//! token is exchanged for a session at sign-in: a random id in a cookie
+//! (`HttpOnly`, `SameSite=Strict`, `Secure` under TLS, `Path=/console`)
+//! that names a session kept in the hub's memory with its own CSRF token.
+//! Every request looks the admin device up again (a revoked one ends its
+//! sessions), every form must carry the session's CSRF token, sessions
+//! expire and sign-out ends them. The pages are `console.rs`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use onsite_core::devices::{DeviceRecord, Standing, token_hash};
+use onsite_core::quote::QuoteState;
+use onsite_core::sync::DeviceRole;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::approval::html;
+use super::auth::{client_ip, trusted_transport};
+use super::body::read_body;
+use super::{ApiError, Hub, blocking};
+use crate::approval_page::parse_pairs;
+use crate::console::{self as page, Lang, Listed, ListedOrder, PAGE_ROWS, QuoteDetail, Today};
+use crate::log;
+use crate::token;
+
+const SESSION_COOKIE: &str = "onsite_console";
+const LOGIN_COOKIE: &str = "onsite_login";
+/// Most sessions held at once (sign-ins need an admin token, so only the
+/// back office can fill it; expired ones go first).
+const MAX_SESSIONS: usize = 10_000;
+/// Largest console form.
+const MAX_FORM: usize = 16 << 10;
+
+/// One signed-in browser.
+#[derive(Debug, Clone)]
+struct Session {
+    token_hash: [u8; 32],
+    person: String,
+    csrf: String,
+    expires: Instant,
+}
+
+/// The sessions of this hub process, by the SHA-256 of their cookie value
+/// (a memory dump shows no usable cookie).
+#[derive(Debug, Default)]
+pub(super) struct Sessions {
+    map: Mutex<HashMap<[u8; 32], Session>>,
+}
+
+fn key(id: &str) -> [u8; 32] {
+    Sha256::digest(id.as_bytes()).into()
+}
+
+impl Sessions {
+    fn start(&self, session: Session) -> crate::Result<String> {
+        let id = token::random_hex()?;
+        let mut map = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= MAX_SESSIONS {
+            let now = Instant::now();
+            map.retain(|_, s| s.expires > now);
+            if map.len() >= MAX_SESSIONS
+                && let Some(oldest) = map.iter().min_by_key(|(_, s)| s.expires).map(|(k, _)| *k)
+            {
+                map.remove(&oldest);
+            }
+        }
+        map.insert(key(&id), session);
+        Ok(id)
+    }
+
+    fn get(&self, id: &str) -> Option<Session> {
+        let mut map = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let k = key(id);
+        match map.get(&k) {
+            Some(s) if s.expires > Instant::now() => Some(s.clone()),
+            Some(_) => {
+                map.remove(&k);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn end(&self, id: &str) {
+        self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&key(id));
+    }
+}
+
+/// Equal in time independent of where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+fn set_cookie(hub: &Hub, name: &str, value: &str, max_age: Duration) -> HeaderValue {
+    let secure = if hub.config.tls { "; Secure" } else { "" };
+    let v = format!("{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{secure}", max_age.as_secs());
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("onsite_console=; Max-Age=0"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct PageQuery {
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+fn lang_of(headers: &HeaderMap, q: &PageQuery) -> Lang {
+    Lang::pick(q.lang.as_deref(), headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+}
+
+fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+fn refused(lang: Lang, status: StatusCode, what: &str) -> Response {
+    let next = (format!("/console/login?lang={}", lang.code()), page::refusal(lang, "").to_string());
+    let title = if lang == Lang::De { "Abgelehnt" } else { "Refused" };
+    html(status, page::message_page(lang, title, page::refusal(lang, what), Some((&next.0, &next.1))))
+}
+
+fn error_page(lang: Lang, e: &ApiError) -> Response {
+    let title = if lang == Lang::De { "Fehler" } else { "Error" };
+    html(e.status, page::message_page(lang, title, &e.message, Some(("/console", "Onsite"))))
+}
+
+/// Plain HTTP only from loopback or a trusted proxy, as for tokens.
+fn transport_ok(hub: &Hub, peer: SocketAddr) -> bool {
+    hub.config.tls || trusted_transport(hub, peer)
+}
+
+/// The signed-in user of a request: the session named by the cookie, its
+/// admin device still active.
+struct User {
+    id: String,
+    person: String,
+    csrf: String,
+}
+
+async fn user(hub: &Hub, headers: &HeaderMap) -> Option<User> {
+    let id = cookie(headers, SESSION_COOKIE)?;
+    let s = hub.sessions.get(&id)?;
+    let backend = hub.backend.clone();
+    let hash = s.token_hash;
+    let device = blocking(move || backend.authenticate(&hash)).await.ok().flatten();
+    match device {
+        Some(d) if d.role == DeviceRole::Admin && d.standing(Utc::now()) == Standing::Active => {
+            Some(User { id, person: s.person, csrf: s.csrf })
+        }
+        _ => {
+            hub.sessions.end(&id);
+            None
+        }
+    }
+}
+
+/// The signed-in user, or the answer that sends the browser to sign in.
+async fn signed_in(hub: &Hub, peer: SocketAddr, headers: &HeaderMap, lang: Lang) -> Result<User, Response> {
+    if !transport_ok(hub, peer) {
+        return Err(refused(lang, StatusCode::FORBIDDEN, "https"));
+    }
+    match user(hub, headers).await {
+        Some(u) => Ok(u),
+        None if cookie(headers, SESSION_COOKIE).is_some() => Err(refused(lang, StatusCode::UNAUTHORIZED, "expired")),
+        None => Err(see_other(&format!("/console/login?lang={}", lang.code()))),
+    }
+}
+
+/// A form of a signed-in user, its CSRF token checked.
+async fn form(
+    hub: &Hub,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Body,
+    lang: Lang,
+) -> Result<(User, HashMap<String, String>), Response> {
+    let user = signed_in(hub, peer, headers, lang).await?;
+    let (bytes, _) = read_body(hub, headers, body, MAX_FORM).await.map_err(|e| error_page(lang, &e))?;
+    let fields: HashMap<String, String> = parse_pairs(&bytes).unwrap_or_default().into_iter().collect();
+    if !fields.get("csrf").is_some_and(|c| same(c, &user.csrf)) {
+        if hub.config.log {
+            log::line("warn", "console form refused: no or a wrong CSRF token");
+        }
+        return Err(refused(lang, StatusCode::FORBIDDEN, "csrf"));
+    }
+    Ok((user, fields))
+}
+
+pub(super) async fn login_get(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    if !transport_ok(&hub, peer) {
+        return refused(lang, StatusCode::FORBIDDEN, "https");
+    }
+    let Ok(csrf) = token::random_hex() else {
+        return error_page(lang, &ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "no randomness"));
+    };
+    let mut r = html(StatusCode::OK, page::login_page(lang, &csrf, None));
+    r.headers_mut().append(header::SET_COOKIE, set_cookie(&hub, LOGIN_COOKIE, &csrf, Duration::from_secs(900)));
+    r
+}
+
+pub(super) async fn login_post(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+    body: Body,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    if !transport_ok(&hub, peer) {
+        return refused(lang, StatusCode::FORBIDDEN, "https");
+    }
+    let ip = client_ip(&hub, peer, &headers);
+    if hub.limiter.blocked(ip, hub.config.auth_failures).is_some() {
+        hub.metrics.rate_limited();
+        return refused(lang, StatusCode::TOO_MANY_REQUESTS, "rate");
+    }
+    let (bytes, _) = match read_body(&hub, &headers, body, MAX_FORM).await {
+        Ok(b) => b,
+        Err(e) => return error_page(lang, &e),
+    };
+    hub.metrics.unauthenticated_body(bytes.len());
+    let fields: HashMap<String, String> = parse_pairs(&bytes).unwrap_or_default().into_iter().collect();
+    // Double submit: the form's token must be the one this browser was given.
+    let given = cookie(&headers, LOGIN_COOKIE);
+    if !matches!((fields.get("csrf"), &given), (Some(f), Some(c)) if same(f, c)) {
+        return refused(lang, StatusCode::FORBIDDEN, "csrf");
+    }
+    let token = fields.get("token").map(|t| t.trim().to_string()).unwrap_or_default();
+    let device = if token::well_formed(&token) {
+        let hash = token_hash(&token);
+        let backend = hub.backend.clone();
+        match blocking(move || backend.authenticate(&hash)).await {
+            Ok(d) => d.map(|d| (d, hash)),
+            Err(e) => return error_page(lang, &e),
+        }
+    } else {
+        None
+    };
+    let Some((device, hash)) = device.filter(|(d, _)| d.standing(Utc::now()) == Standing::Active) else {
+        hub.limiter.failed(ip, hub.config.auth_failures);
+        hub.metrics.auth_failure();
+        let csrf = given.unwrap_or_default();
+        let message = if lang == Lang::De { "Unbekanntes oder gesperrtes Token." } else { "Unknown or revoked token." };
+        return html(StatusCode::UNAUTHORIZED, page::login_page(lang, &csrf, Some(message)));
+    };
+    if device.role != DeviceRole::Admin {
+        if hub.config.log {
+            log::line(
+                "warn",
+                &format!("console sign-in refused for device {} (role {})", device.device_id, device.role.as_str()),
+            );
+        }
+        return refused(lang, StatusCode::FORBIDDEN, "not_admin");
+    }
+    let session = match token::random_hex().map_err(ApiError::from).and_then(|csrf| {
+        let expires = Instant::now() + hub.config.console_session;
+        hub.sessions
+            .start(Session { token_hash: hash, person: device.person.clone(), csrf, expires })
+            .map_err(ApiError::from)
+    }) {
+        Ok(id) => id,
+        Err(e) => return error_page(lang, &e),
+    };
+    let mut r = see_other(&format!("/console?lang={}", lang.code()));
+    let h = r.headers_mut();
+    h.append(header::SET_COOKIE, set_cookie(&hub, SESSION_COOKIE, &session, hub.config.console_session));
+    h.append(header::SET_COOKIE, set_cookie(&hub, LOGIN_COOKIE, "", Duration::ZERO));
+    r
+}
+
+pub(super) async fn logout(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+    body: Body,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let (user, _) = match form(&hub, peer, &headers, body, lang).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    hub.sessions.end(&user.id);
+    let mut r = see_other(&format!("/console/login?lang={}", lang.code()));
+    r.headers_mut().append(header::SET_COOKIE, set_cookie(&hub, SESSION_COOKIE, "", Duration::ZERO));
+    r
+}
+
+fn name_of(backend: &dyn crate::backend::Backend, account_id: &str) -> crate::Result<String> {
+    Ok(backend.account_name(account_id)?.unwrap_or_else(|| account_id.to_string()))
+}
+
+fn cut<T: Clone>(all: &[T], page: usize) -> (Vec<T>, usize) {
+    (all.iter().skip(page * PAGE_ROWS).take(PAGE_ROWS).cloned().collect(), all.len())
+}
+
+pub(super) async fn today(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let user = match signed_in(&hub, peer, &headers, lang).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let page_no = q.page.unwrap_or(0);
+    let backend = hub.backend.clone();
+    let today = hub.config.today();
+    let data = blocking(move || {
+        let b = backend.as_ref();
+        let listed = |l: Vec<onsite_core::quote::QuoteListing>| -> crate::Result<Vec<Listed>> {
+            l.into_iter().map(|quote| Ok(Listed { account: name_of(b, &quote.account_id)?, quote })).collect()
+        };
+        let pending: Vec<_> = b
+            .quotes(None, true)?
+            .into_iter()
+            .filter(|l| l.discount_request.as_ref().is_some_and(|r| r.approved.is_none()))
+            .collect();
+        let (pending, n_pending) = cut(&pending, page_no);
+        let mut expiring: Vec<_> = b
+            .quotes(Some(QuoteState::Sent), false)?
+            .into_iter()
+            .filter(|l| l.valid_until >= today && l.valid_until <= today + chrono::Days::new(7))
+            .collect();
+        expiring.sort_by(|a, b| a.valid_until.cmp(&b.valid_until).then_with(|| a.number.cmp(&b.number)));
+        let (expiring, n_expiring) = cut(&expiring, page_no);
+        let week_ago = Utc::now() - chrono::Duration::days(7);
+        let orders: Vec<_> = b.orders(None)?.into_iter().filter(|o| o.created_at >= week_ago).collect();
+        let (orders, n_orders) = cut(&orders, page_no);
+        let orders = orders
+            .into_iter()
+            .map(|order| Ok(ListedOrder { account: name_of(b, &order.account_id)?, order }))
+            .collect::<crate::Result<Vec<_>>>()?;
+        let stale: Vec<DeviceRecord> = b
+            .devices()?
+            .into_iter()
+            .filter(|d| d.role != DeviceRole::Admin && d.standing(Utc::now()) == Standing::Active)
+            .filter(|d| {
+                d.last_seen_at
+                    .as_deref()
+                    .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                    .is_none_or(|t| t < week_ago)
+            })
+            .collect();
+        Ok(Today {
+            discounts: (listed(pending)?, n_pending),
+            expiring: (listed(expiring)?, n_expiring),
+            orders: (orders, n_orders),
+            stale: cut(&stale, page_no),
+            page: page_no,
+        })
+    })
+    .await;
+    match data {
+        Ok(d) => html(StatusCode::OK, page::today_page(lang, &user.person, &user.csrf, &d)),
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+async fn quote_detail(hub: &Hub, id: String, error: Option<String>) -> Result<Option<QuoteDetail>, ApiError> {
+    let backend = hub.backend.clone();
+    blocking(move || {
+        let Some(view) = backend.quote_view(&id)? else { return Ok(None) };
+        let earlier = backend
+            .quotes(None, false)?
+            .into_iter()
+            .filter(|l| l.account_id == view.quote.account_id && l.id != view.quote.id)
+            .filter(|l| l.discount_request.as_ref().is_some_and(|r| r.approved.is_some()))
+            .take(PAGE_ROWS)
+            .collect();
+        Ok(Some(QuoteDetail { account: view.account.name.clone(), quote: view.quote, earlier, error }))
+    })
+    .await
+}
+
+pub(super) async fn quote(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let user = match signed_in(&hub, peer, &headers, lang).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match quote_detail(&hub, id, None).await {
+        Ok(Some(d)) => html(StatusCode::OK, page::quote_page(lang, &user.person, &user.csrf, &d)),
+        Ok(None) => error_page(lang, &ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such quote")),
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+pub(super) async fn decide(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+    body: Body,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let (user, fields) = match form(&hub, peer, &headers, body, lang).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let approved = match fields.get("decision").map(String::as_str) {
+        Some("approve") => true,
+        Some("reject") => false,
+        _ => {
+            let e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "decision: approve or reject");
+            return error_page(lang, &e);
+        }
+    };
+    let reason = fields.get("reason").cloned().filter(|r| !r.trim().is_empty());
+    let backend = hub.backend.clone();
+    let (qid, by) = (id.clone(), user.person.clone());
+    match blocking(move || backend.decide_discount(&qid, approved, &by, reason.as_deref())).await {
+        Ok(_) => see_other(&format!("/console/quotes/{}?lang={}", urlencode(&id), lang.code())),
+        Err(e) if e.status == StatusCode::NOT_FOUND => error_page(lang, &e),
+        Err(e) => match quote_detail(&hub, id, Some(e.message.clone())).await {
+            Ok(Some(d)) => html(e.status, page::quote_page(lang, &user.person, &user.csrf, &d)),
+            _ => error_page(lang, &e),
+        },
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub(super) async fn devices(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let user = match signed_in(&hub, peer, &headers, lang).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let page_no = q.page.unwrap_or(0);
+    let backend = hub.backend.clone();
+    match blocking(move || backend.devices()).await {
+        Ok(all) => {
+            let (rows, total) = cut(&all, page_no);
+            html(StatusCode::OK, page::devices_page(lang, &user.person, &user.csrf, &rows, page_no, total))
+        }
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+pub(super) async fn device_action(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path((id, action)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+    body: Body,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let (user, _) = match form(&hub, peer, &headers, body, lang).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let backend = hub.backend.clone();
+    let lost = match action.as_str() {
+        "revoke" => false,
+        "lost" => true,
+        _ => return error_page(lang, &ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such action")),
+    };
+    let done = blocking(move || if lost { backend.mark_lost(&id) } else { backend.revoke_device(&id) }).await;
+    match done {
+        Ok(d) => {
+            if hub.config.log {
+                let what = if lost { "reported lost" } else { "revoked" };
+                log::line("info", &format!("console: device {} {what} by {}", d.device_id, user.person));
+            }
+            see_other(&format!("/console/devices?lang={}", lang.code()))
+        }
+        Err(e) => error_page(lang, &e),
+    }
+}
