@@ -149,6 +149,12 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// The back office's decision on a quote's discount request, with its
     /// reason for the rep.
     fn decide_discount(&self, quote_id: &str, approved: bool, by: &str, reason: Option<&str>) -> Result<QuoteListing>;
+    /// What a discount is judged by: the published policy and the costs of
+    /// `skus` that the hub knows (never shown to customers).
+    fn discount_facts(
+        &self,
+        skus: &[String],
+    ) -> Result<(DiscountPolicy, std::collections::HashMap<String, rust_decimal::Decimal>)>;
     /// An account's name (`None`: the hub holds no such account).
     fn account_name(&self, account_id: &str) -> Result<Option<String>>;
     /// Orders, newest first, optionally of one account.

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use onsite_core::devices::DeviceRecord;
 use onsite_core::money::{Currency, DisplayLocale, Money};
-use onsite_core::quote::{Order, Quote, QuoteListing};
+use onsite_core::quote::{DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
 use rust_decimal::Decimal;
 
 use crate::approval_page::esc;
@@ -116,6 +116,14 @@ fn t(lang: Lang, key: &str) -> &'static str {
         "revoke" => ("Sperren", "Revoke"),
         "mark_lost" => ("Als verloren melden", "Mark lost"),
         "page" => ("Seite", "Page"),
+        "limit" => ("Grenze", "Limit"),
+        "margin" => ("Marge", "Margin"),
+        "floor" => ("Untergrenze", "Floor"),
+        "below_floor" => ("unter der Untergrenze", "below the floor"),
+        "no_cost" => ("keine Kosten", "no cost"),
+        "policy_summary" => ("Richtlinie", "Policy"),
+        "actions" => ("Aktionen", "Actions"),
+        "fleet" => ("Alle Geräte", "The fleet"),
         "previous" => ("Zurück", "Previous"),
         "next" => ("Weiter", "Next"),
         "of" => ("von", "of"),
@@ -140,11 +148,11 @@ button.secondary{background:#fff;color:#1f4e79}label{display:block;font-weight:6
 input,textarea{font:inherit;padding:.35rem;border:1px solid #555;max-width:100%}\
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;color:#000;padding:.3rem}\
 .error{border-left:4px solid #b00020;padding:.4rem .8rem;background:#fdecee}\
-.note{color:#444}form.inline{display:inline}@media (max-width:40rem){th,td{padding:.3rem}}";
+.note{color:#444}form.inline{display:inline}.scroll{overflow-x:auto}@media (max-width:40rem){th,td{padding:.3rem}}";
 
 /// A whole page: the header with the navigation (none before sign-in),
 /// the sign-out form, the language switch, and `body`.
-fn layout(lang: Lang, title: &str, signed_in: Option<(&str, &str)>, path: &str, body: &str) -> String {
+fn layout(lang: Lang, title: &str, signed_in: Option<(&str, &str)>, (page, path): (&str, &str), body: &str) -> String {
     let nav = match signed_in {
         Some((person, csrf)) => format!(
             "<nav aria-label=\"{console}\"><a href=\"/console?lang={l}\">{today}</a><a \
@@ -167,7 +175,7 @@ fn layout(lang: Lang, title: &str, signed_in: Option<(&str, &str)>, path: &str, 
          content=\"width=device-width, initial-scale=1\"><title>{title} · Onsite</title><style>{STYLE}</style>\
          </head><body><a class=\"skip\" href=\"#main\">{skip}</a><header><strong>Onsite · {console}</strong>\
          {nav}<a href=\"{path}?lang={other_code}\" lang=\"{other_code}\">{language}</a></header>\
-         <main id=\"main\"><h1>{title}</h1>{body}</main></body></html>\n",
+         <main id=\"main\" data-page=\"{page}\"><h1>{title}</h1>{body}</main></body></html>\n",
         code = lang.code(),
         title = esc(title),
         skip = t(lang, "skip"),
@@ -185,21 +193,21 @@ pub fn login_page(lang: Lang, login_csrf: &str, error: Option<&str>) -> String {
         "{error}<form method=\"post\" action=\"/console/login?lang={l}\"><input type=\"hidden\" name=\"csrf\" \
          value=\"{csrf}\"><label for=\"token\">{label}</label><p class=\"note\" id=\"token-help\">{help}</p>\
          <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" size=\"70\" required \
-         aria-describedby=\"token-help\"><p><button type=\"submit\">{sign_in}</button></p></form>",
+         aria-describedby=\"token-help\"><p><button id=\"sign-in\" type=\"submit\">{sign_in}</button></p></form>",
         l = lang.code(),
         csrf = esc(login_csrf),
         label = t(lang, "token"),
         help = t(lang, "token_help"),
         sign_in = t(lang, "sign_in"),
     );
-    layout(lang, t(lang, "sign_in"), None, "/console/login", &body)
+    layout(lang, t(lang, "sign_in"), None, ("login", "/console/login"), &body)
 }
 
 /// A message page (refusals, errors), with a link to go on.
 pub fn message_page(lang: Lang, title: &str, text: &str, next: Option<(&str, &str)>) -> String {
     let next = next.map(|(href, label)| format!("<p><a href=\"{}\">{}</a></p>", esc(href), esc(label)));
     let body = format!("<p class=\"error\" role=\"alert\">{}</p>{}", esc(text), next.unwrap_or_default());
-    layout(lang, title, None, "/console", &body)
+    layout(lang, title, None, ("message", "/console"), &body)
 }
 
 /// The words for a sign-in refused, a session ended, a form refused.
@@ -308,11 +316,29 @@ fn table(lang: Lang, caption: &str, heads: &[&str], rows: &[String]) -> String {
     }
     let heads: String = heads.iter().map(|h| format!("<th scope=\"col\">{}</th>", t(lang, h))).collect();
     format!(
-        "<h2>{c}</h2><table><caption class=\"skip\">{c}</caption><thead><tr>{heads}</tr></thead><tbody>{}</tbody>\
-         </table>",
+        "<h2>{c}</h2><div class=\"scroll\"><table><caption class=\"skip\">{c}</caption><thead><tr>{heads}</tr>\
+         </thead><tbody>{}</tbody></table></div>",
         rows.concat(),
         c = esc(caption),
     )
+}
+
+/// A quote's state in words.
+pub fn state_words(lang: Lang, state: QuoteState) -> &'static str {
+    let (de, en) = match state {
+        QuoteState::Draft => ("Entwurf", "draft"),
+        QuoteState::NeedsDiscountApproval => ("wartet auf Rabattfreigabe", "waiting for a discount decision"),
+        QuoteState::Sent => ("beim Kunden", "with the customer"),
+        QuoteState::Approved => ("angenommen", "approved"),
+        QuoteState::Rejected => ("abgelehnt", "rejected"),
+        QuoteState::Ordered => ("beauftragt", "ordered"),
+        QuoteState::Expired => ("abgelaufen", "expired"),
+        QuoteState::Cancelled => ("storniert", "cancelled"),
+    };
+    match lang {
+        Lang::De => de,
+        Lang::En => en,
+    }
 }
 
 fn quote_link(lang: Lang, q: &QuoteListing) -> String {
@@ -375,25 +401,32 @@ pub fn today_page(lang: Lang, person: &str, csrf: &str, d: &Today) -> String {
     let rows: Vec<String> = stale.iter().map(|dev| device_row(lang, csrf, dev, false)).collect();
     body.push_str(&table(lang, t(lang, "stale"), &["device", "person", "role", "last_seen", "standing"], &rows));
     body.push_str(&pager(lang, "/console", d.page, *n_stale));
-    layout(lang, t(lang, "today"), Some((person, csrf)), "/console", &body)
+    layout(lang, t(lang, "today"), Some((person, csrf)), ("today", "/console"), &body)
+}
+
+fn standing_code(d: &DeviceRecord) -> &'static str {
+    if d.wiped_at.is_some() {
+        "wiped"
+    } else if d.lost_at.is_some() {
+        "lost"
+    } else if d.revoked_at.is_some() {
+        "revoked"
+    } else {
+        "active"
+    }
 }
 
 fn standing(lang: Lang, d: &DeviceRecord) -> &'static str {
-    if d.wiped_at.is_some() {
-        t(lang, "wiped")
-    } else if d.lost_at.is_some() {
-        t(lang, "lost")
-    } else if d.revoked_at.is_some() {
-        t(lang, "revoked")
-    } else {
-        t(lang, "active")
-    }
+    t(lang, standing_code(d))
 }
 
 fn device_row(lang: Lang, csrf: &str, d: &DeviceRecord, actions: bool) -> String {
     let mut cells = format!(
-        "<tr><td>{}<br><span class=\"note\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
-        esc(&d.label),
+        "<tr data-device=\"{}\" data-standing=\"{}\"><td>{}<span class=\"note\">{}</span></td><td>{}</td>\
+         <td>{}</td><td>{}</td><td>{}</td>",
+        esc(&d.device_id),
+        standing_code(d),
+        if d.label.is_empty() { String::new() } else { format!("{}<br>", esc(&d.label)) },
         esc(&d.device_id),
         esc(&d.person),
         esc(d.role.as_str()),
@@ -432,9 +465,10 @@ pub fn devices_page(
     total: usize,
 ) -> String {
     let rows: Vec<String> = devices.iter().map(|d| device_row(lang, csrf, d, true)).collect();
-    let mut body = table(lang, t(lang, "devices"), &["device", "person", "role", "last_seen", "standing", ""], &rows);
+    let mut body =
+        table(lang, t(lang, "fleet"), &["device", "person", "role", "last_seen", "standing", "actions"], &rows);
     body.push_str(&pager(lang, "/console/devices", page, total));
-    layout(lang, t(lang, "devices"), Some((person, csrf)), "/console/devices", &body)
+    layout(lang, t(lang, "devices"), Some((person, csrf)), ("devices", "/console/devices"), &body)
 }
 
 /// A quote with its discount request and the decision form.
@@ -448,6 +482,10 @@ pub struct QuoteDetail {
     pub earlier: Vec<QuoteListing>,
     /// An error to show above the form (a decision refused).
     pub error: Option<String>,
+    /// The published discount policy.
+    pub policy: DiscountPolicy,
+    /// The costs the hub knows of the quote's SKUs.
+    pub costs: std::collections::HashMap<String, Decimal>,
 }
 
 /// A quote's page: lines, the request, the decision form, earlier decisions.
@@ -465,25 +503,60 @@ pub fn quote_page(lang: Lang, person: &str, csrf: &str, d: &QuoteDetail) -> Stri
         t(lang, "rep"),
         esc(&q.rep),
         t(lang, "state"),
-        esc(q.state.as_str()),
+        state_words(lang, q.state),
         t(lang, "valid_until"),
         date(lang, q.valid_until),
     ));
+    let header = Decimal::ONE - q.header_discount_pct / Decimal::ONE_HUNDRED;
+    let floor = d.policy.min_margin_pct;
     let rows: Vec<String> = q
         .lines
         .iter()
         .map(|l| {
+            let keep = (Decimal::ONE - l.discount_pct / Decimal::ONE_HUNDRED) * header;
+            let effective = ((Decimal::ONE - keep) * Decimal::ONE_HUNDRED).round_dp(2);
+            let limit = d.policy.limit_for(&l.category);
+            let net = l.unit_price * keep;
+            let margin = match d.costs.get(&l.sku) {
+                Some(c) if net > Decimal::ZERO => {
+                    let m = ((net - c) / net * Decimal::ONE_HUNDRED).round_dp(1);
+                    let flag = if m < floor {
+                        format!(" <strong>({})</strong>", t(lang, "below_floor"))
+                    } else {
+                        String::new()
+                    };
+                    format!("{}{flag}", pct(lang, m))
+                }
+                _ => t(lang, "no_cost").to_string(),
+            };
+            let over = if effective > limit { " <strong>!</strong>" } else { "" };
             format!(
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}{over}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                 esc(&l.sku),
                 esc(&l.name),
                 esc(&l.qty.normalize().to_string()),
                 money(lang, l.unit_price, cur),
-                pct(lang, l.discount_pct),
+                pct(lang, effective),
+                pct(lang, limit),
+                margin,
             )
         })
         .collect();
-    body.push_str(&table(lang, t(lang, "lines"), &["sku", "name", "qty", "price", "discount"], &rows));
+    body.push_str(&table(
+        lang,
+        t(lang, "lines"),
+        &["sku", "name", "qty", "price", "discount", "limit", "margin"],
+        &rows,
+    ));
+    body.push_str(&format!(
+        "<p class=\"note\">{}: {} {} · {} {}</p>",
+        t(lang, "policy_summary"),
+        t(lang, "limit"),
+        pct(lang, d.policy.max_discount_pct),
+        t(lang, "floor"),
+        pct(lang, floor),
+    ));
     if let Some(r) = &q.discount_request {
         body.push_str(&format!(
             "<h2>{}</h2><p>{} {} · {}: {}</p>",
@@ -495,7 +568,7 @@ pub fn quote_page(lang: Lang, person: &str, csrf: &str, d: &QuoteDetail) -> Stri
         ));
         match r.approved {
             Some(a) => body.push_str(&format!(
-                "<p>{}: {} ({}){}</p>",
+                "<p id=\"decision\" data-approved=\"{a}\">{}: {} ({}){}</p>",
                 t(lang, "decided"),
                 t(lang, if a { "approved" } else { "rejected" }),
                 esc(r.decided_by.as_deref().unwrap_or_default()),
@@ -504,9 +577,9 @@ pub fn quote_page(lang: Lang, person: &str, csrf: &str, d: &QuoteDetail) -> Stri
             None => body.push_str(&format!(
                 "<form method=\"post\" action=\"/console/quotes/{id}/decision?lang={l}\"><input type=\"hidden\" \
                  name=\"csrf\" value=\"{csrf}\"><label for=\"reason\">{why}</label><textarea id=\"reason\" \
-                 name=\"reason\" rows=\"3\" cols=\"60\" maxlength=\"2000\"></textarea><p><button type=\"submit\" \
-                 name=\"decision\" value=\"approve\">{approve}</button> <button class=\"secondary\" type=\"submit\" \
-                 name=\"decision\" value=\"reject\">{reject}</button></p></form>",
+                 name=\"reason\" rows=\"3\" cols=\"60\" maxlength=\"2000\"></textarea><p><button id=\"approve\" \
+                 type=\"submit\" name=\"decision\" value=\"approve\">{approve}</button> <button id=\"reject\" \
+                 class=\"secondary\" type=\"submit\" name=\"decision\" value=\"reject\">{reject}</button></p></form>",
                 id = esc(&q.id),
                 l = lang.code(),
                 csrf = esc(csrf),
@@ -532,7 +605,7 @@ pub fn quote_page(lang: Lang, person: &str, csrf: &str, d: &QuoteDetail) -> Stri
         .collect();
     body.push_str(&table(lang, t(lang, "earlier"), &["number", "requested", "decision", "reason"], &rows));
     let title = format!("{} {}", t(lang, "quote"), q.number);
-    layout(lang, &title, Some((person, csrf)), &format!("/console/quotes/{}", q.id), &body)
+    layout(lang, &title, Some((person, csrf)), ("quote", &format!("/console/quotes/{}", q.id)), &body)
 }
 
 #[cfg(test)]

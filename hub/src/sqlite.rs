@@ -201,6 +201,19 @@ impl Backend for SqliteBackend {
         Ok(QuoteListing::of(&q).map_err(onsite_core::Error::from)?)
     }
 
+    fn discount_facts(
+        &self,
+        skus: &[String],
+    ) -> Result<(DiscountPolicy, std::collections::HashMap<String, rust_decimal::Decimal>)> {
+        let mut costs = std::collections::HashMap::new();
+        for sku in skus {
+            if let Some(c) = self.store.product_cost(sku)? {
+                costs.insert(sku.clone(), c);
+            }
+        }
+        Ok((self.store.discount_policy()?, costs))
+    }
+
     fn account_name(&self, account_id: &str) -> Result<Option<String>> {
         match self.store.account(account_id) {
             Ok(a) => Ok(Some(a.name)),

@@ -257,6 +257,9 @@ fn a_discount_decided_in_the_console_reaches_the_tablet_with_its_reason(db: &Db)
     let path = format!("/console/quotes/{}", q.id);
     let detail = b.get(&path);
     assert!(detail.body.contains("Freigeben") && detail.body.contains(&sku), "{}", detail.body);
+    // The line's discount against the policy's limit, flagged; the state in words.
+    assert!(detail.body.contains("12 % <strong>!</strong>") && detail.body.contains(">5 %<"), "{}", detail.body);
+    assert!(detail.body.contains("wartet auf Rabattfreigabe"));
     let csrf = hidden(&detail.body, "csrf");
     let r = b.post(
         &format!("{path}/decision"),
@@ -316,4 +319,79 @@ fn hostile_names_are_escaped_and_a_revoked_device_is_refused(db: &Db) {
     assert_eq!(b.post(&format!("/console/devices/{}/revoke", rep.id), &[("csrf", &csrf)]).status, 303);
     let e = rep.try_sync().unwrap_err();
     assert_eq!(crate::common::status(e), 401);
+}
+
+/// The console in a real headless Chromium (scripts disabled) at laptop
+/// and tablet size: sign in by typing the token, find the discount request
+/// on the today page, approve it with a reason and see it reach the rep's
+/// tablet; revoke a device on the devices page and see its next sync
+/// refused. Nothing is wider than the screen; screenshots are left in
+/// `target/test-artefacts/console-*.png`.
+#[test]
+fn the_console_in_a_real_browser_at_laptop_and_tablet_size() {
+    use crate::common::browser::{Browser as Chromium, artefact_dir};
+    let Some(mut chrome) = Chromium::launch() else { return };
+    let db = Db::sqlite();
+    let hub = hub(&db);
+    publish_catalog(&hub, 20);
+    hub.admin
+        .put_json(
+            "/v1/admin/discount-policy",
+            &json!({ "max_discount_pct": "5", "category_limits": [], "min_margin_pct": "0", "reason_required": true }),
+        )
+        .unwrap();
+    let dir = db.dir.path();
+    let (_crm, accounts) = seed_accounts(&hub, dir, 3);
+    hub.assign("rep-anna", &accounts.iter().map(String::as_str).collect::<Vec<_>>());
+    let anna = hub.device(dir, "rep-anna", "rep", None);
+    let ben = hub.device(dir, "rep-ben", "rep", None);
+    anna.sync();
+    let today = Utc::now().date_naive();
+    let q = anna.store.create_quote(&accounts[0], None, "rep-anna", DisplayLocale::De, today + Days::new(30)).unwrap();
+    let sku = anna.store.products().unwrap()[0].sku.clone();
+    anna.store.add_quote_line(&q.id, &sku, Decimal::new(40, 0), Decimal::new(9, 0), today).unwrap();
+    anna.store.request_discount_approval(&q.id, "Jahresmenge 2027 zugesagt", Utc::now()).unwrap();
+    anna.sync();
+    let shot = |chrome: &mut Chromium, name: &str| {
+        let (content, viewport) = chrome.widths();
+        assert!(content <= viewport, "{name}: the page is {content}px wide on a {viewport}px screen");
+        std::fs::write(artefact_dir().join(format!("console-{name}.png")), chrome.screenshot()).unwrap();
+    };
+
+    // A laptop: sign in, the today page, the quote, approve with a reason.
+    chrome.screen(1366, 768, false);
+    chrome.goto(&format!("{}/console?lang=de", hub.url()));
+    chrome.wait_for("main[data-page=\"login\"]");
+    shot(&mut chrome, "login-laptop");
+    chrome.type_into("#token", &hub.admin_token);
+    chrome.tap("#sign-in");
+    chrome.wait_for("main[data-page=\"today\"]");
+    assert!(chrome.text("main").contains("Jahresmenge 2027 zugesagt"), "{}", chrome.text("main"));
+    shot(&mut chrome, "today-laptop");
+    chrome.tap(&format!("a[href^=\"/console/quotes/{}\"]", q.id));
+    chrome.wait_for("main[data-page=\"quote\"]");
+    assert_eq!(chrome.text("h1"), format!("Angebot {}", q.number));
+    chrome.type_into("#reason", "Freigegeben wegen Jahresvertrag");
+    shot(&mut chrome, "quote-laptop");
+    chrome.tap("#approve");
+    chrome.wait_for("#decision[data-approved=\"true\"]");
+    assert!(chrome.text("#decision").contains("Freigegeben wegen Jahresvertrag"));
+    shot(&mut chrome, "quote-decided-laptop");
+    anna.sync();
+    let r = anna.store.quote(&q.id).unwrap().discount_request.unwrap();
+    assert_eq!((r.approved, r.decision_reason.as_deref()), (Some(true), Some("Freigegeben wegen Jahresvertrag")));
+
+    // A tablet: the devices page, revoke Ben's tablet.
+    chrome.screen(1024, 768, true);
+    chrome.goto(&format!("{}/console/devices?lang=en", hub.url()));
+    chrome.wait_for("main[data-page=\"devices\"]");
+    shot(&mut chrome, "devices-tablet");
+    chrome.tap(&format!("form[action^=\"/console/devices/{}/revoke\"] button", ben.id));
+    chrome.wait_for(&format!("tr[data-device=\"{}\"][data-standing=\"revoked\"]", ben.id));
+    assert!(hub.backend.devices().unwrap().iter().any(|d| d.device_id == ben.id && d.revoked_at.is_some()));
+    shot(&mut chrome, "devices-revoked-tablet");
+    assert_eq!(crate::common::status(ben.try_sync().unwrap_err()), 401);
+    chrome.goto(&format!("{}/console?lang=en", hub.url()));
+    chrome.wait_for("main[data-page=\"today\"]");
+    shot(&mut chrome, "today-tablet");
 }

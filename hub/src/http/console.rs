@@ -391,7 +391,9 @@ async fn quote_detail(hub: &Hub, id: String, error: Option<String>) -> Result<Op
             .filter(|l| l.discount_request.as_ref().is_some_and(|r| r.approved.is_some()))
             .take(PAGE_ROWS)
             .collect();
-        Ok(Some(QuoteDetail { account: view.account.name.clone(), quote: view.quote, earlier, error }))
+        let skus: Vec<String> = view.quote.lines.iter().map(|l| l.sku.clone()).collect();
+        let (policy, costs) = backend.discount_facts(&skus)?;
+        Ok(Some(QuoteDetail { account: view.account.name.clone(), quote: view.quote, earlier, error, policy, costs }))
     })
     .await
 }

@@ -291,6 +291,21 @@ impl Backend for PgBackend {
         Ok(Some((device_from(&row)?, key.as_deref().and_then(LinkKey::from_bytes))))
     }
 
+    fn discount_facts(
+        &self,
+        skus: &[String],
+    ) -> Result<(DiscountPolicy, std::collections::HashMap<String, rust_decimal::Decimal>)> {
+        let mut c = self.pool.get()?;
+        let replica = self.current_replica(&mut c)?;
+        let mut costs = std::collections::HashMap::new();
+        for sku in skus {
+            if let Some(cost) = replica.product_cost(sku)? {
+                costs.insert(sku.clone(), cost);
+            }
+        }
+        Ok((replica.discount_policy()?, costs))
+    }
+
     fn account_name(&self, account_id: &str) -> Result<Option<String>> {
         let aid = DocId::account(account_id);
         self.with_hub(|hub| {

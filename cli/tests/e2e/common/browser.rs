@@ -324,14 +324,24 @@ impl Browser {
         self.call("Input.insertText", json!({ "text": text }));
     }
 
-    /// A PNG of the whole page at the phone's width.
+    /// The screen: `width` × `height` CSS pixels, a touch screen or not
+    /// (the default is a phone, 390 × 844).
+    pub fn screen(&mut self, width: u32, height: u32, touch: bool) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": touch }),
+        );
+    }
+
+    /// A PNG of the whole page at the screen's width.
     pub fn screenshot(&mut self) -> Vec<u8> {
         let m = self.call("Page.getLayoutMetrics", json!({}));
         let height = m["cssContentSize"]["height"].as_f64().unwrap().ceil();
+        let width = m["cssLayoutViewport"]["clientWidth"].as_f64().unwrap().ceil();
         let shot = self.call(
             "Page.captureScreenshot",
             json!({ "format": "png", "captureBeyondViewport": true,
-                    "clip": { "x": 0, "y": 0, "width": 390, "height": height, "scale": 1 } }),
+                    "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 } }),
         );
         base64_decode(shot["data"].as_str().unwrap())
     }
