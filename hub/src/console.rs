@@ -116,6 +116,26 @@ fn t(lang: Lang, key: &str) -> &'static str {
         "revoke" => ("Sperren", "Revoke"),
         "mark_lost" => ("Als verloren melden", "Mark lost"),
         "page" => ("Seite", "Page"),
+        "catalog" => ("Katalog", "Catalog"),
+        "file" => ("Katalog- oder Stammdatendatei (CSV oder JSON)", "Catalog or reference-data file (CSV or JSON)"),
+        "publish" => ("Veröffentlichen", "Publish"),
+        "catalog_help" => (
+            "Die Datei wird ganz geprüft: Ist eine Zeile fehlerhaft, wird nichts veröffentlicht.",
+            "The file is checked whole: if any row is bad, nothing is published.",
+        ),
+        "published" => ("Veröffentlicht", "Published"),
+        "refused_file" => {
+            ("Nichts veröffentlicht. Die Datei hat Fehler:", "Nothing was published. The file has errors:")
+        }
+        "catalog_seq" => ("Katalogstand", "Catalog sequence"),
+        "quotes" => ("Angebote", "Quotes"),
+        "all_orders" => ("Aufträge", "Orders"),
+        "filter" => ("Filtern", "Filter"),
+        "any" => ("alle", "any"),
+        "from" => ("Gültig ab", "Valid from"),
+        "to" => ("Gültig bis spätestens", "Valid until at most"),
+        "account_id" => ("Kunden-ID", "Account id"),
+        "found" => ("gefunden", "found"),
         "limit" => ("Grenze", "Limit"),
         "margin" => ("Marge", "Margin"),
         "floor" => ("Untergrenze", "Floor"),
@@ -156,13 +176,18 @@ fn layout(lang: Lang, title: &str, signed_in: Option<(&str, &str)>, (page, path)
     let nav = match signed_in {
         Some((person, csrf)) => format!(
             "<nav aria-label=\"{console}\"><a href=\"/console?lang={l}\">{today}</a><a \
-             href=\"/console/devices?lang={l}\">{devices}</a></nav><span>{person}</span>\
+             href=\"/console/quotes?lang={l}\">{quotes}</a><a href=\"/console/orders?lang={l}\">{orders}</a><a \
+             href=\"/console/devices?lang={l}\">{devices}</a><a href=\"/console/catalog?lang={l}\">{catalog}</a></nav>\
+             <span>{person}</span>\
              <form class=\"inline\" method=\"post\" action=\"/console/logout\"><input type=\"hidden\" \
              name=\"csrf\" value=\"{csrf}\"><button class=\"secondary\" type=\"submit\">{out}</button></form>",
             console = t(lang, "console"),
             l = lang.code(),
             today = t(lang, "today"),
+            quotes = t(lang, "quotes"),
+            orders = t(lang, "all_orders"),
             devices = t(lang, "devices"),
+            catalog = t(lang, "catalog"),
             person = esc(person),
             csrf = esc(csrf),
             out = t(lang, "sign_out"),
@@ -293,12 +318,17 @@ fn when(lang: Lang, rfc3339: Option<&str>) -> String {
 
 /// The pager under a table: previous and next links, "page n of m".
 fn pager(lang: Lang, path: &str, page: usize, total: usize) -> String {
+    pager_with(lang, path, "", page, total)
+}
+
+/// [`pager`] keeping a list's filters (`query`, already escaped for a URL).
+fn pager_with(lang: Lang, path: &str, query: &str, page: usize, total: usize) -> String {
     let pages = total.div_ceil(PAGE_ROWS).max(1);
     if pages == 1 {
         return String::new();
     }
     let link = |p: usize, key: &str| {
-        format!("<a href=\"{}?page={p}&amp;lang={}\">{}</a>", esc(path), lang.code(), t(lang, key))
+        format!("<a href=\"{}?page={p}&amp;lang={}{}\">{}</a>", esc(path), lang.code(), esc(query), t(lang, key))
     };
     let prev = if page > 0 { link(page - 1, "previous") } else { String::new() };
     let next = if page + 1 < pages { link(page + 1, "next") } else { String::new() };
@@ -606,6 +636,202 @@ pub fn quote_page(lang: Lang, person: &str, csrf: &str, d: &QuoteDetail) -> Stri
     body.push_str(&table(lang, t(lang, "earlier"), &["number", "requested", "decision", "reason"], &rows));
     let title = format!("{} {}", t(lang, "quote"), q.number);
     layout(lang, &title, Some((person, csrf)), ("quote", &format!("/console/quotes/{}", q.id)), &body)
+}
+
+/// The filters of the quote list.
+#[derive(Debug, Clone, Default)]
+pub struct QuoteFilter {
+    /// A state (`sent`, …), or any.
+    pub state: Option<QuoteState>,
+    /// A rep's id, or any.
+    pub rep: Option<String>,
+    /// An account's id, or any.
+    pub account: Option<String>,
+    /// Valid on or after.
+    pub from: Option<NaiveDate>,
+    /// Valid at most until.
+    pub to: Option<NaiveDate>,
+}
+
+impl QuoteFilter {
+    /// Whether `l` passes.
+    pub fn passes(&self, l: &QuoteListing) -> bool {
+        self.rep.as_ref().is_none_or(|r| &l.rep == r)
+            && self.account.as_ref().is_none_or(|a| &l.account_id == a)
+            && self.from.is_none_or(|d| l.valid_until >= d)
+            && self.to.is_none_or(|d| l.valid_until <= d)
+    }
+
+    /// The filters as a query string tail (`&state=sent…`), for the pager.
+    fn query(&self) -> String {
+        let mut q = String::new();
+        let enc = |s: &str| -> String {
+            s.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect()
+        };
+        if let Some(s) = self.state {
+            q.push_str(&format!("&state={}", s.as_str()));
+        }
+        for (k, v) in [("rep", &self.rep), ("account", &self.account)] {
+            if let Some(v) = v {
+                q.push_str(&format!("&{k}={}", enc(v)));
+            }
+        }
+        for (k, v) in [("from", self.from), ("to", self.to)] {
+            if let Some(v) = v {
+                q.push_str(&format!("&{k}={v}"));
+            }
+        }
+        q
+    }
+}
+
+const STATES: [QuoteState; 8] = [
+    QuoteState::Draft,
+    QuoteState::NeedsDiscountApproval,
+    QuoteState::Sent,
+    QuoteState::Approved,
+    QuoteState::Rejected,
+    QuoteState::Ordered,
+    QuoteState::Expired,
+    QuoteState::Cancelled,
+];
+
+/// The quote list: the filter form (a GET form, so a filtered list can be
+/// bookmarked) and a page of the quotes that pass.
+pub fn quotes_page(
+    lang: Lang,
+    person: &str,
+    csrf: &str,
+    f: &QuoteFilter,
+    rows: &[Listed],
+    page: usize,
+    total: usize,
+) -> String {
+    let options: String = std::iter::once(format!("<option value=\"\">{}</option>", t(lang, "any")))
+        .chain(STATES.iter().map(|s| {
+            let selected = if f.state == Some(*s) { " selected" } else { "" };
+            format!("<option value=\"{}\"{selected}>{}</option>", s.as_str(), state_words(lang, *s))
+        }))
+        .collect();
+    let value = |v: &Option<String>| esc(v.as_deref().unwrap_or_default());
+    let date_value = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let mut body = format!(
+        "<form method=\"get\" action=\"/console/quotes\"><input type=\"hidden\" name=\"lang\" value=\"{l}\">\
+         <label for=\"state\">{state}</label><select id=\"state\" name=\"state\">{options}</select>\
+         <label for=\"rep\">{rep}</label><input id=\"rep\" name=\"rep\" value=\"{rep_v}\">\
+         <label for=\"account\">{account}</label><input id=\"account\" name=\"account\" value=\"{account_v}\">\
+         <label for=\"from\">{from}</label><input id=\"from\" name=\"from\" type=\"date\" value=\"{from_v}\">\
+         <label for=\"to\">{to}</label><input id=\"to\" name=\"to\" type=\"date\" value=\"{to_v}\">\
+         <p><button id=\"filter\" type=\"submit\">{filter}</button></p></form><p id=\"found\">{total} {found}</p>",
+        l = lang.code(),
+        state = t(lang, "state"),
+        rep = t(lang, "rep"),
+        rep_v = value(&f.rep),
+        account = t(lang, "account_id"),
+        account_v = value(&f.account),
+        from = t(lang, "from"),
+        from_v = date_value(f.from),
+        to = t(lang, "to"),
+        to_v = date_value(f.to),
+        filter = t(lang, "filter"),
+        found = t(lang, "found"),
+    );
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|l| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                quote_link(lang, &l.quote),
+                esc(&l.account),
+                esc(&l.quote.rep),
+                QuoteState::parse(l.quote.state).map(|s| state_words(lang, s)).unwrap_or(l.quote.state),
+                date(lang, l.quote.valid_until),
+                money(lang, l.quote.gross_total, l.quote.currency),
+            )
+        })
+        .collect();
+    body.push_str(&table(
+        lang,
+        t(lang, "quotes"),
+        &["number", "account", "rep", "state", "valid_until", "gross"],
+        &rows,
+    ));
+    body.push_str(&pager_with(lang, "/console/quotes", &f.query(), page, total));
+    layout(lang, t(lang, "quotes"), Some((person, csrf)), ("quotes", "/console/quotes"), &body)
+}
+
+/// The order list, newest first, a page of it.
+pub fn orders_page(lang: Lang, person: &str, csrf: &str, rows: &[ListedOrder], page: usize, total: usize) -> String {
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|o| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                esc(&o.order.id.chars().take(8).collect::<String>()),
+                esc(&o.account),
+                when(lang, Some(&o.order.created_at.to_rfc3339())),
+                money(lang, o.order.gross_total, o.order.currency.code()),
+            )
+        })
+        .collect();
+    let mut body = table(lang, t(lang, "all_orders"), &["number", "account", "created", "gross"], &rows);
+    body.push_str(&pager(lang, "/console/orders", page, total));
+    layout(lang, t(lang, "all_orders"), Some((person, csrf)), ("orders", "/console/orders"), &body)
+}
+
+/// What became of an uploaded catalog file.
+#[derive(Debug)]
+pub enum Upload {
+    /// Nothing uploaded yet.
+    None,
+    /// Published: what changed, by kind, and the catalog's new sequence.
+    Published(Vec<(String, u64)>, i64),
+    /// Refused whole: the problems, one per line (`line 3 (SKU): …`).
+    Refused(Vec<String>),
+}
+
+/// The catalog page: the upload form, what the last upload did.
+pub fn catalog_page(lang: Lang, person: &str, csrf: &str, seq: i64, upload: &Upload) -> String {
+    let mut body = String::new();
+    match upload {
+        Upload::None => {}
+        Upload::Published(changed, seq) => {
+            let items: String = changed.iter().map(|(k, n)| format!("<li>{}: {n}</li>", esc(k))).collect();
+            body.push_str(&format!(
+                "<div id=\"outcome\" data-outcome=\"published\" role=\"status\"><h2>{}</h2><ul>{items}</ul>\
+                 <p>{}: {seq}</p></div>",
+                t(lang, "published"),
+                t(lang, "catalog_seq"),
+            ));
+        }
+        Upload::Refused(problems) => {
+            let items: String = problems.iter().map(|p| format!("<li>{}</li>", esc(p))).collect();
+            body.push_str(&format!(
+                "<div id=\"outcome\" data-outcome=\"refused\" class=\"error\" role=\"alert\"><p>{}</p><ul>{items}</ul>\
+                 </div>",
+                t(lang, "refused_file"),
+            ));
+        }
+    }
+    body.push_str(&format!(
+        "<p>{}: <span id=\"seq\">{seq}</span></p><form method=\"post\" action=\"/console/catalog?lang={l}\" \
+         enctype=\"multipart/form-data\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><label \
+         for=\"file\">{file}</label><p class=\"note\" id=\"file-help\">{help}</p><input id=\"file\" name=\"file\" \
+         type=\"file\" accept=\".csv,.json,.txt,.tsv\" required aria-describedby=\"file-help\"><p><button \
+         id=\"publish\" type=\"submit\">{publish}</button></p></form>",
+        t(lang, "catalog_seq"),
+        l = lang.code(),
+        csrf = esc(csrf),
+        file = t(lang, "file"),
+        help = t(lang, "catalog_help"),
+        publish = t(lang, "publish"),
+    ));
+    layout(lang, t(lang, "catalog"), Some((person, csrf)), ("catalog", "/console/catalog"), &body)
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ on_both_backends!(
     forms_need_the_sessions_csrf_token,
     a_discount_decided_in_the_console_reaches_the_tablet_with_its_reason,
     hostile_names_are_escaped_and_a_revoked_device_is_refused,
+    the_quote_list_filters_and_pages,
+    a_catalog_file_with_a_bad_row_publishes_nothing,
 );
 
 /// One answer: status, headers that matter here, body.
@@ -93,6 +95,33 @@ impl Browser {
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Cookie", self.cookie_header())
             .send(body.as_bytes())
+            .unwrap();
+        self.keep(resp)
+    }
+
+    fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Answer {
+        let boundary = "----onsite-test-7f3a";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").bytes());
+        }
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n",
+                file.0
+            )
+            .bytes(),
+        );
+        body.extend(file.1);
+        body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+        let resp = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Accept-Language", self.lang)
+            .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+            .header("Cookie", self.cookie_header())
+            .send(&body[..])
             .unwrap();
         self.keep(resp)
     }
@@ -381,6 +410,20 @@ fn the_console_in_a_real_browser_at_laptop_and_tablet_size() {
     let r = anna.store.quote(&q.id).unwrap().discount_request.unwrap();
     assert_eq!((r.approved, r.decision_reason.as_deref()), (Some(true), Some("Freigegeben wegen Jahresvertrag")));
 
+    // A catalog file with a bad row: its error shown, nothing published.
+    let seq = hub.backend.counts().unwrap().catalog_seq;
+    let bad = dir.join("neu.csv");
+    std::fs::write(&bad, "sku;name;unit;list_price;tax_class\nNEU-1;Neu;pc;1,99;DE-STD\nNEU-2;Ohne Preis;pc;;DE-STD\n")
+        .unwrap();
+    chrome.goto(&format!("{}/console/catalog?lang=de", hub.url()));
+    chrome.wait_for("main[data-page=\"catalog\"]");
+    chrome.choose_file("#file", &bad);
+    chrome.tap("#publish");
+    chrome.wait_for("#outcome[data-outcome=\"refused\"]");
+    assert!(chrome.text("#outcome").contains("line 3 (NEU-2): bad list_price"), "{}", chrome.text("#outcome"));
+    assert_eq!(hub.backend.counts().unwrap().catalog_seq, seq, "nothing published");
+    shot(&mut chrome, "catalog-refused-laptop");
+
     // A tablet: the devices page, revoke Ben's tablet.
     chrome.screen(1024, 768, true);
     chrome.goto(&format!("{}/console/devices?lang=en", hub.url()));
@@ -394,4 +437,84 @@ fn the_console_in_a_real_browser_at_laptop_and_tablet_size() {
     chrome.goto(&format!("{}/console?lang=en", hub.url()));
     chrome.wait_for("main[data-page=\"today\"]");
     shot(&mut chrome, "today-tablet");
+}
+
+fn the_quote_list_filters_and_pages(db: &Db) {
+    let hub = hub(db);
+    publish_catalog(&hub, 5);
+    let dir = db.dir.path();
+    let (_crm, accounts) = seed_accounts(&hub, dir, 2);
+    hub.assign("rep-anna", &[accounts[0].as_str()]);
+    hub.assign("rep-ben", &[accounts[1].as_str()]);
+    let anna = hub.device(dir, "rep-anna", "rep", None);
+    let ben = hub.device(dir, "rep-ben", "rep", None);
+    anna.sync();
+    ben.sync();
+    let today = Utc::now().date_naive();
+    for i in 0..53u64 {
+        anna.store.create_quote(&accounts[0], None, "rep-anna", DisplayLocale::De, today + Days::new(10 + i)).unwrap();
+    }
+    let sku = ben.store.products().unwrap()[0].sku.clone();
+    for _ in 0..2 {
+        let q = ben.store.create_quote(&accounts[1], None, "rep-ben", DisplayLocale::De, today + Days::new(5)).unwrap();
+        ben.store.add_quote_line(&q.id, &sku, Decimal::ONE, Decimal::ZERO, today).unwrap();
+        ben.store.send_quote(&q.id, today).unwrap();
+    }
+    anna.sync();
+    ben.sync();
+
+    let mut b = Browser::new(&hub.url(), "en");
+    assert_eq!(b.sign_in(&hub.admin_token).status, 303);
+    let found = |b: &mut Browser, query: &str| {
+        let page = b.get(&format!("/console/quotes?lang=en{query}"));
+        assert_eq!(page.status, 200, "{query}: {}", page.body);
+        let at = page.body.find("<p id=\"found\">").unwrap() + 14;
+        let n: usize = page.body[at..].split(' ').next().unwrap().parse().unwrap();
+        (n, page.body.matches("<tr><td><a href=\"/console/quotes/").count(), page.body)
+    };
+    let (n, rows, all) = found(&mut b, "");
+    assert_eq!((n, rows), (55, 50), "a page holds 50");
+    assert!(all.contains("Page 1 of 2") && all.contains("page=1&amp;lang=en"));
+    assert_eq!(found(&mut b, "&page=1").1, 5);
+    assert_eq!(found(&mut b, "&rep=rep-ben").0, 2);
+    assert_eq!(found(&mut b, "&state=sent").0, 2);
+    assert_eq!(found(&mut b, "&state=draft&rep=rep-ben").0, 0);
+    assert_eq!(found(&mut b, &format!("&account={}", accounts[0])).0, 53);
+    let to = (today + Days::new(20)).to_string();
+    assert_eq!(found(&mut b, &format!("&rep=rep-anna&to={to}")).0, 11, "valid until day 10 to 20");
+    // The filters stay in the pager's links, and a hostile filter is escaped.
+    let (_, _, page) = found(&mut b, &format!("&account={}", accounts[0]));
+    assert!(page.contains(&format!("page=1&amp;lang=en&amp;account={}", accounts[0])), "{page}");
+    let (n, _, page) = found(&mut b, "&rep=%3Cscript%3E%22");
+    assert_eq!(n, 0);
+    assert!(!page.contains("<script>") && page.contains("value=\"&lt;script&gt;&quot;\""));
+    // Orders list pages too (none yet).
+    let orders = b.get("/console/orders?lang=de");
+    assert!(orders.status == 200 && orders.body.contains("Keine."));
+}
+
+fn a_catalog_file_with_a_bad_row_publishes_nothing(db: &Db) {
+    let hub = hub(db);
+    let mut b = Browser::new(&hub.url(), "en");
+    assert_eq!(b.sign_in(&hub.admin_token).status, 303);
+    let seq = || hub.backend.counts().unwrap().catalog_seq;
+    let before = seq();
+    let csrf = b.csrf("/console/catalog");
+    let bad = "sku;name;unit;list_price;tax_class\nNEU-1;Gut;pc;1,99;DE-STD\nNEU-2;<b>Preis fehlt</b>;pc;;DE-STD\n\
+               NEU-3;Steuer;pc;2,50;US-SALES\n";
+    let r = b.post_multipart("/console/catalog", &[("csrf", &csrf)], ("neu.csv", bad.as_bytes()));
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("data-outcome=\"refused\""));
+    assert!(r.body.contains("line 3 (NEU-2): bad list_price"), "{}", r.body);
+    assert!(r.body.contains("line 4 (NEU-3): unknown tax class"), "{}", r.body);
+    assert_eq!(seq(), before, "nothing published");
+    // Without the session's CSRF token: refused, nothing published.
+    let good = "sku;name;unit;list_price;tax_class\nNEU-1;Gut;pc;1,99;DE-STD\n";
+    let r = b.post_multipart("/console/catalog", &[("csrf", "forged")], ("neu.csv", good.as_bytes()));
+    assert_eq!(r.status, 403);
+    assert_eq!(seq(), before);
+    let r = b.post_multipart("/console/catalog", &[("csrf", &csrf)], ("neu.csv", good.as_bytes()));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("data-outcome=\"published\"") && r.body.contains("products added: 1"));
+    assert!(seq() > before);
 }

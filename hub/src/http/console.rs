@@ -27,7 +27,7 @@ use super::auth::{client_ip, trusted_transport};
 use super::body::read_body;
 use super::{ApiError, Hub, blocking};
 use crate::approval_page::parse_pairs;
-use crate::console::{self as page, Lang, Listed, ListedOrder, PAGE_ROWS, QuoteDetail, Today};
+use crate::console::{self as page, Lang, Listed, ListedOrder, PAGE_ROWS, QuoteDetail, QuoteFilter, Today, Upload};
 use crate::log;
 use crate::token;
 
@@ -511,5 +511,273 @@ pub(super) async fn device_action(
             see_other(&format!("/console/devices?lang={}", lang.code()))
         }
         Err(e) => error_page(lang, &e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct QuotesQuery {
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    page: Option<usize>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    rep: Option<String>,
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+pub(super) async fn quotes(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<QuotesQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &PageQuery { lang: q.lang.clone(), page: None });
+    let user = match signed_in(&hub, peer, &headers, lang).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let date = |v: &Option<String>| text(v).and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+    let filter = QuoteFilter {
+        state: text(&q.state).and_then(|s| QuoteState::parse(&s)),
+        rep: text(&q.rep),
+        account: text(&q.account),
+        from: date(&q.from),
+        to: date(&q.to),
+    };
+    let page_no = q.page.unwrap_or(0);
+    let backend = hub.backend.clone();
+    let f = filter.clone();
+    let found = blocking(move || {
+        let all: Vec<_> = backend.quotes(f.state, false)?.into_iter().filter(|l| f.passes(l)).collect();
+        let (rows, total) = cut(&all, page_no);
+        let rows = rows
+            .into_iter()
+            .map(|quote| Ok(Listed { account: name_of(backend.as_ref(), &quote.account_id)?, quote }))
+            .collect::<crate::Result<Vec<_>>>()?;
+        Ok((rows, total))
+    })
+    .await;
+    match found {
+        Ok((rows, total)) => {
+            html(StatusCode::OK, page::quotes_page(lang, &user.person, &user.csrf, &filter, &rows, page_no, total))
+        }
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+pub(super) async fn orders(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let user = match signed_in(&hub, peer, &headers, lang).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let page_no = q.page.unwrap_or(0);
+    let backend = hub.backend.clone();
+    let found = blocking(move || {
+        let (rows, total) = cut(&backend.orders(None)?, page_no);
+        let rows = rows
+            .into_iter()
+            .map(|order| Ok(ListedOrder { account: name_of(backend.as_ref(), &order.account_id)?, order }))
+            .collect::<crate::Result<Vec<_>>>()?;
+        Ok((rows, total))
+    })
+    .await;
+    match found {
+        Ok((rows, total)) => {
+            html(StatusCode::OK, page::orders_page(lang, &user.person, &user.csrf, &rows, page_no, total))
+        }
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+/// One part of a `multipart/form-data` body: its field name, the file
+/// name if it is a file, its bytes.
+#[derive(Debug, PartialEq, Eq)]
+struct Part {
+    name: String,
+    filename: Option<String>,
+    data: Vec<u8>,
+}
+
+/// The boundary of a `multipart/form-data` content type.
+fn boundary(headers: &HeaderMap) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let (kind, params) = ct.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        let v = v.trim().trim_matches('"');
+        (k.eq_ignore_ascii_case("boundary") && !v.is_empty() && v.len() <= 70).then(|| v.to_string())
+    })
+}
+
+/// Splits a `multipart/form-data` body (RFC 7578) into its parts; `None`
+/// when it is not well formed (no closing delimiter, a part without
+/// headers, at most 16 parts).
+fn multipart(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
+    fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+        hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|i| i + from)
+    }
+    let open = format!("--{boundary}");
+    let delimiter = format!("\r\n--{boundary}");
+    let mut at = find(body, open.as_bytes(), 0)? + open.len();
+    let mut parts = Vec::new();
+    loop {
+        if body.get(at..at + 2)? == b"--" {
+            return Some(parts);
+        }
+        if body.get(at..at + 2)? != b"\r\n" || parts.len() == 16 {
+            return None;
+        }
+        let head_end = find(body, b"\r\n\r\n", at + 2)?;
+        let head = std::str::from_utf8(&body[at + 2..head_end]).ok()?;
+        let end = find(body, delimiter.as_bytes(), head_end + 4)?;
+        let (mut name, mut filename) = (None, None);
+        for line in head.split("\r\n") {
+            let (k, v) = line.split_once(':')?;
+            if k.trim().eq_ignore_ascii_case("content-disposition") {
+                for param in v.split(';').skip(1) {
+                    let (pk, pv) = param.trim().split_once('=')?;
+                    let pv = pv.trim().trim_matches('"').to_string();
+                    match pk.trim() {
+                        "name" => name = Some(pv),
+                        "filename" => filename = Some(pv),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        parts.push(Part { name: name?, filename, data: body[head_end + 4..end].to_vec() });
+        at = end + delimiter.len();
+    }
+}
+
+fn changed_kinds(s: &onsite_core::store::ImportSummary) -> Vec<(String, u64)> {
+    [
+        ("products added", s.products_added),
+        ("products updated", s.products_updated),
+        ("products deleted", s.products_deleted),
+        ("price lists", s.price_lists_changed),
+        ("tax classes", s.tax_classes_changed),
+        ("costs", s.costs_changed),
+        ("content", s.content_changed),
+        ("profiles", s.profiles_changed),
+        ("campaigns", s.campaigns_changed),
+        ("discount policy", u64::from(s.policy_changed)),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(k, n)| (k.to_string(), n))
+    .collect()
+}
+
+async fn catalog_seq(hub: &Hub) -> Result<i64, ApiError> {
+    let backend = hub.backend.clone();
+    blocking(move || Ok(backend.counts()?.catalog_seq)).await
+}
+
+pub(super) async fn catalog(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let user = match signed_in(&hub, peer, &headers, lang).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match catalog_seq(&hub).await {
+        Ok(seq) => html(StatusCode::OK, page::catalog_page(lang, &user.person, &user.csrf, seq, &Upload::None)),
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+pub(super) async fn catalog_upload(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+    body: Body,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let user = match signed_in(&hub, peer, &headers, lang).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let invalid = |m: &str| error_page(lang, &ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m));
+    let Some(boundary) = boundary(&headers) else { return invalid("the form must be multipart/form-data") };
+    let (bytes, _held) = match read_body(&hub, &headers, body, super::MAX_CATALOG_BYTES + 64 * 1024).await {
+        Ok(b) => b,
+        Err(e) => return error_page(lang, &e),
+    };
+    let Some(parts) = multipart(&bytes, &boundary) else { return invalid("the form is not well formed") };
+    let csrf = parts.iter().find(|p| p.name == "csrf").and_then(|p| std::str::from_utf8(&p.data).ok());
+    if !csrf.is_some_and(|c| same(c, &user.csrf)) {
+        return refused(lang, StatusCode::FORBIDDEN, "csrf");
+    }
+    let Some(file) = parts.into_iter().find(|p| p.name == "file" && !p.data.is_empty()) else {
+        return invalid("no file was chosen");
+    };
+    let format = onsite_core::import::Format::detect(file.filename.as_deref().map(std::path::Path::new), &file.data);
+    let backend = hub.backend.clone();
+    let outcome = blocking(move || backend.publish_catalog(&file.data, format)).await;
+    let (status, upload) = match outcome {
+        Ok(s) => {
+            if hub.config.log {
+                log::line("info", &format!("console: catalog published by {} (sequence {})", user.person, s.seq));
+            }
+            (StatusCode::OK, Upload::Published(changed_kinds(&s), s.seq))
+        }
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let lines = e.message.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+            (StatusCode::UNPROCESSABLE_ENTITY, Upload::Refused(lines))
+        }
+        Err(e) => return error_page(lang, &e),
+    };
+    match catalog_seq(&hub).await {
+        Ok(seq) => html(status, page::catalog_page(lang, &user.person, &user.csrf, seq, &upload)),
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_bodies_are_split_and_malformed_ones_refused() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ\r\n\
+Content-Disposition: form-data; name=\"file\"; filename=\"k.csv\"\r\nContent-Type: text/csv\r\n\r\nsku;name\r\nA;B\r\n\r\n--XyZ--\r\n";
+        let parts = multipart(body, "XyZ").unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!((parts[0].name.as_str(), parts[0].data.as_slice()), ("csrf", &b"abc"[..]));
+        assert_eq!(parts[1].filename.as_deref(), Some("k.csv"));
+        assert_eq!(parts[1].data, b"sku;name\r\nA;B\r\n");
+        // Cut anywhere, it is refused (never a part cut short taken whole).
+        for cut in 0..body.len() - 2 {
+            assert!(multipart(&body[..cut], "XyZ").is_none(), "{cut}");
+        }
+        assert!(multipart(b"--XyZ\r\nno headers end", "XyZ").is_none());
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("multipart/form-data; boundary=\"XyZ\""));
+        assert_eq!(boundary(&h).as_deref(), Some("XyZ"));
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+        assert_eq!(boundary(&h), None);
     }
 }

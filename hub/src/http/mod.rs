@@ -91,9 +91,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/login"),
     ("POST", "/console/login"),
     ("POST", "/console/logout"),
+    ("GET", "/console/quotes"),
+    ("GET", "/console/orders"),
     ("GET", "/console/quotes/{id}"),
     ("POST", "/console/quotes/{id}/decision"),
     ("GET", "/console/devices"),
+    ("GET", "/console/catalog"),
+    ("POST", "/console/catalog"),
     ("POST", "/console/devices/{id}/{action}"),
 ];
 
@@ -241,9 +245,12 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/console", get(console::today))
         .route("/console/login", get(console::login_get).post(console::login_post))
         .route("/console/logout", post(console::logout))
+        .route("/console/quotes", get(console::quotes))
+        .route("/console/orders", get(console::orders))
         .route("/console/quotes/{id}", get(console::quote))
         .route("/console/quotes/{id}/decision", post(console::decide))
         .route("/console/devices", get(console::devices))
+        .route("/console/catalog", get(console::catalog).post(console::catalog_upload))
         .route("/console/devices/{id}/{action}", post(console::device_action))
         .route_layer(axum::middleware::from_fn_with_state(hub.clone(), count))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })

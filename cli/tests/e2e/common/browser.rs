@@ -317,6 +317,12 @@ impl Browser {
         }
     }
 
+    /// Chooses `path` in a file input, as a person picking the file would.
+    pub fn choose_file(&mut self, selector: &str, path: &std::path::Path) {
+        let id = self.wait_for(selector);
+        self.call("DOM.setFileInputFiles", json!({ "nodeId": id, "files": [path.to_str().unwrap()] }));
+    }
+
     /// Focuses a field and types into it.
     pub fn type_into(&mut self, selector: &str, text: &str) {
         let id = self.wait_for(selector);
