@@ -155,6 +155,13 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         &self,
         skus: &[String],
     ) -> Result<(DiscountPolicy, std::collections::HashMap<String, rust_decimal::Decimal>)>;
+    /// A page of the quotes `q` selects, newest first, and how many in all.
+    fn quote_page(
+        &self,
+        q: &onsite_core::quote::QuoteQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<QuoteListing>, usize)>;
     /// An account's name (`None`: the hub holds no such account).
     fn account_name(&self, account_id: &str) -> Result<Option<String>>;
     /// Orders, newest first, optionally of one account.

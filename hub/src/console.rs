@@ -116,6 +116,15 @@ fn t(lang: Lang, key: &str) -> &'static str {
         "revoke" => ("Sperren", "Revoke"),
         "mark_lost" => ("Als verloren melden", "Mark lost"),
         "page" => ("Seite", "Page"),
+        "approval" => ("Freigabe durch den Kunden", "The customer's approval"),
+        "no_approval" => ("Noch keine.", "None yet."),
+        "revision" => ("Revision", "Revision"),
+        "hash" => ("Prüfsumme der Revision", "Revision hash"),
+        "how" => ("Wie", "How"),
+        "when" => ("Wann", "When"),
+        "who" => ("Wer", "Who"),
+        "pdf" => ("PDF des Angebots", "The quote's PDF"),
+        "superseded" => ("gilt für eine frühere Revision", "is for an earlier revision"),
         "catalog" => ("Katalog", "Catalog"),
         "file" => ("Katalog- oder Stammdatendatei (CSV oder JSON)", "Catalog or reference-data file (CSV or JSON)"),
         "publish" => ("Veröffentlichen", "Publish"),
@@ -619,6 +628,51 @@ pub fn quote_page(lang: Lang, person: &str, csrf: &str, d: &QuoteDetail) -> Stri
             )),
         }
     }
+    body.push_str(&format!("<h2>{}</h2>", t(lang, "approval")));
+    match &q.approval {
+        Some(a) => {
+            let how = match a.auth {
+                onsite_core::quote::SignerAuth::CustomerDevice => match lang {
+                    Lang::De => "auf dem Gerät des Kunden",
+                    Lang::En => "on the customer's device",
+                },
+                onsite_core::quote::SignerAuth::WebLink => match lang {
+                    Lang::De => "über den Link im Browser",
+                    Lang::En => "through the link in a browser",
+                },
+                onsite_core::quote::SignerAuth::RepDeviceOnSite => match lang {
+                    Lang::De => "im Beisein des Außendiensts",
+                    Lang::En => "in the rep's presence",
+                },
+            };
+            let stale = if a.revision_hash == q.revision_hash {
+                String::new()
+            } else {
+                format!(" ({})", t(lang, "superseded"))
+            };
+            body.push_str(&format!(
+                "<dl id=\"approval\"><dt>{}</dt><dd>{} ({})</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{how}{}</dd>\
+                 <dt>{}</dt><dd><code>{}</code>{stale}</dd></dl>",
+                t(lang, "who"),
+                esc(&a.signer_name),
+                esc(&a.signer_role),
+                t(lang, "when"),
+                when(lang, Some(&a.device_time.to_rfc3339())),
+                t(lang, "how"),
+                a.client_address.as_deref().map(|c| format!(", {}", esc(c))).unwrap_or_default(),
+                t(lang, "hash"),
+                esc(&a.revision_hash),
+            ));
+        }
+        None => body.push_str(&format!("<p>{}</p>", t(lang, "no_approval"))),
+    }
+    body.push_str(&format!(
+        "<p><a id=\"pdf\" href=\"/console/quotes/{}/quote.pdf\">{} ({} {})</a></p>",
+        esc(&q.id),
+        t(lang, "pdf"),
+        t(lang, "revision"),
+        q.revision,
+    ));
     let rows: Vec<String> = d
         .earlier
         .iter()

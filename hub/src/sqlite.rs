@@ -214,6 +214,15 @@ impl Backend for SqliteBackend {
         Ok((self.store.discount_policy()?, costs))
     }
 
+    fn quote_page(
+        &self,
+        q: &onsite_core::quote::QuoteQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<QuoteListing>, usize)> {
+        Ok(self.store.quote_page(q, offset, limit)?)
+    }
+
     fn account_name(&self, account_id: &str) -> Result<Option<String>> {
         match self.store.account(account_id) {
             Ok(a) => Ok(Some(a.name)),

@@ -308,6 +308,26 @@ fn a_discount_decided_in_the_console_reaches_the_tablet_with_its_reason(db: &Db)
     assert_eq!(on_tablet.decided_by.as_deref(), Some("backoffice"));
     assert_eq!(on_tablet.decision_reason.as_deref(), Some("Rahmenvertrag <ab 2027>"));
     assert!(anna.store.send_quote(&q.id, today).is_ok(), "the granted discount lets her send it");
+    anna.sync();
+
+    // The customer approves on her phone: the console shows who, when, how
+    // and which revision; the hub renders the quote's PDF.
+    let eva = hub.device(dir, "eva", "customer", Some(&accounts[0]));
+    eva.sync();
+    let sent = eva.store.quote(&q.id).unwrap();
+    let approval = onsite_core::fixtures::approval(&sent, "Eva Weiß", &eva.id, Utc::now());
+    eva.store.approve_quote(&q.id, approval, today).unwrap();
+    eva.sync();
+    let page = b.get(&path).body;
+    assert!(page.contains("Eva Weiß") && page.contains("auf dem Gerät des Kunden"), "{page}");
+    assert!(page.contains(&sent.revision_hash) && !page.contains("frühere Revision"), "{page}");
+    let pdf = b.agent.get(format!("{}{path}/quote.pdf", hub.url())).header("Cookie", b.cookie_header()).call().unwrap();
+    assert_eq!(pdf.headers().get("content-type").unwrap(), "application/pdf");
+    let bytes = pdf.into_body().read_to_vec().unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    // Signed out, no PDF.
+    let anon = b.agent.get(format!("{}{path}/quote.pdf", hub.url())).call().unwrap();
+    assert_eq!(anon.status().as_u16(), 303);
 }
 
 fn hostile_names_are_escaped_and_a_revoked_device_is_refused(db: &Db) {

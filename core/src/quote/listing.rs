@@ -4,7 +4,22 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{Approval, DiscountRequest, Quote, QuoteError};
+use super::{Approval, DiscountRequest, Quote, QuoteError, QuoteState};
+
+/// Which quotes a back-office list shows: every field optional (any).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuoteQuery {
+    /// In this state.
+    pub state: Option<QuoteState>,
+    /// Of this rep.
+    pub rep: Option<String>,
+    /// Of this account.
+    pub account_id: Option<String>,
+    /// Valid on or after.
+    pub valid_from: Option<NaiveDate>,
+    /// Valid at most until.
+    pub valid_to: Option<NaiveDate>,
+}
 
 /// A quote as the back office lists it: enough to find held discounts and
 /// follow approvals, without the lines.

@@ -36,7 +36,7 @@ pub use discount::{
     CategoryLimit, DEFAULT_LEASE_DAYS, DEFAULT_STORAGE_MIB, DiscountPolicy, DiscountRequest, MAX_LEASE_DAYS,
     PolicyCheck,
 };
-pub use listing::QuoteListing;
+pub use listing::{QuoteListing, QuoteQuery};
 pub use order::{Order, reorder};
 pub use revision::{is_quote_number, quote_number};
 

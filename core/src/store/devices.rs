@@ -413,6 +413,39 @@ impl Store {
         })
     }
 
+    /// A page of the quotes `q` selects, newest first (`offset`, at most
+    /// `limit`), and how many it selects in all: filtered and cut in SQL,
+    /// only the page's bodies decoded.
+    pub fn quote_page(
+        &self,
+        q: &crate::quote::QuoteQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<QuoteListing>, usize)> {
+        const WHERE: &str =
+            "(?1 IS NULL OR state = ?1) AND (?2 IS NULL OR rep = ?2) AND (?3 IS NULL OR account_id = ?3)
+             AND (?4 IS NULL OR valid_until >= ?4) AND (?5 IS NULL OR valid_until <= ?5)";
+        let state = q.state.map(QuoteState::as_str);
+        let (from, to) = (q.valid_from.map(|d| d.to_string()), q.valid_to.map(|d| d.to_string()));
+        self.read(|c| {
+            let args = rusqlite::params![state, q.rep, q.account_id, from, to];
+            let total: i64 = c
+                .prepare_cached(&format!("SELECT count(*) FROM quotes WHERE {WHERE}"))?
+                .query_row(args, |r| r.get(0))?;
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT body FROM quotes WHERE {WHERE} ORDER BY updated_at DESC, number LIMIT ?6 OFFSET ?7"
+            ))?;
+            let mut rows =
+                stmt.query(rusqlite::params![state, q.rep, q.account_id, from, to, limit as i64, offset as i64])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let quote: Quote = json("quote body", &r.get::<_, String>(0)?)?;
+                out.push(QuoteListing::of(&quote)?);
+            }
+            Ok((out, total as usize))
+        })
+    }
+
     /// Orders for the back office, newest first, optionally of one account.
     pub fn order_listings(&self, account_id: Option<&str>) -> Result<Vec<Order>> {
         self.read(|c| {

@@ -224,11 +224,17 @@ pub(super) async fn approval_pdf(
             format!("{}://{host}", if hub.config.tls { "https" } else { "http" })
         }
     };
+    pdf_of(&hub, *view, Some(link.url(&base))).await
+}
+
+/// The PDF of a quote the hub holds, rendered with the published senders
+/// (the approval page's, with its link; the console's, without one).
+pub(super) async fn pdf_of(hub: &Hub, view: crate::backend::QuoteView, approval_link: Option<String>) -> Response {
     let mut opts = onsite_core::pdf::PdfOptions::dated(hub.config.today());
     opts.letterhead = hub.config.letterhead.clone();
     opts.company = view.senders.company.clone();
     opts.unit_labels = view.senders.unit_labels.clone();
-    opts.approval_link = Some(link.url(&base));
+    opts.approval_link = approval_link;
     let number = view.quote.number.clone();
     let revision = view.quote.revision;
     let rendered = blocking(move || {

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use onsite_core::devices::{DeviceRecord, Standing, token_hash};
-use onsite_core::quote::QuoteState;
+use onsite_core::quote::{QuoteQuery, QuoteState};
 use onsite_core::sync::DeviceRole;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -334,19 +334,16 @@ pub(super) async fn today(
         let listed = |l: Vec<onsite_core::quote::QuoteListing>| -> crate::Result<Vec<Listed>> {
             l.into_iter().map(|quote| Ok(Listed { account: name_of(b, &quote.account_id)?, quote })).collect()
         };
-        let pending: Vec<_> = b
-            .quotes(None, true)?
-            .into_iter()
-            .filter(|l| l.discount_request.as_ref().is_some_and(|r| r.approved.is_none()))
-            .collect();
-        let (pending, n_pending) = cut(&pending, page_no);
-        let mut expiring: Vec<_> = b
-            .quotes(Some(QuoteState::Sent), false)?
-            .into_iter()
-            .filter(|l| l.valid_until >= today && l.valid_until <= today + chrono::Days::new(7))
-            .collect();
-        expiring.sort_by(|a, b| a.valid_until.cmp(&b.valid_until).then_with(|| a.number.cmp(&b.number)));
-        let (expiring, n_expiring) = cut(&expiring, page_no);
+        let offset = page_no * PAGE_ROWS;
+        let waiting = QuoteQuery { state: Some(QuoteState::NeedsDiscountApproval), ..QuoteQuery::default() };
+        let (pending, n_pending) = b.quote_page(&waiting, offset, PAGE_ROWS)?;
+        let soon = QuoteQuery {
+            state: Some(QuoteState::Sent),
+            valid_from: Some(today),
+            valid_to: Some(today + chrono::Days::new(7)),
+            ..QuoteQuery::default()
+        };
+        let (expiring, n_expiring) = b.quote_page(&soon, offset, PAGE_ROWS)?;
         let week_ago = Utc::now() - chrono::Duration::days(7);
         let orders: Vec<_> = b.orders(None)?.into_iter().filter(|o| o.created_at >= week_ago).collect();
         let (orders, n_orders) = cut(&orders, page_no);
@@ -384,11 +381,12 @@ async fn quote_detail(hub: &Hub, id: String, error: Option<String>) -> Result<Op
     let backend = hub.backend.clone();
     blocking(move || {
         let Some(view) = backend.quote_view(&id)? else { return Ok(None) };
+        let of_account = QuoteQuery { account_id: Some(view.quote.account_id.clone()), ..QuoteQuery::default() };
         let earlier = backend
-            .quotes(None, false)?
+            .quote_page(&of_account, 0, 500)?
+            .0
             .into_iter()
-            .filter(|l| l.account_id == view.quote.account_id && l.id != view.quote.id)
-            .filter(|l| l.discount_request.as_ref().is_some_and(|r| r.approved.is_some()))
+            .filter(|l| l.id != view.quote.id && l.discount_request.as_ref().is_some_and(|r| r.approved.is_some()))
             .take(PAGE_ROWS)
             .collect();
         let skus: Vec<String> = view.quote.lines.iter().map(|l| l.sku.clone()).collect();
@@ -556,8 +554,14 @@ pub(super) async fn quotes(
     let backend = hub.backend.clone();
     let f = filter.clone();
     let found = blocking(move || {
-        let all: Vec<_> = backend.quotes(f.state, false)?.into_iter().filter(|l| f.passes(l)).collect();
-        let (rows, total) = cut(&all, page_no);
+        let query = QuoteQuery {
+            state: f.state,
+            rep: f.rep.clone(),
+            account_id: f.account.clone(),
+            valid_from: f.from,
+            valid_to: f.to,
+        };
+        let (rows, total) = backend.quote_page(&query, page_no * PAGE_ROWS, PAGE_ROWS)?;
         let rows = rows
             .into_iter()
             .map(|quote| Ok(Listed { account: name_of(backend.as_ref(), &quote.account_id)?, quote }))
@@ -779,5 +783,24 @@ Content-Disposition: form-data; name=\"file\"; filename=\"k.csv\"\r\nContent-Typ
         assert_eq!(boundary(&h).as_deref(), Some("XyZ"));
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
         assert_eq!(boundary(&h), None);
+    }
+}
+
+pub(super) async fn quote_pdf(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    if let Err(r) = signed_in(&hub, peer, &headers, lang).await {
+        return r;
+    }
+    let backend = hub.backend.clone();
+    match blocking(move || backend.quote_view(&id)).await {
+        Ok(Some(view)) => super::approval::pdf_of(&hub, view, None).await,
+        Ok(None) => error_page(lang, &ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such quote")),
+        Err(e) => error_page(lang, &e),
     }
 }

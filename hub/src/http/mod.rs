@@ -95,6 +95,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/orders"),
     ("GET", "/console/quotes/{id}"),
     ("POST", "/console/quotes/{id}/decision"),
+    ("GET", "/console/quotes/{id}/quote.pdf"),
     ("GET", "/console/devices"),
     ("GET", "/console/catalog"),
     ("POST", "/console/catalog"),
@@ -249,6 +250,7 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/console/orders", get(console::orders))
         .route("/console/quotes/{id}", get(console::quote))
         .route("/console/quotes/{id}/decision", post(console::decide))
+        .route("/console/quotes/{id}/quote.pdf", get(console::quote_pdf))
         .route("/console/devices", get(console::devices))
         .route("/console/catalog", get(console::catalog).post(console::catalog_upload))
         .route("/console/devices/{id}/{action}", post(console::device_action))

@@ -306,6 +306,35 @@ impl Backend for PgBackend {
         Ok((replica.discount_policy()?, costs))
     }
 
+    fn quote_page(
+        &self,
+        q: &onsite_core::quote::QuoteQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<QuoteListing>, usize)> {
+        // State and account are columns; rep and validity are read from the body.
+        const WHERE: &str = "kind = 'quote' AND body IS NOT NULL AND ($1::text IS NULL OR state = $1)
+             AND ($2::text IS NULL OR body::jsonb->>'rep' = $2) AND ($3::text IS NULL OR account_id = $3)
+             AND ($4::text IS NULL OR body::jsonb->>'valid_until' >= $4)
+             AND ($5::text IS NULL OR body::jsonb->>'valid_until' <= $5)";
+        let state = q.state.map(QuoteState::as_str);
+        let (from, to) = (q.valid_from.map(|d| d.to_string()), q.valid_to.map(|d| d.to_string()));
+        let mut c = self.pool.get()?;
+        let total: i64 = c
+            .client()
+            .query_one(
+                &format!("SELECT count(*) FROM documents WHERE {WHERE}"),
+                &[&state, &q.rep, &q.account_id, &from, &to],
+            )?
+            .get(0);
+        let rows = c.client().query(
+            &format!("SELECT body FROM documents WHERE {WHERE} ORDER BY updated_at DESC, doc_id LIMIT $6 OFFSET $7"),
+            &[&state, &q.rep, &q.account_id, &from, &to, &(limit as i64), &(offset as i64)],
+        )?;
+        let page = rows.iter().map(|r| listing(r.get(0))).collect::<Result<Vec<_>>>()?;
+        Ok((page, total as usize))
+    }
+
     fn account_name(&self, account_id: &str) -> Result<Option<String>> {
         let aid = DocId::account(account_id);
         self.with_hub(|hub| {
