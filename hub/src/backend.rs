@@ -162,6 +162,8 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<QuoteListing>, usize)>;
+    /// Every published campaign's funnel, newest first (ADR 21).
+    fn campaign_reports(&self) -> Result<Vec<onsite_core::leads::FunnelReport>>;
     /// An account's name (`None`: the hub holds no such account).
     fn account_name(&self, account_id: &str) -> Result<Option<String>>;
     /// Orders, newest first, optionally of one account.

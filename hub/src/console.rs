@@ -116,6 +116,15 @@ fn t(lang: Lang, key: &str) -> &'static str {
         "revoke" => ("Sperren", "Revoke"),
         "mark_lost" => ("Als verloren melden", "Mark lost"),
         "page" => ("Seite", "Page"),
+        "campaigns" => ("Kampagnen", "Campaigns"),
+        "stage" => ("Stufe", "Stage"),
+        "people" => ("Personen", "People"),
+        "rate" => ("Quote", "Rate"),
+        "benchmark" => ("Vergleich", "Benchmark"),
+        "weakest" => ("Schwächste Stufe", "Weakest stage"),
+        "remedies" => ("Was dort meist hilft", "What usually helps there"),
+        "ab" => ("A/B-Test", "A/B test"),
+        "no_campaigns" => ("Keine Kampagnen veröffentlicht.", "No campaigns published."),
         "approval" => ("Freigabe durch den Kunden", "The customer's approval"),
         "no_approval" => ("Noch keine.", "None yet."),
         "revision" => ("Revision", "Revision"),
@@ -186,7 +195,8 @@ fn layout(lang: Lang, title: &str, signed_in: Option<(&str, &str)>, (page, path)
         Some((person, csrf)) => format!(
             "<nav aria-label=\"{console}\"><a href=\"/console?lang={l}\">{today}</a><a \
              href=\"/console/quotes?lang={l}\">{quotes}</a><a href=\"/console/orders?lang={l}\">{orders}</a><a \
-             href=\"/console/devices?lang={l}\">{devices}</a><a href=\"/console/catalog?lang={l}\">{catalog}</a></nav>\
+             href=\"/console/devices?lang={l}\">{devices}</a><a href=\"/console/catalog?lang={l}\">{catalog}</a><a \
+             href=\"/console/campaigns?lang={l}\">{campaigns}</a></nav>\
              <span>{person}</span>\
              <form class=\"inline\" method=\"post\" action=\"/console/logout\"><input type=\"hidden\" \
              name=\"csrf\" value=\"{csrf}\"><button class=\"secondary\" type=\"submit\">{out}</button></form>",
@@ -197,6 +207,7 @@ fn layout(lang: Lang, title: &str, signed_in: Option<(&str, &str)>, (page, path)
             orders = t(lang, "all_orders"),
             devices = t(lang, "devices"),
             catalog = t(lang, "catalog"),
+            campaigns = t(lang, "campaigns"),
             person = esc(person),
             csrf = esc(csrf),
             out = t(lang, "sign_out"),
@@ -886,6 +897,97 @@ pub fn catalog_page(lang: Lang, person: &str, csrf: &str, seq: i64, upload: &Upl
         publish = t(lang, "publish"),
     ));
     layout(lang, t(lang, "catalog"), Some((person, csrf)), ("catalog", "/console/catalog"), &body)
+}
+
+/// The AIDA funnel of a campaign as an SVG drawn on the hub: one bar per
+/// stage, its width the people who reached it against those at the top,
+/// the rate and its benchmark written beside it; the weakest stage in the
+/// accent colour. A title and a description make it readable to a screen
+/// reader, and the same figures stand in the table next to it.
+pub fn funnel_svg(lang: Lang, r: &onsite_core::leads::FunnelReport) -> String {
+    const W: f64 = 560.0;
+    const BAR: f64 = 34.0;
+    const LABEL: f64 = 120.0;
+    let top = r.stages.iter().map(|s| s.people).max().unwrap_or(0).max(1) as f64;
+    let height = (r.stages.len() as f64) * (BAR + 10.0) + 10.0;
+    let mut bars = String::new();
+    for (i, st) in r.stages.iter().enumerate() {
+        let y = 10.0 + i as f64 * (BAR + 10.0);
+        let width = ((W - LABEL - 150.0) * st.people as f64 / top).max(2.0);
+        let x = LABEL + (W - LABEL - 150.0 - width) / 2.0;
+        let fill = if r.weakest == Some(st.stage) { "#c0392b" } else { "#1f4e79" };
+        bars.push_str(&format!(
+            "<text x=\"0\" y=\"{ty:.0}\" font-size=\"14\">{name}</text><rect x=\"{x:.1}\" y=\"{y:.0}\" \
+             width=\"{width:.1}\" height=\"{BAR}\" fill=\"{fill}\"/><text x=\"{tx:.0}\" y=\"{ty:.0}\" \
+             font-size=\"13\">{people} · {rate} ({bench})</text>",
+            ty = y + BAR / 2.0 + 5.0,
+            name = esc(st.stage.name()),
+            tx = W - 145.0,
+            people = st.people,
+            rate = pct_f(lang, st.rate_pct),
+            bench = pct_f(lang, st.benchmark_pct),
+        ));
+    }
+    let title = format!("{} {}", t(lang, "campaigns"), r.topic);
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 {W} {height:.0}\" width=\"100%\" \
+         style=\"max-width:{W}px\" aria-labelledby=\"t-{id} d-{id}\"><title id=\"t-{id}\">{title}</title><desc \
+         id=\"d-{id}\">{desc}</desc>{bars}</svg>",
+        id = esc(&r.campaign_id),
+        title = esc(&title),
+        desc =
+            esc(&r.stages.iter().map(|s| format!("{}: {}", s.stage.name(), s.people)).collect::<Vec<_>>().join(", ")),
+    )
+}
+
+fn pct_f(lang: Lang, p: f64) -> String {
+    let s = format!("{p:.1} %");
+    match lang {
+        Lang::De => s.replace('.', ","),
+        Lang::En => s,
+    }
+}
+
+/// The campaigns page: each campaign's funnel chart, its stages against
+/// their benchmarks, the weakest stage with its remedies, the A/B verdict.
+pub fn campaigns_page(lang: Lang, person: &str, csrf: &str, reports: &[onsite_core::leads::FunnelReport]) -> String {
+    let mut body = String::new();
+    if reports.is_empty() {
+        body.push_str(&format!("<p>{}</p>", t(lang, "no_campaigns")));
+    }
+    for r in reports {
+        body.push_str(&format!("<section id=\"campaign-{}\"><h2>{}</h2>", esc(&r.campaign_id), esc(&r.topic)));
+        body.push_str(&funnel_svg(lang, r));
+        let rows: Vec<String> = r
+            .stages
+            .iter()
+            .map(|st| {
+                format!(
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} ({})</td></tr>",
+                    esc(st.stage.name()),
+                    st.people,
+                    pct_f(lang, st.rate_pct),
+                    pct_f(lang, st.benchmark_pct),
+                    esc(&st.benchmark_source),
+                )
+            })
+            .collect();
+        body.push_str(&table(lang, &r.topic, &["stage", "people", "rate", "benchmark"], &rows));
+        if let (Some(w), Some(rem)) = (r.weakest, &r.remedies) {
+            body.push_str(&format!(
+                "<p class=\"weakest\"><strong>{}: {}</strong>. {}: {}</p>",
+                t(lang, "weakest"),
+                esc(w.name()),
+                t(lang, "remedies"),
+                esc(rem)
+            ));
+        }
+        if let Some(ab) = &r.ab_test {
+            body.push_str(&format!("<p>{}: {}</p>", t(lang, "ab"), esc(&ab.verdict)));
+        }
+        body.push_str("</section>");
+    }
+    layout(lang, t(lang, "campaigns"), Some((person, csrf)), ("campaigns", "/console/campaigns"), &body)
 }
 
 #[cfg(test)]

@@ -223,6 +223,11 @@ impl Backend for SqliteBackend {
         Ok(self.store.quote_page(q, offset, limit)?)
     }
 
+    fn campaign_reports(&self) -> Result<Vec<onsite_core::leads::FunnelReport>> {
+        let all = self.store.campaigns()?;
+        Ok(all.iter().map(|c| onsite_core::leads::funnel(c, &all)).collect())
+    }
+
     fn account_name(&self, account_id: &str) -> Result<Option<String>> {
         match self.store.account(account_id) {
             Ok(a) => Ok(Some(a.name)),

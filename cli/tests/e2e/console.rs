@@ -24,6 +24,7 @@ on_both_backends!(
     hostile_names_are_escaped_and_a_revoked_device_is_refused,
     the_quote_list_filters_and_pages,
     a_catalog_file_with_a_bad_row_publishes_nothing,
+    campaign_funnels_are_drawn_on_the_hub,
 );
 
 /// One answer: status, headers that matter here, body.
@@ -444,6 +445,14 @@ fn the_console_in_a_real_browser_at_laptop_and_tablet_size() {
     assert_eq!(hub.backend.counts().unwrap().catalog_seq, seq, "nothing published");
     shot(&mut chrome, "catalog-refused-laptop");
 
+    // The campaigns' funnels, drawn by the hub.
+    let file = json!({ "scoring_model": onsite_core::leads::ScoringModel::sample(), "campaigns": onsite_core::sample::campaigns() });
+    hub.admin.post_bytes("/v1/admin/catalog?format=json", "application/json", file.to_string().as_bytes()).unwrap();
+    chrome.goto(&format!("{}/console/campaigns?lang=en", hub.url()));
+    chrome.wait_for("main[data-page=\"campaigns\"] svg rect");
+    assert!(chrome.node_count("svg rect") >= 4, "the funnel's bars");
+    shot(&mut chrome, "campaigns-laptop");
+
     // A tablet: the devices page, revoke Ben's tablet.
     chrome.screen(1024, 768, true);
     chrome.goto(&format!("{}/console/devices?lang=en", hub.url()));
@@ -537,4 +546,28 @@ fn a_catalog_file_with_a_bad_row_publishes_nothing(db: &Db) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("data-outcome=\"published\"") && r.body.contains("products added: 1"));
     assert!(seq() > before);
+}
+
+fn campaign_funnels_are_drawn_on_the_hub(db: &Db) {
+    let hub = hub(db);
+    let mut b = Browser::new(&hub.url(), "en");
+    assert_eq!(b.sign_in(&hub.admin_token).status, 303);
+    assert!(b.get("/console/campaigns").body.contains("No campaigns published."));
+    let campaigns = onsite_core::sample::campaigns();
+    let file = json!({ "scoring_model": onsite_core::leads::ScoringModel::sample(), "campaigns": campaigns });
+    hub.admin.post_bytes("/v1/admin/catalog?format=json", "application/json", file.to_string().as_bytes()).unwrap();
+    let page = b.get("/console/campaigns");
+    assert_eq!(page.status, 200);
+    assert_eq!(page.body.matches("<svg").count(), campaigns.len(), "a chart per campaign");
+    for c in &campaigns {
+        let report = hub.backend.campaign_reports().unwrap().into_iter().find(|r| r.campaign_id == c.id).unwrap();
+        assert!(page.body.contains(&format!("id=\"campaign-{}\"", c.id)));
+        // The chart's description and the table carry the same figures.
+        for st in &report.stages {
+            assert!(page.body.contains(&format!("{}: {}", st.stage.name(), st.people)), "{}", st.stage.name());
+        }
+        if let Some(w) = report.weakest {
+            assert!(page.body.contains(&format!("Weakest stage: {}", w.name())), "{}", page.body);
+        }
+    }
 }

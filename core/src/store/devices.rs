@@ -422,24 +422,40 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<QuoteListing>, usize)> {
-        const WHERE: &str =
-            "(?1 IS NULL OR state = ?1) AND (?2 IS NULL OR rep = ?2) AND (?3 IS NULL OR account_id = ?3)
-             AND (?4 IS NULL OR valid_until >= ?4) AND (?5 IS NULL OR valid_until <= ?5)";
-        let state = q.state.map(QuoteState::as_str);
-        let (from, to) = (q.valid_from.map(|d| d.to_string()), q.valid_to.map(|d| d.to_string()));
+        // Only the filters given, so the planner picks their index
+        // (`?1 IS NULL OR …` would scan every quote, 0017_quote_lists.sql).
+        let mut conds: Vec<&str> = Vec::new();
+        let mut args: Vec<String> = Vec::new();
+        let mut add = |cond: &'static str, v: Option<String>| {
+            if let Some(v) = v {
+                conds.push(cond);
+                args.push(v);
+            }
+        };
+        add("state = ?", q.state.map(|s| s.as_str().to_string()));
+        add("rep = ?", q.rep.clone());
+        add("account_id = ?", q.account_id.clone());
+        add("valid_until >= ?", q.valid_from.map(|d| d.to_string()));
+        add("valid_until <= ?", q.valid_to.map(|d| d.to_string()));
+        let filter = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
         self.read(|c| {
-            let args = rusqlite::params![state, q.rep, q.account_id, from, to];
             let total: i64 = c
-                .prepare_cached(&format!("SELECT count(*) FROM quotes WHERE {WHERE}"))?
-                .query_row(args, |r| r.get(0))?;
+                .prepare_cached(&format!("SELECT count(*) FROM quotes {filter}"))?
+                .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+            // The page's rows first (sorting keys only), then their bodies.
+            let mut paged: Vec<rusqlite::types::Value> = args.iter().map(|a| a.clone().into()).collect();
+            paged.push((limit as i64).into());
+            paged.push((offset as i64).into());
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT body FROM quotes WHERE {WHERE} ORDER BY updated_at DESC, number LIMIT ?6 OFFSET ?7"
+                "SELECT rowid FROM quotes {filter} ORDER BY updated_at DESC, number DESC LIMIT ? OFFSET ?"
             ))?;
-            let mut rows =
-                stmt.query(rusqlite::params![state, q.rep, q.account_id, from, to, limit as i64, offset as i64])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                let quote: Quote = json("quote body", &r.get::<_, String>(0)?)?;
+            let ids: Vec<i64> = stmt
+                .query_map(rusqlite::params_from_iter(paged.iter()), |r| r.get(0))?
+                .collect::<std::result::Result<_, _>>()?;
+            let mut body = c.prepare_cached("SELECT body FROM quotes WHERE rowid = ?1")?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                let quote: Quote = json("quote body", &body.query_row([id], |r| r.get::<_, String>(0))?)?;
                 out.push(QuoteListing::of(&quote)?);
             }
             Ok((out, total as usize))

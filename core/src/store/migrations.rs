@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "0014_sync_health", include_str!("../../migrations/0014_sync_health.sql")),
     (15, "0015_hub_link", include_str!("../../migrations/0015_hub_link.sql")),
     (16, "0016_blobs", include_str!("../../migrations/0016_blobs.sql")),
+    (17, "0017_quote_lists", include_str!("../../migrations/0017_quote_lists.sql")),
 ];
 
 /// The schema version this build creates and understands.

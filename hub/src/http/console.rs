@@ -760,6 +760,43 @@ pub(super) async fn catalog_upload(
     }
 }
 
+pub(super) async fn quote_pdf(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    if let Err(r) = signed_in(&hub, peer, &headers, lang).await {
+        return r;
+    }
+    let backend = hub.backend.clone();
+    match blocking(move || backend.quote_view(&id)).await {
+        Ok(Some(view)) => super::approval::pdf_of(&hub, view, None).await,
+        Ok(None) => error_page(lang, &ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such quote")),
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+pub(super) async fn campaigns(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let user = match signed_in(&hub, peer, &headers, lang).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let backend = hub.backend.clone();
+    match blocking(move || backend.campaign_reports()).await {
+        Ok(reports) => html(StatusCode::OK, page::campaigns_page(lang, &user.person, &user.csrf, &reports)),
+        Err(e) => error_page(lang, &e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -783,24 +820,5 @@ Content-Disposition: form-data; name=\"file\"; filename=\"k.csv\"\r\nContent-Typ
         assert_eq!(boundary(&h).as_deref(), Some("XyZ"));
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
         assert_eq!(boundary(&h), None);
-    }
-}
-
-pub(super) async fn quote_pdf(
-    State(hub): State<Hub>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    if let Err(r) = signed_in(&hub, peer, &headers, lang).await {
-        return r;
-    }
-    let backend = hub.backend.clone();
-    match blocking(move || backend.quote_view(&id)).await {
-        Ok(Some(view)) => super::approval::pdf_of(&hub, view, None).await,
-        Ok(None) => error_page(lang, &ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such quote")),
-        Err(e) => error_page(lang, &e),
     }
 }

@@ -99,6 +99,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/devices"),
     ("GET", "/console/catalog"),
     ("POST", "/console/catalog"),
+    ("GET", "/console/campaigns"),
     ("POST", "/console/devices/{id}/{action}"),
 ];
 
@@ -253,6 +254,7 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/console/quotes/{id}/quote.pdf", get(console::quote_pdf))
         .route("/console/devices", get(console::devices))
         .route("/console/catalog", get(console::catalog).post(console::catalog_upload))
+        .route("/console/campaigns", get(console::campaigns))
         .route("/console/devices/{id}/{action}", post(console::device_action))
         .route_layer(axum::middleware::from_fn_with_state(hub.clone(), count))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })

@@ -335,6 +335,12 @@ impl Backend for PgBackend {
         Ok((page, total as usize))
     }
 
+    fn campaign_reports(&self) -> Result<Vec<onsite_core::leads::FunnelReport>> {
+        let mut c = self.pool.get()?;
+        let all = self.current_replica(&mut c)?.campaigns()?;
+        Ok(all.iter().map(|c| onsite_core::leads::funnel(c, &all)).collect())
+    }
+
     fn account_name(&self, account_id: &str) -> Result<Option<String>> {
         let aid = DocId::account(account_id);
         self.with_hub(|hub| {
