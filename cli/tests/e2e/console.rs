@@ -505,6 +505,8 @@ fn the_quote_list_filters_and_pages(db: &Db) {
     assert_eq!((n, rows), (55, 50), "a page holds 50");
     assert!(all.contains("Page 1 of 2") && all.contains("page=1&amp;lang=en"));
     assert_eq!(found(&mut b, "&page=1").1, 5);
+    // A page number far beyond the end (or beyond usize) is an empty page, not an error.
+    assert_eq!(found(&mut b, &format!("&page={}", usize::MAX)).1, 0);
     assert_eq!(found(&mut b, "&rep=rep-ben").0, 2);
     assert_eq!(found(&mut b, "&state=sent").0, 2);
     assert_eq!(found(&mut b, "&state=draft&rep=rep-ben").0, 0);

@@ -36,6 +36,9 @@ const LOGIN_COOKIE: &str = "onsite_login";
 /// Most sessions held at once (sign-ins need an admin token, so only the
 /// back office can fill it; expired ones go first).
 const MAX_SESSIONS: usize = 10_000;
+/// The highest page number asked for that is taken as given (beyond it,
+/// the lists are empty anyway; no offset overflows).
+const MAX_PAGE: usize = 1_000_000;
 /// Largest console form.
 const MAX_FORM: usize = 16 << 10;
 
@@ -157,11 +160,14 @@ async fn user(hub: &Hub, headers: &HeaderMap) -> Option<User> {
     let s = hub.sessions.get(&id)?;
     let backend = hub.backend.clone();
     let hash = s.token_hash;
-    let device = blocking(move || backend.authenticate(&hash)).await.ok().flatten();
+    let device = blocking(move || backend.authenticate(&hash)).await;
     match device {
-        Some(d) if d.role == DeviceRole::Admin && d.standing(Utc::now()) == Standing::Active => {
+        Ok(Some(d)) if d.role == DeviceRole::Admin && d.standing(Utc::now()) == Standing::Active => {
             Some(User { id, person: s.person, csrf: s.csrf })
         }
+        // The database failing is no reason to end the session: this
+        // request is refused, the next one may pass.
+        Err(_) => None,
         _ => {
             hub.sessions.end(&id);
             None
@@ -326,7 +332,7 @@ pub(super) async fn today(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let page_no = q.page.unwrap_or(0);
+    let page_no = q.page.unwrap_or(0).min(MAX_PAGE);
     let backend = hub.backend.clone();
     let today = hub.config.today();
     let data = blocking(move || {
@@ -469,7 +475,7 @@ pub(super) async fn devices(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let page_no = q.page.unwrap_or(0);
+    let page_no = q.page.unwrap_or(0).min(MAX_PAGE);
     let backend = hub.backend.clone();
     match blocking(move || backend.devices()).await {
         Ok(all) => {
@@ -550,7 +556,7 @@ pub(super) async fn quotes(
         from: date(&q.from),
         to: date(&q.to),
     };
-    let page_no = q.page.unwrap_or(0);
+    let page_no = q.page.unwrap_or(0).min(MAX_PAGE);
     let backend = hub.backend.clone();
     let f = filter.clone();
     let found = blocking(move || {
@@ -588,7 +594,7 @@ pub(super) async fn orders(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let page_no = q.page.unwrap_or(0);
+    let page_no = q.page.unwrap_or(0).min(MAX_PAGE);
     let backend = hub.backend.clone();
     let found = blocking(move || {
         let (rows, total) = cut(&backend.orders(None)?, page_no);
