@@ -216,6 +216,16 @@ fn signing_in_takes_an_admin_token_and_sessions_end(db: &Db) {
     assert_eq!(r.status, 401);
     assert!(r.body.contains("Sitzung ist abgelaufen"), "{}", r.body);
 
+    // Behind a trusted TLS-terminating proxy that says so, the cookies are Secure.
+    let proxied = hub_with(db, onsite_hub::HubConfig { trusted_proxies: vec![[127, 0, 0, 1].into()], ..quiet() });
+    let agent = Browser::new(&proxied.url(), "en").agent;
+    let resp =
+        agent.get(format!("{}/console/login", proxied.url())).header("X-Forwarded-Proto", "https").call().unwrap();
+    let c = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(c.starts_with("onsite_login=") && c.contains("; Secure"), "{c}");
+    let plain = agent.get(format!("{}/console/login", proxied.url())).call().unwrap();
+    assert!(!plain.headers().get("set-cookie").unwrap().to_str().unwrap().contains("Secure"));
+
     // An expired session is refused.
     let short = hub_with(db, onsite_hub::HubConfig { console_session: Duration::ZERO, ..quiet() });
     let mut b3 = Browser::new(&short.url(), "en");

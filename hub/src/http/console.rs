@@ -109,8 +109,19 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     })
 }
 
-fn set_cookie(hub: &Hub, name: &str, value: &str, max_age: Duration) -> HeaderValue {
-    let secure = if hub.config.tls { "; Secure" } else { "" };
+/// Whether the browser reached the hub over HTTPS: the hub terminates TLS,
+/// or a trusted proxy that did says so (`X-Forwarded-Proto: https`).
+fn over_https(hub: &Hub, peer: SocketAddr, headers: &HeaderMap) -> bool {
+    hub.config.tls
+        || (hub.config.trusted_proxies.contains(&peer.ip())
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("https")))
+}
+
+fn set_cookie(secure: bool, name: &str, value: &str, max_age: Duration) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     let v = format!("{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{secure}", max_age.as_secs());
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("onsite_console=; Max-Age=0"))
 }
@@ -221,7 +232,10 @@ pub(super) async fn login_get(
         return error_page(lang, &ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "no randomness"));
     };
     let mut r = html(StatusCode::OK, page::login_page(lang, &csrf, None));
-    r.headers_mut().append(header::SET_COOKIE, set_cookie(&hub, LOGIN_COOKIE, &csrf, Duration::from_secs(900)));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(over_https(&hub, peer, &headers), LOGIN_COOKIE, &csrf, Duration::from_secs(900)),
+    );
     r
 }
 
@@ -290,8 +304,11 @@ pub(super) async fn login_post(
     };
     let mut r = see_other(&format!("/console?lang={}", lang.code()));
     let h = r.headers_mut();
-    h.append(header::SET_COOKIE, set_cookie(&hub, SESSION_COOKIE, &session, hub.config.console_session));
-    h.append(header::SET_COOKIE, set_cookie(&hub, LOGIN_COOKIE, "", Duration::ZERO));
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(over_https(&hub, peer, &headers), SESSION_COOKIE, &session, hub.config.console_session),
+    );
+    h.append(header::SET_COOKIE, set_cookie(over_https(&hub, peer, &headers), LOGIN_COOKIE, "", Duration::ZERO));
     r
 }
 
@@ -309,7 +326,8 @@ pub(super) async fn logout(
     };
     hub.sessions.end(&user.id);
     let mut r = see_other(&format!("/console/login?lang={}", lang.code()));
-    r.headers_mut().append(header::SET_COOKIE, set_cookie(&hub, SESSION_COOKIE, "", Duration::ZERO));
+    r.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(over_https(&hub, peer, &headers), SESSION_COOKIE, "", Duration::ZERO));
     r
 }
 
