@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use onsite_core::devices::DeviceRecord;
 use onsite_core::money::{Currency, DisplayLocale, Money};
-use onsite_core::quote::{DiscountPolicy, Order, Quote, QuoteListing, QuoteState};
+use onsite_core::quote::{DiscountPolicy, Order, Quote, QuoteListing, QuoteQuery, QuoteState};
 use rust_decimal::Decimal;
 
 use crate::approval_page::esc;
@@ -433,18 +433,7 @@ pub fn today_page(lang: Lang, person: &str, csrf: &str, d: &Today) -> String {
     body.push_str(&table(lang, t(lang, "expiring"), &["number", "account", "rep", "valid_until", "gross"], &rows));
     body.push_str(&pager(lang, "/console", d.page, *n_expiring));
     let (orders, n_orders) = &d.orders;
-    let rows: Vec<String> = orders
-        .iter()
-        .map(|o| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
-                esc(&o.order.id.chars().take(8).collect::<String>()),
-                esc(&o.account),
-                when(lang, Some(&o.order.created_at.to_rfc3339())),
-                money(lang, o.order.gross_total, o.order.currency.code()),
-            )
-        })
-        .collect();
+    let rows: Vec<String> = orders.iter().map(|o| order_row(lang, o)).collect();
     body.push_str(&table(lang, t(lang, "orders"), &["number", "account", "created", "gross"], &rows));
     body.push_str(&pager(lang, "/console", d.page, *n_orders));
     let (stale, n_stale) = &d.stale;
@@ -452,6 +441,16 @@ pub fn today_page(lang: Lang, person: &str, csrf: &str, d: &Today) -> String {
     body.push_str(&table(lang, t(lang, "stale"), &["device", "person", "role", "last_seen", "standing"], &rows));
     body.push_str(&pager(lang, "/console", d.page, *n_stale));
     layout(lang, t(lang, "today"), Some((person, csrf)), ("today", "/console"), &body)
+}
+
+fn order_row(lang: Lang, o: &ListedOrder) -> String {
+    format!(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+        esc(&o.order.id.chars().take(8).collect::<String>()),
+        esc(&o.account),
+        when(lang, Some(&o.order.created_at.to_rfc3339())),
+        money(lang, o.order.gross_total, o.order.currency.code()),
+    )
 }
 
 fn standing_code(d: &DeviceRecord) -> &'static str {
@@ -703,56 +702,31 @@ pub fn quote_page(lang: Lang, person: &str, csrf: &str, d: &QuoteDetail) -> Stri
     layout(lang, &title, Some((person, csrf)), ("quote", &format!("/console/quotes/{}", q.id)), &body)
 }
 
-/// The filters of the quote list.
-#[derive(Debug, Clone, Default)]
-pub struct QuoteFilter {
-    /// A state (`sent`, …), or any.
-    pub state: Option<QuoteState>,
-    /// A rep's id, or any.
-    pub rep: Option<String>,
-    /// An account's id, or any.
-    pub account: Option<String>,
-    /// Valid on or after.
-    pub from: Option<NaiveDate>,
-    /// Valid at most until.
-    pub to: Option<NaiveDate>,
-}
-
-impl QuoteFilter {
-    /// Whether `l` passes.
-    pub fn passes(&self, l: &QuoteListing) -> bool {
-        self.rep.as_ref().is_none_or(|r| &l.rep == r)
-            && self.account.as_ref().is_none_or(|a| &l.account_id == a)
-            && self.from.is_none_or(|d| l.valid_until >= d)
-            && self.to.is_none_or(|d| l.valid_until <= d)
+/// A quote list's filters as a query string tail (`&state=sent…`), for the pager.
+fn filter_query(f: &QuoteQuery) -> String {
+    let mut q = String::new();
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    if let Some(s) = f.state {
+        q.push_str(&format!("&state={}", s.as_str()));
     }
-
-    /// The filters as a query string tail (`&state=sent…`), for the pager.
-    fn query(&self) -> String {
-        let mut q = String::new();
-        let enc = |s: &str| -> String {
-            s.bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-                    _ => format!("%{b:02X}"),
-                })
-                .collect()
-        };
-        if let Some(s) = self.state {
-            q.push_str(&format!("&state={}", s.as_str()));
+    for (k, v) in [("rep", &f.rep), ("account", &f.account_id)] {
+        if let Some(v) = v {
+            q.push_str(&format!("&{k}={}", enc(v)));
         }
-        for (k, v) in [("rep", &self.rep), ("account", &self.account)] {
-            if let Some(v) = v {
-                q.push_str(&format!("&{k}={}", enc(v)));
-            }
-        }
-        for (k, v) in [("from", self.from), ("to", self.to)] {
-            if let Some(v) = v {
-                q.push_str(&format!("&{k}={v}"));
-            }
-        }
-        q
     }
+    for (k, v) in [("from", f.valid_from), ("to", f.valid_to)] {
+        if let Some(v) = v {
+            q.push_str(&format!("&{k}={v}"));
+        }
+    }
+    q
 }
 
 const STATES: [QuoteState; 8] = [
@@ -772,7 +746,7 @@ pub fn quotes_page(
     lang: Lang,
     person: &str,
     csrf: &str,
-    f: &QuoteFilter,
+    f: &QuoteQuery,
     rows: &[Listed],
     page: usize,
     total: usize,
@@ -798,11 +772,11 @@ pub fn quotes_page(
         rep = t(lang, "rep"),
         rep_v = value(&f.rep),
         account = t(lang, "account_id"),
-        account_v = value(&f.account),
+        account_v = value(&f.account_id),
         from = t(lang, "from"),
-        from_v = date_value(f.from),
+        from_v = date_value(f.valid_from),
         to = t(lang, "to"),
-        to_v = date_value(f.to),
+        to_v = date_value(f.valid_to),
         filter = t(lang, "filter"),
         found = t(lang, "found"),
     );
@@ -826,24 +800,13 @@ pub fn quotes_page(
         &["number", "account", "rep", "state", "valid_until", "gross"],
         &rows,
     ));
-    body.push_str(&pager_with(lang, "/console/quotes", &f.query(), page, total));
+    body.push_str(&pager_with(lang, "/console/quotes", &filter_query(f), page, total));
     layout(lang, t(lang, "quotes"), Some((person, csrf)), ("quotes", "/console/quotes"), &body)
 }
 
 /// The order list, newest first, a page of it.
 pub fn orders_page(lang: Lang, person: &str, csrf: &str, rows: &[ListedOrder], page: usize, total: usize) -> String {
-    let rows: Vec<String> = rows
-        .iter()
-        .map(|o| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
-                esc(&o.order.id.chars().take(8).collect::<String>()),
-                esc(&o.account),
-                when(lang, Some(&o.order.created_at.to_rfc3339())),
-                money(lang, o.order.gross_total, o.order.currency.code()),
-            )
-        })
-        .collect();
+    let rows: Vec<String> = rows.iter().map(|o| order_row(lang, o)).collect();
     let mut body = table(lang, t(lang, "all_orders"), &["number", "account", "created", "gross"], &rows);
     body.push_str(&pager(lang, "/console/orders", page, total));
     layout(lang, t(lang, "all_orders"), Some((person, csrf)), ("orders", "/console/orders"), &body)

@@ -205,13 +205,7 @@ impl Backend for SqliteBackend {
         &self,
         skus: &[String],
     ) -> Result<(DiscountPolicy, std::collections::HashMap<String, rust_decimal::Decimal>)> {
-        let mut costs = std::collections::HashMap::new();
-        for sku in skus {
-            if let Some(c) = self.store.product_cost(sku)? {
-                costs.insert(sku.clone(), c);
-            }
-        }
-        Ok((self.store.discount_policy()?, costs))
+        Ok((self.store.discount_policy()?, self.store.costs_of(skus)?))
     }
 
     fn quote_page(

@@ -84,6 +84,17 @@ impl Store {
         self.read(|c| Ok(cost_of(c, sku)))
     }
 
+    /// The costs of `skus` this store holds (those without a cost left out).
+    pub fn costs_of(&self, skus: &[String]) -> Result<std::collections::HashMap<String, Decimal>> {
+        let mut out = std::collections::HashMap::new();
+        for sku in skus {
+            if let Some(c) = self.product_cost(sku)? {
+                out.insert(sku.clone(), c);
+            }
+        }
+        Ok(out)
+    }
+
     /// The discount policy (the default until the back office publishes one:
     /// 10 %, no category limits, no floor, a reason required).
     pub fn discount_policy(&self) -> Result<DiscountPolicy> {

@@ -27,7 +27,7 @@ use super::auth::{client_ip, trusted_transport};
 use super::body::read_body;
 use super::{ApiError, Hub, blocking};
 use crate::approval_page::parse_pairs;
-use crate::console::{self as page, Lang, Listed, ListedOrder, PAGE_ROWS, QuoteDetail, QuoteFilter, Today, Upload};
+use crate::console::{self as page, Lang, Listed, ListedOrder, PAGE_ROWS, QuoteDetail, Today, Upload};
 use crate::log;
 use crate::token;
 
@@ -567,24 +567,17 @@ pub(super) async fn quotes(
     };
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let date = |v: &Option<String>| text(v).and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
-    let filter = QuoteFilter {
+    let filter = QuoteQuery {
         state: text(&q.state).and_then(|s| QuoteState::parse(&s)),
         rep: text(&q.rep),
-        account: text(&q.account),
-        from: date(&q.from),
-        to: date(&q.to),
+        account_id: text(&q.account),
+        valid_from: date(&q.from),
+        valid_to: date(&q.to),
     };
     let page_no = q.page.unwrap_or(0).min(MAX_PAGE);
     let backend = hub.backend.clone();
-    let f = filter.clone();
+    let query = filter.clone();
     let found = blocking(move || {
-        let query = QuoteQuery {
-            state: f.state,
-            rep: f.rep.clone(),
-            account_id: f.account.clone(),
-            valid_from: f.from,
-            valid_to: f.to,
-        };
         let (rows, total) = backend.quote_page(&query, page_no * PAGE_ROWS, PAGE_ROWS)?;
         let rows = rows
             .into_iter()

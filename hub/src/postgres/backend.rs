@@ -297,13 +297,7 @@ impl Backend for PgBackend {
     ) -> Result<(DiscountPolicy, std::collections::HashMap<String, rust_decimal::Decimal>)> {
         let mut c = self.pool.get()?;
         let replica = self.current_replica(&mut c)?;
-        let mut costs = std::collections::HashMap::new();
-        for sku in skus {
-            if let Some(cost) = replica.product_cost(sku)? {
-                costs.insert(sku.clone(), cost);
-            }
-        }
-        Ok((replica.discount_policy()?, costs))
+        Ok((replica.discount_policy()?, replica.costs_of(skus)?))
     }
 
     fn quote_page(
