@@ -164,6 +164,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     ) -> Result<(Vec<QuoteListing>, usize)>;
     /// Every published campaign's funnel, newest first (ADR 21).
     fn campaign_reports(&self) -> Result<Vec<onsite_core::leads::FunnelReport>>;
+    /// A quote's revisions side by side and its open concurrent values
+    /// (`None`: the hub holds no such quote).
+    fn quote_history(&self, quote_id: &str) -> Result<Option<onsite_core::quote::QuoteHistory>>;
     /// An account's name (`None`: the hub holds no such account).
     fn account_name(&self, account_id: &str) -> Result<Option<String>>;
     /// Orders, newest first, optionally of one account.

@@ -167,6 +167,20 @@ fn t(lang: Lang, key: &str) -> &'static str {
         "of" => ("von", "of"),
         "language" => ("English", "Deutsch"),
         "skip" => ("Zum Inhalt", "Skip to content"),
+        "revisions" => ("Revisionen nebeneinander", "Revisions side by side"),
+        "field" => ("Feld", "Field"),
+        "changed" => ("geändert", "changed"),
+        "changes" => ("Was sich geändert hat", "What changed"),
+        "no_changes" => ("Nur eine Revision.", "Only one revision."),
+        "conflicts" => ("Gleichzeitige Werte, noch offen", "Concurrent values still open"),
+        "no_conflicts" => ("Keine: alle Geräte haben dieselben Werte.", "None: every device has the same values."),
+        "values" => ("Werte (der geltende zuerst)", "Values (the one that counts first)"),
+        "payment_terms" => ("Zahlungsbedingungen", "Payment terms"),
+        "delivery_terms" => ("Lieferbedingungen", "Delivery terms"),
+        "notes" => ("Notizen", "Notes"),
+        "header_discount" => ("Kopfrabatt", "Header discount"),
+        "contact" => ("Ansprechpartner", "Contact"),
+        "made_on" => ("zuletzt geändert", "last changed"),
         _ => ("?", "?"),
     };
     match lang {
@@ -186,7 +200,7 @@ button.secondary{background:#fff;color:#1f4e79}label{display:block;font-weight:6
 input,textarea{font:inherit;padding:.35rem;border:1px solid #555;max-width:100%}\
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;color:#000;padding:.3rem}\
 .error{border-left:4px solid #b00020;padding:.4rem .8rem;background:#fdecee}\
-.note{color:#444}form.inline{display:inline}.scroll{overflow-x:auto}@media (max-width:40rem){th,td{padding:.3rem}}";
+.note{color:#444}td.changed{background:#fff4d6}mark{background:#ffe08a;color:#1a1a1a}form.inline{display:inline}.scroll{overflow-x:auto}@media (max-width:40rem){th,td{padding:.3rem}}";
 
 /// A whole page: the header with the navigation (none before sign-in),
 /// the sign-out form, the language switch, and `body`.
@@ -535,6 +549,171 @@ pub struct QuoteDetail {
     pub policy: DiscountPolicy,
     /// The costs the hub knows of the quote's SKUs.
     pub costs: std::collections::HashMap<String, Decimal>,
+    /// Its revisions and open concurrent values.
+    pub history: onsite_core::quote::QuoteHistory,
+    /// Device labels by device id, to say who wrote what.
+    pub device_labels: std::collections::HashMap<String, String>,
+}
+
+/// Most revisions shown side by side (the newest).
+const SIDE_BY_SIDE: usize = 4;
+
+/// The revisions side by side: one row per header field and line, one
+/// column per revision, a cell marked where it differs from the column
+/// before; then the differences in words, and the open concurrent values.
+fn revisions_section(lang: Lang, d: &QuoteDetail) -> String {
+    use onsite_core::quote::{Quote, compare};
+    let revs = &d.history.revisions;
+    let shown = &revs[revs.len().saturating_sub(SIDE_BY_SIDE)..];
+    let who = |id: &str| d.device_labels.get(id).cloned().unwrap_or_else(|| id.to_string());
+    let mut out = format!("<section id=\"revisions\" data-count=\"{}\"><h2>{}</h2>", revs.len(), t(lang, "revisions"));
+    if shown.is_empty() {
+        out.push_str(&format!("<p>{}</p></section>", t(lang, "none")));
+        return out;
+    }
+    let line_text = |l: &onsite_core::quote::QuoteLine| {
+        format!("{} × {} −{}", l.qty.normalize(), l.unit_price.normalize(), pct(lang, l.discount_pct.normalize()))
+    };
+    // Row keys in a stable order: header fields, then every line of any shown revision.
+    let mut keys: Vec<(String, String)> = vec![
+        ("valid_until".into(), t(lang, "valid_until").into()),
+        ("contact_id".into(), t(lang, "contact").into()),
+        ("payment_terms".into(), t(lang, "payment_terms").into()),
+        ("delivery_terms".into(), t(lang, "delivery_terms").into()),
+        ("notes".into(), t(lang, "notes").into()),
+        ("header_discount_pct".into(), t(lang, "header_discount").into()),
+    ];
+    let line_key = |i: usize, sku: &str| if sku.is_empty() { format!("#{}", i + 1) } else { sku.to_string() };
+    for r in shown {
+        for (i, l) in r.quote.lines.iter().enumerate() {
+            let k = format!("line:{}", line_key(i, &l.sku));
+            if !keys.iter().any(|(x, _)| *x == k) {
+                keys.push((k, format!("{} {}", l.sku, l.name)));
+            }
+        }
+    }
+    let cell = |q: &Quote, key: &str| -> String {
+        match key {
+            "valid_until" => date(lang, q.valid_until),
+            "contact_id" => q.contact_id.clone().unwrap_or_default(),
+            "payment_terms" => q.payment_terms.clone(),
+            "delivery_terms" => q.delivery_terms.clone(),
+            "notes" => q.notes.clone(),
+            "header_discount_pct" => pct(lang, q.header_discount_pct.normalize()),
+            k => {
+                let want = k.trim_start_matches("line:");
+                q.lines
+                    .iter()
+                    .enumerate()
+                    .find(|(i, l)| line_key(*i, &l.sku) == want)
+                    .map(|(_, l)| line_text(l))
+                    .unwrap_or_else(|| "—".into())
+            }
+        }
+    };
+    let heads: String = shown
+        .iter()
+        .map(|r| {
+            format!(
+                "<th scope=\"col\">{} {} <span class=\"note\">({}, {} {})</span></th>",
+                t(lang, "revision"),
+                r.quote.revision,
+                state_words(lang, r.quote.state),
+                t(lang, "made_on"),
+                esc(&format!(
+                    "{} · {}",
+                    r.changed_at.map(|t| when(lang, Some(&t.to_rfc3339()))).unwrap_or_default(),
+                    who(&r.device_id)
+                )),
+            )
+        })
+        .collect();
+    let rows: String = keys
+        .iter()
+        .filter(|(k, _)| {
+            // A header field nobody ever filled stays out.
+            k.starts_with("line:") || shown.iter().any(|r| !cell(&r.quote, k).is_empty())
+        })
+        .map(|(k, label)| {
+            let mut prev: Option<String> = None;
+            let cells: String = shown
+                .iter()
+                .map(|r| {
+                    let v = cell(&r.quote, k);
+                    let changed = prev.as_ref().is_some_and(|p| *p != v);
+                    prev = Some(v.clone());
+                    if changed {
+                        format!(
+                            "<td class=\"changed\" data-changed=\"{}\"><mark>{}</mark> <span class=\"skip\">({})</span></td>",
+                            esc(k),
+                            esc(&v),
+                            t(lang, "changed")
+                        )
+                    } else {
+                        format!("<td>{}</td>", esc(&v))
+                    }
+                })
+                .collect();
+            format!("<tr><th scope=\"row\">{}</th>{cells}</tr>", esc(label))
+        })
+        .collect();
+    out.push_str(&format!(
+        "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">{}</th>{heads}</tr></thead><tbody>{rows}</tbody></table></div>",
+        t(lang, "field")
+    ));
+    if revs.len() < 2 {
+        out.push_str(&format!("<p>{}</p>", t(lang, "no_changes")));
+    } else {
+        let mut items = String::new();
+        for pair in revs.windows(2).rev().take(SIDE_BY_SIDE) {
+            let diffs = compare(&pair[0].quote, &pair[1].quote);
+            let words: Vec<String> = diffs
+                .iter()
+                .map(|x| {
+                    format!(
+                        "<li data-what=\"{}\">{}: {} → {}</li>",
+                        esc(&x.what),
+                        esc(&x.what),
+                        esc(&x.before),
+                        esc(&x.after)
+                    )
+                })
+                .collect();
+            items.push_str(&format!(
+                "<h3>{} {} → {}</h3><ul>{}</ul>",
+                t(lang, "revision"),
+                pair[0].quote.revision,
+                pair[1].quote.revision,
+                words.concat()
+            ));
+        }
+        out.push_str(&format!("<div id=\"changes\"><h2>{}</h2>{items}</div>", t(lang, "changes")));
+    }
+    out.push_str("</section>");
+    let rows: Vec<String> = d
+        .history
+        .conflicts
+        .iter()
+        .map(|c| {
+            let values: Vec<String> =
+                c.values.iter().map(|v| format!("<li>{} ({})</li>", esc(&v.value), esc(&who(&v.device_id)))).collect();
+            format!(
+                "<tr data-conflict=\"{}\"><td>{}</td><td><ol>{}</ol></td></tr>",
+                esc(&c.path),
+                esc(&c.path),
+                values.concat()
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        out.push_str(&format!("<h2 id=\"conflicts\">{}</h2><p>{}</p>", t(lang, "conflicts"), t(lang, "no_conflicts")));
+    } else {
+        out.push_str(&format!(
+            "<div id=\"conflicts\">{}</div>",
+            table(lang, t(lang, "conflicts"), &["field", "values"], &rows)
+        ));
+    }
+    out
 }
 
 /// A quote's page: lines, the request, the decision form, earlier decisions.
@@ -683,6 +862,7 @@ pub fn quote_page(lang: Lang, person: &str, csrf: &str, d: &QuoteDetail) -> Stri
         t(lang, "revision"),
         q.revision,
     ));
+    body.push_str(&revisions_section(lang, d));
     let rows: Vec<String> = d
         .earlier
         .iter()

@@ -222,6 +222,14 @@ impl Backend for SqliteBackend {
         Ok(all.iter().map(|c| onsite_core::leads::funnel(c, &all)).collect())
     }
 
+    fn quote_history(&self, quote_id: &str) -> Result<Option<onsite_core::quote::QuoteHistory>> {
+        match self.store.quote_history(quote_id) {
+            Ok(h) => Ok(Some(h)),
+            Err(onsite_core::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn account_name(&self, account_id: &str) -> Result<Option<String>> {
         match self.store.account(account_id) {
             Ok(a) => Ok(Some(a.name)),

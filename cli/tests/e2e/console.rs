@@ -25,6 +25,7 @@ on_both_backends!(
     the_quote_list_filters_and_pages,
     a_catalog_file_with_a_bad_row_publishes_nothing,
     campaign_funnels_are_drawn_on_the_hub,
+    a_quotes_revisions_and_open_concurrent_values_are_side_by_side,
 );
 
 /// One answer: status, headers that matter here, body.
@@ -582,4 +583,61 @@ fn campaign_funnels_are_drawn_on_the_hub(db: &Db) {
             assert!(page.body.contains(&format!("Weakest stage: {}", w.name())), "{}", page.body);
         }
     }
+}
+
+fn a_quotes_revisions_and_open_concurrent_values_are_side_by_side(db: &Db) {
+    let hub = hub(db);
+    publish_catalog(&hub, 20);
+    let dir = db.dir.path();
+    let (_crm, accounts) = seed_accounts(&hub, dir, 1);
+    hub.assign("rep-anna", &[accounts[0].as_str()]);
+    let tablet = hub.device(dir, "rep-anna", "rep", None);
+    let phone = hub.device(dir, "rep-anna", "rep", None);
+    tablet.sync();
+    let today = Utc::now().date_naive();
+    let q =
+        tablet.store.create_quote(&accounts[0], None, "rep-anna", DisplayLocale::En, today + Days::new(30)).unwrap();
+    let skus: Vec<String> = tablet.store.products().unwrap().iter().take(2).map(|p| p.sku.clone()).collect();
+    for sku in &skus {
+        tablet.store.add_quote_line(&q.id, sku, Decimal::new(10, 0), Decimal::ZERO, today).unwrap();
+    }
+    let sent = tablet.store.send_quote(&q.id, today).unwrap();
+    // Revision 2: more of the first line, the second dropped.
+    let mut edited = sent.clone();
+    edited.lines[0].qty = Decimal::new(25, 0);
+    edited.lines.truncate(1);
+    assert_eq!(tablet.store.edit_quote(&edited).unwrap().revision, 2);
+    tablet.sync();
+    phone.sync();
+    // Both of Anna's devices change the notes offline, neither seeing the other.
+    for (device, note) in [(&tablet, "Lieferung Tor 3"), (&phone, "Lieferung Tor 5")] {
+        let mut q2 = device.store.quote(&q.id).unwrap();
+        q2.notes = note.into();
+        device.store.edit_quote(&q2).unwrap();
+    }
+    tablet.sync();
+    phone.sync();
+
+    let mut b = Browser::new(&hub.url(), "en");
+    assert_eq!(b.sign_in(&hub.admin_token).status, 303);
+    let page = b.get(&format!("/console/quotes/{}", q.id)).body;
+    assert!(page.contains("<section id=\"revisions\" data-count=\"2\">"), "{page}");
+    assert!(page.contains("Revision 1 <span class=\"note\">(with the customer"), "revision 1 as sent: {page}");
+    let first = format!("data-changed=\"line:{}\"", skus[0]);
+    assert!(page.contains(&first), "the changed quantity is marked: {page}");
+    assert!(page.contains(&format!("<li data-what=\"line:{}:removed\">", skus[1])), "{page}");
+    assert!(
+        page.contains(&format!("<li data-what=\"line:{}:qty\">line:{}:qty: 10 → 25</li>", skus[0], skus[0])),
+        "{page}"
+    );
+    // The notes are open: both values with the device that wrote each.
+    assert!(page.contains("<tr data-conflict=\"notes\">"), "{page}");
+    assert!(page.contains("Lieferung Tor 3") && page.contains("Lieferung Tor 5"), "{page}");
+    // A quote with one revision and no concurrent values says so.
+    let single = tablet.store.create_quote(&accounts[0], None, "rep-anna", DisplayLocale::En, today).unwrap();
+    tablet.store.add_quote_line(&single.id, &skus[0], Decimal::ONE, Decimal::ZERO, today).unwrap();
+    tablet.sync();
+    let page = b.get(&format!("/console/quotes/{}", single.id)).body;
+    assert!(page.contains("data-count=\"1\"") && page.contains("Only one revision."), "{page}");
+    assert!(page.contains("None: every device has the same values.") && !page.contains("data-changed="), "{page}");
 }

@@ -19,6 +19,7 @@
 //! This layer maps domain values to documents and back; it knows nothing of
 //! SQLite. The store keeps each document's bytes and its projection rows.
 
+mod history;
 pub(crate) mod schema;
 pub(crate) mod value;
 
@@ -32,6 +33,7 @@ use crate::activity::Activity;
 use crate::ids::check_id;
 use crate::quote::{DiscountRequest, Order, Quote, QuoteState};
 
+pub use history::{MAX_HISTORY_CHANGES, quote_revisions};
 pub use value::{ConflictValue, FieldConflict};
 
 /// Version of the document layout; readers refuse newer ones.

@@ -26,6 +26,7 @@ use crate::pricing::{self, PricingError, PricingLine, Totals};
 
 mod approval;
 mod discount;
+mod history;
 mod lifecycle;
 mod listing;
 mod order;
@@ -36,6 +37,7 @@ pub use discount::{
     CategoryLimit, DEFAULT_LEASE_DAYS, DEFAULT_STORAGE_MIB, DiscountPolicy, DiscountRequest, MAX_LEASE_DAYS,
     PolicyCheck,
 };
+pub use history::{Difference, QuoteHistory, QuoteRevision, compare};
 pub use listing::{QuoteListing, QuoteQuery};
 pub use order::{Order, reorder};
 pub use revision::{is_quote_number, quote_number};

@@ -172,6 +172,19 @@ impl Store {
         self.read(|c| quote_in(c, id))
     }
 
+    /// A quote's revisions side by side and its open concurrent values,
+    /// read from its document's history (ADR 31).
+    pub fn quote_history(&self, id: &str) -> Result<crate::quote::QuoteHistory> {
+        let doc_id = crate::crdt::DocId::quote(id);
+        self.read(|c| {
+            let Some(mut doc) = super::docs::load_doc(c, &doc_id)? else { return Err(Error::not_found("quote", id)) };
+            Ok(crate::quote::QuoteHistory {
+                revisions: crate::crdt::quote_revisions(&mut doc, &doc_id)?,
+                conflicts: crate::crdt::conflicts(&doc),
+            })
+        })
+    }
+
     /// Runs `f` on the stored quote and saves the result, in one transaction.
     fn with_quote<T>(
         &self,
@@ -476,6 +489,39 @@ mod tests {
         assert_eq!(rate_for(&a).0, Decimal::ZERO, "export");
         assert_eq!(s.tax_class_rate("BUCH").unwrap(), Some(d("7")));
         assert_eq!(s.tax_class_rate("NOPE").unwrap(), None);
+    }
+
+    #[test]
+    fn a_quotes_revisions_are_read_back_from_its_history() {
+        let (_d, s, acc) = setup();
+        let today = day("2026-03-10");
+        let q = s.create_quote(&acc, None, "rep-1", DisplayLocale::De, day("2026-03-31")).unwrap();
+        let q = s.add_quote_line(&q.id, "SKS-M8", d("100"), Decimal::ZERO, today).unwrap();
+        let q = s.add_quote_line(&q.id, "BUCH", d("1"), Decimal::ZERO, today).unwrap();
+        let sent = s.send_quote(&q.id, today).unwrap();
+        let mut edited = sent.clone();
+        edited.lines[0].qty = d("500");
+        edited.lines.remove(1);
+        edited.payment_terms = "14 Tage 2 % Skonto".into();
+        let second = s.edit_quote(&edited).unwrap();
+        assert_eq!(second.revision, 2, "editing a sent quote makes a revision");
+        let h = s.quote_history(&q.id).unwrap();
+        let revs: Vec<u32> = h.revisions.iter().map(|r| r.quote.revision).collect();
+        assert_eq!(revs, [1, 2], "{revs:?}");
+        assert_eq!(h.revisions[0].quote.lines.len(), 2, "revision 1 as it was sent");
+        assert_eq!(h.revisions[0].quote.state, QuoteState::Sent);
+        assert_eq!(h.revisions[1].quote.lines[0].qty, d("500"));
+        assert_eq!(h.revisions[0].device_id, s.device_id().unwrap(), "made on this device");
+        assert!(h.revisions[0].changed_at.is_some());
+        let what: Vec<String> =
+            crate::quote::compare(&h.revisions[0].quote, &h.revisions[1].quote).into_iter().map(|x| x.what).collect();
+        assert!(
+            what.contains(&"line:SKS-M8:qty".to_string()) && what.contains(&"line:BUCH:removed".to_string()),
+            "{what:?}"
+        );
+        assert!(what.contains(&"payment_terms".to_string()), "{what:?}");
+        assert!(h.conflicts.is_empty(), "one device: nothing concurrent");
+        assert!(matches!(s.quote_history("nope"), Err(Error::NotFound { .. })));
     }
 
     #[test]

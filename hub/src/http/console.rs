@@ -415,7 +415,27 @@ async fn quote_detail(hub: &Hub, id: String, error: Option<String>) -> Result<Op
             .collect();
         let skus: Vec<String> = view.quote.lines.iter().map(|l| l.sku.clone()).collect();
         let (policy, costs) = backend.discount_facts(&skus)?;
-        Ok(Some(QuoteDetail { account: view.account.name.clone(), quote: view.quote, earlier, error, policy, costs }))
+        let history = backend
+            .quote_history(&view.quote.id)?
+            .unwrap_or(onsite_core::quote::QuoteHistory { revisions: Vec::new(), conflicts: Vec::new() });
+        let device_labels = backend
+            .devices()?
+            .into_iter()
+            .map(|d| {
+                let label = if d.label.is_empty() { d.person.clone() } else { format!("{} ({})", d.label, d.person) };
+                (d.device_id, label)
+            })
+            .collect();
+        Ok(Some(QuoteDetail {
+            account: view.account.name.clone(),
+            quote: view.quote,
+            earlier,
+            error,
+            policy,
+            costs,
+            history,
+            device_labels,
+        }))
     })
     .await
 }

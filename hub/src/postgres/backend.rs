@@ -335,6 +335,18 @@ impl Backend for PgBackend {
         Ok(all.iter().map(|c| onsite_core::leads::funnel(c, &all)).collect())
     }
 
+    fn quote_history(&self, quote_id: &str) -> Result<Option<onsite_core::quote::QuoteHistory>> {
+        let qid = DocId::quote(quote_id);
+        self.with_hub(|hub| {
+            let Some(mut doc) = hub.load_doc(&qid)? else { return Ok(None) };
+            let corrupt = |e: crdt::DocError| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() };
+            Ok(Some(onsite_core::quote::QuoteHistory {
+                revisions: crdt::quote_revisions(&mut doc, &qid).map_err(corrupt)?,
+                conflicts: crdt::conflicts(&doc),
+            }))
+        })
+    }
+
     fn account_name(&self, account_id: &str) -> Result<Option<String>> {
         let aid = DocId::account(account_id);
         self.with_hub(|hub| {
