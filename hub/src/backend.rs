@@ -29,6 +29,23 @@ pub struct Counts {
     pub catalog_seq: i64,
 }
 
+/// An account as the console shows it: its people, activities, scores.
+#[derive(Debug, Clone)]
+pub struct AccountDetail {
+    /// The account.
+    pub account: Account,
+    /// Its people (the buying center).
+    pub contacts: Vec<Contact>,
+    /// Its activities, newest first (at most [`ACCOUNT_ACTIVITIES`]).
+    pub activities: Vec<onsite_core::activity::Activity>,
+    /// Its scores with their explanations (`None`: no scoring model is
+    /// published).
+    pub score: Option<onsite_core::leads::AccountScore>,
+}
+
+/// Most activities an account's page lists.
+pub const ACCOUNT_ACTIVITIES: usize = 200;
+
 /// A quote as its approval page shows it.
 #[derive(Debug, Clone)]
 pub struct QuoteView {
@@ -166,7 +183,18 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn campaign_reports(&self) -> Result<Vec<onsite_core::leads::FunnelReport>>;
     /// A quote's revisions side by side and its open concurrent values
     /// (`None`: the hub holds no such quote).
-    fn quote_history(&self, quote_id: &str) -> Result<Option<onsite_core::quote::QuoteHistory>>;
+    fn quote_history(&self, quote_id: &str) -> Result<Option<onsite_core::crdt::QuoteHistory>>;
+    /// An account with its people, activities and scores (`None`: the hub
+    /// holds no such account).
+    fn account_detail(&self, account_id: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<AccountDetail>>;
+    /// A rep's call list: the accounts assigned to them, best first, the
+    /// first `limit` (`None`: no scoring model is published).
+    fn call_list(
+        &self,
+        rep: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Option<Vec<onsite_core::leads::CallListEntry>>>;
     /// An account's name (`None`: the hub holds no such account).
     fn account_name(&self, account_id: &str) -> Result<Option<String>>;
     /// Orders, newest first, optionally of one account.

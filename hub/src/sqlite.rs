@@ -222,12 +222,44 @@ impl Backend for SqliteBackend {
         Ok(all.iter().map(|c| onsite_core::leads::funnel(c, &all)).collect())
     }
 
-    fn quote_history(&self, quote_id: &str) -> Result<Option<onsite_core::quote::QuoteHistory>> {
+    fn quote_history(&self, quote_id: &str) -> Result<Option<onsite_core::crdt::QuoteHistory>> {
         match self.store.quote_history(quote_id) {
             Ok(h) => Ok(Some(h)),
             Err(onsite_core::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    fn account_detail(
+        &self,
+        account_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<crate::backend::AccountDetail>> {
+        let account = match self.store.account(account_id) {
+            Ok(a) => a,
+            Err(onsite_core::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let contacts = self.store.contacts(account_id)?;
+        let limit = crate::backend::ACCOUNT_ACTIVITIES as u32;
+        let activities = self.store.activities_for_account(account_id, limit)?;
+        let score = match self.store.scoring_model()? {
+            Some(_) => Some(self.store.account_score(account_id, now)?),
+            None => None,
+        };
+        Ok(Some(crate::backend::AccountDetail { account, contacts, activities, score }))
+    }
+
+    fn call_list(
+        &self,
+        rep: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Option<Vec<onsite_core::leads::CallListEntry>>> {
+        if self.store.scoring_model()?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(self.store.call_list(Some(rep), now, limit)?))
     }
 
     fn account_name(&self, account_id: &str) -> Result<Option<String>> {

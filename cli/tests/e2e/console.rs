@@ -26,6 +26,7 @@ on_both_backends!(
     a_catalog_file_with_a_bad_row_publishes_nothing,
     campaign_funnels_are_drawn_on_the_hub,
     a_quotes_revisions_and_open_concurrent_values_are_side_by_side,
+    accounts_explain_their_scores_and_each_rep_has_a_call_list,
 );
 
 /// One answer: status, headers that matter here, body.
@@ -366,7 +367,14 @@ fn hostile_names_are_escaped_and_a_revoked_device_is_refused(db: &Db) {
 
     let mut b = Browser::new(&hub.url(), "en");
     assert_eq!(b.sign_in(&hub.admin_token).status, 303);
-    for path in ["/console".to_string(), format!("/console/quotes/{}", q.id), "/console/devices".to_string()] {
+    for path in [
+        "/console".to_string(),
+        format!("/console/quotes/{}", q.id),
+        "/console/devices".to_string(),
+        format!("/console/accounts/{}", a.id),
+        "/console/accounts?rep=rep-anna".to_string(),
+        format!("/console/quotes?account={}", a.id),
+    ] {
         let page = b.get(&path);
         assert_eq!(page.status, 200, "{path}");
         assert!(!page.body.contains("<script>"), "{path}: {}", page.body);
@@ -640,4 +648,75 @@ fn a_quotes_revisions_and_open_concurrent_values_are_side_by_side(db: &Db) {
     let page = b.get(&format!("/console/quotes/{}", single.id)).body;
     assert!(page.contains("data-count=\"1\"") && page.contains("Only one revision."), "{page}");
     assert!(page.contains("None: every device has the same values.") && !page.contains("data-changed="), "{page}");
+}
+
+fn accounts_explain_their_scores_and_each_rep_has_a_call_list(db: &Db) {
+    let hub = hub(db);
+    let dir = db.dir.path();
+    let (_crm, accounts) = seed_accounts(&hub, dir, 4);
+    hub.assign("rep-anna", &[accounts[0].as_str(), accounts[1].as_str(), accounts[2].as_str()]);
+    let anna = hub.device(dir, "rep-anna", "rep", None);
+    anna.sync();
+    let mut b = Browser::new(&hub.url(), "en");
+    assert_eq!(b.sign_in(&hub.admin_token).status, 303);
+    // No scoring model yet: the page says there is nothing to rank by.
+    let page = b.get("/console/accounts?rep=rep-anna").body;
+    assert!(page.contains("id=\"no-model\""), "{page}");
+
+    let file = json!({ "scoring_model": onsite_core::leads::ScoringModel::sample() });
+    hub.admin.post_bytes("/v1/admin/catalog?format=json", "application/json", file.to_string().as_bytes()).unwrap();
+    // Anna logs a case study download by the account's first person and a visit.
+    let contacts = anna.store.contacts(&accounts[1]).unwrap();
+    assert!(!contacts.is_empty());
+    let at = Utc::now() - chrono::Duration::days(2);
+    for (kind, subject) in [
+        (onsite_core::activity::ActivityKind::CaseStudyDownload, "Fallstudie Rohrleitungsbau"),
+        (onsite_core::activity::ActivityKind::Visit, "Besuch <Werk 2>"),
+    ] {
+        let act = onsite_core::activity::Activity {
+            id: onsite_core::ids::new_id(),
+            account_id: accounts[1].clone(),
+            contact_id: Some(contacts[0].id.clone()),
+            kind,
+            at,
+            by: "rep-anna".into(),
+            subject: subject.into(),
+            notes: String::new(),
+        };
+        anna.store.log_activity(&act).unwrap();
+    }
+    anna.sync();
+
+    // The call list holds exactly her three accounts, ranked.
+    let page = b.get("/console/accounts?rep=rep-anna").body;
+    let listed: std::collections::BTreeSet<String> = page
+        .match_indices("<tr data-account=\"")
+        .map(|(i, _)| page[i + 18..].split('"').next().unwrap().to_string())
+        .collect();
+    let expected: std::collections::BTreeSet<String> = accounts[..3].iter().cloned().collect();
+    assert_eq!(listed, expected, "{page}");
+    assert!(page.contains("<option value=\"rep-anna\" selected>"), "{page}");
+    // The campaigns page links each rep's call list.
+    let campaigns = b.get("/console/campaigns").body;
+    assert!(campaigns.contains("href=\"/console/accounts?lang=en&rep=rep-anna\""), "{campaigns}");
+
+    // The account: its buying center, fit per persona, interest with its activities.
+    let page = b.get(&format!("/console/accounts/{}", accounts[1])).body;
+    assert_eq!(page.matches("<tr data-contact=").count(), contacts.len(), "every person: {page}");
+    assert!(page.contains(&onsite_hub::approval_page::esc(&contacts[0].last_name)));
+    let personas = onsite_core::leads::ScoringModel::sample().personas.len();
+    assert_eq!(page.matches("<div class=\"fit\" data-persona=").count(), personas, "{page}");
+    assert!(page.contains("<div id=\"interest\">") && page.contains("case_study_download"), "{page}");
+    assert!(page.contains("Besuch &lt;Werk 2&gt;") && page.matches("<tr data-activity=").count() == 2, "{page}");
+    assert!(page.contains("id=\"coverage\"") && page.contains("id=\"summary\""), "{page}");
+    // The interest shown is the core's for the same account.
+    let score = anna.store.account_score(&accounts[1], Utc::now()).unwrap();
+    assert!(score.interest.points > 0.0 || score.interest.items.iter().any(|i| i.excluded_no_consent));
+    assert!(page.contains(&format!("What shows interest: {:.1}", score.interest.points)), "{page}");
+    // Opening by id, and an unknown one.
+    let r = b.get(&format!("/console/accounts/open?account={}", accounts[3]));
+    assert_eq!(r.location.as_deref(), Some(format!("/console/accounts/{}?lang=en", accounts[3]).as_str()));
+    assert_eq!(b.get("/console/accounts/no-such-account").status, 404);
+    // German headings.
+    assert!(b.get(&format!("/console/accounts/{}?lang=de", accounts[1])).body.contains("Buying Center"));
 }

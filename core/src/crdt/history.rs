@@ -4,8 +4,30 @@
 
 use automerge::{AutoCommit, ReadDoc, Value};
 
-use super::{DocError, DocId, Record, device_of, read};
-use crate::quote::{QuoteRevision, QuoteState};
+use super::{DocError, DocId, FieldConflict, Record, device_of, read};
+use crate::quote::{Quote, QuoteState};
+
+/// One revision as it stood when the next began (or now, for the last).
+#[derive(Debug, Clone)]
+pub struct QuoteRevision {
+    /// The quote's content then.
+    pub quote: Quote,
+    /// When the last change of this revision was made, by the clock of the
+    /// device that made it (informative: a device's clock is not trusted).
+    pub changed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The device that made that change.
+    pub device_id: String,
+}
+
+/// A quote's revisions, oldest first, and the fields whose concurrent
+/// values are still open (two devices wrote them and neither saw the other).
+#[derive(Debug, Clone)]
+pub struct QuoteHistory {
+    /// Oldest first.
+    pub revisions: Vec<QuoteRevision>,
+    /// Open concurrent values.
+    pub conflicts: Vec<FieldConflict>,
+}
 
 /// Most changes of one document this reads (a quote edited on a tablet has
 /// tens; beyond this the oldest are not searched for revisions).

@@ -33,7 +33,7 @@ use crate::activity::Activity;
 use crate::ids::check_id;
 use crate::quote::{DiscountRequest, Order, Quote, QuoteState};
 
-pub use history::{MAX_HISTORY_CHANGES, quote_revisions};
+pub use history::{MAX_HISTORY_CHANGES, QuoteHistory, QuoteRevision, quote_revisions};
 pub use value::{ConflictValue, FieldConflict};
 
 /// Version of the document layout; readers refuse newer ones.

@@ -15,6 +15,7 @@
 //! `crate::leads::funnel`, and so on.
 
 mod ab_test;
+mod account_score;
 mod call_list;
 mod campaign;
 mod coverage;
@@ -25,6 +26,7 @@ mod interest;
 mod scoring;
 
 pub use ab_test::{AbResult, ab_test, erfc, normal_cdf, normal_quantile, sample_size};
+pub use account_score::{AccountScore, account_score};
 pub use call_list::{CallListEntry, Lead, Touch, call_list, score};
 pub use campaign::{Campaign, CampaignStats, FunnelError, FunnelTargets, Placement, Variant};
 pub use coverage::{Coverage, coverage, role_words};

@@ -1,33 +1,10 @@
-//! A quote's revisions side by side: what each one held and what changed
-//! from the one before (ADR 31). The content comes from the document's
-//! history ([`crate::crdt::quote_revisions`]).
+//! What changed from one revision of a quote to the next (ADR 31); the
+//! revisions themselves come from the document's history
+//! ([`crate::crdt::quote_revisions`]).
 
 use rust_decimal::Decimal;
 
 use super::Quote;
-use crate::crdt::FieldConflict;
-
-/// One revision as it stood when the next began (or now, for the last).
-#[derive(Debug, Clone)]
-pub struct QuoteRevision {
-    /// The quote's content then.
-    pub quote: Quote,
-    /// When the last change of this revision was made, by the clock of the
-    /// device that made it (informative: a device's clock is not trusted).
-    pub changed_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// The device that made that change.
-    pub device_id: String,
-}
-
-/// A quote's revisions, oldest first, and the fields whose concurrent
-/// values are still open (two devices wrote them and neither saw the other).
-#[derive(Debug, Clone)]
-pub struct QuoteHistory {
-    /// Oldest first.
-    pub revisions: Vec<QuoteRevision>,
-    /// Open concurrent values.
-    pub conflicts: Vec<FieldConflict>,
-}
 
 /// One difference between two revisions.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -37,7 +37,7 @@ pub use discount::{
     CategoryLimit, DEFAULT_LEASE_DAYS, DEFAULT_STORAGE_MIB, DiscountPolicy, DiscountRequest, MAX_LEASE_DAYS,
     PolicyCheck,
 };
-pub use history::{Difference, QuoteHistory, QuoteRevision, compare};
+pub use history::{Difference, compare};
 pub use listing::{QuoteListing, QuoteQuery};
 pub use order::{Order, reorder};
 pub use revision::{is_quote_number, quote_number};

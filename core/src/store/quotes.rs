@@ -174,11 +174,11 @@ impl Store {
 
     /// A quote's revisions side by side and its open concurrent values,
     /// read from its document's history (ADR 31).
-    pub fn quote_history(&self, id: &str) -> Result<crate::quote::QuoteHistory> {
+    pub fn quote_history(&self, id: &str) -> Result<crate::crdt::QuoteHistory> {
         let doc_id = crate::crdt::DocId::quote(id);
         self.read(|c| {
             let Some(mut doc) = super::docs::load_doc(c, &doc_id)? else { return Err(Error::not_found("quote", id)) };
-            Ok(crate::quote::QuoteHistory {
+            Ok(crate::crdt::QuoteHistory {
                 revisions: crate::crdt::quote_revisions(&mut doc, &doc_id)?,
                 conflicts: crate::crdt::conflicts(&doc),
             })

@@ -14,24 +14,10 @@ use crate::account::Contact;
 use crate::activity::{Activity, ActivityKind};
 use crate::crdt::DocId;
 use crate::error::{Error, Result};
-use crate::leads::{
-    self, CallListEntry, Campaign, Coverage, FitScore, FunnelReport, InterestScore, Lead, ScoringModel, Touch, funnel,
-};
+use crate::leads::{self, CallListEntry, Campaign, FunnelReport, Lead, ScoringModel, Touch, funnel};
 use crate::table::Problem;
 
-/// One account's scores, in full.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct AccountScore {
-    /// The call-list line (best fit, interest, priority, reason, coverage).
-    pub entry: CallListEntry,
-    /// The fit against every persona, with each criterion.
-    pub fits: Vec<FitScore>,
-    /// The interest with every activity that counted or was excluded.
-    pub interest: InterestScore,
-    /// Buying-center coverage.
-    pub coverage: Coverage,
-}
+pub use crate::leads::AccountScore;
 
 /// What an activity import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -220,16 +206,7 @@ impl Store {
             Ok((super::projections::account_in(c, account_id)?, super::projections::contacts_in(c, account_id)?))
         })?;
         let acts = self.activities_for_account(account_id, u32::MAX)?;
-        let touches = Touch::of(&acts, &contacts);
-        let lead = Lead { account: &account, contacts: &contacts, touches: &touches };
-        let entry = leads::score(&lead, &model, now);
-        let by_id: HashMap<&str, &Contact> = contacts.iter().map(|c| (c.id.as_str(), c)).collect();
-        Ok(AccountScore {
-            fits: model.personas.iter().map(|p| leads::fit(&account, p)).collect(),
-            interest: leads::interest(&acts, &by_id, &model, now),
-            coverage: leads::coverage(&contacts),
-            entry,
-        })
+        Ok(leads::account_score(&account, &contacts, &acts, &model, now))
     }
 
     /// Counts a marketing tool's campaign events into the published

@@ -198,6 +198,29 @@ async fn signed_in(hub: &Hub, peer: SocketAddr, headers: &HeaderMap, lang: Lang)
     }
 }
 
+/// A signed-in admin's page request: the language, the user and the page
+/// number asked for, or the answer that refuses it (sign in first, session
+/// expired, plain HTTP from afar). Every console page but sign-in takes it.
+pub(super) struct Signed {
+    lang: Lang,
+    user: User,
+    page: usize,
+}
+
+impl axum::extract::FromRequestParts<Hub> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, hub: &Hub) -> Result<Signed, Response> {
+        let q: PageQuery = Query::<PageQuery>::try_from_uri(&parts.uri).map(|Query(q)| q).unwrap_or_default();
+        let lang = lang_of(&parts.headers, &q);
+        let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied() else {
+            return Err(refused(lang, StatusCode::FORBIDDEN, "https"));
+        };
+        let user = signed_in(hub, peer, &parts.headers, lang).await?;
+        Ok(Signed { lang, user, page: q.page.unwrap_or(0).min(MAX_PAGE) })
+    }
+}
+
 /// A form of a signed-in user, its CSRF token checked.
 async fn form(
     hub: &Hub,
@@ -417,7 +440,7 @@ async fn quote_detail(hub: &Hub, id: String, error: Option<String>) -> Result<Op
         let (policy, costs) = backend.discount_facts(&skus)?;
         let history = backend
             .quote_history(&view.quote.id)?
-            .unwrap_or(onsite_core::quote::QuoteHistory { revisions: Vec::new(), conflicts: Vec::new() });
+            .unwrap_or(onsite_core::crdt::QuoteHistory { revisions: Vec::new(), conflicts: Vec::new() });
         let device_labels = backend
             .devices()?
             .into_iter()
@@ -484,22 +507,13 @@ pub(super) async fn decide(
     let backend = hub.backend.clone();
     let (qid, by) = (id.clone(), user.person.clone());
     match blocking(move || backend.decide_discount(&qid, approved, &by, reason.as_deref())).await {
-        Ok(_) => see_other(&format!("/console/quotes/{}?lang={}", urlencode(&id), lang.code())),
+        Ok(_) => see_other(&format!("/console/quotes/{}?lang={}", page::urlencode(&id), lang.code())),
         Err(e) if e.status == StatusCode::NOT_FOUND => error_page(lang, &e),
         Err(e) => match quote_detail(&hub, id, Some(e.message.clone())).await {
             Ok(Some(d)) => html(e.status, page::quote_page(lang, &user.person, &user.csrf, &d)),
             _ => error_page(lang, &e),
         },
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 pub(super) async fn devices(
@@ -816,21 +830,13 @@ pub(super) async fn quote_pdf(
     }
 }
 
-pub(super) async fn campaigns(
-    State(hub): State<Hub>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(q): Query<PageQuery>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
-    let user = match signed_in(&hub, peer, &headers, lang).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+pub(super) async fn campaigns(State(hub): State<Hub>, s: Signed) -> Response {
     let backend = hub.backend.clone();
-    match blocking(move || backend.campaign_reports()).await {
-        Ok(reports) => html(StatusCode::OK, page::campaigns_page(lang, &user.person, &user.csrf, &reports)),
-        Err(e) => error_page(lang, &e),
+    match blocking(move || Ok((backend.campaign_reports()?, reps_of(&backend.devices()?)))).await {
+        Ok((reports, reps)) => {
+            html(StatusCode::OK, page::campaigns_page(s.lang, &s.user.person, &s.user.csrf, &reports, &reps))
+        }
+        Err(e) => error_page(s.lang, &e),
     }
 }
 
@@ -857,5 +863,68 @@ Content-Disposition: form-data; name=\"file\"; filename=\"k.csv\"\r\nContent-Typ
         assert_eq!(boundary(&h).as_deref(), Some("XyZ"));
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
         assert_eq!(boundary(&h), None);
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct AccountsQuery {
+    #[serde(default)]
+    rep: Option<String>,
+    #[serde(default)]
+    account: Option<String>,
+}
+
+/// The reps the hub knows (people behind rep devices), sorted.
+fn reps_of(devices: &[DeviceRecord]) -> Vec<String> {
+    let mut reps: Vec<String> =
+        devices.iter().filter(|d| d.role == DeviceRole::Rep).map(|d| d.person.clone()).collect();
+    reps.sort();
+    reps.dedup();
+    reps
+}
+
+pub(super) async fn accounts(State(hub): State<Hub>, s: Signed, Query(q): Query<AccountsQuery>) -> Response {
+    let backend = hub.backend.clone();
+    let (rep, page_no) = (q.rep.filter(|r| !r.is_empty()), s.page);
+    let wanted = rep.clone();
+    let found = blocking(move || {
+        let reps = reps_of(&backend.devices()?);
+        let list = match &wanted {
+            None => page::CallList::NotChosen,
+            // One more than the page asks, to know whether another follows.
+            Some(r) => match backend.call_list(r, Utc::now(), (page_no + 1) * PAGE_ROWS + 1)? {
+                None => page::CallList::NoModel,
+                Some(all) => {
+                    let total = all.len();
+                    let rows = all.into_iter().skip(page_no * PAGE_ROWS).take(PAGE_ROWS).collect();
+                    page::CallList::Entries(rows, total)
+                }
+            },
+        };
+        Ok((reps, list))
+    })
+    .await;
+    match found {
+        Ok((reps, list)) => html(
+            StatusCode::OK,
+            page::accounts_page(s.lang, &s.user.person, &s.user.csrf, &reps, rep.as_deref(), &list, page_no),
+        ),
+        Err(e) => error_page(s.lang, &e),
+    }
+}
+
+pub(super) async fn account_open(s: Signed, Query(q): Query<AccountsQuery>) -> Response {
+    match q.account.map(|a| a.trim().to_string()).filter(|a| !a.is_empty()) {
+        Some(id) => see_other(&format!("/console/accounts/{}?lang={}", page::urlencode(&id), s.lang.code())),
+        None => see_other(&format!("/console/accounts?lang={}", s.lang.code())),
+    }
+}
+
+pub(super) async fn account(State(hub): State<Hub>, s: Signed, Path(id): Path<String>) -> Response {
+    let backend = hub.backend.clone();
+    match blocking(move || backend.account_detail(&id, Utc::now())).await {
+        Ok(Some(d)) => html(StatusCode::OK, page::account_page(s.lang, &s.user.person, &s.user.csrf, &d, s.page)),
+        Ok(None) => error_page(s.lang, &ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such account")),
+        Err(e) => error_page(s.lang, &e),
     }
 }

@@ -100,6 +100,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/catalog"),
     ("POST", "/console/catalog"),
     ("GET", "/console/campaigns"),
+    ("GET", "/console/accounts"),
+    ("GET", "/console/accounts/open"),
+    ("GET", "/console/accounts/{id}"),
     ("POST", "/console/devices/{id}/{action}"),
 ];
 
@@ -255,6 +258,9 @@ pub fn routers(backend: Arc<dyn Backend>, metrics: Arc<Metrics>, config: HubConf
         .route("/console/devices", get(console::devices))
         .route("/console/catalog", get(console::catalog).post(console::catalog_upload))
         .route("/console/campaigns", get(console::campaigns))
+        .route("/console/accounts", get(console::accounts))
+        .route("/console/accounts/open", get(console::account_open))
+        .route("/console/accounts/{id}", get(console::account))
         .route("/console/devices/{id}/{action}", post(console::device_action))
         .route_layer(axum::middleware::from_fn_with_state(hub.clone(), count))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })

@@ -335,16 +335,62 @@ impl Backend for PgBackend {
         Ok(all.iter().map(|c| onsite_core::leads::funnel(c, &all)).collect())
     }
 
-    fn quote_history(&self, quote_id: &str) -> Result<Option<onsite_core::quote::QuoteHistory>> {
+    fn quote_history(&self, quote_id: &str) -> Result<Option<onsite_core::crdt::QuoteHistory>> {
         let qid = DocId::quote(quote_id);
         self.with_hub(|hub| {
             let Some(mut doc) = hub.load_doc(&qid)? else { return Ok(None) };
             let corrupt = |e: crdt::DocError| onsite_core::Error::Corrupt { what: "quote", reason: e.to_string() };
-            Ok(Some(onsite_core::quote::QuoteHistory {
+            Ok(Some(onsite_core::crdt::QuoteHistory {
                 revisions: crdt::quote_revisions(&mut doc, &qid).map_err(corrupt)?,
                 conflicts: crdt::conflicts(&doc),
             }))
         })
+    }
+
+    fn account_detail(
+        &self,
+        account_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<crate::backend::AccountDetail>> {
+        let Some((account, contacts, mut activities)) = self.with_hub(|hub| hub.account_lead(account_id))? else {
+            return Ok(None);
+        };
+        let mut c = self.pool.get()?;
+        let model = self.current_replica(&mut c)?.scoring_model()?;
+        let score = model.map(|m| onsite_core::leads::account_score(&account, &contacts, &activities, &m, now));
+        activities.truncate(crate::backend::ACCOUNT_ACTIVITIES);
+        Ok(Some(crate::backend::AccountDetail { account, contacts, activities, score }))
+    }
+
+    fn call_list(
+        &self,
+        rep: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Option<Vec<onsite_core::leads::CallListEntry>>> {
+        let mut c = self.pool.get()?;
+        let Some(model) = self.current_replica(&mut c)?.scoring_model()? else { return Ok(None) };
+        let ids: Vec<String> = c
+            .client()
+            .query("SELECT account_id FROM assignments WHERE rep = $1 ORDER BY account_id", &[&rep])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        drop(c);
+        let mut held = Vec::with_capacity(ids.len());
+        for id in &ids {
+            if let Some(lead) = self.with_hub(|hub| hub.account_lead(id))? {
+                held.push(lead);
+            }
+        }
+        let touches: Vec<Vec<onsite_core::leads::Touch>> =
+            held.iter().map(|(_, contacts, acts)| onsite_core::leads::Touch::of(acts, contacts)).collect();
+        let leads: Vec<onsite_core::leads::Lead<'_>> = held
+            .iter()
+            .zip(&touches)
+            .map(|((account, contacts, _), touches)| onsite_core::leads::Lead { account, contacts, touches })
+            .collect();
+        Ok(Some(onsite_core::leads::call_list(&leads, &model, now, limit)))
     }
 
     fn account_name(&self, account_id: &str) -> Result<Option<String>> {

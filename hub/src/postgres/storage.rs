@@ -19,6 +19,10 @@ use sha2::{Digest, Sha256};
 
 use super::pool::Statements;
 
+/// An account, its people and its activities (newest first).
+pub(super) type AccountLead =
+    (onsite_core::account::Account, Vec<onsite_core::account::Contact>, Vec<onsite_core::activity::Activity>);
+
 /// A document with more chunks than this is compacted when next written.
 const COMPACT_AFTER: usize = 32;
 
@@ -162,6 +166,44 @@ impl<'t, 'c> PgHub<'t, 'c> {
     pub(super) fn erased_account(&mut self, id: &DocId) -> onsite_core::Result<Option<String>> {
         let r = self.opt("SELECT account_id FROM erased_docs WHERE doc_id = $1", &[&id.as_str()]);
         Ok(r?.map(|row| row.get(0)))
+    }
+
+    /// An account with its people and activities (newest first), read from
+    /// its documents; `None` when the hub holds no such account or it was
+    /// deleted.
+    pub(super) fn account_lead(&mut self, account_id: &str) -> onsite_core::Result<Option<AccountLead>> {
+        let corrupt = |e: crdt::DocError| onsite_core::Error::Corrupt { what: "document", reason: e.to_string() };
+        let aid = DocId::account(account_id);
+        let Some(doc) = self.load_doc(&aid)? else { return Ok(None) };
+        let Some(Record::Account(a)) = crdt::read(&doc, &aid).map_err(corrupt)? else { return Ok(None) };
+        if a.deleted {
+            return Ok(None);
+        }
+        let ids: Vec<String> = self
+            .rows(
+                "SELECT doc_id FROM documents WHERE account_id = $1 AND kind IN ('person', 'activities') ORDER BY doc_id",
+                &[&account_id],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let (mut contacts, mut activities) = (Vec::new(), Vec::new());
+        for id in ids {
+            let id = DocId::parse(&id)?;
+            let Some(doc) = self.load_doc(&id)? else { continue };
+            match crdt::read(&doc, &id).map_err(corrupt)? {
+                Some(Record::Person(p)) if !p.deleted => {
+                    contacts.push(p.contact);
+                    activities.extend(p.activities);
+                }
+                Some(Record::Activities(r)) => activities.extend(r.activities),
+                _ => {}
+            }
+        }
+        contacts.sort_by(|x, y| (&x.last_name, &x.first_name, &x.id).cmp(&(&y.last_name, &y.first_name, &y.id)));
+        activities.sort_by(|x, y| y.at.cmp(&x.at).then_with(|| x.id.cmp(&y.id)));
+        activities.dedup_by(|x, y| x.id == y.id);
+        Ok(Some((a.account, contacts, activities)))
     }
 
     /// The quotes of an account, from their projection.
